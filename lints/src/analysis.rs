@@ -1,0 +1,196 @@
+//! One file, end to end: guard, parse, skip test code, run the lints (each
+//! isolated so a bug in one cannot take the run down), apply suppressions.
+
+use crate::context::{FileContext, Policy, Sink};
+use crate::finding::{Fact, Finding, Pos, Span};
+use crate::suppress::Suppressions;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Files nested deeper than this are refused before parsing (see [`crate::nesting`]).
+pub const MAX_NESTING: usize = 256;
+
+pub struct AnalysisOptions<'a> {
+    pub policy: &'a Policy,
+    pub include_tests: bool,
+    /// Is this lint enabled? Disabled lints are not run.
+    pub enabled: &'a (dyn Fn(&str) -> bool + Sync),
+}
+
+/// A file-level problem that is not a lint finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// A lint panicked on this file; the message is the panic payload.
+    LintPanicked { lint: &'static str, message: String },
+}
+
+#[derive(Debug, Default)]
+pub struct FileAnalysis {
+    /// Findings after suppressions (including `parse_error` and `missing_reason`).
+    pub findings: Vec<Finding>,
+    pub facts: Vec<Fact>,
+    pub problems: Vec<Problem>,
+    /// Whether the file parsed.
+    pub parsed: bool,
+    /// Suppression comments that suppressed nothing.
+    pub unused_allows: Vec<Span>,
+}
+
+/// Analyses one file's text. Never panics on any input (lint panics are caught
+/// and returned as [`Problem::LintPanicked`]).
+pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileAnalysis {
+    let mut out = FileAnalysis::default();
+    let depth = crate::nesting::max_nesting_depth(source);
+    if depth > MAX_NESTING {
+        out.findings.push(
+            Finding::new("parse_error", first_line_span(), format!("nesting too deep to analyse ({depth} levels; the limit is {MAX_NESTING})"))
+                .label("file skipped")
+                .help("split the deeply nested expression; generated code can be excluded with `exclude` in leash.toml"),
+        );
+        return out;
+    }
+    let mut file = match syn::parse_file(source) {
+        Ok(f) => f,
+        Err(e) => {
+            let span = Span::from(e.span());
+            out.findings.push(
+                Finding::new(
+                    "parse_error",
+                    span,
+                    format!("could not parse this file: {e}"),
+                )
+                .label(e.to_string())
+                .help("leash reads Rust 2018+ syntax; files that rustc rejects are skipped"),
+            );
+            return out;
+        }
+    };
+    out.parsed = true;
+    if !opts.include_tests {
+        crate::test_code::strip_test_code(&mut file.items);
+    }
+    crate::expand::expand_expr_macros(&mut file);
+    let mut sink = Sink::default();
+    {
+        let cx = FileContext::new(path, source, &file, opts.policy);
+        for lint in crate::rules::ALL {
+            let Some(check) = lint.check else { continue };
+            if !(opts.enabled)(lint.name) {
+                continue;
+            }
+            let before = sink.findings.len();
+            let result = catch_unwind(AssertUnwindSafe(|| check(&cx, &mut sink)));
+            if let Err(payload) = result {
+                sink.findings.truncate(before);
+                out.problems.push(Problem::LintPanicked {
+                    lint: lint.name,
+                    message: panic_message(&*payload),
+                });
+            }
+        }
+    }
+    let mut suppressions = Suppressions::new(source, Some(&file));
+    if (opts.enabled)("missing_reason") {
+        sink.findings.extend(missing_reasons(&suppressions));
+    }
+    if (opts.enabled)("unknown_lint") {
+        sink.findings.extend(unknown_lints(&suppressions));
+    }
+    sink.findings
+        .retain(|f| f.lint == "missing_reason" || !suppressions.allows(f.lint, &f.span));
+    out.unused_allows = suppressions
+        .comments
+        .iter()
+        .zip(&suppressions.comment_hits)
+        .filter(|(_, &hits)| hits == 0)
+        .map(|(c, _)| c.span)
+        .collect();
+    out.findings = sink.findings;
+    out.facts = sink.facts;
+    drop(file);
+    out
+}
+
+fn first_line_span() -> Span {
+    Span::new(Pos { line: 1, column: 0 }, Pos { line: 1, column: 0 })
+}
+
+fn missing_reasons(s: &Suppressions) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for c in &s.comments {
+        if c.reason.is_none() {
+            out.push(
+                Finding::new("missing_reason", c.span, "suppression without a reason")
+                    .label("no reason given")
+                    .help("say why after `--`: `// leash: allow(lint) -- why this is safe`"),
+            );
+        }
+    }
+    for item in &s.items {
+        for d in &item.declared {
+            if d.reason.is_none() {
+                out.push(
+                    Finding::new(
+                        "missing_reason",
+                        d.span,
+                        format!("`#[leash::{}]` without a reason", d.kind),
+                    )
+                    .label("no reason given")
+                    .help(format!(
+                        "add `reason = \"..\"`: `#[leash::{}(.., reason = \"why\")]`",
+                        d.kind
+                    )),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn unknown_lints(s: &Suppressions) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let known =
+        |n: &str| n == "all" || crate::lint_by_name(n).is_some() || crate::groups().contains(&n);
+    for c in &s.comments {
+        for name in &c.lints {
+            if !known(name) {
+                out.push(
+                    Finding::new(
+                        "unknown_lint",
+                        c.span,
+                        format!("unknown lint `{name}` in suppression"),
+                    )
+                    .label("suppresses nothing")
+                    .help("`leash rules` lists the lint names"),
+                );
+            }
+        }
+    }
+    for item in &s.items {
+        for d in &item.declared {
+            for name in &d.lints {
+                if !known(name) {
+                    out.push(
+                        Finding::new(
+                            "unknown_lint",
+                            d.span,
+                            format!("unknown lint `{name}` in `#[leash::{}]`", d.kind),
+                        )
+                        .label("suppresses nothing")
+                        .help("`leash rules` lists the lint names"),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic with a non-text payload".to_string()
+    }
+}

@@ -1,0 +1,159 @@
+//! What a lint reports: positions are line/column pairs taken from `syn` spans;
+//! the driver turns them into byte offsets once per file.
+
+use proc_macro2::Span as TokenSpan;
+
+/// A position in a source file: `line` is 1-based, `column` is a 0-based count of
+/// Unicode scalar values from the start of the line (what `proc-macro2` gives).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Pos {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// A half-open range of source text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Span {
+    pub start: Pos,
+    pub end: Pos,
+}
+
+impl Span {
+    pub fn new(start: Pos, end: Pos) -> Self {
+        Span { start, end }
+    }
+
+    /// The whole extent of a token span.
+    pub fn from_tokens(span: TokenSpan) -> Self {
+        let s = span.start();
+        let e = span.end();
+        Span {
+            start: Pos {
+                line: s.line,
+                column: s.column,
+            },
+            end: Pos {
+                line: e.line,
+                column: e.column,
+            },
+        }
+    }
+
+    /// From the start of `a` to the end of `b`.
+    pub fn between(a: TokenSpan, b: TokenSpan) -> Self {
+        Span {
+            start: Span::from_tokens(a).start,
+            end: Span::from_tokens(b).end,
+        }
+    }
+
+    /// From the start of `self` to the end of `other`.
+    pub fn to(self, other: Span) -> Self {
+        Span {
+            start: self.start,
+            end: other.end,
+        }
+    }
+
+    pub fn contains_line(&self, line: usize) -> bool {
+        self.start.line <= line && line <= self.end.line
+    }
+}
+
+impl From<TokenSpan> for Span {
+    fn from(span: TokenSpan) -> Self {
+        Span::from_tokens(span)
+    }
+}
+
+/// A secondary label: another place that explains the finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+/// A fact a file contributes to the workspace (e.g. "`fn backoff_sleep` contains a
+/// delay"), and the facts a finding depends on. The driver resolves these after
+/// every file is analysed, so helpers defined in other files are followed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Fact {
+    pub kind: FactKind,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FactKind {
+    /// A function whose body contains a delay (`sleep`, `delay`, ...).
+    DelayFn,
+    /// A function whose body hands its argument to a task/thread spawn.
+    SpawnWrapper,
+}
+
+/// One diagnostic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub lint: &'static str,
+    pub span: Span,
+    pub message: String,
+    /// Text under the primary span.
+    pub label: String,
+    pub labels: Vec<Label>,
+    pub help: Option<String>,
+    pub note: Option<String>,
+    /// Drop this finding if any of these facts holds in the workspace.
+    pub unless_any: Vec<Fact>,
+    /// Keep this finding only if one of these facts holds (empty: always keep).
+    pub only_if_any: Vec<Fact>,
+}
+
+impl Finding {
+    pub fn new(lint: &'static str, span: impl Into<Span>, message: impl Into<String>) -> Self {
+        Finding {
+            lint,
+            span: span.into(),
+            message: message.into(),
+            label: String::new(),
+            labels: Vec::new(),
+            help: None,
+            note: None,
+            unless_any: Vec::new(),
+            only_if_any: Vec::new(),
+        }
+    }
+
+    pub fn label(mut self, text: impl Into<String>) -> Self {
+        self.label = text.into();
+        self
+    }
+
+    pub fn secondary(mut self, span: impl Into<Span>, text: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            span: span.into(),
+            message: text.into(),
+        });
+        self
+    }
+
+    pub fn help(mut self, text: impl Into<String>) -> Self {
+        self.help = Some(text.into());
+        self
+    }
+
+    pub fn note(mut self, text: impl Into<String>) -> Self {
+        self.note = Some(text.into());
+        self
+    }
+
+    pub fn unless(mut self, kind: FactKind, names: impl IntoIterator<Item = String>) -> Self {
+        self.unless_any
+            .extend(names.into_iter().map(|name| Fact { kind, name }));
+        self
+    }
+
+    pub fn only_if(mut self, kind: FactKind, names: impl IntoIterator<Item = String>) -> Self {
+        self.only_if_any
+            .extend(names.into_iter().map(|name| Fact { kind, name }));
+        self
+    }
+}

@@ -1,0 +1,83 @@
+//! leash-lints: the analysis behind `leash`. Source text in, findings out; no I/O.
+//!
+//! Each lint lives in its own file under `rules/` with its documentation, and is
+//! registered once in [`rules::ALL`]. Lints share the semantic helpers in this
+//! crate: import resolution ([`imports`]), syntax helpers ([`syntax`]), the
+//! test-code skip ([`test_code`]), and suppressions ([`suppress`]).
+
+pub mod analysis;
+pub mod context;
+pub mod expand;
+pub mod finding;
+pub mod imports;
+pub mod nesting;
+pub mod rules;
+pub mod suppress;
+pub mod syntax;
+pub mod test_code;
+
+pub use analysis::{analyze_source, AnalysisOptions, FileAnalysis, Problem};
+pub use context::{FileContext, Policy, Sink};
+pub use finding::{Fact, FactKind, Finding, Label, Pos, Span};
+
+/// How loudly a lint speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Allow,
+    Warn,
+    Deny,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Allow => "allow",
+            Level::Warn => "warn",
+            Level::Deny => "deny",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Level> {
+        match s {
+            "allow" => Some(Level::Allow),
+            "warn" => Some(Level::Warn),
+            "deny" => Some(Level::Deny),
+            _ => None,
+        }
+    }
+}
+
+/// A lint: its identity, its documentation and its check.
+pub struct Lint {
+    pub name: &'static str,
+    pub group: &'static str,
+    pub default_level: Level,
+    /// One line, for `leash rules`.
+    pub summary: &'static str,
+    /// Markdown: what it does, why it is bad, an example, how to fix it.
+    pub docs: &'static str,
+    /// Runs over one file. `None` for diagnostics the driver itself produces.
+    pub check: Option<fn(&FileContext, &mut Sink)>,
+}
+
+impl std::fmt::Debug for Lint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+/// Looks a lint up by name.
+pub fn lint_by_name(name: &str) -> Option<&'static Lint> {
+    rules::ALL.iter().copied().find(|l| l.name == name)
+}
+
+/// The lint groups, in catalogue order.
+pub fn groups() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for l in rules::ALL {
+        if !out.contains(&l.group) {
+            out.push(l.group);
+        }
+    }
+    out
+}

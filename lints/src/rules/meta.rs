@@ -1,0 +1,75 @@
+//! Diagnostics about leash's own input: suppressions and unparsable files.
+
+use crate::{Level, Lint};
+
+pub static MISSING_REASON: Lint = Lint {
+    name: "missing_reason",
+    group: "budget",
+    default_level: Level::Deny,
+    summary: "a suppression or declaration with no reason",
+    docs: r#"## What it does
+Reports a `// leash: allow(..)` comment, a `#[leash::allow(..)]` or a
+`#[leash::fallback]` that gives no non-empty reason.
+
+## Why is this bad?
+A suppression is a decision that a retry may run forever or an error may vanish.
+Without the reason, the next reader cannot tell a considered choice from a
+silenced warning, and cannot tell when the reason stops holding.
+
+## Example
+```rust
+// leash: allow(unbounded_channel)
+let (tx, rx) = std::sync::mpsc::channel();
+```
+
+## Use instead
+```rust
+// leash: allow(unbounded_channel) -- one message per worker at start-up
+let (tx, rx) = std::sync::mpsc::channel();
+```
+"#,
+    check: None,
+};
+
+pub static UNKNOWN_LINT: Lint = Lint {
+    name: "unknown_lint",
+    group: "budget",
+    default_level: Level::Warn,
+    summary: "a suppression names a lint that does not exist",
+    docs: r#"## What it does
+Reports a lint name in `// leash: allow(..)` or `#[leash::allow(..)]` that is not
+a leash lint or group (usually a typo).
+
+## Why is this bad?
+A misspelt suppression suppresses nothing, and it looks as if it did.
+
+## Example
+```rust
+// leash: allow(unbounded_chanel) -- typo
+```
+
+## Use instead
+Run `leash rules` for the exact names.
+"#,
+    check: None,
+};
+
+pub static PARSE_ERROR: Lint = Lint {
+    name: "parse_error",
+    group: "input",
+    default_level: Level::Warn,
+    summary: "a file that could not be read or parsed",
+    docs: r#"## What it does
+Reports a file leash could not analyse: a syntax error, a file that is not
+UTF-8, a binary file, a file over the size limit, or nesting too deep to parse.
+The run goes on with the other files.
+
+## Why is this bad?
+Nothing in that file was checked.
+
+## Use instead
+Fix the syntax, or exclude generated and template files with `exclude` in
+`leash.toml`.
+"#,
+    check: None,
+};

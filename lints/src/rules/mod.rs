@@ -1,0 +1,33 @@
+//! The lint catalogue: one file per lint, registered here once.
+
+use crate::{Level, Lint};
+
+pub mod meta;
+pub mod missing_timeout;
+pub mod retry_without_backoff;
+pub mod retry_without_jitter;
+pub mod silent_fallback;
+pub mod unbounded_channel;
+pub mod unbounded_fan_out;
+pub mod unbounded_retry;
+pub mod unbounded_spawn;
+pub mod uncontrolled_switching;
+
+/// Every lint, in catalogue order (groups as in the spec).
+pub static ALL: &[&Lint] = &[
+    &unbounded_retry::LINT,
+    &retry_without_backoff::LINT,
+    &retry_without_jitter::LINT,
+    &unbounded_spawn::LINT,
+    &unbounded_fan_out::LINT,
+    &unbounded_channel::LINT,
+    &silent_fallback::LINT,
+    &uncontrolled_switching::LINT,
+    &missing_timeout::LINT,
+    &meta::MISSING_REASON,
+    &meta::UNKNOWN_LINT,
+    &meta::PARSE_ERROR,
+];
+
+#[allow(dead_code)]
+const _LEVELS: [Level; 3] = [Level::Allow, Level::Warn, Level::Deny];

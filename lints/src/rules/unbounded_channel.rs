@@ -1,0 +1,174 @@
+//! `unbounded_channel`: creation of a queue with no capacity limit.
+
+use crate::syntax::call_path;
+use crate::{FileContext, Finding, Level, Lint, Sink};
+use syn::visit::Visit;
+
+pub static LINT: Lint = Lint {
+    name: "unbounded_channel",
+    group: "concurrency",
+    default_level: Level::Warn,
+    summary: "a channel or queue with no capacity limit",
+    docs: r#"## What it does
+Reports the creation of an unbounded queue: `tokio::sync::mpsc::unbounded_channel`,
+`std::sync::mpsc::channel`, `crossbeam_channel::unbounded`, `flume::unbounded`,
+`async_channel::unbounded`, `futures::channel::mpsc::unbounded` (also
+`futures_channel`), `kanal::unbounded`, resolved through `use` imports and aliases.
+
+## Why is this bad?
+An unbounded queue turns a slow consumer into unbounded memory growth. Under
+load, or when the consumer stalls on a dependency, producers never feel
+backpressure: latency climbs as the queue grows, until the process is killed for
+memory and every queued message is lost at once. The failure arrives long after
+the cause and far from it.
+
+## Example
+```rust
+let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+```
+
+## Use instead
+A bounded channel, sized for the burst you accept; senders wait (or fail fast
+with `try_send`) when it is full:
+```rust
+const QUEUE_CAPACITY: usize = 1024;
+let (tx, mut rx) = tokio::sync::mpsc::channel(QUEUE_CAPACITY);
+```
+If the queue is bounded by construction (one message per worker at start-up),
+say so: `// leash: allow(unbounded_channel) -- one message per worker`.
+"#,
+    check: Some(check),
+};
+
+/// Full paths of unbounded constructors, and the bounded form to suggest.
+const CONSTRUCTORS: &[(&str, &str)] = &[
+    (
+        "tokio::sync::mpsc::unbounded_channel",
+        "tokio::sync::mpsc::channel(CAPACITY)",
+    ),
+    (
+        "std::sync::mpsc::channel",
+        "std::sync::mpsc::sync_channel(CAPACITY)",
+    ),
+    (
+        "crossbeam_channel::unbounded",
+        "crossbeam_channel::bounded(CAPACITY)",
+    ),
+    (
+        "crossbeam::channel::unbounded",
+        "crossbeam::channel::bounded(CAPACITY)",
+    ),
+    ("flume::unbounded", "flume::bounded(CAPACITY)"),
+    (
+        "async_channel::unbounded",
+        "async_channel::bounded(CAPACITY)",
+    ),
+    (
+        "async_std::channel::unbounded",
+        "async_std::channel::bounded(CAPACITY)",
+    ),
+    (
+        "futures::channel::mpsc::unbounded",
+        "futures::channel::mpsc::channel(CAPACITY)",
+    ),
+    (
+        "futures_channel::mpsc::unbounded",
+        "futures_channel::mpsc::channel(CAPACITY)",
+    ),
+    (
+        "futures::sync::mpsc::unbounded",
+        "futures::sync::mpsc::channel(CAPACITY)",
+    ),
+    ("kanal::unbounded", "kanal::bounded(CAPACITY)"),
+    ("kanal::unbounded_async", "kanal::bounded_async(CAPACITY)"),
+];
+
+fn check(cx: &FileContext, sink: &mut Sink) {
+    let mut v = Visitor {
+        cx,
+        sink,
+        local_fns: local_fn_names(cx.file),
+    };
+    v.visit_file(cx.file);
+}
+
+/// Functions defined in this file: a crate's own `unbounded_channel` wrapper is
+/// not the library constructor.
+fn local_fn_names(file: &syn::File) -> Vec<String> {
+    struct Names(Vec<String>);
+    impl<'ast> Visit<'ast> for Names {
+        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+            self.0.push(f.sig.ident.to_string());
+            syn::visit::visit_item_fn(self, f);
+        }
+    }
+    let mut n = Names(Vec::new());
+    n.visit_file(file);
+    n.0
+}
+
+struct Visitor<'a, 'b> {
+    cx: &'a FileContext<'a>,
+    sink: &'b mut Sink,
+    local_fns: Vec<String>,
+}
+
+impl Visitor<'_, '_> {
+    fn constructor(&self, call: &syn::ExprCall) -> Option<(String, &'static str)> {
+        let path = call_path(call)?;
+        let candidates = self.cx.imports.resolve(path);
+        for cand in &candidates {
+            for (full, bounded) in CONSTRUCTORS {
+                if cand == full {
+                    // std's `channel()` takes no argument; a `channel(n)` is some
+                    // other, bounded constructor re-exported under that name.
+                    if full.ends_with("::channel") && !call.args.is_empty() {
+                        return None;
+                    }
+                    return Some((full.to_string(), bounded));
+                }
+            }
+        }
+        // `mpsc::unbounded_channel()` / `unbounded_channel()` reached through a
+        // glob or a re-export: the name is unique to tokio's constructor, unless
+        // this file defines its own.
+        let last = path.segments.last()?.ident.to_string();
+        let written: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let unresolved = written.len() <= 2
+            && candidates.iter().all(|c| {
+                !c.starts_with("crate::") && !c.starts_with("self::") && !c.starts_with("super::")
+            });
+        if last == "unbounded_channel"
+            && unresolved
+            && (written.len() == 1 || written[0] == "mpsc")
+            && !self.local_fns.iter().any(|f| f == "unbounded_channel")
+            && call.args.is_empty()
+        {
+            return Some((
+                "tokio::sync::mpsc::unbounded_channel".into(),
+                "tokio::sync::mpsc::channel(CAPACITY)",
+            ));
+        }
+        None
+    }
+}
+
+impl<'ast> Visit<'ast> for Visitor<'_, '_> {
+    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        if let Some((full, bounded)) = self.constructor(call) {
+            let short = full.rsplit("::").next().unwrap_or(&full).to_string();
+            self.sink.report(
+                Finding::new(LINT.name, span_of_call(call), format!("unbounded channel: `{full}` has no capacity limit"))
+                    .label(format!("`{short}` creates a queue that grows without limit"))
+                    .help(format!("use a bounded queue so producers feel backpressure: `{bounded}`"))
+                    .note("a slow or stalled consumer turns into unbounded memory growth; declare the capacity you accept"),
+            );
+        }
+        syn::visit::visit_expr_call(self, call);
+    }
+}
+
+fn span_of_call(call: &syn::ExprCall) -> crate::Span {
+    use syn::spanned::Spanned;
+    crate::Span::from(call.span())
+}

@@ -1,0 +1,304 @@
+//! Suppressions and declarations: `// leash: allow(lint, ..) -- reason` comments,
+//! and `#[leash::allow(..)]` / `#[leash::fallback(..)]` attributes on items.
+
+use crate::finding::{Pos, Span};
+use crate::syntax::leash_attr;
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+
+/// A suppression comment.
+#[derive(Debug, Clone)]
+pub struct AllowComment {
+    pub span: Span,
+    pub line: usize,
+    pub lints: Vec<String>,
+    pub reason: Option<String>,
+    /// Code precedes the comment on its line: it covers that line only.
+    pub trailing: bool,
+}
+
+/// Finds `// leash: allow(..)` comments by scanning the text (syn drops comments).
+pub fn allow_comments(src: &str) -> Vec<AllowComment> {
+    let mut out = Vec::new();
+    for (idx, line) in src.lines().enumerate() {
+        let Some(pos) = line.find("//") else { continue };
+        let comment = &line[pos..];
+        let body = comment.trim_start_matches('/').trim_start();
+        let Some(rest) = body.strip_prefix("leash:") else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let Some(rest) = rest.strip_prefix("allow") else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let Some(rest) = rest.strip_prefix('(') else {
+            continue;
+        };
+        let Some(close) = rest.find(')') else {
+            continue;
+        };
+        let lints: Vec<String> = rest[..close]
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        let after = rest[close + 1..].trim();
+        let after = after
+            .strip_prefix("--")
+            .or_else(|| after.strip_prefix(':'))
+            .unwrap_or(after)
+            .trim();
+        let reason = (!after.is_empty()).then(|| after.to_string());
+        let col = line[..pos].chars().count();
+        out.push(AllowComment {
+            span: Span::new(
+                Pos {
+                    line: idx + 1,
+                    column: col,
+                },
+                Pos {
+                    line: idx + 1,
+                    column: col + comment.chars().count(),
+                },
+            ),
+            line: idx + 1,
+            lints,
+            reason,
+            trailing: !line[..pos].trim().is_empty(),
+        });
+    }
+    out
+}
+
+/// An item's extent, for comments placed before it and for attribute declarations.
+#[derive(Debug, Clone)]
+pub struct ItemRange {
+    /// First line, outer attributes included.
+    pub start_line: usize,
+    /// Line of the item's first token after its attributes.
+    pub header_line: usize,
+    pub end_line: usize,
+    /// Lints an attribute on this item allows, with the attribute's span and reason.
+    pub declared: Vec<Declaration>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Declaration {
+    pub span: Span,
+    /// `allow` or `fallback`
+    pub kind: &'static str,
+    pub lints: Vec<String>,
+    pub reason: Option<String>,
+    /// Lint names that do not parse as a plain identifier list.
+    pub malformed: bool,
+}
+
+/// Every item (at any depth) with its extent and leash declarations.
+pub fn item_ranges(file: &syn::File) -> Vec<ItemRange> {
+    let mut c = RangeCollector { out: Vec::new() };
+    c.visit_file(file);
+    c.out
+}
+
+struct RangeCollector {
+    out: Vec<ItemRange>,
+}
+
+impl RangeCollector {
+    fn record(
+        &mut self,
+        attrs: &[syn::Attribute],
+        whole: proc_macro2::Span,
+        header: proc_macro2::Span,
+    ) {
+        let start = attrs
+            .iter()
+            .map(|a| a.span().start().line)
+            .min()
+            .unwrap_or(whole.start().line);
+        let mut declared = Vec::new();
+        if let Some(attr) = leash_attr(attrs, "allow") {
+            declared.push(parse_declaration(attr, "allow"));
+        }
+        if let Some(attr) = leash_attr(attrs, "fallback") {
+            let mut d = parse_declaration(attr, "fallback");
+            d.lints = vec!["silent_fallback".to_string()];
+            declared.push(d);
+        }
+        self.out.push(ItemRange {
+            start_line: start.min(whole.start().line),
+            header_line: header.start().line,
+            end_line: whole.end().line,
+            declared,
+        });
+    }
+}
+
+fn parse_declaration(attr: &syn::Attribute, kind: &'static str) -> Declaration {
+    let mut d = Declaration {
+        span: Span::from(attr.span()),
+        kind,
+        lints: Vec::new(),
+        reason: None,
+        malformed: false,
+    };
+    let syn::Meta::List(list) = &attr.meta else {
+        return d;
+    };
+    let parsed = list.parse_nested_meta(|meta| {
+        if meta.path.is_ident("reason") {
+            let lit: syn::LitStr = meta.value()?.parse()?;
+            let text = lit.value();
+            if !text.trim().is_empty() {
+                d.reason = Some(text);
+            }
+        } else if let Some(ident) = meta.path.get_ident() {
+            d.lints.push(ident.to_string());
+        } else {
+            // `leash::unbounded_retry`-style names: keep the last segment.
+            if let Some(last) = meta.path.segments.last() {
+                d.lints.push(last.ident.to_string());
+            }
+        }
+        // Swallow any `= value` we do not understand rather than failing the item.
+        if meta.input.peek(syn::Token![=]) {
+            let _ = meta.value()?.parse::<syn::Expr>()?;
+        }
+        Ok(())
+    });
+    d.malformed = parsed.is_err();
+    d
+}
+
+fn header_span(attrs: &[syn::Attribute], item: &impl Spanned) -> proc_macro2::Span {
+    // The item's tokens start with its attributes; the header is the first token
+    // after them. Approximate with the item's span when it has no attributes.
+    let _ = attrs;
+    item.span()
+}
+
+impl<'ast> Visit<'ast> for RangeCollector {
+    fn visit_item(&mut self, item: &'ast syn::Item) {
+        let attrs = crate::test_code::item_attrs(item);
+        let header = item_header(item).unwrap_or_else(|| header_span(attrs, item));
+        self.record(attrs, item.span(), header);
+        syn::visit::visit_item(self, item);
+    }
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        self.record(&f.attrs, f.span(), f.sig.span());
+        syn::visit::visit_impl_item_fn(self, f);
+    }
+    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+        self.record(&f.attrs, f.span(), f.sig.span());
+        syn::visit::visit_trait_item_fn(self, f);
+    }
+}
+
+fn item_header(item: &syn::Item) -> Option<proc_macro2::Span> {
+    Some(match item {
+        syn::Item::Fn(f) => f.sig.span(),
+        syn::Item::Impl(i) => i.impl_token.span,
+        syn::Item::Mod(m) => m.mod_token.span,
+        syn::Item::Struct(s) => s.struct_token.span,
+        syn::Item::Enum(e) => e.enum_token.span,
+        syn::Item::Trait(t) => t.trait_token.span,
+        syn::Item::Const(c) => c.const_token.span,
+        syn::Item::Static(s) => s.static_token.span,
+        _ => return None,
+    })
+}
+
+/// All suppressions of one file, answering "is this finding allowed?".
+pub struct Suppressions {
+    pub comments: Vec<AllowComment>,
+    pub items: Vec<ItemRange>,
+    /// How many findings each comment suppressed (for `--report-unused-allows`).
+    pub comment_hits: Vec<usize>,
+}
+
+impl Suppressions {
+    pub fn new(src: &str, file: Option<&syn::File>) -> Self {
+        let comments = allow_comments(src);
+        let items = file.map(item_ranges).unwrap_or_default();
+        let comment_hits = vec![0; comments.len()];
+        Suppressions {
+            comments,
+            items,
+            comment_hits,
+        }
+    }
+
+    /// Is `lint` at `span` allowed by a comment or a declaration?
+    pub fn allows(&mut self, lint: &str, span: &Span) -> bool {
+        let line = span.start.line;
+        for (i, c) in self.comments.iter().enumerate() {
+            if !c.lints.iter().any(|l| l == lint || l == "all") {
+                continue;
+            }
+            let covers = if c.trailing {
+                c.line == line
+            } else {
+                c.line + 1 == line
+                    || c.line == line
+                    || self.items.iter().any(|it| {
+                        (it.start_line..=it.header_line).contains(&(c.line + 1))
+                            && it.start_line <= line
+                            && line <= it.end_line
+                    })
+            };
+            if covers {
+                self.comment_hits[i] += 1;
+                return true;
+            }
+        }
+        self.items.iter().any(|it| {
+            it.start_line <= line
+                && line <= it.end_line
+                && it
+                    .declared
+                    .iter()
+                    .any(|d| d.lints.iter().any(|l| l == lint || l == "all"))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_comments() {
+        let c = allow_comments("let x = 1; // leash: allow(unbounded_channel) -- startup only\n// leash: allow(a, b)\n");
+        assert_eq!(c.len(), 2);
+        assert!(c[0].trailing);
+        assert_eq!(c[0].lints, vec!["unbounded_channel"]);
+        assert_eq!(c[0].reason.as_deref(), Some("startup only"));
+        assert!(!c[1].trailing);
+        assert_eq!(c[1].lints, vec!["a", "b"]);
+        assert_eq!(c[1].reason, None);
+    }
+
+    #[test]
+    fn item_comment_covers_whole_item() {
+        let src =
+            "// leash: allow(x) -- ok\n#[inline]\nfn f() {\n    a();\n}\nfn g() {\n    b();\n}\n";
+        let file = syn::parse_file(src).unwrap();
+        let mut s = Suppressions::new(src, Some(&file));
+        let at = |line| Span::new(Pos { line, column: 4 }, Pos { line, column: 8 });
+        assert!(s.allows("x", &at(4)));
+        assert!(!s.allows("x", &at(7)));
+        assert!(!s.allows("y", &at(4)));
+    }
+
+    #[test]
+    fn attribute_declarations() {
+        let src = "#[leash::fallback(reason = \"cache\")]\nfn f() {\n    a();\n}\n#[leash::allow(unbounded_spawn)]\nfn g() {\n    b();\n}\n";
+        let file = syn::parse_file(src).unwrap();
+        let items = item_ranges(&file);
+        assert_eq!(items[0].declared[0].lints, vec!["silent_fallback"]);
+        assert_eq!(items[0].declared[0].reason.as_deref(), Some("cache"));
+        assert_eq!(items[1].declared[0].lints, vec!["unbounded_spawn"]);
+        assert!(items[1].declared[0].reason.is_none());
+    }
+}

@@ -1,0 +1,196 @@
+//! Small syntax helpers shared by the lints.
+
+use proc_macro2::{TokenStream, TokenTree};
+use quote::ToTokens;
+
+/// `a::b::c` for a path, generics dropped.
+pub fn path_string(path: &syn::Path) -> String {
+    let mut s = String::new();
+    for (i, seg) in path.segments.iter().enumerate() {
+        if i > 0 {
+            s.push_str("::");
+        }
+        s.push_str(&seg.ident.to_string());
+    }
+    s
+}
+
+/// The last segment of a path expression (`tokio::spawn` -> `spawn`).
+pub fn last_segment(path: &syn::Path) -> Option<String> {
+    path.segments.last().map(|s| s.ident.to_string())
+}
+
+/// The path of a call's function, when it is a plain path (`a::b(..)`).
+pub fn call_path(call: &syn::ExprCall) -> Option<&syn::Path> {
+    match strip_parens(&call.func) {
+        syn::Expr::Path(p) => Some(&p.path),
+        _ => None,
+    }
+}
+
+/// Looks through parentheses, groups and references.
+pub fn strip_parens(mut expr: &syn::Expr) -> &syn::Expr {
+    loop {
+        match expr {
+            syn::Expr::Paren(p) => expr = &p.expr,
+            syn::Expr::Group(g) => expr = &g.expr,
+            _ => return expr,
+        }
+    }
+}
+
+/// Looks through `.await`, `?`, parentheses and groups.
+pub fn strip_await_try(mut expr: &syn::Expr) -> &syn::Expr {
+    loop {
+        match expr {
+            syn::Expr::Paren(p) => expr = &p.expr,
+            syn::Expr::Group(g) => expr = &g.expr,
+            syn::Expr::Await(a) => expr = &a.base,
+            syn::Expr::Try(t) => expr = &t.expr,
+            _ => return expr,
+        }
+    }
+}
+
+/// The method calls of a chain, outermost first: `a.b().c()` -> [c, b]; and the
+/// expression at the root of the chain (`a`). `.await` and `?` are looked through.
+pub fn method_chain(expr: &syn::Expr) -> (Vec<&syn::ExprMethodCall>, &syn::Expr) {
+    let mut calls = Vec::new();
+    let mut cur = strip_await_try(expr);
+    while let syn::Expr::MethodCall(m) = cur {
+        calls.push(m);
+        cur = strip_await_try(&m.receiver);
+    }
+    (calls, cur)
+}
+
+/// Does any identifier in the tokens of `node` satisfy `pred`?
+pub fn any_ident(node: &impl ToTokens, pred: &mut dyn FnMut(&str) -> bool) -> bool {
+    fn walk(ts: TokenStream, pred: &mut dyn FnMut(&str) -> bool) -> bool {
+        for tt in ts {
+            match tt {
+                TokenTree::Ident(i) => {
+                    if pred(&i.to_string()) {
+                        return true;
+                    }
+                }
+                TokenTree::Group(g) => {
+                    if walk(g.stream(), pred) {
+                        return true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+    walk(node.to_token_stream(), pred)
+}
+
+/// Is there an attribute whose path is `name` (one segment) or ends with it
+/// (`tokio::test`)?
+pub fn has_attr(attrs: &[syn::Attribute], name: &str) -> bool {
+    attrs
+        .iter()
+        .any(|a| a.path().segments.last().is_some_and(|s| s.ident == name))
+}
+
+/// Is this an attribute of the `leash` crate (`#[leash::retry]`, `#[leash::allow]`)?
+pub fn leash_attr<'a>(attrs: &'a [syn::Attribute], name: &str) -> Option<&'a syn::Attribute> {
+    attrs.iter().find(|a| {
+        let segs: Vec<String> = a
+            .path()
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        segs.len() == 2 && segs[0] == "leash" && segs[1] == name
+    })
+}
+
+/// An integer literal's value, looking through parentheses, casts and suffixes.
+pub fn int_literal(expr: &syn::Expr) -> Option<u64> {
+    match strip_parens(expr) {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) => i.base10_parse::<u64>().ok(),
+        syn::Expr::Cast(c) => int_literal(&c.expr),
+        _ => None,
+    }
+}
+
+/// Macros whose arguments are plain comma-separated expressions; their bodies are
+/// analysed. Other macro bodies are token trees and are skipped (spec: "Code not
+/// analysed in v1").
+const EXPR_MACROS: &[&str] = &[
+    "vec",
+    "format",
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "write",
+    "writeln",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "matches",
+    "panic",
+    "join",
+    "try_join",
+    "dbg",
+    "format_args",
+    "todo",
+    "unimplemented",
+    "unreachable",
+];
+
+/// Is this macro one whose arguments leash analyses (std expression macros and
+/// logging macros)?
+pub fn is_expr_macro(name: &str) -> bool {
+    EXPR_MACROS.contains(&name) || is_log_macro(name)
+}
+
+/// A logging macro: its name contains `log`, `trace`, `debug`, `info`, `warn` or
+/// `error` (crate-local ones such as `sentry_debug!` included).
+pub fn is_log_macro(name: &str) -> bool {
+    ["log", "trace", "debug", "info", "warn", "error"]
+        .iter()
+        .any(|k| name.contains(k))
+}
+
+/// The expressions inside an expression macro's arguments, if it is one and they
+/// parse. `target: "x", ..` and other non-expression forms yield what parses after
+/// the first comma-separated chunk that does not.
+pub fn macro_exprs(mac: &syn::Macro) -> Vec<syn::Expr> {
+    let Some(name) = mac.path.segments.last().map(|s| s.ident.to_string()) else {
+        return Vec::new();
+    };
+    if !is_expr_macro(&name) {
+        return Vec::new();
+    }
+    use syn::parse::Parser;
+    let parser = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
+    match parser.parse2(mac.tokens.clone()) {
+        Ok(list) => list.into_iter().collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// If this call is an expanded expression macro (see [`crate::expand`]), the
+/// macro's name (`warn`, `println`, ..).
+pub fn macro_call_name(call: &syn::ExprCall) -> Option<String> {
+    match &*call.func {
+        syn::Expr::Macro(m) => m.mac.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// The name a call is known by: a macro's name, or a path call's last segment.
+pub fn call_name(call: &syn::ExprCall) -> Option<String> {
+    macro_call_name(call).or_else(|| call_path(call).and_then(last_segment))
+}
