@@ -2,7 +2,7 @@
 //! isolated so a bug in one cannot take the run down), apply suppressions.
 
 use crate::context::{FileContext, Policy, Sink};
-use crate::finding::{Fact, Finding, Pos, Span};
+use crate::finding::{Fact, Finding, Span};
 use crate::suppress::Suppressions;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -42,7 +42,7 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
     let depth = crate::nesting::max_nesting_depth(source);
     if depth > MAX_NESTING {
         out.findings.push(
-            Finding::new("parse_error", first_line_span(), format!("nesting too deep to analyse ({depth} levels; the limit is {MAX_NESTING})"))
+            Finding::new("parse_error", crate::Span::default(), format!("nesting too deep to analyse ({depth} levels; the limit is {MAX_NESTING})"))
                 .label("file skipped")
                 .help("split the deeply nested expression; generated code can be excluded with `exclude` in leash.toml"),
         );
@@ -107,12 +107,12 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
     out.findings = sink.findings;
     out.facts = sink.facts;
     drop(file);
+    // span-locations keeps a per-thread source map; without this it grows with
+    // every file parsed on the thread.
+    proc_macro2::extra::invalidate_current_thread_spans();
     out
 }
 
-fn first_line_span() -> Span {
-    Span::new(Pos { line: 1, column: 0 }, Pos { line: 1, column: 0 })
-}
 
 fn missing_reasons(s: &Suppressions) -> Vec<Finding> {
     let mut out = Vec::new();

@@ -1,0 +1,203 @@
+//! `leash.toml` (or `[workspace.metadata.leash]` / `[package.metadata.leash]` in
+//! `Cargo.toml`), found by walking up from the checked path.
+
+use leash_lints::{Level, Policy};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// The settings of one run.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Where the settings came from (`None`: defaults).
+    pub source: Option<PathBuf>,
+    /// Directory that `exclude` globs are relative to.
+    pub root: PathBuf,
+    pub levels: BTreeMap<String, Level>,
+    pub exclude: Vec<String>,
+    pub policy: Policy,
+    pub include_tests: bool,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConfig {
+    #[serde(default)]
+    exclude: Vec<String>,
+    #[serde(default, alias = "include_tests")]
+    include_tests: Option<bool>,
+    #[serde(default)]
+    lints: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    policy: Option<RawPolicy>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    max_retry_attempts: Option<u64>,
+    max_concurrency: Option<u64>,
+    max_switches: Option<u64>,
+    max_amplification: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CargoManifest {
+    workspace: Option<CargoSection>,
+    package: Option<CargoSection>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CargoSection {
+    metadata: Option<CargoMetadata>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CargoMetadata {
+    leash: Option<RawConfig>,
+}
+
+/// A configuration error, already phrased for the user (`file:line:col: ...`).
+#[derive(Debug)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+fn toml_error(path: &Path, text: &str, err: toml::de::Error) -> ConfigError {
+    let msg = err.message().trim().to_string();
+    match err.span() {
+        Some(span) => {
+            let (line, col) = line_col(text, span.start);
+            ConfigError(format!("{}:{line}:{col}: {msg}", path.display()))
+        }
+        None => ConfigError(format!("{}: {msg}", path.display())),
+    }
+}
+
+impl Config {
+    /// Finds the configuration for `start` (a file or directory), walking up.
+    pub fn discover(start: &Path) -> Result<Config, ConfigError> {
+        let abs = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
+        let mut dir = if abs.is_dir() { Some(abs.as_path()) } else { abs.parent() };
+        while let Some(d) = dir {
+            let leash_toml = d.join("leash.toml");
+            if leash_toml.is_file() {
+                return Config::load(&leash_toml);
+            }
+            let cargo = d.join("Cargo.toml");
+            if cargo.is_file() {
+                if let Some(cfg) = Config::load_cargo(&cargo)? {
+                    return Ok(cfg);
+                }
+            }
+            dir = d.parent();
+        }
+        Ok(Config { root: std::env::current_dir().unwrap_or_default(), ..Config::default() })
+    }
+
+    /// Loads a `leash.toml`, or a `Cargo.toml` with leash metadata.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        if path.file_name().is_some_and(|n| n == "Cargo.toml") {
+            return Config::load_cargo(path)?
+                .ok_or_else(|| ConfigError(format!("{}: no [workspace.metadata.leash] or [package.metadata.leash]", path.display())));
+        }
+        let text = read(path)?;
+        let raw: RawConfig = toml::from_str(&text).map_err(|e| toml_error(path, &text, e))?;
+        Config::from_raw(raw, path, &text)
+    }
+
+    fn load_cargo(path: &Path) -> Result<Option<Config>, ConfigError> {
+        let text = read(path)?;
+        // Only the leash tables are validated; the rest of the manifest is cargo's.
+        if !text.contains("leash") {
+            return Ok(None);
+        }
+        let manifest: CargoManifest = toml::from_str(&text).map_err(|e| toml_error(path, &text, e))?;
+        let raw = manifest
+            .workspace
+            .and_then(|w| w.metadata)
+            .and_then(|m| m.leash)
+            .or_else(|| manifest.package.and_then(|p| p.metadata).and_then(|m| m.leash));
+        match raw {
+            Some(raw) => Config::from_raw(raw, path, &text).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn from_raw(raw: RawConfig, path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let mut levels = BTreeMap::new();
+        for (name, level) in &raw.lints {
+            let known_group = leash_lints::groups().contains(&name.get_ref().as_str());
+            if leash_lints::lint_by_name(name.get_ref()).is_none() && !known_group {
+                let (line, col) = line_col(text, name.span().start);
+                return Err(ConfigError(format!(
+                    "{}:{line}:{col}: unknown lint `{}` (run `leash rules` for the list)",
+                    path.display(),
+                    name.get_ref()
+                )));
+            }
+            let Some(lv) = Level::parse(level.get_ref()) else {
+                let (line, col) = line_col(text, level.span().start);
+                return Err(ConfigError(format!(
+                    "{}:{line}:{col}: unknown level `{}` for `{}` (expected allow, warn or deny)",
+                    path.display(),
+                    level.get_ref(),
+                    name.get_ref()
+                )));
+            };
+            levels.insert(name.get_ref().clone(), lv);
+        }
+        let mut policy = Policy::default();
+        if let Some(p) = raw.policy {
+            if let Some(v) = p.max_retry_attempts {
+                policy.max_retry_attempts = v;
+            }
+            policy.max_concurrency = p.max_concurrency.or(policy.max_concurrency);
+            if let Some(v) = p.max_switches {
+                policy.max_switches = v;
+            }
+            if let Some(v) = p.max_amplification {
+                policy.max_amplification = v;
+            }
+        }
+        for glob in &raw.exclude {
+            globset::Glob::new(glob).map_err(|e| ConfigError(format!("{}: bad exclude glob `{glob}`: {e}", path.display())))?;
+        }
+        Ok(Config {
+            source: Some(path.to_path_buf()),
+            root: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            levels,
+            exclude: raw.exclude,
+            policy,
+            include_tests: raw.include_tests.unwrap_or(false),
+        })
+    }
+
+    /// The level of a lint: the lint's own setting, else its group's, else its default.
+    pub fn level_of(&self, lint: &str) -> Level {
+        if let Some(l) = self.levels.get(lint) {
+            return *l;
+        }
+        let Some(def) = leash_lints::lint_by_name(lint) else { return Level::Warn };
+        if let Some(l) = self.levels.get(def.group) {
+            return *l;
+        }
+        def.default_level
+    }
+}
+
+fn read(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|e| ConfigError(format!("{}: cannot read: {e}", path.display())))
+}

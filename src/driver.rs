@@ -1,0 +1,214 @@
+//! Runs the analysis over files in parallel and resolves cross-file facts.
+
+use crate::config::Config;
+use crate::source_map::LineIndex;
+use leash_lints::{analyze_source, AnalysisOptions, Fact, Finding, Level, Problem};
+use rayon::prelude::*;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// Files larger than this are reported and skipped (generated code, data).
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+
+pub struct RunOptions {
+    pub config: Config,
+    /// CLI overrides, applied after the configuration file.
+    pub overrides: Vec<(String, Level)>,
+    pub include_tests: bool,
+    pub jobs: Option<usize>,
+    pub max_file_size: u64,
+}
+
+impl RunOptions {
+    pub fn level_of(&self, lint: &str) -> Level {
+        let group = leash_lints::lint_by_name(lint).map(|l| l.group);
+        let mut level = self.config.level_of(lint);
+        for (name, lv) in &self.overrides {
+            if name == lint || Some(name.as_str()) == group || name == "all" {
+                level = *lv;
+            }
+        }
+        level
+    }
+}
+
+/// One reported finding, located in a file.
+#[derive(Debug, Clone)]
+pub struct Located {
+    pub file: usize,
+    pub level: Level,
+    pub finding: Finding,
+    pub byte_start: usize,
+    pub byte_end: usize,
+}
+
+/// A checked file: its display path, and its text when it has findings.
+pub struct CheckedFile {
+    pub path: PathBuf,
+    pub display: String,
+    pub source: Option<String>,
+    pub parsed: bool,
+    pub line_index: Option<LineIndex>,
+}
+
+pub struct RunResult {
+    pub files: Vec<CheckedFile>,
+    pub findings: Vec<Located>,
+    /// Internal errors: lint panics and the like. Any of these makes the exit 2.
+    pub internal_errors: Vec<String>,
+    pub unparsed: usize,
+    pub bytes: u64,
+}
+
+struct FileOutcome {
+    display: String,
+    source: Option<String>,
+    parsed: bool,
+    findings: Vec<Finding>,
+    facts: Vec<Fact>,
+    problems: Vec<String>,
+    bytes: u64,
+}
+
+/// The path as shown to the user: relative to the current directory when under it.
+pub fn display_path(path: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    let shown = match (&cwd, path.is_absolute()) {
+        (Some(cwd), true) => path.strip_prefix(cwd).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf()),
+        _ => path.strip_prefix("./").map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf()),
+    };
+    shown.to_string_lossy().replace('\\', "/")
+}
+
+fn file_problem(display: String, message: String, bytes: u64) -> FileOutcome {
+    let f = Finding::new("parse_error", leash_lints::Span::default(), message).label("file skipped");
+    FileOutcome { display, source: None, parsed: false, findings: vec![f], facts: Vec::new(), problems: Vec::new(), bytes }
+}
+
+fn analyze_path(path: &Path, opts: &RunOptions, enabled: &(dyn Fn(&str) -> bool + Sync)) -> FileOutcome {
+    let display = display_path(path);
+    let bytes = match std::fs::metadata(path) {
+        Ok(m) if m.len() > opts.max_file_size => {
+            return file_problem(
+                display,
+                format!("file too large to analyse ({} bytes; the limit is {} bytes, see --max-file-size)", m.len(), opts.max_file_size),
+                0,
+            )
+        }
+        Ok(m) => m.len(),
+        Err(e) => return file_problem(display, format!("cannot read file: {e}"), 0),
+    };
+    let data = match std::fs::read(path) {
+        Ok(d) => d,
+        Err(e) => return file_problem(display, format!("cannot read file: {e}"), 0),
+    };
+    if data.iter().take(8192).any(|&b| b == 0) {
+        return file_problem(display, "binary file (contains NUL bytes), not Rust source".into(), bytes);
+    }
+    let text = match String::from_utf8(data) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            return file_problem(display, format!("file is not valid UTF-8 (invalid byte at offset {at})"), bytes);
+        }
+    };
+    // A byte-order mark is not Rust syntax; columns are counted after it.
+    let src = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let analysis = analyze_source(
+        &display,
+        src,
+        &AnalysisOptions { policy: &opts.config.policy, include_tests: opts.include_tests, enabled },
+    );
+    let problems = analysis
+        .problems
+        .iter()
+        .map(|p| match p {
+            Problem::LintPanicked { lint, message } => format!("{display}: internal error in lint `{lint}`: {message}"),
+        })
+        .collect();
+    let source = (!analysis.findings.is_empty()).then(|| src.to_string());
+    FileOutcome {
+        display,
+        source,
+        parsed: analysis.parsed,
+        findings: analysis.findings,
+        facts: analysis.facts,
+        problems,
+        bytes,
+    }
+}
+
+pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
+    let enabled = |lint: &str| opts.level_of(lint) != Level::Allow;
+    let work = || -> Vec<FileOutcome> {
+        paths
+            .par_iter()
+            .map(|p| {
+                // A panic outside the lints (which catch their own) must not stop the run.
+                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| analyze_path(p, opts, &enabled))) {
+                    Ok(o) => o,
+                    Err(_) => {
+                        let mut o = file_problem(display_path(p), "internal error while analysing this file".into(), 0);
+                        o.problems.push(format!("{}: internal error while analysing this file", display_path(p)));
+                        o
+                    }
+                }
+            })
+            .collect()
+    };
+    // Deeply nested (but accepted) code recurses in syn and in the lints: give
+    // every worker a large stack.
+    let mut builder = rayon::ThreadPoolBuilder::new().stack_size(64 * 1024 * 1024);
+    if let Some(j) = opts.jobs {
+        builder = builder.num_threads(j.max(1));
+    }
+    let outcomes = match builder.build() {
+        Ok(pool) => pool.install(work),
+        Err(_) => work(),
+    };
+
+    let facts: HashSet<Fact> = outcomes.iter().flat_map(|o| o.facts.iter().cloned()).collect();
+    let mut files = Vec::with_capacity(outcomes.len());
+    let mut findings = Vec::new();
+    let mut internal_errors = Vec::new();
+    let mut unparsed = 0;
+    let mut bytes = 0;
+    for (i, (o, path)) in outcomes.into_iter().zip(paths).enumerate() {
+        bytes += o.bytes;
+        if !o.parsed {
+            unparsed += 1;
+        }
+        internal_errors.extend(o.problems);
+        let line_index = o.source.as_deref().map(LineIndex::new);
+        for f in o.findings {
+            if f.unless_any.iter().any(|fact| facts.contains(fact)) {
+                continue;
+            }
+            if !f.only_if_any.is_empty() && !f.only_if_any.iter().any(|fact| facts.contains(fact)) {
+                continue;
+            }
+            let level = opts.level_of(f.lint);
+            if level == Level::Allow {
+                continue;
+            }
+            let (byte_start, byte_end) = match (&o.source, &line_index) {
+                (Some(src), Some(idx)) => {
+                    let s = idx.offset(src, f.span.start.line.max(1), f.span.start.column);
+                    let e = idx.offset(src, f.span.end.line.max(1), f.span.end.column).max(s);
+                    (s, e)
+                }
+                _ => (0, 0),
+            };
+            findings.push(Located { file: i, level, finding: f, byte_start, byte_end });
+        }
+        files.push(CheckedFile { path: path.clone(), display: o.display, source: o.source, parsed: o.parsed, line_index });
+    }
+    findings.sort_by(|a, b| {
+        let (fa, fb) = (&files[a.file].display, &files[b.file].display);
+        fa.cmp(fb)
+            .then(a.finding.span.start.cmp(&b.finding.span.start))
+            .then(a.finding.lint.cmp(b.finding.lint))
+            .then(a.finding.message.cmp(&b.finding.message))
+    });
+    RunResult { files, findings, internal_errors, unparsed, bytes }
+}

@@ -1,0 +1,123 @@
+//! Finding the `.rs` files to check: `.gitignore`/`.ignore` honoured, `target/`
+//! skipped, `exclude` globs applied. Files named on the command line are always
+//! checked unless excluded.
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use std::path::{Path, PathBuf};
+
+pub struct Walked {
+    pub files: Vec<PathBuf>,
+    /// Problems met while walking (unreadable directories, symlink loops).
+    pub errors: Vec<(PathBuf, String)>,
+}
+
+pub struct Excludes {
+    set: GlobSet,
+    root: PathBuf,
+}
+
+impl Excludes {
+    pub fn new(globs: &[String], root: &Path) -> Result<Excludes, String> {
+        let mut b = GlobSetBuilder::new();
+        for g in globs {
+            b.add(Glob::new(g).map_err(|e| format!("bad exclude glob `{g}`: {e}"))?);
+            // `generated` also excludes everything below it.
+            if !g.ends_with("/**") {
+                b.add(Glob::new(&format!("{}/**", g.trim_end_matches('/'))).map_err(|e| e.to_string())?);
+            }
+        }
+        let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        Ok(Excludes { set: b.build().map_err(|e| e.to_string())?, root })
+    }
+
+    pub fn is_excluded(&self, path: &Path) -> bool {
+        if self.set.is_empty() {
+            return false;
+        }
+        if self.set.is_match(path) {
+            return true;
+        }
+        let abs = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            std::env::current_dir().map(|d| d.join(path)).unwrap_or_else(|_| path.to_path_buf())
+        };
+        let abs = normalize(&abs);
+        abs.strip_prefix(&self.root).is_ok_and(|rel| self.set.is_match(rel))
+    }
+}
+
+/// Removes `.` and `..` components without touching the file system.
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+pub fn walk(paths: &[PathBuf], excludes: &Excludes) -> Walked {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for root in paths {
+        match std::fs::metadata(root) {
+            Ok(m) if m.is_file() => {
+                if !excludes.is_excluded(root) {
+                    files.push(root.clone());
+                }
+                continue;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                errors.push((root.clone(), e.to_string()));
+                continue;
+            }
+        }
+        let mut builder = ignore::WalkBuilder::new(root);
+        builder.follow_links(true).require_git(false).hidden(true);
+        builder.filter_entry(|e| {
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            !(is_dir && e.depth() > 0 && matches!(e.file_name().to_str(), Some("target") | Some(".leash_cache")))
+        });
+        for entry in builder.build() {
+            match entry {
+                Ok(e) => {
+                    let is_file = e.file_type().is_some_and(|t| t.is_file());
+                    let p = e.path();
+                    if is_file && p.extension().is_some_and(|x| x == "rs") && !excludes.is_excluded(p) {
+                        files.push(p.to_path_buf());
+                    }
+                }
+                Err(err) => {
+                    let path = match &err {
+                        ignore::Error::WithPath { path, .. } => path.clone(),
+                        ignore::Error::WithDepth { err, .. } => match &**err {
+                            ignore::Error::WithPath { path, .. } => path.clone(),
+                            _ => root.clone(),
+                        },
+                        ignore::Error::Loop { child, .. } => child.clone(),
+                        _ => root.clone(),
+                    };
+                    let text = one_line(&err.to_string());
+                    // ignore prefixes the path; it is printed once by the caller.
+                    let prefix = format!("{}: ", path.display());
+                    let text = text.strip_prefix(&prefix).map(str::to_string).unwrap_or(text);
+                    errors.push((path, text));
+                }
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    Walked { files, errors }
+}
+
+fn one_line(s: &str) -> String {
+    s.lines().next().unwrap_or("").to_string()
+}
