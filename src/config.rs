@@ -90,7 +90,11 @@ impl Config {
     /// Finds the configuration for `start` (a file or directory), walking up.
     pub fn discover(start: &Path) -> Result<Config, ConfigError> {
         let abs = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
-        let mut dir = if abs.is_dir() { Some(abs.as_path()) } else { abs.parent() };
+        let mut dir = if abs.is_dir() {
+            Some(abs.as_path())
+        } else {
+            abs.parent()
+        };
         while let Some(d) = dir {
             let leash_toml = d.join("leash.toml");
             if leash_toml.is_file() {
@@ -104,14 +108,21 @@ impl Config {
             }
             dir = d.parent();
         }
-        Ok(Config { root: std::env::current_dir().unwrap_or_default(), ..Config::default() })
+        Ok(Config {
+            root: std::env::current_dir().unwrap_or_default(),
+            ..Config::default()
+        })
     }
 
     /// Loads a `leash.toml`, or a `Cargo.toml` with leash metadata.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         if path.file_name().is_some_and(|n| n == "Cargo.toml") {
-            return Config::load_cargo(path)?
-                .ok_or_else(|| ConfigError(format!("{}: no [workspace.metadata.leash] or [package.metadata.leash]", path.display())));
+            return Config::load_cargo(path)?.ok_or_else(|| {
+                ConfigError(format!(
+                    "{}: no [workspace.metadata.leash] or [package.metadata.leash]",
+                    path.display()
+                ))
+            });
         }
         let text = read(path)?;
         let raw: RawConfig = toml::from_str(&text).map_err(|e| toml_error(path, &text, e))?;
@@ -124,12 +135,18 @@ impl Config {
         if !text.contains("leash") {
             return Ok(None);
         }
-        let manifest: CargoManifest = toml::from_str(&text).map_err(|e| toml_error(path, &text, e))?;
+        let manifest: CargoManifest =
+            toml::from_str(&text).map_err(|e| toml_error(path, &text, e))?;
         let raw = manifest
             .workspace
             .and_then(|w| w.metadata)
             .and_then(|m| m.leash)
-            .or_else(|| manifest.package.and_then(|p| p.metadata).and_then(|m| m.leash));
+            .or_else(|| {
+                manifest
+                    .package
+                    .and_then(|p| p.metadata)
+                    .and_then(|m| m.leash)
+            });
         match raw {
             Some(raw) => Config::from_raw(raw, path, &text).map(Some),
             None => Ok(None),
@@ -173,7 +190,12 @@ impl Config {
             }
         }
         for glob in &raw.exclude {
-            globset::Glob::new(glob).map_err(|e| ConfigError(format!("{}: bad exclude glob `{glob}`: {e}", path.display())))?;
+            globset::Glob::new(glob).map_err(|e| {
+                ConfigError(format!(
+                    "{}: bad exclude glob `{glob}`: {e}",
+                    path.display()
+                ))
+            })?;
         }
         Ok(Config {
             source: Some(path.to_path_buf()),
@@ -190,7 +212,9 @@ impl Config {
         if let Some(l) = self.levels.get(lint) {
             return *l;
         }
-        let Some(def) = leash_lints::lint_by_name(lint) else { return Level::Warn };
+        let Some(def) = leash_lints::lint_by_name(lint) else {
+            return Level::Warn;
+        };
         if let Some(l) = self.levels.get(def.group) {
             return *l;
         }
@@ -199,5 +223,6 @@ impl Config {
 }
 
 fn read(path: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path).map_err(|e| ConfigError(format!("{}: cannot read: {e}", path.display())))
+    std::fs::read_to_string(path)
+        .map_err(|e| ConfigError(format!("{}: cannot read: {e}", path.display())))
 }

@@ -74,27 +74,48 @@ struct FileOutcome {
 pub fn display_path(path: &Path) -> String {
     let cwd = std::env::current_dir().ok();
     let shown = match (&cwd, path.is_absolute()) {
-        (Some(cwd), true) => path.strip_prefix(cwd).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf()),
-        _ => path.strip_prefix("./").map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf()),
+        (Some(cwd), true) => path
+            .strip_prefix(cwd)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|_| path.to_path_buf()),
+        _ => path
+            .strip_prefix("./")
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|_| path.to_path_buf()),
     };
     shown.to_string_lossy().replace('\\', "/")
 }
 
 fn file_problem(display: String, message: String, bytes: u64) -> FileOutcome {
-    let f = Finding::new("parse_error", leash_lints::Span::default(), message).label("file skipped");
-    FileOutcome { display, source: None, parsed: false, findings: vec![f], facts: Vec::new(), problems: Vec::new(), bytes }
+    let f =
+        Finding::new("parse_error", leash_lints::Span::default(), message).label("file skipped");
+    FileOutcome {
+        display,
+        source: None,
+        parsed: false,
+        findings: vec![f],
+        facts: Vec::new(),
+        problems: Vec::new(),
+        bytes,
+    }
 }
 
-fn analyze_path(path: &Path, opts: &RunOptions, enabled: &(dyn Fn(&str) -> bool + Sync)) -> FileOutcome {
+fn analyze_path(
+    path: &Path,
+    opts: &RunOptions,
+    enabled: &(dyn Fn(&str) -> bool + Sync),
+) -> FileOutcome {
     let display = display_path(path);
     let bytes = match std::fs::metadata(path) {
-        Ok(m) if m.len() > opts.max_file_size => {
-            return file_problem(
-                display,
-                format!("file too large to analyse ({} bytes; the limit is {} bytes, see --max-file-size)", m.len(), opts.max_file_size),
-                0,
-            )
-        }
+        Ok(m) if m.len() > opts.max_file_size => return file_problem(
+            display,
+            format!(
+                "file too large to analyse ({} bytes; the limit is {} bytes, see --max-file-size)",
+                m.len(),
+                opts.max_file_size
+            ),
+            0,
+        ),
         Ok(m) => m.len(),
         Err(e) => return file_problem(display, format!("cannot read file: {e}"), 0),
     };
@@ -103,13 +124,21 @@ fn analyze_path(path: &Path, opts: &RunOptions, enabled: &(dyn Fn(&str) -> bool 
         Err(e) => return file_problem(display, format!("cannot read file: {e}"), 0),
     };
     if data.iter().take(8192).any(|&b| b == 0) {
-        return file_problem(display, "binary file (contains NUL bytes), not Rust source".into(), bytes);
+        return file_problem(
+            display,
+            "binary file (contains NUL bytes), not Rust source".into(),
+            bytes,
+        );
     }
     let text = match String::from_utf8(data) {
         Ok(t) => t,
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
-            return file_problem(display, format!("file is not valid UTF-8 (invalid byte at offset {at})"), bytes);
+            return file_problem(
+                display,
+                format!("file is not valid UTF-8 (invalid byte at offset {at})"),
+                bytes,
+            );
         }
     };
     // A byte-order mark is not Rust syntax; columns are counted after it.
@@ -117,13 +146,19 @@ fn analyze_path(path: &Path, opts: &RunOptions, enabled: &(dyn Fn(&str) -> bool 
     let analysis = analyze_source(
         &display,
         src,
-        &AnalysisOptions { policy: &opts.config.policy, include_tests: opts.include_tests, enabled },
+        &AnalysisOptions {
+            policy: &opts.config.policy,
+            include_tests: opts.include_tests,
+            enabled,
+        },
     );
     let problems = analysis
         .problems
         .iter()
         .map(|p| match p {
-            Problem::LintPanicked { lint, message } => format!("{display}: internal error in lint `{lint}`: {message}"),
+            Problem::LintPanicked { lint, message } => {
+                format!("{display}: internal error in lint `{lint}`: {message}")
+            }
         })
         .collect();
     let source = (!analysis.findings.is_empty()).then(|| src.to_string());
@@ -145,11 +180,20 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
             .par_iter()
             .map(|p| {
                 // A panic outside the lints (which catch their own) must not stop the run.
-                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| analyze_path(p, opts, &enabled))) {
+                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    analyze_path(p, opts, &enabled)
+                })) {
                     Ok(o) => o,
                     Err(_) => {
-                        let mut o = file_problem(display_path(p), "internal error while analysing this file".into(), 0);
-                        o.problems.push(format!("{}: internal error while analysing this file", display_path(p)));
+                        let mut o = file_problem(
+                            display_path(p),
+                            "internal error while analysing this file".into(),
+                            0,
+                        );
+                        o.problems.push(format!(
+                            "{}: internal error while analysing this file",
+                            display_path(p)
+                        ));
                         o
                     }
                 }
@@ -167,7 +211,10 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
         Err(_) => work(),
     };
 
-    let facts: HashSet<Fact> = outcomes.iter().flat_map(|o| o.facts.iter().cloned()).collect();
+    let facts: HashSet<Fact> = outcomes
+        .iter()
+        .flat_map(|o| o.facts.iter().cloned())
+        .collect();
     let mut files = Vec::with_capacity(outcomes.len());
     let mut findings = Vec::new();
     let mut internal_errors = Vec::new();
@@ -194,14 +241,28 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
             let (byte_start, byte_end) = match (&o.source, &line_index) {
                 (Some(src), Some(idx)) => {
                     let s = idx.offset(src, f.span.start.line.max(1), f.span.start.column);
-                    let e = idx.offset(src, f.span.end.line.max(1), f.span.end.column).max(s);
+                    let e = idx
+                        .offset(src, f.span.end.line.max(1), f.span.end.column)
+                        .max(s);
                     (s, e)
                 }
                 _ => (0, 0),
             };
-            findings.push(Located { file: i, level, finding: f, byte_start, byte_end });
+            findings.push(Located {
+                file: i,
+                level,
+                finding: f,
+                byte_start,
+                byte_end,
+            });
         }
-        files.push(CheckedFile { path: path.clone(), display: o.display, source: o.source, parsed: o.parsed, line_index });
+        files.push(CheckedFile {
+            path: path.clone(),
+            display: o.display,
+            source: o.source,
+            parsed: o.parsed,
+            line_index,
+        });
     }
     findings.sort_by(|a, b| {
         let (fa, fb) = (&files[a.file].display, &files[b.file].display);
@@ -210,5 +271,11 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
             .then(a.finding.lint.cmp(b.finding.lint))
             .then(a.finding.message.cmp(&b.finding.message))
     });
-    RunResult { files, findings, internal_errors, unparsed, bytes }
+    RunResult {
+        files,
+        findings,
+        internal_errors,
+        unparsed,
+        bytes,
+    }
 }

@@ -118,7 +118,11 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     match cli.command {
@@ -136,20 +140,37 @@ fn usage_error(msg: &str) -> ExitCode {
 fn check(args: CheckArgs) -> ExitCode {
     let start = std::time::Instant::now();
     let mut overrides = Vec::new();
-    for (names, level) in [(&args.warn, Level::Warn), (&args.deny, Level::Deny), (&args.allow, Level::Allow)] {
+    for (names, level) in [
+        (&args.warn, Level::Warn),
+        (&args.deny, Level::Deny),
+        (&args.allow, Level::Allow),
+    ] {
         for n in names {
-            if n != "all" && leash_lints::lint_by_name(n).is_none() && !leash_lints::groups().contains(&n.as_str()) {
-                return usage_error(&format!("unknown lint `{n}` (run `leash rules` for the list)"));
+            if n != "all"
+                && leash_lints::lint_by_name(n).is_none()
+                && !leash_lints::groups().contains(&n.as_str())
+            {
+                return usage_error(&format!(
+                    "unknown lint `{n}` (run `leash rules` for the list)"
+                ));
             }
             overrides.push((n.clone(), level));
         }
     }
     let config = if args.no_config {
-        Ok(Config { root: std::env::current_dir().unwrap_or_default(), ..Config::default() })
+        Ok(Config {
+            root: std::env::current_dir().unwrap_or_default(),
+            ..Config::default()
+        })
     } else if let Some(path) = &args.config {
         Config::load(path)
     } else {
-        Config::discover(args.paths.first().map(PathBuf::as_path).unwrap_or(std::path::Path::new(".")))
+        Config::discover(
+            args.paths
+                .first()
+                .map(PathBuf::as_path)
+                .unwrap_or(std::path::Path::new(".")),
+        )
     };
     let config = match config {
         Ok(c) => c,
@@ -170,7 +191,13 @@ fn check(args: CheckArgs) -> ExitCode {
         }
     }
     let include_tests = args.include_tests || config.include_tests;
-    let opts = RunOptions { config, overrides, include_tests, jobs: args.jobs, max_file_size: args.max_file_size };
+    let opts = RunOptions {
+        config,
+        overrides,
+        include_tests,
+        jobs: args.jobs,
+        max_file_size: args.max_file_size,
+    };
     let result = driver::run(&walked.files, &opts);
 
     let emitted = match args.format {
@@ -178,7 +205,9 @@ fn check(args: CheckArgs) -> ExitCode {
             let choice = match args.color {
                 Color::Always => ColorChoice::Always,
                 Color::Never => ColorChoice::Never,
-                Color::Auto if std::io::IsTerminal::is_terminal(&std::io::stdout()) => ColorChoice::Auto,
+                Color::Auto if std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
+                    ColorChoice::Auto
+                }
                 Color::Auto => ColorChoice::Never,
             };
             let mut out = StandardStream::stdout(choice);
@@ -249,11 +278,18 @@ fn rules(format: RulesFormat) -> ExitCode {
 fn explain(name: &str) -> ExitCode {
     match leash_lints::lint_by_name(name) {
         Some(lint) => {
-            println!("# {} ({}, {} by default)\n", lint.name, lint.group, lint.default_level.as_str());
+            println!(
+                "# {} ({}, {} by default)\n",
+                lint.name,
+                lint.group,
+                lint.default_level.as_str()
+            );
             println!("{}\n", lint.summary);
             print!("{}", lint.docs);
             ExitCode::SUCCESS
         }
-        None => usage_error(&format!("unknown lint `{name}` (run `leash rules` for the list)")),
+        None => usage_error(&format!(
+            "unknown lint `{name}` (run `leash rules` for the list)"
+        )),
     }
 }

@@ -13,10 +13,15 @@ impl LineIndex {
 
     /// Byte offset of a 1-based line and a 0-based column counted in chars.
     pub fn offset(&self, src: &str, line: usize, column: usize) -> usize {
-        let Some(&start) = self.starts.get(line.saturating_sub(1)) else { return src.len() };
+        let Some(&start) = self.starts.get(line.saturating_sub(1)) else {
+            return src.len();
+        };
         let end = self.starts.get(line).copied().unwrap_or(src.len());
         let text = &src[start..end];
-        let within = text.char_indices().nth(column).map_or(text.trim_end_matches('\n').len(), |(i, _)| i);
+        let within = text
+            .char_indices()
+            .nth(column)
+            .map_or(text.trim_end_matches('\n').len(), |(i, _)| i);
         start + within
     }
 }

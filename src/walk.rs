@@ -23,11 +23,17 @@ impl Excludes {
             b.add(Glob::new(g).map_err(|e| format!("bad exclude glob `{g}`: {e}"))?);
             // `generated` also excludes everything below it.
             if !g.ends_with("/**") {
-                b.add(Glob::new(&format!("{}/**", g.trim_end_matches('/'))).map_err(|e| e.to_string())?);
+                b.add(
+                    Glob::new(&format!("{}/**", g.trim_end_matches('/')))
+                        .map_err(|e| e.to_string())?,
+                );
             }
         }
         let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-        Ok(Excludes { set: b.build().map_err(|e| e.to_string())?, root })
+        Ok(Excludes {
+            set: b.build().map_err(|e| e.to_string())?,
+            root,
+        })
     }
 
     pub fn is_excluded(&self, path: &Path) -> bool {
@@ -40,10 +46,13 @@ impl Excludes {
         let abs = if path.is_absolute() {
             path.to_path_buf()
         } else {
-            std::env::current_dir().map(|d| d.join(path)).unwrap_or_else(|_| path.to_path_buf())
+            std::env::current_dir()
+                .map(|d| d.join(path))
+                .unwrap_or_else(|_| path.to_path_buf())
         };
         let abs = normalize(&abs);
-        abs.strip_prefix(&self.root).is_ok_and(|rel| self.set.is_match(rel))
+        abs.strip_prefix(&self.root)
+            .is_ok_and(|rel| self.set.is_match(rel))
     }
 }
 
@@ -83,14 +92,22 @@ pub fn walk(paths: &[PathBuf], excludes: &Excludes) -> Walked {
         builder.follow_links(true).require_git(false).hidden(true);
         builder.filter_entry(|e| {
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-            !(is_dir && e.depth() > 0 && matches!(e.file_name().to_str(), Some("target") | Some(".leash_cache")))
+            !(is_dir
+                && e.depth() > 0
+                && matches!(
+                    e.file_name().to_str(),
+                    Some("target") | Some(".leash_cache")
+                ))
         });
         for entry in builder.build() {
             match entry {
                 Ok(e) => {
                     let is_file = e.file_type().is_some_and(|t| t.is_file());
                     let p = e.path();
-                    if is_file && p.extension().is_some_and(|x| x == "rs") && !excludes.is_excluded(p) {
+                    if is_file
+                        && p.extension().is_some_and(|x| x == "rs")
+                        && !excludes.is_excluded(p)
+                    {
                         files.push(p.to_path_buf());
                     }
                 }
@@ -107,7 +124,10 @@ pub fn walk(paths: &[PathBuf], excludes: &Excludes) -> Walked {
                     let text = one_line(&err.to_string());
                     // ignore prefixes the path; it is printed once by the caller.
                     let prefix = format!("{}: ", path.display());
-                    let text = text.strip_prefix(&prefix).map(str::to_string).unwrap_or(text);
+                    let text = text
+                        .strip_prefix(&prefix)
+                        .map(str::to_string)
+                        .unwrap_or(text);
                     errors.push((path, text));
                 }
             }

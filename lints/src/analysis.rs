@@ -113,7 +113,6 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
     out
 }
 
-
 fn missing_reasons(s: &Suppressions) -> Vec<Finding> {
     let mut out = Vec::new();
     for c in &s.comments {

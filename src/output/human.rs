@@ -37,11 +37,18 @@ pub fn emit(result: &RunResult, out: &mut dyn WriteColor) -> std::io::Result<()>
             continue;
         };
         let src = file.source.as_deref().unwrap_or("");
-        let idx = file.line_index.as_ref().expect("line index is built with the source");
-        let mut labels = vec![Label::primary(fid, f.byte_start..f.byte_end).with_message(f.finding.label.clone())];
+        let idx = file
+            .line_index
+            .as_ref()
+            .expect("line index is built with the source");
+        let mut labels = vec![
+            Label::primary(fid, f.byte_start..f.byte_end).with_message(f.finding.label.clone())
+        ];
         for l in &f.finding.labels {
             let s = idx.offset(src, l.span.start.line.max(1), l.span.start.column);
-            let e = idx.offset(src, l.span.end.line.max(1), l.span.end.column).max(s);
+            let e = idx
+                .offset(src, l.span.end.line.max(1), l.span.end.column)
+                .max(s);
             labels.push(Label::secondary(fid, s..e).with_message(l.message.clone()));
         }
         let mut notes = Vec::new();

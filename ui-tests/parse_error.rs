@@ -1,0 +1,2 @@
+// A syntax error is reported, and the run goes on.
+fn broken( {
