@@ -44,10 +44,8 @@ pub struct Located {
 
 /// A checked file: its display path, and its text when it has findings.
 pub struct CheckedFile {
-    pub path: PathBuf,
     pub display: String,
     pub source: Option<String>,
-    pub parsed: bool,
     pub line_index: Option<LineIndex>,
 }
 
@@ -83,7 +81,12 @@ pub fn display_path(path: &Path) -> String {
             .map(Path::to_path_buf)
             .unwrap_or_else(|_| path.to_path_buf()),
     };
-    shown.to_string_lossy().replace('\\', "/")
+    let shown = shown.to_string_lossy().replace('\\', "/");
+    if shown.is_empty() {
+        ".".to_string()
+    } else {
+        shown
+    }
 }
 
 fn file_problem(display: String, message: String, bytes: u64) -> FileOutcome {
@@ -107,15 +110,17 @@ fn analyze_path(
 ) -> FileOutcome {
     let display = display_path(path);
     let bytes = match std::fs::metadata(path) {
-        Ok(m) if m.len() > opts.max_file_size => return file_problem(
-            display,
-            format!(
+        Ok(m) if m.len() > opts.max_file_size => {
+            return file_problem(
+                display,
+                format!(
                 "file too large to analyse ({} bytes; the limit is {} bytes, see --max-file-size)",
                 m.len(),
                 opts.max_file_size
             ),
-            0,
-        ),
+                0,
+            )
+        }
         Ok(m) => m.len(),
         Err(e) => return file_problem(display, format!("cannot read file: {e}"), 0),
     };
@@ -220,7 +225,7 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
     let mut internal_errors = Vec::new();
     let mut unparsed = 0;
     let mut bytes = 0;
-    for (i, (o, path)) in outcomes.into_iter().zip(paths).enumerate() {
+    for (i, o) in outcomes.into_iter().enumerate() {
         bytes += o.bytes;
         if !o.parsed {
             unparsed += 1;
@@ -257,10 +262,8 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
             });
         }
         files.push(CheckedFile {
-            path: path.clone(),
             display: o.display,
             source: o.source,
-            parsed: o.parsed,
             line_index,
         });
     }

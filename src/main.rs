@@ -111,6 +111,9 @@ struct CheckArgs {
     /// Do not print the summary line.
     #[arg(short, long)]
     quiet: bool,
+    /// Also print the configuration used and the throughput.
+    #[arg(short, long)]
+    verbose: bool,
 }
 
 fn main() -> ExitCode {
@@ -183,11 +186,16 @@ fn check(args: CheckArgs) -> ExitCode {
         Err(e) => return usage_error(&e),
     };
     let walked = walk::walk(&args.paths, &excludes);
-    let mut walk_failed = false;
     for (path, err) in &walked.errors {
         eprintln!("error: {}: {err}", driver::display_path(path));
-        if args.paths.iter().any(|p| p == path) {
-            walk_failed = true;
+    }
+    let walk_failed = walked.bad_roots > 0;
+    if args.verbose {
+        match &config.source {
+            Some(p) => eprintln!("configuration: {}", p.display()),
+            None => {
+                eprintln!("configuration: defaults (no leash.toml or Cargo.toml metadata found)")
+            }
         }
     }
     let include_tests = args.include_tests || config.include_tests;
@@ -230,6 +238,14 @@ fn check(args: CheckArgs) -> ExitCode {
     }
     if !args.quiet {
         eprintln!("{}", output::summary(&result, start.elapsed().as_millis()));
+    }
+    if args.verbose {
+        let secs = start.elapsed().as_secs_f64().max(1e-9);
+        eprintln!(
+            "read {:.1} MB at {:.1} MB/s",
+            result.bytes as f64 / 1e6,
+            result.bytes as f64 / 1e6 / secs
+        );
     }
     if !result.internal_errors.is_empty() || walk_failed {
         return ExitCode::from(2);

@@ -232,8 +232,10 @@ impl Suppressions {
     /// Is `lint` at `span` allowed by a comment or a declaration?
     pub fn allows(&mut self, lint: &str, span: &Span) -> bool {
         let line = span.start.line;
+        let group = crate::lint_by_name(lint).map(|l| l.group);
+        let names = |l: &String| l == lint || l == "all" || Some(l.as_str()) == group;
         for (i, c) in self.comments.iter().enumerate() {
-            if !c.lints.iter().any(|l| l == lint || l == "all") {
+            if !c.lints.iter().any(names) {
                 continue;
             }
             let covers = if c.trailing {
