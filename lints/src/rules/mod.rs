@@ -2,6 +2,7 @@
 
 use crate::{Level, Lint};
 
+pub mod budget_exceeds_policy;
 pub mod meta;
 pub mod missing_timeout;
 pub mod retry_without_backoff;
@@ -24,6 +25,7 @@ pub static ALL: &[&Lint] = &[
     &silent_fallback::LINT,
     &uncontrolled_switching::LINT,
     &missing_timeout::LINT,
+    &budget_exceeds_policy::LINT,
     &meta::MISSING_REASON,
     &meta::UNKNOWN_LINT,
     &meta::PARSE_ERROR,
