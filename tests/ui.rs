@@ -34,6 +34,9 @@ fn run_fixture(path: &Path) -> String {
     {
         args.extend(flags.split_whitespace().map(str::to_string));
     }
+    if args.iter().any(|a| a == "--config") {
+        args.retain(|a| a != "--no-config");
+    }
     let rel = path.strip_prefix(root).expect("fixture under the crate");
     args.push(rel.to_string_lossy().into_owned());
     let out = Command::new(env!("CARGO_BIN_EXE_leash"))
