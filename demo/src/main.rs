@@ -1,6 +1,7 @@
 //! order-notifier: accepts order events over TCP, enriches them from the
 //! inventory service, and pushes notifications to subscribers.
 
+mod budgets;
 mod queue;
 
 #[tokio::main]
