@@ -59,6 +59,8 @@ pub struct RunResult {
 }
 
 struct FileOutcome {
+    summaries: Vec<leash_lints::callgraph::FnSummary>,
+    suppressions: Option<leash_lints::suppress::Suppressions>,
     display: String,
     source: Option<String>,
     parsed: bool,
@@ -93,6 +95,8 @@ fn file_problem(display: String, message: String, bytes: u64) -> FileOutcome {
     let f =
         Finding::new("parse_error", leash_lints::Span::default(), message).label("file skipped");
     FileOutcome {
+        summaries: Vec::new(),
+        suppressions: None,
         display,
         source: None,
         parsed: false,
@@ -166,8 +170,13 @@ fn analyze_path(
             }
         })
         .collect();
-    let source = (!analysis.findings.is_empty()).then(|| src.to_string());
+    // Keep the text for output: files with findings, and files where cross-file
+    // findings may still land (they have retry sites).
+    let source =
+        (!analysis.findings.is_empty() || analysis.suppressions.is_some()).then(|| src.to_string());
     FileOutcome {
+        summaries: analysis.summaries,
+        suppressions: analysis.suppressions,
         display,
         source,
         parsed: analysis.parsed,
@@ -216,6 +225,8 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
         Err(_) => work(),
     };
 
+    let mut outcomes = outcomes;
+    add_cross_file_findings(&mut outcomes, opts);
     let facts: HashSet<Fact> = outcomes
         .iter()
         .flat_map(|o| o.facts.iter().cloned())
@@ -280,5 +291,35 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
         internal_errors,
         unparsed,
         bytes,
+    }
+}
+
+/// Findings that need every file's summaries: retries reaching other retries.
+fn add_cross_file_findings(outcomes: &mut [FileOutcome], opts: &RunOptions) {
+    use leash_lints::amplification::{find, FileSummaries};
+    let files: Vec<FileSummaries> = outcomes
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| !o.summaries.is_empty())
+        .map(|(i, o)| FileSummaries {
+            file: i,
+            path: &o.display,
+            fns: &o.summaries,
+        })
+        .collect();
+    if files.is_empty() {
+        return;
+    }
+    let found = find(&files, &opts.config.policy);
+    drop(files);
+    for (file, finding) in found {
+        let o = &mut outcomes[file];
+        let allowed = o
+            .suppressions
+            .as_mut()
+            .is_some_and(|s| s.allows(finding.lint, &finding.span));
+        if !allowed {
+            o.findings.push(finding);
+        }
     }
 }

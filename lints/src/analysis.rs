@@ -33,6 +33,11 @@ pub struct FileAnalysis {
     pub parsed: bool,
     /// Suppression comments that suppressed nothing.
     pub unused_allows: Vec<Span>,
+    /// Function summaries for the cross-file call graph.
+    pub summaries: Vec<crate::callgraph::FnSummary>,
+    /// The file's suppressions, kept when cross-file findings may land in it
+    /// (it has retry sites).
+    pub suppressions: Option<Suppressions>,
 }
 
 /// Analyses one file's text. Never panics on any input (lint panics are caught
@@ -106,6 +111,10 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
         .collect();
     out.findings = sink.findings;
     out.facts = sink.facts;
+    if sink.summaries.iter().any(|f| !f.retry_sites.is_empty()) {
+        out.suppressions = Some(suppressions);
+    }
+    out.summaries = sink.summaries;
     drop(file);
     // span-locations keeps a per-thread source map; without this it grows with
     // every file parsed on the thread.

@@ -50,6 +50,8 @@ impl<'a> FileContext<'a> {
 pub struct Sink {
     pub findings: Vec<crate::Finding>,
     pub facts: Vec<Fact>,
+    /// Function summaries for the cross-file call graph.
+    pub summaries: Vec<crate::callgraph::FnSummary>,
 }
 
 impl Sink {

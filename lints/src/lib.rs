@@ -5,12 +5,15 @@
 //! crate: import resolution ([`imports`]), syntax helpers ([`syntax`]), the
 //! test-code skip ([`test_code`]), and suppressions ([`suppress`]).
 
+pub mod amplification;
 pub mod analysis;
+pub mod callgraph;
 pub mod context;
 pub mod expand;
 pub mod finding;
 pub mod imports;
 pub mod nesting;
+pub mod retry_sites;
 pub mod rules;
 pub mod suppress;
 pub mod syntax;

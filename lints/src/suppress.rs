@@ -210,6 +210,7 @@ fn item_header(item: &syn::Item) -> Option<proc_macro2::Span> {
 }
 
 /// All suppressions of one file, answering "is this finding allowed?".
+#[derive(Debug, Clone)]
 pub struct Suppressions {
     pub comments: Vec<AllowComment>,
     pub items: Vec<ItemRange>,

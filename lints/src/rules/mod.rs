@@ -5,6 +5,7 @@ use crate::{Level, Lint};
 pub mod budget_exceeds_policy;
 pub mod meta;
 pub mod missing_timeout;
+pub mod retry_amplification;
 pub mod retry_without_backoff;
 pub mod retry_without_jitter;
 pub mod silent_fallback;
@@ -19,6 +20,7 @@ pub static ALL: &[&Lint] = &[
     &unbounded_retry::LINT,
     &retry_without_backoff::LINT,
     &retry_without_jitter::LINT,
+    &retry_amplification::LINT,
     &unbounded_spawn::LINT,
     &unbounded_fan_out::LINT,
     &unbounded_channel::LINT,
