@@ -24,3 +24,10 @@ pub fn audit_log() -> std::sync::mpsc::Receiver<String> {
     let (_tx, rx) = std::sync::mpsc::channel();
     rx
 }
+
+// retry_amplification: checkout retries, and so does reserve_stock below it:
+// one failing order becomes 3 x 50 calls to the inventory service.
+#[leash::retry(attempts = 3, backoff = "200ms..2s")]
+pub async fn checkout(sku: u64) -> Result<u64, InventoryError> {
+    reserve_stock(sku).await
+}
