@@ -17,6 +17,8 @@ pub struct RunOptions {
     pub include_tests: bool,
     pub jobs: Option<usize>,
     pub max_file_size: u64,
+    /// Collect the budget inventory and keep function summaries (`leash budgets`).
+    pub inventory: bool,
 }
 
 impl RunOptions {
@@ -56,9 +58,14 @@ pub struct RunResult {
     pub internal_errors: Vec<String>,
     pub unparsed: usize,
     pub bytes: u64,
+    /// With [`RunOptions::inventory`]: budget decisions by file index.
+    pub budgets: Vec<(usize, leash_lints::inventory::BudgetEntry)>,
+    /// With [`RunOptions::inventory`]: function summaries by file index.
+    pub summaries: Vec<(usize, Vec<leash_lints::callgraph::FnSummary>)>,
 }
 
 struct FileOutcome {
+    budgets: Vec<leash_lints::inventory::BudgetEntry>,
     summaries: Vec<leash_lints::callgraph::FnSummary>,
     suppressions: Option<leash_lints::suppress::Suppressions>,
     display: String,
@@ -95,6 +102,7 @@ fn file_problem(display: String, message: String, bytes: u64) -> FileOutcome {
     let f =
         Finding::new("parse_error", leash_lints::Span::default(), message).label("file skipped");
     FileOutcome {
+        budgets: Vec::new(),
         summaries: Vec::new(),
         suppressions: None,
         display,
@@ -159,6 +167,7 @@ fn analyze_path(
             policy: &opts.config.policy,
             include_tests: opts.include_tests,
             enabled,
+            inventory: opts.inventory,
         },
     );
     let problems = analysis
@@ -175,6 +184,7 @@ fn analyze_path(
     let source =
         (!analysis.findings.is_empty() || analysis.suppressions.is_some()).then(|| src.to_string());
     FileOutcome {
+        budgets: analysis.budgets,
         summaries: analysis.summaries,
         suppressions: analysis.suppressions,
         display,
@@ -236,8 +246,16 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
     let mut internal_errors = Vec::new();
     let mut unparsed = 0;
     let mut bytes = 0;
+    let mut budgets = Vec::new();
+    let mut summaries = Vec::new();
     for (i, o) in outcomes.into_iter().enumerate() {
         bytes += o.bytes;
+        if opts.inventory {
+            budgets.extend(o.budgets.into_iter().map(|b| (i, b)));
+            if !o.summaries.is_empty() {
+                summaries.push((i, o.summaries));
+            }
+        }
         if !o.parsed {
             unparsed += 1;
         }
@@ -291,6 +309,8 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
         internal_errors,
         unparsed,
         bytes,
+        budgets,
+        summaries,
     }
 }
 

@@ -1,5 +1,6 @@
 //! `leash`: finds retry and concurrency anti-patterns in Rust source.
 
+mod budgets;
 mod config;
 mod driver;
 mod output;
@@ -35,11 +36,30 @@ enum Command {
         #[arg(long, value_enum, default_value_t = RulesFormat::Human)]
         format: RulesFormat,
     },
+    /// List every retry, concurrency, queue, switching and fallback decision
+    /// with its bound (declared or inferred).
+    Budgets(BudgetsArgs),
     /// Print a lint's documentation.
     Explain {
         /// The lint name (see `leash rules`).
         lint: String,
     },
+}
+
+#[derive(Args)]
+struct BudgetsArgs {
+    /// Files or directories to inventory.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RulesFormat::Human)]
+    format: RulesFormat,
+    /// Write the retry call graph as Graphviz DOT to FILE (`-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    graph: Option<PathBuf>,
+    /// Include `#[cfg(test)]` code.
+    #[arg(long)]
+    include_tests: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -131,6 +151,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check(args),
         Command::Rules { format } => rules(format),
+        Command::Budgets(args) => budgets_cmd(args),
         Command::Explain { lint } => explain(&lint),
     }
 }
@@ -205,6 +226,7 @@ fn check(args: CheckArgs) -> ExitCode {
         include_tests,
         jobs: args.jobs,
         max_file_size: args.max_file_size,
+        inventory: false,
     };
     let result = driver::run(&walked.files, &opts);
 
@@ -308,4 +330,84 @@ fn explain(name: &str) -> ExitCode {
             "unknown lint `{name}` (run `leash rules` for the list)"
         )),
     }
+}
+
+fn budgets_cmd(args: BudgetsArgs) -> ExitCode {
+    let first = args
+        .paths
+        .first()
+        .map(PathBuf::as_path)
+        .unwrap_or(std::path::Path::new("."));
+    let config = match Config::discover(first) {
+        Ok(c) => c,
+        Err(e) => return usage_error(&format!("bad configuration: {e}")),
+    };
+    let excludes = match walk::Excludes::new(&config.exclude, &config.root) {
+        Ok(e) => e,
+        Err(e) => return usage_error(&e),
+    };
+    let walked = walk::walk(&args.paths, &excludes);
+    for (path, err) in &walked.errors {
+        eprintln!("error: {}: {err}", driver::display_path(path));
+    }
+    if walked.bad_roots > 0 {
+        return ExitCode::from(2);
+    }
+    let include_tests = args.include_tests || config.include_tests;
+    // The inventory lists every decision, whatever the lint levels say.
+    let opts = RunOptions {
+        config,
+        overrides: vec![("all".to_string(), Level::Warn)],
+        include_tests,
+        jobs: None,
+        max_file_size: driver::DEFAULT_MAX_FILE_SIZE,
+        inventory: true,
+    };
+    let result = driver::run(&walked.files, &opts);
+    let rows = budgets::rows(&result);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = match args.format {
+        RulesFormat::Human => budgets::print_table(&rows, &mut out),
+        RulesFormat::Json => budgets::print_json(&rows, &mut out),
+    };
+    if let Err(e) = written.and_then(|_| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: cannot write output: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    if let Some(path) = &args.graph {
+        let dot = budgets::graph_dot(&result);
+        if path.as_os_str() == "-" {
+            print!("{dot}");
+        } else if let Err(e) = write_atomically(path, dot.as_bytes()) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
+    for err in &result.internal_errors {
+        eprintln!("error: {err}");
+    }
+    if result.internal_errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    }
+}
+
+/// Writes a file so that readers see the old or the new contents, never a mix.
+fn write_atomically(path: &std::path::Path, data: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, data)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }

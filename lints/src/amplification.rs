@@ -212,3 +212,36 @@ fn files_index(graph: &Graph, file: usize) -> usize {
         .position(|f| f.file == file)
         .unwrap_or(usize::MAX)
 }
+
+/// The retry call graph for `leash budgets --graph`: every function with a
+/// retry site (with its attempts, when known), and the call chains from a retry
+/// site to the next retry below it.
+/// Functions that retry (name, attempts) and the call edges between them.
+pub type RetryGraph = (Vec<(String, Option<u64>)>, Vec<(String, String)>);
+
+pub fn retry_graph(files: &[FileSummaries]) -> RetryGraph {
+    let graph = Graph::new(files);
+    let mut nodes = Vec::new();
+    let mut edges = Vec::new();
+    for (fi, file) in files.iter().enumerate() {
+        for (i, f) in file.fns.iter().enumerate() {
+            if f.retry_sites.is_empty() {
+                continue;
+            }
+            nodes.push((f.qualified(), inner_attempts(f)));
+            for site in &f.retry_sites {
+                if let Some(chain) = search(&graph, (fi, i), site) {
+                    let mut from = f.qualified();
+                    for (_, id) in &chain {
+                        let to = graph.get(*id).qualified();
+                        if !edges.contains(&(from.clone(), to.clone())) {
+                            edges.push((from.clone(), to.clone()));
+                        }
+                        from = to;
+                    }
+                }
+            }
+        }
+    }
+    (nodes, edges)
+}

@@ -14,6 +14,8 @@ pub struct AnalysisOptions<'a> {
     pub include_tests: bool,
     /// Is this lint enabled? Disabled lints are not run.
     pub enabled: &'a (dyn Fn(&str) -> bool + Sync),
+    /// Also collect the budget inventory (`leash budgets`).
+    pub inventory: bool,
 }
 
 /// A file-level problem that is not a lint finding.
@@ -35,6 +37,8 @@ pub struct FileAnalysis {
     pub unused_allows: Vec<Span>,
     /// Function summaries for the cross-file call graph.
     pub summaries: Vec<crate::callgraph::FnSummary>,
+    /// Budget decisions (only with [`AnalysisOptions::inventory`]).
+    pub budgets: Vec<crate::inventory::BudgetEntry>,
     /// The file's suppressions, kept when cross-file findings may land in it
     /// (it has retry sites).
     pub suppressions: Option<Suppressions>,
@@ -93,6 +97,10 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
             }
         }
     }
+    if opts.inventory {
+        let cx = FileContext::new(path, source, &file, opts.policy);
+        sink.budgets = crate::inventory::collect(&cx);
+    }
     let mut suppressions = Suppressions::new(source, Some(&file));
     if (opts.enabled)("missing_reason") {
         sink.findings.extend(missing_reasons(&suppressions));
@@ -115,6 +123,7 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
         out.suppressions = Some(suppressions);
     }
     out.summaries = sink.summaries;
+    out.budgets = sink.budgets;
     drop(file);
     // span-locations keeps a per-thread source map; without this it grows with
     // every file parsed on the thread.

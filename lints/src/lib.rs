@@ -12,6 +12,7 @@ pub mod context;
 pub mod expand;
 pub mod finding;
 pub mod imports;
+pub mod inventory;
 pub mod nesting;
 pub mod retry_sites;
 pub mod rules;
