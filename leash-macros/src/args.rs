@@ -29,22 +29,24 @@ pub fn parse(tokens: proc_macro2::TokenStream) -> Result<Vec<Arg>> {
     for meta in metas {
         match meta {
             Meta::Path(path) => {
-                let ident = path
-                    .get_ident()
-                    .ok_or_else(|| Error::new_spanned(&path, "expected a single name, not a path"))?;
+                let ident = path.get_ident().ok_or_else(|| {
+                    Error::new_spanned(&path, "expected a single name, not a path")
+                })?;
                 args.push(Arg::Flag(ident.clone()));
             }
             Meta::NameValue(nv) => {
-                let ident = nv
-                    .path
-                    .get_ident()
-                    .ok_or_else(|| Error::new_spanned(&nv.path, "expected a single name, not a path"))?;
+                let ident = nv.path.get_ident().ok_or_else(|| {
+                    Error::new_spanned(&nv.path, "expected a single name, not a path")
+                })?;
                 args.push(Arg::Value(ident.clone(), nv.value));
             }
             Meta::List(list) => {
                 return Err(Error::new_spanned(
                     &list,
-                    format!("expected `{} = ..`, not a parenthesised list", path_text(&list.path)),
+                    format!(
+                        "unexpected `{}(..)`: arguments are written `name` or `name = value`",
+                        path_text(&list.path)
+                    ),
                 ));
             }
         }
@@ -68,7 +70,10 @@ impl Seen {
     pub fn check(&mut self, name: &Ident) -> Result<()> {
         let text = name.to_string();
         if self.0.contains(&text) {
-            return Err(Error::new(name.span(), format!("duplicate argument `{text}`")));
+            return Err(Error::new(
+                name.span(),
+                format!("duplicate argument `{text}`"),
+            ));
         }
         self.0.push(text);
         Ok(())
@@ -85,15 +90,25 @@ pub fn value(arg: Arg) -> Result<(Ident, Expr)> {
 
 pub fn lit_str(name: &Ident, value: &Expr) -> Result<LitStr> {
     match value {
-        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Ok(s.clone()),
-        other => Err(Error::new_spanned(other, format!("`{name}` expects a string literal"))),
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Ok(s.clone()),
+        other => Err(Error::new_spanned(
+            other,
+            format!("`{name}` expects a string literal"),
+        )),
     }
 }
 
 pub fn lit_int(name: &Ident, value: &Expr) -> Result<LitInt> {
     match value {
-        Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => Ok(i.clone()),
-        other => Err(Error::new_spanned(other, format!("`{name}` expects an integer literal"))),
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(i), ..
+        }) => Ok(i.clone()),
+        other => Err(Error::new_spanned(
+            other,
+            format!("`{name}` expects an integer literal"),
+        )),
     }
 }
 
@@ -106,7 +121,10 @@ where
     let lit = lit_int(name, value)?;
     let n: T = lit.base10_parse()?;
     if n < T::from(1) {
-        return Err(Error::new(lit.span(), format!("`{name}` must be at least 1")));
+        return Err(Error::new(
+            lit.span(),
+            format!("`{name}` must be at least 1"),
+        ));
     }
     Ok(n)
 }
@@ -115,7 +133,10 @@ where
 pub fn reason(name: &Ident, value: &Expr) -> Result<LitStr> {
     let lit = lit_str(name, value)?;
     if lit.value().trim().is_empty() {
-        return Err(Error::new(lit.span(), "the reason must not be empty: say why"));
+        return Err(Error::new(
+            lit.span(),
+            "the reason must not be empty: say why",
+        ));
     }
     Ok(lit)
 }
@@ -135,10 +156,17 @@ pub fn parse_duration(text: &str) -> std::result::Result<u64, String> {
         "ms" => 1_000_000,
         "s" => 1_000_000_000,
         "m" => 60_000_000_000,
-        other => return Err(format!("unknown unit `{other}` in `{text}`: use us, ms, s or m")),
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` in `{text}`: use us, ms, s or m"
+            ))
+        }
     };
-    let n: u64 = digits.parse().map_err(|_| format!("`{digits}` is too large"))?;
-    n.checked_mul(per_unit).ok_or_else(|| format!("`{text}` is too large"))
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{digits}` is too large"))?;
+    n.checked_mul(per_unit)
+        .ok_or_else(|| format!("`{text}` is too large"))
 }
 
 /// Parses `"A..B"` into nanoseconds, with `A <= B`.
@@ -151,14 +179,16 @@ pub fn parse_backoff(text: &str) -> std::result::Result<(u64, u64), String> {
     }
     let (low, high) = (parse_duration(low)?, parse_duration(high)?);
     if low > high {
-        return Err(format!("the lower bound exceeds the upper bound in \"{text}\""));
+        return Err(format!(
+            "the lower bound exceeds the upper bound in \"{text}\""
+        ));
     }
     Ok((low, high))
 }
 
 /// An error with a span, for arguments missing from `#[attr(..)]`.
 pub fn missing(span: Span, attr: &str, what: &str) -> Error {
-    Error::new(span, format!("`#[leash::{attr}]` needs `{what}`"))
+    Error::new(span, format!("`#[leash::{attr}]` needs {what}"))
 }
 
 pub fn unknown(name: &Ident, attr: &str, expected: &str) -> Error {
@@ -167,8 +197,6 @@ pub fn unknown(name: &Ident, attr: &str, expected: &str) -> Error {
         format!("unknown argument `{name}` for `#[leash::{attr}]`; expected one of: {expected}"),
     )
 }
-
-
 
 #[cfg(test)]
 mod tests {

@@ -15,7 +15,11 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> Result<TokenStream> {
     for arg in args::parse(attr)? {
         seen.check(arg.name())?;
         if !["max", "on_full", "error"].contains(&arg.name().to_string().as_str()) {
-            return Err(args::unknown(arg.name(), "concurrency", "max, on_full, error"));
+            return Err(args::unknown(
+                arg.name(),
+                "concurrency",
+                "max, on_full, error",
+            ));
         }
         let (name, value) = args::value(arg)?;
         match name.to_string().as_str() {
@@ -36,7 +40,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> Result<TokenStream> {
             _ => error = Some(value),
         }
     }
-    let max = max.ok_or_else(|| args::missing(Span::call_site(), "concurrency", "max = N"))?;
+    let max = max.ok_or_else(|| args::missing(Span::call_site(), "concurrency", "`max = N`"))?;
     let func = parse_fn(item, "concurrency")?;
     let is_async = func.sig.asyncness.is_some();
 
@@ -65,7 +69,10 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> Result<TokenStream> {
             ))
         }
         (_, Some(error)) => {
-            return Err(Error::new_spanned(error, "`error` is only used with `on_full = \"reject\"`"));
+            return Err(Error::new_spanned(
+                error,
+                "`error` is only used with `on_full = \"reject\"`",
+            ));
         }
         (_, None) if is_async => quote!(__LEASH_LIMIT.acquire().await),
         (_, None) => quote!(__LEASH_LIMIT.acquire_blocking()),

@@ -50,7 +50,11 @@ pub fn fallback(attr: TokenStream, item: TokenStream) -> Result<TokenStream> {
         reason = Some(args::reason(&name, &value)?);
     }
     if reason.is_none() {
-        return Err(args::missing(Span::call_site(), "fallback", "reason = \"..\""));
+        return Err(args::missing(
+            Span::call_site(),
+            "fallback",
+            "`reason = \"..\"`",
+        ));
     }
     Ok(item)
 }
@@ -74,7 +78,9 @@ pub fn allow(attr: TokenStream, item: TokenStream) -> Result<TokenStream> {
                 }
                 lints += 1;
             }
-            Arg::Value(name, value) if name == "reason" => reason = Some(args::reason(&name, &value)?),
+            Arg::Value(name, value) if name == "reason" => {
+                reason = Some(args::reason(&name, &value)?)
+            }
             Arg::Value(name, _) => {
                 return Err(Error::new(
                     name.span(),
@@ -84,10 +90,18 @@ pub fn allow(attr: TokenStream, item: TokenStream) -> Result<TokenStream> {
         }
     }
     if lints == 0 {
-        return Err(args::missing(Span::call_site(), "allow", "at least one lint name"));
+        return Err(args::missing(
+            Span::call_site(),
+            "allow",
+            "at least one lint name",
+        ));
     }
     if reason.is_none() {
-        return Err(args::missing(Span::call_site(), "allow", "reason = \"..\""));
+        return Err(args::missing(
+            Span::call_site(),
+            "allow",
+            "`reason = \"..\"`",
+        ));
     }
     Ok(item)
 }

@@ -3,7 +3,9 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{AttrStyle, Error, Expr, FnArg, Ident, Item, ItemFn, Pat, PatIdent, Result, ReturnType, Type};
+use syn::{
+    AttrStyle, Error, Expr, FnArg, Ident, Item, ItemFn, Pat, PatIdent, Result, ReturnType, Type,
+};
 
 use crate::args::{self, Seen};
 
@@ -26,7 +28,9 @@ pub fn parse_fn(item: TokenStream, attr: &str) -> Result<ItemFn> {
 
 /// Splits attributes into outer and inner ones (`#![..]` inside the body).
 pub fn split_attrs(func: &ItemFn) -> (Vec<&syn::Attribute>, Vec<&syn::Attribute>) {
-    func.attrs.iter().partition(|a| matches!(a.style, AttrStyle::Outer))
+    func.attrs
+        .iter()
+        .partition(|a| matches!(a.style, AttrStyle::Outer))
 }
 
 struct Config {
@@ -46,7 +50,9 @@ fn config(attr: TokenStream) -> Result<Config> {
     let mut seen = Seen::default();
     for arg in args::parse(attr)? {
         seen.check(arg.name())?;
-        if !["attempts", "backoff", "jitter", "when", "sleep"].contains(&arg.name().to_string().as_str()) {
+        if !["attempts", "backoff", "jitter", "when", "sleep"]
+            .contains(&arg.name().to_string().as_str())
+        {
             return Err(args::unknown(arg.name(), "retry", EXPECTED));
         }
         let (name, value) = args::value(arg)?;
@@ -54,7 +60,8 @@ fn config(attr: TokenStream) -> Result<Config> {
             "attempts" => attempts = Some(args::positive::<u32>(&name, &value)?),
             "backoff" => {
                 let lit = args::lit_str(&name, &value)?;
-                backoff = Some(args::parse_backoff(&lit.value()).map_err(|e| Error::new(lit.span(), e))?);
+                backoff =
+                    Some(args::parse_backoff(&lit.value()).map_err(|e| Error::new(lit.span(), e))?);
             }
             "jitter" => {
                 let lit = args::lit_str(&name, &value)?;
@@ -63,10 +70,10 @@ fn config(attr: TokenStream) -> Result<Config> {
                     "equal" => "Equal",
                     "none" => "None",
                     other => {
-                        return Err(Error::new(
-                            lit.span(),
-                            format!("unknown jitter \"{other}\": expected \"full\", \"equal\" or \"none\""),
-                        ))
+                        let message = format!(
+                            "unknown jitter \"{other}\": expected \"full\", \"equal\" or \"none\""
+                        );
+                        return Err(Error::new(lit.span(), message));
                     }
                 };
                 jitter = Ident::new(variant, Span::call_site());
@@ -76,8 +83,10 @@ fn config(attr: TokenStream) -> Result<Config> {
         }
     }
     Ok(Config {
-        attempts: attempts.ok_or_else(|| args::missing(Span::call_site(), "retry", "attempts = N"))?,
-        backoff: backoff.ok_or_else(|| args::missing(Span::call_site(), "retry", "backoff = \"A..B\""))?,
+        attempts: attempts
+            .ok_or_else(|| args::missing(Span::call_site(), "retry", "`attempts = N`"))?,
+        backoff: backoff
+            .ok_or_else(|| args::missing(Span::call_site(), "retry", "`backoff = \"A..B\"`"))?,
         jitter,
         when,
         sleep,
@@ -90,7 +99,9 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> Result<TokenStream> {
     let is_async = func.sig.asyncness.is_some();
 
     let ret = match &func.sig.output {
-        ReturnType::Type(_, ty) if !matches!(**ty, Type::Tuple(ref t) if t.elems.is_empty()) => (**ty).clone(),
+        ReturnType::Type(_, ty) if !matches!(**ty, Type::Tuple(ref t) if t.elems.is_empty()) => {
+            (**ty).clone()
+        }
         _ => {
             return Err(Error::new(
                 func.sig.ident.span(),
@@ -148,13 +159,16 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> Result<TokenStream> {
     let attempts = cfg.attempts;
     let (min, max) = cfg.backoff;
     let jitter = &cfg.jitter;
-    let classify = quote_spanned!(ret.span()=> ::leash::__private::classify);
     let when = match &cfg.when {
         Some(when) => quote!((#when)(__leash_error)),
         None => quote!({
             let _ = __leash_error;
             true
         }),
+    };
+
+    let classify = quote_spanned! {ret.span()=>
+        ::leash::__private::classify(&__leash_result, |__leash_error| #when)
     };
 
     let (attempt, pause) = if is_async {
@@ -176,6 +190,13 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> Result<TokenStream> {
         )
     };
 
+    // `impl Trait` is not allowed in a `let` type: leave the result to inference.
+    let annotation = if contains_impl(&ret) {
+        quote!()
+    } else {
+        quote!(: #ret)
+    };
+
     Ok(quote! {
         #(#outer)*
         #vis #sig {
@@ -192,13 +213,27 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> Result<TokenStream> {
             );
             let mut __leash_retry = ::leash::__private::RetryLoop::new(&__LEASH_SITE);
             loop {
-                let __leash_result: #ret = #attempt;
-                let __leash_retryable = #classify(&__leash_result, |__leash_error| #when);
+                let __leash_result #annotation = #attempt;
+                let __leash_retryable = #classify;
                 match __leash_retry.step(__leash_retryable) {
-                    ::core::option::Option::Some(__leash_delay) => #pause,
+                    ::core::option::Option::Some(__leash_delay) => {
+                        ::core::mem::drop(__leash_result);
+                        #pause
+                    }
                     ::core::option::Option::None => return __leash_result,
                 }
             }
         }
     })
+}
+
+fn contains_impl(ty: &Type) -> bool {
+    fn walk(tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|tree| match tree {
+            proc_macro2::TokenTree::Ident(ident) => ident == "impl",
+            proc_macro2::TokenTree::Group(group) => walk(group.stream()),
+            _ => false,
+        })
+    }
+    walk(quote!(#ty))
 }

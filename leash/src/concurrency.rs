@@ -18,7 +18,10 @@ pub struct Permit<'a> {
 impl<'a> Permit<'a> {
     fn new(guard: SemaphoreGuard<'a>, site: &'a BudgetSite) -> Self {
         site.enter();
-        Permit { _guard: guard, site }
+        Permit {
+            _guard: guard,
+            site,
+        }
     }
 }
 
@@ -133,11 +136,24 @@ pub struct StaticLimiter {
 }
 
 impl StaticLimiter {
-    pub const fn new(name: &'static str, module: &'static str, file: &'static str, line: u32, max: usize, reject: bool) -> Self {
+    pub const fn new(
+        name: &'static str,
+        module: &'static str,
+        file: &'static str,
+        line: u32,
+        max: usize,
+        reject: bool,
+    ) -> Self {
         let on_full = if reject { OnFull::Reject } else { OnFull::Wait };
         StaticLimiter {
             semaphore: Semaphore::new(max),
-            site: BudgetSite::new(name, module, file, line, BudgetKind::Concurrency { max, on_full }),
+            site: BudgetSite::new(
+                name,
+                module,
+                file,
+                line,
+                BudgetKind::Concurrency { max, on_full },
+            ),
         }
     }
 

@@ -162,7 +162,10 @@ pub mod __private {
 
     /// Turns the error of a result into the `Option<bool>` that
     /// `RetryLoop::step` takes, using the `when` predicate.
-    pub fn classify<R: RetryResult>(result: &R, when: impl FnOnce(&R::Error) -> bool) -> Option<bool> {
+    pub fn classify<R: RetryResult>(
+        result: &R,
+        when: impl FnOnce(&R::Error) -> bool,
+    ) -> Option<bool> {
         result.error().map(when)
     }
 }

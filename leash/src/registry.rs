@@ -189,21 +189,31 @@ pub fn budgets() -> Vec<BudgetReport> {
 /// The site for an inline budget built at `location`, created and
 /// registered on first use. One site is kept per call site and kind, so the
 /// memory used is bounded by the number of call sites in the program.
-pub(crate) fn inline_site(location: &'static Location<'static>, kind: BudgetKind) -> &'static BudgetSite {
+pub(crate) fn inline_site(
+    location: &'static Location<'static>,
+    kind: BudgetKind,
+) -> &'static BudgetSite {
     let is_retry = matches!(kind, BudgetKind::Retry { .. });
-    let key = (location.file(), location.line(), location.column(), is_retry);
+    let key = (
+        location.file(),
+        location.line(),
+        location.column(),
+        is_retry,
+    );
     let site = {
         let mut map = lock(&INLINE_SITES);
-        *map.get_or_insert_with(HashMap::new).entry(key).or_insert_with(|| {
-            let name = if is_retry { "retry" } else { "concurrency" };
-            Box::leak(Box::new(BudgetSite::new(
-                name,
-                "",
-                location.file(),
-                location.line(),
-                kind,
-            )))
-        })
+        *map.get_or_insert_with(HashMap::new)
+            .entry(key)
+            .or_insert_with(|| {
+                let name = if is_retry { "retry" } else { "concurrency" };
+                Box::leak(Box::new(BudgetSite::new(
+                    name,
+                    "",
+                    location.file(),
+                    location.line(),
+                    kind,
+                )))
+            })
     };
     site.register();
     site

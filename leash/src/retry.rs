@@ -142,11 +142,19 @@ impl RetryLoop {
                 max_backoff,
                 jitter,
             } => Self::with(site, attempts, min_backoff, max_backoff, jitter),
-            BudgetKind::Concurrency { .. } => Self::with(site, 1, Duration::ZERO, Duration::ZERO, Jitter::None),
+            BudgetKind::Concurrency { .. } => {
+                Self::with(site, 1, Duration::ZERO, Duration::ZERO, Jitter::None)
+            }
         }
     }
 
-    fn with(site: &'static BudgetSite, attempts: u32, min: Duration, max: Duration, jitter: Jitter) -> Self {
+    fn with(
+        site: &'static BudgetSite,
+        attempts: u32,
+        min: Duration,
+        max: Duration,
+        jitter: Jitter,
+    ) -> Self {
         site.register();
         RetryLoop {
             site,
@@ -275,7 +283,10 @@ impl<W, S> Retry<W, S> {
     /// # Panics
     /// If `min > max`.
     pub fn backoff(mut self, min: Duration, max: Duration) -> Self {
-        assert!(min <= max, "leash::Retry: backoff lower bound exceeds upper bound");
+        assert!(
+            min <= max,
+            "leash::Retry: backoff lower bound exceeds upper bound"
+        );
         self.min = min;
         self.max = max;
         self
@@ -391,14 +402,18 @@ mod tests {
     #[test]
     fn no_jitter_is_exponential_and_capped() {
         let (min, max) = (Duration::from_millis(10), Duration::from_millis(50));
-        let got: Vec<_> = (1..6).map(|n| backoff_delay(min, max, Jitter::None, n).as_millis()).collect();
+        let got: Vec<_> = (1..6)
+            .map(|n| backoff_delay(min, max, Jitter::None, n).as_millis())
+            .collect();
         assert_eq!(got, [10, 20, 40, 50, 50]);
     }
 
     #[test]
     fn full_jitter_varies() {
         let (min, max) = (Duration::from_millis(1), Duration::from_secs(1));
-        let delays: std::collections::HashSet<_> = (0..50).map(|_| backoff_delay(min, max, Jitter::Full, 8)).collect();
+        let delays: std::collections::HashSet<_> = (0..50)
+            .map(|_| backoff_delay(min, max, Jitter::Full, 8))
+            .collect();
         assert!(delays.len() > 10);
     }
 

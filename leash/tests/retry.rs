@@ -174,8 +174,16 @@ async fn fetch(key: String) -> Result<String, Error> {
     Err(Error::Transient)
 }
 
+fn assert_send<T: Send>(value: T) -> T {
+    value
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn async_fn_retries_under_tokio() {
+    // The generated future stays `Send`, so it can be spawned.
+    let spawned = tokio::spawn(assert_send(fetch("fatal".to_string())));
+    assert_eq!(spawned.await.unwrap(), Err(Error::Fatal));
+    ASYNC_CALLS.store(0, Ordering::SeqCst);
     let started = Instant::now();
     assert_eq!(fetch("k".to_string()).await, Err(Error::Transient));
     assert_eq!(ASYNC_CALLS.load(Ordering::SeqCst), 4);
@@ -184,7 +192,7 @@ async fn async_fn_retries_under_tokio() {
     assert_eq!(fetch("fatal".to_string()).await, Err(Error::Fatal));
     assert_eq!(ASYNC_CALLS.load(Ordering::SeqCst), 5);
     let r = report("fetch");
-    assert_eq!((r.attempts, r.retries, r.exhausted), (5, 3, 1));
+    assert_eq!((r.attempts, r.retries, r.exhausted), (6, 3, 1));
 }
 
 #[cfg(feature = "tokio")]
@@ -206,6 +214,20 @@ fn generic<T: Clone + std::fmt::Debug>(value: T) -> std::io::Result<T> {
     Err(std::io::Error::other("nope"))
 }
 
+#[leash::retry(attempts = 2, backoff = "1ms..1ms")]
+fn opaque(fail: bool) -> Result<impl std::fmt::Display, Error> {
+    if fail {
+        return Err(Error::Transient);
+    }
+    Ok(5)
+}
+
+#[test]
+fn impl_trait_results_work() {
+    assert_eq!(opaque(false).unwrap().to_string(), "5");
+    assert!(opaque(true).is_err());
+}
+
 #[test]
 fn generic_fns_and_result_aliases_work() {
     assert!(generic(5u8).is_err());
@@ -216,10 +238,13 @@ fn generic_fns_and_result_aliases_work() {
 /// Measures the delays between attempts of the inline API.
 fn measure(jitter: Jitter, min: Duration, max: Duration, attempts: u32) -> Vec<Duration> {
     let mut stamps = Vec::new();
-    let _ = Retry::new(attempts).backoff(min, max).jitter(jitter).run(|| {
-        stamps.push(Instant::now());
-        Err::<(), _>(Error::Transient)
-    });
+    let _ = Retry::new(attempts)
+        .backoff(min, max)
+        .jitter(jitter)
+        .run(|| {
+            stamps.push(Instant::now());
+            Err::<(), _>(Error::Transient)
+        });
     stamps.windows(2).map(|w| w[1] - w[0]).collect()
 }
 
@@ -233,7 +258,10 @@ fn backoff_delays_are_within_bounds_and_jittered() {
         for d in &delays {
             assert!(*d >= min, "{d:?} below the lower bound");
             // Sleeping may overshoot a little on a loaded machine.
-            assert!(*d <= max + Duration::from_millis(15), "{d:?} far above the upper bound");
+            assert!(
+                *d <= max + Duration::from_millis(15),
+                "{d:?} far above the upper bound"
+            );
         }
         all.extend(delays);
     }
@@ -244,7 +272,12 @@ fn backoff_delays_are_within_bounds_and_jittered() {
 
 #[test]
 fn no_jitter_grows_exponentially() {
-    let delays = measure(Jitter::None, Duration::from_millis(2), Duration::from_millis(8), 5);
+    let delays = measure(
+        Jitter::None,
+        Duration::from_millis(2),
+        Duration::from_millis(8),
+        5,
+    );
     let expected = [2, 4, 8, 8];
     for (d, ms) in delays.iter().zip(expected) {
         assert!(*d >= Duration::from_millis(ms), "{delays:?}");
@@ -259,7 +292,11 @@ fn inline_retry_honours_when_and_attempts() {
         .when(is_transient)
         .run(|| {
             calls += 1;
-            Err(if calls < 2 { Error::Transient } else { Error::Fatal })
+            Err(if calls < 2 {
+                Error::Transient
+            } else {
+                Error::Fatal
+            })
         });
     assert_eq!(result, Err(Error::Fatal));
     assert_eq!(calls, 2);
