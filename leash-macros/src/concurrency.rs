@@ -43,6 +43,12 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> Result<TokenStream> {
     let max = max.ok_or_else(|| args::missing(Span::call_site(), "concurrency", "`max = N`"))?;
     let func = parse_fn(item, "concurrency")?;
     let is_async = func.sig.asyncness.is_some();
+    if let Some(constness) = &func.sig.constness {
+        return Err(Error::new_spanned(
+            constness,
+            "`#[leash::concurrency]` cannot apply to a `const fn`",
+        ));
+    }
 
     let rejects = matches!(reject, Some((true, _)));
     let acquire = match (reject, &error) {

@@ -97,6 +97,12 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> Result<TokenStream> {
     let cfg = config(attr)?;
     let mut func = parse_fn(item, "retry")?;
     let is_async = func.sig.asyncness.is_some();
+    if let Some(constness) = &func.sig.constness {
+        return Err(Error::new_spanned(
+            constness,
+            "`#[leash::retry]` cannot apply to a `const fn`",
+        ));
+    }
 
     let ret = match &func.sig.output {
         ReturnType::Type(_, ty) if !matches!(**ty, Type::Tuple(ref t) if t.elems.is_empty()) => {
@@ -168,7 +174,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> Result<TokenStream> {
     };
 
     let classify = quote_spanned! {ret.span()=>
-        ::leash::__private::classify(&__leash_result, |__leash_error| #when)
+        ::leash::__private::RetryResult::error(&__leash_result).map(|__leash_error| #when)
     };
 
     let (attempt, pause) = if is_async {

@@ -9,4 +9,9 @@ fn number() -> u32 {
 #[leash::retry(attempts = 3, backoff = "1ms..2ms")]
 struct NotAFunction;
 
+#[leash::retry(attempts = 3, backoff = "1ms..2ms")]
+const fn constant() -> Result<(), ()> {
+    Ok(())
+}
+
 fn main() {}
