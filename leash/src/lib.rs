@@ -48,9 +48,39 @@ pub use retry::{backoff_delay, DefaultSleep, Jitter, Retry, RetryAll, RetryIf, S
 
 /// Retries a `fn` or `async fn` returning `Result`.
 ///
-/// ```ignore
-/// #[leash::retry(attempts = 3, backoff = "100ms..5s", jitter = "full", when = is_transient)]
-/// async fn fetch(&self, key: String) -> Result<Value, Error> { .. }
+/// ```
+/// use std::sync::Mutex;
+///
+/// #[derive(Debug, PartialEq)]
+/// enum Error { Timeout, NotFound }
+///
+/// fn is_transient(e: &Error) -> bool {
+///     *e == Error::Timeout
+/// }
+///
+/// struct Client { log: Mutex<Vec<String>> }
+///
+/// impl Client {
+///     #[leash::retry(attempts = 3, backoff = "1ms..10ms", jitter = "full", when = is_transient)]
+///     fn fetch(&self, key: String) -> Result<u32, Error> {
+///         self.log.lock().unwrap().push(key); // `key` is a fresh clone each attempt
+///         Err(Error::Timeout)
+///     }
+/// }
+///
+/// let client = Client { log: Mutex::new(Vec::new()) };
+/// assert_eq!(client.fetch("a".into()), Err(Error::Timeout));
+/// assert_eq!(client.log.lock().unwrap().len(), 3);
+/// ```
+///
+/// On an `async fn`, give a sleep unless the `tokio` feature is on:
+///
+/// ```
+/// # async fn my_sleep(_: std::time::Duration) {}
+/// #[leash::retry(attempts = 2, backoff = "1ms..1ms", sleep = my_sleep)]
+/// async fn ping() -> Result<(), std::io::Error> {
+///     Ok(())
+/// }
 /// ```
 ///
 /// Arguments:
@@ -73,12 +103,21 @@ pub use leash_macros::retry;
 
 /// Limits a `fn` or `async fn` to `max` concurrent executions, process-wide.
 ///
-/// ```ignore
-/// #[leash::concurrency(max = 64)]
-/// async fn render(page: Page) -> Html { .. }
+/// ```
+/// #[derive(Debug, PartialEq)]
+/// struct Overloaded;
 ///
-/// #[leash::concurrency(max = 8, on_full = "reject", error = Error::overloaded)]
-/// fn upload(file: &Path) -> Result<(), Error> { .. }
+/// #[leash::concurrency(max = 64)]
+/// async fn render(page: u32) -> String {
+///     format!("page {page}") // at most 64 renders at once
+/// }
+///
+/// #[leash::concurrency(max = 8, on_full = "reject", error = || Overloaded)]
+/// fn upload(bytes: &[u8]) -> Result<usize, Overloaded> {
+///     Ok(bytes.len()) // Err(Overloaded) when 8 uploads are running
+/// }
+///
+/// assert_eq!(upload(b"abc"), Ok(3));
 /// ```
 ///
 /// Arguments:
