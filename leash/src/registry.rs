@@ -168,6 +168,32 @@ pub struct BudgetReport {
     pub rejections: u64,
 }
 
+impl std::fmt::Display for BudgetReport {
+    /// One line, e.g. `retry fetch (src/client.rs:12) attempts=3 backoff=100ms..5s
+    /// jitter=Full: 10 attempts, 4 retries, 1 exhausted`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.kind {
+            BudgetKind::Retry {
+                attempts,
+                min_backoff,
+                max_backoff,
+                jitter,
+            } => write!(
+                f,
+                "retry {} ({}:{}) attempts={attempts} backoff={min_backoff:?}..{max_backoff:?} \
+                 jitter={jitter:?}: {} attempts, {} retries, {} exhausted",
+                self.name, self.file, self.line, self.attempts, self.retries, self.exhausted
+            ),
+            BudgetKind::Concurrency { max, on_full } => write!(
+                f,
+                "concurrency {} ({}:{}) max={max} on_full={on_full:?}: {} running, peak {}, \
+                 {} rejected",
+                self.name, self.file, self.line, self.current, self.peak, self.rejections
+            ),
+        }
+    }
+}
+
 static SITES: Mutex<Vec<&'static BudgetSite>> = Mutex::new(Vec::new());
 
 type SiteKey = (&'static str, u32, u32, bool);

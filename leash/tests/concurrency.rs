@@ -66,7 +66,7 @@ fn sync_fn_never_exceeds_max_across_threads() {
     assert_eq!(ids, (0..32).collect::<Vec<_>>());
     let peak = SYNC_GAUGE.peak.load(Ordering::SeqCst);
     assert!(peak <= 4, "peak {peak} exceeds max");
-    assert_eq!(peak, 4, "32 threads should fill every slot");
+    assert!(peak >= 2, "calls were serialised: peak {peak}");
     let r = report("limited_sync");
     assert!(r.peak <= 4 && r.peak >= 1);
     assert_eq!((r.current, r.rejections), (0, 0));
@@ -99,9 +99,10 @@ async fn async_fn_never_exceeds_max_across_tasks() {
     assert_eq!(total, (0..32).sum::<usize>());
     let peak = ASYNC_GAUGE.peak.load(Ordering::SeqCst);
     assert!(peak <= 3, "peak {peak} exceeds max");
-    assert_eq!(peak, 3);
+    assert!(peak >= 2, "calls were serialised: peak {peak}");
     let r = report("limited_async");
-    assert_eq!((r.peak, r.current, r.rejections), (3, 0, 0));
+    assert!(r.peak <= 3 && r.peak >= 2);
+    assert_eq!((r.current, r.rejections), (0, 0));
 }
 
 #[derive(Debug, PartialEq)]
@@ -227,5 +228,6 @@ async fn inline_limiter_bounds_tasks() {
     for t in tasks {
         t.await.unwrap();
     }
-    assert_eq!(gauge.peak.load(Ordering::SeqCst), 2);
+    let peak = gauge.peak.load(Ordering::SeqCst);
+    assert!((1..=2).contains(&peak), "peak {peak}");
 }

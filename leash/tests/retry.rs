@@ -45,6 +45,21 @@ fn retries_stop_at_attempts_and_return_last_error() {
     let r = report("always_fails");
     assert_eq!((r.attempts, r.retries, r.exhausted), (3, 2, 1));
     assert_eq!(r.file, file!());
+    let source = include_str!("retry.rs").lines().nth(r.line as usize - 1);
+    assert!(
+        source.unwrap().contains("fn always_fails"),
+        "line {}",
+        r.line
+    );
+    assert_eq!(
+        r.to_string(),
+        format!(
+            "retry always_fails ({}:{}) attempts=3 backoff=1ms..2ms jitter=Full: \
+             3 attempts, 2 retries, 1 exhausted",
+            file!(),
+            r.line
+        )
+    );
     assert_eq!(r.module, module_path!());
     assert!(matches!(
         r.kind,
