@@ -127,7 +127,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> Result<TokenStream> {
     let mut clones = Vec::new();
     for (index, input) in func.sig.inputs.iter_mut().enumerate() {
         let FnArg::Typed(arg) = input else { continue };
-        if matches!(*arg.ty, Type::Reference(_)) || matches!(*arg.pat, Pat::Wild(_)) {
+        if is_reference(&arg.ty) || matches!(*arg.pat, Pat::Wild(_)) {
             continue;
         }
         let ty_span = arg.ty.span();
@@ -242,4 +242,15 @@ fn contains_impl(ty: &Type) -> bool {
         })
     }
     walk(quote!(#ty))
+}
+
+/// Whether an argument type is a reference, which is used as is rather than
+/// cloned (`&T` is `Copy`; `&mut T` is reborrowed by each attempt).
+fn is_reference(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(_) => true,
+        Type::Group(group) => is_reference(&group.elem),
+        Type::Paren(paren) => is_reference(&paren.elem),
+        _ => false,
+    }
 }
