@@ -1,6 +1,6 @@
 //! The lint catalogue: one file per lint, registered here once.
 
-use crate::{Level, Lint};
+use crate::Lint;
 
 pub mod budget_exceeds_policy;
 pub mod meta;
@@ -32,6 +32,3 @@ pub static ALL: &[&Lint] = &[
     &meta::UNKNOWN_LINT,
     &meta::PARSE_ERROR,
 ];
-
-#[allow(dead_code)]
-const _LEVELS: [Level; 3] = [Level::Allow, Level::Warn, Level::Deny];
