@@ -104,6 +104,10 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
         .filter(|(_, &hits)| hits == 0)
         .map(|(c, _)| c.span)
         .collect();
+    if (opts.enabled)("unused_allow") {
+        sink.findings
+            .extend(unused_allows(&suppressions, opts.enabled));
+    }
     out.findings = sink.findings;
     out.facts = sink.facts;
     drop(file);
@@ -141,6 +145,38 @@ fn missing_reasons(s: &Suppressions) -> Vec<Finding> {
                 );
             }
         }
+    }
+    out
+}
+
+/// Suppression comments that suppressed nothing, among those whose lints are all
+/// known and enabled (a disabled lint cannot have had anything to suppress).
+fn unused_allows(s: &Suppressions, enabled: &(dyn Fn(&str) -> bool + Sync)) -> Vec<Finding> {
+    let lint_enabled = |name: &str| -> bool {
+        if crate::lint_by_name(name).is_some() {
+            return enabled(name);
+        }
+        let members: Vec<&str> = crate::rules::ALL
+            .iter()
+            .filter(|l| l.check.is_some() && (name == "all" || l.group == name))
+            .map(|l| l.name)
+            .collect();
+        !members.is_empty() && members.iter().all(|m| enabled(m))
+    };
+    let mut out = Vec::new();
+    for (c, &hits) in s.comments.iter().zip(&s.comment_hits) {
+        if hits > 0 || c.lints.is_empty() || !c.lints.iter().all(|n| lint_enabled(n)) {
+            continue;
+        }
+        out.push(
+            Finding::new(
+                "unused_allow",
+                c.span,
+                format!("`allow({})` suppresses nothing", c.lints.join(", ")),
+            )
+            .label("no finding here to suppress")
+            .help("remove the stale suppression"),
+        );
     }
     out
 }

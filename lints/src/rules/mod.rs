@@ -27,6 +27,7 @@ pub static ALL: &[&Lint] = &[
     &meta::MISSING_REASON,
     &meta::UNKNOWN_LINT,
     &meta::PARSE_ERROR,
+    &meta::UNUSED_ALLOW,
 ];
 
 #[allow(dead_code)]
