@@ -33,7 +33,7 @@ struct Cli {
 enum Command {
     /// Check Rust sources (default: the current directory).
     #[command(after_help = EXIT_HELP)]
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every lint with its group, default level and summary.
     Rules {
         /// Output format.
@@ -181,7 +181,7 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Check(args) => check(args, as_cargo_subcommand),
+        Command::Check(args) => check(*args, as_cargo_subcommand),
         Command::Rules { format } => rules(format),
         Command::Explain { lint } => explain(&lint),
     }
@@ -300,6 +300,7 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
         }
     }
     let include_tests = args.include_tests || config.include_tests;
+    let config_file = config.source.clone();
     let mut opts = RunOptions {
         config,
         overrides,
@@ -419,7 +420,9 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
             let mut lock = std::io::BufWriter::new(stdout.lock());
             output::json::emit(&result, &mut lock).and_then(|_| lock.flush())
         }
-        Format::Sarif => buffered(|out| output::sarif::emit(&result, &anchors, &root, out)),
+        Format::Sarif => buffered(|out| {
+            output::sarif::emit(&result, &anchors, &root, config_file.as_deref(), out)
+        }),
         Format::Github => buffered(|out| output::github::emit(&result, &anchors, out)),
         Format::Gitlab => buffered(|out| output::gitlab::emit(&result, &anchors, out)),
         Format::Junit => buffered(|out| output::junit::emit(&result, &anchors, out)),

@@ -61,17 +61,23 @@ pub fn emit(
     result: &RunResult,
     anchors: &Anchors,
     root: &Path,
+    config_file: Option<&Path>,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let rules: Vec<Value> = leash_lints::rules::ALL
         .iter()
         .map(|lint| {
+            let help = if lint.docs.trim().is_empty() {
+                lint.summary
+            } else {
+                lint.docs
+            };
             json!({
                 "id": lint.name,
                 "name": lint.name,
                 "shortDescription": { "text": lint.summary },
                 "fullDescription": { "text": what_it_does(lint.docs) },
-                "help": { "text": lint.docs, "markdown": lint.docs },
+                "help": { "text": help, "markdown": help },
                 "defaultConfiguration": { "level": sarif_level(lint.default_level) },
                 "properties": { "tags": [lint.group] },
             })
@@ -160,6 +166,15 @@ pub fn emit(
             },
             "originalUriBaseIds": { "%SRCROOT%": { "uri": root_uri(root) } },
             "columnKind": "unicodeCodePoints",
+            "invocations": [{
+                "executionSuccessful": result.internal_errors.is_empty(),
+                "properties": {
+                    "filesChecked": result.files.len(),
+                    "filesNotParsed": result.files.iter().filter(|f| !f.parsed).count(),
+                    "bytesChecked": result.bytes,
+                    "configurationFile": config_file.map(|p| p.to_string_lossy().replace('\\', "/")),
+                },
+            }],
             "results": results,
         }]
     });
