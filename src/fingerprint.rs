@@ -94,6 +94,7 @@ pub fn stable_hash(parts: &[&str]) -> String {
 }
 
 /// Fingerprints and root-relative paths of every finding, in finding order.
+#[derive(Default)]
 pub struct Anchors {
     pub rel_paths: Vec<String>,
     pub fingerprints: Vec<String>,

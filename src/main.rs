@@ -168,6 +168,16 @@ fn main() -> ExitCode {
     let as_cargo_subcommand = argv.get(1).is_some_and(|a| a == "leash");
     if as_cargo_subcommand {
         argv.remove(1);
+        // `cargo leash` and `cargo leash --format sarif` mean `check`.
+        let explicit = argv.get(1).and_then(|a| a.to_str()).is_some_and(|a| {
+            matches!(
+                a,
+                "check" | "rules" | "explain" | "help" | "-h" | "--help" | "-V" | "--version"
+            )
+        });
+        if !explicit {
+            argv.insert(1, "check".into());
+        }
     }
     let cli = match Cli::try_parse_from(argv) {
         Ok(c) => c,
@@ -328,8 +338,23 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     }
     drop(stdin_file);
 
-    let root = fingerprint::repo_root();
-    let mut anchors = fingerprint::compute(&result, &root);
+    // Repository-relative paths and fingerprints, for the formats and modes that use them.
+    let needs_anchors = args.baseline.is_some()
+        || args.write_baseline.is_some()
+        || matches!(
+            format,
+            Format::Sarif | Format::Github | Format::Gitlab | Format::Junit
+        );
+    let root = if needs_anchors {
+        fingerprint::repo_root()
+    } else {
+        PathBuf::new()
+    };
+    let mut anchors = if needs_anchors {
+        fingerprint::compute(&result, &root)
+    } else {
+        fingerprint::Anchors::default()
+    };
     if let Some(path) = &args.write_baseline {
         let b = baseline::Baseline::from_findings(&result, &anchors);
         if let Err(e) = b.write_atomic(path) {

@@ -706,6 +706,9 @@ fn cargo_subcommand_checks_workspace_members() {
         None,
     );
     assert_eq!(paths_of(&json_lines(&stdout(&out))), ["beta/src/lib.rs"]);
+    // `cargo leash` with no subcommand means `check`.
+    let out = run_in(d, &["leash", "--no-config", "--format", "json"], None);
+    assert_eq!(json_lines(&stdout(&out)).len(), 2);
     let out = run_in(d, &["leash", "check", "--no-config", "-p", "gamma"], None);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("alpha, beta"));

@@ -152,9 +152,15 @@ fn missing_reasons(s: &Suppressions) -> Vec<Finding> {
 /// Suppression comments that suppressed nothing, among those whose lints are all
 /// known and enabled (a disabled lint cannot have had anything to suppress).
 fn unused_allows(s: &Suppressions, enabled: &(dyn Fn(&str) -> bool + Sync)) -> Vec<Finding> {
+    // A lint that can report here: enabled, and implemented (a lint with no
+    // `check` yet has nothing to suppress) or produced by the analysis itself.
+    let can_fire = |l: &crate::Lint| {
+        enabled(l.name)
+            && (l.check.is_some() || crate::rules::meta::META.iter().any(|m| m.name == l.name))
+    };
     let lint_enabled = |name: &str| -> bool {
-        if crate::lint_by_name(name).is_some() {
-            return enabled(name);
+        if let Some(l) = crate::lint_by_name(name) {
+            return can_fire(l);
         }
         let members: Vec<&str> = crate::rules::ALL
             .iter()

@@ -89,7 +89,19 @@ pub fn emit(
         .zip(&anchors.rel_paths)
         .zip(&anchors.fingerprints)
         .map(|((f, rel), fp)| {
-            let artifact = json!({ "uri": encode_uri_path(rel), "uriBaseId": "%SRCROOT%" });
+            // Files outside the repository (`leash check /elsewhere`) get an absolute URI.
+            let artifact = if rel.starts_with('/') || rel.starts_with("../") {
+                let abs = crate::fingerprint::absolute(&result.files[f.file].path);
+                let abs = abs.to_string_lossy().replace('\\', "/");
+                let abs = if abs.starts_with('/') {
+                    abs
+                } else {
+                    format!("/{abs}")
+                };
+                json!({ "uri": format!("file://{}", encode_uri_path(&abs)) })
+            } else {
+                json!({ "uri": encode_uri_path(rel), "uriBaseId": "%SRCROOT%" })
+            };
             let region = if f.finding.span.start.line == 0 {
                 json!({ "startLine": 1 })
             } else {

@@ -2,6 +2,9 @@
 
 use crate::{Level, Lint};
 
+/// The diagnostics the analysis itself produces (they have no `check`).
+pub static META: &[&Lint] = &[&MISSING_REASON, &UNKNOWN_LINT, &PARSE_ERROR, &UNUSED_ALLOW];
+
 pub static MISSING_REASON: Lint = Lint {
     name: "missing_reason",
     group: "budget",
