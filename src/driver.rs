@@ -46,6 +46,8 @@ pub struct Located {
 
 /// A checked file: its display path, and its text when it has findings.
 pub struct CheckedFile {
+    pub path: PathBuf,
+    pub parsed: bool,
     pub display: String,
     pub source: Option<String>,
     pub line_index: Option<LineIndex>,
@@ -248,7 +250,7 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
     let mut bytes = 0;
     let mut budgets = Vec::new();
     let mut summaries = Vec::new();
-    for (i, o) in outcomes.into_iter().enumerate() {
+    for (i, (o, path)) in outcomes.into_iter().zip(paths).enumerate() {
         bytes += o.bytes;
         if opts.inventory {
             budgets.extend(o.budgets.into_iter().map(|b| (i, b)));
@@ -291,8 +293,10 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
             });
         }
         files.push(CheckedFile {
+            path: path.clone(),
             display: o.display,
             source: o.source,
+            parsed: o.parsed,
             line_index,
         });
     }

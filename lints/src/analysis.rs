@@ -117,6 +117,10 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
         .filter(|(_, &hits)| hits == 0)
         .map(|(c, _)| c.span)
         .collect();
+    if (opts.enabled)("unused_allow") {
+        sink.findings
+            .extend(unused_allows(&suppressions, opts.enabled));
+    }
     out.findings = sink.findings;
     out.facts = sink.facts;
     if sink.summaries.iter().any(|f| !f.retry_sites.is_empty()) {
@@ -159,6 +163,44 @@ fn missing_reasons(s: &Suppressions) -> Vec<Finding> {
                 );
             }
         }
+    }
+    out
+}
+
+/// Suppression comments that suppressed nothing, among those whose lints are all
+/// known and enabled (a disabled lint cannot have had anything to suppress).
+fn unused_allows(s: &Suppressions, enabled: &(dyn Fn(&str) -> bool + Sync)) -> Vec<Finding> {
+    // A lint that can report here: enabled, and implemented (a lint with no
+    // `check` yet has nothing to suppress) or produced by the analysis itself.
+    let can_fire = |l: &crate::Lint| {
+        enabled(l.name)
+            && (l.check.is_some() || crate::rules::meta::META.iter().any(|m| m.name == l.name))
+    };
+    let lint_enabled = |name: &str| -> bool {
+        if let Some(l) = crate::lint_by_name(name) {
+            return can_fire(l);
+        }
+        let members: Vec<&str> = crate::rules::ALL
+            .iter()
+            .filter(|l| l.check.is_some() && (name == "all" || l.group == name))
+            .map(|l| l.name)
+            .collect();
+        !members.is_empty() && members.iter().all(|m| enabled(m))
+    };
+    let mut out = Vec::new();
+    for (c, &hits) in s.comments.iter().zip(&s.comment_hits) {
+        if hits > 0 || c.lints.is_empty() || !c.lints.iter().all(|n| lint_enabled(n)) {
+            continue;
+        }
+        out.push(
+            Finding::new(
+                "unused_allow",
+                c.span,
+                format!("`allow({})` suppresses nothing", c.lints.join(", ")),
+            )
+            .label("no finding here to suppress")
+            .help("remove the stale suppression"),
+        );
     }
     out
 }

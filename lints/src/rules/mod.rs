@@ -31,4 +31,5 @@ pub static ALL: &[&Lint] = &[
     &meta::MISSING_REASON,
     &meta::UNKNOWN_LINT,
     &meta::PARSE_ERROR,
+    &meta::UNUSED_ALLOW,
 ];
