@@ -11,6 +11,7 @@ pub mod expand;
 pub mod finding;
 pub mod imports;
 pub mod nesting;
+pub mod retry_model;
 pub mod rules;
 pub mod suppress;
 pub mod syntax;

@@ -1,0 +1,1825 @@
+//! The retry-loop model shared by the retry lints (`unbounded_retry`,
+//! `retry_without_backoff`, `retry_without_jitter`, and later
+//! `retry_amplification` / `uncontrolled_switching`).
+//!
+//! [`retry_loops`] finds every loop that is a *retry loop* in the sense of the
+//! spec: its body performs an operation and, on that operation's failure signal,
+//! reaches the next iteration (explicit `continue` or falling off the end),
+//! while success leaves the loop ("retry until success") or the operation opens
+//! a connection or session that success goes on to use ("reconnect
+//! supervisor"). For each loop it records the failure paths, the delays found
+//! on them (with whether they carry jitter), and the attempt bound.
+//!
+//! The analysis is structural: `match`/`if let`/`let else`/`is_ok()`/`is_err()`
+//! sites, continuations (what runs after a branch falls through), and the
+//! conditions guarding every exit of the loop. It never guesses: a loop it
+//! cannot classify is not a retry loop.
+
+use crate::context::FileContext;
+use crate::finding::Span;
+use crate::syntax::{call_name, last_segment, leash_attr, macro_call_name, strip_await_try};
+use proc_macro2::{TokenStream, TokenTree};
+use quote::ToTokens;
+use std::collections::{HashMap, HashSet};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::{Block, Expr, Pat, Stmt};
+
+/// What kind of retry loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoopKind {
+    /// Success leaves the loop (`break`, `return`, or the loop condition).
+    RetryUntilSuccess,
+    /// The operation opens a connection or session and success moves on to use it.
+    ReconnectSupervisor,
+}
+
+/// What stops the retrying.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bound {
+    /// A counter changed in the loop and compared on an exit path; the limit
+    /// when it is a literal or a `const` of this file.
+    AttemptCounter { limit: Option<u64> },
+    /// A `for` over a finite range or an iterator with `.take(n)`/`.zip(0..n)`.
+    FiniteIterator { count: Option<u64> },
+    /// A deadline (`elapsed()`, `deadline`, `Instant`) checked on an exit, or a
+    /// `timeout(..)` around the loop.
+    Deadline,
+    /// A stateful policy decides (`backoff.next_backoff()` returning `None`,
+    /// `should_retry(&state, ..)`).
+    Policy,
+    /// `#[leash::retry(..)]` or `#[leash::allow(..)]` on the enclosing item.
+    Declared,
+    /// Nothing stops it.
+    None,
+}
+
+impl Bound {
+    pub fn is_bounded(&self) -> bool {
+        !matches!(self, Bound::None)
+    }
+
+    /// The number of attempts, when it is readable.
+    pub fn attempts(&self) -> Option<u64> {
+        match self {
+            Bound::AttemptCounter { limit } => *limit,
+            Bound::FiniteIterator { count } => *count,
+            _ => None,
+        }
+    }
+}
+
+/// Whether a delay carries randomness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Jitter {
+    /// A visible source of randomness feeds it.
+    Yes,
+    /// Visibly deterministic: literals, `const`s, arithmetic on them and on counters.
+    No,
+    /// Comes from something opaque (a helper, a field, a parameter).
+    Unknown,
+}
+
+/// A delay call on a failure path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delay {
+    pub span: Span,
+    /// The callee's name as written (`sleep`, `delay_for`, `Timer::after`).
+    pub name: String,
+    pub jitter: Jitter,
+}
+
+/// One way a failure reaches the next attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailurePath {
+    /// The `continue`, the `Err` arm pattern, or the failing condition.
+    pub span: Span,
+    /// Delays on this path (failure branch, its continuation, and the part of
+    /// the body that runs before the operation).
+    pub delays: Vec<Delay>,
+    /// Branches of this path that reach the next attempt with no delay at all
+    /// (the whole path's span when it has no delay; the delay-less arms when the
+    /// path splits on the error into arms of which only some wait).
+    pub hot: Vec<Span>,
+    /// Names of functions called on the path (crate-local helpers may delay).
+    pub calls: Vec<String>,
+}
+
+/// A retry loop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryLoop {
+    /// The whole loop expression.
+    pub span: Span,
+    /// The loop keyword through the end of its condition / iterator.
+    pub header: Span,
+    pub kind: LoopKind,
+    /// The retried operations (callee names).
+    pub ops: Vec<String>,
+    pub op_spans: Vec<Span>,
+    pub failure_paths: Vec<FailurePath>,
+    pub bound: Bound,
+    /// The function the loop is in.
+    pub fn_name: Option<String>,
+}
+
+impl RetryLoop {
+    /// Every delay on any failure path, each once.
+    pub fn delays(&self) -> Vec<&Delay> {
+        let mut out: Vec<&Delay> = Vec::new();
+        for p in &self.failure_paths {
+            for d in &p.delays {
+                if !out.iter().any(|o| o.span == d.span) {
+                    out.push(d);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Every retry loop in the file.
+pub fn retry_loops(cx: &FileContext) -> Vec<RetryLoop> {
+    let mut finder = LoopFinder {
+        consts: file_consts(cx.file),
+        out: Vec::new(),
+        fn_stack: Vec::new(),
+        declared_stack: Vec::new(),
+        timeout_depth: 0,
+    };
+    finder.visit_file(cx.file);
+    finder.out
+}
+
+/// Names of functions (free and methods) defined in the file whose body
+/// contains a delay: the facts behind "a crate-local function whose body
+/// contains a delay".
+pub fn delay_fns(file: &syn::File) -> Vec<String> {
+    struct F(Vec<String>);
+    impl<'ast> Visit<'ast> for F {
+        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+            if block_has_delay(&f.block) {
+                self.0.push(f.sig.ident.to_string());
+            }
+            syn::visit::visit_item_fn(self, f);
+        }
+        fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+            if block_has_delay(&f.block) {
+                self.0.push(f.sig.ident.to_string());
+            }
+            syn::visit::visit_impl_item_fn(self, f);
+        }
+        fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+            if let Some(b) = &f.default {
+                if block_has_delay(b) {
+                    self.0.push(f.sig.ident.to_string());
+                }
+            }
+            syn::visit::visit_trait_item_fn(self, f);
+        }
+    }
+    let mut f = F(Vec::new());
+    f.visit_file(file);
+    f.0.sort();
+    f.0.dedup();
+    f.0
+}
+
+fn block_has_delay(b: &Block) -> bool {
+    let locals = HashMap::new();
+    let mut d = DelayFinder::new(&locals);
+    d.visit_block(b);
+    !d.delays.is_empty()
+}
+
+// ---------------------------------------------------------------------------
+// vocabulary
+
+/// Is this callee name a delay (`sleep`, `delay_for`, `park_timeout`, ..)?
+pub fn is_delay_name(name: &str) -> bool {
+    let l = name.to_ascii_lowercase();
+    l.contains("sleep") || l.contains("delay") || l == "park_timeout"
+}
+
+fn is_jitter_ident(id: &str) -> bool {
+    let l = id.to_ascii_lowercase();
+    l == "rand"
+        || l == "fastrand"
+        || l.contains("thread_rng")
+        || l.contains("random")
+        || l.contains("gen_range")
+        || l.contains("jitter")
+}
+
+/// Operations whose "failure" is contention or readiness, not a failure signal.
+fn is_contention_op(name: &str) -> bool {
+    name.starts_with("compare_exchange")
+        || name == "compare_and_swap"
+        || name == "fetch_update"
+        || name.starts_with("try_recv")
+        || name.starts_with("try_send")
+        || name.starts_with("try_lock")
+        || name == "try_read"
+        || name == "try_write"
+        || name == "try_borrow"
+        || name == "try_borrow_mut"
+        || name.starts_with("try_acquire")
+        || name == "try_reserve"
+}
+
+fn is_readiness_ident(id: &str) -> bool {
+    matches!(
+        id,
+        "WouldBlock" | "Interrupted" | "EAGAIN" | "EINTR" | "EWOULDBLOCK" | "Again"
+    )
+}
+
+/// Operations that take the next item of a stream or queue: a loop around them
+/// handles one item per iteration (an event loop), it does not retry.
+fn is_item_op(name: &str) -> bool {
+    matches!(
+        name,
+        "next"
+            | "try_next"
+            | "poll_next"
+            | "poll_next_unpin"
+            | "next_event"
+            | "next_message"
+            | "read_message"
+            | "poll_recv"
+            | "poll_read"
+            | "read"
+            | "read_line"
+            | "read_until"
+            | "read_to_end"
+            | "read_to_string"
+            | "read_buf"
+            | "pop"
+            | "pop_front"
+            | "pop_back"
+            | "recv_msg"
+            | "next_frame"
+            | "read_frame"
+    ) || name.starts_with("recv")
+}
+
+/// Does the operation establish a connection or session?
+pub fn is_connect_op(name: &str) -> bool {
+    let l = name.to_ascii_lowercase();
+    ["connect", "dial", "handshake", "login", "subscribe", "open"]
+        .iter()
+        .any(|k| l.contains(k))
+}
+
+/// Identifiers that name state a retry budget lives in.
+fn is_state_ident(id: &str) -> bool {
+    let l = id.to_ascii_lowercase();
+    if l.starts_with("is_") {
+        return false;
+    }
+    [
+        "attempt", "retries", "retry", "tries", "deadline", "elapsed", "expire", "budget",
+        "remaining", "backoff", "give_up", "exhaust", "max_wait",
+    ]
+    .iter()
+    .any(|k| l.contains(k))
+}
+
+fn is_deadline_ident(id: &str) -> bool {
+    let l = id.to_ascii_lowercase();
+    l.contains("deadline") || l.contains("elapsed") || l.contains("expire") || l == "instant"
+}
+
+fn is_shutdown_ident(id: &str) -> bool {
+    let l = id.to_ascii_lowercase();
+    [
+        "shutdown", "closed", "close", "cancel", "stop", "running", "terminat", "alive", "exit",
+    ]
+    .iter()
+    .any(|k| l.contains(k))
+}
+
+fn idents_of(node: &impl ToTokens) -> Vec<String> {
+    fn walk(ts: TokenStream, out: &mut Vec<String>) {
+        for tt in ts {
+            match tt {
+                TokenTree::Ident(i) => out.push(i.to_string()),
+                TokenTree::Group(g) => walk(g.stream(), out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(node.to_token_stream(), &mut out);
+    out
+}
+
+fn pat_has_ident(pat: &Pat, pred: &dyn Fn(&str) -> bool) -> bool {
+    idents_of(pat).iter().any(|i| pred(i))
+}
+
+/// Names bound by `Err(e)` patterns.
+fn err_binding_names(pat: &Pat, out: &mut Vec<String>) {
+    struct B<'o> {
+        in_err: bool,
+        out: &'o mut Vec<String>,
+    }
+    impl<'ast> Visit<'ast> for B<'_> {
+        fn visit_pat_tuple_struct(&mut self, p: &'ast syn::PatTupleStruct) {
+            let was = self.in_err;
+            if last_segment(&p.path).as_deref() == Some("Err") {
+                self.in_err = true;
+            }
+            syn::visit::visit_pat_tuple_struct(self, p);
+            self.in_err = was;
+        }
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            if self.in_err {
+                self.out.push(p.ident.to_string());
+            }
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    B { in_err: false, out }.visit_pat(pat);
+}
+
+/// The callee name of an operation expression (`client.get(..).send().await?`
+/// -> `send`; `connect(..)` -> `connect`; a variable -> its name).
+fn op_name(expr: &Expr) -> Option<String> {
+    match strip_await_try(expr) {
+        Expr::MethodCall(m) => Some(m.method.to_string()),
+        Expr::Call(c) => call_name(c),
+        Expr::Path(p) => last_segment(&p.path),
+        Expr::Reference(r) => op_name(&r.expr),
+        Expr::Field(f) => match &f.member {
+            syn::Member::Named(i) => Some(i.to_string()),
+            syn::Member::Unnamed(_) => None,
+        },
+        _ => None,
+    }
+}
+
+/// Every callee name inside an expression (calls and method calls).
+fn callee_names(expr: &Expr) -> Vec<String> {
+    struct C(Vec<String>);
+    impl<'ast> Visit<'ast> for C {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if let Some(n) = call_name(c) {
+                self.0.push(n);
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            self.0.push(m.method.to_string());
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    let mut c = C(Vec::new());
+    c.visit_expr(expr);
+    c.0
+}
+
+fn file_consts(file: &syn::File) -> HashMap<String, u64> {
+    struct K(HashMap<String, u64>);
+    impl<'ast> Visit<'ast> for K {
+        fn visit_item_const(&mut self, c: &'ast syn::ItemConst) {
+            if let Some(v) = crate::syntax::int_literal(&c.expr) {
+                self.0.insert(c.ident.to_string(), v);
+            }
+        }
+        fn visit_impl_item_const(&mut self, c: &'ast syn::ImplItemConst) {
+            if let Some(v) = crate::syntax::int_literal(&c.expr) {
+                self.0.insert(c.ident.to_string(), v);
+            }
+        }
+    }
+    let mut k = K(HashMap::new());
+    k.visit_file(file);
+    k.0
+}
+
+// ---------------------------------------------------------------------------
+// exits
+
+/// Does `expr` always leave the loop being analysed? `depth` counts loops
+/// nested inside it (an unlabelled `break` there leaves only the inner loop).
+fn always_exits(expr: &Expr, label: Option<&str>, depth: usize) -> bool {
+    match expr {
+        Expr::Return(_) => true,
+        Expr::Break(b) => match &b.label {
+            None => depth == 0,
+            Some(l) => depth == 0 || Some(l.ident.to_string().as_str()) == label,
+        },
+        Expr::Continue(c) => match &c.label {
+            None => false,
+            Some(l) => Some(l.ident.to_string().as_str()) != label && depth == 0,
+        },
+        Expr::Paren(p) => always_exits(&p.expr, label, depth),
+        Expr::Group(g) => always_exits(&g.expr, label, depth),
+        Expr::Block(b) => block_always_exits(&b.block.stmts, label, depth),
+        Expr::Unsafe(b) => block_always_exits(&b.block.stmts, label, depth),
+        Expr::If(i) => match &i.else_branch {
+            Some((_, els)) => {
+                block_always_exits(&i.then_branch.stmts, label, depth)
+                    && always_exits(els, label, depth)
+            }
+            None => false,
+        },
+        Expr::Match(m) => {
+            !m.arms.is_empty() && m.arms.iter().all(|a| always_exits(&a.body, label, depth))
+        }
+        Expr::Macro(m) => is_exit_macro(&m.mac),
+        Expr::Call(c) => {
+            if let Some(name) = macro_call_name(c) {
+                matches!(
+                    name.as_str(),
+                    "panic" | "unreachable" | "todo" | "unimplemented"
+                )
+            } else {
+                crate::syntax::call_path(c)
+                    .map(|p| {
+                        let s = crate::syntax::path_string(p);
+                        s == "std::process::exit" || s == "process::exit"
+                    })
+                    .unwrap_or(false)
+            }
+        }
+        _ => false,
+    }
+}
+
+fn is_exit_macro(mac: &syn::Macro) -> bool {
+    let name = mac
+        .path
+        .segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default();
+    matches!(
+        name.as_str(),
+        "panic" | "unreachable" | "todo" | "unimplemented" | "bail"
+    )
+}
+
+fn stmt_always_exits(stmt: &Stmt, label: Option<&str>, depth: usize) -> bool {
+    match stmt {
+        Stmt::Expr(e, _) => always_exits(e, label, depth),
+        Stmt::Macro(m) => is_exit_macro(&m.mac),
+        Stmt::Local(l) => l
+            .init
+            .as_ref()
+            .is_some_and(|i| always_exits(&i.expr, label, depth)),
+        Stmt::Item(_) => false,
+    }
+}
+
+fn block_always_exits(stmts: &[Stmt], label: Option<&str>, depth: usize) -> bool {
+    stmts.iter().any(|s| stmt_always_exits(s, label, depth))
+}
+
+/// Does `node` contain an exit from the loop on a success path (`return`,
+/// `break` out of the loop; `?` does not count)? And does it `continue` the loop?
+struct ExitScan<'l> {
+    label: Option<&'l str>,
+    depth: usize,
+    exits: bool,
+    continues: bool,
+}
+
+impl<'ast> Visit<'ast> for ExitScan<'_> {
+    fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
+        self.exits = true;
+    }
+    fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+        if always_exits(&Expr::Break(b.clone()), self.label, self.depth) {
+            self.exits = true;
+        }
+        syn::visit::visit_expr_break(self, b);
+    }
+    fn visit_expr_continue(&mut self, c: &'ast syn::ExprContinue) {
+        let mine = match &c.label {
+            None => self.depth == 0,
+            Some(l) => Some(l.ident.to_string().as_str()) == self.label,
+        };
+        if mine {
+            self.continues = true;
+        }
+    }
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+    fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+        self.depth += 1;
+        syn::visit::visit_expr_loop(self, l);
+        self.depth -= 1;
+    }
+    fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
+        self.depth += 1;
+        syn::visit::visit_expr_while(self, l);
+        self.depth -= 1;
+    }
+    fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
+        self.visit_expr(&l.expr);
+        self.depth += 1;
+        self.visit_block(&l.body);
+        self.depth -= 1;
+    }
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        if is_exit_macro(m) {
+            self.exits = true;
+        }
+    }
+}
+
+fn scan_exits(expr: Option<&Expr>, stmts: &[&[Stmt]], label: Option<&str>) -> (bool, bool) {
+    let mut s = ExitScan {
+        label,
+        depth: 0,
+        exits: false,
+        continues: false,
+    };
+    if let Some(e) = expr {
+        s.visit_expr(e);
+    }
+    for slice in stmts {
+        for st in slice.iter() {
+            s.visit_stmt(st);
+        }
+    }
+    (s.exits, s.continues)
+}
+
+// ---------------------------------------------------------------------------
+// delays
+
+/// Finds delay calls (and the other calls) in a region.
+struct DelayFinder<'l, 'ast> {
+    locals: &'l HashMap<String, Vec<&'ast Expr>>,
+    delays: Vec<Delay>,
+    calls: Vec<String>,
+}
+
+impl<'l, 'ast> DelayFinder<'l, 'ast> {
+    fn new(locals: &'l HashMap<String, Vec<&'ast Expr>>) -> Self {
+        DelayFinder {
+            locals,
+            delays: Vec::new(),
+            calls: Vec::new(),
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for DelayFinder<'_, 'ast> {
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        if macro_call_name(c).is_none() {
+            if let Some(path) = crate::syntax::call_path(c) {
+                let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+                let last = segs.last().cloned().unwrap_or_default();
+                let timer_after = segs.len() >= 2
+                    && last == "after"
+                    && segs[segs.len() - 2] == "Timer";
+                if is_delay_name(&last) || timer_after {
+                    let jitter = match c.args.first() {
+                        Some(a) => classify(a, self.locals, 0),
+                        None => Jitter::Unknown,
+                    };
+                    self.delays.push(Delay {
+                        span: Span::from(c.span()),
+                        name: if timer_after { "Timer::after".into() } else { last },
+                        jitter,
+                    });
+                } else {
+                    self.calls.push(last);
+                }
+            }
+        }
+        syn::visit::visit_expr_call(self, c);
+    }
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        let name = m.method.to_string();
+        let backoff_next = name == "next"
+            && idents_of(&m.receiver)
+                .iter()
+                .any(|i| i.to_ascii_lowercase().contains("backoff"));
+        if is_delay_name(&name) || name == "tick" || backoff_next {
+            let jitter = if name == "tick" || backoff_next {
+                Jitter::Unknown
+            } else {
+                match m.args.first() {
+                    Some(a) => classify(a, self.locals, 0),
+                    None => Jitter::Unknown,
+                }
+            };
+            let start = Span::from(m.method.span());
+            let end = Span::from(m.span());
+            self.delays.push(Delay {
+                span: start.to(end),
+                name,
+                jitter,
+            });
+        } else {
+            self.calls.push(name);
+        }
+        syn::visit::visit_expr_method_call(self, m);
+    }
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+fn has_jitter_source(node: &impl ToTokens) -> bool {
+    crate::syntax::any_ident(node, &mut |i| is_jitter_ident(i))
+}
+
+/// Is a duration expression visibly deterministic, jittered, or opaque?
+fn classify(expr: &Expr, locals: &HashMap<String, Vec<&Expr>>, depth: usize) -> Jitter {
+    if has_jitter_source(expr) {
+        return Jitter::Yes;
+    }
+    if depth > 8 {
+        return Jitter::Unknown;
+    }
+    let all = |items: &mut dyn Iterator<Item = &Expr>| -> Jitter {
+        let mut out = Jitter::No;
+        for e in items {
+            match classify(e, locals, depth + 1) {
+                Jitter::Yes => return Jitter::Yes,
+                Jitter::Unknown => out = Jitter::Unknown,
+                Jitter::No => {}
+            }
+        }
+        out
+    };
+    match expr {
+        Expr::Lit(_) => Jitter::No,
+        Expr::Paren(p) => classify(&p.expr, locals, depth + 1),
+        Expr::Group(g) => classify(&g.expr, locals, depth + 1),
+        Expr::Reference(r) => classify(&r.expr, locals, depth + 1),
+        Expr::Cast(c) => classify(&c.expr, locals, depth + 1),
+        Expr::Unary(u) => classify(&u.expr, locals, depth + 1),
+        Expr::Binary(b) => all(&mut [&*b.left, &*b.right].into_iter()),
+        Expr::Path(p) => {
+            let segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+            let Some(last) = segs.last() else {
+                return Jitter::Unknown;
+            };
+            let is_const = last.chars().any(|c| c.is_ascii_uppercase())
+                && last
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+            if is_const {
+                return Jitter::No;
+            }
+            if segs.len() == 1 {
+                if let Some(defs) = locals.get(last) {
+                    return all(&mut defs.iter().copied());
+                }
+            }
+            Jitter::Unknown
+        }
+        Expr::Call(c) => {
+            let Some(path) = crate::syntax::call_path(c) else {
+                return Jitter::Unknown;
+            };
+            let s = crate::syntax::path_string(path);
+            let last = last_segment(path).unwrap_or_default();
+            let duration_ctor = (s.contains("Duration") || s.starts_with("from_"))
+                && (last.starts_with("from_") || last == "new");
+            let pure = matches!(last.as_str(), "min" | "max" | "Some");
+            if duration_ctor || pure {
+                all(&mut c.args.iter())
+            } else {
+                Jitter::Unknown
+            }
+        }
+        Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            let pure = matches!(
+                name.as_str(),
+                "min"
+                    | "max"
+                    | "clamp"
+                    | "pow"
+                    | "saturating_pow"
+                    | "saturating_mul"
+                    | "saturating_add"
+                    | "saturating_sub"
+                    | "checked_mul"
+                    | "checked_add"
+                    | "wrapping_mul"
+                    | "mul_f64"
+                    | "mul_f32"
+                    | "unwrap_or"
+                    | "unwrap"
+                    | "clone"
+                    | "into"
+                    | "mul"
+                    | "add"
+            );
+            if pure {
+                all(&mut std::iter::once(&*m.receiver).chain(m.args.iter()))
+            } else {
+                Jitter::Unknown
+            }
+        }
+        _ => Jitter::Unknown,
+    }
+}
+
+/// `let x = ..` and `x = ..` / `x op= ..` definitions in a function body.
+fn collect_locals(block: &Block) -> HashMap<String, Vec<&Expr>> {
+    struct L<'ast>(HashMap<String, Vec<&'ast Expr>>);
+    fn pat_name(p: &Pat) -> Option<String> {
+        match p {
+            Pat::Ident(i) => Some(i.ident.to_string()),
+            Pat::Type(t) => pat_name(&t.pat),
+            _ => None,
+        }
+    }
+    impl<'ast> Visit<'ast> for L<'ast> {
+        fn visit_local(&mut self, l: &'ast syn::Local) {
+            if let (Some(n), Some(init)) = (pat_name(&l.pat), &l.init) {
+                self.0.entry(n).or_default().push(&init.expr);
+            }
+            syn::visit::visit_local(self, l);
+        }
+        fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+            if let Some(n) = assigned_name(&a.left) {
+                self.0.entry(n).or_default().push(&a.right);
+            }
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
+            if is_compound_assign(&b.op) {
+                if let Some(n) = assigned_name(&b.left) {
+                    self.0.entry(n).or_default().push(&b.right);
+                }
+            }
+            syn::visit::visit_expr_binary(self, b);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut l = L(HashMap::new());
+    l.visit_block(block);
+    l.0
+}
+
+fn is_compound_assign(op: &syn::BinOp) -> bool {
+    use syn::BinOp::*;
+    matches!(
+        op,
+        AddAssign(_)
+            | SubAssign(_)
+            | MulAssign(_)
+            | DivAssign(_)
+            | RemAssign(_)
+            | ShlAssign(_)
+            | ShrAssign(_)
+            | BitOrAssign(_)
+            | BitAndAssign(_)
+            | BitXorAssign(_)
+    )
+}
+
+/// The name an assignment's left side writes (`x`, `self.x`, `*x`).
+fn assigned_name(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Path(p) => last_segment(&p.path),
+        Expr::Field(f) => match &f.member {
+            syn::Member::Named(i) => Some(i.to_string()),
+            syn::Member::Unnamed(_) => None,
+        },
+        Expr::Unary(u) => assigned_name(&u.expr),
+        Expr::Paren(p) => assigned_name(&p.expr),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// the loop finder
+
+struct FnInfo<'ast> {
+    name: String,
+    locals: HashMap<String, Vec<&'ast Expr>>,
+}
+
+struct LoopFinder<'ast> {
+    consts: HashMap<String, u64>,
+    out: Vec<RetryLoop>,
+    fn_stack: Vec<FnInfo<'ast>>,
+    declared_stack: Vec<bool>,
+    timeout_depth: usize,
+}
+
+fn declared(attrs: &[syn::Attribute]) -> bool {
+    leash_attr(attrs, "retry").is_some() || leash_attr(attrs, "allow").is_some()
+}
+
+impl<'ast> LoopFinder<'ast> {
+    fn enter_fn(&mut self, name: String, attrs: &[syn::Attribute], block: &'ast Block) {
+        self.fn_stack.push(FnInfo {
+            name,
+            locals: collect_locals(block),
+        });
+        self.declared_stack.push(declared(attrs));
+        let saved = self.timeout_depth;
+        self.timeout_depth = 0;
+        self.visit_block(block);
+        self.timeout_depth = saved;
+        self.declared_stack.pop();
+        self.fn_stack.pop();
+    }
+
+    fn is_declared(&self) -> bool {
+        self.declared_stack.iter().any(|d| *d)
+    }
+
+    fn analyse(&mut self, lp: LoopRef<'ast>) {
+        let empty = HashMap::new();
+        let locals = self.fn_stack.last().map(|f| &f.locals).unwrap_or(&empty);
+        let fn_name = self.fn_stack.last().map(|f| f.name.clone());
+        if let Some(mut rl) = analyse_loop(lp, locals, &self.consts) {
+            rl.fn_name = fn_name;
+            if !rl.bound.is_bounded() {
+                if self.is_declared() {
+                    rl.bound = Bound::Declared;
+                } else if self.timeout_depth > 0 {
+                    rl.bound = Bound::Deadline;
+                }
+            }
+            self.out.push(rl);
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for LoopFinder<'ast> {
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        self.enter_fn(f.sig.ident.to_string(), &f.attrs, &f.block);
+    }
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        self.enter_fn(f.sig.ident.to_string(), &f.attrs, &f.block);
+    }
+    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+        if let Some(b) = &f.default {
+            self.enter_fn(f.sig.ident.to_string(), &f.attrs, b);
+        }
+    }
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        self.declared_stack.push(declared(&i.attrs));
+        syn::visit::visit_item_impl(self, i);
+        self.declared_stack.pop();
+    }
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        self.declared_stack.push(declared(&m.attrs));
+        syn::visit::visit_item_mod(self, m);
+        self.declared_stack.pop();
+    }
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        let is_timeout = call_name(c).is_some_and(|n| n == "timeout" || n == "timeout_at");
+        if is_timeout {
+            self.timeout_depth += 1;
+        }
+        syn::visit::visit_expr_call(self, c);
+        if is_timeout {
+            self.timeout_depth -= 1;
+        }
+    }
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        // `async { loop { .. } }.timeout(d)`
+        let is_timeout = m.method == "timeout" || m.method == "timeout_at";
+        if is_timeout {
+            self.timeout_depth += 1;
+        }
+        syn::visit::visit_expr_method_call(self, m);
+        if is_timeout {
+            self.timeout_depth -= 1;
+        }
+    }
+    fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+        self.analyse(LoopRef::Loop(l));
+        syn::visit::visit_expr_loop(self, l);
+    }
+    fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
+        self.analyse(LoopRef::While(l));
+        syn::visit::visit_expr_while(self, l);
+    }
+    fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
+        self.analyse(LoopRef::For(l));
+        syn::visit::visit_expr_for_loop(self, l);
+    }
+}
+
+#[derive(Clone, Copy)]
+enum LoopRef<'ast> {
+    Loop(&'ast syn::ExprLoop),
+    While(&'ast syn::ExprWhile),
+    For(&'ast syn::ExprForLoop),
+}
+
+/// Where the failure branch of a site is.
+enum Branch<'ast> {
+    Expr(&'ast Expr),
+    Block(&'ast Block),
+    /// Falls through to the continuation (`if op.is_ok() { return }`).
+    None,
+}
+
+/// One place where an operation's failure is tested.
+struct Site<'ast> {
+    op: Option<String>,
+    op_span: Span,
+    /// The failure branch itself.
+    failure: Branch<'ast>,
+    /// What the failure path is reported at (the `Err` pattern, the condition).
+    report_span: Span,
+    /// The success branch, if it is a separate branch.
+    success: Option<&'ast Expr>,
+    success_block: Option<&'ast Block>,
+    /// Statements that run after the site's statement, innermost level first.
+    rest: Vec<&'ast [Stmt]>,
+    /// Index of the top-level body statement that contains the site.
+    top: usize,
+    /// Failure exits are decided by the loop condition itself (`while op().is_err()`).
+    cond_site: bool,
+}
+
+struct Exit<'ast> {
+    conds: Vec<&'ast Expr>,
+}
+
+/// Walks one loop body: finds failure sites, exits with their guarding
+/// conditions, and the names mutated in the loop.
+struct BodyScan<'l, 'ast> {
+    label: Option<String>,
+    depth: usize,
+    rest: Vec<&'ast [Stmt]>,
+    conds: Vec<&'ast Expr>,
+    top: usize,
+    sites: Vec<Site<'ast>>,
+    exits: Vec<Exit<'ast>>,
+    mutated: HashSet<String>,
+    err_names: Vec<String>,
+    item_ops: bool,
+    locals: &'l HashMap<String, Vec<&'ast Expr>>,
+}
+
+/// Is a scrutinee a contention/readiness result (directly, or through a local
+/// bound to one)?
+fn is_contention_expr(e: &Expr, locals: &HashMap<String, Vec<&Expr>>) -> bool {
+    let names = callee_names(e);
+    if names.iter().any(|n| is_contention_op(n)) {
+        return true;
+    }
+    if let Expr::Path(p) = strip_await_try(e) {
+        if let Some(n) = last_segment(&p.path) {
+            if let Some(defs) = locals.get(&n) {
+                return defs
+                    .iter()
+                    .any(|d| callee_names(d).iter().any(|c| is_contention_op(c)));
+            }
+        }
+    }
+    false
+}
+
+fn pat_is_err(p: &Pat) -> bool {
+    pat_has_ident(p, &|i| i == "Err")
+}
+fn pat_is_ok(p: &Pat) -> bool {
+    pat_has_ident(p, &|i| i == "Ok")
+}
+
+fn is_status_ident(i: &str) -> bool {
+    matches!(
+        i,
+        "is_server_error" | "TOO_MANY_REQUESTS" | "SERVICE_UNAVAILABLE"
+    )
+}
+
+/// A retryable HTTP status test: `status().is_server_error()`, `TOO_MANY_REQUESTS`,
+/// `SERVICE_UNAVAILABLE`, `== 429`, `== 503`.
+fn is_status_cond(e: &Expr) -> bool {
+    struct S(bool);
+    impl<'ast> Visit<'ast> for S {
+        fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
+            if matches!(b.op, syn::BinOp::Eq(_)) {
+                for side in [&*b.left, &*b.right] {
+                    if matches!(crate::syntax::int_literal(side), Some(429 | 503)) {
+                        self.0 = true;
+                    }
+                }
+            }
+            syn::visit::visit_expr_binary(self, b);
+        }
+        fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+            if is_status_ident(&i.to_string()) {
+                self.0 = true;
+            }
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    let mut s = S(false);
+    s.visit_expr(e);
+    s.0
+}
+
+/// `x.is_err()` / `!x.is_ok()` -> (receiver, true); `x.is_ok()` -> (receiver,
+/// false). Looks through `&&`/`||` chains.
+fn is_ok_err_test(e: &Expr) -> Option<(&Expr, bool)> {
+    match crate::syntax::strip_parens(e) {
+        Expr::MethodCall(m) if m.method == "is_err" => Some((&m.receiver, true)),
+        Expr::MethodCall(m) if m.method == "is_ok" => Some((&m.receiver, false)),
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
+            is_ok_err_test(&u.expr).map(|(r, f)| (r, !f))
+        }
+        Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+            is_ok_err_test(&b.left).or_else(|| is_ok_err_test(&b.right))
+        }
+        _ => None,
+    }
+}
+
+/// The `let PAT = EXPR` of an `if let` condition (also inside a `&&` chain).
+fn find_let(e: &Expr) -> Option<&syn::ExprLet> {
+    match e {
+        Expr::Let(l) => Some(l),
+        Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+            find_let(&b.left).or_else(|| find_let(&b.right))
+        }
+        Expr::Paren(p) => find_let(&p.expr),
+        _ => None,
+    }
+}
+
+impl<'ast> BodyScan<'_, 'ast> {
+    fn site(
+        &mut self,
+        op_expr: &'ast Expr,
+        failure: Branch<'ast>,
+        report_span: Span,
+        success: Option<&'ast Expr>,
+        success_block: Option<&'ast Block>,
+    ) {
+        if self.depth > 0 {
+            return;
+        }
+        if is_contention_expr(op_expr, self.locals) {
+            return;
+        }
+        let op = op_name(op_expr);
+        if op.as_deref().is_some_and(is_item_op) {
+            self.item_ops = true;
+            return;
+        }
+        self.sites.push(Site {
+            op,
+            op_span: Span::from(op_expr.span()),
+            failure,
+            report_span,
+            success,
+            success_block,
+            rest: self.rest.clone(),
+            top: self.top,
+            cond_site: false,
+        });
+    }
+
+    fn exit(&mut self, extra: Option<&'ast Expr>) {
+        let mut conds = self.conds.clone();
+        if let Some(e) = extra {
+            conds.push(e);
+        }
+        self.exits.push(Exit { conds });
+    }
+
+    fn walk_stmts(&mut self, stmts: &'ast [Stmt]) {
+        let pushed_before = self.conds.len();
+        for (i, st) in stmts.iter().enumerate() {
+            self.rest.push(&stmts[i + 1..]);
+            self.visit_stmt(st);
+            self.rest.pop();
+            // After `if cond { <diverges> }`, the remaining statements run only
+            // when `cond` did not hold: their exits are guarded by it.
+            if let Stmt::Expr(Expr::If(ifx), _) = st {
+                let (ex, cont) = scan_exits(
+                    None,
+                    &[&ifx.then_branch.stmts],
+                    self.label.as_deref(),
+                );
+                if ifx.else_branch.is_none() && (ex || cont) {
+                    self.conds.push(&ifx.cond);
+                }
+            }
+        }
+        self.conds.truncate(pushed_before);
+    }
+}
+
+impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
+    fn visit_block(&mut self, b: &'ast Block) {
+        self.walk_stmts(&b.stmts);
+    }
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+
+    fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+        self.depth += 1;
+        self.visit_block(&l.body);
+        self.depth -= 1;
+    }
+    fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
+        self.depth += 1;
+        self.visit_expr(&l.cond);
+        self.visit_block(&l.body);
+        self.depth -= 1;
+    }
+    fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
+        self.visit_expr(&l.expr);
+        self.depth += 1;
+        self.visit_block(&l.body);
+        self.depth -= 1;
+    }
+
+    fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+        self.exit(None);
+        syn::visit::visit_expr_return(self, r);
+    }
+    fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+        if always_exits(&Expr::Break(b.clone()), self.label.as_deref(), self.depth) {
+            self.exit(None);
+        }
+        syn::visit::visit_expr_break(self, b);
+    }
+    fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
+        self.exit(Some(&t.expr));
+        syn::visit::visit_expr_try(self, t);
+    }
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        if is_exit_macro(m) {
+            self.exit(None);
+        }
+    }
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        if always_exits(&Expr::Call(c.clone()), self.label.as_deref(), self.depth) {
+            self.exit(None);
+        }
+        syn::visit::visit_expr_call(self, c);
+    }
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        if is_item_op(&m.method.to_string()) {
+            self.item_ops = true;
+        }
+        syn::visit::visit_expr_method_call(self, m);
+    }
+    fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+        if let Some(n) = assigned_name(&a.left) {
+            self.mutated.insert(n);
+        }
+        syn::visit::visit_expr_assign(self, a);
+    }
+    fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
+        if is_compound_assign(&b.op) {
+            if let Some(n) = assigned_name(&b.left) {
+                self.mutated.insert(n);
+            }
+        }
+        syn::visit::visit_expr_binary(self, b);
+    }
+
+    fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+        let has_err = m.arms.iter().any(|a| pat_is_err(&a.pat));
+        let has_status = m
+            .arms
+            .iter()
+            .any(|a| pat_has_ident(&a.pat, &is_status_ident) || pat_has_int(&a.pat));
+        let readiness = m.arms.iter().any(|a| {
+            idents_of(&a.pat).iter().any(|i| is_readiness_ident(i))
+        });
+        if (has_err || has_status) && !readiness {
+            let success = m
+                .arms
+                .iter()
+                .find(|a| !pat_is_err(&a.pat) && (pat_is_ok(&a.pat) || has_status))
+                .map(|a| &*a.body);
+            for a in &m.arms {
+                let is_failure = if has_err {
+                    pat_is_err(&a.pat)
+                } else {
+                    pat_has_ident(&a.pat, &is_status_ident) || pat_has_int(&a.pat)
+                };
+                if is_failure {
+                    let mut names = Vec::new();
+                    err_binding_names(&a.pat, &mut names);
+                    self.err_names.extend(names);
+                    self.site(
+                        &m.expr,
+                        Branch::Expr(&a.body),
+                        Span::from(a.pat.span()),
+                        success,
+                        None,
+                    );
+                }
+            }
+        }
+        self.visit_expr(&m.expr);
+        for a in &m.arms {
+            let pushed = self.conds.len();
+            if !pat_is_ok(&a.pat) {
+                self.conds.push(&m.expr);
+            }
+            if let Pat::Guard(g) = &a.pat {
+                self.conds.push(&g.guard);
+            }
+            self.visit_expr(&a.body);
+            self.conds.truncate(pushed);
+        }
+    }
+
+    fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+        let else_expr = i.else_branch.as_ref().map(|(_, e)| &**e);
+        if let Some(l) = find_let(&i.cond) {
+            let readiness = idents_of(&l.pat).iter().any(|i| is_readiness_ident(i));
+            if !readiness && pat_is_err(&l.pat) {
+                let mut names = Vec::new();
+                err_binding_names(&l.pat, &mut names);
+                self.err_names.extend(names);
+                self.site(
+                    &l.expr,
+                    Branch::Block(&i.then_branch),
+                    Span::from(l.pat.span()),
+                    else_expr,
+                    None,
+                );
+            } else if !readiness && pat_is_ok(&l.pat) {
+                let failure = match else_expr {
+                    Some(e) => Branch::Expr(e),
+                    None => Branch::None,
+                };
+                self.site(
+                    &l.expr,
+                    failure,
+                    Span::from(i.cond.span()),
+                    None,
+                    Some(&i.then_branch),
+                );
+            }
+        } else if let Some((recv, is_failure)) = is_ok_err_test(&i.cond) {
+            if is_failure {
+                self.site(
+                    recv,
+                    Branch::Block(&i.then_branch),
+                    Span::from(i.cond.span()),
+                    else_expr,
+                    None,
+                );
+            } else {
+                let failure = match else_expr {
+                    Some(e) => Branch::Expr(e),
+                    None => Branch::None,
+                };
+                self.site(recv, failure, Span::from(i.cond.span()), None, Some(&i.then_branch));
+            }
+        } else if is_status_cond(&i.cond) {
+            self.site(
+                &i.cond,
+                Branch::Block(&i.then_branch),
+                Span::from(i.cond.span()),
+                else_expr,
+                None,
+            );
+        }
+        self.visit_expr(&i.cond);
+        self.conds.push(&i.cond);
+        self.visit_block(&i.then_branch);
+        if let Some(e) = else_expr {
+            self.visit_expr(e);
+        }
+        self.conds.pop();
+    }
+
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        if let Some(init) = &l.init {
+            if let Some((_, els)) = &init.diverge {
+                let readiness = idents_of(&l.pat).iter().any(|i| is_readiness_ident(i));
+                if !readiness && pat_is_ok(&l.pat) {
+                    self.site(
+                        &init.expr,
+                        Branch::Expr(els),
+                        Span::from(l.pat.span()),
+                        None,
+                        None,
+                    );
+                } else if !readiness && pat_is_err(&l.pat) {
+                    // `let Err(e) = op() else { break }`: success is the else.
+                    self.site(&init.expr, Branch::None, Span::from(l.pat.span()), Some(els), None);
+                }
+                self.visit_expr(&init.expr);
+                self.conds.push(&init.expr);
+                self.visit_expr(els);
+                self.conds.pop();
+                return;
+            }
+        }
+        syn::visit::visit_local(self, l);
+    }
+}
+
+fn pat_has_int(p: &Pat) -> bool {
+    struct I(bool);
+    impl<'ast> Visit<'ast> for I {
+        fn visit_lit_int(&mut self, i: &'ast syn::LitInt) {
+            if matches!(i.base10_parse::<u64>(), Ok(429 | 503)) {
+                self.0 = true;
+            }
+        }
+    }
+    let mut i = I(false);
+    i.visit_pat(p);
+    i.0
+}
+
+/// The loop's header span, label, body and driving expression.
+fn loop_parts<'a>(lp: LoopRef<'a>) -> (Span, Option<String>, &'a Block) {
+    match lp {
+        LoopRef::Loop(l) => (
+            Span::from(l.loop_token.span),
+            l.label.as_ref().map(|x| x.name.ident.to_string()),
+            &l.body,
+        ),
+        LoopRef::While(l) => (
+            Span::between(l.while_token.span, l.cond.span()),
+            l.label.as_ref().map(|x| x.name.ident.to_string()),
+            &l.body,
+        ),
+        LoopRef::For(l) => (
+            Span::between(l.for_token.span, l.expr.span()),
+            l.label.as_ref().map(|x| x.name.ident.to_string()),
+            &l.body,
+        ),
+    }
+}
+
+/// How a `for` loop's iterator drives the loop.
+enum Driver {
+    /// Finite range or `.take(n)`: a bounded attempt loop.
+    Finite(Option<u64>),
+    /// `1..`, `repeat(..)`, `.cycle()`: open-ended.
+    Open,
+    /// A collection or stream: a failover pass or an event loop.
+    Items,
+}
+
+fn for_driver(e: &Expr, consts: &HashMap<String, u64>) -> Driver {
+    let (calls, root) = crate::syntax::method_chain(e);
+    for m in &calls {
+        if m.method == "take" {
+            return Driver::Finite(m.args.first().and_then(|a| num_value(a, consts)));
+        }
+        if m.method == "zip" {
+            if let Some(Driver::Finite(n)) = m.args.first().map(|a| for_driver(a, consts)) {
+                return Driver::Finite(n);
+            }
+        }
+    }
+    let open_adapter = calls.iter().any(|m| m.method == "cycle");
+    match crate::syntax::strip_parens(root) {
+        Expr::Range(r) => {
+            if r.end.is_none() || open_adapter {
+                Driver::Open
+            } else {
+                let count = match (&r.start, &r.end) {
+                    (Some(s), Some(e)) => {
+                        match (num_value(s, consts), num_value(e, consts)) {
+                            (Some(a), Some(b)) => {
+                                let inclusive = matches!(r.limits, syn::RangeLimits::Closed(_));
+                                Some(b.saturating_sub(a) + u64::from(inclusive))
+                            }
+                            _ => None,
+                        }
+                    }
+                    (None, Some(e)) => num_value(e, consts),
+                    _ => None,
+                };
+                Driver::Finite(count)
+            }
+        }
+        Expr::Call(c) if call_name(c).is_some_and(|n| n == "repeat" || n == "repeat_with") => {
+            Driver::Open
+        }
+        _ if open_adapter => Driver::Open,
+        _ => Driver::Items,
+    }
+}
+
+fn num_value(e: &Expr, consts: &HashMap<String, u64>) -> Option<u64> {
+    if let Some(v) = crate::syntax::int_literal(e) {
+        return Some(v);
+    }
+    if let Expr::Path(p) = crate::syntax::strip_parens(e) {
+        let last = last_segment(&p.path)?;
+        return consts.get(&last).copied();
+    }
+    None
+}
+
+/// The numeric limit of a counter comparison in a condition, when readable.
+fn limit_in(conds: &[&Expr], consts: &HashMap<String, u64>) -> Option<u64> {
+    struct L<'c> {
+        consts: &'c HashMap<String, u64>,
+        found: Option<u64>,
+    }
+    impl<'ast> Visit<'ast> for L<'_> {
+        fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
+            use syn::BinOp::*;
+            if matches!(b.op, Eq(_) | Lt(_) | Le(_) | Gt(_) | Ge(_) | Ne(_)) && self.found.is_none()
+            {
+                self.found = num_value(&b.right, self.consts).or_else(|| num_value(&b.left, self.consts));
+            }
+            syn::visit::visit_expr_binary(self, b);
+        }
+    }
+    let mut l = L {
+        consts,
+        found: None,
+    };
+    for c in conds {
+        l.visit_expr(c);
+    }
+    l.found
+}
+
+/// What kind of state a condition reads: `None` when it only inspects the
+/// error (or reads nothing that changes across iterations).
+fn cond_state(cond: &Expr, mutated: &HashSet<String>, err_names: &[String]) -> Option<Bound> {
+    // Idents of the condition, with method chains rooted at an error binding removed.
+    struct C<'e> {
+        err_names: &'e [String],
+        idents: Vec<String>,
+    }
+    impl<'ast> Visit<'ast> for C<'_> {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            let (_, root) = crate::syntax::method_chain(&m.receiver);
+            if let Expr::Path(p) = root {
+                if let Some(n) = last_segment(&p.path) {
+                    if self.err_names.contains(&n) {
+                        return;
+                    }
+                }
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+            self.idents.push(i.to_string());
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            self.idents.extend(idents_of(&m.tokens));
+        }
+    }
+    let mut c = C {
+        err_names,
+        idents: Vec::new(),
+    };
+    c.visit_expr(cond);
+    let idents: Vec<&String> = c
+        .idents
+        .iter()
+        .filter(|i| !err_names.contains(i) && !is_shutdown_ident(i))
+        .collect();
+    if idents.iter().any(|i| is_deadline_ident(i)) {
+        return Some(Bound::Deadline);
+    }
+    if idents.iter().any(|i| mutated.contains(i.as_str())) {
+        return Some(Bound::AttemptCounter { limit: None });
+    }
+    if idents.iter().any(|i| is_state_ident(i)) {
+        let counterish = idents.iter().any(|i| {
+            let l = i.to_ascii_lowercase();
+            l.contains("attempt") || l.contains("retries") || l.contains("tries")
+        });
+        return Some(if counterish {
+            Bound::AttemptCounter { limit: None }
+        } else {
+            Bound::Policy
+        });
+    }
+    None
+}
+
+fn analyse_loop<'ast>(
+    lp: LoopRef<'ast>,
+    locals: &HashMap<String, Vec<&'ast Expr>>,
+    consts: &HashMap<String, u64>,
+) -> Option<RetryLoop> {
+    let (header, label, body) = loop_parts(lp);
+    let mut driver_bound = None;
+    let mut cond_exit: Option<&Expr> = None;
+    let mut while_site: Option<(&Expr, Span)> = None;
+    match lp {
+        LoopRef::For(f) => match for_driver(&f.expr, consts) {
+            Driver::Items => return None,
+            Driver::Finite(n) => driver_bound = Some(Bound::FiniteIterator { count: n }),
+            Driver::Open => {}
+        },
+        LoopRef::While(w) => {
+            if let Some(l) = find_let(&w.cond) {
+                if pat_is_err(&l.pat) {
+                    while_site = Some((&l.expr, Span::from(l.pat.span())));
+                } else {
+                    // `while let Some(s) = servers.pop_front()`: items, not retries.
+                    return None;
+                }
+            } else if let Some((recv, true)) = is_ok_err_test(&w.cond) {
+                while_site = Some((recv, Span::from(w.cond.span())));
+            } else {
+                cond_exit = Some(&w.cond);
+            }
+        }
+        LoopRef::Loop(_) => {}
+    }
+    let mut scan = BodyScan {
+        label: label.clone(),
+        depth: 0,
+        rest: Vec::new(),
+        conds: Vec::new(),
+        top: 0,
+        sites: Vec::new(),
+        exits: Vec::new(),
+        mutated: HashSet::new(),
+        err_names: Vec::new(),
+        item_ops: false,
+        locals,
+    };
+    if let LoopRef::For(f) = lp {
+        for i in idents_of(&f.pat) {
+            scan.mutated.insert(i);
+        }
+    }
+    for (i, st) in body.stmts.iter().enumerate() {
+        scan.top = i;
+        scan.rest.push(&body.stmts[i + 1..]);
+        scan.visit_stmt(st);
+        scan.rest.pop();
+        if let Stmt::Expr(Expr::If(ifx), _) = st {
+            let (ex, cont) = scan_exits(None, &[&ifx.then_branch.stmts], label.as_deref());
+            if ifx.else_branch.is_none() && (ex || cont) {
+                scan.conds.push(&ifx.cond);
+            }
+        }
+    }
+    if let Some((op_expr, span)) = while_site {
+        if !is_contention_expr(op_expr, locals) {
+            let op = op_name(op_expr);
+            if !op.as_deref().is_some_and(is_item_op) {
+                scan.sites.push(Site {
+                    op,
+                    op_span: Span::from(op_expr.span()),
+                    failure: Branch::Block(body),
+                    report_span: span,
+                    success: None,
+                    success_block: None,
+                    rest: Vec::new(),
+                    top: 0,
+                    cond_site: true,
+                });
+            }
+        }
+    }
+    let lbl = label.as_deref();
+    // Which sites make this a retry loop, and which failure paths reach the next attempt.
+    let mut kind: Option<LoopKind> = None;
+    let mut paths = Vec::new();
+    let mut ops = Vec::new();
+    let mut op_spans = Vec::new();
+    for site in &scan.sites {
+        let failure_expr_exits;
+        let failure_continues;
+        match &site.failure {
+            Branch::Expr(e) => {
+                failure_expr_exits = always_exits(e, lbl, 0);
+                failure_continues = scan_exits(Some(e), &[], lbl).1;
+            }
+            Branch::Block(b) => {
+                failure_expr_exits = block_always_exits(&b.stmts, lbl, 0);
+                failure_continues = scan_exits(None, &[&b.stmts], lbl).1;
+            }
+            Branch::None => {
+                failure_expr_exits = false;
+                failure_continues = false;
+            }
+        }
+        if failure_expr_exits {
+            continue;
+        }
+        let rest_exits = site.rest.iter().any(|s| block_always_exits(s, lbl, 0));
+        let reaches_next = site.cond_site || failure_continues || !rest_exits;
+        if !reaches_next {
+            continue;
+        }
+        let success_exits = site.cond_site
+            || site.success.is_some_and(|e| scan_exits(Some(e), &[], lbl).0)
+            || site
+                .success_block
+                .is_some_and(|b| scan_exits(None, &[&b.stmts], lbl).0)
+            || rest_exits;
+        let this_kind = if success_exits {
+            Some(LoopKind::RetryUntilSuccess)
+        } else if site.op.as_deref().is_some_and(is_connect_op)
+            && !scan.item_ops
+            && !matches!(lp, LoopRef::For(_))
+        {
+            Some(LoopKind::ReconnectSupervisor)
+        } else {
+            None
+        };
+        let Some(k) = this_kind else { continue };
+        if kind.is_none() || k == LoopKind::RetryUntilSuccess {
+            kind = Some(k);
+        }
+        if let Some(op) = &site.op {
+            if !ops.contains(op) {
+                ops.push(op.clone());
+                op_spans.push(site.op_span);
+            }
+        }
+        paths.push(failure_path(site, body, lbl, locals));
+    }
+    let kind = kind?;
+    // The bound.
+    let bound = driver_bound.unwrap_or_else(|| {
+        let mut best = Bound::None;
+        let mut all_conds: Vec<Vec<&Expr>> = scan.exits.iter().map(|e| e.conds.clone()).collect();
+        if let Some(c) = cond_exit {
+            all_conds.push(vec![c]);
+        }
+        for conds in &all_conds {
+            for c in conds {
+                if let Some(b) = cond_state(c, &scan.mutated, &scan.err_names) {
+                    let b = match b {
+                        Bound::AttemptCounter { .. } => Bound::AttemptCounter {
+                            limit: limit_in(conds, consts),
+                        },
+                        other => other,
+                    };
+                    if matches!(best, Bound::None) {
+                        best = b;
+                    }
+                }
+            }
+        }
+        best
+    });
+    Some(RetryLoop {
+        span: Span::from(match lp {
+            LoopRef::Loop(l) => l.span(),
+            LoopRef::While(l) => l.span(),
+            LoopRef::For(l) => l.span(),
+        }),
+        header,
+        kind,
+        ops,
+        op_spans,
+        failure_paths: paths,
+        bound,
+        fn_name: None,
+    })
+}
+
+/// The delays and hot branches of one failure path.
+fn failure_path(
+    site: &Site,
+    body: &Block,
+    label: Option<&str>,
+    locals: &HashMap<String, Vec<&Expr>>,
+) -> FailurePath {
+    // Everything the path runs besides the failure branch: its continuation and
+    // the body statements that run before the operation on the next attempt.
+    let mut around = DelayFinder::new(locals);
+    for slice in &site.rest {
+        for st in slice.iter() {
+            around.visit_stmt(st);
+        }
+    }
+    if !site.cond_site {
+        for st in body.stmts.iter().take(site.top) {
+            around.visit_stmt(st);
+        }
+    }
+    let mut branch = DelayFinder::new(locals);
+    let mut hot = Vec::new();
+    let continue_span = match &site.failure {
+        Branch::Expr(e) => first_continue(Some(e), None, label),
+        Branch::Block(b) => first_continue(None, Some(b), label),
+        Branch::None => None,
+    };
+    let path_span = continue_span.unwrap_or(site.report_span);
+    let stmts: Vec<&Stmt>;
+    let single;
+    match &site.failure {
+        Branch::Expr(Expr::Block(b)) => stmts = b.block.stmts.iter().collect(),
+        Branch::Block(b) => stmts = b.stmts.iter().collect(),
+        Branch::Expr(e) => {
+            single = Stmt::Expr((*e).clone(), None);
+            stmts = vec![&single];
+        }
+        Branch::None => stmts = Vec::new(),
+    }
+    // A `match` on the error that splits the path into arms, some of which wait
+    // and some of which retry at once: the delay-less arms are hot paths.
+    let mut split_hot = Vec::new();
+    for st in &stmts {
+        if let Stmt::Expr(Expr::Match(m), _) = st {
+            let mut arm_delays = Vec::new();
+            for a in &m.arms {
+                let mut f = DelayFinder::new(locals);
+                f.visit_expr(&a.body);
+                arm_delays.push(!f.delays.is_empty());
+                branch.delays.extend(f.delays);
+                branch.calls.extend(f.calls);
+            }
+            if arm_delays.iter().any(|d| *d) {
+                for (a, has) in m.arms.iter().zip(&arm_delays) {
+                    if !has && !always_exits(&a.body, label, 0) {
+                        split_hot.push(Span::from(a.pat.span()));
+                    }
+                }
+            }
+            branch.visit_expr(&m.expr);
+        } else {
+            let before = branch.delays.len();
+            branch.visit_stmt(st);
+            if branch.delays.len() > before {
+                // a delay outside any split: the whole path waits
+                split_hot.clear();
+                split_hot.push(Span::default());
+            }
+        }
+    }
+    let outside_split = split_hot.iter().any(|s| *s == Span::default());
+    if around.delays.is_empty() {
+        if branch.delays.is_empty() {
+            hot.push(path_span);
+        } else if !outside_split {
+            hot.extend(split_hot);
+        }
+    }
+    let mut delays = branch.delays;
+    delays.extend(around.delays);
+    let mut calls = branch.calls;
+    calls.extend(around.calls);
+    calls.sort();
+    calls.dedup();
+    FailurePath {
+        span: path_span,
+        delays,
+        hot,
+        calls,
+    }
+}
+
+fn first_continue(e: Option<&Expr>, b: Option<&Block>, label: Option<&str>) -> Option<Span> {
+    struct F<'l> {
+        label: Option<&'l str>,
+        depth: usize,
+        found: Option<Span>,
+    }
+    impl<'ast> Visit<'ast> for F<'_> {
+        fn visit_expr_continue(&mut self, c: &'ast syn::ExprContinue) {
+            let mine = match &c.label {
+                None => self.depth == 0,
+                Some(l) => Some(l.ident.to_string().as_str()) == self.label,
+            };
+            if mine && self.found.is_none() {
+                self.found = Some(Span::from(c.span()));
+            }
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+            self.depth += 1;
+            syn::visit::visit_expr_loop(self, l);
+            self.depth -= 1;
+        }
+        fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
+            self.depth += 1;
+            syn::visit::visit_expr_while(self, l);
+            self.depth -= 1;
+        }
+        fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
+            self.depth += 1;
+            syn::visit::visit_expr_for_loop(self, l);
+            self.depth -= 1;
+        }
+    }
+    let mut f = F {
+        label,
+        depth: 0,
+        found: None,
+    };
+    if let Some(e) = e {
+        f.visit_expr(e);
+    }
+    if let Some(b) = b {
+        f.visit_block(b);
+    }
+    f.found
+}
+
+pub mod library;
