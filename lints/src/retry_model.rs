@@ -557,6 +557,24 @@ struct DelayFinder<'l, 'ast> {
     locals: &'l HashMap<String, Vec<&'ast Expr>>,
     delays: Vec<Delay>,
     calls: Vec<String>,
+    /// Skip branches that leave or restart the loop (for the part of the body
+    /// that runs before the operation: such a branch does not reach it).
+    skip_diverging: bool,
+}
+
+fn ends_in_continue(e: &Expr) -> bool {
+    match e {
+        Expr::Continue(c) => c.label.is_none(),
+        Expr::Block(b) => b.block.stmts.last().is_some_and(|s| match s {
+            Stmt::Expr(e, _) => ends_in_continue(e),
+            _ => false,
+        }),
+        _ => false,
+    }
+}
+
+fn diverges(e: &Expr) -> bool {
+    always_exits(e, None, 0) || ends_in_continue(e)
 }
 
 impl<'l, 'ast> DelayFinder<'l, 'ast> {
@@ -565,6 +583,7 @@ impl<'l, 'ast> DelayFinder<'l, 'ast> {
             locals,
             delays: Vec::new(),
             calls: Vec::new(),
+            skip_diverging: false,
         }
     }
 }
@@ -623,6 +642,32 @@ impl<'ast> Visit<'ast> for DelayFinder<'_, 'ast> {
         syn::visit::visit_expr_method_call(self, m);
     }
     fn visit_item(&mut self, _: &'ast syn::Item) {}
+    fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+        if self.skip_diverging {
+            self.visit_expr(&i.cond);
+            let then = Expr::Block(syn::ExprBlock {
+                attrs: Vec::new(),
+                label: None,
+                block: i.then_branch.clone(),
+            });
+            if !diverges(&then) {
+                self.visit_block(&i.then_branch);
+            }
+            if let Some((_, e)) = &i.else_branch {
+                if !diverges(e) {
+                    self.visit_expr(e);
+                }
+            }
+            return;
+        }
+        syn::visit::visit_expr_if(self, i);
+    }
+    fn visit_arm(&mut self, a: &'ast syn::Arm) {
+        if self.skip_diverging && diverges(&a.body) {
+            return;
+        }
+        syn::visit::visit_arm(self, a);
+    }
 }
 
 fn has_jitter_source(node: &impl ToTokens) -> bool {
@@ -631,31 +676,46 @@ fn has_jitter_source(node: &impl ToTokens) -> bool {
 
 /// Is a duration expression visibly deterministic, jittered, or opaque?
 fn classify(expr: &Expr, locals: &HashMap<String, Vec<&Expr>>, depth: usize) -> Jitter {
+    classify_in(expr, locals, depth, &mut Vec::new())
+}
+
+fn classify_all<'e>(
+    items: impl Iterator<Item = &'e Expr>,
+    locals: &HashMap<String, Vec<&Expr>>,
+    depth: usize,
+    visiting: &mut Vec<String>,
+) -> Jitter {
+    let mut out = Jitter::No;
+    for e in items {
+        match classify_in(e, locals, depth + 1, visiting) {
+            Jitter::Yes => return Jitter::Yes,
+            Jitter::Unknown => out = Jitter::Unknown,
+            Jitter::No => {}
+        }
+    }
+    out
+}
+
+fn classify_in(
+    expr: &Expr,
+    locals: &HashMap<String, Vec<&Expr>>,
+    depth: usize,
+    visiting: &mut Vec<String>,
+) -> Jitter {
     if has_jitter_source(expr) {
         return Jitter::Yes;
     }
-    if depth > 8 {
+    if depth > 12 {
         return Jitter::Unknown;
     }
-    let all = |items: &mut dyn Iterator<Item = &Expr>| -> Jitter {
-        let mut out = Jitter::No;
-        for e in items {
-            match classify(e, locals, depth + 1) {
-                Jitter::Yes => return Jitter::Yes,
-                Jitter::Unknown => out = Jitter::Unknown,
-                Jitter::No => {}
-            }
-        }
-        out
-    };
     match expr {
         Expr::Lit(_) => Jitter::No,
-        Expr::Paren(p) => classify(&p.expr, locals, depth + 1),
-        Expr::Group(g) => classify(&g.expr, locals, depth + 1),
-        Expr::Reference(r) => classify(&r.expr, locals, depth + 1),
-        Expr::Cast(c) => classify(&c.expr, locals, depth + 1),
-        Expr::Unary(u) => classify(&u.expr, locals, depth + 1),
-        Expr::Binary(b) => all(&mut [&*b.left, &*b.right].into_iter()),
+        Expr::Paren(p) => classify_in(&p.expr, locals, depth + 1, visiting),
+        Expr::Group(g) => classify_in(&g.expr, locals, depth + 1, visiting),
+        Expr::Reference(r) => classify_in(&r.expr, locals, depth + 1, visiting),
+        Expr::Cast(c) => classify_in(&c.expr, locals, depth + 1, visiting),
+        Expr::Unary(u) => classify_in(&u.expr, locals, depth + 1, visiting),
+        Expr::Binary(b) => classify_all([&*b.left, &*b.right].into_iter(), locals, depth, visiting),
         Expr::Path(p) => {
             let segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
             let Some(last) = segs.last() else {
@@ -669,8 +729,15 @@ fn classify(expr: &Expr, locals: &HashMap<String, Vec<&Expr>>, depth: usize) -> 
                 return Jitter::No;
             }
             if segs.len() == 1 {
+                if visiting.contains(last) {
+                    // `backoff = backoff * 2`: the other definitions decide.
+                    return Jitter::No;
+                }
                 if let Some(defs) = locals.get(last) {
-                    return all(&mut defs.iter().copied());
+                    visiting.push(last.clone());
+                    let out = classify_all(defs.iter().copied(), locals, depth, visiting);
+                    visiting.pop();
+                    return out;
                 }
             }
             Jitter::Unknown
@@ -685,7 +752,7 @@ fn classify(expr: &Expr, locals: &HashMap<String, Vec<&Expr>>, depth: usize) -> 
                 && (last.starts_with("from_") || last == "new");
             let pure = matches!(last.as_str(), "min" | "max" | "Some");
             if duration_ctor || pure {
-                all(&mut c.args.iter())
+                classify_all(c.args.iter(), locals, depth, visiting)
             } else {
                 Jitter::Unknown
             }
@@ -715,7 +782,12 @@ fn classify(expr: &Expr, locals: &HashMap<String, Vec<&Expr>>, depth: usize) -> 
                     | "add"
             );
             if pure {
-                all(&mut std::iter::once(&*m.receiver).chain(m.args.iter()))
+                classify_all(
+                    std::iter::once(&*m.receiver).chain(m.args.iter()),
+                    locals,
+                    depth,
+                    visiting,
+                )
             } else {
                 Jitter::Unknown
             }
@@ -943,6 +1015,8 @@ struct Site<'ast> {
 
 struct Exit<'ast> {
     conds: Vec<&'ast Expr>,
+    /// The expression under a `?`: only its callees and receivers are read.
+    try_expr: Option<&'ast Expr>,
 }
 
 /// Walks one loop body: finds failure sites, exits with their guarding
@@ -959,6 +1033,9 @@ struct BodyScan<'l, 'ast> {
     err_names: Vec<String>,
     item_ops: bool,
     locals: &'l HashMap<String, Vec<&'ast Expr>>,
+    /// Innermost branch context: `true` inside a failure branch, `false`
+    /// inside a success (or not-ready) branch of a failure site.
+    ctx: Vec<bool>,
 }
 
 /// Is a scrutinee a contention/readiness result (directly, or through a local
@@ -1082,12 +1159,39 @@ impl<'ast> BodyScan<'_, 'ast> {
         });
     }
 
-    fn exit(&mut self, extra: Option<&'ast Expr>) {
-        let mut conds = self.conds.clone();
-        if let Some(e) = extra {
-            conds.push(e);
+    fn exit(&mut self, try_expr: Option<&'ast Expr>) {
+        // Exits on a success path are not attempt bounds.
+        if self.ctx.last() == Some(&false) {
+            return;
         }
-        self.exits.push(Exit { conds });
+        let conds = if try_expr.is_some() {
+            Vec::new()
+        } else {
+            self.conds.clone()
+        };
+        self.exits.push(Exit { conds, try_expr });
+    }
+
+    /// Walks a failure branch: only the conditions inside it guard its exits.
+    fn failure_branch(&mut self, guard: Option<&'ast Expr>, f: impl FnOnce(&mut Self)) {
+        let saved = std::mem::take(&mut self.conds);
+        if let Some(g) = guard {
+            self.conds.push(g);
+        }
+        self.ctx.push(true);
+        f(self);
+        self.ctx.pop();
+        self.conds = saved;
+    }
+
+    fn success_branch(&mut self, f: impl FnOnce(&mut Self)) {
+        self.ctx.push(false);
+        f(self);
+        self.ctx.pop();
+    }
+
+    fn is_fallible(&self, op: &Expr) -> bool {
+        !is_contention_expr(op, self.locals)
     }
 
     fn walk_stmts(&mut self, stmts: &'ast [Stmt]) {
@@ -1194,7 +1298,8 @@ impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
         let readiness = m.arms.iter().any(|a| {
             idents_of(&a.pat).iter().any(|i| is_readiness_ident(i))
         });
-        if (has_err || has_status) && !readiness {
+        let is_site = (has_err || has_status) && !readiness && self.is_fallible(&m.expr);
+        if is_site {
             let success = m
                 .arms
                 .iter()
@@ -1222,12 +1327,45 @@ impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
         }
         self.visit_expr(&m.expr);
         for a in &m.arms {
+            let guard = match &a.pat {
+                Pat::Guard(g) => Some(&*g.guard),
+                _ => None,
+            };
+            if is_site {
+                let is_failure = if has_err {
+                    pat_is_err(&a.pat)
+                } else {
+                    pat_has_ident(&a.pat, &is_status_ident) || pat_has_int(&a.pat)
+                };
+                if is_failure {
+                    // `Err(e) if can_retry() => { .. }` followed by an exiting
+                    // `Err(e) => return ..`: the guard decides when to stop.
+                    if let Some(g) = guard {
+                        let lbl = self.label.clone();
+                        if !always_exits(&a.body, lbl.as_deref(), self.depth)
+                            && m.arms.iter().any(|b| {
+                                pat_is_err(&b.pat) && always_exits(&b.body, lbl.as_deref(), self.depth)
+                            })
+                        {
+                            self.failure_branch(None, |s| {
+                                s.conds.push(g);
+                                s.exit(None);
+                            });
+                        }
+                    }
+                    self.failure_branch(guard, |s| s.visit_expr(&a.body));
+                    continue;
+                } else if pat_is_ok(&a.pat) || has_status {
+                    self.success_branch(|s| s.visit_expr(&a.body));
+                    continue;
+                }
+            }
             let pushed = self.conds.len();
             if !pat_is_ok(&a.pat) {
                 self.conds.push(&m.expr);
             }
-            if let Pat::Guard(g) = &a.pat {
-                self.conds.push(&g.guard);
+            if let Some(g) = guard {
+                self.conds.push(g);
             }
             self.visit_expr(&a.body);
             self.conds.truncate(pushed);
@@ -1236,47 +1374,59 @@ impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
 
     fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
         let else_expr = i.else_branch.as_ref().map(|(_, e)| &**e);
+        let else_branch = || match else_expr {
+            Some(e) => Branch::Expr(e),
+            None => Branch::None,
+        };
+        // Some(true): the then-branch is the failure branch; Some(false): it is
+        // the success branch; None: not a failure site.
+        let mut then_is_failure = None;
         if let Some(l) = find_let(&i.cond) {
             let readiness = idents_of(&l.pat).iter().any(|i| is_readiness_ident(i));
-            if !readiness && pat_is_err(&l.pat) {
-                let mut names = Vec::new();
-                err_binding_names(&l.pat, &mut names);
-                self.err_names.extend(names);
-                self.site(
-                    &l.expr,
-                    Branch::Block(&i.then_branch),
-                    Span::from(l.pat.span()),
-                    else_expr,
-                    None,
-                );
-            } else if !readiness && pat_is_ok(&l.pat) {
-                let failure = match else_expr {
-                    Some(e) => Branch::Expr(e),
-                    None => Branch::None,
-                };
-                self.site(
-                    &l.expr,
-                    failure,
-                    Span::from(i.cond.span()),
-                    None,
-                    Some(&i.then_branch),
-                );
+            if !readiness && self.is_fallible(&l.expr) {
+                if pat_is_err(&l.pat) {
+                    let mut names = Vec::new();
+                    err_binding_names(&l.pat, &mut names);
+                    self.err_names.extend(names);
+                    self.site(
+                        &l.expr,
+                        Branch::Block(&i.then_branch),
+                        Span::from(l.pat.span()),
+                        else_expr,
+                        None,
+                    );
+                    then_is_failure = Some(true);
+                } else if pat_is_ok(&l.pat) {
+                    self.site(
+                        &l.expr,
+                        else_branch(),
+                        Span::from(i.cond.span()),
+                        None,
+                        Some(&i.then_branch),
+                    );
+                    then_is_failure = Some(false);
+                }
             }
         } else if let Some((recv, is_failure)) = is_ok_err_test(&i.cond) {
-            if is_failure {
-                self.site(
-                    recv,
-                    Branch::Block(&i.then_branch),
-                    Span::from(i.cond.span()),
-                    else_expr,
-                    None,
-                );
-            } else {
-                let failure = match else_expr {
-                    Some(e) => Branch::Expr(e),
-                    None => Branch::None,
-                };
-                self.site(recv, failure, Span::from(i.cond.span()), None, Some(&i.then_branch));
+            if self.is_fallible(recv) {
+                if is_failure {
+                    self.site(
+                        recv,
+                        Branch::Block(&i.then_branch),
+                        Span::from(i.cond.span()),
+                        else_expr,
+                        None,
+                    );
+                } else {
+                    self.site(
+                        recv,
+                        else_branch(),
+                        Span::from(i.cond.span()),
+                        None,
+                        Some(&i.then_branch),
+                    );
+                }
+                then_is_failure = Some(is_failure);
             }
         } else if is_status_cond(&i.cond) {
             self.site(
@@ -1286,14 +1436,31 @@ impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
                 else_expr,
                 None,
             );
+            then_is_failure = Some(true);
         }
         self.visit_expr(&i.cond);
-        self.conds.push(&i.cond);
-        self.visit_block(&i.then_branch);
-        if let Some(e) = else_expr {
-            self.visit_expr(e);
+        match then_is_failure {
+            Some(true) => {
+                self.failure_branch(None, |s| s.visit_block(&i.then_branch));
+                if let Some(e) = else_expr {
+                    self.success_branch(|s| s.visit_expr(e));
+                }
+            }
+            Some(false) => {
+                self.success_branch(|s| s.visit_block(&i.then_branch));
+                if let Some(e) = else_expr {
+                    self.failure_branch(None, |s| s.visit_expr(e));
+                }
+            }
+            None => {
+                self.conds.push(&i.cond);
+                self.visit_block(&i.then_branch);
+                if let Some(e) = else_expr {
+                    self.visit_expr(e);
+                }
+                self.conds.pop();
+            }
         }
-        self.conds.pop();
     }
 
     fn visit_local(&mut self, l: &'ast syn::Local) {
@@ -1313,13 +1480,35 @@ impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
                     self.site(&init.expr, Branch::None, Span::from(l.pat.span()), Some(els), None);
                 }
                 self.visit_expr(&init.expr);
-                self.conds.push(&init.expr);
-                self.visit_expr(els);
-                self.conds.pop();
+                if pat_is_ok(&l.pat) {
+                    self.failure_branch(None, |s| s.visit_expr(els));
+                } else {
+                    self.conds.push(&init.expr);
+                    self.visit_expr(els);
+                    self.conds.pop();
+                }
                 return;
             }
         }
         syn::visit::visit_local(self, l);
+    }
+}
+
+/// A failure branch that is only a macro leash does not expand (`halt!(..)`):
+/// whether it leaves the loop is undecidable.
+fn is_opaque_macro_branch(b: &Branch) -> bool {
+    fn stmts_opaque(stmts: &[Stmt]) -> bool {
+        match stmts {
+            [Stmt::Macro(m)] => !is_exit_macro(&m.mac),
+            [Stmt::Expr(Expr::Macro(m), _)] => !is_exit_macro(&m.mac),
+            _ => false,
+        }
+    }
+    match b {
+        Branch::Expr(Expr::Macro(_)) => true,
+        Branch::Expr(Expr::Block(bl)) => stmts_opaque(&bl.block.stmts),
+        Branch::Block(bl) => stmts_opaque(&bl.stmts),
+        _ => false,
     }
 }
 
@@ -1482,7 +1671,59 @@ fn cond_state(cond: &Expr, mutated: &HashSet<String>, err_names: &[String]) -> O
     let idents: Vec<&String> = c
         .idents
         .iter()
-        .filter(|i| !err_names.contains(i) && !is_shutdown_ident(i))
+        .filter(|i| !err_names.contains(i))
+        .collect();
+    classify_idents(&idents, mutated)
+}
+
+/// The callees and receivers of the expression under a `?` (its arguments are
+/// not conditions: `connect(use_backoff)?` does not read a backoff).
+fn try_state(e: &Expr, mutated: &HashSet<String>) -> Option<Bound> {
+    let mut idents = Vec::new();
+    let mut cur = e;
+    loop {
+        match cur {
+            Expr::MethodCall(m) => {
+                idents.push(m.method.to_string());
+                cur = &m.receiver;
+            }
+            Expr::Await(a) => cur = &a.base,
+            Expr::Try(t) => cur = &t.expr,
+            Expr::Paren(p) => cur = &p.expr,
+            Expr::Reference(r) => cur = &r.expr,
+            Expr::Field(f) => {
+                if let syn::Member::Named(i) = &f.member {
+                    idents.push(i.to_string());
+                }
+                cur = &f.base;
+            }
+            Expr::Call(c) => {
+                if let Some(p) = crate::syntax::call_path(c) {
+                    idents.extend(p.segments.iter().map(|s| s.ident.to_string()));
+                }
+                break;
+            }
+            Expr::Path(p) => {
+                idents.extend(p.path.segments.iter().map(|s| s.ident.to_string()));
+                break;
+            }
+            _ => break,
+        }
+    }
+    // A deadline handed to the call (`lock_state(deadline)?`) leaves the loop
+    // when it passes.
+    if idents_of(e).iter().any(|i| is_deadline_ident(i)) {
+        return Some(Bound::Deadline);
+    }
+    let refs: Vec<&String> = idents.iter().collect();
+    classify_idents(&refs, mutated)
+}
+
+fn classify_idents(idents: &[&String], mutated: &HashSet<String>) -> Option<Bound> {
+    let idents: Vec<&String> = idents
+        .iter()
+        .copied()
+        .filter(|i| !is_shutdown_ident(i))
         .collect();
     if idents.iter().any(|i| is_deadline_ident(i)) {
         return Some(Bound::Deadline);
@@ -1547,6 +1788,7 @@ fn analyse_loop<'ast>(
         err_names: Vec::new(),
         item_ops: false,
         locals,
+        ctx: Vec::new(),
     };
     if let LoopRef::For(f) = lp {
         for i in idents_of(&f.pat) {
@@ -1606,7 +1848,7 @@ fn analyse_loop<'ast>(
                 failure_continues = false;
             }
         }
-        if failure_expr_exits {
+        if failure_expr_exits || is_opaque_macro_branch(&site.failure) {
             continue;
         }
         let rest_exits = site.rest.iter().any(|s| block_always_exits(s, lbl, 0));
@@ -1649,6 +1891,15 @@ fn analyse_loop<'ast>(
         let mut all_conds: Vec<Vec<&Expr>> = scan.exits.iter().map(|e| e.conds.clone()).collect();
         if let Some(c) = cond_exit {
             all_conds.push(vec![c]);
+        }
+        for e in &scan.exits {
+            if let Some(t) = e.try_expr {
+                if let Some(b) = try_state(t, &scan.mutated) {
+                    if matches!(best, Bound::None) {
+                        best = b;
+                    }
+                }
+            }
         }
         for conds in &all_conds {
             for c in conds {
@@ -1699,9 +1950,11 @@ fn failure_path(
         }
     }
     if !site.cond_site {
+        around.skip_diverging = true;
         for st in body.stmts.iter().take(site.top) {
             around.visit_stmt(st);
         }
+        around.skip_diverging = false;
     }
     let mut branch = DelayFinder::new(locals);
     let mut hot = Vec::new();
