@@ -607,7 +607,11 @@ impl<'ast> Visit<'ast> for DelayFinder<'_, 'ast> {
                         name: if timer_after { "Timer::after".into() } else { last },
                         jitter,
                     });
-                } else {
+                } else if segs.len() == 1
+                    || (segs.len() == 2
+                        && matches!(segs[0].as_str(), "self" | "crate" | "super" | "Self"))
+                {
+                    // A crate-local helper (free function or `Self::f`).
                     self.calls.push(last);
                 }
             }
@@ -636,7 +640,9 @@ impl<'ast> Visit<'ast> for DelayFinder<'_, 'ast> {
                 name,
                 jitter,
             });
-        } else {
+        } else if matches!(crate::syntax::strip_parens(&m.receiver), Expr::Path(p) if p.path.is_ident("self"))
+        {
+            // `self.helper()`: a method of this type.
             self.calls.push(name);
         }
         syn::visit::visit_expr_method_call(self, m);
@@ -1141,7 +1147,20 @@ impl<'ast> BodyScan<'_, 'ast> {
         if is_contention_expr(op_expr, self.locals) {
             return;
         }
-        let op = op_name(op_expr);
+        let mut op = op_name(op_expr);
+        // `let res = client.connect(..); if res.is_err() { .. }`: name the call.
+        if let Expr::Path(p) = strip_await_try(op_expr) {
+            if let Some(def) = p
+                .path
+                .get_ident()
+                .and_then(|i| self.locals.get(&i.to_string()))
+                .and_then(|d| d.first())
+            {
+                if let Some(n) = op_name(def) {
+                    op = Some(n);
+                }
+            }
+        }
         if op.as_deref().is_some_and(is_item_op) {
             self.item_ops = true;
             return;
@@ -1244,7 +1263,13 @@ impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
     }
 
     fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
-        self.exit(None);
+        // `return Poll::Pending` suspends a poll loop; it does not give up.
+        let pending = r.expr.as_deref().is_some_and(|e| {
+            matches!(crate::syntax::strip_parens(e), Expr::Path(p) if last_segment(&p.path).as_deref() == Some("Pending"))
+        });
+        if !pending {
+            self.exit(None);
+        }
         syn::visit::visit_expr_return(self, r);
     }
     fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
