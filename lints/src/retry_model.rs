@@ -229,8 +229,106 @@ fn is_contention_op(name: &str) -> bool {
 fn is_readiness_ident(id: &str) -> bool {
     matches!(
         id,
-        "WouldBlock" | "Interrupted" | "EAGAIN" | "EINTR" | "EWOULDBLOCK" | "Again"
+        "WouldBlock"
+            | "Interrupted"
+            | "EAGAIN"
+            | "EINTR"
+            | "EWOULDBLOCK"
+            | "Again"
+            | "WANT_READ"
+            | "WANT_WRITE"
+            | "WantRead"
+            | "WantWrite"
     )
+}
+
+/// Conversions and lookups: their failure is a property of the input.
+fn is_conversion_op(name: &str) -> bool {
+    name.starts_with("parse")
+        || name.starts_with("from_")
+        || name.starts_with("try_from")
+        || name.starts_with("try_into")
+        || name.starts_with("to_str")
+        || name.starts_with("decode")
+        || name.starts_with("deserialize")
+        || name.starts_with("try_nth")
+        || matches!(
+            name,
+            "into_data" | "to_string" | "to_vec" | "to_value" | "var" | "var_os" | "duration_since"
+        )
+}
+
+/// The identifiers passed as arguments to the calls of an operation
+/// (`getcwd(buffer.spare_capacity_mut())` -> `buffer`), `self` excluded.
+fn op_inputs(e: &Expr) -> Vec<String> {
+    struct A(Vec<String>);
+    impl<'ast> Visit<'ast> for A {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            for a in &c.args {
+                self.0.extend(idents_of(a));
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            for a in &m.args {
+                self.0.extend(idents_of(a));
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    let mut a = A(Vec::new());
+    a.visit_expr(e);
+    if let Expr::Path(p) = strip_await_try(e) {
+        // a local holding the result: its definition is not visible here
+        let _ = p;
+    }
+    a.0.retain(|i| i != "self" && i.chars().next().is_some_and(|c| c.is_ascii_lowercase()));
+    a.0
+}
+
+/// Names a branch writes: assignment targets and receivers of non-getter methods.
+struct Mutations {
+    names: Vec<String>,
+    /// Bindings of the error pattern: `input = returned_input` restores the
+    /// same input (`Err((e, record)) => msg = record`), it does not change it.
+    restored_from: Vec<String>,
+}
+
+impl<'ast> Visit<'ast> for Mutations {
+    fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+        let restored = matches!(&*a.right, Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.restored_from.contains(&i.to_string())));
+        if !restored {
+            if let Some(n) = assigned_name(&a.left) {
+                self.names.push(n);
+            }
+        }
+        syn::visit::visit_expr_assign(self, a);
+    }
+    fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
+        if is_compound_assign(&b.op) {
+            if let Some(n) = assigned_name(&b.left) {
+                self.names.push(n);
+            }
+        }
+        syn::visit::visit_expr_binary(self, b);
+    }
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        let name = m.method.to_string();
+        let getter = [
+            "is_", "as_", "to_", "get", "len", "iter", "clone", "fmt", "kind", "contains", "eq",
+            "cmp", "map", "unwrap", "expect", "ok", "err", "into",
+        ]
+        .iter()
+        .any(|p| name.starts_with(p));
+        if !getter {
+            if let Expr::Path(p) = crate::syntax::strip_parens(&m.receiver) {
+                if let Some(i) = p.path.get_ident() {
+                    self.names.push(i.to_string());
+                }
+            }
+        }
+        syn::visit::visit_expr_method_call(self, m);
+    }
 }
 
 /// Operations that take the next item of a stream or queue: a loop around them
@@ -1161,9 +1259,54 @@ impl<'ast> BodyScan<'_, 'ast> {
                 }
             }
         }
-        if op.as_deref().is_some_and(is_item_op) {
+        if op.is_none() && is_status_cond(op_expr) {
+            op = Some("HTTP status".to_string());
+        }
+        // An operation leash cannot name (`ready!(fut.poll(cx))`) is undecidable.
+        let Some(name) = op.as_deref() else {
+            return;
+        };
+        if is_item_op(name) {
             self.item_ops = true;
             return;
+        }
+        // Conversions give the same answer on the same input: a loop around one
+        // changes the input, it does not retry.
+        if is_conversion_op(name) {
+            return;
+        }
+        let branch_node: Option<&Expr> = match &failure {
+            Branch::Expr(e) => Some(e),
+            _ => None,
+        };
+        let branch_block: Option<&Block> = match &failure {
+            Branch::Block(b) => Some(b),
+            _ => None,
+        };
+        // A readiness result handled inside the failure branch
+        // (`Err(e) => match e.kind() { Interrupted => continue, .. }`).
+        let readiness = branch_node.is_some_and(|e| idents_of(e).iter().any(|i| is_readiness_ident(i)))
+            || branch_block.is_some_and(|b| idents_of(b).iter().any(|i| is_readiness_ident(i)));
+        if readiness {
+            return;
+        }
+        // The failure branch changes the operation's input (grows the buffer,
+        // advances the index): the next call is a different operation.
+        let inputs = op_inputs(op_expr);
+        if !inputs.is_empty() {
+            let mut muts = Mutations {
+                names: Vec::new(),
+                restored_from: self.err_names.clone(),
+            };
+            if let Some(e) = branch_node {
+                muts.visit_expr(e);
+            }
+            if let Some(b) = branch_block {
+                muts.visit_block(b);
+            }
+            if muts.names.iter().any(|m| inputs.contains(m)) {
+                return;
+            }
         }
         self.sites.push(Site {
             op,
@@ -1323,7 +1466,18 @@ impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
         let readiness = m.arms.iter().any(|a| {
             idents_of(&a.pat).iter().any(|i| is_readiness_ident(i))
         });
-        let is_site = (has_err || has_status) && !readiness && self.is_fallible(&m.expr);
+        // `Some(Ok(item))` / `Some(Err(e))`: items of a stream, one per iteration.
+        let stream_items = m.arms.iter().any(|a| {
+            let ids = idents_of(&a.pat);
+            ids.iter().any(|i| i == "Some") && ids.iter().any(|i| i == "Ok" || i == "Err")
+        });
+        if stream_items && self.depth == 0 {
+            self.item_ops = true;
+        }
+        let is_site = (has_err || has_status)
+            && !readiness
+            && !stream_items
+            && self.is_fallible(&m.expr);
         if is_site {
             let success = m
                 .arms
@@ -1675,6 +1829,16 @@ fn cond_state(cond: &Expr, mutated: &HashSet<String>, err_names: &[String]) -> O
             if let Expr::Path(p) = root {
                 if let Some(n) = last_segment(&p.path) {
                     if self.err_names.contains(&n) {
+                        // only the arguments (`retry_after.or_else(|| backoff.next())`)
+                        let (calls, _) = crate::syntax::method_chain(&m.receiver);
+                        for a in &m.args {
+                            self.visit_expr(a);
+                        }
+                        for c in calls {
+                            for a in &c.args {
+                                self.visit_expr(a);
+                            }
+                        }
                         return;
                     }
                 }

@@ -414,7 +414,10 @@ fn recursive(cx: &FileContext, sink: &mut Sink) {
     impl<'ast> Visit<'ast> for Fail {
         fn visit_item(&mut self, _: &'ast syn::Item) {}
         fn visit_arm(&mut self, a: &'ast syn::Arm) {
-            let failure = crate::syntax::any_ident(&a.pat, &mut |i| i == "Err");
+            let failure = crate::syntax::any_ident(&a.pat, &mut |i| i == "Err")
+                && !crate::syntax::any_ident(a, &mut |i| {
+                    matches!(i, "WouldBlock" | "Interrupted" | "EAGAIN" | "EINTR" | "WANT_READ" | "WANT_WRITE")
+                });
             self.in_failure += usize::from(failure);
             syn::visit::visit_arm(self, a);
             self.in_failure -= usize::from(failure);
