@@ -212,18 +212,23 @@ fn is_jitter_ident(id: &str) -> bool {
 
 /// Operations whose "failure" is contention or readiness, not a failure signal.
 fn is_contention_op(name: &str) -> bool {
-    name.starts_with("compare_exchange")
-        || name == "compare_and_swap"
+    name.contains("compare_exchange")
+        || name.contains("compare_and_swap")
+        || name.contains("cmpxchg")
         || name == "fetch_update"
         || name.starts_with("try_recv")
         || name.starts_with("try_send")
         || name.starts_with("try_lock")
-        || name == "try_read"
-        || name == "try_write"
-        || name == "try_borrow"
-        || name == "try_borrow_mut"
+        || name.starts_with("try_read")
+        || name.starts_with("try_write")
+        || name.starts_with("try_upgrade")
+        || name.starts_with("try_borrow")
         || name.starts_with("try_acquire")
-        || name == "try_reserve"
+        || name.starts_with("try_reserve")
+        // a full lock-free queue (`ConcurrentQueue::push`, `try_push`) is contention
+        || name == "push"
+        || name == "try_push"
+        || name == "force_push"
 }
 
 fn is_readiness_ident(id: &str) -> bool {
@@ -239,6 +244,10 @@ fn is_readiness_ident(id: &str) -> bool {
             | "WANT_WRITE"
             | "WantRead"
             | "WantWrite"
+            | "would_block"
+            | "is_would_block"
+            | "interrupted"
+            | "is_interrupted"
     )
 }
 
@@ -287,26 +296,112 @@ fn op_inputs(e: &Expr) -> Vec<String> {
 }
 
 /// Names a branch writes: assignment targets and receivers of non-getter methods.
+/// `self.state = State::Failed(err)`: an assignment to a state whose value
+/// carries the error binding.
+struct ErrStore<'e> {
+    err_names: &'e [String],
+    found: bool,
+}
+
+impl<'ast> Visit<'ast> for ErrStore<'_> {
+    fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+        let state = assigned_name(&a.left).is_some_and(|n| n.to_ascii_lowercase().contains("state"));
+        if state && idents_of(&a.right).iter().any(|i| self.err_names.contains(i)) {
+            self.found = true;
+        }
+        syn::visit::visit_expr_assign(self, a);
+    }
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        // `this.state.set(State::Error(err))`
+        if m.method == "set"
+            && idents_of(&m.receiver).iter().any(|i| i.to_ascii_lowercase().contains("state"))
+            && m.args.iter().any(|a| idents_of(a).iter().any(|i| self.err_names.contains(i)))
+        {
+            self.found = true;
+        }
+        syn::visit::visit_expr_method_call(self, m);
+    }
+}
+
+/// The local (or `self` field) an assignment writes: `x = ..`, `*x = ..`,
+/// `self.x = ..`; not a field reached through calls.
+fn written_local(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+        Expr::Unary(u) => written_local(&u.expr),
+        Expr::Paren(p) => written_local(&p.expr),
+        Expr::Field(f) => match (&*f.base, &f.member) {
+            (Expr::Path(p), syn::Member::Named(m)) if p.path.is_ident("self") => Some(m.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Every name bound by an `Err(..)` pattern in a loop body.
+fn body_err_names(body: &Block) -> Vec<String> {
+    let mut errs = Vec::new();
+    struct P<'o>(&'o mut Vec<String>);
+    impl<'ast> Visit<'ast> for P<'_> {
+        fn visit_pat(&mut self, p: &'ast Pat) {
+            err_binding_names(p, self.0);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    P(&mut errs).visit_block(body);
+    errs
+}
+
 struct Mutations {
     names: Vec<String>,
     /// Bindings of the error pattern: `input = returned_input` restores the
     /// same input (`Err((e, record)) => msg = record`), it does not change it.
     restored_from: Vec<String>,
+    /// The operation itself (`dispatch(&mut conn)` does not change its own input).
+    skip: Option<*const Expr>,
 }
 
 impl<'ast> Visit<'ast> for Mutations {
+    fn visit_expr(&mut self, e: &'ast Expr) {
+        if self.skip.is_some_and(|p| std::ptr::eq(p, e)) {
+            return;
+        }
+        syn::visit::visit_expr(self, e);
+    }
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
     fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
         let restored = matches!(&*a.right, Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.restored_from.contains(&i.to_string())));
         if !restored {
-            if let Some(n) = assigned_name(&a.left) {
+            if let Some(n) = written_local(&a.left) {
                 self.names.push(n);
+            }
+            // `span.start = ..` writes `span` too
+            if let Expr::Field(f) = &*a.left {
+                if let Expr::Path(p) = &*f.base {
+                    if let Some(i) = p.path.get_ident() {
+                        if i != "self" {
+                            self.names.push(i.to_string());
+                        }
+                    }
+                }
             }
         }
         syn::visit::visit_expr_assign(self, a);
     }
+    fn visit_expr_reference(&mut self, r: &'ast syn::ExprReference) {
+        if r.mutability.is_some() {
+            if let Expr::Path(p) = &*r.expr {
+                if let Some(i) = p.path.get_ident() {
+                    self.names.push(i.to_string());
+                }
+            }
+        }
+        syn::visit::visit_expr_reference(self, r);
+    }
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
         if is_compound_assign(&b.op) {
-            if let Some(n) = assigned_name(&b.left) {
+            if let Some(n) = written_local(&b.left) {
                 self.names.push(n);
             }
         }
@@ -314,16 +409,30 @@ impl<'ast> Visit<'ast> for Mutations {
     }
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
         let name = m.method.to_string();
-        let getter = [
-            "is_", "as_", "to_", "get", "len", "iter", "clone", "fmt", "kind", "contains", "eq",
-            "cmp", "map", "unwrap", "expect", "ok", "err", "into",
+        let mutating = [
+            "reserve", "resize", "push", "extend", "clear", "truncate", "grow", "advance",
+            "consume", "drain", "set_len", "insert", "remove", "pop", "ensure", "fill", "reset",
+            "recover", "update", "append", "split_off", "rotate", "shuffle", "swap",
         ]
         .iter()
         .any(|p| name.starts_with(p));
-        if !getter {
+        if mutating {
             if let Expr::Path(p) = crate::syntax::strip_parens(&m.receiver) {
                 if let Some(i) = p.path.get_ident() {
                     self.names.push(i.to_string());
+                }
+            }
+            // a method that fills or advances its argument (`rng.fill(buf)`)
+            if ["fill", "read", "recover", "reset", "advance", "update"]
+                .iter()
+                .any(|p| name.starts_with(p))
+            {
+                for a in &m.args {
+                    if let Expr::Path(p) = crate::syntax::strip_parens(a) {
+                        if let Some(i) = p.path.get_ident() {
+                            self.names.push(i.to_string());
+                        }
+                    }
                 }
             }
         }
@@ -537,7 +646,10 @@ fn always_exits(expr: &Expr, label: Option<&str>, depth: usize) -> bool {
                 crate::syntax::call_path(c)
                     .map(|p| {
                         let s = crate::syntax::path_string(p);
-                        s == "std::process::exit" || s == "process::exit"
+                        s == "std::process::exit"
+                            || s == "process::exit"
+                            || s.ends_with("resume_unwind")
+                            || s.ends_with("process::abort")
                     })
                     .unwrap_or(false)
             }
@@ -695,7 +807,11 @@ impl<'ast> Visit<'ast> for DelayFinder<'_, 'ast> {
                 let timer_after = segs.len() >= 2
                     && last == "after"
                     && segs[segs.len() - 2] == "Timer";
-                if is_delay_name(&last) || timer_after {
+                // `Delay::new(d)`, `Sleep::new(d)`: a timer future
+                let timer_type = segs.len() >= 2
+                    && last == "new"
+                    && is_delay_name(&segs[segs.len() - 2]);
+                if is_delay_name(&last) || timer_after || timer_type {
                     let jitter = match c.args.first() {
                         Some(a) => classify(a, self.locals, 0),
                         None => Jitter::Unknown,
@@ -1126,6 +1242,9 @@ struct Exit<'ast> {
 /// Walks one loop body: finds failure sites, exits with their guarding
 /// conditions, and the names mutated in the loop.
 struct BodyScan<'l, 'ast> {
+    /// The loop body, and the names its `Err(..)` patterns bind.
+    body: &'ast Block,
+    body_err_names: Vec<String>,
     label: Option<String>,
     depth: usize,
     rest: Vec<&'ast [Stmt]>,
@@ -1254,9 +1373,8 @@ impl<'ast> BodyScan<'_, 'ast> {
                 .and_then(|i| self.locals.get(&i.to_string()))
                 .and_then(|d| d.first())
             {
-                if let Some(n) = op_name(def) {
-                    op = Some(n);
-                }
+                // `let res = ready!(fut.poll(cx))`: undecidable
+                op = op_name(def);
             }
         }
         if op.is_none() && is_status_cond(op_expr) {
@@ -1294,19 +1412,30 @@ impl<'ast> BodyScan<'_, 'ast> {
         // advances the index): the next call is a different operation.
         let inputs = op_inputs(op_expr);
         if !inputs.is_empty() {
-            let mut muts = Mutations {
+            let mut m = Mutations {
                 names: Vec::new(),
-                restored_from: self.err_names.clone(),
+                restored_from: self.body_err_names.clone(),
+                skip: Some(op_expr as *const Expr),
             };
-            if let Some(e) = branch_node {
-                muts.visit_expr(e);
-            }
-            if let Some(b) = branch_block {
-                muts.visit_block(b);
-            }
-            if muts.names.iter().any(|m| inputs.contains(m)) {
+            m.visit_block(self.body);
+            if inputs.iter().any(|i| m.names.contains(i)) {
                 return;
             }
+        }
+        // The failure moves a state machine to a state carrying the error
+        // (`self.state = State::Error(err)`): the error is kept, not retried.
+        let mut store = ErrStore {
+            err_names: &self.err_names,
+            found: false,
+        };
+        if let Some(e) = branch_node {
+            store.visit_expr(e);
+        }
+        if let Some(b) = branch_block {
+            store.visit_block(b);
+        }
+        if store.found {
+            return;
         }
         self.sites.push(Site {
             op,
@@ -1966,6 +2095,8 @@ fn analyse_loop<'ast>(
         LoopRef::Loop(_) => {}
     }
     let mut scan = BodyScan {
+        body,
+        body_err_names: body_err_names(body),
         label: label.clone(),
         depth: 0,
         rest: Vec::new(),

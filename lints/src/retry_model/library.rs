@@ -416,7 +416,17 @@ fn recursive(cx: &FileContext, sink: &mut Sink) {
         fn visit_arm(&mut self, a: &'ast syn::Arm) {
             let failure = crate::syntax::any_ident(&a.pat, &mut |i| i == "Err")
                 && !crate::syntax::any_ident(a, &mut |i| {
-                    matches!(i, "WouldBlock" | "Interrupted" | "EAGAIN" | "EINTR" | "WANT_READ" | "WANT_WRITE")
+                    matches!(
+                        i,
+                        "WouldBlock"
+                            | "Interrupted"
+                            | "EAGAIN"
+                            | "EINTR"
+                            | "WANT_READ"
+                            | "WANT_WRITE"
+                            | "would_block"
+                            | "interrupted"
+                    )
                 });
             self.in_failure += usize::from(failure);
             syn::visit::visit_arm(self, a);
