@@ -305,8 +305,13 @@ struct ErrStore<'e> {
 
 impl<'ast> Visit<'ast> for ErrStore<'_> {
     fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
-        let state = assigned_name(&a.left).is_some_and(|n| n.to_ascii_lowercase().contains("state"));
-        if state && idents_of(&a.right).iter().any(|i| self.err_names.contains(i)) {
+        let state =
+            assigned_name(&a.left).is_some_and(|n| n.to_ascii_lowercase().contains("state"));
+        if state
+            && idents_of(&a.right)
+                .iter()
+                .any(|i| self.err_names.contains(i))
+        {
             self.found = true;
         }
         syn::visit::visit_expr_assign(self, a);
@@ -314,8 +319,12 @@ impl<'ast> Visit<'ast> for ErrStore<'_> {
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
         // `this.state.set(State::Error(err))`
         if m.method == "set"
-            && idents_of(&m.receiver).iter().any(|i| i.to_ascii_lowercase().contains("state"))
-            && m.args.iter().any(|a| idents_of(a).iter().any(|i| self.err_names.contains(i)))
+            && idents_of(&m.receiver)
+                .iter()
+                .any(|i| i.to_ascii_lowercase().contains("state"))
+            && m.args
+                .iter()
+                .any(|a| idents_of(a).iter().any(|i| self.err_names.contains(i)))
         {
             self.found = true;
         }
@@ -331,7 +340,9 @@ fn written_local(e: &Expr) -> Option<String> {
         Expr::Unary(u) => written_local(&u.expr),
         Expr::Paren(p) => written_local(&p.expr),
         Expr::Field(f) => match (&*f.base, &f.member) {
-            (Expr::Path(p), syn::Member::Named(m)) if p.path.is_ident("self") => Some(m.to_string()),
+            (Expr::Path(p), syn::Member::Named(m)) if p.path.is_ident("self") => {
+                Some(m.to_string())
+            }
             _ => None,
         },
         _ => None,
@@ -410,9 +421,30 @@ impl<'ast> Visit<'ast> for Mutations {
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
         let name = m.method.to_string();
         let mutating = [
-            "reserve", "resize", "push", "extend", "clear", "truncate", "grow", "advance",
-            "consume", "drain", "set_len", "insert", "remove", "pop", "ensure", "fill", "reset",
-            "recover", "update", "append", "split_off", "rotate", "shuffle", "swap",
+            "reserve",
+            "resize",
+            "push",
+            "extend",
+            "clear",
+            "truncate",
+            "grow",
+            "advance",
+            "consume",
+            "drain",
+            "set_len",
+            "insert",
+            "remove",
+            "pop",
+            "ensure",
+            "fill",
+            "reset",
+            "recover",
+            "update",
+            "append",
+            "split_off",
+            "rotate",
+            "shuffle",
+            "swap",
         ]
         .iter()
         .any(|p| name.starts_with(p));
@@ -484,8 +516,19 @@ fn is_state_ident(id: &str) -> bool {
         return false;
     }
     [
-        "attempt", "retries", "retry", "tries", "deadline", "elapsed", "expire", "budget",
-        "remaining", "backoff", "give_up", "exhaust", "max_wait",
+        "attempt",
+        "retries",
+        "retry",
+        "tries",
+        "deadline",
+        "elapsed",
+        "expire",
+        "budget",
+        "remaining",
+        "backoff",
+        "give_up",
+        "exhaust",
+        "max_wait",
     ]
     .iter()
     .any(|k| l.contains(k))
@@ -804,13 +847,11 @@ impl<'ast> Visit<'ast> for DelayFinder<'_, 'ast> {
             if let Some(path) = crate::syntax::call_path(c) {
                 let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
                 let last = segs.last().cloned().unwrap_or_default();
-                let timer_after = segs.len() >= 2
-                    && last == "after"
-                    && segs[segs.len() - 2] == "Timer";
+                let timer_after =
+                    segs.len() >= 2 && last == "after" && segs[segs.len() - 2] == "Timer";
                 // `Delay::new(d)`, `Sleep::new(d)`: a timer future
-                let timer_type = segs.len() >= 2
-                    && last == "new"
-                    && is_delay_name(&segs[segs.len() - 2]);
+                let timer_type =
+                    segs.len() >= 2 && last == "new" && is_delay_name(&segs[segs.len() - 2]);
                 if is_delay_name(&last) || timer_after || timer_type {
                     let jitter = match c.args.first() {
                         Some(a) => classify(a, self.locals, 0),
@@ -818,7 +859,11 @@ impl<'ast> Visit<'ast> for DelayFinder<'_, 'ast> {
                     };
                     self.delays.push(Delay {
                         span: Span::from(c.span()),
-                        name: if timer_after { "Timer::after".into() } else { last },
+                        name: if timer_after {
+                            "Timer::after".into()
+                        } else {
+                            last
+                        },
                         jitter,
                     });
                 } else if segs.len() == 1
@@ -937,7 +982,12 @@ fn classify_in(
         Expr::Unary(u) => classify_in(&u.expr, locals, depth + 1, visiting),
         Expr::Binary(b) => classify_all([&*b.left, &*b.right].into_iter(), locals, depth, visiting),
         Expr::Path(p) => {
-            let segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+            let segs: Vec<String> = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
             let Some(last) = segs.last() else {
                 return Jitter::Unknown;
             };
@@ -1403,7 +1453,8 @@ impl<'ast> BodyScan<'_, 'ast> {
         };
         // A readiness result handled inside the failure branch
         // (`Err(e) => match e.kind() { Interrupted => continue, .. }`).
-        let readiness = branch_node.is_some_and(|e| idents_of(e).iter().any(|i| is_readiness_ident(i)))
+        let readiness = branch_node
+            .is_some_and(|e| idents_of(e).iter().any(|i| is_readiness_ident(i)))
             || branch_block.is_some_and(|b| idents_of(b).iter().any(|i| is_readiness_ident(i)));
         if readiness {
             return;
@@ -1494,11 +1545,7 @@ impl<'ast> BodyScan<'_, 'ast> {
             // After `if cond { <diverges> }`, the remaining statements run only
             // when `cond` did not hold: their exits are guarded by it.
             if let Stmt::Expr(Expr::If(ifx), _) = st {
-                let (ex, cont) = scan_exits(
-                    None,
-                    &[&ifx.then_branch.stmts],
-                    self.label.as_deref(),
-                );
+                let (ex, cont) = scan_exits(None, &[&ifx.then_branch.stmts], self.label.as_deref());
                 if ifx.else_branch.is_none() && (ex || cont) {
                     self.conds.push(&ifx.cond);
                 }
@@ -1592,9 +1639,10 @@ impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
             .arms
             .iter()
             .any(|a| pat_has_ident(&a.pat, &is_status_ident) || pat_has_int(&a.pat));
-        let readiness = m.arms.iter().any(|a| {
-            idents_of(&a.pat).iter().any(|i| is_readiness_ident(i))
-        });
+        let readiness = m
+            .arms
+            .iter()
+            .any(|a| idents_of(&a.pat).iter().any(|i| is_readiness_ident(i)));
         // `Some(Ok(item))` / `Some(Err(e))`: items of a stream, one per iteration.
         let stream_items = m.arms.iter().any(|a| {
             let ids = idents_of(&a.pat);
@@ -1603,10 +1651,8 @@ impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
         if stream_items && self.depth == 0 {
             self.item_ops = true;
         }
-        let is_site = (has_err || has_status)
-            && !readiness
-            && !stream_items
-            && self.is_fallible(&m.expr);
+        let is_site =
+            (has_err || has_status) && !readiness && !stream_items && self.is_fallible(&m.expr);
         if is_site {
             let success = m
                 .arms
@@ -1652,7 +1698,8 @@ impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
                         let lbl = self.label.clone();
                         if !always_exits(&a.body, lbl.as_deref(), self.depth)
                             && m.arms.iter().any(|b| {
-                                pat_is_err(&b.pat) && always_exits(&b.body, lbl.as_deref(), self.depth)
+                                pat_is_err(&b.pat)
+                                    && always_exits(&b.body, lbl.as_deref(), self.depth)
                             })
                         {
                             self.failure_branch(None, |s| {
@@ -1785,7 +1832,13 @@ impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
                     );
                 } else if !readiness && pat_is_err(&l.pat) {
                     // `let Err(e) = op() else { break }`: success is the else.
-                    self.site(&init.expr, Branch::None, Span::from(l.pat.span()), Some(els), None);
+                    self.site(
+                        &init.expr,
+                        Branch::None,
+                        Span::from(l.pat.span()),
+                        Some(els),
+                        None,
+                    );
                 }
                 self.visit_expr(&init.expr);
                 if pat_is_ok(&l.pat) {
@@ -1884,15 +1937,13 @@ fn for_driver(e: &Expr, consts: &HashMap<String, u64>) -> Driver {
                 Driver::Open
             } else {
                 let count = match (&r.start, &r.end) {
-                    (Some(s), Some(e)) => {
-                        match (num_value(s, consts), num_value(e, consts)) {
-                            (Some(a), Some(b)) => {
-                                let inclusive = matches!(r.limits, syn::RangeLimits::Closed(_));
-                                Some(b.saturating_sub(a) + u64::from(inclusive))
-                            }
-                            _ => None,
+                    (Some(s), Some(e)) => match (num_value(s, consts), num_value(e, consts)) {
+                        (Some(a), Some(b)) => {
+                            let inclusive = matches!(r.limits, syn::RangeLimits::Closed(_));
+                            Some(b.saturating_sub(a) + u64::from(inclusive))
                         }
-                    }
+                        _ => None,
+                    },
                     (None, Some(e)) => num_value(e, consts),
                     _ => None,
                 };
@@ -1929,7 +1980,8 @@ fn limit_in(conds: &[&Expr], consts: &HashMap<String, u64>) -> Option<u64> {
             use syn::BinOp::*;
             if matches!(b.op, Eq(_) | Lt(_) | Le(_) | Gt(_) | Ge(_) | Ne(_)) && self.found.is_none()
             {
-                self.found = num_value(&b.right, self.consts).or_else(|| num_value(&b.left, self.consts));
+                self.found =
+                    num_value(&b.right, self.consts).or_else(|| num_value(&b.left, self.consts));
             }
             syn::visit::visit_expr_binary(self, b);
         }
@@ -1986,11 +2038,7 @@ fn cond_state(cond: &Expr, mutated: &HashSet<String>, err_names: &[String]) -> O
         idents: Vec::new(),
     };
     c.visit_expr(cond);
-    let idents: Vec<&String> = c
-        .idents
-        .iter()
-        .filter(|i| !err_names.contains(i))
-        .collect();
+    let idents: Vec<&String> = c.idents.iter().filter(|i| !err_names.contains(i)).collect();
     classify_idents(&idents, mutated)
 }
 
@@ -2177,7 +2225,9 @@ fn analyse_loop<'ast>(
             continue;
         }
         let success_exits = site.cond_site
-            || site.success.is_some_and(|e| scan_exits(Some(e), &[], lbl).0)
+            || site
+                .success
+                .is_some_and(|e| scan_exits(Some(e), &[], lbl).0)
             || site
                 .success_block
                 .is_some_and(|b| scan_exits(None, &[&b.stmts], lbl).0)

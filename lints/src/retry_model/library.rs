@@ -68,7 +68,12 @@ fn root_path(root: &Expr) -> Option<&syn::Path> {
 
 fn is_max_count(e: &Expr) -> bool {
     if let Expr::Path(p) = strip_parens(e) {
-        let segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let segs: Vec<String> = p
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
         return segs.len() == 2
             && segs[1] == "MAX"
             && matches!(segs[0].as_str(), "u32" | "usize" | "u64" | "i32");
@@ -78,7 +83,10 @@ fn is_max_count(e: &Expr) -> bool {
 
 /// Every library strategy built in the file.
 pub fn strategies(cx: &FileContext) -> Vec<Strategy> {
-    let mut v = V { cx, out: Vec::new() };
+    let mut v = V {
+        cx,
+        out: Vec::new(),
+    };
     v.visit_file(cx.file);
     v.out
 }
@@ -135,7 +143,9 @@ impl V<'_, '_> {
                 s.attempts = arg_of("take").and_then(crate::syntax::int_literal);
                 let nodelay = names_has("NoDelay");
                 s.no_jitter = !nodelay
-                    && !crate::syntax::any_ident(expr, &mut |i| i.to_ascii_lowercase().contains("jitter"));
+                    && !crate::syntax::any_ident(expr, &mut |i| {
+                        i.to_ascii_lowercase().contains("jitter")
+                    });
             }
             "backon" => {
                 if !["ExponentialBuilder", "ConstantBuilder", "FibonacciBuilder"]
@@ -393,7 +403,10 @@ fn recursive(cx: &FileContext, sink: &mut Sink) {
         in_failure: usize,
         found: Vec<Span>,
     }
-    fn same_args(args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>, params: &[String]) -> bool {
+    fn same_args(
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+        params: &[String],
+    ) -> bool {
         if args.len() != params.len() {
             return false;
         }
@@ -404,7 +417,9 @@ fn recursive(cx: &FileContext, sink: &mut Sink) {
                     Expr::Reference(r) => e = &r.expr,
                     Expr::Unary(u) => e = &u.expr,
                     Expr::Paren(x) => e = &x.expr,
-                    Expr::MethodCall(m) if m.method == "clone" && m.args.is_empty() => e = &m.receiver,
+                    Expr::MethodCall(m) if m.method == "clone" && m.args.is_empty() => {
+                        e = &m.receiver
+                    }
                     _ => break,
                 }
             }
@@ -449,7 +464,8 @@ fn recursive(cx: &FileContext, sink: &mut Sink) {
         fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
             if self.in_failure > 0 && !self.has_self {
                 if let Some(p) = call_path(c) {
-                    let segs: Vec<String> = p.segments.iter().map(|s| s.ident.to_string()).collect();
+                    let segs: Vec<String> =
+                        p.segments.iter().map(|s| s.ident.to_string()).collect();
                     if segs.last() == Some(&self.name)
                         && (segs.len() == 1 || (segs.len() == 2 && segs[0] == "Self"))
                         && same_args(&c.args, &self.params)

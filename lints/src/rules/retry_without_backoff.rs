@@ -67,10 +67,18 @@ fn check(cx: &FileContext, sink: &mut Sink) {
             .map(|o| format!("`{o}`"))
             .unwrap_or_else(|| "the operation".into());
         let bound = match &rl.bound {
-            Bound::None => "the loop has no attempt bound either, so it spins for as long as the failure lasts".to_string(),
+            Bound::None => {
+                "the loop has no attempt bound either, so it spins for as long as the failure lasts"
+                    .to_string()
+            }
             b => match b.attempts() {
-                Some(n) => format!("the loop stops after {n} attempts, which are all spent within moments"),
-                None => "the loop is bounded, but its attempts are spent back to back within moments".to_string(),
+                Some(n) => {
+                    format!("the loop stops after {n} attempts, which are all spent within moments")
+                }
+                None => {
+                    "the loop is bounded, but its attempts are spent back to back within moments"
+                        .to_string()
+                }
             },
         };
         for p in &rl.failure_paths {

@@ -83,12 +83,15 @@ fn check(cx: &FileContext, sink: &mut Sink) {
             .unwrap_or_else(|| "the operation".into());
         let (message, label) = match rl.kind {
             LoopKind::RetryUntilSuccess => (
-                format!("unbounded retry: {op} is retried until it succeeds, with no attempt limit"),
+                format!(
+                    "unbounded retry: {op} is retried until it succeeds, with no attempt limit"
+                ),
                 "this loop retries with no attempt counter, finite range or deadline".to_string(),
             ),
             LoopKind::ReconnectSupervisor => (
                 format!("unbounded reconnect loop: {op} is re-attempted forever"),
-                "this loop reconnects with no attempt counter, finite range or deadline".to_string(),
+                "this loop reconnects with no attempt counter, finite range or deadline"
+                    .to_string(),
             ),
         };
         let delays = rl.delays();
