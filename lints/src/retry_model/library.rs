@@ -263,11 +263,7 @@ fn is_zero(e: &Expr) -> bool {
 impl<'ast> Visit<'ast> for V<'_, '_> {
     fn visit_expr(&mut self, e: &'ast Expr) {
         match e {
-            Expr::MethodCall(_) | Expr::Call(_) => {
-                if self.chain(e) {
-                    return;
-                }
-            }
+            Expr::MethodCall(_) | Expr::Call(_) if self.chain(e) => return,
             Expr::Struct(s) => self.struct_lit(s),
             _ => {}
         }
