@@ -229,6 +229,9 @@ fn is_contention_op(name: &str) -> bool {
         || name == "push"
         || name == "try_push"
         || name == "force_push"
+        // readiness-guarded I/O and reference-count checks
+        || name == "try_io"
+        || name == "try_unwrap"
 }
 
 fn is_readiness_ident(id: &str) -> bool {
@@ -261,6 +264,8 @@ fn is_conversion_op(name: &str) -> bool {
         || name.starts_with("decode")
         || name.starts_with("deserialize")
         || name.starts_with("try_nth")
+        || name.starts_with("into_")
+        || name.starts_with("downcast")
         || matches!(
             name,
             "into_data" | "to_string" | "to_vec" | "to_value" | "var" | "var_os" | "duration_since"
@@ -1295,6 +1300,8 @@ struct BodyScan<'l, 'ast> {
     /// The loop body, and the names its `Err(..)` patterns bind.
     body: &'ast Block,
     body_err_names: Vec<String>,
+    /// Variables bound by the `for` pattern.
+    for_vars: Vec<String>,
     label: Option<String>,
     depth: usize,
     rest: Vec<&'ast [Stmt]>,
@@ -1462,6 +1469,17 @@ impl<'ast> BodyScan<'_, 'ast> {
         // The failure branch changes the operation's input (grows the buffer,
         // advances the index): the next call is a different operation.
         let inputs = op_inputs(op_expr);
+        // `for id in 0..=MAX { let rid = Id(id); op(rid) }`: each iteration tries
+        // another candidate, it does not retry.
+        if inputs.iter().any(|i| {
+            self.for_vars.contains(i)
+                || self.locals.get(i).is_some_and(|defs| {
+                    defs.iter()
+                        .any(|d| idents_of(*d).iter().any(|x| self.for_vars.contains(x)))
+                })
+        }) {
+            return;
+        }
         if !inputs.is_empty() {
             let mut m = Mutations {
                 names: Vec::new(),
@@ -1613,7 +1631,10 @@ impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
         syn::visit::visit_expr_call(self, c);
     }
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        if is_item_op(&m.method.to_string()) {
+        let name = m.method.to_string();
+        // `lock.read()` takes a guard, not an item; `stream.read(&mut buf)` does.
+        let lock_guard = matches!(name.as_str(), "read" | "write") && m.args.is_empty();
+        if self.depth == 0 && is_item_op(&name) && !lock_guard {
             self.item_ops = true;
         }
         syn::visit::visit_expr_method_call(self, m);
@@ -2145,6 +2166,10 @@ fn analyse_loop<'ast>(
     let mut scan = BodyScan {
         body,
         body_err_names: body_err_names(body),
+        for_vars: match lp {
+            LoopRef::For(f) => idents_of(&f.pat),
+            _ => Vec::new(),
+        },
         label: label.clone(),
         depth: 0,
         rest: Vec::new(),
@@ -2253,6 +2278,11 @@ fn analyse_loop<'ast>(
             }
         }
         paths.push(failure_path(site, body, lbl, locals));
+    }
+    // A loop that takes the next item of a stream or queue each time round is
+    // an event loop: a failed item is tolerated, not retried.
+    if scan.item_ops {
+        return None;
     }
     let kind = kind?;
     // The bound.
