@@ -82,6 +82,10 @@ pub fn find(files: &[FileSummaries], policy: &Policy) -> Vec<(usize, Finding)> {
     for (fi, file) in files.iter().enumerate() {
         for (i, outer_fn) in file.fns.iter().enumerate() {
             for site in &outer_fn.retry_sites {
+                if let Some(inner) = nested_in(outer_fn, site) {
+                    out.extend(report_nested(file, site, inner, policy));
+                    continue;
+                }
                 if let Some(chain) = search(&graph, (fi, i), site) {
                     out.extend(report(&graph, file, outer_fn, site, &chain, policy));
                 }
@@ -244,4 +248,53 @@ pub fn retry_graph(files: &[FileSummaries]) -> RetryGraph {
         }
     }
     (nodes, edges)
+}
+
+/// A retry site of the same function lying inside `site` (a retry loop nested
+/// directly in another, or in a `#[leash::retry]` body).
+fn nested_in<'f>(f: &'f FnSummary, site: &RetrySite) -> Option<&'f RetrySite> {
+    f.retry_sites.iter().find(|other| {
+        other.extent != site.extent
+            && site.extent.start <= other.extent.start
+            && other.extent.end <= site.extent.end
+    })
+}
+
+fn report_nested(
+    file: &FileSummaries,
+    site: &RetrySite,
+    inner: &RetrySite,
+    policy: &Policy,
+) -> Vec<(usize, Finding)> {
+    let mut msg = format!(
+        "retry amplification: a {} inside this {}",
+        inner.kind, site.kind
+    );
+    let product = site
+        .attempts
+        .zip(inner.attempts)
+        .map(|(a, b)| (a, b, a.saturating_mul(b)));
+    if let Some((a, b, p)) = product {
+        msg.push_str(&format!(" ({a} x {b} = {p} attempts per call)"));
+    }
+    let finding = Finding::new("retry_amplification", site.span, msg)
+        .label(format!("outer {}", site.kind))
+        .secondary(inner.span, format!("inner {}", inner.kind))
+        .help("retry at one level only: let the inner operation fail fast and keep the outer retry, or merge them into one loop with one attempt budget");
+    let mut out = vec![(file.file, finding)];
+    if let Some((a, b, p)) = product {
+        if p > policy.max_amplification {
+            out.push((
+                file.file,
+                Finding::new(
+                    "budget_exceeds_policy",
+                    site.span,
+                    format!("retry amplification of {a} x {b} = {p} attempts exceeds the policy's max_amplification = {}", policy.max_amplification),
+                )
+                .label(format!("{p} > {}", policy.max_amplification))
+                .help("retry at one level only, or lower the attempts so their product stays within the policy"),
+            ));
+        }
+    }
+    out
 }

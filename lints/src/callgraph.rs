@@ -19,6 +19,8 @@ pub struct CallRef {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetrySite {
     pub span: Span,
+    /// The whole site (a loop from its keyword to its closing brace).
+    pub extent: Span,
     /// The attempt bound, when it is a number leash can read.
     pub attempts: Option<u64>,
     /// What retries: "retry loop", "retry strategy", "`#[leash::retry]`".

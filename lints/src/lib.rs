@@ -14,6 +14,7 @@ pub mod finding;
 pub mod imports;
 pub mod inventory;
 pub mod nesting;
+pub mod retry_model;
 pub mod retry_sites;
 pub mod rules;
 pub mod suppress;

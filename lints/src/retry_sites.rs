@@ -1,13 +1,58 @@
-//! Retry loops as retry sites for the amplification analysis.
+//! Retry loops (from [`crate::retry_model`]) as retry sites for the
+//! amplification analysis.
 
 use crate::callgraph::RetrySite;
-use crate::FileContext;
+use crate::rules::retry_amplification::calls_in;
+use crate::{FileContext, Span};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
 
-/// The retry loops of a function body, as retry sites.
-pub fn loop_sites(
-    _cx: &FileContext,
-    _block: &syn::Block,
-    _impl_type: Option<&str>,
-) -> Vec<RetrySite> {
-    Vec::new()
+/// The retry loops of a function body, as retry sites, each with the calls its
+/// body makes.
+pub fn loop_sites(cx: &FileContext, block: &syn::Block, impl_type: Option<&str>) -> Vec<RetrySite> {
+    let loops = crate::retry_model::retry_loops(cx);
+    let outer = Span::from(block.span());
+    let inside = |s: &Span| outer.start <= s.start && s.end <= outer.end;
+    let mine: Vec<_> = loops.iter().filter(|l| inside(&l.span)).collect();
+    if mine.is_empty() {
+        return Vec::new();
+    }
+    struct Finder<'a, 'b> {
+        wanted: &'b [&'b crate::retry_model::RetryLoop],
+        impl_type: Option<&'a str>,
+        out: Vec<RetrySite>,
+    }
+    impl Finder<'_, '_> {
+        fn check(&mut self, e: &syn::Expr) {
+            let span = Span::from(e.span());
+            if let Some(l) = self.wanted.iter().find(|l| l.span == span) {
+                self.out.push(RetrySite {
+                    span: l.header,
+                    extent: l.span,
+                    attempts: l.bound.attempts(),
+                    kind: "retry loop",
+                    calls: calls_in(e, self.impl_type),
+                });
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for Finder<'_, '_> {
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+        fn visit_expr(&mut self, e: &'ast syn::Expr) {
+            if matches!(
+                e,
+                syn::Expr::Loop(_) | syn::Expr::While(_) | syn::Expr::ForLoop(_)
+            ) {
+                self.check(e);
+            }
+            syn::visit::visit_expr(self, e);
+        }
+    }
+    let mut f = Finder {
+        wanted: &mine,
+        impl_type,
+        out: Vec::new(),
+    };
+    f.visit_block(block);
+    f.out
 }

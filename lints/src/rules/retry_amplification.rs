@@ -74,6 +74,7 @@ impl Collector<'_> {
         if let Some(attr) = leash_attr(attrs, "retry") {
             retry_sites.push(RetrySite {
                 span: Span::from(attr.span()),
+                extent: Span::from(block.span()),
                 attempts: attempts_arg(attr),
                 kind: "`#[leash::retry]` function",
                 calls: calls.clone(),
@@ -276,6 +277,7 @@ fn strategy_sites(cx: &FileContext, block: &syn::Block, impl_type: Option<&str>)
                     }
                     self.out.push(RetrySite {
                         span: Span::from(call.span()),
+                        extent: Span::from(call.span()),
                         attempts: call
                             .args
                             .first()
@@ -292,6 +294,7 @@ fn strategy_sites(cx: &FileContext, block: &syn::Block, impl_type: Option<&str>)
             if m.method == "retry" && m.args.len() == 1 && is_backon_builder(&m.args[0]) {
                 self.out.push(RetrySite {
                     span: Span::between(m.method.span(), m.paren_token.span.close()),
+                    extent: Span::from(m.span()),
                     attempts: backon_times(&m.args[0]),
                     kind: "retry strategy",
                     calls: calls_in(&*m.receiver, self.impl_type),

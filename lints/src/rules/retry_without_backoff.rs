@@ -1,12 +1,106 @@
-//! `retry_without_backoff`: not implemented yet.
+//! `retry_without_backoff`: a retry loop whose failure path retries at once.
 
-use crate::{Level, Lint};
+use crate::retry_model::{delay_fns, retry_loops, Bound};
+use crate::{Fact, FactKind, FileContext, Finding, Level, Lint, Sink};
 
 pub static LINT: Lint = Lint {
     name: "retry_without_backoff",
     group: "retry",
     default_level: Level::Warn,
-    summary: "not implemented yet",
-    docs: "Not implemented yet.",
-    check: None,
+    summary: "a retry loop that re-attempts immediately after a failure",
+    docs: r#"## What it does
+Reports a retry loop (bounded or not) whose failure path reaches the next
+attempt with no delay at all. A delay is a call whose name contains `sleep` or
+`delay`, `Timer::after`, `park_timeout`, an interval's `tick()`, the `.await`
+of a backoff's `next()`, or a function of the analysed sources whose body
+contains one. A delay on any branch of the failure path counts; when the
+failure path splits on the error (`match err.kind() { .. }`) into arms of which
+some wait and some retry at once, the immediate arms are reported. Also:
+`tryhard` retries with no `*_backoff` call.
+
+## Why is this bad?
+A hot retry turns one failure into a burst of load: a client that fails in a
+millisecond retries hundreds of times a second. When the dependency is
+struggling, every caller doing this multiplies its load exactly when it can
+least take it, and a bounded loop spends its whole budget before the fault has
+any chance to clear.
+
+## Example
+```rust
+for attempt in 0..5 {
+    match send(&req) {
+        Ok(resp) => return Ok(resp),
+        Err(e) => warn!("attempt {attempt} failed: {e}"),
+    }
+}
+```
+
+## Use instead
+Wait before the next attempt, growing the wait and randomising it:
+```rust
+let mut backoff = Duration::from_millis(100);
+for attempt in 0..MAX_ATTEMPTS {
+    match send(&req) {
+        Ok(resp) => return Ok(resp),
+        Err(e) => warn!("attempt {attempt} failed: {e}"),
+    }
+    std::thread::sleep(rand::thread_rng().gen_range(Duration::ZERO..=backoff));
+    backoff = (backoff * 2).min(MAX_BACKOFF);
+}
+```
+Or declare it: `#[leash::retry(attempts = 5, backoff = "100ms..5s")]`.
+"#,
+    check: Some(check),
 };
+
+fn check(cx: &FileContext, sink: &mut Sink) {
+    for name in delay_fns(cx.file) {
+        sink.facts.push(Fact {
+            kind: FactKind::DelayFn,
+            name,
+        });
+    }
+    for rl in retry_loops(cx) {
+        let op = rl
+            .ops
+            .first()
+            .map(|o| format!("`{o}`"))
+            .unwrap_or_else(|| "the operation".into());
+        let bound = match &rl.bound {
+            Bound::None => {
+                "the loop has no attempt bound either, so it spins for as long as the failure lasts"
+                    .to_string()
+            }
+            b => match b.attempts() {
+                Some(n) => {
+                    format!("the loop stops after {n} attempts, which are all spent within moments")
+                }
+                None => {
+                    "the loop is bounded, but its attempts are spent back to back within moments"
+                        .to_string()
+                }
+            },
+        };
+        for p in &rl.failure_paths {
+            let Some((first, others)) = p.hot.split_first() else {
+                continue;
+            };
+            let mut f = Finding::new(
+                LINT.name,
+                *first,
+                format!("retry without backoff: after a failure of {op} the next attempt starts at once"),
+            )
+            .label("the failure path reaches the next attempt with no delay")
+            .secondary(rl.header, "in this retry loop");
+            for o in others {
+                f = f.secondary(*o, "this branch also retries at once");
+            }
+            f = f
+                .help("wait before the next attempt and grow the wait: `sleep(rand(0..=backoff)); backoff = (backoff * 2).min(MAX_BACKOFF);`, or declare `#[leash::retry(attempts = N, backoff = \"100ms..5s\")]`")
+                .note(bound.clone())
+                .unless(FactKind::DelayFn, p.calls.iter().cloned());
+            sink.report(f);
+        }
+    }
+    crate::retry_model::library::check_no_backoff(cx, sink);
+}

@@ -1,12 +1,70 @@
-//! `retry_without_jitter`: not implemented yet.
+//! `retry_without_jitter`: a retry delay with no randomness.
 
-use crate::{Level, Lint};
+use crate::retry_model::{retry_loops, Jitter};
+use crate::{FileContext, Finding, Level, Lint, Sink};
 
 pub static LINT: Lint = Lint {
     name: "retry_without_jitter",
     group: "retry",
     default_level: Level::Warn,
-    summary: "not implemented yet",
-    docs: "Not implemented yet.",
-    check: None,
+    summary: "a retry delay that is the same for every client",
+    docs: r#"## What it does
+Reports the delay of a retry loop when it is visibly deterministic: a literal or
+`const` duration, or arithmetic on those and on the attempt counter
+(`backoff * 2`), with no source of randomness (`rand::`, `fastrand::`,
+`thread_rng`, `random`, `gen_range`, `jitter`) in the delay or in the local that
+feeds it. Also library strategies built without jitter (`tokio_retry`/`retry`
+strategies with no `.map(jitter)`, backon builders with no `.with_jitter()`,
+`backoff` strategies with `randomization_factor: 0.0`). A delay that comes from
+an opaque helper is not reported.
+
+## Why is this bad?
+Identical clients that fail together retry together. When a dependency blips,
+every client sees the error at the same moment, and with a deterministic
+backoff they all come back at the same moment too: the recovering service is
+hit by synchronised waves of retries (at 100 ms, 200 ms, 400 ms, ..) that can
+knock it over again. Randomising the wait spreads the retries out.
+
+## Example
+```rust
+Err(e) => {
+    tokio::time::sleep(Duration::from_millis(100) * 2u32.pow(attempt)).await;
+}
+```
+
+## Use instead
+Full jitter: wait a random time between zero and the backoff.
+```rust
+Err(e) => {
+    let backoff = (BASE * 2u32.pow(attempt)).min(MAX_BACKOFF);
+    tokio::time::sleep(rand::thread_rng().gen_range(Duration::ZERO..=backoff)).await;
+}
+```
+With a retry library, enable its jitter (`.map(jitter)`, `.with_jitter()`).
+"#,
+    check: Some(check),
 };
+
+fn check(cx: &FileContext, sink: &mut Sink) {
+    let mut seen = Vec::new();
+    for rl in retry_loops(cx) {
+        for d in rl.delays() {
+            if d.jitter != Jitter::No || seen.contains(&d.span) {
+                continue;
+            }
+            seen.push(d.span);
+            sink.report(
+                Finding::new(
+                    LINT.name,
+                    d.span,
+                    format!("retry delay without jitter: `{}` waits the same time in every client", d.name),
+                )
+                .label("deterministic delay on the failure path")
+                .secondary(rl.header, "in this retry loop")
+                .help("randomise the wait (full jitter): `sleep(rand::thread_rng().gen_range(Duration::ZERO..=backoff))`")
+                .note("identical clients that fail together retry together: synchronised retries hit the recovering service in waves"),
+            );
+        }
+    }
+    crate::retry_model::library::check_no_jitter(cx, sink);
+}

@@ -1,12 +1,115 @@
-//! `unbounded_retry`: not implemented yet.
+//! `unbounded_retry`: a retry loop (or retry strategy) with no attempt bound.
 
-use crate::{Level, Lint};
+use crate::retry_model::{retry_loops, Bound, LoopKind};
+use crate::{FileContext, Finding, Level, Lint, Sink};
 
 pub static LINT: Lint = Lint {
     name: "unbounded_retry",
     group: "retry",
     default_level: Level::Warn,
-    summary: "not implemented yet",
-    docs: "Not implemented yet.",
-    check: None,
+    summary: "a retry loop or retry strategy with no attempt bound",
+    docs: r#"## What it does
+Reports a retry loop that has no attempt bound: a `loop`, `while` or open-ended
+`for` whose body performs an operation and, when it fails, goes round again, while
+success leaves the loop ("retry until success") or the operation opens a
+connection or session that success goes on to use ("reconnect supervisor").
+A loop is bounded by a counter compared with a limit on a path that leaves it,
+a `for` over a finite range or a `.take(n)` iterator, a deadline
+(`elapsed()`, `Instant`, `deadline`, a `timeout(..)` around the loop), a stateful
+retry policy that can say stop (`backoff.next_backoff()` returning `None`,
+`should_retry(&state, ..)`), or a `#[leash::retry(..)]` declaration on the
+enclosing item. An exit that only inspects the error (`if e.is_fatal() { return
+Err(e) }`) is not a bound: transient errors still retry forever. Also reported:
+library strategies that never stop, and a function that calls itself on its
+own failure path with no attempt argument moving toward a base case.
+
+Not reported: event loops that handle one item per iteration (`accept()` loops
+that keep serving), `for` loops over a collection of alternatives (a failover
+pass), compare-and-swap and `WouldBlock` readiness loops, test code.
+
+## Why is this bad?
+A dependency that is down, or a request that can never succeed (bad credentials,
+a deleted resource), turns an unbounded retry into an endless stream of attempts.
+At scale every client does the same at once: the retry traffic keeps the
+dependency overloaded after the original fault is gone, the caller never reports
+the failure, and the thread or task is stuck forever instead of failing fast
+and letting the layer above decide.
+
+## Example
+```rust
+let conn = loop {
+    match Client::connect(&addr).await {
+        Ok(c) => break c,
+        Err(e) => {
+            warn!("connect failed: {e}");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
 };
+```
+
+## Use instead
+Declare the budget and give up when it is spent:
+```rust
+const MAX_ATTEMPTS: u32 = 5;
+let mut backoff = Duration::from_millis(100);
+let mut last_err = None;
+for attempt in 0..MAX_ATTEMPTS {
+    match Client::connect(&addr).await {
+        Ok(c) => return Ok(c),
+        Err(e) => last_err = Some(e),
+    }
+    tokio::time::sleep(rand::thread_rng().gen_range(Duration::ZERO..=backoff)).await;
+    backoff = (backoff * 2).min(Duration::from_secs(5));
+}
+Err(last_err.expect("at least one attempt"))
+```
+With a retry library, bound the strategy: `ExponentialBackoff::from_millis(100)
+.map(jitter).take(5)`. Or declare the budget on the function:
+`#[leash::retry(attempts = 5, backoff = "100ms..5s")]`.
+"#,
+    check: Some(check),
+};
+
+fn check(cx: &FileContext, sink: &mut Sink) {
+    for rl in retry_loops(cx) {
+        if rl.bound != Bound::None {
+            continue;
+        }
+        let op = rl
+            .ops
+            .first()
+            .map(|o| format!("`{o}`"))
+            .unwrap_or_else(|| "the operation".into());
+        let (message, label) = match rl.kind {
+            LoopKind::RetryUntilSuccess => (
+                format!(
+                    "unbounded retry: {op} is retried until it succeeds, with no attempt limit"
+                ),
+                "this loop retries with no attempt counter, finite range or deadline".to_string(),
+            ),
+            LoopKind::ReconnectSupervisor => (
+                format!("unbounded reconnect loop: {op} is re-attempted forever"),
+                "this loop reconnects with no attempt counter, finite range or deadline"
+                    .to_string(),
+            ),
+        };
+        let delays = rl.delays();
+        let note = match delays.first() {
+            Some(d) => format!(
+                "the failure path waits (`{}`), which slows the attempts down but never stops them",
+                d.name
+            ),
+            None => "a failure that never clears becomes an endless stream of attempts".into(),
+        };
+        let mut f = Finding::new(crate::rules::unbounded_retry::LINT.name, rl.header, message)
+            .label(label)
+            .help("bound the attempts: `for attempt in 0..MAX_ATTEMPTS { .. }` and return the last error when they are spent, `.take(n)` on a retry strategy, or declare the budget with `#[leash::retry(attempts = N, backoff = \"100ms..5s\")]`")
+            .note(note);
+        if let Some(p) = rl.failure_paths.first() {
+            f = f.secondary(p.span, "the failure goes round again here");
+        }
+        sink.report(f);
+    }
+    crate::retry_model::library::check_unbounded(cx, sink);
+}

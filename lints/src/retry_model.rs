@@ -1,0 +1,2509 @@
+//! The retry-loop model shared by the retry lints (`unbounded_retry`,
+//! `retry_without_backoff`, `retry_without_jitter`, and later
+//! `retry_amplification` / `uncontrolled_switching`).
+//!
+//! [`retry_loops`] finds every loop that is a *retry loop* in the sense of the
+//! spec: its body performs an operation and, on that operation's failure signal,
+//! reaches the next iteration (explicit `continue` or falling off the end),
+//! while success leaves the loop ("retry until success") or the operation opens
+//! a connection or session that success goes on to use ("reconnect
+//! supervisor"). For each loop it records the failure paths, the delays found
+//! on them (with whether they carry jitter), and the attempt bound.
+//!
+//! The analysis is structural: `match`/`if let`/`let else`/`is_ok()`/`is_err()`
+//! sites, continuations (what runs after a branch falls through), and the
+//! conditions guarding every exit of the loop. It never guesses: a loop it
+//! cannot classify is not a retry loop.
+
+use crate::context::FileContext;
+use crate::finding::Span;
+use crate::syntax::{call_name, last_segment, leash_attr, macro_call_name, strip_await_try};
+use proc_macro2::{TokenStream, TokenTree};
+use quote::ToTokens;
+use std::collections::{HashMap, HashSet};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::{Block, Expr, Pat, Stmt};
+
+/// What kind of retry loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoopKind {
+    /// Success leaves the loop (`break`, `return`, or the loop condition).
+    RetryUntilSuccess,
+    /// The operation opens a connection or session and success moves on to use it.
+    ReconnectSupervisor,
+}
+
+/// What stops the retrying.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bound {
+    /// A counter changed in the loop and compared on an exit path; the limit
+    /// when it is a literal or a `const` of this file.
+    AttemptCounter { limit: Option<u64> },
+    /// A `for` over a finite range or an iterator with `.take(n)`/`.zip(0..n)`.
+    FiniteIterator { count: Option<u64> },
+    /// A deadline (`elapsed()`, `deadline`, `Instant`) checked on an exit, or a
+    /// `timeout(..)` around the loop.
+    Deadline,
+    /// A stateful policy decides (`backoff.next_backoff()` returning `None`,
+    /// `should_retry(&state, ..)`).
+    Policy,
+    /// `#[leash::retry(..)]` or `#[leash::allow(..)]` on the enclosing item.
+    Declared,
+    /// Nothing stops it.
+    None,
+}
+
+impl Bound {
+    pub fn is_bounded(&self) -> bool {
+        !matches!(self, Bound::None)
+    }
+
+    /// The number of attempts, when it is readable.
+    pub fn attempts(&self) -> Option<u64> {
+        match self {
+            Bound::AttemptCounter { limit } => *limit,
+            Bound::FiniteIterator { count } => *count,
+            _ => None,
+        }
+    }
+}
+
+/// Whether a delay carries randomness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Jitter {
+    /// A visible source of randomness feeds it.
+    Yes,
+    /// Visibly deterministic: literals, `const`s, arithmetic on them and on counters.
+    No,
+    /// Comes from something opaque (a helper, a field, a parameter).
+    Unknown,
+}
+
+/// A delay call on a failure path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delay {
+    pub span: Span,
+    /// The callee's name as written (`sleep`, `delay_for`, `Timer::after`).
+    pub name: String,
+    pub jitter: Jitter,
+}
+
+/// One way a failure reaches the next attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailurePath {
+    /// The `continue`, the `Err` arm pattern, or the failing condition.
+    pub span: Span,
+    /// Delays on this path (failure branch, its continuation, and the part of
+    /// the body that runs before the operation).
+    pub delays: Vec<Delay>,
+    /// Branches of this path that reach the next attempt with no delay at all
+    /// (the whole path's span when it has no delay; the delay-less arms when the
+    /// path splits on the error into arms of which only some wait).
+    pub hot: Vec<Span>,
+    /// Names of functions called on the path (crate-local helpers may delay).
+    pub calls: Vec<String>,
+}
+
+/// A retry loop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryLoop {
+    /// The whole loop expression.
+    pub span: Span,
+    /// The loop keyword through the end of its condition / iterator.
+    pub header: Span,
+    pub kind: LoopKind,
+    /// The retried operations (callee names).
+    pub ops: Vec<String>,
+    pub op_spans: Vec<Span>,
+    pub failure_paths: Vec<FailurePath>,
+    pub bound: Bound,
+    /// The function the loop is in.
+    pub fn_name: Option<String>,
+}
+
+impl RetryLoop {
+    /// Every delay on any failure path, each once.
+    pub fn delays(&self) -> Vec<&Delay> {
+        let mut out: Vec<&Delay> = Vec::new();
+        for p in &self.failure_paths {
+            for d in &p.delays {
+                if !out.iter().any(|o| o.span == d.span) {
+                    out.push(d);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Every retry loop in the file. The three retry lints ask for the same file
+/// in turn, so the last answer is kept (per thread, keyed by the file).
+pub fn retry_loops(cx: &FileContext) -> Vec<RetryLoop> {
+    type Key = (usize, usize, usize, String);
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(Key, Vec<RetryLoop>)>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    let key: Key = (
+        cx.file as *const syn::File as usize,
+        cx.source.as_ptr() as usize,
+        cx.source.len(),
+        cx.path.to_string(),
+    );
+    if let Some(hit) = LAST.with(|l| {
+        l.borrow()
+            .as_ref()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone())
+    }) {
+        return hit;
+    }
+    let out = compute_retry_loops(cx);
+    LAST.with(|l| *l.borrow_mut() = Some((key, out.clone())));
+    out
+}
+
+fn compute_retry_loops(cx: &FileContext) -> Vec<RetryLoop> {
+    let mut finder = LoopFinder {
+        consts: file_consts(cx.file),
+        out: Vec::new(),
+        fn_stack: Vec::new(),
+        declared_stack: Vec::new(),
+        timeout_depth: 0,
+    };
+    finder.visit_file(cx.file);
+    finder.out
+}
+
+/// Names of functions (free and methods) defined in the file whose body
+/// contains a delay: the facts behind "a crate-local function whose body
+/// contains a delay".
+pub fn delay_fns(file: &syn::File) -> Vec<String> {
+    struct F(Vec<String>);
+    impl<'ast> Visit<'ast> for F {
+        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+            if block_has_delay(&f.block) {
+                self.0.push(f.sig.ident.to_string());
+            }
+            syn::visit::visit_item_fn(self, f);
+        }
+        fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+            if block_has_delay(&f.block) {
+                self.0.push(f.sig.ident.to_string());
+            }
+            syn::visit::visit_impl_item_fn(self, f);
+        }
+        fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+            if let Some(b) = &f.default {
+                if block_has_delay(b) {
+                    self.0.push(f.sig.ident.to_string());
+                }
+            }
+            syn::visit::visit_trait_item_fn(self, f);
+        }
+    }
+    let mut f = F(Vec::new());
+    f.visit_file(file);
+    f.0.sort();
+    f.0.dedup();
+    f.0
+}
+
+fn block_has_delay(b: &Block) -> bool {
+    let locals = HashMap::new();
+    let mut d = DelayFinder::new(&locals);
+    d.visit_block(b);
+    !d.delays.is_empty()
+}
+
+// ---------------------------------------------------------------------------
+// vocabulary
+
+/// Is this callee name a delay (`sleep`, `delay_for`, `park_timeout`, ..)?
+pub fn is_delay_name(name: &str) -> bool {
+    let l = name.to_ascii_lowercase();
+    l.contains("sleep") || l.contains("delay") || l == "park_timeout"
+}
+
+fn is_jitter_ident(id: &str) -> bool {
+    let l = id.to_ascii_lowercase();
+    l == "rand"
+        || l == "fastrand"
+        || l.contains("thread_rng")
+        || l.contains("random")
+        || l.contains("gen_range")
+        || l.contains("jitter")
+}
+
+/// Operations whose "failure" is contention or readiness, not a failure signal.
+fn is_contention_op(name: &str) -> bool {
+    name.contains("compare_exchange")
+        || name.contains("compare_and_swap")
+        || name.contains("cmpxchg")
+        || name == "fetch_update"
+        || name.starts_with("try_recv")
+        || name.starts_with("try_send")
+        || name.starts_with("try_lock")
+        || name.starts_with("try_read")
+        || name.starts_with("try_write")
+        || name.starts_with("try_upgrade")
+        || name.starts_with("try_borrow")
+        || name.starts_with("try_acquire")
+        || name.starts_with("try_reserve")
+        // a full lock-free queue (`ConcurrentQueue::push`, `try_push`) is contention
+        || name == "push"
+        || name == "try_push"
+        || name == "force_push"
+        // readiness-guarded I/O and reference-count checks
+        || name == "try_io"
+        || name == "try_unwrap"
+        // a poisoned lock is not a transient failure
+        || name == "lock"
+}
+
+fn is_readiness_ident(id: &str) -> bool {
+    matches!(
+        id,
+        "WouldBlock"
+            | "Interrupted"
+            | "EAGAIN"
+            | "EINTR"
+            | "EWOULDBLOCK"
+            | "Again"
+            | "WANT_READ"
+            | "WANT_WRITE"
+            | "WantRead"
+            | "WantWrite"
+            | "would_block"
+            | "is_would_block"
+            | "interrupted"
+            | "is_interrupted"
+    )
+}
+
+/// Conversions and lookups: their failure is a property of the input.
+fn is_conversion_op(name: &str) -> bool {
+    name.starts_with("parse")
+        || name.starts_with("from_")
+        || name.starts_with("try_from")
+        || name.starts_with("try_into")
+        || name.starts_with("to_str")
+        || name.starts_with("decode")
+        || name.starts_with("deserialize")
+        || name.starts_with("try_nth")
+        || name.starts_with("into_")
+        || name == "into"
+        || name.starts_with("downcast")
+        || matches!(
+            name,
+            "into_data" | "to_string" | "to_vec" | "to_value" | "var" | "var_os" | "duration_since"
+        )
+}
+
+/// The identifiers passed as arguments to the calls of an operation
+/// (`getcwd(buffer.spare_capacity_mut())` -> `buffer`), `self` excluded.
+fn op_inputs(e: &Expr) -> Vec<String> {
+    struct A(Vec<String>);
+    impl<'ast> Visit<'ast> for A {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            for a in &c.args {
+                self.0.extend(idents_of(a));
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            for a in &m.args {
+                self.0.extend(idents_of(a));
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    let mut a = A(Vec::new());
+    a.visit_expr(e);
+    if let Expr::Path(p) = strip_await_try(e) {
+        // a local holding the result: its definition is not visible here
+        let _ = p;
+    }
+    a.0.retain(|i| i != "self" && i.chars().next().is_some_and(|c| c.is_ascii_lowercase()));
+    a.0
+}
+
+/// Names a branch writes: assignment targets and receivers of non-getter methods.
+/// `self.state = State::Failed(err)`: an assignment to a state whose value
+/// carries the error binding.
+struct ErrStore<'e> {
+    err_names: &'e [String],
+    found: bool,
+}
+
+impl<'ast> Visit<'ast> for ErrStore<'_> {
+    fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+        let state =
+            assigned_name(&a.left).is_some_and(|n| n.to_ascii_lowercase().contains("state"));
+        if state
+            && idents_of(&a.right)
+                .iter()
+                .any(|i| self.err_names.contains(i))
+        {
+            self.found = true;
+        }
+        syn::visit::visit_expr_assign(self, a);
+    }
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        // `this.state.set(State::Error(err))`
+        if m.method == "set"
+            && idents_of(&m.receiver)
+                .iter()
+                .any(|i| i.to_ascii_lowercase().contains("state"))
+            && m.args
+                .iter()
+                .any(|a| idents_of(a).iter().any(|i| self.err_names.contains(i)))
+        {
+            self.found = true;
+        }
+        syn::visit::visit_expr_method_call(self, m);
+    }
+}
+
+/// The local (or `self` field) an assignment writes: `x = ..`, `*x = ..`,
+/// `self.x = ..`; not a field reached through calls.
+fn written_local(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+        Expr::Unary(u) => written_local(&u.expr),
+        Expr::Paren(p) => written_local(&p.expr),
+        // `primes[i] = ..` writes `primes`
+        Expr::Index(i) => written_local(&i.expr),
+        Expr::Field(f) => match (&*f.base, &f.member) {
+            (Expr::Path(p), syn::Member::Named(m)) if p.path.is_ident("self") => {
+                Some(m.to_string())
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Every name bound by an `Err(..)` pattern in a loop body.
+fn body_err_names(body: &Block) -> Vec<String> {
+    let mut errs = Vec::new();
+    struct P<'o>(&'o mut Vec<String>);
+    impl<'ast> Visit<'ast> for P<'_> {
+        fn visit_pat(&mut self, p: &'ast Pat) {
+            err_binding_names(p, self.0);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    P(&mut errs).visit_block(body);
+    errs
+}
+
+struct Mutations {
+    names: Vec<String>,
+    /// Bindings of the error pattern: `input = returned_input` restores the
+    /// same input (`Err((e, record)) => msg = record`), it does not change it.
+    restored_from: Vec<String>,
+    /// The operation itself (`dispatch(&mut conn)` does not change its own input).
+    skip: Option<*const Expr>,
+}
+
+impl<'ast> Visit<'ast> for Mutations {
+    fn visit_expr(&mut self, e: &'ast Expr) {
+        if self.skip.is_some_and(|p| std::ptr::eq(p, e)) {
+            return;
+        }
+        syn::visit::visit_expr(self, e);
+    }
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+    fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+        let restored = matches!(&*a.right, Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.restored_from.contains(&i.to_string())));
+        if !restored {
+            if let Some(n) = written_local(&a.left) {
+                self.names.push(n);
+            }
+            // `span.start = ..` writes `span` too
+            if let Expr::Field(f) = &*a.left {
+                if let Expr::Path(p) = &*f.base {
+                    if let Some(i) = p.path.get_ident() {
+                        if i != "self" {
+                            self.names.push(i.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        syn::visit::visit_expr_assign(self, a);
+    }
+    fn visit_expr_reference(&mut self, r: &'ast syn::ExprReference) {
+        if r.mutability.is_some() {
+            if let Expr::Path(p) = &*r.expr {
+                if let Some(i) = p.path.get_ident() {
+                    self.names.push(i.to_string());
+                }
+            }
+        }
+        syn::visit::visit_expr_reference(self, r);
+    }
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
+        if is_compound_assign(&b.op) {
+            if let Some(n) = written_local(&b.left) {
+                self.names.push(n);
+            }
+        }
+        syn::visit::visit_expr_binary(self, b);
+    }
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        let name = m.method.to_string();
+        let mutating = [
+            "reserve",
+            "resize",
+            "push",
+            "extend",
+            "clear",
+            "truncate",
+            "grow",
+            "advance",
+            "consume",
+            "drain",
+            "set_len",
+            "insert",
+            "remove",
+            "pop",
+            "ensure",
+            "fill",
+            "reset",
+            "recover",
+            "update",
+            "append",
+            "split_off",
+            "rotate",
+            "shuffle",
+            "swap",
+        ]
+        .iter()
+        .any(|p| name.starts_with(p));
+        if mutating {
+            if let Expr::Path(p) = crate::syntax::strip_parens(&m.receiver) {
+                if let Some(i) = p.path.get_ident() {
+                    self.names.push(i.to_string());
+                }
+            }
+            // a method that fills or advances its argument (`rng.fill(buf)`)
+            if ["fill", "read", "recover", "reset", "advance", "update"]
+                .iter()
+                .any(|p| name.starts_with(p))
+            {
+                for a in &m.args {
+                    if let Expr::Path(p) = crate::syntax::strip_parens(a) {
+                        if let Some(i) = p.path.get_ident() {
+                            self.names.push(i.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        syn::visit::visit_expr_method_call(self, m);
+    }
+}
+
+/// Operations that take the next item of a stream or queue: a loop around them
+/// handles one item per iteration (an event loop), it does not retry.
+fn is_item_op(name: &str) -> bool {
+    matches!(
+        name,
+        "next"
+            | "try_next"
+            | "poll_next"
+            | "poll_next_unpin"
+            | "next_event"
+            | "next_message"
+            | "read_message"
+            | "poll_recv"
+            | "poll_read"
+            | "read"
+            | "read_line"
+            | "read_until"
+            | "read_to_end"
+            | "read_to_string"
+            | "read_buf"
+            | "pop"
+            | "pop_front"
+            | "pop_back"
+            | "recv_msg"
+            | "next_frame"
+            | "read_frame"
+    ) || name.starts_with("recv")
+}
+
+/// Does the operation establish a connection or session?
+pub fn is_connect_op(name: &str) -> bool {
+    let l = name.to_ascii_lowercase();
+    ["connect", "dial", "handshake", "login", "subscribe", "open"]
+        .iter()
+        .any(|k| l.contains(k))
+}
+
+/// Identifiers that name state a retry budget lives in.
+fn is_state_ident(id: &str) -> bool {
+    let l = id.to_ascii_lowercase();
+    if l.starts_with("is_") {
+        return false;
+    }
+    [
+        "attempt",
+        "retries",
+        "retry",
+        "tries",
+        "deadline",
+        "elapsed",
+        "expire",
+        "budget",
+        "remaining",
+        "backoff",
+        "give_up",
+        "exhaust",
+        "max_wait",
+    ]
+    .iter()
+    .any(|k| l.contains(k))
+}
+
+fn is_deadline_ident(id: &str) -> bool {
+    let l = id.to_ascii_lowercase();
+    l.contains("deadline") || l.contains("elapsed") || l.contains("expire") || l == "instant"
+}
+
+fn is_shutdown_ident(id: &str) -> bool {
+    let l = id.to_ascii_lowercase();
+    [
+        "shutdown", "closed", "close", "cancel", "stop", "running", "terminat", "alive", "exit",
+    ]
+    .iter()
+    .any(|k| l.contains(k))
+}
+
+fn idents_of(node: &impl ToTokens) -> Vec<String> {
+    fn walk(ts: TokenStream, out: &mut Vec<String>) {
+        for tt in ts {
+            match tt {
+                TokenTree::Ident(i) => out.push(i.to_string()),
+                TokenTree::Group(g) => walk(g.stream(), out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(node.to_token_stream(), &mut out);
+    out
+}
+
+fn pat_has_ident(pat: &Pat, pred: &dyn Fn(&str) -> bool) -> bool {
+    idents_of(pat).iter().any(|i| pred(i))
+}
+
+/// Names bound by `Err(e)` patterns.
+fn err_binding_names(pat: &Pat, out: &mut Vec<String>) {
+    struct B<'o> {
+        in_err: bool,
+        out: &'o mut Vec<String>,
+    }
+    impl<'ast> Visit<'ast> for B<'_> {
+        fn visit_pat_tuple_struct(&mut self, p: &'ast syn::PatTupleStruct) {
+            let was = self.in_err;
+            if last_segment(&p.path).as_deref() == Some("Err") {
+                self.in_err = true;
+            }
+            syn::visit::visit_pat_tuple_struct(self, p);
+            self.in_err = was;
+        }
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            if self.in_err {
+                self.out.push(p.ident.to_string());
+            }
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    B { in_err: false, out }.visit_pat(pat);
+}
+
+/// The callee name of an operation expression (`client.get(..).send().await?`
+/// -> `send`; `connect(..)` -> `connect`; a variable -> its name).
+fn op_name(expr: &Expr) -> Option<String> {
+    match strip_await_try(expr) {
+        Expr::MethodCall(m) => Some(m.method.to_string()),
+        Expr::Call(c) => call_name(c),
+        Expr::Path(p) => last_segment(&p.path),
+        Expr::Reference(r) => op_name(&r.expr),
+        Expr::Field(f) => match &f.member {
+            syn::Member::Named(i) => Some(i.to_string()),
+            syn::Member::Unnamed(_) => None,
+        },
+        _ => None,
+    }
+}
+
+/// Every callee name inside an expression (calls and method calls).
+fn callee_names(expr: &Expr) -> Vec<String> {
+    struct C(Vec<String>);
+    impl<'ast> Visit<'ast> for C {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if let Some(n) = call_name(c) {
+                self.0.push(n);
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            self.0.push(m.method.to_string());
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    let mut c = C(Vec::new());
+    c.visit_expr(expr);
+    c.0
+}
+
+fn file_consts(file: &syn::File) -> HashMap<String, u64> {
+    struct K(HashMap<String, u64>);
+    impl<'ast> Visit<'ast> for K {
+        fn visit_item_const(&mut self, c: &'ast syn::ItemConst) {
+            if let Some(v) = crate::syntax::int_literal(&c.expr) {
+                self.0.insert(c.ident.to_string(), v);
+            }
+        }
+        fn visit_impl_item_const(&mut self, c: &'ast syn::ImplItemConst) {
+            if let Some(v) = crate::syntax::int_literal(&c.expr) {
+                self.0.insert(c.ident.to_string(), v);
+            }
+        }
+    }
+    let mut k = K(HashMap::new());
+    k.visit_file(file);
+    k.0
+}
+
+// ---------------------------------------------------------------------------
+// exits
+
+/// Does `expr` always leave the loop being analysed? `depth` counts loops
+/// nested inside it (an unlabelled `break` there leaves only the inner loop).
+fn always_exits(expr: &Expr, label: Option<&str>, depth: usize) -> bool {
+    match expr {
+        Expr::Return(_) => true,
+        Expr::Break(b) => match &b.label {
+            None => depth == 0,
+            Some(l) => depth == 0 || Some(l.ident.to_string().as_str()) == label,
+        },
+        Expr::Continue(c) => match &c.label {
+            None => false,
+            Some(l) => Some(l.ident.to_string().as_str()) != label && depth == 0,
+        },
+        Expr::Paren(p) => always_exits(&p.expr, label, depth),
+        Expr::Group(g) => always_exits(&g.expr, label, depth),
+        Expr::Block(b) => block_always_exits(&b.block.stmts, label, depth),
+        Expr::Unsafe(b) => block_always_exits(&b.block.stmts, label, depth),
+        Expr::If(i) => match &i.else_branch {
+            Some((_, els)) => {
+                block_always_exits(&i.then_branch.stmts, label, depth)
+                    && always_exits(els, label, depth)
+            }
+            None => false,
+        },
+        Expr::Match(m) => {
+            !m.arms.is_empty() && m.arms.iter().all(|a| always_exits(&a.body, label, depth))
+        }
+        Expr::Macro(m) => is_exit_macro(&m.mac),
+        Expr::Call(c) => {
+            if let Some(name) = macro_call_name(c) {
+                matches!(
+                    name.as_str(),
+                    "panic" | "unreachable" | "todo" | "unimplemented"
+                )
+            } else {
+                crate::syntax::call_path(c)
+                    .map(|p| {
+                        let s = crate::syntax::path_string(p);
+                        s == "std::process::exit"
+                            || s == "process::exit"
+                            || s.ends_with("resume_unwind")
+                            || s.ends_with("process::abort")
+                    })
+                    .unwrap_or(false)
+            }
+        }
+        _ => false,
+    }
+}
+
+fn is_exit_macro(mac: &syn::Macro) -> bool {
+    let name = mac
+        .path
+        .segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default();
+    matches!(
+        name.as_str(),
+        "panic" | "unreachable" | "todo" | "unimplemented" | "bail"
+    )
+}
+
+fn stmt_always_exits(stmt: &Stmt, label: Option<&str>, depth: usize) -> bool {
+    match stmt {
+        Stmt::Expr(e, _) => always_exits(e, label, depth),
+        Stmt::Macro(m) => is_exit_macro(&m.mac),
+        Stmt::Local(l) => l
+            .init
+            .as_ref()
+            .is_some_and(|i| always_exits(&i.expr, label, depth)),
+        Stmt::Item(_) => false,
+    }
+}
+
+fn block_always_exits(stmts: &[Stmt], label: Option<&str>, depth: usize) -> bool {
+    stmts.iter().any(|s| stmt_always_exits(s, label, depth))
+}
+
+/// Does `node` contain an exit from the loop on a success path (`return`,
+/// `break` out of the loop; `?` does not count)? And does it `continue` the loop?
+struct ExitScan<'l> {
+    label: Option<&'l str>,
+    depth: usize,
+    exits: bool,
+    continues: bool,
+}
+
+impl<'ast> Visit<'ast> for ExitScan<'_> {
+    fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
+        self.exits = true;
+    }
+    fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+        if always_exits(&Expr::Break(b.clone()), self.label, self.depth) {
+            self.exits = true;
+        }
+        syn::visit::visit_expr_break(self, b);
+    }
+    fn visit_expr_continue(&mut self, c: &'ast syn::ExprContinue) {
+        let mine = match &c.label {
+            None => self.depth == 0,
+            Some(l) => Some(l.ident.to_string().as_str()) == self.label,
+        };
+        if mine {
+            self.continues = true;
+        }
+    }
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+    fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+        self.depth += 1;
+        syn::visit::visit_expr_loop(self, l);
+        self.depth -= 1;
+    }
+    fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
+        self.depth += 1;
+        syn::visit::visit_expr_while(self, l);
+        self.depth -= 1;
+    }
+    fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
+        self.visit_expr(&l.expr);
+        self.depth += 1;
+        self.visit_block(&l.body);
+        self.depth -= 1;
+    }
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        if is_exit_macro(m) {
+            self.exits = true;
+        }
+    }
+}
+
+fn scan_exits(expr: Option<&Expr>, stmts: &[&[Stmt]], label: Option<&str>) -> (bool, bool) {
+    let mut s = ExitScan {
+        label,
+        depth: 0,
+        exits: false,
+        continues: false,
+    };
+    if let Some(e) = expr {
+        s.visit_expr(e);
+    }
+    for slice in stmts {
+        for st in slice.iter() {
+            s.visit_stmt(st);
+        }
+    }
+    (s.exits, s.continues)
+}
+
+// ---------------------------------------------------------------------------
+// delays
+
+/// Finds delay calls (and the other calls) in a region.
+struct DelayFinder<'l, 'ast> {
+    locals: &'l HashMap<String, Vec<&'ast Expr>>,
+    delays: Vec<Delay>,
+    calls: Vec<String>,
+    /// Skip branches that leave or restart the loop (for the part of the body
+    /// that runs before the operation: such a branch does not reach it).
+    skip_diverging: bool,
+}
+
+fn ends_in_continue(e: &Expr) -> bool {
+    match e {
+        Expr::Continue(c) => c.label.is_none(),
+        Expr::Block(b) => b.block.stmts.last().is_some_and(|s| match s {
+            Stmt::Expr(e, _) => ends_in_continue(e),
+            _ => false,
+        }),
+        _ => false,
+    }
+}
+
+fn diverges(e: &Expr) -> bool {
+    always_exits(e, None, 0) || ends_in_continue(e)
+}
+
+impl<'l, 'ast> DelayFinder<'l, 'ast> {
+    fn new(locals: &'l HashMap<String, Vec<&'ast Expr>>) -> Self {
+        DelayFinder {
+            locals,
+            delays: Vec::new(),
+            calls: Vec::new(),
+            skip_diverging: false,
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for DelayFinder<'_, 'ast> {
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        if macro_call_name(c).is_none() {
+            if let Some(path) = crate::syntax::call_path(c) {
+                let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+                let last = segs.last().cloned().unwrap_or_default();
+                let timer_after =
+                    segs.len() >= 2 && last == "after" && segs[segs.len() - 2] == "Timer";
+                // `Delay::new(d)`, `Sleep::new(d)`: a timer future
+                let timer_type =
+                    segs.len() >= 2 && last == "new" && is_delay_name(&segs[segs.len() - 2]);
+                if is_delay_name(&last) || timer_after || timer_type {
+                    let jitter = match c.args.first() {
+                        Some(a) => classify(a, self.locals, 0),
+                        None => Jitter::Unknown,
+                    };
+                    self.delays.push(Delay {
+                        span: Span::from(c.span()),
+                        name: if timer_after {
+                            "Timer::after".into()
+                        } else {
+                            last
+                        },
+                        jitter,
+                    });
+                } else if segs.len() == 1
+                    || (segs.len() == 2
+                        && matches!(segs[0].as_str(), "self" | "crate" | "super" | "Self"))
+                {
+                    // A crate-local helper (free function or `Self::f`).
+                    self.calls.push(last);
+                }
+            }
+        }
+        syn::visit::visit_expr_call(self, c);
+    }
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        let name = m.method.to_string();
+        let backoff_next = name == "next"
+            && idents_of(&m.receiver)
+                .iter()
+                .any(|i| i.to_ascii_lowercase().contains("backoff"));
+        if is_delay_name(&name) || name == "tick" || backoff_next {
+            let jitter = if name == "tick" || backoff_next {
+                Jitter::Unknown
+            } else {
+                match m.args.first() {
+                    Some(a) => classify(a, self.locals, 0),
+                    None => Jitter::Unknown,
+                }
+            };
+            let start = Span::from(m.method.span());
+            let end = Span::from(m.span());
+            self.delays.push(Delay {
+                span: start.to(end),
+                name,
+                jitter,
+            });
+        } else if matches!(crate::syntax::strip_parens(&m.receiver), Expr::Path(p) if p.path.is_ident("self"))
+        {
+            // `self.helper()`: a method of this type.
+            self.calls.push(name);
+        }
+        syn::visit::visit_expr_method_call(self, m);
+    }
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+    fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+        if self.skip_diverging {
+            self.visit_expr(&i.cond);
+            let then = Expr::Block(syn::ExprBlock {
+                attrs: Vec::new(),
+                label: None,
+                block: i.then_branch.clone(),
+            });
+            if !diverges(&then) {
+                self.visit_block(&i.then_branch);
+            }
+            if let Some((_, e)) = &i.else_branch {
+                if !diverges(e) {
+                    self.visit_expr(e);
+                }
+            }
+            return;
+        }
+        syn::visit::visit_expr_if(self, i);
+    }
+    fn visit_arm(&mut self, a: &'ast syn::Arm) {
+        if self.skip_diverging && diverges(&a.body) {
+            return;
+        }
+        syn::visit::visit_arm(self, a);
+    }
+}
+
+fn has_jitter_source(node: &impl ToTokens) -> bool {
+    crate::syntax::any_ident(node, &mut |i| is_jitter_ident(i))
+}
+
+/// Is a duration expression visibly deterministic, jittered, or opaque?
+fn classify(expr: &Expr, locals: &HashMap<String, Vec<&Expr>>, depth: usize) -> Jitter {
+    classify_in(expr, locals, depth, &mut Vec::new())
+}
+
+fn classify_all<'e>(
+    items: impl Iterator<Item = &'e Expr>,
+    locals: &HashMap<String, Vec<&Expr>>,
+    depth: usize,
+    visiting: &mut Vec<String>,
+) -> Jitter {
+    let mut out = Jitter::No;
+    for e in items {
+        match classify_in(e, locals, depth + 1, visiting) {
+            Jitter::Yes => return Jitter::Yes,
+            Jitter::Unknown => out = Jitter::Unknown,
+            Jitter::No => {}
+        }
+    }
+    out
+}
+
+fn classify_in(
+    expr: &Expr,
+    locals: &HashMap<String, Vec<&Expr>>,
+    depth: usize,
+    visiting: &mut Vec<String>,
+) -> Jitter {
+    if has_jitter_source(expr) {
+        return Jitter::Yes;
+    }
+    if depth > 12 {
+        return Jitter::Unknown;
+    }
+    match expr {
+        Expr::Lit(_) => Jitter::No,
+        Expr::Paren(p) => classify_in(&p.expr, locals, depth + 1, visiting),
+        Expr::Group(g) => classify_in(&g.expr, locals, depth + 1, visiting),
+        Expr::Reference(r) => classify_in(&r.expr, locals, depth + 1, visiting),
+        Expr::Cast(c) => classify_in(&c.expr, locals, depth + 1, visiting),
+        Expr::Unary(u) => classify_in(&u.expr, locals, depth + 1, visiting),
+        Expr::Binary(b) => classify_all([&*b.left, &*b.right].into_iter(), locals, depth, visiting),
+        Expr::Path(p) => {
+            let segs: Vec<String> = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            let Some(last) = segs.last() else {
+                return Jitter::Unknown;
+            };
+            let is_const = last.chars().any(|c| c.is_ascii_uppercase())
+                && last
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+            if is_const {
+                return Jitter::No;
+            }
+            if segs.len() == 1 {
+                if visiting.contains(last) {
+                    // `backoff = backoff * 2`: the other definitions decide.
+                    return Jitter::No;
+                }
+                if let Some(defs) = locals.get(last) {
+                    visiting.push(last.clone());
+                    let out = classify_all(defs.iter().copied(), locals, depth, visiting);
+                    visiting.pop();
+                    return out;
+                }
+            }
+            Jitter::Unknown
+        }
+        Expr::Call(c) => {
+            let Some(path) = crate::syntax::call_path(c) else {
+                return Jitter::Unknown;
+            };
+            let s = crate::syntax::path_string(path);
+            let last = last_segment(path).unwrap_or_default();
+            let duration_ctor = (s.contains("Duration") || s.starts_with("from_"))
+                && (last.starts_with("from_") || last == "new");
+            let pure = matches!(last.as_str(), "min" | "max" | "Some");
+            if duration_ctor || pure {
+                classify_all(c.args.iter(), locals, depth, visiting)
+            } else {
+                Jitter::Unknown
+            }
+        }
+        Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            let pure = matches!(
+                name.as_str(),
+                "min"
+                    | "max"
+                    | "clamp"
+                    | "pow"
+                    | "saturating_pow"
+                    | "saturating_mul"
+                    | "saturating_add"
+                    | "saturating_sub"
+                    | "checked_mul"
+                    | "checked_add"
+                    | "wrapping_mul"
+                    | "mul_f64"
+                    | "mul_f32"
+                    | "unwrap_or"
+                    | "unwrap"
+                    | "clone"
+                    | "into"
+                    | "mul"
+                    | "add"
+            );
+            if pure {
+                classify_all(
+                    std::iter::once(&*m.receiver).chain(m.args.iter()),
+                    locals,
+                    depth,
+                    visiting,
+                )
+            } else {
+                Jitter::Unknown
+            }
+        }
+        _ => Jitter::Unknown,
+    }
+}
+
+/// `let x = ..` and `x = ..` / `x op= ..` definitions in a function body.
+fn collect_locals(block: &Block) -> HashMap<String, Vec<&Expr>> {
+    struct L<'ast>(HashMap<String, Vec<&'ast Expr>>);
+    fn pat_name(p: &Pat) -> Option<String> {
+        match p {
+            Pat::Ident(i) => Some(i.ident.to_string()),
+            Pat::Type(t) => pat_name(&t.pat),
+            _ => None,
+        }
+    }
+    impl<'ast> Visit<'ast> for L<'ast> {
+        fn visit_local(&mut self, l: &'ast syn::Local) {
+            if let (Some(n), Some(init)) = (pat_name(&l.pat), &l.init) {
+                self.0.entry(n).or_default().push(&init.expr);
+            }
+            syn::visit::visit_local(self, l);
+        }
+        fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+            if let Some(n) = assigned_name(&a.left) {
+                self.0.entry(n).or_default().push(&a.right);
+            }
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
+            if is_compound_assign(&b.op) {
+                if let Some(n) = assigned_name(&b.left) {
+                    self.0.entry(n).or_default().push(&b.right);
+                }
+            }
+            syn::visit::visit_expr_binary(self, b);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut l = L(HashMap::new());
+    l.visit_block(block);
+    l.0
+}
+
+fn is_compound_assign(op: &syn::BinOp) -> bool {
+    use syn::BinOp::*;
+    matches!(
+        op,
+        AddAssign(_)
+            | SubAssign(_)
+            | MulAssign(_)
+            | DivAssign(_)
+            | RemAssign(_)
+            | ShlAssign(_)
+            | ShrAssign(_)
+            | BitOrAssign(_)
+            | BitAndAssign(_)
+            | BitXorAssign(_)
+    )
+}
+
+/// The name an assignment's left side writes (`x`, `self.x`, `*x`).
+fn assigned_name(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Path(p) => last_segment(&p.path),
+        Expr::Field(f) => match &f.member {
+            syn::Member::Named(i) => Some(i.to_string()),
+            syn::Member::Unnamed(_) => None,
+        },
+        Expr::Unary(u) => assigned_name(&u.expr),
+        Expr::Paren(p) => assigned_name(&p.expr),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// the loop finder
+
+struct FnInfo<'ast> {
+    name: String,
+    locals: HashMap<String, Vec<&'ast Expr>>,
+}
+
+struct LoopFinder<'ast> {
+    consts: HashMap<String, u64>,
+    out: Vec<RetryLoop>,
+    fn_stack: Vec<FnInfo<'ast>>,
+    declared_stack: Vec<bool>,
+    timeout_depth: usize,
+}
+
+fn declared(attrs: &[syn::Attribute]) -> bool {
+    leash_attr(attrs, "retry").is_some() || leash_attr(attrs, "allow").is_some()
+}
+
+impl<'ast> LoopFinder<'ast> {
+    fn enter_fn(&mut self, name: String, attrs: &[syn::Attribute], block: &'ast Block) {
+        self.fn_stack.push(FnInfo {
+            name,
+            locals: collect_locals(block),
+        });
+        self.declared_stack.push(declared(attrs));
+        let saved = self.timeout_depth;
+        self.timeout_depth = 0;
+        self.visit_block(block);
+        self.timeout_depth = saved;
+        self.declared_stack.pop();
+        self.fn_stack.pop();
+    }
+
+    fn is_declared(&self) -> bool {
+        self.declared_stack.iter().any(|d| *d)
+    }
+
+    fn analyse(&mut self, lp: LoopRef<'ast>) {
+        let empty = HashMap::new();
+        let locals = self.fn_stack.last().map(|f| &f.locals).unwrap_or(&empty);
+        let fn_name = self.fn_stack.last().map(|f| f.name.clone());
+        if let Some(mut rl) = analyse_loop(lp, locals, &self.consts) {
+            rl.fn_name = fn_name;
+            if !rl.bound.is_bounded() {
+                if self.is_declared() {
+                    rl.bound = Bound::Declared;
+                } else if self.timeout_depth > 0 {
+                    rl.bound = Bound::Deadline;
+                }
+            }
+            self.out.push(rl);
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for LoopFinder<'ast> {
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        self.enter_fn(f.sig.ident.to_string(), &f.attrs, &f.block);
+    }
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        self.enter_fn(f.sig.ident.to_string(), &f.attrs, &f.block);
+    }
+    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+        if let Some(b) = &f.default {
+            self.enter_fn(f.sig.ident.to_string(), &f.attrs, b);
+        }
+    }
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        self.declared_stack.push(declared(&i.attrs));
+        syn::visit::visit_item_impl(self, i);
+        self.declared_stack.pop();
+    }
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        self.declared_stack.push(declared(&m.attrs));
+        syn::visit::visit_item_mod(self, m);
+        self.declared_stack.pop();
+    }
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        let is_timeout = call_name(c).is_some_and(|n| n == "timeout" || n == "timeout_at");
+        if is_timeout {
+            self.timeout_depth += 1;
+        }
+        syn::visit::visit_expr_call(self, c);
+        if is_timeout {
+            self.timeout_depth -= 1;
+        }
+    }
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        // `async { loop { .. } }.timeout(d)`
+        let is_timeout = m.method == "timeout" || m.method == "timeout_at";
+        if is_timeout {
+            self.timeout_depth += 1;
+        }
+        syn::visit::visit_expr_method_call(self, m);
+        if is_timeout {
+            self.timeout_depth -= 1;
+        }
+    }
+    fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+        self.analyse(LoopRef::Loop(l));
+        syn::visit::visit_expr_loop(self, l);
+    }
+    fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
+        self.analyse(LoopRef::While(l));
+        syn::visit::visit_expr_while(self, l);
+    }
+    fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
+        self.analyse(LoopRef::For(l));
+        syn::visit::visit_expr_for_loop(self, l);
+    }
+}
+
+#[derive(Clone, Copy)]
+enum LoopRef<'ast> {
+    Loop(&'ast syn::ExprLoop),
+    While(&'ast syn::ExprWhile),
+    For(&'ast syn::ExprForLoop),
+}
+
+/// Where the failure branch of a site is.
+enum Branch<'ast> {
+    Expr(&'ast Expr),
+    Block(&'ast Block),
+    /// Falls through to the continuation (`if op.is_ok() { return }`).
+    None,
+}
+
+/// One place where an operation's failure is tested.
+struct Site<'ast> {
+    op: Option<String>,
+    op_span: Span,
+    /// The failure branch itself.
+    failure: Branch<'ast>,
+    /// What the failure path is reported at (the `Err` pattern, the condition).
+    report_span: Span,
+    /// The success branch, if it is a separate branch.
+    success: Option<&'ast Expr>,
+    success_block: Option<&'ast Block>,
+    /// Statements that run after the site's statement, innermost level first.
+    rest: Vec<&'ast [Stmt]>,
+    /// Index of the top-level body statement that contains the site.
+    top: usize,
+    /// Failure exits are decided by the loop condition itself (`while op().is_err()`).
+    cond_site: bool,
+}
+
+struct Exit<'ast> {
+    conds: Vec<&'ast Expr>,
+    /// The expression under a `?`: only its callees and receivers are read.
+    try_expr: Option<&'ast Expr>,
+}
+
+/// Walks one loop body: finds failure sites, exits with their guarding
+/// conditions, and the names mutated in the loop.
+struct BodyScan<'l, 'ast> {
+    /// The loop body, and the names its `Err(..)` patterns bind.
+    body: &'ast Block,
+    body_err_names: Vec<String>,
+    /// Variables bound by the `for` pattern.
+    for_vars: Vec<String>,
+    label: Option<String>,
+    depth: usize,
+    rest: Vec<&'ast [Stmt]>,
+    conds: Vec<&'ast Expr>,
+    top: usize,
+    sites: Vec<Site<'ast>>,
+    exits: Vec<Exit<'ast>>,
+    mutated: HashSet<String>,
+    err_names: Vec<String>,
+    item_ops: bool,
+    locals: &'l HashMap<String, Vec<&'ast Expr>>,
+    /// Innermost branch context: `true` inside a failure branch, `false`
+    /// inside a success (or not-ready) branch of a failure site.
+    ctx: Vec<bool>,
+}
+
+/// Is a scrutinee a contention/readiness result (directly, or through a local
+/// bound to one)?
+fn is_contention_expr(e: &Expr, locals: &HashMap<String, Vec<&Expr>>) -> bool {
+    let names = callee_names(e);
+    if names.iter().any(|n| is_contention_op(n)) {
+        return true;
+    }
+    if let Expr::Path(p) = strip_await_try(e) {
+        if let Some(n) = last_segment(&p.path) {
+            if let Some(defs) = locals.get(&n) {
+                return defs
+                    .iter()
+                    .any(|d| callee_names(d).iter().any(|c| is_contention_op(c)));
+            }
+        }
+    }
+    false
+}
+
+fn pat_is_err(p: &Pat) -> bool {
+    pat_has_ident(p, &|i| i == "Err")
+}
+fn pat_is_ok(p: &Pat) -> bool {
+    pat_has_ident(p, &|i| i == "Ok")
+}
+
+fn is_status_ident(i: &str) -> bool {
+    matches!(
+        i,
+        "is_server_error" | "TOO_MANY_REQUESTS" | "SERVICE_UNAVAILABLE"
+    )
+}
+
+/// A retryable HTTP status test: `status().is_server_error()`, `TOO_MANY_REQUESTS`,
+/// `SERVICE_UNAVAILABLE`, `== 429`, `== 503`.
+fn is_status_cond(e: &Expr) -> bool {
+    struct S(bool);
+    impl<'ast> Visit<'ast> for S {
+        fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
+            if matches!(b.op, syn::BinOp::Eq(_)) {
+                for side in [&*b.left, &*b.right] {
+                    if matches!(crate::syntax::int_literal(side), Some(429 | 503)) {
+                        self.0 = true;
+                    }
+                }
+            }
+            syn::visit::visit_expr_binary(self, b);
+        }
+        fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+            if is_status_ident(&i.to_string()) {
+                self.0 = true;
+            }
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    let mut s = S(false);
+    s.visit_expr(e);
+    s.0
+}
+
+/// `x.is_err()` / `!x.is_ok()` -> (receiver, true); `x.is_ok()` -> (receiver,
+/// false). Looks through `&&`/`||` chains.
+fn is_ok_err_test(e: &Expr) -> Option<(&Expr, bool)> {
+    match crate::syntax::strip_parens(e) {
+        Expr::MethodCall(m) if m.method == "is_err" => Some((&m.receiver, true)),
+        Expr::MethodCall(m) if m.method == "is_ok" => Some((&m.receiver, false)),
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
+            is_ok_err_test(&u.expr).map(|(r, f)| (r, !f))
+        }
+        Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+            is_ok_err_test(&b.left).or_else(|| is_ok_err_test(&b.right))
+        }
+        _ => None,
+    }
+}
+
+/// The `let PAT = EXPR` of an `if let` condition (also inside a `&&` chain).
+fn find_let(e: &Expr) -> Option<&syn::ExprLet> {
+    match e {
+        Expr::Let(l) => Some(l),
+        Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+            find_let(&b.left).or_else(|| find_let(&b.right))
+        }
+        Expr::Paren(p) => find_let(&p.expr),
+        _ => None,
+    }
+}
+
+impl<'ast> BodyScan<'_, 'ast> {
+    fn site(
+        &mut self,
+        op_expr: &'ast Expr,
+        failure: Branch<'ast>,
+        report_span: Span,
+        success: Option<&'ast Expr>,
+        success_block: Option<&'ast Block>,
+    ) {
+        if self.depth > 0 {
+            return;
+        }
+        if is_contention_expr(op_expr, self.locals) {
+            return;
+        }
+        let mut op = op_name(op_expr);
+        // `let res = client.connect(..); if res.is_err() { .. }`: name the call.
+        if let Expr::Path(p) = strip_await_try(op_expr) {
+            if let Some(def) = p
+                .path
+                .get_ident()
+                .and_then(|i| self.locals.get(&i.to_string()))
+                .and_then(|d| d.first())
+            {
+                // `let res = ready!(fut.poll(cx))`: undecidable
+                op = op_name(def);
+            }
+        }
+        if op.is_none() && is_status_cond(op_expr) {
+            op = Some("HTTP status".to_string());
+        }
+        // An operation leash cannot name (`ready!(fut.poll(cx))`) is undecidable.
+        let Some(name) = op.as_deref() else {
+            return;
+        };
+        if is_item_op(name) {
+            self.item_ops = true;
+            return;
+        }
+        // Conversions give the same answer on the same input: a loop around one
+        // changes the input, it does not retry.
+        if is_conversion_op(name) {
+            return;
+        }
+        let branch_node: Option<&Expr> = match &failure {
+            Branch::Expr(e) => Some(e),
+            _ => None,
+        };
+        let branch_block: Option<&Block> = match &failure {
+            Branch::Block(b) => Some(b),
+            _ => None,
+        };
+        // A readiness result handled inside the failure branch
+        // (`Err(e) => match e.kind() { Interrupted => continue, .. }`).
+        let readiness = branch_node
+            .is_some_and(|e| idents_of(e).iter().any(|i| is_readiness_ident(i)))
+            || branch_block.is_some_and(|b| idents_of(b).iter().any(|i| is_readiness_ident(i)));
+        if readiness {
+            return;
+        }
+        // The failure branch changes the operation's input (grows the buffer,
+        // advances the index): the next call is a different operation.
+        let inputs = op_inputs(op_expr);
+        // `for id in 0..=MAX { let rid = Id(id); op(rid) }`: each iteration tries
+        // another candidate, it does not retry.
+        if inputs.iter().any(|i| {
+            self.for_vars.contains(i)
+                || self.locals.get(i).is_some_and(|defs| {
+                    defs.iter()
+                        .any(|d| idents_of(*d).iter().any(|x| self.for_vars.contains(x)))
+                })
+        }) {
+            return;
+        }
+        if !inputs.is_empty() {
+            let mut m = Mutations {
+                names: Vec::new(),
+                restored_from: self.body_err_names.clone(),
+                skip: Some(op_expr as *const Expr),
+            };
+            m.visit_block(self.body);
+            if inputs.iter().any(|i| m.names.contains(i)) {
+                return;
+            }
+        }
+        // The failure moves a state machine to a state carrying the error
+        // (`self.state = State::Error(err)`): the error is kept, not retried.
+        let mut store = ErrStore {
+            err_names: &self.err_names,
+            found: false,
+        };
+        if let Some(e) = branch_node {
+            store.visit_expr(e);
+        }
+        if let Some(b) = branch_block {
+            store.visit_block(b);
+        }
+        if store.found {
+            return;
+        }
+        self.sites.push(Site {
+            op,
+            op_span: Span::from(op_expr.span()),
+            failure,
+            report_span,
+            success,
+            success_block,
+            rest: self.rest.clone(),
+            top: self.top,
+            cond_site: false,
+        });
+    }
+
+    fn exit(&mut self, try_expr: Option<&'ast Expr>) {
+        // Exits on a success path are not attempt bounds.
+        if self.ctx.last() == Some(&false) {
+            return;
+        }
+        let conds = if try_expr.is_some() {
+            Vec::new()
+        } else {
+            self.conds.clone()
+        };
+        self.exits.push(Exit { conds, try_expr });
+    }
+
+    /// Walks a failure branch: only the conditions inside it guard its exits.
+    fn failure_branch(&mut self, guard: Option<&'ast Expr>, f: impl FnOnce(&mut Self)) {
+        let saved = std::mem::take(&mut self.conds);
+        if let Some(g) = guard {
+            self.conds.push(g);
+        }
+        self.ctx.push(true);
+        f(self);
+        self.ctx.pop();
+        self.conds = saved;
+    }
+
+    fn success_branch(&mut self, f: impl FnOnce(&mut Self)) {
+        self.ctx.push(false);
+        f(self);
+        self.ctx.pop();
+    }
+
+    fn is_fallible(&self, op: &Expr) -> bool {
+        !is_contention_expr(op, self.locals)
+    }
+
+    fn walk_stmts(&mut self, stmts: &'ast [Stmt]) {
+        let pushed_before = self.conds.len();
+        for (i, st) in stmts.iter().enumerate() {
+            self.rest.push(&stmts[i + 1..]);
+            self.visit_stmt(st);
+            self.rest.pop();
+            // After `if cond { <diverges> }`, the remaining statements run only
+            // when `cond` did not hold: their exits are guarded by it.
+            if let Stmt::Expr(Expr::If(ifx), _) = st {
+                let (ex, cont) = scan_exits(None, &[&ifx.then_branch.stmts], self.label.as_deref());
+                if ifx.else_branch.is_none() && (ex || cont) {
+                    self.conds.push(&ifx.cond);
+                }
+            }
+        }
+        self.conds.truncate(pushed_before);
+    }
+}
+
+impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
+    fn visit_block(&mut self, b: &'ast Block) {
+        self.walk_stmts(&b.stmts);
+    }
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+
+    fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+        self.depth += 1;
+        self.visit_block(&l.body);
+        self.depth -= 1;
+    }
+    fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
+        self.depth += 1;
+        self.visit_expr(&l.cond);
+        self.visit_block(&l.body);
+        self.depth -= 1;
+    }
+    fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
+        self.visit_expr(&l.expr);
+        self.depth += 1;
+        self.visit_block(&l.body);
+        self.depth -= 1;
+    }
+
+    fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+        // `return Poll::Pending` suspends a poll loop; it does not give up.
+        let pending = r.expr.as_deref().is_some_and(|e| {
+            matches!(crate::syntax::strip_parens(e), Expr::Path(p) if last_segment(&p.path).as_deref() == Some("Pending"))
+        });
+        if !pending {
+            self.exit(None);
+        }
+        syn::visit::visit_expr_return(self, r);
+    }
+    fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+        if always_exits(&Expr::Break(b.clone()), self.label.as_deref(), self.depth) {
+            self.exit(None);
+        }
+        syn::visit::visit_expr_break(self, b);
+    }
+    fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
+        self.exit(Some(&t.expr));
+        syn::visit::visit_expr_try(self, t);
+    }
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        if is_exit_macro(m) {
+            self.exit(None);
+        }
+    }
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        if always_exits(&Expr::Call(c.clone()), self.label.as_deref(), self.depth) {
+            self.exit(None);
+        }
+        syn::visit::visit_expr_call(self, c);
+    }
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        let name = m.method.to_string();
+        // `lock.read()` takes a guard, not an item; `stream.read(&mut buf)` does.
+        let lock_guard = matches!(name.as_str(), "read" | "write") && m.args.is_empty();
+        if self.depth == 0 && is_item_op(&name) && !lock_guard {
+            self.item_ops = true;
+        }
+        syn::visit::visit_expr_method_call(self, m);
+    }
+    fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+        if let Some(n) = assigned_name(&a.left) {
+            self.mutated.insert(n);
+        }
+        syn::visit::visit_expr_assign(self, a);
+    }
+    fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
+        if is_compound_assign(&b.op) {
+            if let Some(n) = assigned_name(&b.left) {
+                self.mutated.insert(n);
+            }
+        }
+        syn::visit::visit_expr_binary(self, b);
+    }
+
+    fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+        let has_err = m.arms.iter().any(|a| pat_is_err(&a.pat));
+        let has_status = m
+            .arms
+            .iter()
+            .any(|a| pat_has_ident(&a.pat, &is_status_ident) || pat_has_int(&a.pat));
+        let readiness = m
+            .arms
+            .iter()
+            .any(|a| idents_of(&a.pat).iter().any(|i| is_readiness_ident(i)));
+        // `Some(Ok(item))` / `Some(Err(e))`: items of a stream, one per iteration.
+        let stream_items = m.arms.iter().any(|a| {
+            let ids = idents_of(&a.pat);
+            ids.iter().any(|i| i == "Some") && ids.iter().any(|i| i == "Ok" || i == "Err")
+        });
+        if stream_items && self.depth == 0 {
+            self.item_ops = true;
+        }
+        let is_site =
+            (has_err || has_status) && !readiness && !stream_items && self.is_fallible(&m.expr);
+        if is_site {
+            let success = m
+                .arms
+                .iter()
+                .find(|a| !pat_is_err(&a.pat) && (pat_is_ok(&a.pat) || has_status))
+                .map(|a| &*a.body);
+            for a in &m.arms {
+                let is_failure = if has_err {
+                    pat_is_err(&a.pat)
+                } else {
+                    pat_has_ident(&a.pat, &is_status_ident) || pat_has_int(&a.pat)
+                };
+                if is_failure {
+                    let mut names = Vec::new();
+                    err_binding_names(&a.pat, &mut names);
+                    self.err_names.extend(names);
+                    self.site(
+                        &m.expr,
+                        Branch::Expr(&a.body),
+                        Span::from(a.pat.span()),
+                        success,
+                        None,
+                    );
+                }
+            }
+        }
+        self.visit_expr(&m.expr);
+        for a in &m.arms {
+            let guard = match &a.pat {
+                Pat::Guard(g) => Some(&*g.guard),
+                _ => None,
+            };
+            if is_site {
+                let is_failure = if has_err {
+                    pat_is_err(&a.pat)
+                } else {
+                    pat_has_ident(&a.pat, &is_status_ident) || pat_has_int(&a.pat)
+                };
+                if is_failure {
+                    // `Err(e) if can_retry() => { .. }` followed by an exiting
+                    // `Err(e) => return ..`: the guard decides when to stop.
+                    if let Some(g) = guard {
+                        let lbl = self.label.clone();
+                        if !always_exits(&a.body, lbl.as_deref(), self.depth)
+                            && m.arms.iter().any(|b| {
+                                pat_is_err(&b.pat)
+                                    && always_exits(&b.body, lbl.as_deref(), self.depth)
+                            })
+                        {
+                            self.failure_branch(None, |s| {
+                                s.conds.push(g);
+                                s.exit(None);
+                            });
+                        }
+                    }
+                    self.failure_branch(guard, |s| s.visit_expr(&a.body));
+                    continue;
+                } else if pat_is_ok(&a.pat) || has_status {
+                    self.success_branch(|s| s.visit_expr(&a.body));
+                    continue;
+                }
+            }
+            let pushed = self.conds.len();
+            if !pat_is_ok(&a.pat) {
+                self.conds.push(&m.expr);
+            }
+            if let Some(g) = guard {
+                self.conds.push(g);
+            }
+            self.visit_expr(&a.body);
+            self.conds.truncate(pushed);
+        }
+    }
+
+    fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+        let else_expr = i.else_branch.as_ref().map(|(_, e)| &**e);
+        let else_branch = || match else_expr {
+            Some(e) => Branch::Expr(e),
+            None => Branch::None,
+        };
+        // Some(true): the then-branch is the failure branch; Some(false): it is
+        // the success branch; None: not a failure site.
+        let mut then_is_failure = None;
+        if let Some(l) = find_let(&i.cond) {
+            let readiness = idents_of(&l.pat).iter().any(|i| is_readiness_ident(i));
+            if !readiness && self.is_fallible(&l.expr) {
+                if pat_is_err(&l.pat) {
+                    let mut names = Vec::new();
+                    err_binding_names(&l.pat, &mut names);
+                    self.err_names.extend(names);
+                    self.site(
+                        &l.expr,
+                        Branch::Block(&i.then_branch),
+                        Span::from(l.pat.span()),
+                        else_expr,
+                        None,
+                    );
+                    then_is_failure = Some(true);
+                } else if pat_is_ok(&l.pat) {
+                    self.site(
+                        &l.expr,
+                        else_branch(),
+                        Span::from(i.cond.span()),
+                        None,
+                        Some(&i.then_branch),
+                    );
+                    then_is_failure = Some(false);
+                }
+            }
+        } else if let Some((recv, is_failure)) = is_ok_err_test(&i.cond) {
+            if self.is_fallible(recv) {
+                if is_failure {
+                    self.site(
+                        recv,
+                        Branch::Block(&i.then_branch),
+                        Span::from(i.cond.span()),
+                        else_expr,
+                        None,
+                    );
+                } else {
+                    self.site(
+                        recv,
+                        else_branch(),
+                        Span::from(i.cond.span()),
+                        None,
+                        Some(&i.then_branch),
+                    );
+                }
+                then_is_failure = Some(is_failure);
+            }
+        } else if is_status_cond(&i.cond) {
+            self.site(
+                &i.cond,
+                Branch::Block(&i.then_branch),
+                Span::from(i.cond.span()),
+                else_expr,
+                None,
+            );
+            then_is_failure = Some(true);
+        }
+        self.visit_expr(&i.cond);
+        match then_is_failure {
+            Some(true) => {
+                self.failure_branch(None, |s| s.visit_block(&i.then_branch));
+                if let Some(e) = else_expr {
+                    self.success_branch(|s| s.visit_expr(e));
+                }
+            }
+            Some(false) => {
+                self.success_branch(|s| s.visit_block(&i.then_branch));
+                if let Some(e) = else_expr {
+                    self.failure_branch(None, |s| s.visit_expr(e));
+                }
+            }
+            None => {
+                self.conds.push(&i.cond);
+                self.visit_block(&i.then_branch);
+                if let Some(e) = else_expr {
+                    self.visit_expr(e);
+                }
+                self.conds.pop();
+            }
+        }
+    }
+
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        if let Some(init) = &l.init {
+            if let Some((_, els)) = &init.diverge {
+                let readiness = idents_of(&l.pat).iter().any(|i| is_readiness_ident(i));
+                if !readiness && pat_is_ok(&l.pat) {
+                    self.site(
+                        &init.expr,
+                        Branch::Expr(els),
+                        Span::from(l.pat.span()),
+                        None,
+                        None,
+                    );
+                } else if !readiness && pat_is_err(&l.pat) {
+                    // `let Err(e) = op() else { break }`: success is the else.
+                    self.site(
+                        &init.expr,
+                        Branch::None,
+                        Span::from(l.pat.span()),
+                        Some(els),
+                        None,
+                    );
+                }
+                self.visit_expr(&init.expr);
+                if pat_is_ok(&l.pat) {
+                    self.failure_branch(None, |s| s.visit_expr(els));
+                } else {
+                    self.conds.push(&init.expr);
+                    self.visit_expr(els);
+                    self.conds.pop();
+                }
+                return;
+            }
+        }
+        syn::visit::visit_local(self, l);
+    }
+}
+
+/// A failure branch that is only a macro leash does not expand (`halt!(..)`):
+/// whether it leaves the loop is undecidable.
+fn is_opaque_macro_branch(b: &Branch) -> bool {
+    fn stmts_opaque(stmts: &[Stmt]) -> bool {
+        match stmts {
+            [Stmt::Macro(m)] => !is_exit_macro(&m.mac),
+            [Stmt::Expr(Expr::Macro(m), _)] => !is_exit_macro(&m.mac),
+            _ => false,
+        }
+    }
+    match b {
+        Branch::Expr(Expr::Macro(_)) => true,
+        Branch::Expr(Expr::Block(bl)) => stmts_opaque(&bl.block.stmts),
+        Branch::Block(bl) => stmts_opaque(&bl.stmts),
+        _ => false,
+    }
+}
+
+fn pat_has_int(p: &Pat) -> bool {
+    struct I(bool);
+    impl<'ast> Visit<'ast> for I {
+        fn visit_lit_int(&mut self, i: &'ast syn::LitInt) {
+            if matches!(i.base10_parse::<u64>(), Ok(429 | 503)) {
+                self.0 = true;
+            }
+        }
+    }
+    let mut i = I(false);
+    i.visit_pat(p);
+    i.0
+}
+
+/// The loop's header span, label, body and driving expression.
+fn loop_parts<'a>(lp: LoopRef<'a>) -> (Span, Option<String>, &'a Block) {
+    match lp {
+        LoopRef::Loop(l) => (
+            Span::from(l.loop_token.span),
+            l.label.as_ref().map(|x| x.name.ident.to_string()),
+            &l.body,
+        ),
+        LoopRef::While(l) => (
+            Span::between(l.while_token.span, l.cond.span()),
+            l.label.as_ref().map(|x| x.name.ident.to_string()),
+            &l.body,
+        ),
+        LoopRef::For(l) => (
+            Span::between(l.for_token.span, l.expr.span()),
+            l.label.as_ref().map(|x| x.name.ident.to_string()),
+            &l.body,
+        ),
+    }
+}
+
+/// How a `for` loop's iterator drives the loop.
+enum Driver {
+    /// Finite range or `.take(n)`: a bounded attempt loop.
+    Finite(Option<u64>),
+    /// `1..`, `repeat(..)`, `.cycle()`: open-ended.
+    Open,
+    /// A collection or stream: a failover pass or an event loop.
+    Items,
+}
+
+fn for_driver(e: &Expr, consts: &HashMap<String, u64>) -> Driver {
+    let (calls, root) = crate::syntax::method_chain(e);
+    for m in &calls {
+        if m.method == "take" {
+            return Driver::Finite(m.args.first().and_then(|a| num_value(a, consts)));
+        }
+        if m.method == "zip" {
+            if let Some(Driver::Finite(n)) = m.args.first().map(|a| for_driver(a, consts)) {
+                return Driver::Finite(n);
+            }
+        }
+    }
+    let open_adapter = calls.iter().any(|m| m.method == "cycle");
+    match crate::syntax::strip_parens(root) {
+        Expr::Range(r) => {
+            if r.end.is_none() || open_adapter {
+                Driver::Open
+            } else {
+                let count = match (&r.start, &r.end) {
+                    (Some(s), Some(e)) => match (num_value(s, consts), num_value(e, consts)) {
+                        (Some(a), Some(b)) => {
+                            let inclusive = matches!(r.limits, syn::RangeLimits::Closed(_));
+                            Some(b.saturating_sub(a) + u64::from(inclusive))
+                        }
+                        _ => None,
+                    },
+                    (None, Some(e)) => num_value(e, consts),
+                    _ => None,
+                };
+                Driver::Finite(count)
+            }
+        }
+        Expr::Call(c) if call_name(c).is_some_and(|n| n == "repeat" || n == "repeat_with") => {
+            Driver::Open
+        }
+        _ if open_adapter => Driver::Open,
+        _ => Driver::Items,
+    }
+}
+
+fn num_value(e: &Expr, consts: &HashMap<String, u64>) -> Option<u64> {
+    if let Some(v) = crate::syntax::int_literal(e) {
+        return Some(v);
+    }
+    if let Expr::Path(p) = crate::syntax::strip_parens(e) {
+        let last = last_segment(&p.path)?;
+        return consts.get(&last).copied();
+    }
+    None
+}
+
+/// The numeric limit of a counter comparison in a condition, when readable.
+fn limit_in(conds: &[&Expr], consts: &HashMap<String, u64>) -> Option<u64> {
+    struct L<'c> {
+        consts: &'c HashMap<String, u64>,
+        found: Option<u64>,
+    }
+    impl<'ast> Visit<'ast> for L<'_> {
+        fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
+            use syn::BinOp::*;
+            if matches!(b.op, Eq(_) | Lt(_) | Le(_) | Gt(_) | Ge(_) | Ne(_)) && self.found.is_none()
+            {
+                self.found =
+                    num_value(&b.right, self.consts).or_else(|| num_value(&b.left, self.consts));
+            }
+            syn::visit::visit_expr_binary(self, b);
+        }
+    }
+    let mut l = L {
+        consts,
+        found: None,
+    };
+    for c in conds {
+        l.visit_expr(c);
+    }
+    l.found
+}
+
+/// What kind of state a condition reads: `None` when it only inspects the
+/// error (or reads nothing that changes across iterations).
+fn cond_state(cond: &Expr, mutated: &HashSet<String>, err_names: &[String]) -> Option<Bound> {
+    // Idents of the condition, with method chains rooted at an error binding removed.
+    struct C<'e> {
+        err_names: &'e [String],
+        idents: Vec<String>,
+    }
+    impl<'ast> Visit<'ast> for C<'_> {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            let (_, root) = crate::syntax::method_chain(&m.receiver);
+            if let Expr::Path(p) = root {
+                if let Some(n) = last_segment(&p.path) {
+                    if self.err_names.contains(&n) {
+                        // only the arguments (`retry_after.or_else(|| backoff.next())`)
+                        let (calls, _) = crate::syntax::method_chain(&m.receiver);
+                        for a in &m.args {
+                            self.visit_expr(a);
+                        }
+                        for c in calls {
+                            for a in &c.args {
+                                self.visit_expr(a);
+                            }
+                        }
+                        return;
+                    }
+                }
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+            self.idents.push(i.to_string());
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            self.idents.extend(idents_of(&m.tokens));
+        }
+    }
+    let mut c = C {
+        err_names,
+        idents: Vec::new(),
+    };
+    c.visit_expr(cond);
+    let idents: Vec<&String> = c.idents.iter().filter(|i| !err_names.contains(i)).collect();
+    classify_idents(&idents, mutated)
+}
+
+/// The callees and receivers of the expression under a `?` (its arguments are
+/// not conditions: `connect(use_backoff)?` does not read a backoff).
+fn try_state(e: &Expr, mutated: &HashSet<String>) -> Option<Bound> {
+    let mut idents = Vec::new();
+    let mut cur = e;
+    loop {
+        match cur {
+            Expr::MethodCall(m) => {
+                idents.push(m.method.to_string());
+                cur = &m.receiver;
+            }
+            Expr::Await(a) => cur = &a.base,
+            Expr::Try(t) => cur = &t.expr,
+            Expr::Paren(p) => cur = &p.expr,
+            Expr::Reference(r) => cur = &r.expr,
+            Expr::Field(f) => {
+                if let syn::Member::Named(i) = &f.member {
+                    idents.push(i.to_string());
+                }
+                cur = &f.base;
+            }
+            Expr::Call(c) => {
+                if let Some(p) = crate::syntax::call_path(c) {
+                    idents.extend(p.segments.iter().map(|s| s.ident.to_string()));
+                }
+                break;
+            }
+            Expr::Path(p) => {
+                idents.extend(p.path.segments.iter().map(|s| s.ident.to_string()));
+                break;
+            }
+            _ => break,
+        }
+    }
+    // A deadline handed to the call (`lock_state(deadline)?`) leaves the loop
+    // when it passes.
+    if idents_of(e).iter().any(|i| is_deadline_ident(i)) {
+        return Some(Bound::Deadline);
+    }
+    let refs: Vec<&String> = idents.iter().collect();
+    classify_idents(&refs, mutated)
+}
+
+fn classify_idents(idents: &[&String], mutated: &HashSet<String>) -> Option<Bound> {
+    let idents: Vec<&String> = idents
+        .iter()
+        .copied()
+        .filter(|i| !is_shutdown_ident(i))
+        .collect();
+    if idents.iter().any(|i| is_deadline_ident(i)) {
+        return Some(Bound::Deadline);
+    }
+    if idents.iter().any(|i| mutated.contains(i.as_str())) {
+        return Some(Bound::AttemptCounter { limit: None });
+    }
+    if idents.iter().any(|i| is_state_ident(i)) {
+        let counterish = idents.iter().any(|i| {
+            let l = i.to_ascii_lowercase();
+            l.contains("attempt") || l.contains("retries") || l.contains("tries")
+        });
+        return Some(if counterish {
+            Bound::AttemptCounter { limit: None }
+        } else {
+            Bound::Policy
+        });
+    }
+    None
+}
+
+fn analyse_loop<'ast>(
+    lp: LoopRef<'ast>,
+    locals: &HashMap<String, Vec<&'ast Expr>>,
+    consts: &HashMap<String, u64>,
+) -> Option<RetryLoop> {
+    let (header, label, body) = loop_parts(lp);
+    let mut driver_bound = None;
+    let mut cond_exit: Option<&Expr> = None;
+    let mut while_site: Option<(&Expr, Span)> = None;
+    match lp {
+        LoopRef::For(f) => match for_driver(&f.expr, consts) {
+            Driver::Items => return None,
+            Driver::Finite(n) => driver_bound = Some(Bound::FiniteIterator { count: n }),
+            Driver::Open => {}
+        },
+        LoopRef::While(w) => {
+            if let Some(l) = find_let(&w.cond) {
+                if pat_is_err(&l.pat) {
+                    while_site = Some((&l.expr, Span::from(l.pat.span())));
+                } else {
+                    // `while let Some(s) = servers.pop_front()`: items, not retries.
+                    return None;
+                }
+            } else if let Some((recv, true)) = is_ok_err_test(&w.cond) {
+                while_site = Some((recv, Span::from(w.cond.span())));
+            } else {
+                cond_exit = Some(&w.cond);
+            }
+        }
+        LoopRef::Loop(_) => {}
+    }
+    let mut scan = BodyScan {
+        body,
+        body_err_names: body_err_names(body),
+        for_vars: match lp {
+            LoopRef::For(f) => idents_of(&f.pat),
+            _ => Vec::new(),
+        },
+        label: label.clone(),
+        depth: 0,
+        rest: Vec::new(),
+        conds: Vec::new(),
+        top: 0,
+        sites: Vec::new(),
+        exits: Vec::new(),
+        mutated: HashSet::new(),
+        err_names: Vec::new(),
+        item_ops: false,
+        locals,
+        ctx: Vec::new(),
+    };
+    if let LoopRef::For(f) = lp {
+        for i in idents_of(&f.pat) {
+            scan.mutated.insert(i);
+        }
+    }
+    for (i, st) in body.stmts.iter().enumerate() {
+        scan.top = i;
+        scan.rest.push(&body.stmts[i + 1..]);
+        scan.visit_stmt(st);
+        scan.rest.pop();
+        if let Stmt::Expr(Expr::If(ifx), _) = st {
+            let (ex, cont) = scan_exits(None, &[&ifx.then_branch.stmts], label.as_deref());
+            if ifx.else_branch.is_none() && (ex || cont) {
+                scan.conds.push(&ifx.cond);
+            }
+        }
+    }
+    if let Some((op_expr, span)) = while_site {
+        if !is_contention_expr(op_expr, locals) {
+            let op = op_name(op_expr);
+            if !op.as_deref().is_some_and(is_item_op) {
+                scan.sites.push(Site {
+                    op,
+                    op_span: Span::from(op_expr.span()),
+                    failure: Branch::Block(body),
+                    report_span: span,
+                    success: None,
+                    success_block: None,
+                    rest: Vec::new(),
+                    top: 0,
+                    cond_site: true,
+                });
+            }
+        }
+    }
+    let lbl = label.as_deref();
+    // Which sites make this a retry loop, and which failure paths reach the next attempt.
+    let mut kind: Option<LoopKind> = None;
+    let mut paths = Vec::new();
+    let mut ops = Vec::new();
+    let mut op_spans = Vec::new();
+    for site in &scan.sites {
+        let failure_expr_exits;
+        let failure_continues;
+        match &site.failure {
+            Branch::Expr(e) => {
+                failure_expr_exits = always_exits(e, lbl, 0);
+                failure_continues = scan_exits(Some(e), &[], lbl).1;
+            }
+            Branch::Block(b) => {
+                failure_expr_exits = block_always_exits(&b.stmts, lbl, 0);
+                failure_continues = scan_exits(None, &[&b.stmts], lbl).1;
+            }
+            Branch::None => {
+                failure_expr_exits = false;
+                failure_continues = false;
+            }
+        }
+        if failure_expr_exits || is_opaque_macro_branch(&site.failure) {
+            continue;
+        }
+        let rest_exits = site.rest.iter().any(|s| block_always_exits(s, lbl, 0));
+        let reaches_next = site.cond_site || failure_continues || !rest_exits;
+        if !reaches_next {
+            continue;
+        }
+        let success_exits = site.cond_site
+            || site
+                .success
+                .is_some_and(|e| scan_exits(Some(e), &[], lbl).0)
+            || site
+                .success_block
+                .is_some_and(|b| scan_exits(None, &[&b.stmts], lbl).0)
+            || rest_exits;
+        let this_kind = if success_exits {
+            Some(LoopKind::RetryUntilSuccess)
+        } else if site.op.as_deref().is_some_and(is_connect_op)
+            && !scan.item_ops
+            && !matches!(lp, LoopRef::For(_))
+        {
+            Some(LoopKind::ReconnectSupervisor)
+        } else {
+            None
+        };
+        let Some(k) = this_kind else { continue };
+        if kind.is_none() || k == LoopKind::RetryUntilSuccess {
+            kind = Some(k);
+        }
+        if let Some(op) = &site.op {
+            if !ops.contains(op) {
+                ops.push(op.clone());
+                op_spans.push(site.op_span);
+            }
+        }
+        paths.push(failure_path(site, body, lbl, locals));
+    }
+    // A loop that takes the next item of a stream or queue each time round is
+    // an event loop: a failed item is tolerated, not retried.
+    if scan.item_ops {
+        return None;
+    }
+    let kind = kind?;
+    // The bound.
+    let bound = driver_bound.unwrap_or_else(|| {
+        let mut best = Bound::None;
+        let mut all_conds: Vec<Vec<&Expr>> = scan.exits.iter().map(|e| e.conds.clone()).collect();
+        if let Some(c) = cond_exit {
+            all_conds.push(vec![c]);
+        }
+        for e in &scan.exits {
+            if let Some(t) = e.try_expr {
+                if let Some(b) = try_state(t, &scan.mutated) {
+                    if matches!(best, Bound::None) {
+                        best = b;
+                    }
+                }
+            }
+        }
+        for conds in &all_conds {
+            for c in conds {
+                if let Some(b) = cond_state(c, &scan.mutated, &scan.err_names) {
+                    let b = match b {
+                        Bound::AttemptCounter { .. } => Bound::AttemptCounter {
+                            limit: limit_in(conds, consts),
+                        },
+                        other => other,
+                    };
+                    if matches!(best, Bound::None) {
+                        best = b;
+                    }
+                }
+            }
+        }
+        best
+    });
+    Some(RetryLoop {
+        span: Span::from(match lp {
+            LoopRef::Loop(l) => l.span(),
+            LoopRef::While(l) => l.span(),
+            LoopRef::For(l) => l.span(),
+        }),
+        header,
+        kind,
+        ops,
+        op_spans,
+        failure_paths: paths,
+        bound,
+        fn_name: None,
+    })
+}
+
+/// The delays and hot branches of one failure path.
+fn failure_path(
+    site: &Site,
+    body: &Block,
+    label: Option<&str>,
+    locals: &HashMap<String, Vec<&Expr>>,
+) -> FailurePath {
+    // Everything the path runs besides the failure branch: its continuation and
+    // the body statements that run before the operation on the next attempt.
+    let mut around = DelayFinder::new(locals);
+    for slice in &site.rest {
+        for st in slice.iter() {
+            around.visit_stmt(st);
+        }
+    }
+    if !site.cond_site {
+        around.skip_diverging = true;
+        for st in body.stmts.iter().take(site.top) {
+            around.visit_stmt(st);
+        }
+        around.skip_diverging = false;
+    }
+    let mut branch = DelayFinder::new(locals);
+    let mut hot = Vec::new();
+    let continue_span = match &site.failure {
+        Branch::Expr(e) => first_continue(Some(e), None, label),
+        Branch::Block(b) => first_continue(None, Some(b), label),
+        Branch::None => None,
+    };
+    let path_span = continue_span.unwrap_or(site.report_span);
+    let stmts: Vec<&Stmt>;
+    let single;
+    match &site.failure {
+        Branch::Expr(Expr::Block(b)) => stmts = b.block.stmts.iter().collect(),
+        Branch::Block(b) => stmts = b.stmts.iter().collect(),
+        Branch::Expr(e) => {
+            single = Stmt::Expr((*e).clone(), None);
+            stmts = vec![&single];
+        }
+        Branch::None => stmts = Vec::new(),
+    }
+    // A `match` on the error that splits the path into arms, some of which wait
+    // and some of which retry at once: the delay-less arms are hot paths.
+    let mut split_hot = Vec::new();
+    for st in &stmts {
+        if let Stmt::Expr(Expr::Match(m), _) = st {
+            let mut arm_delays = Vec::new();
+            for a in &m.arms {
+                let mut f = DelayFinder::new(locals);
+                f.visit_expr(&a.body);
+                arm_delays.push(!f.delays.is_empty());
+                branch.delays.extend(f.delays);
+                branch.calls.extend(f.calls);
+            }
+            if arm_delays.iter().any(|d| *d) {
+                for (a, has) in m.arms.iter().zip(&arm_delays) {
+                    if !has && !always_exits(&a.body, label, 0) {
+                        split_hot.push(Span::from(a.pat.span()));
+                    }
+                }
+            }
+            branch.visit_expr(&m.expr);
+        } else {
+            let before = branch.delays.len();
+            branch.visit_stmt(st);
+            if branch.delays.len() > before {
+                // a delay outside any split: the whole path waits
+                split_hot.clear();
+                split_hot.push(Span::default());
+            }
+        }
+    }
+    let outside_split = split_hot.iter().any(|s| *s == Span::default());
+    if around.delays.is_empty() {
+        if branch.delays.is_empty() {
+            hot.push(path_span);
+        } else if !outside_split {
+            hot.extend(split_hot);
+        }
+    }
+    let mut delays = branch.delays;
+    delays.extend(around.delays);
+    let mut calls = branch.calls;
+    calls.extend(around.calls);
+    calls.sort();
+    calls.dedup();
+    FailurePath {
+        span: path_span,
+        delays,
+        hot,
+        calls,
+    }
+}
+
+fn first_continue(e: Option<&Expr>, b: Option<&Block>, label: Option<&str>) -> Option<Span> {
+    struct F<'l> {
+        label: Option<&'l str>,
+        depth: usize,
+        found: Option<Span>,
+    }
+    impl<'ast> Visit<'ast> for F<'_> {
+        fn visit_expr_continue(&mut self, c: &'ast syn::ExprContinue) {
+            let mine = match &c.label {
+                None => self.depth == 0,
+                Some(l) => Some(l.ident.to_string().as_str()) == self.label,
+            };
+            if mine && self.found.is_none() {
+                self.found = Some(Span::from(c.span()));
+            }
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+            self.depth += 1;
+            syn::visit::visit_expr_loop(self, l);
+            self.depth -= 1;
+        }
+        fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
+            self.depth += 1;
+            syn::visit::visit_expr_while(self, l);
+            self.depth -= 1;
+        }
+        fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
+            self.depth += 1;
+            syn::visit::visit_expr_for_loop(self, l);
+            self.depth -= 1;
+        }
+    }
+    let mut f = F {
+        label,
+        depth: 0,
+        found: None,
+    };
+    if let Some(e) = e {
+        f.visit_expr(e);
+    }
+    if let Some(b) = b {
+        f.visit_block(b);
+    }
+    f.found
+}
+
+pub mod library;

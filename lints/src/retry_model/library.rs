@@ -1,0 +1,488 @@
+//! Library retry strategies (`tokio_retry`, `retry`, `backoff`, `backon`,
+//! `again`, `retry_policies`, `tryhard`, reqwest's retry policy), resolved
+//! through `use` imports, and recursive retry.
+
+use crate::context::FileContext;
+use crate::finding::{Finding, Span};
+use crate::syntax::{call_path, method_chain, strip_parens};
+use crate::Sink;
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::Expr;
+
+/// What a library strategy lacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Strategy {
+    pub span: Span,
+    /// The crate (`tokio_retry`, `backon`, ..).
+    pub krate: &'static str,
+    /// The constructor as written (`ExponentialBackoff::from_millis`).
+    pub name: String,
+    pub unbounded: bool,
+    pub no_jitter: bool,
+    pub no_backoff: bool,
+    /// `.take(n)` / `with_max_times(n)` / `retries(n)` when readable.
+    pub attempts: Option<u64>,
+}
+
+const TOKIO_RETRY_STRATEGIES: &[&str] = &[
+    "ExponentialBackoff",
+    "FixedInterval",
+    "FibonacciBackoff",
+    "Exponential",
+    "Fixed",
+    "Fibonacci",
+    "NoDelay",
+];
+
+fn crate_of(cx: &FileContext, path: &syn::Path) -> Option<&'static str> {
+    for cand in cx.imports.resolve(path) {
+        for k in [
+            "tokio_retry2",
+            "tokio_retry",
+            "backon",
+            "backoff",
+            "again",
+            "retry_policies",
+            "tryhard",
+            "reqwest",
+            "retry",
+        ] {
+            if cand == k || cand.starts_with(&format!("{k}::")) {
+                return Some(k);
+            }
+        }
+    }
+    None
+}
+
+/// The path at the root of a strategy chain (`ExponentialBackoff::from_millis(..)`
+/// or `NoDelay`), with its crate.
+fn root_path(root: &Expr) -> Option<&syn::Path> {
+    match strip_parens(root) {
+        Expr::Call(c) => call_path(c),
+        Expr::Path(p) => Some(&p.path),
+        _ => None,
+    }
+}
+
+fn is_max_count(e: &Expr) -> bool {
+    if let Expr::Path(p) = strip_parens(e) {
+        let segs: Vec<String> = p
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        return segs.len() == 2
+            && segs[1] == "MAX"
+            && matches!(segs[0].as_str(), "u32" | "usize" | "u64" | "i32");
+    }
+    false
+}
+
+/// Every library strategy built in the file.
+pub fn strategies(cx: &FileContext) -> Vec<Strategy> {
+    let mut v = V {
+        cx,
+        out: Vec::new(),
+    };
+    v.visit_file(cx.file);
+    v.out
+}
+
+struct V<'a, 'c> {
+    cx: &'a FileContext<'c>,
+    out: Vec<Strategy>,
+}
+
+impl V<'_, '_> {
+    /// A method chain rooted at a strategy constructor. Returns true when it
+    /// was one (the receiver is not visited again).
+    fn chain(&mut self, expr: &Expr) -> bool {
+        let (calls, root) = method_chain(expr);
+        if calls.is_empty() && !matches!(strip_parens(root), Expr::Call(_)) {
+            return false;
+        }
+        let Some(path) = root_path(root) else {
+            return false;
+        };
+        let Some(krate) = crate_of(self.cx, path) else {
+            return false;
+        };
+        let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let resolved = self.cx.imports.resolve(path);
+        let names_has = |n: &str| {
+            segs.iter().any(|s| s == n) || resolved.iter().any(|r| r.split("::").any(|s| s == n))
+        };
+        let methods: Vec<String> = calls.iter().map(|m| m.method.to_string()).collect();
+        let has = |n: &str| methods.iter().any(|m| m == n);
+        let arg_of = |n: &str| {
+            calls
+                .iter()
+                .find(|m| m.method == n)
+                .and_then(|m| m.args.first())
+        };
+        let name = segs.join("::");
+        let span = Span::from(expr.span());
+        let mut s = Strategy {
+            span,
+            krate,
+            name,
+            unbounded: false,
+            no_jitter: false,
+            no_backoff: false,
+            attempts: None,
+        };
+        match krate {
+            "tokio_retry" | "tokio_retry2" | "retry" => {
+                if !TOKIO_RETRY_STRATEGIES.iter().any(|n| names_has(n)) {
+                    return false;
+                }
+                s.unbounded = !has("take");
+                s.attempts = arg_of("take").and_then(crate::syntax::int_literal);
+                let nodelay = names_has("NoDelay");
+                s.no_jitter = !nodelay
+                    && !crate::syntax::any_ident(expr, &mut |i| {
+                        i.to_ascii_lowercase().contains("jitter")
+                    });
+            }
+            "backon" => {
+                if !["ExponentialBuilder", "ConstantBuilder", "FibonacciBuilder"]
+                    .iter()
+                    .any(|n| names_has(n))
+                {
+                    return false;
+                }
+                s.unbounded = has("without_max_times");
+                s.attempts = arg_of("with_max_times").and_then(crate::syntax::int_literal);
+                s.no_jitter = !has("with_jitter");
+            }
+            "backoff" => {
+                s.unbounded = arg_of("with_max_elapsed_time").is_some_and(is_none_expr);
+                s.no_jitter = arg_of("with_randomization_factor").is_some_and(is_zero);
+                if !s.unbounded && !s.no_jitter {
+                    return false;
+                }
+            }
+            "again" => {
+                if !names_has("RetryPolicy") {
+                    return false;
+                }
+                s.unbounded = arg_of("with_max_retries").is_some_and(is_max_count);
+                s.no_jitter = !calls.iter().any(|m| {
+                    m.method == "with_jitter"
+                        && m.args.first().is_some_and(|a| {
+                            !matches!(strip_parens(a), Expr::Lit(syn::ExprLit { lit: syn::Lit::Bool(b), .. }) if !b.value)
+                        })
+                });
+            }
+            "tryhard" => {
+                if !names_has("retry_fn") {
+                    return false;
+                }
+                s.unbounded = arg_of("retries").is_some_and(is_max_count);
+                s.no_backoff = !methods.iter().any(|m| m.ends_with("_backoff"));
+            }
+            "reqwest" => {
+                s.unbounded = has("no_budget");
+                if !s.unbounded {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+        self.out.push(s);
+        for m in &calls {
+            for a in &m.args {
+                self.visit_expr(a);
+            }
+        }
+        true
+    }
+
+    fn struct_lit(&mut self, e: &syn::ExprStruct) {
+        let Some(krate) = crate_of(self.cx, &e.path) else {
+            return;
+        };
+        let last = e
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        let field = |n: &str| {
+            e.fields.iter().find(|f| match &f.member {
+                syn::Member::Named(i) => i == n,
+                syn::Member::Unnamed(_) => false,
+            })
+        };
+        let mut s = Strategy {
+            span: Span::from(e.span()),
+            krate,
+            name: last.clone(),
+            unbounded: false,
+            no_jitter: false,
+            no_backoff: false,
+            attempts: None,
+        };
+        match (krate, last.as_str()) {
+            ("backoff", "ExponentialBackoff") => {
+                s.unbounded = field("max_elapsed_time").is_some_and(|f| is_none_expr(&f.expr));
+                s.no_jitter = field("randomization_factor").is_some_and(|f| is_zero(&f.expr));
+            }
+            ("retry_policies", "ExponentialBackoff") => {
+                s.unbounded = field("max_n_retries").is_some_and(|f| is_none_expr(&f.expr));
+            }
+            _ => return,
+        }
+        if s.unbounded || s.no_jitter {
+            self.out.push(s);
+        }
+    }
+}
+
+fn is_none_expr(e: &Expr) -> bool {
+    matches!(strip_parens(e), Expr::Path(p) if p.path.is_ident("None"))
+}
+
+fn is_zero(e: &Expr) -> bool {
+    match strip_parens(e) {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Float(f),
+            ..
+        }) => f.base10_parse::<f64>().is_ok_and(|v| v == 0.0),
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) => i.base10_parse::<u64>().is_ok_and(|v| v == 0),
+        _ => false,
+    }
+}
+
+impl<'ast> Visit<'ast> for V<'_, '_> {
+    fn visit_expr(&mut self, e: &'ast Expr) {
+        match e {
+            Expr::MethodCall(_) | Expr::Call(_) if self.chain(e) => return,
+            Expr::Struct(s) => self.struct_lit(s),
+            _ => {}
+        }
+        syn::visit::visit_expr(self, e);
+    }
+}
+
+pub fn check_unbounded(cx: &FileContext, sink: &mut Sink) {
+    let lint = crate::rules::unbounded_retry::LINT.name;
+    for s in strategies(cx) {
+        if !s.unbounded {
+            continue;
+        }
+        let help = match s.krate {
+            "backon" => "keep a finite `with_max_times(n)` (the builder's default) instead of `without_max_times()`",
+            "backoff" => "set `max_elapsed_time: Some(..)` (the default is 15 minutes) so the retry gives up",
+            "again" | "tryhard" => "give a finite retry count, sized to the failure you accept",
+            "reqwest" => "keep the retry budget: drop `.no_budget()`",
+            "retry_policies" => "set `max_n_retries: Some(n)`",
+            _ => "add `.take(n)` to the strategy so the retry gives up after n attempts",
+        };
+        sink.report(
+            Finding::new(
+                lint,
+                s.span,
+                format!("unbounded retry: this `{}` strategy ({}) never stops retrying", s.name, s.krate),
+            )
+            .label("a retry strategy with no attempt limit")
+            .help(help)
+            .note("or declare the budget with `#[leash::retry(attempts = N, backoff = \"100ms..5s\")]`"),
+        );
+    }
+    recursive(cx, sink);
+}
+
+pub fn check_no_backoff(cx: &FileContext, sink: &mut Sink) {
+    let lint = crate::rules::retry_without_backoff::LINT.name;
+    for s in strategies(cx) {
+        if s.no_backoff {
+            sink.report(
+                Finding::new(lint, s.span, "retry without backoff: this `tryhard` retry has no backoff, so it retries at once")
+                    .label("no `*_backoff` call in the chain")
+                    .help("add a backoff: `.exponential_backoff(Duration::from_millis(100)).max_delay(MAX_BACKOFF)`"),
+            );
+        }
+    }
+}
+
+pub fn check_no_jitter(cx: &FileContext, sink: &mut Sink) {
+    let lint = crate::rules::retry_without_jitter::LINT.name;
+    for s in strategies(cx) {
+        if !s.no_jitter {
+            continue;
+        }
+        let help = match s.krate {
+            "backon" => "add `.with_jitter()` to the builder",
+            "backoff" => "keep a non-zero `randomization_factor` (the default is 0.5)",
+            "again" => "add `.with_jitter(true)`",
+            _ => "randomise each delay: `.map(jitter)` on the strategy",
+        };
+        sink.report(
+            Finding::new(
+                lint,
+                s.span,
+                format!("retry strategy without jitter: this `{}` strategy waits the same times in every client", s.name),
+            )
+            .label("deterministic retry delays")
+            .help(help)
+            .note("identical clients that fail together retry together: synchronised retries hit the recovering service in waves"),
+        );
+    }
+}
+
+/// A function that calls itself, with the same arguments, on its own failure path.
+fn recursive(cx: &FileContext, sink: &mut Sink) {
+    struct R<'s> {
+        sink: &'s mut Sink,
+    }
+    impl R<'_> {
+        fn check_fn(&mut self, sig: &syn::Signature, block: &syn::Block, attrs: &[syn::Attribute]) {
+            if crate::syntax::leash_attr(attrs, "retry").is_some()
+                || crate::syntax::leash_attr(attrs, "allow").is_some()
+            {
+                return;
+            }
+            let params: Vec<String> = sig
+                .inputs
+                .iter()
+                .filter_map(|a| match a {
+                    syn::FnArg::Typed(t) => match &*t.pat {
+                        syn::Pat::Ident(i) => Some(i.ident.to_string()),
+                        _ => Some(String::new()),
+                    },
+                    syn::FnArg::Receiver(_) => None,
+                })
+                .collect();
+            let has_self = sig.receiver().is_some();
+            let mut f = Fail {
+                name: sig.ident.to_string(),
+                params,
+                has_self,
+                in_failure: 0,
+                found: Vec::new(),
+            };
+            f.visit_block(block);
+            for span in f.found {
+                self.sink.report(
+                    Finding::new(
+                        crate::rules::unbounded_retry::LINT.name,
+                        span,
+                        format!("unbounded retry: `{}` calls itself again on its own failure path", sig.ident),
+                    )
+                    .label("recursive retry with the same arguments and no attempt count")
+                    .help("retry in a bounded loop (`for attempt in 0..MAX_ATTEMPTS`), or pass an attempt count that stops the recursion, or declare `#[leash::retry(attempts = N, backoff = \"100ms..5s\")]`"),
+                );
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for R<'_> {
+        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+            self.check_fn(&f.sig, &f.block, &f.attrs);
+            syn::visit::visit_item_fn(self, f);
+        }
+        fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+            self.check_fn(&f.sig, &f.block, &f.attrs);
+            syn::visit::visit_impl_item_fn(self, f);
+        }
+    }
+    struct Fail {
+        name: String,
+        params: Vec<String>,
+        has_self: bool,
+        in_failure: usize,
+        found: Vec<Span>,
+    }
+    fn same_args(
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+        params: &[String],
+    ) -> bool {
+        if args.len() != params.len() {
+            return false;
+        }
+        args.iter().zip(params).all(|(a, p)| {
+            let mut e = a;
+            loop {
+                match e {
+                    Expr::Reference(r) => e = &r.expr,
+                    Expr::Unary(u) => e = &u.expr,
+                    Expr::Paren(x) => e = &x.expr,
+                    Expr::MethodCall(m) if m.method == "clone" && m.args.is_empty() => {
+                        e = &m.receiver
+                    }
+                    _ => break,
+                }
+            }
+            matches!(e, Expr::Path(x) if x.path.is_ident(p.as_str()))
+        })
+    }
+    impl<'ast> Visit<'ast> for Fail {
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+        fn visit_arm(&mut self, a: &'ast syn::Arm) {
+            let failure = crate::syntax::any_ident(&a.pat, &mut |i| i == "Err")
+                && !crate::syntax::any_ident(a, &mut |i| {
+                    matches!(
+                        i,
+                        "WouldBlock"
+                            | "Interrupted"
+                            | "EAGAIN"
+                            | "EINTR"
+                            | "WANT_READ"
+                            | "WANT_WRITE"
+                            | "would_block"
+                            | "interrupted"
+                    )
+                });
+            self.in_failure += usize::from(failure);
+            syn::visit::visit_arm(self, a);
+            self.in_failure -= usize::from(failure);
+        }
+        fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+            let failure = match &*i.cond {
+                Expr::Let(l) => crate::syntax::any_ident(&l.pat, &mut |x| x == "Err"),
+                Expr::MethodCall(m) => m.method == "is_err",
+                _ => false,
+            };
+            self.visit_expr(&i.cond);
+            self.in_failure += usize::from(failure);
+            self.visit_block(&i.then_branch);
+            self.in_failure -= usize::from(failure);
+            if let Some((_, e)) = &i.else_branch {
+                self.visit_expr(e);
+            }
+        }
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if self.in_failure > 0 && !self.has_self {
+                if let Some(p) = call_path(c) {
+                    let segs: Vec<String> =
+                        p.segments.iter().map(|s| s.ident.to_string()).collect();
+                    if segs.last() == Some(&self.name)
+                        && (segs.len() == 1 || (segs.len() == 2 && segs[0] == "Self"))
+                        && same_args(&c.args, &self.params)
+                    {
+                        self.found.push(Span::from(c.span()));
+                    }
+                }
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            if self.in_failure > 0
+                && self.has_self
+                && m.method == self.name.as_str()
+                && matches!(strip_parens(&m.receiver), Expr::Path(p) if p.path.is_ident("self"))
+                && same_args(&m.args, &self.params)
+            {
+                self.found.push(Span::from(m.span()));
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    R { sink }.visit_file(cx.file);
+}

@@ -1,0 +1,27 @@
+// leash-flags: -A concurrency -A fallback -A switching -A timeout -A budget 
+// Library retry strategies resolved through `use` imports.
+use backon::ExponentialBuilder;
+use tokio_retry::strategy::{jitter, ExponentialBackoff, FixedInterval};
+use tokio_retry::Retry;
+
+async fn op() -> Result<u32, String> {
+    Ok(1)
+}
+
+async fn strategies() {
+    // unbounded and no jitter
+    let _ = Retry::spawn(ExponentialBackoff::from_millis(10).factor(2), op).await;
+    // bounded with jitter: fine
+    let _ = Retry::spawn(FixedInterval::from_millis(100).map(jitter).take(3), op).await;
+    // backon: no max times, no jitter
+    let _b = ExponentialBuilder::default().without_max_times();
+    // backon: default max times, with jitter: fine
+    let _c = ExponentialBuilder::default().with_jitter();
+    // backoff crate: no max elapsed time
+    let _d = backoff::ExponentialBackoff {
+        max_elapsed_time: None,
+        ..Default::default()
+    };
+    // tryhard: u32::MAX retries and no backoff
+    let _ = tryhard::retry_fn(op).retries(u32::MAX).await;
+}
