@@ -12,6 +12,7 @@ pub mod finding;
 pub mod imports;
 pub mod nesting;
 pub mod rules;
+pub mod spawn_model;
 pub mod suppress;
 pub mod syntax;
 pub mod test_code;

@@ -1,12 +1,526 @@
-//! `unbounded_spawn`: not implemented yet.
+//! `unbounded_spawn`: a task or thread spawned per item of a loop whose trip count
+//! is not statically bounded, with no bounding primitive in the same function.
 
-use crate::{Level, Lint};
+use crate::spawn_model::{self, FileInfo, FnEnv, Spawn, Trip};
+use crate::syntax::{method_chain, strip_await_try, strip_parens};
+use crate::{FactKind, FileContext, Finding, Level, Lint, Sink, Span};
+use std::collections::HashSet;
+use syn::spanned::Spanned;
+use syn::visit::Visit;
 
 pub static LINT: Lint = Lint {
     name: "unbounded_spawn",
     group: "concurrency",
     default_level: Level::Warn,
-    summary: "not implemented yet",
-    docs: "Not implemented yet.",
-    check: None,
+    summary: "a task or thread spawned per item of a loop with no concurrency limit",
+    docs: r#"## What it does
+Reports a task or thread spawn inside a loop or iterator closure (`for`, `while`,
+`loop`, `.map(..)`, `.for_each(..)`) whose trip count is not statically bounded,
+when no bounding primitive is visible in the same function. Spawns are
+`tokio::spawn`, `tokio::task::spawn`, `spawn_local`, `spawn_blocking`,
+`std::thread::spawn`, `thread::Builder::..spawn`, `async_std::task::spawn`,
+`smol::spawn`, `Runtime::spawn`/`Handle::spawn` (a receiver that is visibly a
+runtime, handle or executor, such as `Handle::current().spawn(..)`),
+`JoinSet::spawn`, resolved through `use` imports and aliases, and functions of
+your own crate that hand their argument to one of these (spawn wrappers,
+followed across files).
+
+Worker pools are not reported: a `for` over a range that does not end in a
+collection's `.len()` (`0..4`, `0..num_cpus::get()`, `0..self.config.workers`),
+over a fixed array, or a `while` that compares a count with a limit. A `loop`
+around `accept()`, a `while let` over a channel or stream, and a `for` over a
+collection spawn once per connection or item: those are reported.
+
+Bounding primitives that silence it: a semaphore permit acquired in the loop
+(`acquire`, `acquire_owned`, `try_acquire*`), a `JoinSet`/`FuturesUnordered`/
+`Vec<JoinHandle>` whose `len()` is compared with a limit in the loop, a bounded
+channel or pool awaited in the loop (`send(..).await`, `reserve().await`),
+`buffer_unordered(n)`/`for_each_concurrent(n)` in the function, a spawn whose
+handle is awaited or joined in the same iteration, and
+`#[leash::concurrency(max = N)]` on the function or on the spawned function.
+
+## Why is this bad?
+Each connection or message becomes a task, and nothing caps how many run at
+once. A burst of traffic, a slow dependency or a client that opens connections
+and never finishes them turns into unbounded memory, file descriptors and
+scheduler load; the process degrades for everyone and is finally killed, instead
+of pushing back on the callers it cannot serve.
+
+## Example
+```rust
+loop {
+    let (socket, _) = listener.accept().await?;
+    tokio::spawn(handle(socket));
+}
+```
+
+## Use instead
+Take a permit before spawning and move it into the task, so at most `LIMIT`
+connections are served at once and `accept` waits when the server is full:
+```rust
+let limit = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+loop {
+    let permit = limit.clone().acquire_owned().await?;
+    let (socket, _) = listener.accept().await?;
+    tokio::spawn(async move {
+        handle(socket).await;
+        drop(permit);
+    });
+}
+```
+For a stream of items, `stream.map(work).buffer_unordered(LIMIT)`. If the
+concurrency is bounded in a way leash cannot see, declare it:
+`#[leash::concurrency(max = 64, reason = "..")]`.
+"#,
+    check: Some(check),
 };
+
+fn check(cx: &FileContext, sink: &mut Sink) {
+    let info = FileInfo::collect(cx);
+    let facts = spawn_model::wrapper_facts(cx, &info);
+    let local_wrappers: HashSet<String> = facts.iter().map(|f| f.name.clone()).collect();
+    sink.facts.extend(facts);
+    let mut v = Visitor {
+        cx,
+        info: &info,
+        sink,
+        env: FnEnv::default(),
+        loops: Vec::new(),
+        fn_bounded: false,
+        sequential: HashSet::new(),
+        local_wrappers,
+    };
+    v.visit_file(cx.file);
+}
+
+struct Frame {
+    header: Span,
+    trip: Trip,
+    /// A bounding primitive is visible in the loop body.
+    bounded: bool,
+    /// The loop accepts connections.
+    accept: bool,
+    /// Names whose `.await`/`.join()` appears in the body.
+    joined: HashSet<String>,
+    what: &'static str,
+}
+
+struct Visitor<'a, 'c, 's> {
+    cx: &'a FileContext<'c>,
+    info: &'a FileInfo,
+    sink: &'s mut Sink,
+    env: FnEnv,
+    loops: Vec<Frame>,
+    fn_bounded: bool,
+    /// Spawn calls whose handle is awaited or joined right away (addresses).
+    sequential: HashSet<usize>,
+    /// Spawn wrappers defined in this file.
+    local_wrappers: HashSet<String>,
+}
+
+/// What a loop body shows: bounding primitives, accepts and joined names.
+#[derive(Default)]
+struct BodyScan {
+    bounded: bool,
+    accept: bool,
+    joined: HashSet<String>,
+}
+
+impl<'ast> Visit<'ast> for BodyScan {
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        let name = m.method.to_string();
+        if name.starts_with("acquire") || name.starts_with("try_acquire") {
+            self.bounded = true;
+        }
+        if name == "join" {
+            if let syn::Expr::Path(p) = strip_parens(&m.receiver) {
+                if let Some(i) = p.path.get_ident() {
+                    self.joined.insert(i.to_string());
+                }
+            }
+        }
+        syn::visit::visit_expr_method_call(self, m);
+    }
+    fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+        match strip_parens(&a.base) {
+            syn::Expr::Path(p) => {
+                if let Some(i) = p.path.get_ident() {
+                    self.joined.insert(i.to_string());
+                }
+            }
+            syn::Expr::MethodCall(m) => {
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "send" | "reserve" | "send_async" | "reserve_owned"
+                ) {
+                    self.bounded = true;
+                }
+            }
+            _ => {}
+        }
+        syn::visit::visit_expr_await(self, a);
+    }
+    fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
+        if matches!(
+            b.op,
+            syn::BinOp::Lt(_)
+                | syn::BinOp::Le(_)
+                | syn::BinOp::Gt(_)
+                | syn::BinOp::Ge(_)
+                | syn::BinOp::Eq(_)
+        ) && (is_len(&b.left) || is_len(&b.right))
+        {
+            self.bounded = true;
+        }
+        syn::visit::visit_expr_binary(self, b);
+    }
+    fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+        if !self.accept && is_accept_name(&i.to_string()) {
+            self.accept = true;
+        }
+    }
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        if !self.accept {
+            self.accept = crate::syntax::any_ident(&m.tokens, &mut is_accept_name);
+        }
+        syn::visit::visit_macro(self, m);
+    }
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// Names that say a loop serves connections.
+fn is_accept_name(name: &str) -> bool {
+    matches!(
+        name,
+        "accept" | "incoming" | "poll_accept" | "accept_async" | "acceptor" | "listener"
+    )
+}
+
+fn is_len(e: &syn::Expr) -> bool {
+    matches!(strip_await_try(e), syn::Expr::MethodCall(m) if m.method == "len")
+}
+
+fn scan_impl(f: impl FnOnce(&mut BodyScan)) -> (bool, bool, HashSet<String>) {
+    let mut s = BodyScan::default();
+    f(&mut s);
+    (s.bounded, s.accept, s.joined)
+}
+
+impl Visitor<'_, '_, '_> {
+    fn enter_fn(&mut self, attrs: &[syn::Attribute], sig: &syn::Signature, block: &syn::Block) {
+        let saved_env = std::mem::take(&mut self.env);
+        let saved_loops = std::mem::take(&mut self.loops);
+        let saved_bounded = self.fn_bounded;
+        self.env = FnEnv::new(self.cx, saved_env.self_ty.clone(), sig, block);
+        self.fn_bounded = crate::syntax::leash_attr(attrs, "concurrency").is_some()
+            || block_limits_concurrency(block);
+        self.visit_block(block);
+        self.env = saved_env;
+        self.loops = saved_loops;
+        self.fn_bounded = saved_bounded;
+    }
+
+    fn report(&mut self, e: &syn::Expr, spawn: &Spawn) {
+        let Some(frame) = self.loops.last() else {
+            return;
+        };
+        if frame.trip == Trip::Bounded || frame.bounded || self.fn_bounded {
+            return;
+        }
+        if self.sequential.contains(&(e as *const syn::Expr as usize)) {
+            return;
+        }
+        let args: Vec<&syn::Expr> = match e {
+            syn::Expr::Call(c) => c.args.iter().collect(),
+            syn::Expr::MethodCall(m) => m.args.iter().collect(),
+            _ => Vec::new(),
+        };
+        // `tokio::spawn(handle(conn))` where `handle` declares its concurrency.
+        if args.iter().any(|a| self.spawns_declared_fn(a)) {
+            return;
+        }
+        let unit = match spawn {
+            Spawn::Listed(n) if n.contains("thread") => "thread",
+            _ => "task",
+        };
+        let per = if frame.accept {
+            format!("one {unit} per connection, no cap")
+        } else {
+            format!("one {unit} per item, no cap")
+        };
+        let span = call_span(e);
+        let loop_label = if frame.accept {
+            format!("this {} accepts connections with no limit on how many are served at once", frame.what)
+        } else {
+            format!("this {} has no static bound on its iterations", frame.what)
+        };
+        let header = frame.header;
+        let help = "cap concurrency: acquire a `Semaphore` permit with `acquire_owned().await` before spawning and move it into the task, or drive the items with `buffer_unordered(LIMIT)`; if the count is bounded elsewhere, declare it with `#[leash::concurrency(max = N)]`";
+        match spawn {
+            Spawn::Listed(name) => {
+                let f = Finding::new(
+                    LINT.name,
+                    span,
+                    format!("unbounded spawn: `{name}` in a loop: {per}"),
+                )
+                .label("spawned on every iteration, with nothing limiting how many run at once")
+                .secondary(header, loop_label)
+                .help(help)
+                .note("under load, tasks pile up without backpressure until memory or file descriptors run out");
+                self.sink.report(f);
+            }
+            Spawn::Wrapper { shown, facts } => {
+                // A function defined in this file that is not a wrapper is the
+                // one called: a namesake elsewhere does not make it spawn.
+                if facts.iter().any(|f| self.info.local_fns.contains(f))
+                    && !facts.iter().any(|f| self.local_wrappers.contains(f))
+                {
+                    return;
+                }
+                let f = Finding::new(
+                    LINT.name,
+                    span,
+                    format!("unbounded spawn: `{shown}` spawns its argument as a task, once per iteration: {per}"),
+                )
+                .label("a spawn wrapper called on every iteration, with nothing limiting how many run at once")
+                .secondary(header, loop_label)
+                .help(help)
+                .note("under load, tasks pile up without backpressure until memory or file descriptors run out")
+                .only_if(FactKind::SpawnWrapper, facts.iter().cloned());
+                self.sink.report(f);
+            }
+        }
+    }
+
+    fn spawns_declared_fn(&self, a: &syn::Expr) -> bool {
+        let a = strip_await_try(a);
+        if let syn::Expr::Call(c) = a {
+            if let Some(l) = crate::syntax::call_path(c).and_then(crate::syntax::last_segment) {
+                return self.info.concurrency_fns.contains(&l);
+            }
+        }
+        false
+    }
+
+    fn visit_spawn_args(&mut self, e: &syn::Expr) {
+        // The spawned task is another task: loops outside it do not run inside it.
+        let saved = std::mem::take(&mut self.loops);
+        match e {
+            syn::Expr::Call(c) => {
+                for a in &c.args {
+                    self.visit_expr(a);
+                }
+            }
+            syn::Expr::MethodCall(m) => {
+                self.visit_expr(&m.receiver);
+                self.loops = Vec::new();
+                for a in &m.args {
+                    self.visit_expr(a);
+                }
+            }
+            _ => {}
+        }
+        self.loops = saved;
+    }
+}
+
+/// `buffer_unordered(n)`, `buffered(n)` or `for_each_concurrent(n)` in the function.
+fn block_limits_concurrency(block: &syn::Block) -> bool {
+    struct F(bool);
+    impl<'ast> Visit<'ast> for F {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            if matches!(
+                m.method.to_string().as_str(),
+                "buffer_unordered" | "buffered" | "for_each_concurrent" | "try_for_each_concurrent"
+            ) {
+                self.0 = true;
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = F(false);
+    f.visit_block(block);
+    f.0
+}
+
+/// The span of a call: from the method name for a method call (the primary line
+/// of a multi-line chain).
+fn call_span(e: &syn::Expr) -> Span {
+    match e {
+        syn::Expr::MethodCall(m) => Span::between(m.method.span(), m.span()),
+        _ => Span::from(e.span()),
+    }
+}
+
+impl<'ast> Visit<'ast> for Visitor<'_, '_, '_> {
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        let saved = self.env.self_ty.take();
+        self.enter_fn(&f.attrs, &f.sig, &f.block);
+        self.env.self_ty = saved;
+    }
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        let saved = self.env.self_ty.take();
+        self.env.self_ty = spawn_model::impl_self_name(i);
+        syn::visit::visit_item_impl(self, i);
+        self.env.self_ty = saved;
+    }
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        self.enter_fn(&f.attrs, &f.sig, &f.block);
+    }
+    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+        if let Some(b) = &f.default {
+            self.enter_fn(&f.attrs, &f.sig, b);
+        }
+    }
+
+    fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
+        self.visit_expr(&l.expr);
+        let header = Span::between(l.for_token.span, l.expr.span());
+        let trip = spawn_model::for_trip(&l.pat, &l.expr);
+        let (bounded, accept, joined) = scan_block_and(&l.body, Some(&l.expr));
+        self.loops.push(Frame {
+            header,
+            trip,
+            bounded,
+            accept,
+            joined,
+            what: "`for` loop",
+        });
+        self.visit_block(&l.body);
+        self.loops.pop();
+    }
+
+    fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
+        self.visit_expr(&w.cond);
+        let header = Span::between(w.while_token.span, w.cond.span());
+        let trip = spawn_model::while_trip(&w.cond);
+        let (bounded, accept, joined) = scan_block_and(&w.body, Some(&w.cond));
+        self.loops.push(Frame {
+            header,
+            trip,
+            bounded,
+            accept,
+            joined,
+            what: "`while` loop",
+        });
+        self.visit_block(&w.body);
+        self.loops.pop();
+    }
+
+    fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+        let header = Span::from(l.loop_token.span);
+        let (bounded, accept, joined) = scan_block_and(&l.body, None);
+        self.loops.push(Frame {
+            header,
+            trip: Trip::Unbounded,
+            bounded,
+            accept,
+            joined,
+            what: "`loop`",
+        });
+        self.visit_block(&l.body);
+        self.loops.pop();
+    }
+
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        // `let h = spawn(..); .. h.await` in the same iteration runs one at a time.
+        if let (Some(init), Some(frame)) = (&l.init, self.loops.last()) {
+            let pat = match &l.pat {
+                syn::Pat::Type(pt) => &*pt.pat,
+                p => p,
+            };
+            if let syn::Pat::Ident(pi) = pat {
+                if frame.joined.contains(&pi.ident.to_string()) {
+                    let e = strip_parens(&init.expr);
+                    self.sequential.insert(e as *const syn::Expr as usize);
+                }
+            }
+        }
+        syn::visit::visit_local(self, l);
+    }
+
+    fn visit_expr(&mut self, e: &'ast syn::Expr) {
+        match e {
+            syn::Expr::Await(a) => {
+                let inner = strip_await_try(&a.base);
+                self.sequential.insert(inner as *const syn::Expr as usize);
+            }
+            syn::Expr::MethodCall(m) if m.method == "join" && m.args.is_empty() => {
+                let inner = strip_parens(&m.receiver);
+                self.sequential.insert(inner as *const syn::Expr as usize);
+            }
+            _ => {}
+        }
+        if matches!(e, syn::Expr::Call(_) | syn::Expr::MethodCall(_)) {
+            if let Some(spawn) = spawn_model::classify(self.cx, self.info, &self.env, e) {
+                self.report(e, &spawn);
+                if let Spawn::Listed(_) = spawn {
+                    self.visit_spawn_args(e);
+                    return;
+                }
+            }
+        }
+        if let syn::Expr::MethodCall(m) = e {
+            let name = m.method.to_string();
+            if spawn_model::is_iter_closure_method(&name)
+                && (name == "for_each" || spawn_model::looks_like_iterator(&m.receiver))
+                && m.args.iter().any(|a| matches!(strip_parens(a), syn::Expr::Closure(_)))
+            {
+                self.visit_expr(&m.receiver);
+                let header = Span::between(m.method.span(), m.span());
+                let trip = spawn_model::iter_trip(&m.receiver);
+                let (_, root) = method_chain(&m.receiver);
+                let (bounded, accept, joined) = scan_exprs(&m.args, root);
+                self.loops.push(Frame {
+                    header,
+                    trip,
+                    bounded,
+                    accept,
+                    joined,
+                    what: "iterator closure",
+                });
+                for a in &m.args {
+                    self.visit_expr(a);
+                }
+                self.loops.pop();
+                return;
+            }
+        }
+        syn::visit::visit_expr(self, e);
+    }
+
+    fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+        // `return spawn(..)` runs once: the loop ends there.
+        let saved = std::mem::take(&mut self.loops);
+        syn::visit::visit_expr_return(self, r);
+        self.loops = saved;
+    }
+
+    fn visit_item(&mut self, i: &'ast syn::Item) {
+        let saved = std::mem::take(&mut self.loops);
+        syn::visit::visit_item(self, i);
+        self.loops = saved;
+    }
+}
+
+fn scan_block_and(body: &syn::Block, extra: Option<&syn::Expr>) -> (bool, bool, HashSet<String>) {
+    scan_impl(|v| {
+        v.visit_block(body);
+        if let Some(e) = extra {
+            v.visit_expr(e);
+        }
+    })
+}
+
+fn scan_exprs(
+    args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>,
+    root: &syn::Expr,
+) -> (bool, bool, HashSet<String>) {
+    scan_impl(|v| {
+        for a in args {
+            v.visit_expr(a);
+        }
+        v.visit_expr(root);
+    })
+}
