@@ -400,21 +400,38 @@ fn receiver_kind(cx: &FileContext, info: &FileInfo, env: &FnEnv, recv: &syn::Exp
 
 /// Is this call or method call a spawn?
 pub fn classify(cx: &FileContext, info: &FileInfo, env: &FnEnv, expr: &syn::Expr) -> Option<Spawn> {
+    classify_with(cx, info, env, expr, true)
+}
+
+/// [`classify`]; `wrappers`: also return calls that may be spawn wrappers (only
+/// useful inside loops; skipping them saves import lookups elsewhere).
+pub fn classify_with(
+    cx: &FileContext,
+    info: &FileInfo,
+    env: &FnEnv,
+    expr: &syn::Expr,
+    wrappers: bool,
+) -> Option<Spawn> {
     match expr {
         syn::Expr::Call(c) => {
             if crate::syntax::macro_call_name(c).is_some() {
                 return None;
             }
             let path = call_path(c)?;
-            let resolved = cx.imports.resolve(path);
             let last = path.segments.last()?.ident.to_string();
+            let first = path.segments.first()?.ident.to_string();
+            let may_spawn = last.contains("spawn") || cx.imports.imported(&first).is_some();
+            if !wrappers && !may_spawn {
+                return None;
+            }
+            let resolved = cx.imports.resolve(path);
             if let Some(full) = resolved.iter().find(|p| SPAWN_PATHS.contains(&p.as_str())) {
                 return Some(Spawn::Listed(full.clone()));
             }
             if SPAWN_NAMES.contains(&last.as_str()) {
                 return Some(Spawn::Listed(crate::syntax::path_string(path)));
             }
-            if c.args.is_empty() || last.starts_with(|ch: char| ch.is_ascii_uppercase()) {
+            if !wrappers || c.args.is_empty() || last.starts_with(|ch: char| ch.is_ascii_uppercase()) {
                 return None;
             }
             // A call that may be a crate-local wrapper: a free function or an
@@ -423,7 +440,11 @@ pub fn classify(cx: &FileContext, info: &FileInfo, env: &FnEnv, expr: &syn::Expr
             if resolved.iter().any(|p| is_library_path(p)) {
                 return None;
             }
-            let mut facts = vec![last.clone()];
+            if !c.args.iter().any(task_like_arg) {
+                return None;
+            }
+            let arity = c.args.len();
+            let mut facts = vec![format!("{last}/{arity}")];
             if segs.len() >= 2 {
                 let ty = &segs[segs.len() - 2];
                 if ty.starts_with(|ch: char| ch.is_ascii_uppercase()) {
@@ -432,7 +453,7 @@ pub fn classify(cx: &FileContext, info: &FileInfo, env: &FnEnv, expr: &syn::Expr
                     } else {
                         ty.clone()
                     };
-                    facts = vec![format!("{ty}::{last}")];
+                    facts = vec![format!("{ty}::{last}/{arity}")];
                 }
             }
             Some(Spawn::Wrapper {
@@ -452,9 +473,10 @@ pub fn classify(cx: &FileContext, info: &FileInfo, env: &FnEnv, expr: &syn::Expr
                     return Some(Spawn::Listed(shown));
                 }
             }
-            if m.args.is_empty() {
+            if !wrappers || !m.args.iter().any(task_like_arg) {
                 return None;
             }
+            let arity = m.args.len();
             // `self.spawn_task(..)` or `x.spawn(..)` where `x = Self::new()`, inside
             // `impl T`: `T::method` may be a crate-local wrapper.
             let ty = env.self_ty.as_ref()?;
@@ -474,7 +496,7 @@ pub fn classify(cx: &FileContext, info: &FileInfo, env: &FnEnv, expr: &syn::Expr
             };
             (is_self || local_self).then(|| Spawn::Wrapper {
                 shown: format!("{ty}::{method}"),
-                facts: vec![format!("{ty}::{method}")],
+                facts: vec![format!("{ty}::{method}/{arity}")],
             })
         }
         _ => None,
@@ -662,12 +684,26 @@ pub fn wrapper_facts(cx: &FileContext, info: &FileInfo) -> Vec<Fact> {
     }
     impl W<'_, '_> {
         fn check(&mut self, name: String, sig: &syn::Signature, body: &syn::Block) {
+            // Parameters that can carry a task: a generic, an `impl ..`, or a
+            // type naming a future or a closure.
+            let generics: Vec<String> = sig
+                .generics
+                .type_params()
+                .map(|t| t.ident.to_string())
+                .collect();
+            let arity = sig
+                .inputs
+                .iter()
+                .filter(|a| matches!(a, syn::FnArg::Typed(_)))
+                .count();
             let params: Vec<String> = sig
                 .inputs
                 .iter()
                 .filter_map(|a| match a {
                     syn::FnArg::Typed(pt) => match &*pt.pat {
-                        syn::Pat::Ident(pi) => Some(pi.ident.to_string()),
+                        syn::Pat::Ident(pi) if carries_task(&pt.ty, &generics) => {
+                            Some(pi.ident.to_string())
+                        }
                         _ => None,
                     },
                     _ => None,
@@ -696,7 +732,7 @@ pub fn wrapper_facts(cx: &FileContext, info: &FileInfo) -> Vec<Fact> {
                     if self.found {
                         return;
                     }
-                    if let Some(Spawn::Listed(_)) = classify(self.cx, self.info, self.env, e) {
+                    if let Some(Spawn::Listed(_)) = classify_with(self.cx, self.info, self.env, e, false) {
                         let used = match e {
                             syn::Expr::Call(c) => self.args_use_param(&c.args),
                             syn::Expr::MethodCall(m) => self.args_use_param(&m.args),
@@ -722,7 +758,7 @@ pub fn wrapper_facts(cx: &FileContext, info: &FileInfo) -> Vec<Fact> {
             if s.found {
                 self.out.push(Fact {
                     kind: FactKind::SpawnWrapper,
-                    name,
+                    name: format!("{name}/{arity}"),
                 });
             }
         }
@@ -757,6 +793,37 @@ pub fn wrapper_facts(cx: &FileContext, info: &FileInfo) -> Vec<Fact> {
     };
     w.visit_file(cx.file);
     w.out
+}
+
+/// Can a parameter of this type be a task (a future or a closure)?
+fn carries_task(ty: &syn::Type, generics: &[String]) -> bool {
+    if matches!(ty, syn::Type::ImplTrait(_)) {
+        return true;
+    }
+    crate::syntax::any_ident(ty, &mut |i| {
+        generics.iter().any(|g| g == i)
+            || matches!(
+                i,
+                "Future" | "Fn" | "FnOnce" | "FnMut" | "BoxFuture" | "LocalBoxFuture"
+            )
+    })
+}
+
+/// Can this call argument be a task: a closure, an `async` block, a call that
+/// makes a future, or a local named like one?
+fn task_like_arg(e: &syn::Expr) -> bool {
+    match strip_parens(e) {
+        syn::Expr::Closure(_)
+        | syn::Expr::Async(_)
+        | syn::Expr::Call(_)
+        | syn::Expr::MethodCall(_)
+        | syn::Expr::Block(_) => true,
+        syn::Expr::Path(p) => p.path.get_ident().is_some_and(|i| {
+            let n = i.to_string();
+            ["fut", "task", "job", "work", "future"].iter().any(|k| n.contains(k))
+        }),
+        _ => false,
+    }
 }
 
 /// The `impl` self type's last segment.

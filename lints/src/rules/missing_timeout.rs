@@ -101,14 +101,15 @@ fn check(cx: &FileContext, sink: &mut Sink) {
         builders: HashMap::new(),
         timed: HashMap::new(),
         escaped: HashSet::new(),
-        fn_has_timeout: false,
+        fn_has_timeout: None,
+        fn_block: None,
         awaited: HashSet::new(),
         done: HashSet::new(),
     };
     v.visit_file(cx.file);
 }
 
-struct Visitor<'a, 'c, 's> {
+struct Visitor<'a, 'c, 's, 'ast> {
     cx: &'a FileContext<'c>,
     sink: &'s mut Sink,
     /// Builder locals of the current function: name -> (kind, timed in its init).
@@ -117,8 +118,11 @@ struct Visitor<'a, 'c, 's> {
     timed: HashMap<String, Vec<String>>,
     /// Locals handed to another function (a builder configured elsewhere).
     escaped: HashSet<String>,
-    /// The function mentions `timeout(..)`, `TimeoutLayer` or `Timeout`.
-    fn_has_timeout: bool,
+    /// The function mentions `timeout(..)`, `TimeoutLayer` or `Timeout`
+    /// (computed on demand: only hyper clients ask).
+    fn_has_timeout: Option<bool>,
+    /// The current function's body.
+    fn_block: Option<&'ast syn::Block>,
     /// Calls that are `.await`ed (async connects).
     awaited: HashSet<usize>,
     /// Method calls already handled as part of a chain.
@@ -186,8 +190,8 @@ fn note_arg(set: &mut HashSet<String>, e: &syn::Expr) {
     }
 }
 
-impl Visitor<'_, '_, '_> {
-    fn enter_fn(&mut self, block: &syn::Block) {
+impl<'ast> Visitor<'_, '_, '_, 'ast> {
+    fn enter_fn(&mut self, block: &'ast syn::Block) {
         let mut pre = Pre {
             timed: HashMap::new(),
             escaped: HashSet::new(),
@@ -197,13 +201,24 @@ impl Visitor<'_, '_, '_> {
             std::mem::take(&mut self.builders),
             std::mem::replace(&mut self.timed, pre.timed),
             std::mem::replace(&mut self.escaped, pre.escaped),
-            std::mem::replace(&mut self.fn_has_timeout, mentions_timeout(block)),
+            std::mem::replace(&mut self.fn_has_timeout, None),
+            std::mem::replace(&mut self.fn_block, Some(block)),
         );
         self.visit_block(block);
         self.builders = saved.0;
         self.timed = saved.1;
         self.escaped = saved.2;
         self.fn_has_timeout = saved.3;
+        self.fn_block = saved.4;
+    }
+
+    fn has_timeout(&mut self) -> bool {
+        if let Some(b) = self.fn_has_timeout {
+            return b;
+        }
+        let b = self.fn_block.is_some_and(mentions_timeout);
+        self.fn_has_timeout = Some(b);
+        b
     }
 
     fn ctor(&self, c: &syn::ExprCall) -> Option<Ctor> {
@@ -303,7 +318,7 @@ impl Visitor<'_, '_, '_> {
             }
             if kind.is_build(&name) {
                 let escaped = local.as_ref().is_some_and(|l| self.escaped.contains(l));
-                let hyper_ok = kind == Kind::Hyper && self.fn_has_timeout;
+                let hyper_ok = kind == Kind::Hyper && self.has_timeout();
                 if !timed && !escaped && !hyper_ok {
                     let span = Span::between(m.method.span(), m.span());
                     let (what, help) = match kind {
@@ -320,7 +335,7 @@ impl Visitor<'_, '_, '_> {
     }
 }
 
-impl<'ast> Visit<'ast> for Visitor<'_, '_, '_> {
+impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         self.enter_fn(&f.block);
     }
@@ -385,7 +400,7 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_> {
                     Some(Ctor::Direct(what, help)) => {
                         self.report(Span::from(c.span()), &what, help, false)
                     }
-                    Some(Ctor::HyperNew) if !self.fn_has_timeout => self.report(
+                    Some(Ctor::HyperNew) if !self.has_timeout() => self.report(
                         Span::from(c.span()),
                         "hyper::Client::new()",
                         HYPER_HELP,

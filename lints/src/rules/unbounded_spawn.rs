@@ -105,6 +105,19 @@ struct Frame {
     what: &'static str,
 }
 
+impl Frame {
+    fn copy(&self) -> Frame {
+        Frame {
+            header: self.header,
+            trip: self.trip,
+            bounded: self.bounded,
+            accept: self.accept,
+            joined: self.joined.clone(),
+            what: self.what,
+        }
+    }
+}
+
 struct Visitor<'a, 'c, 's> {
     cx: &'a FileContext<'c>,
     info: &'a FileInfo,
@@ -272,7 +285,8 @@ impl Visitor<'_, '_, '_> {
             Spawn::Wrapper { shown, facts } => {
                 // A function defined in this file that is not a wrapper is the
                 // one called: a namesake elsewhere does not make it spawn.
-                if facts.iter().any(|f| self.info.local_fns.contains(f))
+                let bare = |f: &String| f.rsplit_once('/').map_or(f.clone(), |(n, _)| n.to_string());
+                if facts.iter().any(|f| self.info.local_fns.contains(&bare(f)))
                     && !facts.iter().any(|f| self.local_wrappers.contains(f))
                 {
                     return;
@@ -453,7 +467,8 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_> {
             _ => {}
         }
         if matches!(e, syn::Expr::Call(_) | syn::Expr::MethodCall(_)) {
-            if let Some(spawn) = spawn_model::classify(self.cx, self.info, &self.env, e) {
+            let in_loop = !self.loops.is_empty();
+            if let Some(spawn) = spawn_model::classify_with(self.cx, self.info, &self.env, e, in_loop) {
                 self.report(e, &spawn);
                 if let Spawn::Listed(_) = spawn {
                     self.visit_spawn_args(e);
@@ -488,6 +503,26 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_> {
             }
         }
         syn::visit::visit_expr(self, e);
+    }
+
+    fn visit_block(&mut self, b: &'ast syn::Block) {
+        // A block that ends the loop (`..; break` / `..; return`) runs once.
+        let exit = |f: fn(&syn::Expr) -> bool| {
+            b.stmts.iter().any(|s| matches!(s, syn::Stmt::Expr(e, _) if f(e)))
+        };
+        let returns = exit(|e| matches!(e, syn::Expr::Return(_)));
+        let breaks = exit(|e| matches!(e, syn::Expr::Break(_)));
+        if returns || breaks {
+            let saved = std::mem::take(&mut self.loops);
+            if !returns {
+                // `break` leaves the innermost loop only.
+                self.loops = saved.iter().take(saved.len().saturating_sub(1)).map(Frame::copy).collect();
+            }
+            syn::visit::visit_block(self, b);
+            self.loops = saved;
+        } else {
+            syn::visit::visit_block(self, b);
+        }
     }
 
     fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
