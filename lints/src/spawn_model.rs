@@ -587,6 +587,15 @@ pub fn iter_trip(expr: &syn::Expr) -> Trip {
         syn::Expr::Call(c) if crate::syntax::macro_call_name(c).as_deref() == Some("vec") => {
             Trip::Bounded
         }
+        // A constant (`for s in SERVERS`): a fixed array or slice.
+        syn::Expr::Path(p)
+            if p.path.segments.last().is_some_and(|s| {
+                let n = s.ident.to_string();
+                n.len() > 1 && n.chars().all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
+            }) =>
+        {
+            Trip::Bounded
+        }
         _ => {
             // One task per worker of a pool built elsewhere: `for worker in workers`.
             if mentions_worker(root) {

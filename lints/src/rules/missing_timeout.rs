@@ -132,7 +132,10 @@ struct Visitor<'a, 'c, 's, 'ast> {
 /// Names a function's body uses for timeouts (hyper: a layer or a wrapper).
 fn mentions_timeout(block: &syn::Block) -> bool {
     crate::syntax::any_ident(block, &mut |i| {
-        matches!(i, "timeout" | "Timeout" | "TimeoutLayer" | "with_timeout" | "timeout_at")
+        matches!(
+            i,
+            "timeout" | "with_timeout" | "timeout_at" | "read_timeout" | "set_read_timeout"
+        ) || i.starts_with("Timeout")
     })
 }
 
@@ -176,6 +179,28 @@ impl<'ast> Visit<'ast> for Pre {
         syn::visit::visit_field_value(self, f);
     }
     fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// A connect to this process's own listener or to loopback cannot hang on the
+/// network: `listener.local_addr()`, `"127.0.0.1:..."`, `localhost`, `LOCALHOST`.
+fn is_loopback(e: &syn::Expr) -> bool {
+    struct F(bool);
+    impl<'ast> Visit<'ast> for F {
+        fn visit_lit_str(&mut self, s: &'ast syn::LitStr) {
+            let v = s.value();
+            if v.starts_with("127.") || v.starts_with("localhost") || v.starts_with("[::1]") || v == "::1" {
+                self.0 = true;
+            }
+        }
+        fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+            if i == "local_addr" || i == "LOCALHOST" || i == "localhost" {
+                self.0 = true;
+            }
+        }
+    }
+    let mut f = F(false);
+    f.visit_expr(e);
+    f.0
 }
 
 fn note_arg(set: &mut HashSet<String>, e: &syn::Expr) {
@@ -398,7 +423,9 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
             syn::Expr::Call(c) if !self.awaited.contains(&(e as *const syn::Expr as usize)) => {
                 match self.ctor(c) {
                     Some(Ctor::Direct(what, help)) => {
-                        self.report(Span::from(c.span()), &what, help, false)
+                        if !(what.starts_with("std::net") && c.args.iter().any(is_loopback)) {
+                            self.report(Span::from(c.span()), &what, help, false)
+                        }
                     }
                     Some(Ctor::HyperNew) if !self.has_timeout() => self.report(
                         Span::from(c.span()),

@@ -146,7 +146,7 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
         self.locals
             .get(name)?
             .iter()
-            .filter(|(l, _)| *l <= line)
+            .filter(|(l, _)| *l < line)
             .max_by_key(|(l, _)| *l)
             .map(|(_, e)| *e)
     }
