@@ -348,7 +348,7 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
                     let span = Span::between(m.method.span(), m.span());
                     let (what, help) = match kind {
                         Kind::Reqwest => ("reqwest::ClientBuilder::build()", REQWEST_HELP),
-                        Kind::Ureq => ("ureq config `build()`", UREQ_HELP),
+                        Kind::Ureq => ("ureq::Agent::config_builder()..build()", UREQ_HELP),
                         Kind::Hyper => ("hyper::Client::builder()..build(..)", HYPER_HELP),
                     };
                     self.report(span, what, help, kind == Kind::Hyper);
@@ -420,10 +420,13 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
             {
                 self.chain(e);
             }
-            syn::Expr::Call(c) if !self.awaited.contains(&(e as *const syn::Expr as usize)) => {
+            syn::Expr::Call(c) => {
+                let awaited = self.awaited.contains(&(e as *const syn::Expr as usize));
                 match self.ctor(c) {
                     Some(Ctor::Direct(what, help)) => {
-                        if !(what.starts_with("std::net") && c.args.iter().any(is_loopback)) {
+                        let tcp = what.starts_with("std::net");
+                        // An awaited `connect` is an async one (tokio, async-std).
+                        if !(tcp && (awaited || c.args.iter().any(is_loopback))) {
                             self.report(Span::from(c.span()), &what, help, false)
                         }
                     }

@@ -53,8 +53,8 @@ fn check(cx: &FileContext, sink: &mut Sink) {
         sink,
         locals: HashMap::new(),
         pushed_in_loop: HashSet::new(),
+        options: HashSet::new(),
     };
-    let _ = cx;
     v.visit_file(cx.file);
 }
 
@@ -64,6 +64,8 @@ struct Visitor<'s, 'ast> {
     locals: HashMap<String, Vec<(usize, &'ast syn::Expr)>>,
     /// Locals that get `push`/`extend`/`insert` calls inside a loop.
     pushed_in_loop: HashSet<String>,
+    /// Parameters of type `Option<..>`.
+    options: HashSet<String>,
 }
 
 /// Collects the function's locals and the names filled inside loops.
@@ -127,7 +129,19 @@ impl<'ast> Visit<'ast> for Locals<'ast> {
 }
 
 impl<'s, 'ast> Visitor<'s, 'ast> {
-    fn enter_fn(&mut self, block: &'ast syn::Block) {
+    fn enter_fn(&mut self, sig: &'ast syn::Signature, block: &'ast syn::Block) {
+        // Parameters of type `Option<..>` hold at most one item.
+        let mut options = HashSet::new();
+        for input in &sig.inputs {
+            if let syn::FnArg::Typed(pt) = input {
+                if let (syn::Pat::Ident(pi), syn::Type::Path(tp)) = (&*pt.pat, &*pt.ty) {
+                    if tp.path.segments.last().is_some_and(|s| s.ident == "Option") {
+                        options.insert(pi.ident.to_string());
+                    }
+                }
+            }
+        }
+        let saved_options = std::mem::replace(&mut self.options, options);
         let mut l = Locals {
             locals: HashMap::new(),
             pushed_in_loop: HashSet::new(),
@@ -139,6 +153,7 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
         self.visit_block(block);
         self.locals = saved_locals;
         self.pushed_in_loop = saved_pushed;
+        self.options = saved_options;
     }
 
     /// The initialiser of the last `let name` before `line`.
@@ -202,6 +217,9 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
                     return false;
                 };
                 let name = ident.to_string();
+                if self.options.contains(&name) {
+                    return true;
+                }
                 let Some(init) = self.local_init(&name, line) else {
                     return false;
                 };
@@ -272,14 +290,14 @@ fn turbofish_names(m: &syn::ExprMethodCall, name: &str) -> bool {
 
 impl<'ast> Visit<'ast> for Visitor<'_, 'ast> {
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-        self.enter_fn(&f.block);
+        self.enter_fn(&f.sig, &f.block);
     }
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        self.enter_fn(&f.block);
+        self.enter_fn(&f.sig, &f.block);
     }
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
         if let Some(b) = &f.default {
-            self.enter_fn(b);
+            self.enter_fn(&f.sig, b);
         }
     }
 
