@@ -107,15 +107,17 @@ fn analyze_path(
 ) -> FileOutcome {
     let display = display_path(path);
     let bytes = match std::fs::metadata(path) {
-        Ok(m) if m.len() > opts.max_file_size => return file_problem(
-            display,
-            format!(
+        Ok(m) if m.len() > opts.max_file_size => {
+            return file_problem(
+                display,
+                format!(
                 "file too large to analyse ({} bytes; the limit is {} bytes, see --max-file-size)",
                 m.len(),
                 opts.max_file_size
             ),
-            0,
-        ),
+                0,
+            )
+        }
         Ok(m) => m.len(),
         Err(e) => return file_problem(display, format!("cannot read file: {e}"), 0),
     };

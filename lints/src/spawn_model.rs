@@ -248,9 +248,7 @@ impl FnEnv {
     }
 
     fn self_is(&self, names: &[&str]) -> bool {
-        self.self_ty
-            .as_deref()
-            .is_some_and(|t| names.contains(&t))
+        self.self_ty.as_deref().is_some_and(|t| names.contains(&t))
     }
 }
 
@@ -308,7 +306,12 @@ fn names_executor(name: &str) -> bool {
 }
 
 /// Is this expression (a spawn's receiver) visibly a spawner?
-fn receiver_kind(cx: &FileContext, info: &FileInfo, env: &FnEnv, recv: &syn::Expr) -> Option<Spawner> {
+fn receiver_kind(
+    cx: &FileContext,
+    info: &FileInfo,
+    env: &FnEnv,
+    recv: &syn::Expr,
+) -> Option<Spawner> {
     let recv = strip_await_try(recv);
     let recv = match recv {
         syn::Expr::Reference(r) => strip_parens(&r.expr),
@@ -356,16 +359,16 @@ fn receiver_kind(cx: &FileContext, info: &FileInfo, env: &FnEnv, recv: &syn::Exp
         syn::Expr::Call(c) => {
             let path = call_path(c)?;
             let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-            if segs.iter().any(|s| names_executor(s) || s == "Handle" || s == "Runtime") {
+            if segs
+                .iter()
+                .any(|s| names_executor(s) || s == "Handle" || s == "Runtime")
+            {
                 return Some(Spawner::Runtime);
             }
             if segs.len() >= 2 && segs[segs.len() - 2] == "JoinSet" {
                 return Some(Spawner::JoinSet);
             }
-            if segs.len() >= 2
-                && segs[segs.len() - 2] == "Self"
-                && env.self_is(&["JoinSet"])
-            {
+            if segs.len() >= 2 && segs[segs.len() - 2] == "Self" && env.self_is(&["JoinSet"]) {
                 return Some(Spawner::JoinSet);
             }
             None
@@ -386,8 +389,15 @@ fn receiver_kind(cx: &FileContext, info: &FileInfo, env: &FnEnv, recv: &syn::Exp
                 }
             }
             if let syn::Expr::Path(p) = root {
-                if calls.iter().all(|c| matches!(c.method.to_string().as_str(), "name" | "stack_size" | "no_hooks"))
-                    && p.path.get_ident().is_some_and(|i| env.builders.contains(&i.to_string()))
+                if calls.iter().all(|c| {
+                    matches!(
+                        c.method.to_string().as_str(),
+                        "name" | "stack_size" | "no_hooks"
+                    )
+                }) && p
+                    .path
+                    .get_ident()
+                    .is_some_and(|i| env.builders.contains(&i.to_string()))
                 {
                     return Some(Spawner::ThreadBuilder);
                 }
@@ -431,7 +441,10 @@ pub fn classify_with(
             if SPAWN_NAMES.contains(&last.as_str()) {
                 return Some(Spawn::Listed(crate::syntax::path_string(path)));
             }
-            if !wrappers || c.args.is_empty() || last.starts_with(|ch: char| ch.is_ascii_uppercase()) {
+            if !wrappers
+                || c.args.is_empty()
+                || last.starts_with(|ch: char| ch.is_ascii_uppercase())
+            {
                 return None;
             }
             // A call that may be a crate-local wrapper: a free function or an
@@ -482,9 +495,8 @@ pub fn classify_with(
             let ty = env.self_ty.as_ref()?;
             let is_self = match strip_parens(&m.receiver) {
                 syn::Expr::Path(p) => p.path.is_ident("self"),
-                syn::Expr::Call(c) => call_path(c).is_some_and(|p| {
-                    p.segments.len() == 2 && p.segments[0].ident == "Self"
-                }),
+                syn::Expr::Call(c) => call_path(c)
+                    .is_some_and(|p| p.segments.len() == 2 && p.segments[0].ident == "Self"),
                 _ => false,
             };
             let local_self = match strip_parens(&m.receiver) {
@@ -512,9 +524,28 @@ impl FnEnv {
 /// Paths of well-known libraries: a call into them is never a crate-local wrapper.
 fn is_library_path(p: &str) -> bool {
     const ROOTS: &[&str] = &[
-        "std", "core", "alloc", "tokio", "futures", "async_std", "smol", "tracing", "log",
-        "serde", "hyper", "reqwest", "tower", "Box", "Arc", "Rc", "Some", "Ok", "Err", "Vec",
-        "String", "Pin",
+        "std",
+        "core",
+        "alloc",
+        "tokio",
+        "futures",
+        "async_std",
+        "smol",
+        "tracing",
+        "log",
+        "serde",
+        "hyper",
+        "reqwest",
+        "tower",
+        "Box",
+        "Arc",
+        "Rc",
+        "Some",
+        "Ok",
+        "Err",
+        "Vec",
+        "String",
+        "Pin",
     ];
     let first = p.split("::").next().unwrap_or("");
     ROOTS.contains(&first)
@@ -571,10 +602,13 @@ fn range_trip(r: &syn::ExprRange) -> Trip {
 /// The trip class of what a `for` or an iterator chain iterates over.
 pub fn iter_trip(expr: &syn::Expr) -> Trip {
     let (calls, root) = method_chain(expr);
-    if calls
-        .iter()
-        .any(|m| m.method == "take" && m.args.first().and_then(crate::syntax::int_literal).is_some())
-    {
+    if calls.iter().any(|m| {
+        m.method == "take"
+            && m.args
+                .first()
+                .and_then(crate::syntax::int_literal)
+                .is_some()
+    }) {
         return Trip::Bounded;
     }
     let root = match strip_parens(root) {
@@ -591,7 +625,9 @@ pub fn iter_trip(expr: &syn::Expr) -> Trip {
         syn::Expr::Path(p)
             if p.path.segments.last().is_some_and(|s| {
                 let n = s.ident.to_string();
-                n.len() > 1 && n.chars().all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
+                n.len() > 1
+                    && n.chars()
+                        .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
             }) =>
         {
             Trip::Bounded
@@ -662,9 +698,31 @@ pub fn is_iter_closure_method(name: &str) -> bool {
 pub fn looks_like_iterator(recv: &syn::Expr) -> bool {
     let (calls, root) = method_chain(recv);
     const ITER: &[&str] = &[
-        "iter", "into_iter", "iter_mut", "drain", "values", "keys", "values_mut", "chunks",
-        "windows", "lines", "incoming", "enumerate", "zip", "filter", "skip", "take", "rev",
-        "chain", "split", "bytes", "chars", "cycle", "step_by", "into_values", "into_keys",
+        "iter",
+        "into_iter",
+        "iter_mut",
+        "drain",
+        "values",
+        "keys",
+        "values_mut",
+        "chunks",
+        "windows",
+        "lines",
+        "incoming",
+        "enumerate",
+        "zip",
+        "filter",
+        "skip",
+        "take",
+        "rev",
+        "chain",
+        "split",
+        "bytes",
+        "chars",
+        "cycle",
+        "step_by",
+        "into_values",
+        "into_keys",
     ];
     if calls
         .iter()
@@ -676,7 +734,12 @@ pub fn looks_like_iterator(recv: &syn::Expr) -> bool {
         syn::Expr::Range(_) => true,
         syn::Expr::Call(c) => call_path(c)
             .and_then(crate::syntax::last_segment)
-            .is_some_and(|l| matches!(l.as_str(), "iter" | "repeat" | "repeat_with" | "from_fn" | "unfold")),
+            .is_some_and(|l| {
+                matches!(
+                    l.as_str(),
+                    "iter" | "repeat" | "repeat_with" | "from_fn" | "unfold"
+                )
+            }),
         _ => false,
     }
 }
@@ -730,7 +793,10 @@ pub fn wrapper_facts(cx: &FileContext, info: &FileInfo) -> Vec<Fact> {
                 found: bool,
             }
             impl S<'_, '_> {
-                fn args_use_param<'x>(&self, args: impl IntoIterator<Item = &'x syn::Expr>) -> bool {
+                fn args_use_param<'x>(
+                    &self,
+                    args: impl IntoIterator<Item = &'x syn::Expr>,
+                ) -> bool {
                     args.into_iter().any(|a| {
                         crate::syntax::any_ident(a, &mut |i| self.params.iter().any(|p| p == i))
                     })
@@ -741,7 +807,9 @@ pub fn wrapper_facts(cx: &FileContext, info: &FileInfo) -> Vec<Fact> {
                     if self.found {
                         return;
                     }
-                    if let Some(Spawn::Listed(_)) = classify_with(self.cx, self.info, self.env, e, false) {
+                    if let Some(Spawn::Listed(_)) =
+                        classify_with(self.cx, self.info, self.env, e, false)
+                    {
                         let used = match e {
                             syn::Expr::Call(c) => self.args_use_param(&c.args),
                             syn::Expr::MethodCall(m) => self.args_use_param(&m.args),
@@ -829,7 +897,9 @@ fn task_like_arg(e: &syn::Expr) -> bool {
         | syn::Expr::Block(_) => true,
         syn::Expr::Path(p) => p.path.get_ident().is_some_and(|i| {
             let n = i.to_string();
-            ["fut", "task", "job", "work", "future"].iter().any(|k| n.contains(k))
+            ["fut", "task", "job", "work", "future"]
+                .iter()
+                .any(|k| n.contains(k))
         }),
         _ => false,
     }

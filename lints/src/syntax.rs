@@ -68,18 +68,13 @@ pub fn method_chain(expr: &syn::Expr) -> (Vec<&syn::ExprMethodCall>, &syn::Expr)
 pub fn any_ident(node: &impl ToTokens, pred: &mut dyn FnMut(&str) -> bool) -> bool {
     fn walk(ts: TokenStream, pred: &mut dyn FnMut(&str) -> bool) -> bool {
         for tt in ts {
-            match tt {
-                TokenTree::Ident(i) => {
-                    if pred(&i.to_string()) {
-                        return true;
-                    }
-                }
-                TokenTree::Group(g) => {
-                    if walk(g.stream(), pred) {
-                        return true;
-                    }
-                }
-                _ => {}
+            let hit = match tt {
+                TokenTree::Ident(i) => pred(&i.to_string()),
+                TokenTree::Group(g) => walk(g.stream(), pred),
+                _ => false,
+            };
+            if hit {
+                return true;
             }
         }
         false

@@ -91,8 +91,10 @@ enum Ctor {
 
 const REQWEST_HELP: &str = "build the client with a total timeout: `reqwest::Client::builder().timeout(Duration::from_secs(10)).build()?`";
 const UREQ_HELP: &str = "configure a timeout: `Agent::config_builder().timeout_global(Some(Duration::from_secs(10))).build()`";
-const HYPER_HELP: &str = "wrap the client's requests in `tokio::time::timeout(..)` or a `tower` `TimeoutLayer`";
-const TCP_HELP: &str = "use `TcpStream::connect_timeout(&addr, Duration::from_secs(3))` and set read/write timeouts";
+const HYPER_HELP: &str =
+    "wrap the client's requests in `tokio::time::timeout(..)` or a `tower` `TimeoutLayer`";
+const TCP_HELP: &str =
+    "use `TcpStream::connect_timeout(&addr, Duration::from_secs(3))` and set read/write timeouts";
 
 fn check(cx: &FileContext, sink: &mut Sink) {
     let mut v = Visitor {
@@ -153,7 +155,10 @@ impl<'ast> Visit<'ast> for Pre {
             let (_, root) = method_chain(&m.receiver);
             if let syn::Expr::Path(p) = root {
                 if let Some(i) = p.path.get_ident() {
-                    self.timed.entry(i.to_string()).or_default().push(name.clone());
+                    self.timed
+                        .entry(i.to_string())
+                        .or_default()
+                        .push(name.clone());
                 }
             }
         }
@@ -188,7 +193,11 @@ fn is_loopback(e: &syn::Expr) -> bool {
     impl<'ast> Visit<'ast> for F {
         fn visit_lit_str(&mut self, s: &'ast syn::LitStr) {
             let v = s.value();
-            if v.starts_with("127.") || v.starts_with("localhost") || v.starts_with("[::1]") || v == "::1" {
+            if v.starts_with("127.")
+                || v.starts_with("localhost")
+                || v.starts_with("[::1]")
+                || v == "::1"
+            {
                 self.0 = true;
             }
         }
@@ -226,8 +235,8 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
             std::mem::take(&mut self.builders),
             std::mem::replace(&mut self.timed, pre.timed),
             std::mem::replace(&mut self.escaped, pre.escaped),
-            std::mem::replace(&mut self.fn_has_timeout, None),
-            std::mem::replace(&mut self.fn_block, Some(block)),
+            self.fn_has_timeout.take(),
+            self.fn_block.replace(block),
         );
         self.visit_block(block);
         self.builders = saved.0;
@@ -254,7 +263,14 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
         let last = path.segments.last()?.ident.to_string();
         if !matches!(
             last.as_str(),
-            "new" | "default" | "builder" | "get" | "agent" | "new_with_defaults" | "config_builder" | "connect"
+            "new"
+                | "default"
+                | "builder"
+                | "get"
+                | "agent"
+                | "new_with_defaults"
+                | "config_builder"
+                | "connect"
         ) {
             return None;
         }
@@ -268,13 +284,18 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
                 "reqwest::Client::new" | "reqwest::Client::default" => {
                     return Some(Ctor::Direct("reqwest::Client::new()".into(), REQWEST_HELP))
                 }
-                "reqwest::get" => return Some(Ctor::Direct("reqwest::get(..)".into(), REQWEST_HELP)),
+                "reqwest::get" => {
+                    return Some(Ctor::Direct("reqwest::get(..)".into(), REQWEST_HELP))
+                }
                 "reqwest::Client::builder" | "reqwest::ClientBuilder::new" => {
                     return Some(Ctor::Builder(Kind::Reqwest))
                 }
                 "ureq::agent" => return Some(Ctor::Direct("ureq::agent()".into(), UREQ_HELP)),
                 "ureq::Agent::new_with_defaults" => {
-                    return Some(Ctor::Direct("ureq::Agent::new_with_defaults()".into(), UREQ_HELP))
+                    return Some(Ctor::Direct(
+                        "ureq::Agent::new_with_defaults()".into(),
+                        UREQ_HELP,
+                    ))
                 }
                 "ureq::Agent::config_builder" | "ureq::config::Config::builder" => {
                     return Some(Ctor::Builder(Kind::Ureq))
@@ -284,9 +305,14 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
                 | "hyper::client::Client::builder"
                 | "hyper::client::Builder::default"
                 | "hyper_util::client::legacy::Client::builder"
-                | "hyper_util::client::legacy::Builder::new" => return Some(Ctor::Builder(Kind::Hyper)),
+                | "hyper_util::client::legacy::Builder::new" => {
+                    return Some(Ctor::Builder(Kind::Hyper))
+                }
                 "std::net::TcpStream::connect" => {
-                    return Some(Ctor::Direct("std::net::TcpStream::connect".into(), TCP_HELP))
+                    return Some(Ctor::Direct(
+                        "std::net::TcpStream::connect".into(),
+                        TCP_HELP,
+                    ))
                 }
                 _ => {}
             }
@@ -416,7 +442,9 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
     fn visit_expr(&mut self, e: &'ast syn::Expr) {
         match e {
             syn::Expr::MethodCall(m)
-                if !self.done.contains(&(m as *const syn::ExprMethodCall as usize)) =>
+                if !self
+                    .done
+                    .contains(&(m as *const syn::ExprMethodCall as usize)) =>
             {
                 self.chain(e);
             }

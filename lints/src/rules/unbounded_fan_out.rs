@@ -177,7 +177,12 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
             if matches!(name.as_str(), "flat_map" | "flatten" | "cycle") {
                 return false;
             }
-            if name == "take" && m.args.first().and_then(crate::syntax::int_literal).is_some() {
+            if name == "take"
+                && m.args
+                    .first()
+                    .and_then(crate::syntax::int_literal)
+                    .is_some()
+            {
                 return true;
             }
             if name == "chain" || name == "zip" {
@@ -267,7 +272,12 @@ fn is_empty_collection(e: &syn::Expr) -> bool {
 fn is_max(e: &syn::Expr) -> bool {
     match strip_parens(e) {
         syn::Expr::Path(p) => {
-            let segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+            let segs: Vec<String> = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
             segs.last().is_some_and(|l| l == "MAX")
         }
         syn::Expr::Cast(c) => is_max(&c.expr),
@@ -283,9 +293,9 @@ fn is_none_or_zero(e: &syn::Expr) -> bool {
 }
 
 fn turbofish_names(m: &syn::ExprMethodCall, name: &str) -> bool {
-    m.turbofish.as_ref().is_some_and(|t| {
-        crate::syntax::any_ident(&t.args, &mut |i| i == name)
-    })
+    m.turbofish
+        .as_ref()
+        .is_some_and(|t| crate::syntax::any_ident(&t.args, &mut |i| i == name))
 }
 
 impl<'ast> Visit<'ast> for Visitor<'_, 'ast> {
@@ -309,7 +319,11 @@ impl<'ast> Visit<'ast> for Visitor<'_, 'ast> {
                     if m.method == "collect" {
                         let span = Span::between(m.method.span(), m.span());
                         if !self.fixed_size(&m.receiver, span.start.line, 0) {
-                            self.report(span, "collect::<FuturesUnordered<_>>", "polls one future per item at once, with no limit");
+                            self.report(
+                                span,
+                                "collect::<FuturesUnordered<_>>",
+                                "polls one future per item at once, with no limit",
+                            );
                         }
                     }
                 }
@@ -321,15 +335,18 @@ impl<'ast> Visit<'ast> for Visitor<'_, 'ast> {
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
         if macro_call_name(c).is_none() {
             if let Some(path) = call_path(c) {
-                let segs: Vec<String> =
-                    path.segments.iter().map(|s| s.ident.to_string()).collect();
+                let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
                 let last = segs.last().map(String::as_str).unwrap_or("");
                 let n = segs.len();
                 let span = Span::from(c.span());
                 let line = span.start.line;
                 if matches!(last, "join_all" | "try_join_all") && c.args.len() == 1 {
                     if !self.fixed_size(&c.args[0], line, 0) {
-                        self.report(span, last, "runs one future per item at once, with no limit");
+                        self.report(
+                            span,
+                            last,
+                            "runs one future per item at once, with no limit",
+                        );
                     }
                 } else if last == "from_iter"
                     && n >= 2
@@ -337,7 +354,11 @@ impl<'ast> Visit<'ast> for Visitor<'_, 'ast> {
                     && c.args.len() == 1
                     && !self.fixed_size(&c.args[0], line, 0)
                 {
-                    self.report(span, "FuturesUnordered::from_iter", "polls one future per item at once, with no limit");
+                    self.report(
+                        span,
+                        "FuturesUnordered::from_iter",
+                        "polls one future per item at once, with no limit",
+                    );
                 }
             }
         }
@@ -351,15 +372,28 @@ impl<'ast> Visit<'ast> for Visitor<'_, 'ast> {
             "for_each_concurrent" | "try_for_each_concurrent"
                 if m.args.first().is_some_and(is_none_or_zero) =>
             {
-                self.report(span, &name, "with no limit (`None` or 0) runs every item of the stream at once");
+                self.report(
+                    span,
+                    &name,
+                    "with no limit (`None` or 0) runs every item of the stream at once",
+                );
             }
             "buffer_unordered" | "buffered" if m.args.first().is_some_and(is_max) => {
-                self.report(span, &name, "with `usize::MAX` is no limit: every item of the stream runs at once");
+                self.report(
+                    span,
+                    &name,
+                    "with `usize::MAX` is no limit: every item of the stream runs at once",
+                );
             }
-            "collect" if turbofish_names(m, "FuturesUnordered") => {
-                if !self.fixed_size(&m.receiver, span.start.line, 0) {
-                    self.report(span, "collect::<FuturesUnordered<_>>", "polls one future per item at once, with no limit");
-                }
+            "collect"
+                if turbofish_names(m, "FuturesUnordered")
+                    && !self.fixed_size(&m.receiver, span.start.line, 0) =>
+            {
+                self.report(
+                    span,
+                    "collect::<FuturesUnordered<_>>",
+                    "polls one future per item at once, with no limit",
+                );
             }
             _ => {}
         }

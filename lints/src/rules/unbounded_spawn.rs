@@ -263,7 +263,10 @@ impl Visitor<'_, '_, '_> {
         };
         let span = call_span(e);
         let loop_label = if frame.accept {
-            format!("this {} accepts connections with no limit on how many are served at once", frame.what)
+            format!(
+                "this {} accepts connections with no limit on how many are served at once",
+                frame.what
+            )
         } else {
             format!("this {} has no static bound on its iterations", frame.what)
         };
@@ -285,7 +288,8 @@ impl Visitor<'_, '_, '_> {
             Spawn::Wrapper { shown, facts } => {
                 // A function defined in this file that is not a wrapper is the
                 // one called: a namesake elsewhere does not make it spawn.
-                let bare = |f: &String| f.rsplit_once('/').map_or(f.clone(), |(n, _)| n.to_string());
+                let bare =
+                    |f: &String| f.rsplit_once('/').map_or(f.clone(), |(n, _)| n.to_string());
                 if facts.iter().any(|f| self.info.local_fns.contains(&bare(f)))
                     && !facts.iter().any(|f| self.local_wrappers.contains(f))
                 {
@@ -468,7 +472,9 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_> {
         }
         if matches!(e, syn::Expr::Call(_) | syn::Expr::MethodCall(_)) {
             let in_loop = !self.loops.is_empty();
-            if let Some(spawn) = spawn_model::classify_with(self.cx, self.info, &self.env, e, in_loop) {
+            if let Some(spawn) =
+                spawn_model::classify_with(self.cx, self.info, &self.env, e, in_loop)
+            {
                 self.report(e, &spawn);
                 if let Spawn::Listed(_) = spawn {
                     self.visit_spawn_args(e);
@@ -480,7 +486,9 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_> {
             let name = m.method.to_string();
             if spawn_model::is_iter_closure_method(&name)
                 && (name == "for_each" || spawn_model::looks_like_iterator(&m.receiver))
-                && m.args.iter().any(|a| matches!(strip_parens(a), syn::Expr::Closure(_)))
+                && m.args
+                    .iter()
+                    .any(|a| matches!(strip_parens(a), syn::Expr::Closure(_)))
             {
                 self.visit_expr(&m.receiver);
                 let header = Span::between(m.method.span(), m.span());
@@ -508,7 +516,9 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_> {
     fn visit_block(&mut self, b: &'ast syn::Block) {
         // A block that ends the loop (`..; break` / `..; return`) runs once.
         let exit = |f: fn(&syn::Expr) -> bool| {
-            b.stmts.iter().any(|s| matches!(s, syn::Stmt::Expr(e, _) if f(e)))
+            b.stmts
+                .iter()
+                .any(|s| matches!(s, syn::Stmt::Expr(e, _) if f(e)))
         };
         let returns = exit(|e| matches!(e, syn::Expr::Return(_)));
         let breaks = exit(|e| matches!(e, syn::Expr::Break(_)));
@@ -516,7 +526,11 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_> {
             let saved = std::mem::take(&mut self.loops);
             if !returns {
                 // `break` leaves the innermost loop only.
-                self.loops = saved.iter().take(saved.len().saturating_sub(1)).map(Frame::copy).collect();
+                self.loops = saved
+                    .iter()
+                    .take(saved.len().saturating_sub(1))
+                    .map(Frame::copy)
+                    .collect();
             }
             syn::visit::visit_block(self, b);
             self.loops = saved;
