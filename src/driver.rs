@@ -17,6 +17,8 @@ pub struct RunOptions {
     pub include_tests: bool,
     pub jobs: Option<usize>,
     pub max_file_size: u64,
+    /// Collect the budget inventory and keep function summaries (`leash budgets`).
+    pub inventory: bool,
 }
 
 impl RunOptions {
@@ -45,9 +47,9 @@ pub struct Located {
 /// A checked file: its display path, and its text when it has findings.
 pub struct CheckedFile {
     pub path: PathBuf,
+    pub parsed: bool,
     pub display: String,
     pub source: Option<String>,
-    pub parsed: bool,
     pub line_index: Option<LineIndex>,
 }
 
@@ -58,9 +60,16 @@ pub struct RunResult {
     pub internal_errors: Vec<String>,
     pub unparsed: usize,
     pub bytes: u64,
+    /// With [`RunOptions::inventory`]: budget decisions by file index.
+    pub budgets: Vec<(usize, leash_lints::inventory::BudgetEntry)>,
+    /// With [`RunOptions::inventory`]: function summaries by file index.
+    pub summaries: Vec<(usize, Vec<leash_lints::callgraph::FnSummary>)>,
 }
 
 struct FileOutcome {
+    budgets: Vec<leash_lints::inventory::BudgetEntry>,
+    summaries: Vec<leash_lints::callgraph::FnSummary>,
+    suppressions: Option<leash_lints::suppress::Suppressions>,
     display: String,
     source: Option<String>,
     parsed: bool,
@@ -83,13 +92,21 @@ pub fn display_path(path: &Path) -> String {
             .map(Path::to_path_buf)
             .unwrap_or_else(|_| path.to_path_buf()),
     };
-    shown.to_string_lossy().replace('\\', "/")
+    let shown = shown.to_string_lossy().replace('\\', "/");
+    if shown.is_empty() {
+        ".".to_string()
+    } else {
+        shown
+    }
 }
 
 fn file_problem(display: String, message: String, bytes: u64) -> FileOutcome {
     let f =
         Finding::new("parse_error", leash_lints::Span::default(), message).label("file skipped");
     FileOutcome {
+        budgets: Vec::new(),
+        summaries: Vec::new(),
+        suppressions: None,
         display,
         source: None,
         parsed: false,
@@ -152,6 +169,7 @@ fn analyze_path(
             policy: &opts.config.policy,
             include_tests: opts.include_tests,
             enabled,
+            inventory: opts.inventory,
         },
     );
     let problems = analysis
@@ -163,8 +181,14 @@ fn analyze_path(
             }
         })
         .collect();
-    let source = (!analysis.findings.is_empty()).then(|| src.to_string());
+    // Keep the text for output: files with findings, and files where cross-file
+    // findings may still land (they have retry sites).
+    let source =
+        (!analysis.findings.is_empty() || analysis.suppressions.is_some()).then(|| src.to_string());
     FileOutcome {
+        budgets: analysis.budgets,
+        summaries: analysis.summaries,
+        suppressions: analysis.suppressions,
         display,
         source,
         parsed: analysis.parsed,
@@ -213,6 +237,8 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
         Err(_) => work(),
     };
 
+    let mut outcomes = outcomes;
+    add_cross_file_findings(&mut outcomes, opts);
     let facts: HashSet<Fact> = outcomes
         .iter()
         .flat_map(|o| o.facts.iter().cloned())
@@ -222,8 +248,16 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
     let mut internal_errors = Vec::new();
     let mut unparsed = 0;
     let mut bytes = 0;
+    let mut budgets = Vec::new();
+    let mut summaries = Vec::new();
     for (i, (o, path)) in outcomes.into_iter().zip(paths).enumerate() {
         bytes += o.bytes;
+        if opts.inventory {
+            budgets.extend(o.budgets.into_iter().map(|b| (i, b)));
+            if !o.summaries.is_empty() {
+                summaries.push((i, o.summaries));
+            }
+        }
         if !o.parsed {
             unparsed += 1;
         }
@@ -279,5 +313,37 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
         internal_errors,
         unparsed,
         bytes,
+        budgets,
+        summaries,
+    }
+}
+
+/// Findings that need every file's summaries: retries reaching other retries.
+fn add_cross_file_findings(outcomes: &mut [FileOutcome], opts: &RunOptions) {
+    use leash_lints::amplification::{find, FileSummaries};
+    let files: Vec<FileSummaries> = outcomes
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| !o.summaries.is_empty())
+        .map(|(i, o)| FileSummaries {
+            file: i,
+            path: &o.display,
+            fns: &o.summaries,
+        })
+        .collect();
+    if files.is_empty() {
+        return;
+    }
+    let found = find(&files, &opts.config.policy);
+    drop(files);
+    for (file, finding) in found {
+        let o = &mut outcomes[file];
+        let allowed = o
+            .suppressions
+            .as_mut()
+            .is_some_and(|s| s.allows(finding.lint, &finding.span));
+        if !allowed {
+            o.findings.push(finding);
+        }
     }
 }

@@ -1,7 +1,13 @@
 //! `leash`: finds retry and concurrency anti-patterns in Rust source.
 
+mod baseline;
+mod budgets;
+mod cargo;
 mod config;
+mod diff;
 mod driver;
+mod fingerprint;
+mod integrate;
 mod output;
 mod source_map;
 mod walk;
@@ -28,18 +34,37 @@ struct Cli {
 enum Command {
     /// Check Rust sources (default: the current directory).
     #[command(after_help = EXIT_HELP)]
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every lint with its group, default level and summary.
     Rules {
         /// Output format.
         #[arg(long, value_enum, default_value_t = RulesFormat::Human)]
         format: RulesFormat,
     },
+    /// List every retry, concurrency, queue, switching and fallback decision
+    /// with its bound (declared or inferred).
+    Budgets(BudgetsArgs),
     /// Print a lint's documentation.
     Explain {
         /// The lint name (see `leash rules`).
         lint: String,
     },
+}
+
+#[derive(Args)]
+struct BudgetsArgs {
+    /// Files or directories to inventory.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RulesFormat::Human)]
+    format: RulesFormat,
+    /// Write the retry call graph as Graphviz DOT to FILE (`-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    graph: Option<PathBuf>,
+    /// Include `#[cfg(test)]` code.
+    #[arg(long)]
+    include_tests: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -50,8 +75,20 @@ enum RulesFormat {
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum Format {
+    /// rustc-style diagnostics.
     Human,
+    /// One JSON object per finding (JSON Lines).
     Json,
+    /// SARIF 2.1.0 (GitHub code scanning and other SARIF viewers).
+    Sarif,
+    /// GitHub Actions annotations (`::warning file=..::message`).
+    Github,
+    /// GitLab Code Quality report.
+    Gitlab,
+    /// JUnit XML test report.
+    Junit,
+    /// Cargo's JSON messages, as `--message-format=json` (for editors).
+    RustcJson,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -69,12 +106,44 @@ enum FailLevel {
 
 #[derive(Args)]
 struct CheckArgs {
-    /// Files or directories to check.
-    #[arg(default_value = ".")]
+    /// Files or directories to check (default: the current directory, or the
+    /// Cargo workspace's members under `cargo leash` and with `-p`).
     paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// Cargo's message format: `json` (or `json-diagnostic-*`) is `--format
+    /// rustc-json`, for rust-analyzer's `check.overrideCommand`.
+    #[arg(long, value_name = "FMT", conflicts_with = "format")]
+    message_format: Option<String>,
+    /// Also run `cargo clippy --message-format=json` and pass its messages
+    /// through (with `--message-format=json`, for the editor).
+    #[arg(long)]
+    with_clippy: bool,
+    /// Check only this Cargo workspace member.
+    #[arg(short = 'p', long = "package", value_name = "PKG")]
+    package: Option<String>,
+    /// The Cargo.toml of the workspace to check.
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
+    /// Report only findings that are not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record the current findings in this baseline file and exit.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    write_baseline: Option<PathBuf>,
+    /// With `--baseline`: rewrite the baseline without the entries now fixed.
+    #[arg(long, requires = "baseline")]
+    prune_baseline: bool,
+    /// Report only findings on lines added or changed since this git revision.
+    #[arg(long, value_name = "REV")]
+    diff_base: Option<String>,
+    /// Read the source from standard input and report it as this path.
+    #[arg(long, value_name = "PATH")]
+    stdin_filename: Option<PathBuf>,
+    /// Report `// leash: allow(..)` comments that suppress nothing (`unused_allow`).
+    #[arg(long)]
+    report_unused_allows: bool,
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long)]
     jobs: Option<usize>,
@@ -111,10 +180,29 @@ struct CheckArgs {
     /// Do not print the summary line.
     #[arg(short, long)]
     quiet: bool,
+    /// Also print the configuration used and the throughput.
+    #[arg(short, long)]
+    verbose: bool,
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    // `cargo leash check` runs `cargo-leash leash check`.
+    let mut argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let as_cargo_subcommand = argv.get(1).is_some_and(|a| a == "leash");
+    if as_cargo_subcommand {
+        argv.remove(1);
+        // `cargo leash` and `cargo leash --format sarif` mean `check`.
+        let explicit = argv.get(1).and_then(|a| a.to_str()).is_some_and(|a| {
+            matches!(
+                a,
+                "check" | "rules" | "explain" | "help" | "-h" | "--help" | "-V" | "--version"
+            )
+        });
+        if !explicit {
+            argv.insert(1, "check".into());
+        }
+    }
+    let cli = match Cli::try_parse_from(argv) {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
@@ -126,8 +214,9 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(*args, as_cargo_subcommand),
         Command::Rules { format } => rules(format),
+        Command::Budgets(args) => budgets_cmd(args),
         Command::Explain { lint } => explain(&lint),
     }
 }
@@ -137,8 +226,39 @@ fn usage_error(msg: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn check(args: CheckArgs) -> ExitCode {
+fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     let start = std::time::Instant::now();
+    let format = match args.message_format.as_deref() {
+        None => args.format,
+        Some(f) if f.starts_with("json") => Format::RustcJson,
+        Some("human" | "short") => Format::Human,
+        Some(other) => {
+            return usage_error(&format!(
+                "unsupported --message-format `{other}` (use `json` or `human`)"
+            ))
+        }
+    };
+    if args.with_clippy && format != Format::RustcJson {
+        return usage_error("--with-clippy needs --message-format=json");
+    }
+    let ws = match integrate::workspace_paths(&mut args, as_cargo_subcommand, format) {
+        Ok(ws) => ws,
+        Err(e) => return usage_error(&e),
+    };
+    if args.paths.is_empty() {
+        args.paths.push(PathBuf::from("."));
+    }
+    let stdin_text = match &args.stdin_filename {
+        Some(name) => {
+            let mut text = String::new();
+            if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut text) {
+                return usage_error(&format!("cannot read standard input: {e}"));
+            }
+            args.paths = vec![name.clone()];
+            Some(text)
+        }
+        None => None,
+    };
     let mut overrides = Vec::new();
     for (names, level) in [
         (&args.warn, Level::Warn),
@@ -182,25 +302,164 @@ fn check(args: CheckArgs) -> ExitCode {
         Ok(e) => e,
         Err(e) => return usage_error(&e),
     };
-    let walked = walk::walk(&args.paths, &excludes);
-    let mut walk_failed = false;
+    let mut stdin_file = None;
+    let walked = match (&stdin_text, &args.stdin_filename) {
+        (Some(text), Some(name)) => {
+            if excludes.is_excluded(name) {
+                walk::Walked {
+                    files: Vec::new(),
+                    errors: Vec::new(),
+                    bad_roots: 0,
+                }
+            } else {
+                match integrate::StdinFile::create(name, text) {
+                    Ok(f) => {
+                        let files = vec![f.path.clone()];
+                        stdin_file = Some(f);
+                        walk::Walked {
+                            files,
+                            errors: Vec::new(),
+                            bad_roots: 0,
+                        }
+                    }
+                    Err(e) => return usage_error(&format!("cannot stage standard input: {e}")),
+                }
+            }
+        }
+        _ => walk::walk(&args.paths, &excludes),
+    };
     for (path, err) in &walked.errors {
         eprintln!("error: {}: {err}", driver::display_path(path));
-        if args.paths.iter().any(|p| p == path) {
-            walk_failed = true;
+    }
+    let walk_failed = walked.bad_roots > 0;
+    if args.verbose {
+        match &config.source {
+            Some(p) => eprintln!("configuration: {}", p.display()),
+            None => {
+                eprintln!("configuration: defaults (no leash.toml or Cargo.toml metadata found)")
+            }
         }
     }
     let include_tests = args.include_tests || config.include_tests;
-    let opts = RunOptions {
+    let config_file = config.source.clone();
+    let mut opts = RunOptions {
         config,
         overrides,
         include_tests,
         jobs: args.jobs,
         max_file_size: args.max_file_size,
+        inventory: false,
     };
-    let result = driver::run(&walked.files, &opts);
+    // `unused_allow` speaks only when asked for.
+    if !args.report_unused_allows {
+        opts.overrides.push(("unused_allow".into(), Level::Allow));
+    } else if opts.level_of("unused_allow") == Level::Allow {
+        opts.overrides.push(("unused_allow".into(), Level::Warn));
+    }
+    let clippy = if args.with_clippy {
+        match integrate::Clippy::spawn(args.package.as_deref(), args.manifest_path.as_deref()) {
+            Ok(c) => Some(c),
+            Err(e) => return usage_error(&e),
+        }
+    } else {
+        None
+    };
+    let mut result = driver::run(&walked.files, &opts);
+    if let (Some(staged), Some(name)) = (&stdin_file, &args.stdin_filename) {
+        staged.restore_names(&mut result, name);
+    }
+    drop(stdin_file);
 
-    let emitted = match args.format {
+    // Repository-relative paths and fingerprints, for the formats and modes that use them.
+    let needs_anchors = args.baseline.is_some()
+        || args.write_baseline.is_some()
+        || matches!(
+            format,
+            Format::Sarif | Format::Github | Format::Gitlab | Format::Junit
+        );
+    let root = if needs_anchors {
+        fingerprint::repo_root()
+    } else {
+        PathBuf::new()
+    };
+    let mut anchors = if needs_anchors {
+        fingerprint::compute(&result, &root)
+    } else {
+        fingerprint::Anchors::default()
+    };
+    if let Some(path) = &args.write_baseline {
+        let b = baseline::Baseline::from_findings(&result, &anchors);
+        if let Err(e) = b.write_atomic(path) {
+            return usage_error(&format!("cannot write baseline {}: {e}", path.display()));
+        }
+        for err in &result.internal_errors {
+            eprintln!("error: {err}");
+        }
+        if !args.quiet {
+            eprintln!(
+                "wrote {} finding{} to baseline {}",
+                b.findings.len(),
+                if b.findings.len() == 1 { "" } else { "s" },
+                path.display()
+            );
+        }
+        return if result.internal_errors.is_empty() && !walk_failed {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(2)
+        };
+    }
+    let mut notes = Vec::new();
+    if let Some(path) = &args.baseline {
+        let b = match baseline::Baseline::load(path) {
+            Ok(b) => b,
+            Err(e) => return usage_error(&e),
+        };
+        let applied = b.apply(&anchors);
+        integrate::retain(&mut result, &mut anchors, &applied.new);
+        notes.push(format!(
+            "baseline: {} known finding{} not shown, {} baseline entr{} fixed",
+            applied.still_present.len(),
+            if applied.still_present.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+            applied.fixed,
+            if applied.fixed == 1 { "y" } else { "ies" },
+        ));
+        if args.prune_baseline {
+            if applied.fixed > 0 {
+                let pruned = baseline::Baseline {
+                    version: baseline::VERSION,
+                    findings: applied.still_present,
+                };
+                if let Err(e) = pruned.write_atomic(path) {
+                    return usage_error(&format!("cannot write baseline {}: {e}", path.display()));
+                }
+                notes.push(format!(
+                    "baseline: removed {} fixed entr{} from {}",
+                    applied.fixed,
+                    if applied.fixed == 1 { "y" } else { "ies" },
+                    path.display()
+                ));
+            }
+        } else if applied.fixed > 0 {
+            notes.push("baseline: --prune-baseline removes the fixed entries".into());
+        }
+    }
+    if let Some(rev) = &args.diff_base {
+        let changes = match diff::changes_since(rev, &args.paths[0]) {
+            Ok(c) => c,
+            Err(e) => return usage_error(&e),
+        };
+        let keep: Vec<bool> = (0..result.findings.len())
+            .map(|i| changes.keep(&result, i))
+            .collect();
+        integrate::retain(&mut result, &mut anchors, &keep);
+    }
+
+    let emitted = match format {
         Format::Human => {
             let choice = match args.color {
                 Color::Always => ColorChoice::Always,
@@ -218,6 +477,23 @@ fn check(args: CheckArgs) -> ExitCode {
             let mut lock = std::io::BufWriter::new(stdout.lock());
             output::json::emit(&result, &mut lock).and_then(|_| lock.flush())
         }
+        Format::Sarif => buffered(|out| {
+            output::sarif::emit(&result, &anchors, &root, config_file.as_deref(), out)
+        }),
+        Format::Github => buffered(|out| output::github::emit(&result, &anchors, out)),
+        Format::Gitlab => buffered(|out| output::gitlab::emit(&result, &anchors, out)),
+        Format::Junit => buffered(|out| output::junit::emit(&result, &anchors, out)),
+        Format::RustcJson => buffered(|out| output::rustc_json::emit(&result, ws.as_ref(), out)),
+    };
+    let clippy_failed = match clippy {
+        Some(c) => match c.pass_through() {
+            Ok(ok) => !ok,
+            Err(e) => {
+                eprintln!("error: cargo clippy: {e}");
+                true
+            }
+        },
+        None => false,
     };
     if let Err(e) = emitted {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
@@ -229,7 +505,18 @@ fn check(args: CheckArgs) -> ExitCode {
         eprintln!("error: {err}");
     }
     if !args.quiet {
+        for n in &notes {
+            eprintln!("{n}");
+        }
         eprintln!("{}", output::summary(&result, start.elapsed().as_millis()));
+    }
+    if args.verbose {
+        let secs = start.elapsed().as_secs_f64().max(1e-9);
+        eprintln!(
+            "read {:.1} MB at {:.1} MB/s",
+            result.bytes as f64 / 1e6,
+            result.bytes as f64 / 1e6 / secs
+        );
     }
     if !result.internal_errors.is_empty() || walk_failed {
         return ExitCode::from(2);
@@ -238,11 +525,18 @@ fn check(args: CheckArgs) -> ExitCode {
         FailLevel::Warn => Level::Warn,
         FailLevel::Deny => Level::Deny,
     };
-    if result.findings.iter().any(|f| f.level >= threshold) {
+    if clippy_failed || result.findings.iter().any(|f| f.level >= threshold) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Runs an emitter on a buffered, locked stdout.
+fn buffered(emit: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
+    let stdout = std::io::stdout();
+    let mut lock = std::io::BufWriter::new(stdout.lock());
+    emit(&mut lock).and_then(|_| lock.flush())
 }
 
 fn rules(format: RulesFormat) -> ExitCode {
@@ -292,4 +586,84 @@ fn explain(name: &str) -> ExitCode {
             "unknown lint `{name}` (run `leash rules` for the list)"
         )),
     }
+}
+
+fn budgets_cmd(args: BudgetsArgs) -> ExitCode {
+    let first = args
+        .paths
+        .first()
+        .map(PathBuf::as_path)
+        .unwrap_or(std::path::Path::new("."));
+    let config = match Config::discover(first) {
+        Ok(c) => c,
+        Err(e) => return usage_error(&format!("bad configuration: {e}")),
+    };
+    let excludes = match walk::Excludes::new(&config.exclude, &config.root) {
+        Ok(e) => e,
+        Err(e) => return usage_error(&e),
+    };
+    let walked = walk::walk(&args.paths, &excludes);
+    for (path, err) in &walked.errors {
+        eprintln!("error: {}: {err}", driver::display_path(path));
+    }
+    if walked.bad_roots > 0 {
+        return ExitCode::from(2);
+    }
+    let include_tests = args.include_tests || config.include_tests;
+    // The inventory lists every decision, whatever the lint levels say.
+    let opts = RunOptions {
+        config,
+        overrides: vec![("all".to_string(), Level::Warn)],
+        include_tests,
+        jobs: None,
+        max_file_size: driver::DEFAULT_MAX_FILE_SIZE,
+        inventory: true,
+    };
+    let result = driver::run(&walked.files, &opts);
+    let rows = budgets::rows(&result);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = match args.format {
+        RulesFormat::Human => budgets::print_table(&rows, &mut out),
+        RulesFormat::Json => budgets::print_json(&rows, &mut out),
+    };
+    if let Err(e) = written.and_then(|_| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: cannot write output: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    if let Some(path) = &args.graph {
+        let dot = budgets::graph_dot(&result);
+        if path.as_os_str() == "-" {
+            print!("{dot}");
+        } else if let Err(e) = write_atomically(path, dot.as_bytes()) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
+    for err in &result.internal_errors {
+        eprintln!("error: {err}");
+    }
+    if result.internal_errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    }
+}
+
+/// Writes a file so that readers see the old or the new contents, never a mix.
+fn write_atomically(path: &std::path::Path, data: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, data)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }

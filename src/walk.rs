@@ -9,6 +9,8 @@ pub struct Walked {
     pub files: Vec<PathBuf>,
     /// Problems met while walking (unreadable directories, symlink loops).
     pub errors: Vec<(PathBuf, String)>,
+    /// Paths named on the command line that do not exist or cannot be read.
+    pub bad_roots: usize,
 }
 
 pub struct Excludes {
@@ -74,6 +76,7 @@ fn normalize(p: &Path) -> PathBuf {
 pub fn walk(paths: &[PathBuf], excludes: &Excludes) -> Walked {
     let mut files = Vec::new();
     let mut errors = Vec::new();
+    let mut bad_roots = 0;
     for root in paths {
         match std::fs::metadata(root) {
             Ok(m) if m.is_file() => {
@@ -85,6 +88,7 @@ pub fn walk(paths: &[PathBuf], excludes: &Excludes) -> Walked {
             Ok(_) => {}
             Err(e) => {
                 errors.push((root.clone(), e.to_string()));
+                bad_roots += 1;
                 continue;
             }
         }
@@ -116,6 +120,7 @@ pub fn walk(paths: &[PathBuf], excludes: &Excludes) -> Walked {
                         ignore::Error::WithPath { path, .. } => path.clone(),
                         ignore::Error::WithDepth { err, .. } => match &**err {
                             ignore::Error::WithPath { path, .. } => path.clone(),
+                            ignore::Error::Loop { child, .. } => child.clone(),
                             _ => root.clone(),
                         },
                         ignore::Error::Loop { child, .. } => child.clone(),
@@ -135,7 +140,11 @@ pub fn walk(paths: &[PathBuf], excludes: &Excludes) -> Walked {
     }
     files.sort();
     files.dedup();
-    Walked { files, errors }
+    Walked {
+        files,
+        errors,
+        bad_roots,
+    }
 }
 
 fn one_line(s: &str) -> String {

@@ -11,7 +11,7 @@ fn fixtures() -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("ui-tests/ exists")
         .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+        .filter(|p| p.extension().is_some_and(|x| x == "rs") || p.is_dir())
         .collect();
     out.sort();
     out
@@ -19,7 +19,13 @@ fn fixtures() -> Vec<PathBuf> {
 
 fn run_fixture(path: &Path) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(path).unwrap_or_default();
+    // A directory is one fixture spanning several files; its flags are in main.rs.
+    let first = if path.is_dir() {
+        path.join("main.rs")
+    } else {
+        path.to_path_buf()
+    };
+    let text = std::fs::read_to_string(first).unwrap_or_default();
     let mut args: Vec<String> = vec![
         "check".into(),
         "--no-config".into(),
@@ -33,6 +39,9 @@ fn run_fixture(path: &Path) -> String {
         .and_then(|l| l.strip_prefix("// leash-flags:"))
     {
         args.extend(flags.split_whitespace().map(str::to_string));
+    }
+    if args.iter().any(|a| a == "--config") {
+        args.retain(|a| a != "--no-config");
     }
     let rel = path.strip_prefix(root).expect("fixture under the crate");
     args.push(rel.to_string_lossy().into_owned());
@@ -59,7 +68,14 @@ fn ui_fixtures_match_expected_output() {
     assert!(!fixtures.is_empty(), "no fixtures found");
     for fixture in &fixtures {
         let actual = run_fixture(fixture);
-        let expected_path = fixture.with_extension("stdout");
+        let expected_path = if fixture.is_dir() {
+            fixture.with_file_name(format!(
+                "{}.stdout",
+                fixture.file_name().unwrap().to_string_lossy()
+            ))
+        } else {
+            fixture.with_extension("stdout")
+        };
         if bless {
             std::fs::write(&expected_path, &actual).expect("write expectation");
             continue;

@@ -14,6 +14,8 @@ pub struct AnalysisOptions<'a> {
     pub include_tests: bool,
     /// Is this lint enabled? Disabled lints are not run.
     pub enabled: &'a (dyn Fn(&str) -> bool + Sync),
+    /// Also collect the budget inventory (`leash budgets`).
+    pub inventory: bool,
 }
 
 /// A file-level problem that is not a lint finding.
@@ -33,6 +35,13 @@ pub struct FileAnalysis {
     pub parsed: bool,
     /// Suppression comments that suppressed nothing.
     pub unused_allows: Vec<Span>,
+    /// Function summaries for the cross-file call graph.
+    pub summaries: Vec<crate::callgraph::FnSummary>,
+    /// Budget decisions (only with [`AnalysisOptions::inventory`]).
+    pub budgets: Vec<crate::inventory::BudgetEntry>,
+    /// The file's suppressions, kept when cross-file findings may land in it
+    /// (it has retry sites).
+    pub suppressions: Option<Suppressions>,
 }
 
 /// Analyses one file's text. Never panics on any input (lint panics are caught
@@ -88,6 +97,10 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
             }
         }
     }
+    if opts.inventory {
+        let cx = FileContext::new(path, source, &file, opts.policy);
+        sink.budgets = crate::inventory::collect(&cx);
+    }
     let mut suppressions = Suppressions::new(source, Some(&file));
     if (opts.enabled)("missing_reason") {
         sink.findings.extend(missing_reasons(&suppressions));
@@ -104,8 +117,17 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
         .filter(|(_, &hits)| hits == 0)
         .map(|(c, _)| c.span)
         .collect();
+    if (opts.enabled)("unused_allow") {
+        sink.findings
+            .extend(unused_allows(&suppressions, opts.enabled));
+    }
     out.findings = sink.findings;
     out.facts = sink.facts;
+    if sink.summaries.iter().any(|f| !f.retry_sites.is_empty()) {
+        out.suppressions = Some(suppressions);
+    }
+    out.summaries = sink.summaries;
+    out.budgets = sink.budgets;
     drop(file);
     // span-locations keeps a per-thread source map; without this it grows with
     // every file parsed on the thread.
@@ -141,6 +163,44 @@ fn missing_reasons(s: &Suppressions) -> Vec<Finding> {
                 );
             }
         }
+    }
+    out
+}
+
+/// Suppression comments that suppressed nothing, among those whose lints are all
+/// known and enabled (a disabled lint cannot have had anything to suppress).
+fn unused_allows(s: &Suppressions, enabled: &(dyn Fn(&str) -> bool + Sync)) -> Vec<Finding> {
+    // A lint that can report here: enabled, and implemented (a lint with no
+    // `check` yet has nothing to suppress) or produced by the analysis itself.
+    let can_fire = |l: &crate::Lint| {
+        enabled(l.name)
+            && (l.check.is_some() || crate::rules::meta::META.iter().any(|m| m.name == l.name))
+    };
+    let lint_enabled = |name: &str| -> bool {
+        if let Some(l) = crate::lint_by_name(name) {
+            return can_fire(l);
+        }
+        let members: Vec<&str> = crate::rules::ALL
+            .iter()
+            .filter(|l| l.check.is_some() && (name == "all" || l.group == name))
+            .map(|l| l.name)
+            .collect();
+        !members.is_empty() && members.iter().all(|m| enabled(m))
+    };
+    let mut out = Vec::new();
+    for (c, &hits) in s.comments.iter().zip(&s.comment_hits) {
+        if hits > 0 || c.lints.is_empty() || !c.lints.iter().all(|n| lint_enabled(n)) {
+            continue;
+        }
+        out.push(
+            Finding::new(
+                "unused_allow",
+                c.span,
+                format!("`allow({})` suppresses nothing", c.lints.join(", ")),
+            )
+            .label("no finding here to suppress")
+            .help("remove the stale suppression"),
+        );
     }
     out
 }

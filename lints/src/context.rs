@@ -50,6 +50,10 @@ impl<'a> FileContext<'a> {
 pub struct Sink {
     pub findings: Vec<crate::Finding>,
     pub facts: Vec<Fact>,
+    /// Function summaries for the cross-file call graph.
+    pub summaries: Vec<crate::callgraph::FnSummary>,
+    /// Budget decisions, when an inventory was asked for (`leash budgets`).
+    pub budgets: Vec<crate::inventory::BudgetEntry>,
 }
 
 impl Sink {

@@ -5,12 +5,16 @@
 //! crate: import resolution ([`imports`]), syntax helpers ([`syntax`]), the
 //! test-code skip ([`test_code`]), and suppressions ([`suppress`]).
 
+pub mod amplification;
 pub mod analysis;
+pub mod callgraph;
 pub mod context;
 pub mod expand;
 pub mod finding;
 pub mod imports;
+pub mod inventory;
 pub mod nesting;
+pub mod retry_sites;
 pub mod rules;
 pub mod spawn_model;
 pub mod suppress;

@@ -210,6 +210,7 @@ fn item_header(item: &syn::Item) -> Option<proc_macro2::Span> {
 }
 
 /// All suppressions of one file, answering "is this finding allowed?".
+#[derive(Debug, Clone)]
 pub struct Suppressions {
     pub comments: Vec<AllowComment>,
     pub items: Vec<ItemRange>,
@@ -232,8 +233,10 @@ impl Suppressions {
     /// Is `lint` at `span` allowed by a comment or a declaration?
     pub fn allows(&mut self, lint: &str, span: &Span) -> bool {
         let line = span.start.line;
+        let group = crate::lint_by_name(lint).map(|l| l.group);
+        let names = |l: &String| l == lint || l == "all" || Some(l.as_str()) == group;
         for (i, c) in self.comments.iter().enumerate() {
-            if !c.lints.iter().any(|l| l == lint || l == "all") {
+            if !c.lints.iter().any(names) {
                 continue;
             }
             let covers = if c.trailing {

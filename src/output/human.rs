@@ -1,17 +1,27 @@
 //! rustc-style diagnostics through `codespan-reporting`.
 
 use super::level_name;
-use crate::driver::RunResult;
+use crate::driver::{Located, RunResult};
 use codespan_reporting::diagnostic::{Diagnostic, Label, Severity};
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, termcolor::WriteColor};
 use std::collections::HashMap;
 
 pub fn emit(result: &RunResult, out: &mut dyn WriteColor) -> std::io::Result<()> {
+    emit_findings(result, result.findings.iter(), out)
+}
+
+/// Renders some of a run's findings (the rustc JSON format carries each
+/// finding's rendering).
+pub fn emit_findings<'a>(
+    result: &RunResult,
+    findings: impl Iterator<Item = &'a Located>,
+    out: &mut dyn WriteColor,
+) -> std::io::Result<()> {
     let mut files = SimpleFiles::new();
     let mut ids = HashMap::new();
     let config = term::Config::default();
-    for f in &result.findings {
+    for f in findings {
         let file = &result.files[f.file];
         let fid = match (&file.source, ids.get(&f.file)) {
             (Some(_), Some(id)) => Some(*id),

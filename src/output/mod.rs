@@ -1,7 +1,12 @@
 //! Reporting formats.
 
+pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod rustc_json;
+pub mod sarif;
 
 use crate::driver::{Located, RunResult};
 

@@ -2,6 +2,9 @@
 
 use crate::{Level, Lint};
 
+/// The diagnostics the analysis itself produces (they have no `check`).
+pub static META: &[&Lint] = &[&MISSING_REASON, &UNKNOWN_LINT, &PARSE_ERROR, &UNUSED_ALLOW];
+
 pub static MISSING_REASON: Lint = Lint {
     name: "missing_reason",
     group: "budget",
@@ -70,6 +73,36 @@ Nothing in that file was checked.
 ## Use instead
 Fix the syntax, or exclude generated and template files with `exclude` in
 `leash.toml`.
+"#,
+    check: None,
+};
+
+pub static UNUSED_ALLOW: Lint = Lint {
+    name: "unused_allow",
+    group: "budget",
+    default_level: Level::Warn,
+    summary: "a suppression comment that suppresses nothing (with --report-unused-allows)",
+    docs: r#"## What it does
+With `--report-unused-allows`, reports a `// leash: allow(..)` comment that
+suppressed no finding in this run. Only comments whose lints are all enabled
+are reported, so `-A` on the command line does not make suppressions look
+unused.
+
+## Why is this bad?
+A suppression that no longer suppresses anything is a stale decision: the code
+it excused has changed or moved. Left in place, it will silently excuse the next
+problem written on that line.
+
+## Example
+```rust
+// leash: allow(unbounded_channel) -- one message per worker at start-up
+let (tx, rx) = std::sync::mpsc::sync_channel(16);
+```
+
+## Use instead
+```rust
+let (tx, rx) = std::sync::mpsc::sync_channel(16);
+```
 "#,
     check: None,
 };

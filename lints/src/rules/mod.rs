@@ -1,9 +1,11 @@
 //! The lint catalogue: one file per lint, registered here once.
 
-use crate::{Level, Lint};
+use crate::Lint;
 
+pub mod budget_exceeds_policy;
 pub mod meta;
 pub mod missing_timeout;
+pub mod retry_amplification;
 pub mod retry_without_backoff;
 pub mod retry_without_jitter;
 pub mod silent_fallback;
@@ -18,16 +20,16 @@ pub static ALL: &[&Lint] = &[
     &unbounded_retry::LINT,
     &retry_without_backoff::LINT,
     &retry_without_jitter::LINT,
+    &retry_amplification::LINT,
     &unbounded_spawn::LINT,
     &unbounded_fan_out::LINT,
     &unbounded_channel::LINT,
     &silent_fallback::LINT,
     &uncontrolled_switching::LINT,
     &missing_timeout::LINT,
+    &budget_exceeds_policy::LINT,
     &meta::MISSING_REASON,
     &meta::UNKNOWN_LINT,
     &meta::PARSE_ERROR,
+    &meta::UNUSED_ALLOW,
 ];
-
-#[allow(dead_code)]
-const _LEVELS: [Level; 3] = [Level::Allow, Level::Warn, Level::Deny];

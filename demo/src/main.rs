@@ -1,0 +1,11 @@
+//! order-notifier: accepts order events over TCP, enriches them from the
+//! inventory service, and pushes notifications to subscribers.
+
+mod budgets;
+mod queue;
+
+#[tokio::main]
+async fn main() {
+    let events = queue::EventQueue::new();
+    events.publish(queue::Event { order_id: 1 });
+}

@@ -1,0 +1,247 @@
+//! Joins function summaries of every analysed file into a call graph (by name
+//! and `impl` type) and finds retry sites whose retried operation reaches
+//! another retry site: the attempts multiply.
+
+use crate::callgraph::{CallRef, FnSummary, RetrySite};
+use crate::finding::Finding;
+use crate::Policy;
+use std::collections::{HashMap, HashSet, VecDeque};
+
+/// How many calls deep the search follows.
+const MAX_DEPTH: usize = 8;
+
+/// A summary located in its file.
+pub struct FileSummaries<'a> {
+    pub file: usize,
+    pub path: &'a str,
+    pub fns: &'a [FnSummary],
+}
+
+type FnId = (usize, usize); // (index into files, index into fns)
+
+struct Graph<'a> {
+    files: &'a [FileSummaries<'a>],
+    by_name: HashMap<&'a str, Vec<FnId>>,
+}
+
+impl<'a> Graph<'a> {
+    fn new(files: &'a [FileSummaries<'a>]) -> Self {
+        let mut by_name: HashMap<&str, Vec<FnId>> = HashMap::new();
+        for (fi, f) in files.iter().enumerate() {
+            for (i, s) in f.fns.iter().enumerate() {
+                by_name.entry(s.name.as_str()).or_default().push((fi, i));
+            }
+        }
+        Graph { files, by_name }
+    }
+
+    fn get(&self, id: FnId) -> &'a FnSummary {
+        &self.files[id.0].fns[id.1]
+    }
+
+    /// The one function a call can reach, or `None` when unknown or ambiguous.
+    fn resolve(&self, call: &CallRef) -> Option<FnId> {
+        let cands = self.by_name.get(call.name.as_str())?;
+        let fitting: Vec<FnId> = cands
+            .iter()
+            .copied()
+            .filter(|id| {
+                let f = self.get(*id);
+                match (&call.qualifier, call.is_method) {
+                    (Some(q), _) => {
+                        f.impl_type.as_deref() == Some(q.as_str())
+                            || (f.impl_type.is_none() && is_module(q))
+                    }
+                    (None, true) => f.impl_type.is_some(),
+                    (None, false) => f.impl_type.is_none(),
+                }
+            })
+            .collect();
+        match fitting.as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        }
+    }
+}
+
+/// `net::fetch()`: a lowercase qualifier is a module path, not a type.
+fn is_module(q: &str) -> bool {
+    q.chars().next().is_some_and(|c| c.is_lowercase())
+}
+
+fn inner_attempts(f: &FnSummary) -> Option<u64> {
+    f.retry_sites.iter().filter_map(|s| s.attempts).max()
+}
+
+/// Findings for `retry_amplification` (and `budget_exceeds_policy` where the
+/// product of known attempt counts exceeds the policy), each with the index of
+/// the file it belongs to.
+pub fn find(files: &[FileSummaries], policy: &Policy) -> Vec<(usize, Finding)> {
+    let graph = Graph::new(files);
+    let mut out = Vec::new();
+    for (fi, file) in files.iter().enumerate() {
+        for (i, outer_fn) in file.fns.iter().enumerate() {
+            for site in &outer_fn.retry_sites {
+                if let Some(chain) = search(&graph, (fi, i), site) {
+                    out.extend(report(&graph, file, outer_fn, site, &chain, policy));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Breadth-first from the calls of `site` to the nearest function that retries.
+/// Returns the chain of (call, callee) hops.
+fn search(graph: &Graph, origin: FnId, site: &RetrySite) -> Option<Vec<(CallRef, FnId)>> {
+    let mut seen: HashSet<FnId> = HashSet::from([origin]);
+    let mut queue: VecDeque<Vec<(CallRef, FnId)>> = VecDeque::new();
+    for call in &site.calls {
+        if let Some(id) = graph.resolve(call) {
+            if seen.insert(id) {
+                queue.push_back(vec![(call.clone(), id)]);
+            }
+        }
+    }
+    while let Some(path) = queue.pop_front() {
+        let (_, last) = path.last().expect("paths are never empty");
+        let f = graph.get(*last);
+        if !f.retry_sites.is_empty() {
+            return Some(path);
+        }
+        if path.len() >= MAX_DEPTH {
+            continue;
+        }
+        for call in &f.calls {
+            if let Some(id) = graph.resolve(call) {
+                if seen.insert(id) {
+                    let mut next = path.clone();
+                    next.push((call.clone(), id));
+                    queue.push_back(next);
+                }
+            }
+        }
+    }
+    None
+}
+
+fn report(
+    graph: &Graph,
+    file: &FileSummaries,
+    outer_fn: &FnSummary,
+    site: &RetrySite,
+    chain: &[(CallRef, FnId)],
+    policy: &Policy,
+) -> Vec<(usize, Finding)> {
+    let inner_fn = graph.get(chain.last().expect("non-empty chain").1);
+    let mut names = vec![format!("`{}`", outer_fn.qualified())];
+    for (_, id) in chain {
+        names.push(format!("`{}`", graph.get(*id).qualified()));
+    }
+    let inner_id = chain.last().expect("non-empty chain").1;
+    let inner_path = graph.files[inner_id.0].path;
+    let inner_site = &inner_fn.retry_sites[0];
+    let mut msg = format!(
+        "retry amplification: this {} reaches another retry in {}",
+        site.kind,
+        names.last().unwrap()
+    );
+    let product = match (site.attempts, inner_attempts(inner_fn)) {
+        (Some(a), Some(b)) => Some((a, b, a.saturating_mul(b))),
+        _ => None,
+    };
+    if let Some((a, b, p)) = product {
+        msg.push_str(&format!(" ({a} x {b} = {p} attempts per call)"));
+    }
+    let mut finding = Finding::new("retry_amplification", site.span, msg)
+        .label(format!("outer {}", site.kind))
+        .help("retry at one layer only (usually the outermost, closest to the caller's deadline) and let inner calls fail fast; or share one retry budget across the layers")
+        .note(format!(
+            "call chain: {} (inner {} at {}:{})",
+            names.join(" -> "),
+            inner_site.kind,
+            inner_path,
+            inner_site.span.start.line
+        ));
+    // Label every hop that lies in this file.
+    let mut hop_fn = outer_fn;
+    for (call, id) in chain {
+        let callee = graph.get(*id);
+        if std::ptr::eq(hop_fn, outer_fn) || graph_file_of(graph, hop_fn) == Some(file.file) {
+            finding = finding.secondary(
+                call.span,
+                format!("`{}` calls `{}`", hop_fn.qualified(), callee.qualified()),
+            );
+        }
+        hop_fn = callee;
+    }
+    if inner_id.0 == files_index(graph, file.file) {
+        finding = finding.secondary(inner_site.span, format!("inner {}", inner_site.kind));
+    }
+    let mut out = vec![(file.file, finding)];
+    if let Some((a, b, p)) = product {
+        if p > policy.max_amplification {
+            out.push((
+                file.file,
+                Finding::new(
+                    "budget_exceeds_policy",
+                    site.span,
+                    format!("retry amplification of {a} x {b} = {p} attempts exceeds the policy's max_amplification = {}", policy.max_amplification),
+                )
+                .label(format!("{p} > {}", policy.max_amplification))
+                .help("retry at one layer only, or lower the attempts so their product stays within the policy")
+                .note(format!("call chain: {}", names.join(" -> "))),
+            ));
+        }
+    }
+    out
+}
+
+fn graph_file_of(graph: &Graph, f: &FnSummary) -> Option<usize> {
+    graph
+        .files
+        .iter()
+        .find(|file| file.fns.iter().any(|g| std::ptr::eq(g, f)))
+        .map(|file| file.file)
+}
+
+fn files_index(graph: &Graph, file: usize) -> usize {
+    graph
+        .files
+        .iter()
+        .position(|f| f.file == file)
+        .unwrap_or(usize::MAX)
+}
+
+/// The retry call graph for `leash budgets --graph`: every function with a
+/// retry site (with its attempts, when known), and the call chains from a retry
+/// site to the next retry below it.
+/// Functions that retry (name, attempts) and the call edges between them.
+pub type RetryGraph = (Vec<(String, Option<u64>)>, Vec<(String, String)>);
+
+pub fn retry_graph(files: &[FileSummaries]) -> RetryGraph {
+    let graph = Graph::new(files);
+    let mut nodes = Vec::new();
+    let mut edges = Vec::new();
+    for (fi, file) in files.iter().enumerate() {
+        for (i, f) in file.fns.iter().enumerate() {
+            if f.retry_sites.is_empty() {
+                continue;
+            }
+            nodes.push((f.qualified(), inner_attempts(f)));
+            for site in &f.retry_sites {
+                if let Some(chain) = search(&graph, (fi, i), site) {
+                    let mut from = f.qualified();
+                    for (_, id) in &chain {
+                        let to = graph.get(*id).qualified();
+                        if !edges.contains(&(from.clone(), to.clone())) {
+                            edges.push((from.clone(), to.clone()));
+                        }
+                        from = to;
+                    }
+                }
+            }
+        }
+    }
+    (nodes, edges)
+}

@@ -1,0 +1,49 @@
+//! Per-file summaries of functions, their calls and their retry sites, joined
+//! across the workspace by the driver to find retries that reach other retries
+//! (see [`crate::amplification`]).
+
+use crate::finding::Span;
+
+/// A call made by a function: `foo()`, `Type::foo()`, `x.foo()`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallRef {
+    pub name: String,
+    /// `Type` in `Type::foo()` (`Self` already replaced by the impl type).
+    pub qualifier: Option<String>,
+    pub is_method: bool,
+    pub span: Span,
+}
+
+/// A place that retries: a retry loop, a library strategy call, or a function
+/// declared with `#[leash::retry]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetrySite {
+    pub span: Span,
+    /// The attempt bound, when it is a number leash can read.
+    pub attempts: Option<u64>,
+    /// What retries: "retry loop", "retry strategy", "`#[leash::retry]`".
+    pub kind: &'static str,
+    /// Calls made by the retried operation (calls inside spawned tasks excluded).
+    pub calls: Vec<CallRef>,
+}
+
+/// One function or method of a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FnSummary {
+    pub name: String,
+    /// The `impl` type of a method or associated function.
+    pub impl_type: Option<String>,
+    pub span: Span,
+    pub calls: Vec<CallRef>,
+    pub retry_sites: Vec<RetrySite>,
+}
+
+impl FnSummary {
+    /// `Type::name` or `name`.
+    pub fn qualified(&self) -> String {
+        match &self.impl_type {
+            Some(t) => format!("{t}::{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! `budget_exceeds_policy`: a declared budget larger than the workspace policy.
+
+use crate::syntax::{int_literal, leash_attr, method_chain};
+use crate::{FileContext, Finding, Level, Lint, Sink, Span};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+
+pub static LINT: Lint = Lint {
+    name: "budget_exceeds_policy",
+    group: "budget",
+    default_level: Level::Deny,
+    summary: "a declared budget larger than the workspace policy allows",
+    docs: r#"## What it does
+Compares every budget leash can read against `[policy]` in `leash.toml`:
+`#[leash::retry(attempts = N)]` and `.take(N)` on a retry strategy against
+`max_retry_attempts` (default 10); `#[leash::concurrency(max = N)]` and
+`Semaphore::new(N)` in a function that spawns against `max_concurrency` (unset by
+default: no limit); `.cycle().take(N)` against `max_switches` (default 10).
+
+## Why is this bad?
+A bound is only as good as its number. `attempts = 1000` is a bound on paper and
+a retry storm in production: with three layers retrying, one user request
+becomes a billion calls. The policy is where a team writes down what it accepts,
+once, and every declared budget is checked against it.
+
+## Example
+```rust
+#[leash::retry(attempts = 50, backoff = "10ms..1s")]
+async fn fetch_price(id: u64) -> Result<Price, Error> { .. }
+```
+
+## Use instead
+Keep the budget within the policy, or raise the policy deliberately in
+`leash.toml` where the whole team sees it:
+```rust
+#[leash::retry(attempts = 5, backoff = "100ms..5s")]
+async fn fetch_price(id: u64) -> Result<Price, Error> { .. }
+```
+"#,
+    check: Some(check),
+};
+
+/// Retry strategies whose `.take(n)` is an attempt budget.
+const STRATEGIES: &[&str] = &[
+    "ExponentialBackoff",
+    "FixedInterval",
+    "FibonacciBackoff",
+    "Exponential",
+    "Fixed",
+    "Fibonacci",
+    "NoDelay",
+    "ExponentialBuilder",
+    "ConstantBuilder",
+    "FibonacciBuilder",
+];
+
+fn check(cx: &FileContext, sink: &mut Sink) {
+    let mut v = Visitor {
+        cx,
+        sink,
+        fn_spawns: false,
+    };
+    v.visit_file(cx.file);
+}
+
+struct Visitor<'a, 'b> {
+    cx: &'a FileContext<'a>,
+    sink: &'b mut Sink,
+    /// Does the function being visited spawn tasks or threads?
+    fn_spawns: bool,
+}
+
+impl Visitor<'_, '_> {
+    fn exceeded(&mut self, span: Span, what: &str, value: u64, key: &str, limit: u64) {
+        self.sink.report(
+            Finding::new(LINT.name, span, format!("{what} of {value} exceeds the policy's {key} = {limit}"))
+                .label(format!("{value} > {limit}"))
+                .help(format!("lower it to at most {limit}, or raise `{key}` in `[policy]` of leash.toml deliberately"))
+                .note("budgets multiply across layers: the policy is the largest one the team accepts"),
+        );
+    }
+
+    fn attrs(&mut self, attrs: &[syn::Attribute]) {
+        let policy = self.cx.policy.clone();
+        if let Some(attr) = leash_attr(attrs, "retry") {
+            if let Some((span, n)) = numeric_arg(attr, "attempts") {
+                if n > policy.max_retry_attempts {
+                    self.exceeded(
+                        span,
+                        "retry budget",
+                        n,
+                        "max_retry_attempts",
+                        policy.max_retry_attempts,
+                    );
+                }
+            }
+        }
+        if let Some(attr) = leash_attr(attrs, "concurrency") {
+            if let (Some((span, n)), Some(limit)) =
+                (numeric_arg(attr, "max"), policy.max_concurrency)
+            {
+                if n > limit {
+                    self.exceeded(span, "concurrency budget", n, "max_concurrency", limit);
+                }
+            }
+        }
+    }
+
+    fn body(&mut self, spawns: bool, f: impl FnOnce(&mut Self)) {
+        let saved = self.fn_spawns;
+        self.fn_spawns = spawns;
+        f(self);
+        self.fn_spawns = saved;
+    }
+}
+
+/// `name = <integer>` inside `#[leash::x(..)]`, with the literal's span.
+fn numeric_arg(attr: &syn::Attribute, name: &str) -> Option<(Span, u64)> {
+    let syn::Meta::List(list) = &attr.meta else {
+        return None;
+    };
+    let mut found = None;
+    let _ = list.parse_nested_meta(|meta| {
+        if meta.input.peek(syn::Token![=]) {
+            let value: syn::Expr = meta.value()?.parse()?;
+            if meta.path.is_ident(name) {
+                if let Some(n) = int_literal(&value) {
+                    found = Some((Span::from(value.span()), n));
+                }
+            }
+        }
+        Ok(())
+    });
+    found
+}
+
+fn spawns_anything(block: &impl quote::ToTokens) -> bool {
+    crate::syntax::any_ident(block, &mut |i| i.starts_with("spawn"))
+}
+
+impl<'ast> Visit<'ast> for Visitor<'_, '_> {
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        self.attrs(&f.attrs);
+        self.body(spawns_anything(&f.block), |v| {
+            syn::visit::visit_item_fn(v, f)
+        });
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        self.attrs(&f.attrs);
+        self.body(spawns_anything(&f.block), |v| {
+            syn::visit::visit_impl_item_fn(v, f)
+        });
+    }
+
+    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        if let (Some(path), Some(limit)) = (
+            crate::syntax::call_path(call),
+            self.cx.policy.max_concurrency,
+        ) {
+            let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+            let is_semaphore_new = segs.len() >= 2
+                && segs[segs.len() - 2] == "Semaphore"
+                && segs[segs.len() - 1] == "new";
+            if is_semaphore_new && self.fn_spawns {
+                if let Some(n) = call.args.first().and_then(int_literal) {
+                    if n > limit {
+                        self.exceeded(
+                            Span::from(call.args[0].span()),
+                            "concurrency budget",
+                            n,
+                            "max_concurrency",
+                            limit,
+                        );
+                    }
+                }
+            }
+        }
+        syn::visit::visit_expr_call(self, call);
+    }
+
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        if m.method == "take" {
+            if let Some(n) = m.args.first().and_then(int_literal) {
+                let (chain, root) = method_chain(&m.receiver);
+                let policy = self.cx.policy.clone();
+                if chain.first().is_some_and(|c| c.method == "cycle") {
+                    if n > policy.max_switches {
+                        self.exceeded(
+                            Span::from(m.args[0].span()),
+                            "switch budget",
+                            n,
+                            "max_switches",
+                            policy.max_switches,
+                        );
+                    }
+                } else if is_strategy_root(root) && n > policy.max_retry_attempts {
+                    self.exceeded(
+                        Span::from(m.args[0].span()),
+                        "retry budget",
+                        n,
+                        "max_retry_attempts",
+                        policy.max_retry_attempts,
+                    );
+                }
+            }
+        }
+        syn::visit::visit_expr_method_call(self, m);
+    }
+}
+
+/// Is the root of a method chain a retry strategy constructor
+/// (`ExponentialBackoff::from_millis(10)`, `FixedInterval::new(..)`)?
+fn is_strategy_root(root: &syn::Expr) -> bool {
+    let path = match root {
+        syn::Expr::Call(c) => crate::syntax::call_path(c),
+        syn::Expr::Path(p) => Some(&p.path),
+        _ => None,
+    };
+    path.is_some_and(|p| {
+        p.segments
+            .iter()
+            .any(|s| STRATEGIES.iter().any(|k| s.ident == k))
+    })
+}

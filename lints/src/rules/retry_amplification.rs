@@ -1,0 +1,362 @@
+//! `retry_amplification`: a retry whose retried operation reaches another
+//! retry. Each file contributes function summaries (see [`crate::callgraph`]);
+//! the driver joins them across files ([`crate::amplification`]).
+
+use crate::callgraph::{CallRef, FnSummary, RetrySite};
+use crate::syntax::{call_path, int_literal, leash_attr, method_chain};
+use crate::{FileContext, Level, Lint, Sink, Span};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+
+pub static LINT: Lint = Lint {
+    name: "retry_amplification",
+    group: "retry",
+    default_level: Level::Warn,
+    summary: "a retry that reaches another retry: the attempts multiply",
+    docs: r#"## What it does
+Finds a retry site (a retry loop, a retry strategy, or a `#[leash::retry]`
+function) whose retried operation calls, through functions defined in the
+checked sources, another retry site. Calls are resolved by function name and
+`impl` type across all checked files; a name defined more than once stays
+silent. Calls inside a task spawned from the retry are not followed. When both
+attempt counts are numbers, the finding gives their product, and a product above
+`max_amplification` in the policy is also a `budget_exceeds_policy` error.
+
+## Why is this bad?
+Retries multiply across layers. Three layers that each try 3 times turn one
+failing request into 27 calls to the struggling dependency, exactly when it can
+least take them, and the caller waits through all of them. This is how a brief
+slowdown becomes an outage.
+
+## Example
+```rust
+#[leash::retry(attempts = 3, backoff = "100ms..2s")]
+async fn place_order(o: &Order) -> Result<(), Error> {
+    charge_card(o).await // charge_card retries 3 times itself: 9 attempts
+}
+```
+
+## Use instead
+Retry at one layer, usually the outermost (it knows the caller's deadline), and
+let inner calls fail fast; or pass one shared retry budget down the layers.
+"#,
+    check: Some(check),
+};
+
+fn check(cx: &FileContext, sink: &mut Sink) {
+    let mut c = Collector {
+        cx,
+        impl_type: None,
+        out: Vec::new(),
+    };
+    c.visit_file(cx.file);
+    sink.summaries.extend(c.out);
+}
+
+struct Collector<'a> {
+    cx: &'a FileContext<'a>,
+    impl_type: Option<String>,
+    out: Vec<FnSummary>,
+}
+
+fn type_name(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        syn::Type::Reference(r) => type_name(&r.elem),
+        _ => None,
+    }
+}
+
+impl Collector<'_> {
+    fn summarize(&mut self, name: &syn::Ident, attrs: &[syn::Attribute], block: &syn::Block) {
+        let calls = calls_in(block, self.impl_type.as_deref());
+        let mut retry_sites = Vec::new();
+        if let Some(attr) = leash_attr(attrs, "retry") {
+            retry_sites.push(RetrySite {
+                span: Span::from(attr.span()),
+                attempts: attempts_arg(attr),
+                kind: "`#[leash::retry]` function",
+                calls: calls.clone(),
+            });
+        }
+        retry_sites.extend(strategy_sites(self.cx, block, self.impl_type.as_deref()));
+        retry_sites.extend(crate::retry_sites::loop_sites(
+            self.cx,
+            block,
+            self.impl_type.as_deref(),
+        ));
+        self.out.push(FnSummary {
+            name: name.to_string(),
+            impl_type: self.impl_type.clone(),
+            span: Span::from(name.span()),
+            calls,
+            retry_sites,
+        });
+    }
+}
+
+impl<'ast> Visit<'ast> for Collector<'_> {
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        let saved = self
+            .impl_type
+            .replace(type_name(&i.self_ty).unwrap_or_default());
+        syn::visit::visit_item_impl(self, i);
+        self.impl_type = saved;
+    }
+    fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {
+        let saved = self.impl_type.replace(t.ident.to_string());
+        syn::visit::visit_item_trait(self, t);
+        self.impl_type = saved;
+    }
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        let saved = self.impl_type.take();
+        self.summarize(&f.sig.ident, &f.attrs, &f.block);
+        syn::visit::visit_item_fn(self, f);
+        self.impl_type = saved;
+    }
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        self.summarize(&f.sig.ident, &f.attrs, &f.block);
+        syn::visit::visit_impl_item_fn(self, f);
+    }
+    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+        if let Some(block) = &f.default {
+            self.summarize(&f.sig.ident, &f.attrs, block);
+        }
+        syn::visit::visit_trait_item_fn(self, f);
+    }
+}
+
+fn attempts_arg(attr: &syn::Attribute) -> Option<u64> {
+    let syn::Meta::List(list) = &attr.meta else {
+        return None;
+    };
+    let mut n = None;
+    let _ = list.parse_nested_meta(|meta| {
+        if meta.input.peek(syn::Token![=]) {
+            let v: syn::Expr = meta.value()?.parse()?;
+            if meta.path.is_ident("attempts") {
+                n = int_literal(&v);
+            }
+        }
+        Ok(())
+    });
+    n
+}
+
+/// Calls made in `node`, not descending into nested items or spawned tasks.
+pub fn calls_in(node: &impl CallsIn, impl_type: Option<&str>) -> Vec<CallRef> {
+    let mut v = CallVisitor {
+        impl_type,
+        out: Vec::new(),
+    };
+    node.walk(&mut v);
+    v.out
+}
+
+/// Nodes calls can be collected from.
+pub trait CallsIn {
+    fn walk(&self, v: &mut CallVisitor<'_>);
+}
+
+impl CallsIn for syn::Block {
+    fn walk(&self, v: &mut CallVisitor<'_>) {
+        v.visit_block(self);
+    }
+}
+
+impl CallsIn for syn::Expr {
+    fn walk(&self, v: &mut CallVisitor<'_>) {
+        v.visit_expr(self);
+    }
+}
+
+pub struct CallVisitor<'t> {
+    impl_type: Option<&'t str>,
+    out: Vec<CallRef>,
+}
+
+fn is_spawn_name(name: &str) -> bool {
+    name == "spawn" || name.starts_with("spawn_")
+}
+
+impl<'ast> Visit<'ast> for CallVisitor<'_> {
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+
+    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        if let Some(path) = call_path(call) {
+            let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+            let name = segs.last().cloned().unwrap_or_default();
+            if is_spawn_name(&name) {
+                return; // another task: not part of the retried operation
+            }
+            let qualifier = (segs.len() >= 2).then(|| {
+                let q = segs[segs.len() - 2].clone();
+                if q == "Self" {
+                    self.impl_type.unwrap_or("Self").to_string()
+                } else {
+                    q
+                }
+            });
+            self.out.push(CallRef {
+                name,
+                qualifier,
+                is_method: false,
+                span: Span::from(call.span()),
+            });
+        }
+        syn::visit::visit_expr_call(self, call);
+    }
+
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        let name = m.method.to_string();
+        if is_spawn_name(&name) {
+            self.visit_expr(&m.receiver);
+            return;
+        }
+        let on_self = matches!(crate::syntax::strip_parens(&m.receiver), syn::Expr::Path(p) if p.path.is_ident("self"));
+        let qualifier = if on_self {
+            self.impl_type.map(str::to_string)
+        } else {
+            None
+        };
+        self.out.push(CallRef {
+            name,
+            qualifier,
+            is_method: true,
+            span: Span::between(m.method.span(), m.paren_token.span.close()),
+        });
+        syn::visit::visit_expr_method_call(self, m);
+    }
+}
+
+/// Library retry calls: `Retry::spawn(strategy, action)`, `RetryIf::spawn`,
+/// `retry(strategy, op)` from the retry crates, backon's `op.retry(builder)`.
+fn strategy_sites(cx: &FileContext, block: &syn::Block, impl_type: Option<&str>) -> Vec<RetrySite> {
+    struct V<'a, 't> {
+        cx: &'a FileContext<'a>,
+        impl_type: Option<&'t str>,
+        out: Vec<RetrySite>,
+        /// `let name = expr;` in the function body, for strategies built first.
+        locals: Vec<(String, &'a syn::Expr)>,
+    }
+    impl V<'_, '_> {
+        fn bound(&self, arg: &syn::Expr) -> Option<u64> {
+            let syn::Expr::Path(p) = crate::syntax::strip_parens(arg) else {
+                return None;
+            };
+            let name = p.path.get_ident()?.to_string();
+            let (_, init) = self.locals.iter().rev().find(|(n, _)| *n == name)?;
+            take_count(init)
+        }
+    }
+    impl<'ast> Visit<'ast> for V<'_, '_> {
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+        fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+            if let Some(path) = call_path(call) {
+                let full = self.cx.imports.resolve(path);
+                let is_retry = full.iter().any(|p| {
+                    matches!(
+                        p.as_str(),
+                        "tokio_retry::Retry::spawn"
+                            | "tokio_retry::RetryIf::spawn"
+                            | "tokio_retry2::Retry::spawn"
+                            | "tokio_retry2::RetryIf::spawn"
+                            | "retry::retry"
+                            | "retry::retry_with_index"
+                            | "backoff::retry"
+                            | "backoff::retry_notify"
+                            | "backoff::future::retry"
+                            | "backoff::future::retry_notify"
+                    )
+                });
+                if is_retry && call.args.len() >= 2 {
+                    let mut calls = Vec::new();
+                    for a in call.args.iter().skip(1) {
+                        calls.extend(calls_in(a, self.impl_type));
+                    }
+                    self.out.push(RetrySite {
+                        span: Span::from(call.span()),
+                        attempts: call
+                            .args
+                            .first()
+                            .and_then(|a| take_count(a).or_else(|| self.bound(a))),
+                        kind: "retry strategy",
+                        calls,
+                    });
+                }
+            }
+            syn::visit::visit_expr_call(self, call);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            // backon: `(|| fetch()).retry(ExponentialBuilder::default())`
+            if m.method == "retry" && m.args.len() == 1 && is_backon_builder(&m.args[0]) {
+                self.out.push(RetrySite {
+                    span: Span::between(m.method.span(), m.paren_token.span.close()),
+                    attempts: backon_times(&m.args[0]),
+                    kind: "retry strategy",
+                    calls: calls_in(&*m.receiver, self.impl_type),
+                });
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    let locals = block
+        .stmts
+        .iter()
+        .filter_map(|s| match s {
+            syn::Stmt::Local(syn::Local {
+                pat: syn::Pat::Ident(pi),
+                init: Some(init),
+                ..
+            }) => Some((pi.ident.to_string(), &*init.expr)),
+            _ => None,
+        })
+        .collect();
+    let mut v = V {
+        cx,
+        impl_type,
+        out: Vec::new(),
+        locals,
+    };
+    v.visit_block(block);
+    v.out
+}
+
+/// `.take(n)` anywhere in a strategy chain.
+fn take_count(expr: &syn::Expr) -> Option<u64> {
+    let (chain, _) = method_chain(expr);
+    chain
+        .iter()
+        .find(|m| m.method == "take")
+        .and_then(|m| m.args.first())
+        .and_then(int_literal)
+}
+
+fn is_backon_builder(expr: &syn::Expr) -> bool {
+    let (_, root) = method_chain(expr);
+    let path = match root {
+        syn::Expr::Call(c) => call_path(c),
+        syn::Expr::Path(p) => Some(&p.path),
+        _ => None,
+    };
+    path.is_some_and(|p| {
+        p.segments.iter().any(|s| {
+            matches!(
+                s.ident.to_string().as_str(),
+                "ExponentialBuilder" | "ConstantBuilder" | "FibonacciBuilder"
+            )
+        })
+    })
+}
+
+/// backon builders stop after `with_max_times(n)`, or 3 times by default.
+fn backon_times(expr: &syn::Expr) -> Option<u64> {
+    let (chain, _) = method_chain(expr);
+    if chain.iter().any(|m| m.method == "without_max_times") {
+        return None;
+    }
+    match chain.iter().find(|m| m.method == "with_max_times") {
+        Some(m) => m.args.first().and_then(int_literal),
+        None => Some(3),
+    }
+}

@@ -1,0 +1,195 @@
+//! SARIF 2.1.0, as GitHub code scanning reads it: every rule with its docs,
+//! results located relative to `%SRCROOT%` (the repository root), columns in
+//! Unicode code points, and partial fingerprints that survive line shifts.
+
+use super::positions;
+use crate::driver::RunResult;
+use crate::fingerprint::Anchors;
+use leash_lints::Level;
+use serde_json::{json, Value};
+use std::io::Write;
+use std::path::Path;
+
+pub const INFORMATION_URI: &str = "https://github.com/leash-rs/leash";
+pub const FINGERPRINT_KEY: &str = "leashFingerprint/v1";
+
+fn sarif_level(l: Level) -> &'static str {
+    match l {
+        Level::Deny => "error",
+        Level::Warn => "warning",
+        Level::Allow => "none",
+    }
+}
+
+/// Percent-encodes what may not appear in a URI path (keeps `/`).
+pub fn encode_uri_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn root_uri(root: &Path) -> String {
+    let mut p = root.to_string_lossy().replace('\\', "/");
+    if !p.starts_with('/') {
+        p.insert(0, '/');
+    }
+    if !p.ends_with('/') {
+        p.push('/');
+    }
+    format!("file://{}", encode_uri_path(&p))
+}
+
+/// The first section of a lint's docs ("What it does"), as plain text.
+fn what_it_does(docs: &str) -> String {
+    let body = docs
+        .split("## What it does")
+        .nth(1)
+        .unwrap_or(docs)
+        .split("\n## ")
+        .next()
+        .unwrap_or("");
+    body.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+pub fn emit(
+    result: &RunResult,
+    anchors: &Anchors,
+    root: &Path,
+    config_file: Option<&Path>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let rules: Vec<Value> = leash_lints::rules::ALL
+        .iter()
+        .map(|lint| {
+            let help = if lint.docs.trim().is_empty() {
+                lint.summary
+            } else {
+                lint.docs
+            };
+            json!({
+                "id": lint.name,
+                "name": lint.name,
+                "shortDescription": { "text": lint.summary },
+                "fullDescription": { "text": what_it_does(lint.docs) },
+                "help": { "text": help, "markdown": help },
+                "defaultConfiguration": { "level": sarif_level(lint.default_level) },
+                "properties": { "tags": [lint.group] },
+            })
+        })
+        .collect();
+    let results: Vec<Value> = result
+        .findings
+        .iter()
+        .zip(&anchors.rel_paths)
+        .zip(&anchors.fingerprints)
+        .map(|((f, rel), fp)| {
+            // Files outside the repository (`leash check /elsewhere`) get an absolute URI.
+            let artifact = if rel.starts_with('/') || rel.starts_with("../") {
+                let abs = crate::fingerprint::absolute(&result.files[f.file].path);
+                let abs = abs.to_string_lossy().replace('\\', "/");
+                let abs = if abs.starts_with('/') {
+                    abs
+                } else {
+                    format!("/{abs}")
+                };
+                json!({ "uri": format!("file://{}", encode_uri_path(&abs)) })
+            } else {
+                json!({ "uri": encode_uri_path(rel), "uriBaseId": "%SRCROOT%" })
+            };
+            let region = if f.finding.span.start.line == 0 {
+                json!({ "startLine": 1 })
+            } else {
+                let (line, column, end_line, end_column) = positions(f);
+                json!({
+                    "startLine": line,
+                    "startColumn": column,
+                    "endLine": end_line,
+                    "endColumn": end_column,
+                })
+            };
+            let mut message = f.finding.message.clone();
+            if let Some(h) = &f.finding.help {
+                message.push_str(&format!("\nhelp: {h}"));
+            }
+            if let Some(n) = &f.finding.note {
+                message.push_str(&format!("\nnote: {n}"));
+            }
+            let mut res = json!({
+                "ruleId": f.finding.lint,
+                "level": sarif_level(f.level),
+                "message": { "text": message },
+                "locations": [{
+                    "physicalLocation": { "artifactLocation": artifact, "region": region },
+                }],
+                "partialFingerprints": { FINGERPRINT_KEY: fp },
+            });
+            if let Some(i) = leash_lints::rules::ALL
+                .iter()
+                .position(|l| l.name == f.finding.lint)
+            {
+                res["ruleIndex"] = json!(i);
+            }
+            let related: Vec<Value> = f
+                .finding
+                .labels
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.span.start.line > 0)
+                .map(|(i, l)| {
+                    json!({
+                        "id": i,
+                        "message": { "text": l.message },
+                        "physicalLocation": {
+                            "artifactLocation": artifact,
+                            "region": {
+                                "startLine": l.span.start.line,
+                                "startColumn": l.span.start.column + 1,
+                                "endLine": l.span.end.line.max(l.span.start.line),
+                                "endColumn": l.span.end.column + 1,
+                            },
+                        },
+                    })
+                })
+                .collect();
+            if !related.is_empty() {
+                res["relatedLocations"] = json!(related);
+            }
+            res
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "leash",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "semanticVersion": env!("CARGO_PKG_VERSION"),
+                    "informationUri": INFORMATION_URI,
+                    "rules": rules,
+                }
+            },
+            "originalUriBaseIds": { "%SRCROOT%": { "uri": root_uri(root) } },
+            "columnKind": "unicodeCodePoints",
+            "invocations": [{
+                "executionSuccessful": result.internal_errors.is_empty(),
+                "properties": {
+                    "filesChecked": result.files.len(),
+                    "filesNotParsed": result.files.iter().filter(|f| !f.parsed).count(),
+                    "bytesChecked": result.bytes,
+                    "configurationFile": config_file.map(|p| p.to_string_lossy().replace('\\', "/")),
+                },
+            }],
+            "results": results,
+        }]
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(b"\n")
+}

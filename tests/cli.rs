@@ -1,0 +1,382 @@
+//! The `leash` binary end to end: exit codes, JSON shape, configuration,
+//! suppressions, test-code skipping, and inputs that must not stop a run.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const UNBOUNDED: &str = "fn main() {\n    let (_tx, _rx) = std::sync::mpsc::channel::<u8>();\n}\n";
+const CLEAN: &str =
+    "fn main() {\n    let (_tx, _rx) = std::sync::mpsc::sync_channel::<u8>(8);\n}\n";
+
+fn leash(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_leash"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("leash runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn write(dir: &Path, rel: &str, text: impl AsRef<[u8]>) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+fn json_lines(o: &Output) -> Vec<serde_json::Value> {
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect()
+}
+
+#[test]
+fn exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "clean/src/lib.rs", CLEAN);
+    write(dir.path(), "dirty/src/lib.rs", UNBOUNDED);
+    assert_eq!(
+        leash(dir.path(), &["check", "clean"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        leash(dir.path(), &["check", "dirty"]).status.code(),
+        Some(1)
+    );
+    // A warning does not fail a deny-level gate.
+    assert_eq!(
+        leash(dir.path(), &["check", "--fail-level", "deny", "dirty"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        leash(
+            dir.path(),
+            &[
+                "check",
+                "-D",
+                "unbounded_channel",
+                "--fail-level",
+                "deny",
+                "dirty"
+            ]
+        )
+        .status
+        .code(),
+        Some(1)
+    );
+    assert_eq!(
+        leash(dir.path(), &["check", "-A", "unbounded_channel", "dirty"])
+            .status
+            .code(),
+        Some(0)
+    );
+    // Usage errors.
+    assert_eq!(
+        leash(dir.path(), &["check", "--format", "nope"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        leash(dir.path(), &["check", "-W", "no_such_lint", "clean"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        leash(dir.path(), &["check", "does-not-exist"])
+            .status
+            .code(),
+        Some(2)
+    );
+    let help = leash(dir.path(), &["check", "--help"]);
+    assert!(
+        stdout(&help).contains("Exit status"),
+        "--help documents exit codes"
+    );
+}
+
+#[test]
+fn json_shape_and_relative_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "b.rs", UNBOUNDED);
+    write(dir.path(), "a/x.rs", UNBOUNDED);
+    let out = leash(dir.path(), &["check", "--format", "json", "."]);
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 2);
+    for key in [
+        "lint",
+        "level",
+        "message",
+        "path",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "help",
+    ] {
+        assert!(lines[0].get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(
+        lines[0]["path"], "a/x.rs",
+        "sorted by path, relative to cwd"
+    );
+    assert_eq!(lines[1]["path"], "b.rs");
+    assert_eq!(lines[0]["line"], 2);
+    assert_eq!(lines[0]["column"], 22);
+    assert_eq!(lines[0]["level"], "warning");
+    assert!(stderr(&out).contains("2 findings in 2 files"));
+}
+
+#[test]
+fn output_is_deterministic_across_thread_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..40 {
+        write(dir.path(), &format!("f{i:02}.rs"), UNBOUNDED);
+    }
+    let one = stdout(&leash(
+        dir.path(),
+        &["check", "--format", "json", "-j", "1", "."],
+    ));
+    let many = stdout(&leash(
+        dir.path(),
+        &["check", "--format", "json", "-j", "8", "."],
+    ));
+    assert_eq!(one, many);
+    assert_eq!(one.lines().count(), 40);
+}
+
+#[test]
+fn config_is_found_by_walking_up() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "leash.toml",
+        "[lints]\nunbounded_channel = \"allow\"\n",
+    );
+    write(dir.path(), "crate/src/deep/lib.rs", UNBOUNDED);
+    let sub = dir.path().join("crate/src");
+    assert_eq!(leash(&sub, &["check", "."]).status.code(), Some(0));
+    // --no-config ignores it.
+    assert_eq!(
+        leash(&sub, &["check", "--no-config", "."]).status.code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn config_in_cargo_metadata_and_levels_by_group() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[workspace]\nmembers = []\n\n[workspace.metadata.leash]\nexclude = [\"gen\"]\n[workspace.metadata.leash.lints]\nconcurrency = \"deny\"\n",
+    );
+    write(dir.path(), "src/lib.rs", UNBOUNDED);
+    write(dir.path(), "gen/out.rs", UNBOUNDED);
+    let out = leash(dir.path(), &["check", "--format", "json", "."]);
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 1, "gen/ is excluded: {}", stdout(&out));
+    assert_eq!(lines[0]["level"], "error", "group level applies");
+}
+
+#[test]
+fn bad_config_is_a_clear_error_with_position() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "src/lib.rs", CLEAN);
+    write(
+        dir.path(),
+        "leash.toml",
+        "[lints]\nunbounded_chanel = \"warn\"\n",
+    );
+    let out = leash(dir.path(), &["check", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("leash.toml:2:1: unknown lint `unbounded_chanel`"),
+        "{}",
+        stderr(&out)
+    );
+
+    write(
+        dir.path(),
+        "leash.toml",
+        "[lints]\nunbounded_channel = \"loud\"\n",
+    );
+    let out = leash(dir.path(), &["check", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("leash.toml:2:21: unknown level `loud`"),
+        "{}",
+        stderr(&out)
+    );
+
+    write(dir.path(), "leash.toml", "colour = true\n");
+    let out = leash(dir.path(), &["check", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("leash.toml:1:1") && stderr(&out).contains("unknown field `colour`"),
+        "{}",
+        stderr(&out)
+    );
+
+    write(
+        dir.path(),
+        "leash.toml",
+        "[policy]\nmax_retry_attempts = \"ten\"\n",
+    );
+    let out = leash(dir.path(), &["check", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("leash.toml:2:"), "{}", stderr(&out));
+}
+
+#[test]
+fn suppression_comments() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = "fn a() {\n    // leash: allow(unbounded_channel) -- one message at start-up\n    let _ = std::sync::mpsc::channel::<u8>();\n}\n\
+               fn b() {\n    let _ = std::sync::mpsc::channel::<u8>(); // leash: allow(concurrency) -- group name\n}\n\
+               // leash: allow(unbounded_channel) -- the whole item\nfn c() {\n    let _ = 1;\n    let _ = std::sync::mpsc::channel::<u8>();\n}\n\
+               fn d() {\n    let _ = std::sync::mpsc::channel::<u8>();\n}\n";
+    write(dir.path(), "lib.rs", src);
+    let lines = json_lines(&leash(dir.path(), &["check", "--format", "json", "lib.rs"]));
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["line"], 14);
+}
+
+#[test]
+fn test_code_is_skipped_unless_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let src =
+        "#[cfg(test)]\nmod tests {\n    fn t() { let _ = std::sync::mpsc::channel::<u8>(); }\n}\n\
+               #[test]\nfn u() { let _ = std::sync::mpsc::channel::<u8>(); }\n";
+    write(dir.path(), "lib.rs", src);
+    assert_eq!(
+        leash(dir.path(), &["check", "lib.rs"]).status.code(),
+        Some(0)
+    );
+    let lines = json_lines(&leash(
+        dir.path(),
+        &["check", "--format", "json", "--include-tests", "lib.rs"],
+    ));
+    assert_eq!(lines.len(), 2);
+}
+
+#[test]
+fn gitignore_and_target_are_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), ".gitignore", "ignored/\n");
+    write(dir.path(), "ignored/a.rs", UNBOUNDED);
+    write(dir.path(), "target/debug/build/b.rs", UNBOUNDED);
+    write(dir.path(), "src/c.rs", CLEAN);
+    let out = leash(dir.path(), &["check", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stderr(&out).contains("0 findings in 1 file"));
+}
+
+#[test]
+fn bad_inputs_are_reported_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "good.rs", UNBOUNDED);
+    write(d, "syntax.rs", "fn broken( {\n");
+    write(d, "latin1.rs", b"fn main() { let s = \"caf\xe9\"; }\n");
+    write(d, "binary.rs", b"\x7fELF\x00\x00\x01\x02");
+    write(d, "empty.rs", "");
+    write(
+        d,
+        "deep_parens.rs",
+        format!(
+            "fn f() {{ let x = {}1{}; }}",
+            "(".repeat(100_000),
+            ")".repeat(100_000)
+        ),
+    );
+    write(
+        d,
+        "deep_blocks.rs",
+        format!("fn f() {}{}", "{".repeat(100_000), "}".repeat(100_000)),
+    );
+    // Nesting real code uses (well below the guard) still parses on the worker stacks.
+    write(
+        d,
+        "nested_ok.rs",
+        format!("fn f() -> u8 {{ {}1{} }}", "(".repeat(200), ")".repeat(200)),
+    );
+    let huge = "// padding\n".repeat(50 * 1024 * 1024 / 11 + 1);
+    write(d, "huge.rs", huge);
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(d.join("loop_a"), d.join("loop_b")).unwrap();
+        std::os::unix::fs::symlink(d.join("loop_b"), d.join("loop_a")).unwrap();
+        std::fs::create_dir(d.join("cycle")).unwrap();
+        std::os::unix::fs::symlink(d.join("cycle"), d.join("cycle/self")).unwrap();
+    }
+    let out = leash(d, &["check", "--format", "json", "."]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "findings, not an internal error: {}",
+        stderr(&out)
+    );
+    let lines = json_lines(&out);
+    let msg_for = |file: &str| -> String {
+        lines
+            .iter()
+            .find(|l| l["path"] == file)
+            .map(|l| {
+                format!(
+                    "{}: {}",
+                    l["lint"].as_str().unwrap(),
+                    l["message"].as_str().unwrap()
+                )
+            })
+            .unwrap_or_default()
+    };
+    assert!(
+        msg_for("good.rs").starts_with("unbounded_channel"),
+        "the good file is still checked"
+    );
+    assert!(msg_for("syntax.rs").starts_with("parse_error: could not parse"));
+    assert!(
+        msg_for("latin1.rs").contains("not valid UTF-8"),
+        "{}",
+        msg_for("latin1.rs")
+    );
+    assert!(msg_for("binary.rs").contains("binary file"));
+    assert!(msg_for("deep_parens.rs").contains("nesting too deep"));
+    assert!(msg_for("deep_blocks.rs").contains("nesting too deep"));
+    assert!(msg_for("huge.rs").contains("too large"));
+    assert_eq!(msg_for("empty.rs"), "", "an empty file is valid Rust");
+    assert_eq!(msg_for("nested_ok.rs"), "");
+    let err = stderr(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.contains("6 files could not be parsed"), "{err}");
+}
+
+#[test]
+fn rules_and_explain() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = leash(dir.path(), &["rules"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(
+        text.contains("unbounded_channel") && text.contains("concurrency") && text.contains("warn")
+    );
+    let out = leash(dir.path(), &["explain", "unbounded_channel"]);
+    assert_eq!(out.status.code(), Some(0));
+    for section in ["What it does", "Why is this bad?", "Example", "Use instead"] {
+        assert!(stdout(&out).contains(section), "missing section {section}");
+    }
+    assert_eq!(
+        leash(dir.path(), &["explain", "nope"]).status.code(),
+        Some(2)
+    );
+}

@@ -1,0 +1,46 @@
+// leash-flags: --config ui-tests/budget_policy.toml
+// Declared budgets checked against [policy] (max_retry_attempts = 5,
+// max_concurrency = 32, max_switches = 3 in ui-tests/budget_policy.toml).
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+use tokio_retry::strategy::ExponentialBackoff;
+
+#[leash::retry(attempts = 50, backoff = "10ms..1s")]
+async fn too_many_attempts() -> Result<(), std::io::Error> {
+    Ok(())
+}
+
+#[leash::retry(attempts = 3, backoff = "100ms..5s")]
+async fn within_policy() -> Result<(), std::io::Error> {
+    Ok(())
+}
+
+#[leash::concurrency(max = 1000)]
+async fn too_wide() {}
+
+#[leash::concurrency(max = 16)]
+async fn narrow_enough() {}
+
+async fn spawn_with_permits(jobs: Vec<u32>) {
+    let permits = Arc::new(Semaphore::new(500));
+    for job in jobs {
+        let permit = permits.clone().acquire_owned().await.unwrap();
+        tokio::spawn(async move {
+            let _permit = permit;
+            drop(job);
+        });
+    }
+}
+
+fn no_spawn_here() {
+    // A semaphore that does not feed spawns is not a concurrency budget.
+    let _gate = Semaphore::new(500);
+}
+
+fn strategies() {
+    let _ = ExponentialBackoff::from_millis(10).take(100);
+    let _ = ExponentialBackoff::from_millis(10).take(4);
+    let endpoints = ["a", "b"];
+    let _ = endpoints.iter().cycle().take(20);
+    let _ = (0..100).take(50);
+}
