@@ -205,7 +205,7 @@ impl<'ast> Visit<'ast> for BodyScan {
 fn is_accept_name(name: &str) -> bool {
     matches!(
         name,
-        "accept" | "incoming" | "poll_accept" | "accept_async" | "acceptor" | "listener"
+        "accept" | "incoming" | "poll_accept" | "accept_async" | "accept_bi" | "accept_uni"
     )
 }
 
