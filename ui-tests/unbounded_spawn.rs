@@ -133,3 +133,16 @@ struct Config {
     workers: usize,
     min_idle: usize,
 }
+
+fn len_through_a_local(paths: Vec<String>) {
+    let n = paths.len();
+    for i in 0..n {
+        std::thread::spawn(move || i);
+    }
+}
+
+fn capped_by_workers(paths: Vec<String>, workers: usize) {
+    for i in 0..workers.min(paths.len()) {
+        std::thread::spawn(move || i);
+    }
+}

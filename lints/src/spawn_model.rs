@@ -177,6 +177,8 @@ pub struct FnEnv {
     runtimes: HashSet<String>,
     builders: HashSet<String>,
     self_locals: HashSet<String>,
+    /// Locals holding a collection's length (`let n = items.len()`).
+    len_locals: HashSet<String>,
 }
 
 impl FnEnv {
@@ -212,6 +214,9 @@ impl FnEnv {
                     let mut kind = ty.and_then(|t| type_kind(self.cx, t));
                     if kind.is_none() {
                         if let Some(init) = &l.init {
+                            if ends_in_len(self.env, &init.expr) {
+                                self.env.len_locals.insert(name.clone());
+                            }
                             kind = init_kind(self.cx, self.env, &init.expr);
                             if let syn::Expr::Call(c) = strip_parens(&init.expr) {
                                 if call_path(c).is_some_and(|p| {
@@ -575,32 +580,35 @@ pub enum Trip {
     Unbounded,
 }
 
-fn is_len_call(e: &syn::Expr) -> bool {
-    let mut found = false;
-    struct F<'a>(&'a mut bool);
-    impl<'ast> Visit<'ast> for F<'_> {
-        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-            if m.method == "len" || m.method == "count" {
-                *self.0 = true;
-            }
-            syn::visit::visit_expr_method_call(self, m);
+/// Is this a collection's length: `items.len()`, `items.len() - 1`, `n as u32`,
+/// or a local holding one? (`workers.min(items.len())` is bounded by `workers`.)
+fn ends_in_len(env: &FnEnv, e: &syn::Expr) -> bool {
+    match strip_parens(e) {
+        syn::Expr::MethodCall(m) => m.method == "len" || m.method == "count",
+        syn::Expr::Cast(c) => ends_in_len(env, &c.expr),
+        syn::Expr::Binary(b) => {
+            matches!(b.op, syn::BinOp::Add(_) | syn::BinOp::Sub(_) | syn::BinOp::Mul(_))
+                && (ends_in_len(env, &b.left) || ends_in_len(env, &b.right))
         }
+        syn::Expr::Path(p) => p
+            .path
+            .get_ident()
+            .is_some_and(|i| env.len_locals.contains(&i.to_string())),
+        _ => false,
     }
-    F(&mut found).visit_expr(e);
-    found
 }
 
 /// The trip class of a range: bounded unless open-ended or ending in `.len()`.
-fn range_trip(r: &syn::ExprRange) -> Trip {
+fn range_trip(env: &FnEnv, r: &syn::ExprRange) -> Trip {
     match &r.end {
         None => Trip::Unbounded,
-        Some(end) if is_len_call(end) => Trip::Unbounded,
+        Some(end) if ends_in_len(env, end) => Trip::Unbounded,
         Some(_) => Trip::Bounded,
     }
 }
 
 /// The trip class of what a `for` or an iterator chain iterates over.
-pub fn iter_trip(expr: &syn::Expr) -> Trip {
+pub fn iter_trip(env: &FnEnv, expr: &syn::Expr) -> Trip {
     let (calls, root) = method_chain(expr);
     if calls.iter().any(|m| {
         m.method == "take"
@@ -616,7 +624,7 @@ pub fn iter_trip(expr: &syn::Expr) -> Trip {
         r => r,
     };
     match root {
-        syn::Expr::Range(r) => range_trip(r),
+        syn::Expr::Range(r) => range_trip(env, r),
         syn::Expr::Array(_) | syn::Expr::Repeat(_) => Trip::Bounded,
         syn::Expr::Call(c) if crate::syntax::macro_call_name(c).as_deref() == Some("vec") => {
             Trip::Bounded
@@ -648,8 +656,8 @@ fn mentions_worker(e: &syn::Expr) -> bool {
 }
 
 /// The trip class of `for pat in expr`.
-pub fn for_trip(pat: &syn::Pat, expr: &syn::Expr) -> Trip {
-    if iter_trip(expr) == Trip::Bounded {
+pub fn for_trip(env: &FnEnv, pat: &syn::Pat, expr: &syn::Expr) -> Trip {
+    if iter_trip(env, expr) == Trip::Bounded {
         return Trip::Bounded;
     }
     if crate::syntax::any_ident(pat, &mut |i| i.to_ascii_lowercase().contains("worker")) {

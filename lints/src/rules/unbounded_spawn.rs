@@ -395,7 +395,7 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_> {
     fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
         self.visit_expr(&l.expr);
         let header = Span::between(l.for_token.span, l.expr.span());
-        let trip = spawn_model::for_trip(&l.pat, &l.expr);
+        let trip = spawn_model::for_trip(&self.env, &l.pat, &l.expr);
         let (bounded, accept, joined) = scan_block_and(&l.body, Some(&l.expr));
         self.loops.push(Frame {
             header,
@@ -492,7 +492,7 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_> {
             {
                 self.visit_expr(&m.receiver);
                 let header = Span::between(m.method.span(), m.span());
-                let trip = spawn_model::iter_trip(&m.receiver);
+                let trip = spawn_model::iter_trip(&self.env, &m.receiver);
                 let (_, root) = method_chain(&m.receiver);
                 let (bounded, accept, joined) = scan_exprs(&m.args, root);
                 self.loops.push(Frame {
