@@ -587,8 +587,10 @@ fn ends_in_len(env: &FnEnv, e: &syn::Expr) -> bool {
         syn::Expr::MethodCall(m) => m.method == "len" || m.method == "count",
         syn::Expr::Cast(c) => ends_in_len(env, &c.expr),
         syn::Expr::Binary(b) => {
-            matches!(b.op, syn::BinOp::Add(_) | syn::BinOp::Sub(_) | syn::BinOp::Mul(_))
-                && (ends_in_len(env, &b.left) || ends_in_len(env, &b.right))
+            matches!(
+                b.op,
+                syn::BinOp::Add(_) | syn::BinOp::Sub(_) | syn::BinOp::Mul(_)
+            ) && (ends_in_len(env, &b.left) || ends_in_len(env, &b.right))
         }
         syn::Expr::Path(p) => p
             .path
@@ -882,16 +884,42 @@ pub fn wrapper_facts(cx: &FileContext, info: &FileInfo) -> Vec<Fact> {
 
 /// Can a parameter of this type be a task (a future or a closure)?
 fn carries_task(ty: &syn::Type, generics: &[String]) -> bool {
-    if matches!(ty, syn::Type::ImplTrait(_)) {
-        return true;
+    let task_name = |i: &syn::Ident| {
+        generics.iter().any(|g| i == g)
+            || i == "Future"
+            || i == "Fn"
+            || i == "FnOnce"
+            || i == "FnMut"
+            || i == "BoxFuture"
+            || i == "LocalBoxFuture"
+    };
+    let bounds_task = |bounds: &syn::punctuated::Punctuated<
+        syn::TypeParamBound,
+        syn::Token![+],
+    >| {
+        bounds.iter().any(|b| match b {
+            syn::TypeParamBound::Trait(t) => t.path.segments.iter().any(|s| task_name(&s.ident)),
+            _ => false,
+        })
+    };
+    match ty {
+        syn::Type::ImplTrait(_) => true,
+        syn::Type::TraitObject(t) => bounds_task(&t.bounds),
+        syn::Type::Reference(r) => carries_task(&r.elem, generics),
+        syn::Type::Paren(p) => carries_task(&p.elem, generics),
+        syn::Type::Group(g) => carries_task(&g.elem, generics),
+        syn::Type::Path(p) => p.path.segments.iter().any(|seg| {
+            task_name(&seg.ident)
+                || match &seg.arguments {
+                    syn::PathArguments::AngleBracketed(a) => a.args.iter().any(|arg| match arg {
+                        syn::GenericArgument::Type(t) => carries_task(t, generics),
+                        _ => false,
+                    }),
+                    _ => false,
+                }
+        }),
+        _ => false,
     }
-    crate::syntax::any_ident(ty, &mut |i| {
-        generics.iter().any(|g| g == i)
-            || matches!(
-                i,
-                "Future" | "Fn" | "FnOnce" | "FnMut" | "BoxFuture" | "LocalBoxFuture"
-            )
-    })
 }
 
 /// Can this call argument be a task: a closure, an `async` block, a call that

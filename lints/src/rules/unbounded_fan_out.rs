@@ -51,8 +51,8 @@ let responses: Vec<_> = stream::iter(urls.iter().map(|u| client.get(u).send()))
 fn check(cx: &FileContext, sink: &mut Sink) {
     let mut v = Visitor {
         sink,
-        locals: HashMap::new(),
-        pushed_in_loop: HashSet::new(),
+        cur_block: None,
+        locals: std::cell::OnceCell::new(),
         options: HashSet::new(),
     };
     v.visit_file(cx.file);
@@ -60,13 +60,19 @@ fn check(cx: &FileContext, sink: &mut Sink) {
 
 struct Visitor<'s, 'ast> {
     sink: &'s mut Sink,
-    /// Local name -> (line of the `let`, initialiser), for the current function.
-    locals: HashMap<String, Vec<(usize, &'ast syn::Expr)>>,
-    /// Locals that get `push`/`extend`/`insert` calls inside a loop.
-    pushed_in_loop: HashSet<String>,
+    /// The current function's body.
+    cur_block: Option<&'ast syn::Block>,
+    /// Local name -> (line of the `let`, initialiser), and the locals that get
+    /// `push`/`extend`/`insert` calls inside a loop (computed on first use).
+    locals: std::cell::OnceCell<LocalsInfo<'ast>>,
     /// Parameters of type `Option<..>`.
     options: HashSet<String>,
 }
+
+type LocalsInfo<'ast> = (
+    HashMap<String, Vec<(usize, &'ast syn::Expr)>>,
+    HashSet<String>,
+);
 
 /// Collects the function's locals and the names filled inside loops.
 struct Locals<'ast> {
@@ -142,23 +148,33 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
             }
         }
         let saved_options = std::mem::replace(&mut self.options, options);
-        let mut l = Locals {
-            locals: HashMap::new(),
-            pushed_in_loop: HashSet::new(),
-            loop_depth: 0,
-        };
-        l.visit_block(block);
-        let saved_locals = std::mem::replace(&mut self.locals, l.locals);
-        let saved_pushed = std::mem::replace(&mut self.pushed_in_loop, l.pushed_in_loop);
+        let saved_block = self.cur_block.replace(block);
+        let saved_locals = std::mem::take(&mut self.locals);
         self.visit_block(block);
         self.locals = saved_locals;
-        self.pushed_in_loop = saved_pushed;
+        self.cur_block = saved_block;
         self.options = saved_options;
+    }
+
+    /// The function's locals and the names filled in loops, collected on first use.
+    fn locals(&self) -> &LocalsInfo<'ast> {
+        self.locals.get_or_init(|| {
+            let mut l = Locals {
+                locals: HashMap::new(),
+                pushed_in_loop: HashSet::new(),
+                loop_depth: 0,
+            };
+            if let Some(b) = self.cur_block {
+                l.visit_block(b);
+            }
+            (l.locals, l.pushed_in_loop)
+        })
     }
 
     /// The initialiser of the last `let name` before `line`.
     fn local_init(&self, name: &str, line: usize) -> Option<&'ast syn::Expr> {
-        self.locals
+        self.locals()
+            .0
             .get(name)?
             .iter()
             .filter(|(l, _)| *l < line)
@@ -228,7 +244,7 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
                 let Some(init) = self.local_init(&name, line) else {
                     return false;
                 };
-                if self.pushed_in_loop.contains(&name) {
+                if self.locals().1.contains(&name) {
                     return false;
                 }
                 if is_empty_collection(init) {

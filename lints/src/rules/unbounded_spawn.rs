@@ -84,47 +84,66 @@ fn check(cx: &FileContext, sink: &mut Sink) {
         cx,
         info: &info,
         sink,
-        env: FnEnv::default(),
+        env: None,
+        cur_fn: None,
+        self_ty: None,
+        empty_env: FnEnv::default(),
         loops: Vec::new(),
-        fn_bounded: false,
+        fn_bounded: None,
         sequential: HashSet::new(),
         local_wrappers,
     };
     v.visit_file(cx.file);
 }
 
-struct Frame {
-    header: Span,
-    trip: Trip,
-    /// A bounding primitive is visible in the loop body.
-    bounded: bool,
-    /// The loop accepts connections.
-    accept: bool,
-    /// Names whose `.await`/`.join()` appears in the body.
-    joined: HashSet<String>,
-    what: &'static str,
+/// What a loop's body is made of (scanned only when a spawn is found in it).
+#[derive(Clone, Copy)]
+enum Scope<'ast> {
+    Block(&'ast syn::Block, Option<&'ast syn::Expr>),
+    Closure(
+        &'ast syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>,
+        &'ast syn::Expr,
+    ),
 }
 
-impl Frame {
-    fn copy(&self) -> Frame {
-        Frame {
-            header: self.header,
-            trip: self.trip,
-            bounded: self.bounded,
-            accept: self.accept,
-            joined: self.joined.clone(),
-            what: self.what,
-        }
+#[derive(Clone)]
+struct Frame<'ast> {
+    header: Span,
+    trip: Trip,
+    what: &'static str,
+    scope: Scope<'ast>,
+    /// (bounding primitive visible, accepts connections, names awaited/joined)
+    scan: Option<(bool, bool, HashSet<String>)>,
+}
+
+impl Frame<'_> {
+    fn scanned(&mut self) -> &(bool, bool, HashSet<String>) {
+        let scope = self.scope;
+        self.scan.get_or_insert_with(|| match scope {
+            Scope::Block(b, e) => scan_block_and(b, e),
+            Scope::Closure(args, root) => scan_exprs(args, root),
+        })
     }
 }
 
-struct Visitor<'a, 'c, 's> {
+struct Visitor<'a, 'c, 's, 'ast> {
     cx: &'a FileContext<'c>,
     info: &'a FileInfo,
     sink: &'s mut Sink,
-    env: FnEnv,
-    loops: Vec<Frame>,
-    fn_bounded: bool,
+    /// The current function's environment, built on first use.
+    env: Option<FnEnv>,
+    /// The current function's signature, body and attributes.
+    cur_fn: Option<(
+        &'ast syn::Signature,
+        &'ast syn::Block,
+        &'ast [syn::Attribute],
+    )>,
+    self_ty: Option<String>,
+    /// What calls that need no environment are classified with.
+    empty_env: FnEnv,
+    loops: Vec<Frame<'ast>>,
+    /// `#[leash::concurrency]` or a stream limit in the function (on first use).
+    fn_bounded: Option<bool>,
     /// Spawn calls whose handle is awaited or joined right away (addresses).
     sequential: HashSet<usize>,
     /// Spawn wrappers defined in this file.
@@ -219,27 +238,81 @@ fn scan_impl(f: impl FnOnce(&mut BodyScan)) -> (bool, bool, HashSet<String>) {
     (s.bounded, s.accept, s.joined)
 }
 
-impl Visitor<'_, '_, '_> {
-    fn enter_fn(&mut self, attrs: &[syn::Attribute], sig: &syn::Signature, block: &syn::Block) {
-        let saved_env = std::mem::take(&mut self.env);
+impl<'ast> Visitor<'_, '_, '_, 'ast> {
+    fn enter_fn(
+        &mut self,
+        attrs: &'ast [syn::Attribute],
+        sig: &'ast syn::Signature,
+        block: &'ast syn::Block,
+    ) {
+        let saved_env = self.env.take();
+        let saved_fn = self.cur_fn.replace((sig, block, attrs));
         let saved_loops = std::mem::take(&mut self.loops);
-        let saved_bounded = self.fn_bounded;
-        self.env = FnEnv::new(self.cx, saved_env.self_ty.clone(), sig, block);
-        self.fn_bounded = crate::syntax::leash_attr(attrs, "concurrency").is_some()
-            || block_limits_concurrency(block);
+        let saved_bounded = self.fn_bounded.take();
         self.visit_block(block);
         self.env = saved_env;
+        self.cur_fn = saved_fn;
         self.loops = saved_loops;
         self.fn_bounded = saved_bounded;
     }
 
-    fn report(&mut self, e: &syn::Expr, spawn: &Spawn) {
-        let Some(frame) = self.loops.last() else {
-            return;
+    /// The current function's environment (locals that are runtimes, `JoinSet`s..).
+    fn env(&mut self) -> &FnEnv {
+        if self.env.is_none() {
+            let env = match self.cur_fn {
+                Some((sig, block, _)) => FnEnv::new(self.cx, self.self_ty.clone(), sig, block),
+                None => {
+                    let mut env = FnEnv::default();
+                    env.self_ty = self.self_ty.clone();
+                    env
+                }
+            };
+            self.env = Some(env);
+        }
+        self.env.get_or_insert_with(FnEnv::default)
+    }
+
+    /// The environment, built only when a call needs it: a path call needs it
+    /// only inside a loop (wrappers), a method call only if it may be a spawn.
+    fn env_if(&mut self, e: &syn::Expr, in_loop: bool) -> &FnEnv {
+        let needed = match e {
+            syn::Expr::Call(_) => in_loop,
+            _ => true,
         };
-        if frame.trip == Trip::Bounded || frame.bounded || self.fn_bounded {
+        if needed {
+            self.env()
+        } else {
+            &self.empty_env
+        }
+    }
+
+    fn fn_bounded(&mut self) -> bool {
+        if let Some(b) = self.fn_bounded {
+            return b;
+        }
+        let b = self.cur_fn.is_some_and(|(_, block, attrs)| {
+            crate::syntax::leash_attr(attrs, "concurrency").is_some()
+                || block_limits_concurrency(block)
+        });
+        self.fn_bounded = Some(b);
+        b
+    }
+
+    fn report(&mut self, e: &syn::Expr, spawn: &Spawn) {
+        if self.loops.last().is_none_or(|f| f.trip == Trip::Bounded) || self.fn_bounded() {
             return;
         }
+        let Some(frame) = self.loops.last_mut() else {
+            return;
+        };
+        let (bounded, accept) = {
+            let scan = frame.scanned();
+            (scan.0, scan.1)
+        };
+        if bounded {
+            return;
+        }
+        let (header, what) = (frame.header, frame.what);
         if self.sequential.contains(&(e as *const syn::Expr as usize)) {
             return;
         }
@@ -256,21 +329,17 @@ impl Visitor<'_, '_, '_> {
             Spawn::Listed(n) if n.contains("thread") => "thread",
             _ => "task",
         };
-        let per = if frame.accept {
+        let per = if accept {
             format!("one {unit} per connection, no cap")
         } else {
             format!("one {unit} per item, no cap")
         };
         let span = call_span(e);
-        let loop_label = if frame.accept {
-            format!(
-                "this {} accepts connections with no limit on how many are served at once",
-                frame.what
-            )
+        let loop_label = if accept {
+            format!("this {what} accepts connections with no limit on how many are served at once")
         } else {
-            format!("this {} has no static bound on its iterations", frame.what)
+            format!("this {what} has no static bound on its iterations")
         };
-        let header = frame.header;
         let help = "cap concurrency: acquire a `Semaphore` permit with `acquire_owned().await` before spawning and move it into the task, or drive the items with `buffer_unordered(LIMIT)`; if the count is bounded elsewhere, declare it with `#[leash::concurrency(max = N)]`";
         match spawn {
             Spawn::Listed(name) => {
@@ -320,7 +389,7 @@ impl Visitor<'_, '_, '_> {
         false
     }
 
-    fn visit_spawn_args(&mut self, e: &syn::Expr) {
+    fn visit_spawn_args(&mut self, e: &'ast syn::Expr) {
         // The spawned task is another task: loops outside it do not run inside it.
         let saved = std::mem::take(&mut self.loops);
         match e {
@@ -339,6 +408,29 @@ impl Visitor<'_, '_, '_> {
             _ => {}
         }
         self.loops = saved;
+    }
+}
+
+/// Does this expression's outermost call name a spawn (`tokio::spawn(..)`,
+/// `rt.spawn(..)`, `Builder::new().spawn(..)?`)?
+fn names_spawn(e: &syn::Expr) -> bool {
+    match strip_await_try(e) {
+        syn::Expr::Call(c) => crate::syntax::call_path(c)
+            .and_then(crate::syntax::last_segment)
+            .is_some_and(|l| l.contains("spawn")),
+        syn::Expr::MethodCall(m) => {
+            let n = m.method.to_string();
+            n.contains("spawn")
+                || (matches!(n.as_str(), "unwrap" | "expect") && names_spawn(&m.receiver))
+        }
+        _ => false,
+    }
+}
+
+fn pi_name(p: &syn::Pat) -> String {
+    match p {
+        syn::Pat::Ident(pi) => pi.ident.to_string(),
+        _ => String::new(),
     }
 }
 
@@ -371,17 +463,17 @@ fn call_span(e: &syn::Expr) -> Span {
     }
 }
 
-impl<'ast> Visit<'ast> for Visitor<'_, '_, '_> {
+impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-        let saved = self.env.self_ty.take();
+        let saved = self.self_ty.take();
         self.enter_fn(&f.attrs, &f.sig, &f.block);
-        self.env.self_ty = saved;
+        self.self_ty = saved;
     }
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
-        let saved = self.env.self_ty.take();
-        self.env.self_ty = spawn_model::impl_self_name(i);
+        let saved = self.self_ty.take();
+        self.self_ty = spawn_model::impl_self_name(i);
         syn::visit::visit_item_impl(self, i);
-        self.env.self_ty = saved;
+        self.self_ty = saved;
     }
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
         self.enter_fn(&f.attrs, &f.sig, &f.block);
@@ -395,15 +487,13 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_> {
     fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
         self.visit_expr(&l.expr);
         let header = Span::between(l.for_token.span, l.expr.span());
-        let trip = spawn_model::for_trip(&self.env, &l.pat, &l.expr);
-        let (bounded, accept, joined) = scan_block_and(&l.body, Some(&l.expr));
+        let trip = spawn_model::for_trip(self.env(), &l.pat, &l.expr);
         self.loops.push(Frame {
             header,
             trip,
-            bounded,
-            accept,
-            joined,
             what: "`for` loop",
+            scope: Scope::Block(&l.body, Some(&l.expr)),
+            scan: None,
         });
         self.visit_block(&l.body);
         self.loops.pop();
@@ -413,14 +503,12 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_> {
         self.visit_expr(&w.cond);
         let header = Span::between(w.while_token.span, w.cond.span());
         let trip = spawn_model::while_trip(&w.cond);
-        let (bounded, accept, joined) = scan_block_and(&w.body, Some(&w.cond));
         self.loops.push(Frame {
             header,
             trip,
-            bounded,
-            accept,
-            joined,
             what: "`while` loop",
+            scope: Scope::Block(&w.body, Some(&w.cond)),
+            scan: None,
         });
         self.visit_block(&w.body);
         self.loops.pop();
@@ -428,14 +516,12 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_> {
 
     fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
         let header = Span::from(l.loop_token.span);
-        let (bounded, accept, joined) = scan_block_and(&l.body, None);
         self.loops.push(Frame {
             header,
             trip: Trip::Unbounded,
-            bounded,
-            accept,
-            joined,
             what: "`loop`",
+            scope: Scope::Block(&l.body, None),
+            scan: None,
         });
         self.visit_block(&l.body);
         self.loops.pop();
@@ -443,13 +529,15 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_> {
 
     fn visit_local(&mut self, l: &'ast syn::Local) {
         // `let h = spawn(..); .. h.await` in the same iteration runs one at a time.
-        if let (Some(init), Some(frame)) = (&l.init, self.loops.last()) {
+        let spawned = l.init.as_ref().is_some_and(|i| names_spawn(&i.expr));
+        if let (Some(init), true) = (&l.init, spawned) {
             let pat = match &l.pat {
                 syn::Pat::Type(pt) => &*pt.pat,
                 p => p,
             };
-            if let syn::Pat::Ident(pi) = pat {
-                if frame.joined.contains(&pi.ident.to_string()) {
+            let joined = |f: &mut Frame| f.scanned().2.contains(&pi_name(pat));
+            if matches!(pat, syn::Pat::Ident(_)) && self.loops.last_mut().is_some_and(joined) {
+                {
                     let e = strip_parens(&init.expr);
                     self.sequential.insert(e as *const syn::Expr as usize);
                 }
@@ -470,11 +558,16 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_> {
             }
             _ => {}
         }
-        if matches!(e, syn::Expr::Call(_) | syn::Expr::MethodCall(_)) {
-            let in_loop = !self.loops.is_empty();
-            if let Some(spawn) =
-                spawn_model::classify_with(self.cx, self.info, &self.env, e, in_loop)
-            {
+        let in_loop = !self.loops.is_empty();
+        let candidate = match e {
+            syn::Expr::Call(_) => true,
+            syn::Expr::MethodCall(m) => in_loop || m.method.to_string().starts_with("spawn"),
+            _ => false,
+        };
+        if candidate {
+            let (cx, info) = (self.cx, self.info);
+            let found = spawn_model::classify_with(cx, info, self.env_if(e, in_loop), e, in_loop);
+            if let Some(spawn) = found {
                 self.report(e, &spawn);
                 if let Spawn::Listed(_) = spawn {
                     self.visit_spawn_args(e);
@@ -492,16 +585,14 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_> {
             {
                 self.visit_expr(&m.receiver);
                 let header = Span::between(m.method.span(), m.span());
-                let trip = spawn_model::iter_trip(&self.env, &m.receiver);
+                let trip = spawn_model::iter_trip(self.env(), &m.receiver);
                 let (_, root) = method_chain(&m.receiver);
-                let (bounded, accept, joined) = scan_exprs(&m.args, root);
                 self.loops.push(Frame {
                     header,
                     trip,
-                    bounded,
-                    accept,
-                    joined,
                     what: "iterator closure",
+                    scope: Scope::Closure(&m.args, root),
+                    scan: None,
                 });
                 for a in &m.args {
                     self.visit_expr(a);
@@ -529,7 +620,7 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_> {
                 self.loops = saved
                     .iter()
                     .take(saved.len().saturating_sub(1))
-                    .map(Frame::copy)
+                    .cloned()
                     .collect();
             }
             syn::visit::visit_block(self, b);
