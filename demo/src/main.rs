@@ -2,7 +2,9 @@
 //! inventory service, and pushes notifications to subscribers.
 
 mod budgets;
+mod concurrency;
 mod queue;
+mod timeouts;
 
 #[tokio::main]
 async fn main() {

@@ -17,6 +17,7 @@ pub mod nesting;
 pub mod retry_model;
 pub mod retry_sites;
 pub mod rules;
+pub mod spawn_model;
 pub mod suppress;
 pub mod syntax;
 pub mod test_code;

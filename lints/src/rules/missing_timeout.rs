@@ -1,12 +1,474 @@
-//! `missing_timeout`: not implemented yet.
+//! `missing_timeout`: a network client or call whose library default is to wait
+//! forever, built with no timeout.
 
-use crate::{Level, Lint};
+use crate::syntax::{call_path, macro_call_name, method_chain, strip_parens};
+use crate::{FileContext, Finding, Level, Lint, Sink, Span};
+use std::collections::{HashMap, HashSet};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
 
 pub static LINT: Lint = Lint {
     name: "missing_timeout",
     group: "timeout",
     default_level: Level::Warn,
-    summary: "not implemented yet",
-    docs: "Not implemented yet.",
-    check: None,
+    summary: "a network client or connect with no timeout, where the default waits forever",
+    docs: r#"## What it does
+Reports network clients and calls whose library default is to wait forever,
+when no timeout is set:
+- `reqwest::Client::new()`, `reqwest::get(..)`, and `reqwest::Client::builder()` /
+  `ClientBuilder::new()` built with no `.timeout(..)` in the chain
+  (`connect_timeout` alone still lets a slow response hang). `reqwest::blocking`
+  has a 30 s default and is not reported;
+- ureq 3's `ureq::agent()`, `Agent::new_with_defaults()`, and
+  `Agent::config_builder()..build()` with no `timeout_global`/`timeout_*`;
+- hyper's `Client::new()` and `Client::builder(..)..build(..)` (hyper 0.14 and
+  `hyper_util::client::legacy`), unless a timeout layer or `timeout(..)` appears
+  in the same function;
+- `std::net::TcpStream::connect` (async connects are not reported).
+
+Builder chains are followed through `let` bindings in the same function. A
+builder handed to another function is not followed, and a `Client` that is not
+reqwest's or hyper's (resolved through `use` imports) is never reported.
+
+## Why is this bad?
+A request to a peer that accepts the connection and never answers (an overloaded
+server, a half-open connection after a network partition, a stuck proxy) blocks
+the caller forever. Callers pile up behind it holding connections, memory and
+locks, and one slow dependency takes down the service that calls it.
+
+## Example
+```rust
+let client = reqwest::Client::new();
+let stream = std::net::TcpStream::connect(addr)?;
+```
+
+## Use instead
+```rust
+let client = reqwest::Client::builder()
+    .connect_timeout(Duration::from_secs(3))
+    .timeout(Duration::from_secs(10))
+    .build()?;
+let stream = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(3))?;
+```
+"#,
+    check: Some(check),
 };
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Reqwest,
+    Ureq,
+    Hyper,
+}
+
+impl Kind {
+    fn is_timeout(self, method: &str) -> bool {
+        match self {
+            Kind::Reqwest => method == "timeout" || method == "read_timeout",
+            Kind::Ureq => method == "timeout" || method.starts_with("timeout_"),
+            // hyper's builders have no request timeout: only the function-level
+            // check (a timeout layer or `timeout(..)`) counts.
+            Kind::Hyper => false,
+        }
+    }
+    fn is_build(self, method: &str) -> bool {
+        match self {
+            Kind::Hyper => method == "build" || method == "build_http",
+            _ => method == "build",
+        }
+    }
+}
+
+/// What a constructor call is.
+enum Ctor {
+    /// Report the call itself: (what, help).
+    Direct(String, &'static str),
+    /// A builder of this kind.
+    Builder(Kind),
+    /// hyper's `Client::new()`: reported unless the function has a timeout.
+    HyperNew,
+}
+
+const REQWEST_HELP: &str = "build the client with a total timeout: `reqwest::Client::builder().timeout(Duration::from_secs(10)).build()?`";
+const UREQ_HELP: &str = "configure a timeout: `Agent::config_builder().timeout_global(Some(Duration::from_secs(10))).build()`";
+const HYPER_HELP: &str =
+    "wrap the client's requests in `tokio::time::timeout(..)` or a `tower` `TimeoutLayer`";
+const TCP_HELP: &str =
+    "use `TcpStream::connect_timeout(&addr, Duration::from_secs(3))` and set read/write timeouts";
+
+fn check(cx: &FileContext, sink: &mut Sink) {
+    let mut v = Visitor {
+        cx,
+        sink,
+        builders: HashMap::new(),
+        timed: HashMap::new(),
+        escaped: HashSet::new(),
+        fn_has_timeout: None,
+        fn_block: None,
+        awaited: HashSet::new(),
+        done: HashSet::new(),
+    };
+    v.visit_file(cx.file);
+}
+
+struct Visitor<'a, 'c, 's, 'ast> {
+    cx: &'a FileContext<'c>,
+    sink: &'s mut Sink,
+    /// Builder locals of the current function: name -> (kind, timed in its init).
+    builders: HashMap<String, (Kind, bool)>,
+    /// Locals on which some chain in the function calls a `*timeout*` method.
+    timed: HashMap<String, Vec<String>>,
+    /// Locals handed to another function (a builder configured elsewhere).
+    escaped: HashSet<String>,
+    /// The function mentions `timeout(..)`, `TimeoutLayer` or `Timeout`
+    /// (computed on demand: only hyper clients ask).
+    fn_has_timeout: Option<bool>,
+    /// The current function's body.
+    fn_block: Option<&'ast syn::Block>,
+    /// Calls that are `.await`ed (async connects).
+    awaited: HashSet<usize>,
+    /// Method calls already handled as part of a chain.
+    done: HashSet<usize>,
+}
+
+/// Names a function's body uses for timeouts (hyper: a layer or a wrapper).
+fn mentions_timeout(block: &syn::Block) -> bool {
+    crate::syntax::any_ident(block, &mut |i| {
+        matches!(
+            i,
+            "timeout" | "with_timeout" | "timeout_at" | "read_timeout" | "set_read_timeout"
+        ) || i.starts_with("Timeout")
+    })
+}
+
+/// Pre-pass over a function: locals a timeout method is called on, and locals
+/// passed as arguments.
+struct Pre {
+    timed: HashMap<String, Vec<String>>,
+    escaped: HashSet<String>,
+}
+
+impl<'ast> Visit<'ast> for Pre {
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        let name = m.method.to_string();
+        if name.contains("timeout") {
+            let (_, root) = method_chain(&m.receiver);
+            if let syn::Expr::Path(p) = root {
+                if let Some(i) = p.path.get_ident() {
+                    self.timed
+                        .entry(i.to_string())
+                        .or_default()
+                        .push(name.clone());
+                }
+            }
+        }
+        for a in &m.args {
+            note_arg(&mut self.escaped, a);
+        }
+        syn::visit::visit_expr_method_call(self, m);
+    }
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        for a in &c.args {
+            note_arg(&mut self.escaped, a);
+        }
+        syn::visit::visit_expr_call(self, c);
+    }
+    fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+        if let Some(e) = &r.expr {
+            note_arg(&mut self.escaped, e);
+        }
+        syn::visit::visit_expr_return(self, r);
+    }
+    fn visit_field_value(&mut self, f: &'ast syn::FieldValue) {
+        note_arg(&mut self.escaped, &f.expr);
+        syn::visit::visit_field_value(self, f);
+    }
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// A connect to this process's own listener or to loopback cannot hang on the
+/// network: `listener.local_addr()`, `"127.0.0.1:..."`, `localhost`, `LOCALHOST`.
+fn is_loopback(e: &syn::Expr) -> bool {
+    struct F(bool);
+    impl<'ast> Visit<'ast> for F {
+        fn visit_lit_str(&mut self, s: &'ast syn::LitStr) {
+            let v = s.value();
+            if v.starts_with("127.")
+                || v.starts_with("localhost")
+                || v.starts_with("[::1]")
+                || v == "::1"
+            {
+                self.0 = true;
+            }
+        }
+        fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+            if i == "local_addr" || i == "LOCALHOST" || i == "localhost" {
+                self.0 = true;
+            }
+        }
+    }
+    let mut f = F(false);
+    f.visit_expr(e);
+    f.0
+}
+
+fn note_arg(set: &mut HashSet<String>, e: &syn::Expr) {
+    let e = match strip_parens(e) {
+        syn::Expr::Reference(r) => strip_parens(&r.expr),
+        e => e,
+    };
+    if let syn::Expr::Path(p) = e {
+        if let Some(i) = p.path.get_ident() {
+            set.insert(i.to_string());
+        }
+    }
+}
+
+impl<'ast> Visitor<'_, '_, '_, 'ast> {
+    fn enter_fn(&mut self, block: &'ast syn::Block) {
+        let mut pre = Pre {
+            timed: HashMap::new(),
+            escaped: HashSet::new(),
+        };
+        pre.visit_block(block);
+        let saved = (
+            std::mem::take(&mut self.builders),
+            std::mem::replace(&mut self.timed, pre.timed),
+            std::mem::replace(&mut self.escaped, pre.escaped),
+            self.fn_has_timeout.take(),
+            self.fn_block.replace(block),
+        );
+        self.visit_block(block);
+        self.builders = saved.0;
+        self.timed = saved.1;
+        self.escaped = saved.2;
+        self.fn_has_timeout = saved.3;
+        self.fn_block = saved.4;
+    }
+
+    fn has_timeout(&mut self) -> bool {
+        if let Some(b) = self.fn_has_timeout {
+            return b;
+        }
+        let b = self.fn_block.is_some_and(mentions_timeout);
+        self.fn_has_timeout = Some(b);
+        b
+    }
+
+    fn ctor(&self, c: &syn::ExprCall) -> Option<Ctor> {
+        if macro_call_name(c).is_some() {
+            return None;
+        }
+        let path = call_path(c)?;
+        let last = path.segments.last()?.ident.to_string();
+        if !matches!(
+            last.as_str(),
+            "new"
+                | "default"
+                | "builder"
+                | "get"
+                | "agent"
+                | "new_with_defaults"
+                | "config_builder"
+                | "connect"
+        ) {
+            return None;
+        }
+        for full in self.cx.imports.resolve(path) {
+            // Re-exports (`oauth2::reqwest::Client`) name the same client.
+            let f = ["reqwest::", "ureq::", "hyper::", "hyper_util::"]
+                .iter()
+                .find_map(|root| full.find(&format!("::{root}")).map(|i| &full[i + 2..]))
+                .unwrap_or(full.as_str());
+            match f {
+                "reqwest::Client::new" | "reqwest::Client::default" => {
+                    return Some(Ctor::Direct("reqwest::Client::new()".into(), REQWEST_HELP))
+                }
+                "reqwest::get" => {
+                    return Some(Ctor::Direct("reqwest::get(..)".into(), REQWEST_HELP))
+                }
+                "reqwest::Client::builder" | "reqwest::ClientBuilder::new" => {
+                    return Some(Ctor::Builder(Kind::Reqwest))
+                }
+                "ureq::agent" => return Some(Ctor::Direct("ureq::agent()".into(), UREQ_HELP)),
+                "ureq::Agent::new_with_defaults" => {
+                    return Some(Ctor::Direct(
+                        "ureq::Agent::new_with_defaults()".into(),
+                        UREQ_HELP,
+                    ))
+                }
+                "ureq::Agent::config_builder" | "ureq::config::Config::builder" => {
+                    return Some(Ctor::Builder(Kind::Ureq))
+                }
+                "hyper::Client::new" | "hyper::client::Client::new" => return Some(Ctor::HyperNew),
+                "hyper::Client::builder"
+                | "hyper::client::Client::builder"
+                | "hyper::client::Builder::default"
+                | "hyper_util::client::legacy::Client::builder"
+                | "hyper_util::client::legacy::Builder::new" => {
+                    return Some(Ctor::Builder(Kind::Hyper))
+                }
+                "std::net::TcpStream::connect" => {
+                    return Some(Ctor::Direct(
+                        "std::net::TcpStream::connect".into(),
+                        TCP_HELP,
+                    ))
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    fn report(&mut self, span: Span, what: &str, help: &str, hyper: bool) {
+        let msg = if what.starts_with("std::net") {
+            format!("missing timeout: `{what}` with no connect timeout can block for minutes")
+        } else {
+            format!("missing timeout: `{what}` has no request timeout; a stalled peer blocks the caller forever")
+        };
+        let note = if hyper {
+            "hyper's client has no request timeout of its own"
+        } else {
+            "the library's default is no timeout at all; set one on the client so every request is bounded"
+        };
+        self.sink.report(
+            Finding::new(LINT.name, span, msg)
+                .label("no timeout configured here")
+                .help(help)
+                .note(note),
+        );
+    }
+
+    /// Handles a method chain (outermost call first). Returns the builder state
+    /// left at the end of the chain if it is an unbuilt builder.
+    fn chain(&mut self, e: &syn::Expr) -> Option<(Kind, bool)> {
+        let (calls, root) = method_chain(e);
+        for m in &calls {
+            self.done.insert(*m as *const syn::ExprMethodCall as usize);
+        }
+        let (kind, mut timed, local) = match strip_parens(root) {
+            syn::Expr::Call(c) => match self.ctor(c)? {
+                Ctor::Builder(k) => (k, false, None),
+                _ => return None,
+            },
+            syn::Expr::Path(p) => {
+                let name = p.path.get_ident()?.to_string();
+                let (k, t) = *self.builders.get(&name)?;
+                let later = self
+                    .timed
+                    .get(&name)
+                    .is_some_and(|ms| ms.iter().any(|m| k.is_timeout(m)));
+                (k, t || later, Some(name))
+            }
+            _ => return None,
+        };
+        for m in calls.iter().rev() {
+            let name = m.method.to_string();
+            if kind.is_timeout(&name) {
+                timed = true;
+            }
+            if kind.is_build(&name) {
+                let escaped = local.as_ref().is_some_and(|l| self.escaped.contains(l));
+                let hyper_ok = kind == Kind::Hyper && self.has_timeout();
+                if !timed && !escaped && !hyper_ok {
+                    let span = Span::between(m.method.span(), m.span());
+                    let (what, help) = match kind {
+                        Kind::Reqwest => ("reqwest::ClientBuilder::build()", REQWEST_HELP),
+                        Kind::Ureq => ("ureq::Agent::config_builder()..build()", UREQ_HELP),
+                        Kind::Hyper => ("hyper::Client::builder()..build(..)", HYPER_HELP),
+                    };
+                    self.report(span, what, help, kind == Kind::Hyper);
+                }
+                return None;
+            }
+        }
+        Some((kind, timed))
+    }
+}
+
+impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        self.enter_fn(&f.block);
+    }
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        self.enter_fn(&f.block);
+    }
+    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+        if let Some(b) = &f.default {
+            self.enter_fn(b);
+        }
+    }
+
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        let pat = match &l.pat {
+            syn::Pat::Type(pt) => &*pt.pat,
+            p => p,
+        };
+        if let syn::Pat::Ident(pi) = pat {
+            let name = pi.ident.to_string();
+            let state = l.init.as_ref().and_then(|i| {
+                let e = crate::syntax::strip_await_try(&i.expr);
+                match e {
+                    syn::Expr::MethodCall(_) => self.chain(e),
+                    syn::Expr::Call(c) => match self.ctor(c) {
+                        Some(Ctor::Builder(k)) => Some((k, false)),
+                        _ => None,
+                    },
+                    syn::Expr::Path(p) => p
+                        .path
+                        .get_ident()
+                        .and_then(|i| self.builders.get(&i.to_string()).copied()),
+                    _ => None,
+                }
+            });
+            match state {
+                Some(s) => {
+                    self.builders.insert(name, s);
+                }
+                None => {
+                    self.builders.remove(&name);
+                }
+            }
+        }
+        syn::visit::visit_local(self, l);
+    }
+
+    fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+        let inner = crate::syntax::strip_await_try(&a.base);
+        self.awaited.insert(inner as *const syn::Expr as usize);
+        syn::visit::visit_expr_await(self, a);
+    }
+
+    fn visit_expr(&mut self, e: &'ast syn::Expr) {
+        match e {
+            syn::Expr::MethodCall(m)
+                if !self
+                    .done
+                    .contains(&(m as *const syn::ExprMethodCall as usize)) =>
+            {
+                self.chain(e);
+            }
+            syn::Expr::Call(c) => {
+                let awaited = self.awaited.contains(&(e as *const syn::Expr as usize));
+                match self.ctor(c) {
+                    Some(Ctor::Direct(what, help)) => {
+                        let tcp = what.starts_with("std::net");
+                        // An awaited `connect` is an async one (tokio, async-std).
+                        if !(tcp && (awaited || c.args.iter().any(is_loopback))) {
+                            self.report(Span::from(c.span()), &what, help, false)
+                        }
+                    }
+                    Some(Ctor::HyperNew) if !self.has_timeout() => self.report(
+                        Span::from(c.span()),
+                        "hyper::Client::new()",
+                        HYPER_HELP,
+                        true,
+                    ),
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+        syn::visit::visit_expr(self, e);
+    }
+}

@@ -1,0 +1,85 @@
+// leash-flags: -A retry -A fallback -A switching -A budget -A concurrency
+// Clients and connects that wait forever, and configured near-misses.
+use std::net::TcpStream;
+use std::time::Duration;
+
+fn reqwest_clients() -> Result<(), reqwest::Error> {
+    let _a = reqwest::Client::new();
+    let _b = reqwest::Client::builder().user_agent("svc").build()?;
+    let _c = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(2))
+        .build()?;
+    let builder = reqwest::ClientBuilder::new();
+    let builder = builder.pool_max_idle_per_host(4);
+    let _d = builder.build()?;
+    Ok(())
+}
+
+async fn one_shot() -> Result<(), reqwest::Error> {
+    let _ = reqwest::get("http://example.com").await?;
+    Ok(())
+}
+
+fn ureq_agents() {
+    let _a = ureq::agent();
+    let _b = ureq::Agent::new_with_defaults();
+    let config = ureq::Agent::config_builder().user_agent("svc").build();
+    let _c = ureq::Agent::new_with_config(config);
+}
+
+fn hyper_clients(connector: hyper::client::HttpConnector) {
+    let _a: hyper::Client<hyper::client::HttpConnector> = hyper::Client::new();
+    let _b = hyper::Client::builder().pool_idle_timeout(Duration::from_secs(30)).build(connector);
+}
+
+fn std_connect(addr: &str) -> std::io::Result<TcpStream> {
+    TcpStream::connect(addr)
+}
+
+// Near-misses.
+
+fn configured() -> Result<(), reqwest::Error> {
+    let _a = reqwest::Client::builder().timeout(Duration::from_secs(10)).build()?;
+    let mut b = reqwest::Client::builder();
+    b = b.timeout(Duration::from_secs(5));
+    let _b = b.build()?;
+    let _c = reqwest::blocking::Client::new();
+    let _d = reqwest::blocking::Client::builder().build()?;
+    let _e = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build();
+    Ok(())
+}
+
+fn builder_elsewhere(b: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+    let b = b.user_agent("svc");
+    b
+}
+
+fn configured_by_helper() -> Result<reqwest::Client, reqwest::Error> {
+    let mut b = reqwest::Client::builder();
+    apply_timeouts(&mut b);
+    b.build()
+}
+
+fn apply_timeouts(_b: &mut reqwest::ClientBuilder) {}
+
+async fn hyper_with_timeout(connector: hyper::client::HttpConnector) {
+    let client = hyper::Client::builder().build::<_, hyper::Body>(connector);
+    let _ = tokio::time::timeout(Duration::from_secs(5), client.get("http://x".parse().unwrap())).await;
+}
+
+fn other_clients() {
+    let _s3 = aws_sdk_s3::Client::new(&config());
+    let _grpc = tonic::client::Grpc::new(channel());
+}
+
+async fn async_connects(addr: &str) {
+    let _ = tokio::net::TcpStream::connect(addr).await;
+    let _ = TcpStream::connect_timeout(&addr.parse().unwrap(), Duration::from_secs(3));
+}
+
+fn loopback(listener: std::net::TcpListener) {
+    let _ = TcpStream::connect(listener.local_addr().unwrap());
+    let _ = TcpStream::connect("127.0.0.1:8080");
+}
