@@ -88,6 +88,7 @@ fn check(cx: &FileContext, sink: &mut Sink) {
         sink,
         frames: Vec::new(),
         value_pos: HashSet::new(),
+        reported: HashSet::new(),
     };
     v.visit_file(cx.file);
 }
@@ -106,6 +107,8 @@ struct Visitor<'a, 'ast> {
     /// Addresses of expressions whose value is used (a `let` initialiser, an
     /// argument, a returned or assigned value, a non-unit tail).
     value_pos: HashSet<usize>,
+    /// Method calls already covered by a finding on the same chain.
+    reported: HashSet<usize>,
 }
 
 fn addr(e: &syn::Expr) -> usize {
@@ -137,6 +140,8 @@ const ADAPTERS: &[&str] = &[
     "as_deref",
     "as_deref_mut",
     "and_then",
+    "or_else",
+    "or",
     "inspect",
     "inspect_err",
     "err_into",
@@ -357,6 +362,64 @@ fn is_none_or_bool(e: &syn::Expr) -> bool {
     }
 }
 
+/// A value that carries a `bool` flag next to its data (`(guard, TimedOut(true))`,
+/// `Status { ok: false, .. }`): the failure is still visible to the caller.
+fn carries_flag(e: &syn::Expr, depth: usize) -> bool {
+    if depth > 2 {
+        return false;
+    }
+    match strip_parens(e) {
+        syn::Expr::Lit(l) => matches!(l.lit, syn::Lit::Bool(_)),
+        syn::Expr::Tuple(t) => t.elems.iter().any(|x| carries_flag(x, depth + 1)),
+        syn::Expr::Call(c) => c.args.iter().any(|x| carries_flag(x, depth + 1)),
+        syn::Expr::Struct(s) => s.fields.iter().any(|f| carries_flag(&f.expr, depth + 1)),
+        _ => false,
+    }
+}
+
+/// The value an arm or branch body yields, if it visibly ends in one.
+fn body_value(e: &syn::Expr) -> Option<&syn::Expr> {
+    match strip_parens(e) {
+        syn::Expr::Block(b) => match b.block.stmts.last() {
+            Some(syn::Stmt::Expr(x, None)) => body_value(x),
+            _ => None,
+        },
+        x => Some(x),
+    }
+}
+
+/// The success side yields nothing (`None`, a `bool`, `()`): the failure side's
+/// value is the failure reported as data, not a substitute for a result.
+fn ok_side_is_flag(e: &syn::Expr) -> bool {
+    if is_empty_body(e) {
+        return true;
+    }
+    body_value(e).is_some_and(|v| is_none_or_bool(v) || is_empty_body(v))
+}
+
+/// `Ok(x)`, `Ok(_)`, `Ok((a, b))`: the pattern matches every success, so the
+/// other branch is the failure alone.
+fn ok_pattern_irrefutable(pat: &syn::Pat) -> bool {
+    fn irrefutable(p: &syn::Pat) -> bool {
+        match p {
+            syn::Pat::Wild(_) | syn::Pat::Rest(_) => true,
+            syn::Pat::Ident(i) => {
+                i.subpat.is_none() && !i.ident.to_string().starts_with(char::is_uppercase)
+            }
+            syn::Pat::Tuple(t) => t.elems.iter().all(irrefutable),
+            syn::Pat::Reference(r) => irrefutable(&r.pat),
+            syn::Pat::Type(t) => irrefutable(&t.pat),
+            syn::Pat::Paren(p) => irrefutable(&p.pat),
+            _ => false,
+        }
+    }
+    match pat {
+        syn::Pat::TupleStruct(ts) => ts.elems.iter().all(irrefutable),
+        syn::Pat::Paren(p) => ok_pattern_irrefutable(&p.pat),
+        _ => false,
+    }
+}
+
 /// How a failure-path body hides the error, if it does. `valued`: the value of the
 /// enclosing expression is used; `ok_works`: the success side does work.
 fn classify(body: &syn::Expr, binding: Option<&str>, valued: bool, ok_works: bool) -> Option<Hide> {
@@ -385,7 +448,7 @@ fn classify(body: &syn::Expr, binding: Option<&str>, valued: bool, ok_works: boo
     if matches!(strip_parens(value), syn::Expr::Continue(_)) {
         return Some(Hide::Skip);
     }
-    if !valued || is_none_or_bool(value) || is_empty_body(value) {
+    if !valued || is_none_or_bool(value) || is_empty_body(value) || carries_flag(value, 0) {
         return None;
     }
     Some(Hide::Substitute)
@@ -459,6 +522,9 @@ fn ignored_closure_arg(c: &syn::ExprClosure) -> Option<Option<String>> {
         syn::Pat::Wild(_) => Some(None),
         syn::Pat::Ident(i) if i.subpat.is_none() => {
             let n = i.ident.to_string();
+            if n.chars().next().is_some_and(|c| c.is_uppercase()) {
+                return None; // a specific error type or variant: `|BadRange| ..`
+            }
             Some((!n.starts_with('_')).then_some(n))
         }
         _ => None,
@@ -729,11 +795,20 @@ impl<'ast> Visitor<'_, 'ast> {
             .arms
             .iter()
             .any(|a| is_ok_pattern(&a.pat) && !is_empty_body(&a.body));
+        let ok_flag = m
+            .arms
+            .iter()
+            .filter(|a| is_ok_pattern(&a.pat))
+            .all(|a| ok_side_is_flag(&a.body));
         for arm in &m.arms {
             let Some(binding) = err_pattern(&arm.pat) else {
                 continue;
             };
-            if let Some(hide) = classify(&arm.body, binding.as_deref(), valued, ok_works) {
+            let hide = classify(&arm.body, binding.as_deref(), valued, ok_works);
+            if hide == Some(Hide::Substitute) && ok_flag {
+                continue;
+            }
+            if let Some(hide) = hide {
                 let span = Span::between(arm.pat.span(), arm.body.span());
                 self.report(span, hide, &failing, &arm.body);
             }
@@ -744,7 +819,7 @@ impl<'ast> Visitor<'_, 'ast> {
         let valued = self.valued(whole);
         match strip_parens(&i.cond) {
             // `if let Ok(..) = call() { .. } else { .. }`
-            syn::Expr::Let(l) if is_ok_pattern(&l.pat) => {
+            syn::Expr::Let(l) if is_ok_pattern(&l.pat) && ok_pattern_irrefutable(&l.pat) => {
                 let Some((_, els)) = &i.else_branch else {
                     return;
                 };
@@ -755,7 +830,16 @@ impl<'ast> Visitor<'_, 'ast> {
                     return;
                 };
                 let ok_works = !i.then_branch.stmts.is_empty();
-                if let Some(hide) = classify(els, None, valued, ok_works) {
+                let hide = classify(els, None, valued, ok_works);
+                let then_flag = match i.then_branch.stmts.last() {
+                    None => true,
+                    Some(syn::Stmt::Expr(x, None)) => ok_side_is_flag(x),
+                    Some(_) => false,
+                };
+                if hide == Some(Hide::Substitute) && then_flag {
+                    return;
+                }
+                if let Some(hide) = hide {
                     self.report(Span::from(els.span()), hide, &failing, els);
                 }
             }
@@ -780,12 +864,19 @@ impl<'ast> Visitor<'_, 'ast> {
                 }
                 let hide = match as_expr(then) {
                     Some(h) => Some(h),
-                    None if valued && i.else_branch.is_some() => match then.stmts.last() {
-                        Some(syn::Stmt::Expr(e, None)) if !is_none_or_bool(e) => {
-                            Some(Hide::Substitute)
+                    None if valued
+                        && i
+                            .else_branch
+                            .as_ref()
+                            .is_some_and(|(_, e)| !ok_side_is_flag(e)) =>
+                    {
+                        match then.stmts.last() {
+                            Some(syn::Stmt::Expr(e, None)) if !is_none_or_bool(e) => {
+                                Some(Hide::Substitute)
+                            }
+                            _ => None,
                         }
-                        _ => None,
-                    },
+                    }
                     None => None,
                 };
                 if let Some(hide) = hide {
@@ -802,6 +893,9 @@ impl<'ast> Visitor<'_, 'ast> {
         let Some((_, els)) = &init.diverge else {
             return;
         };
+        if !ok_pattern_irrefutable(&l.pat) {
+            return;
+        }
         let scrutinee: &'ast syn::Expr = if is_ok_pattern(&l.pat) {
             &init.expr
         } else if is_some_pattern(&l.pat) {
@@ -822,6 +916,9 @@ impl<'ast> Visitor<'_, 'ast> {
     }
 
     fn check_method(&mut self, m: &'ast syn::ExprMethodCall) {
+        if self.reported.contains(&(m as *const syn::ExprMethodCall as usize)) {
+            return;
+        }
         let name = m.method.to_string();
         match name.as_str() {
             "unwrap_or_else" | "or_else" | "map_or_else" => {
@@ -841,6 +938,7 @@ impl<'ast> Visitor<'_, 'ast> {
                             == Some(Hide::Substitute)
                         {
                             self.report(method_span(m), Hide::Substitute, &failing, &c.body);
+                            self.mark_chain_reported(&m.receiver);
                         }
                     }
                     None if name == "unwrap_or_else" && c.inputs.is_empty() => {
@@ -856,6 +954,20 @@ impl<'ast> Visitor<'_, 'ast> {
             }
             "unwrap_or_default" => self.check_ok_chain(m, None),
             _ => {}
+        }
+    }
+
+    /// One finding per chain: `a().or_else(|_| b()).unwrap_or_else(|_| c)` hides
+    /// the errors of one fallback sequence.
+    fn mark_chain_reported(&mut self, e: &'ast syn::Expr) {
+        let (calls, _) = crate::syntax::method_chain(e);
+        for c in calls {
+            if matches!(
+                c.method.to_string().as_str(),
+                "or_else" | "unwrap_or_else" | "map_or_else"
+            ) {
+                self.reported.insert(c as *const syn::ExprMethodCall as usize);
+            }
         }
     }
 
