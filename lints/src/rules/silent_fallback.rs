@@ -89,6 +89,7 @@ fn check(cx: &FileContext, sink: &mut Sink) {
         frames: Vec::new(),
         value_pos: HashSet::new(),
         reported: HashSet::new(),
+        diverging: diverging_fns(cx.file),
     };
     v.visit_file(cx.file);
 }
@@ -109,6 +110,8 @@ struct Visitor<'a, 'ast> {
     value_pos: HashSet<usize>,
     /// Method calls already covered by a finding on the same chain.
     reported: HashSet<usize>,
+    /// Functions of this file that never return (`fn oom() -> !`).
+    diverging: HashSet<String>,
 }
 
 fn addr(e: &syn::Expr) -> usize {
@@ -156,8 +159,49 @@ const ADAPTERS: &[&str] = &[
     "wrap_err_with",
 ];
 
+/// Functions defined in the file whose return type is `!`.
+fn diverging_fns(file: &syn::File) -> HashSet<String> {
+    struct D(HashSet<String>);
+    impl<'ast> Visit<'ast> for D {
+        fn visit_signature(&mut self, sig: &'ast syn::Signature) {
+            if let syn::ReturnType::Type(_, t) = &sig.output {
+                if matches!(**t, syn::Type::Never(_)) {
+                    self.0.insert(sig.ident.to_string());
+                }
+            }
+        }
+    }
+    let mut d = D(HashSet::new());
+    d.visit_file(file);
+    d.0
+}
+
+/// Results that are not the failure of an operation: contention and readiness
+/// (`compare_exchange`, `fetch_update`, `try_lock`, `try_recv`, `try_send`,
+/// `try_borrow`), arithmetic overflow (`checked_*`), and `binary_search`, whose
+/// `Err` is an insertion point.
+fn is_not_failure(name: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "compare_exchange",
+        "compare_and_swap",
+        "fetch_update",
+        "try_lock",
+        "try_borrow",
+        "try_recv",
+        "try_send",
+        "try_read",
+        "try_write",
+        "checked_",
+        "binary_search",
+    ];
+    PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
 /// Is this failing call a conversion or lookup (spec "Not")?
 fn is_conversion(f: &Failing) -> bool {
+    if is_not_failure(&f.name) {
+        return true;
+    }
     if f.awaited {
         return false;
     }
@@ -227,6 +271,8 @@ fn is_error_ident(s: &str) -> bool {
 #[derive(Default)]
 struct Scan<'b> {
     binding: Option<&'b str>,
+    /// Functions of this file that never return (`-> !`).
+    diverging: Option<&'b HashSet<String>>,
     trace: bool,
     panic: bool,
     exit: bool,
@@ -257,7 +303,12 @@ impl<'ast> Visit<'ast> for Scan<'_> {
                 if is_trace_name(&last) {
                     self.trace = true;
                 }
-                if last == "exit" || last == "abort" && p.segments.len() > 1 {
+                if last == "exit"
+                    || last == "handle_alloc_error"
+                    || last == "unreachable_unchecked"
+                    || last == "abort" && p.segments.len() > 1
+                    || self.diverging.is_some_and(|d| d.contains(&last))
+                {
                     self.panic = true;
                 }
             }
@@ -313,9 +364,14 @@ impl<'ast> Visit<'ast> for Scan<'_> {
     }
 }
 
-fn scan<'b>(body: &syn::Expr, binding: Option<&'b str>) -> Scan<'b> {
+fn scan<'b>(
+    body: &syn::Expr,
+    binding: Option<&'b str>,
+    diverging: &'b HashSet<String>,
+) -> Scan<'b> {
     let mut s = Scan {
         binding,
+        diverging: Some(diverging),
         ..Scan::default()
     };
     s.visit_expr(body);
@@ -422,8 +478,14 @@ fn ok_pattern_irrefutable(pat: &syn::Pat) -> bool {
 
 /// How a failure-path body hides the error, if it does. `valued`: the value of the
 /// enclosing expression is used; `ok_works`: the success side does work.
-fn classify(body: &syn::Expr, binding: Option<&str>, valued: bool, ok_works: bool) -> Option<Hide> {
-    if !scan(body, binding).hides() {
+fn classify(
+    body: &syn::Expr,
+    binding: Option<&str>,
+    valued: bool,
+    ok_works: bool,
+    diverging: &HashSet<String>,
+) -> Option<Hide> {
+    if !scan(body, binding, diverging).hides() {
         return None;
     }
     let body = strip_parens(body);
@@ -804,7 +866,7 @@ impl<'ast> Visitor<'_, 'ast> {
             let Some(binding) = err_pattern(&arm.pat) else {
                 continue;
             };
-            let hide = classify(&arm.body, binding.as_deref(), valued, ok_works);
+            let hide = classify(&arm.body, binding.as_deref(), valued, ok_works, &self.diverging);
             if hide == Some(Hide::Substitute) && ok_flag {
                 continue;
             }
@@ -830,7 +892,7 @@ impl<'ast> Visitor<'_, 'ast> {
                     return;
                 };
                 let ok_works = !i.then_branch.stmts.is_empty();
-                let hide = classify(els, None, valued, ok_works);
+                let hide = classify(els, None, valued, ok_works, &self.diverging);
                 let then_flag = match i.then_branch.stmts.last() {
                     None => true,
                     Some(syn::Stmt::Expr(x, None)) => ok_side_is_flag(x),
@@ -857,7 +919,10 @@ impl<'ast> Visitor<'_, 'ast> {
                         _ => None,
                     }
                 };
-                let mut s = Scan::default();
+                let mut s = Scan {
+                    diverging: Some(&self.diverging),
+                    ..Scan::default()
+                };
                 s.visit_block(then);
                 if !s.hides() {
                     return;
@@ -910,7 +975,7 @@ impl<'ast> Visitor<'_, 'ast> {
         let Some(failing) = self.reportable_failing(scrutinee) else {
             return;
         };
-        if classify(els, None, false, false) == Some(Hide::Skip) {
+        if classify(els, None, false, false, &self.diverging) == Some(Hide::Skip) {
             self.report(Span::from(els.span()), Hide::Skip, &failing, els);
         }
     }
@@ -934,7 +999,7 @@ impl<'ast> Visitor<'_, 'ast> {
                         let Some(failing) = self.reportable_failing(&m.receiver) else {
                             return;
                         };
-                        if classify(&c.body, binding.as_deref(), true, false)
+                        if classify(&c.body, binding.as_deref(), true, false, &self.diverging)
                             == Some(Hide::Substitute)
                         {
                             self.report(method_span(m), Hide::Substitute, &failing, &c.body);
@@ -997,7 +1062,7 @@ impl<'ast> Visitor<'_, 'ast> {
             return;
         };
         if let Some(sub) = substitute {
-            if classify(sub, None, true, false) != Some(Hide::Substitute) {
+            if classify(sub, None, true, false, &self.diverging) != Some(Hide::Substitute) {
                 return;
             }
         }
@@ -1103,11 +1168,6 @@ impl<'ast> Visit<'ast> for Visitor<'_, 'ast> {
         if let Some(f) = self.frames.last_mut() {
             f.loops = loops;
         }
-    }
-
-    fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
-        self.mark_block_tail(&a.block);
-        syn::visit::visit_expr_async(self, a);
     }
 
     fn visit_local(&mut self, l: &'ast syn::Local) {
