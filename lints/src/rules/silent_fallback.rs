@@ -814,7 +814,11 @@ impl<'ast> Visitor<'_, 'ast> {
     }
 
     fn report(&mut self, span: Span, hide: Hide, failing: &Failing, failure_path: &syn::Expr) {
-        if hide == Hide::Skip && self.skip_is_retry(failure_path) {
+        // A skip, or an ignored error that falls through to the next iteration,
+        // in a loop whose success path leaves it: a retry or failover loop,
+        // which the retry lints own.
+        let next_iteration = hide == Hide::Skip || hide == Hide::Swallow && self.in_loop();
+        if next_iteration && self.skip_is_retry(failure_path) {
             return;
         }
         let looped = self.in_loop();
