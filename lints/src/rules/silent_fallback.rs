@@ -390,7 +390,9 @@ fn is_empty_body(e: &syn::Expr) -> bool {
 /// `None`, `Ok(None)`, `Some(None)`, `Poll::Ready(None)`, or a `bool`.
 fn is_none_or_bool(e: &syn::Expr) -> bool {
     match strip_parens(e) {
-        syn::Expr::Path(p) => p.path.is_ident("None") || last_segment(&p.path).is_some_and(|s| s == "None"),
+        syn::Expr::Path(p) => {
+            p.path.is_ident("None") || last_segment(&p.path).is_some_and(|s| s == "None")
+        }
         syn::Expr::Lit(l) => matches!(l.lit, syn::Lit::Bool(_)),
         syn::Expr::Unary(u) => matches!(u.op, syn::UnOp::Not(_)),
         syn::Expr::Binary(b) => matches!(
@@ -522,7 +524,7 @@ fn classify(
 fn err_pattern(pat: &syn::Pat) -> Option<Option<String>> {
     match pat {
         syn::Pat::TupleStruct(ts) => {
-            if !last_segment(&ts.path).is_some_and(|s| s == "Err") || ts.elems.len() != 1 {
+            if last_segment(&ts.path).is_none_or(|s| s != "Err") || ts.elems.len() != 1 {
                 return None;
             }
             match ts.elems.first()? {
@@ -870,7 +872,13 @@ impl<'ast> Visitor<'_, 'ast> {
             let Some(binding) = err_pattern(&arm.pat) else {
                 continue;
             };
-            let hide = classify(&arm.body, binding.as_deref(), valued, ok_works, &self.diverging);
+            let hide = classify(
+                &arm.body,
+                binding.as_deref(),
+                valued,
+                ok_works,
+                &self.diverging,
+            );
             if hide == Some(Hide::Substitute) && ok_flag {
                 continue;
             }
@@ -934,8 +942,7 @@ impl<'ast> Visitor<'_, 'ast> {
                 let hide = match as_expr(then) {
                     Some(h) => Some(h),
                     None if valued
-                        && i
-                            .else_branch
+                        && i.else_branch
                             .as_ref()
                             .is_some_and(|(_, e)| !ok_side_is_flag(e)) =>
                     {
@@ -949,7 +956,8 @@ impl<'ast> Visitor<'_, 'ast> {
                     None => None,
                 };
                 if let Some(hide) = hide {
-                    let span = Span::between(i.if_token.span, i.then_branch.brace_token.span.close());
+                    let span =
+                        Span::between(i.if_token.span, i.then_branch.brace_token.span.close());
                     self.report(span, hide, &failing, whole);
                 }
             }
@@ -985,7 +993,10 @@ impl<'ast> Visitor<'_, 'ast> {
     }
 
     fn check_method(&mut self, m: &'ast syn::ExprMethodCall) {
-        if self.reported.contains(&(m as *const syn::ExprMethodCall as usize)) {
+        if self
+            .reported
+            .contains(&(m as *const syn::ExprMethodCall as usize))
+        {
             return;
         }
         let name = m.method.to_string();
@@ -1035,13 +1046,18 @@ impl<'ast> Visitor<'_, 'ast> {
                 c.method.to_string().as_str(),
                 "or_else" | "unwrap_or_else" | "map_or_else"
             ) {
-                self.reported.insert(c as *const syn::ExprMethodCall as usize);
+                self.reported
+                    .insert(c as *const syn::ExprMethodCall as usize);
             }
         }
     }
 
     /// `x.ok()[.map(..)].unwrap_or*(..)`.
-    fn check_ok_chain(&mut self, m: &'ast syn::ExprMethodCall, substitute: Option<&'ast syn::Expr>) {
+    fn check_ok_chain(
+        &mut self,
+        m: &'ast syn::ExprMethodCall,
+        substitute: Option<&'ast syn::Expr>,
+    ) {
         let mut cur = strip_parens(&m.receiver);
         let ok_receiver = loop {
             match cur {

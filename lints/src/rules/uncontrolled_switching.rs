@@ -67,7 +67,8 @@ Err(Error::AllEndpointsFailed)
 
 const HELP_CYCLE: &str = "cap the switches (`.cycle().take(MAX_SWITCHES)`), or make one pass over the list with backoff between passes";
 const HELP_ROTATE: &str = "count the switches and give up after a limit (`if switches >= MAX_SWITCHES { return Err(..) }`), or make one pass over the list with backoff between passes";
-const NOTE: &str = "when every alternative is down this loop switches forever and never reports the outage";
+const NOTE: &str =
+    "when every alternative is down this loop switches forever and never reports the outage";
 
 fn check(cx: &FileContext, sink: &mut Sink) {
     let mut v = Visitor { sink };
@@ -221,7 +222,9 @@ fn success_test(e: &syn::Expr) -> Option<bool> {
             "is_err" => Some(false),
             _ => None,
         },
-        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => success_test(&u.expr).map(|b| !b),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
+            success_test(&u.expr).map(|b| !b)
+        }
         _ => None,
     }
 }
@@ -316,7 +319,10 @@ impl<'ast> Visit<'ast> for LoopScan {
 
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
         if let Some(name) = macro_call_name(c) {
-            if matches!(name.as_str(), "panic" | "unreachable" | "todo" | "unimplemented") {
+            if matches!(
+                name.as_str(),
+                "panic" | "unreachable" | "todo" | "unimplemented"
+            ) {
                 self.other_exits += 1;
             }
         } else if call_path(c)
@@ -422,7 +428,7 @@ fn calls_next_on(node: &syn::Block, cond: Option<&syn::Expr>, name: &str) -> boo
 }
 
 /// The loops (not inside closures or items) of an expression, outermost first.
-fn loops_in<'ast>(e: &'ast syn::Stmt) -> Vec<&'ast syn::Expr> {
+fn loops_in(e: &syn::Stmt) -> Vec<&syn::Expr> {
     struct L<'ast>(Vec<&'ast syn::Expr>);
     impl<'ast> Visit<'ast> for L<'ast> {
         fn visit_expr(&mut self, e: &'ast syn::Expr) {
@@ -506,7 +512,10 @@ fn rotation(e: &syn::Expr) -> bool {
             let syn::Expr::Binary(cond) = strip_parens(&i.cond) else {
                 return false;
             };
-            if !matches!(cond.op, syn::BinOp::Eq(_) | syn::BinOp::Ge(_) | syn::BinOp::Gt(_)) {
+            if !matches!(
+                cond.op,
+                syn::BinOp::Eq(_) | syn::BinOp::Ge(_) | syn::BinOp::Gt(_)
+            ) {
                 return false;
             }
             let mentions = |x: &syn::Expr| expr_text(x) == place || is_increment_of(x, &place);
@@ -660,7 +669,11 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
     }
 
     fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
-        self.check_rotations(&w.body, Some(&w.cond), head_span(w.while_token.span, w.cond.span()));
+        self.check_rotations(
+            &w.body,
+            Some(&w.cond),
+            head_span(w.while_token.span, w.cond.span()),
+        );
         syn::visit::visit_expr_while(self, w);
     }
 
