@@ -1,12 +1,1293 @@
-//! `silent_fallback`: not implemented yet.
+//! `silent_fallback`: an operation fails and its error is replaced by a substitute
+//! value, a skip or nothing, with no trace.
 
-use crate::{Level, Lint};
+use crate::syntax::{call_path, is_log_macro, last_segment, macro_call_name, strip_parens};
+use crate::{FileContext, Finding, Level, Lint, Sink, Span};
+use std::collections::{HashMap, HashSet};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
 
 pub static LINT: Lint = Lint {
     name: "silent_fallback",
     group: "fallback",
     default_level: Level::Warn,
-    summary: "not implemented yet",
-    docs: "Not implemented yet.",
-    check: None,
+    summary: "an operation's error is replaced by a default, a skip or nothing, with no trace",
+    docs: r#"## What it does
+Reports a failure path that hides an error: the error of an operation is ignored
+(`_`, an unused binding, or no binding) and replaced by a substitute value, a
+silent skip, or nothing, while the failure path neither logs, counts, returns or
+propagates an error, panics, nor uses the error value. The shapes reported:
+
+- a `match` arm `Err(_) => <value>`, the `else` of `if let Ok(..) = ..` /
+  `let Ok(..) = .. else`, or an `if x.is_err()` branch, whose body is a substitute
+  value, `continue` (a silent skip), or `{}` / `()` while the `Ok` side does work;
+- `.unwrap_or_else(|_| ..)`, `.or_else(|_| ..)`, `.map_or_else(|_| .., ..)` whose
+  closure ignores the error;
+- `.ok()` followed by `.unwrap_or(..)`, `.unwrap_or_default()`,
+  `.unwrap_or_else(..)`, or `let Some(..) = x.ok() else { continue }`.
+
+A failure path is traced when it calls a logging macro (any macro whose name
+contains `log`, `trace`, `debug`, `info`, `warn` or `error`, crate-local ones
+included), `eprintln!`/`println!`, a function or method whose name contains
+`warn`, `log`, `report`, `record`, `metric`, `count` or `inc`, or when an
+`inspect_err(..)` precedes the fallback in the chain.
+
+Not reported:
+- conversions and lookups, whose failure is an ordinary branch: the failing call's
+  last segment starts with `parse`, `from_`, `try_from`, `try_into`, `to_str`,
+  `decode` or `deserialize`, or is `var`, `var_os`, `try_current`,
+  `duration_since`, `into_data`, `to_string`, `to_vec` or `to_value` (an awaited
+  call is an operation, not a conversion, whatever its name);
+- an error turned into `None`, `Ok(None)`, `return None` or a `bool`; exits
+  (`return`, `break`, `?`); arms on a specific error variant or with a guard;
+- `continue` on the failure path of a loop whose success path leaves it, or that
+  waits between iterations (a retry loop: the retry lints own it);
+- `Result::unwrap_or*` without `.ok()`, `let _ =`, `Option` handling, and results
+  that are not produced by a call in the function (a parameter or a field);
+- `fmt` methods of `Debug`/`Display` impls, and items declared with
+  `#[leash::fallback(reason = "..")]`.
+
+Inside a loop the fallback repeats silently on every iteration: the message says
+"silent fallback loop".
+
+## Why is this bad?
+The service keeps answering, with stale, empty or default data, and nobody knows
+that a dependency is failing. Outages surface late, as wrong results rather than
+errors, and the one signal that would explain them was thrown away.
+
+## Example
+```rust
+let config = match fetch_remote_config(&client).await {
+    Ok(c) => c,
+    Err(_) => Config::default(),
 };
+```
+
+## Use instead
+Leave a trace of the error before falling back:
+```rust
+let config = match fetch_remote_config(&client).await {
+    Ok(c) => c,
+    Err(e) => {
+        tracing::warn!(error = %e, "remote config unavailable, using defaults");
+        metrics::counter!("config_fallback_total").increment(1);
+        Config::default()
+    }
+};
+```
+or, when the fallback is the design, declare it on the item:
+`#[leash::fallback(reason = "defaults are safe until the next refresh")]`.
+"#,
+    check: Some(check),
+};
+
+const HELP: &str = "log or count the error before falling back (`warn!(..)`, a metric), or declare the fallback with `#[leash::fallback(reason = \"..\")]`";
+
+fn check(cx: &FileContext, sink: &mut Sink) {
+    let mut v = Visitor {
+        sink,
+        frames: Vec::new(),
+        value_pos: HashSet::new(),
+        reported: HashSet::new(),
+        diverging: diverging_fns(cx.file),
+    };
+    v.visit_file(cx.file);
+}
+
+/// What is known about one function (or closure) body being analysed.
+struct Frame<'ast> {
+    /// `let name = init;` bindings in the body; `None` when bound more than once.
+    locals: HashMap<String, Option<&'ast syn::Expr>>,
+    /// Enclosing loops (bodies), innermost last.
+    loops: Vec<&'ast syn::Block>,
+}
+
+struct Visitor<'a, 'ast> {
+    sink: &'a mut Sink,
+    frames: Vec<Frame<'ast>>,
+    /// Addresses of expressions whose value is used (a `let` initialiser, an
+    /// argument, a returned or assigned value, a non-unit tail).
+    value_pos: HashSet<usize>,
+    /// Method calls already covered by a finding on the same chain.
+    reported: HashSet<usize>,
+    /// Functions of this file that never return (`fn oom() -> !`).
+    diverging: HashSet<String>,
+}
+
+fn addr(e: &syn::Expr) -> usize {
+    e as *const syn::Expr as usize
+}
+
+/// The ways a failure path hides the error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hide {
+    Substitute,
+    Skip,
+    Swallow,
+}
+
+/// The call whose error is handled.
+struct Failing {
+    name: String,
+    awaited: bool,
+    /// An `inspect_err(..)` in the chain already traces the error.
+    traced: bool,
+}
+
+/// Adapters that keep the `Result` of the call below them.
+const ADAPTERS: &[&str] = &[
+    "map",
+    "map_err",
+    "as_ref",
+    "as_mut",
+    "as_deref",
+    "as_deref_mut",
+    "and_then",
+    "or_else",
+    "or",
+    "inspect",
+    "inspect_err",
+    "err_into",
+    "map_ok",
+    "into_future",
+    "boxed",
+    "fuse",
+    "compat",
+    "context",
+    "with_context",
+    "wrap_err",
+    "wrap_err_with",
+];
+
+/// Functions defined in the file whose return type is `!`.
+fn diverging_fns(file: &syn::File) -> HashSet<String> {
+    struct D(HashSet<String>);
+    impl<'ast> Visit<'ast> for D {
+        fn visit_signature(&mut self, sig: &'ast syn::Signature) {
+            if let syn::ReturnType::Type(_, t) = &sig.output {
+                if matches!(**t, syn::Type::Never(_)) {
+                    self.0.insert(sig.ident.to_string());
+                }
+            }
+        }
+    }
+    let mut d = D(HashSet::new());
+    d.visit_file(file);
+    d.0
+}
+
+/// Results that are not the failure of an operation: contention and readiness
+/// (`compare_exchange`, `fetch_update`, `try_lock`, `try_recv`, `try_send`,
+/// `try_borrow`), arithmetic overflow (`checked_*`), and `binary_search`, whose
+/// `Err` is an insertion point.
+fn is_not_failure(name: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "compare_exchange",
+        "compare_and_swap",
+        "fetch_update",
+        "try_lock",
+        "try_borrow",
+        "try_recv",
+        "try_send",
+        "try_read",
+        "try_write",
+        "checked_",
+        "binary_search",
+    ];
+    PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+/// Is this failing call a conversion or lookup (spec "Not")?
+fn is_conversion(f: &Failing) -> bool {
+    if is_not_failure(&f.name) {
+        return true;
+    }
+    if f.awaited {
+        return false;
+    }
+    let n = f.name.as_str();
+    const PREFIXES: &[&str] = &[
+        "parse",
+        "from_",
+        "try_from",
+        "try_into",
+        "to_str",
+        "decode",
+        "deserialize",
+    ];
+    const EXACT: &[&str] = &[
+        "var",
+        "var_os",
+        "try_current",
+        "duration_since",
+        "into_data",
+        "to_string",
+        "to_vec",
+        "to_value",
+    ];
+    PREFIXES.iter().any(|p| n.starts_with(p)) || EXACT.contains(&n)
+}
+
+/// A call or method name that leaves a trace (spec list).
+fn is_trace_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    ["warn", "log", "report", "record", "metric", "count", "inc"]
+        .iter()
+        .any(|k| n.contains(k))
+}
+
+fn is_print_macro(name: &str) -> bool {
+    matches!(name, "println" | "eprintln" | "print" | "eprint" | "dbg")
+}
+
+fn is_panic_macro(name: &str) -> bool {
+    matches!(
+        name,
+        "panic"
+            | "unreachable"
+            | "todo"
+            | "unimplemented"
+            | "assert"
+            | "assert_eq"
+            | "assert_ne"
+            | "debug_assert"
+            | "debug_assert_eq"
+            | "debug_assert_ne"
+    )
+}
+
+/// An identifier that names an error value or type (`Err`, `err`, `PayloadError`,
+/// `closed_connection_error`): a failure path that builds or records an error
+/// propagates it.
+fn is_error_ident(s: &str) -> bool {
+    if s == "Err" || s == "err" {
+        return true;
+    }
+    let l = s.to_ascii_lowercase();
+    l.contains("error") || l.starts_with("err_") || l.ends_with("_err")
+}
+
+/// What a failure path does.
+#[derive(Default)]
+struct Scan<'b> {
+    binding: Option<&'b str>,
+    /// Functions of this file that never return (`-> !`).
+    diverging: Option<&'b HashSet<String>>,
+    trace: bool,
+    panic: bool,
+    exit: bool,
+    error: bool,
+    uses_binding: bool,
+}
+
+impl Scan<'_> {
+    fn hides(&self) -> bool {
+        !(self.trace || self.panic || self.exit || self.error || self.uses_binding)
+    }
+    fn macro_name(&mut self, name: &str) {
+        if is_log_macro(name) || is_print_macro(name) {
+            self.trace = true;
+        }
+        if is_panic_macro(name) {
+            self.panic = true;
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Scan<'_> {
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        if let Some(m) = macro_call_name(c) {
+            self.macro_name(&m);
+        } else if let Some(p) = call_path(c) {
+            if let Some(last) = last_segment(p) {
+                if is_trace_name(&last) {
+                    self.trace = true;
+                }
+                if last == "exit"
+                    || last == "handle_alloc_error"
+                    || last == "unreachable_unchecked"
+                    || last == "abort" && p.segments.len() > 1
+                    || self.diverging.is_some_and(|d| d.contains(&last))
+                {
+                    self.panic = true;
+                }
+            }
+        }
+        syn::visit::visit_expr_call(self, c);
+    }
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        if is_trace_name(&m.method.to_string()) {
+            self.trace = true;
+        }
+        syn::visit::visit_expr_method_call(self, m);
+    }
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        if let Some(name) = m.path.segments.last().map(|s| s.ident.to_string()) {
+            self.macro_name(&name);
+            // An unexpanded macro may mention the binding in its tokens.
+            if let Some(b) = self.binding {
+                if crate::syntax::any_ident(&m.tokens, &mut |i| i == b) {
+                    self.uses_binding = true;
+                }
+            }
+        }
+        syn::visit::visit_macro(self, m);
+    }
+    fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+        self.exit = true;
+        syn::visit::visit_expr_return(self, r);
+    }
+    fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+        self.exit = true;
+        syn::visit::visit_expr_break(self, b);
+    }
+    fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
+        self.exit = true;
+        syn::visit::visit_expr_try(self, t);
+    }
+    fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+        let s = i.to_string();
+        if is_error_ident(&s) {
+            self.error = true;
+        }
+        if self.binding.is_some_and(|b| b == s) {
+            self.uses_binding = true;
+        }
+    }
+    fn visit_lit_str(&mut self, l: &'ast syn::LitStr) {
+        if let Some(b) = self.binding {
+            let v = l.value();
+            if v.contains(&format!("{{{b}")) {
+                self.uses_binding = true;
+            }
+        }
+    }
+}
+
+fn scan<'b>(
+    body: &syn::Expr,
+    binding: Option<&'b str>,
+    diverging: &'b HashSet<String>,
+) -> Scan<'b> {
+    let mut s = Scan {
+        binding,
+        diverging: Some(diverging),
+        ..Scan::default()
+    };
+    s.visit_expr(body);
+    s
+}
+
+/// `()` or `{}` (comments only).
+fn is_empty_body(e: &syn::Expr) -> bool {
+    match strip_parens(e) {
+        syn::Expr::Block(b) => b.block.stmts.is_empty() && b.label.is_none(),
+        syn::Expr::Tuple(t) => t.elems.is_empty(),
+        _ => false,
+    }
+}
+
+/// `None`, `Ok(None)`, `Some(None)`, `Poll::Ready(None)`, or a `bool`.
+fn is_none_or_bool(e: &syn::Expr) -> bool {
+    match strip_parens(e) {
+        syn::Expr::Path(p) => {
+            p.path.is_ident("None") || last_segment(&p.path).is_some_and(|s| s == "None")
+        }
+        syn::Expr::Lit(l) => matches!(l.lit, syn::Lit::Bool(_)),
+        syn::Expr::Unary(u) => matches!(u.op, syn::UnOp::Not(_)),
+        syn::Expr::Binary(b) => matches!(
+            b.op,
+            syn::BinOp::Eq(_)
+                | syn::BinOp::Ne(_)
+                | syn::BinOp::Lt(_)
+                | syn::BinOp::Le(_)
+                | syn::BinOp::Gt(_)
+                | syn::BinOp::Ge(_)
+                | syn::BinOp::And(_)
+                | syn::BinOp::Or(_)
+        ),
+        syn::Expr::Call(c) if c.args.len() == 1 => {
+            let wrapper = call_path(c)
+                .and_then(last_segment)
+                .is_some_and(|s| matches!(s.as_str(), "Ok" | "Some" | "Ready"));
+            wrapper && c.args.first().is_some_and(is_none_or_bool)
+        }
+        syn::Expr::Block(b) => match b.block.stmts.last() {
+            Some(syn::Stmt::Expr(e, None)) => is_none_or_bool(e),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// A value that carries a `bool` flag next to its data (`(guard, TimedOut(true))`,
+/// `Status { ok: false, .. }`): the failure is still visible to the caller.
+fn carries_flag(e: &syn::Expr, depth: usize) -> bool {
+    if depth > 2 {
+        return false;
+    }
+    match strip_parens(e) {
+        syn::Expr::Lit(l) => matches!(l.lit, syn::Lit::Bool(_)),
+        syn::Expr::Tuple(t) => t.elems.iter().any(|x| carries_flag(x, depth + 1)),
+        syn::Expr::Call(c) => c.args.iter().any(|x| carries_flag(x, depth + 1)),
+        syn::Expr::Struct(s) => s.fields.iter().any(|f| carries_flag(&f.expr, depth + 1)),
+        _ => false,
+    }
+}
+
+/// The value an arm or branch body yields, if it visibly ends in one.
+fn body_value(e: &syn::Expr) -> Option<&syn::Expr> {
+    match strip_parens(e) {
+        syn::Expr::Block(b) => match b.block.stmts.last() {
+            Some(syn::Stmt::Expr(x, None)) => body_value(x),
+            _ => None,
+        },
+        x => Some(x),
+    }
+}
+
+/// The success side yields nothing (`None`, a `bool`, `()`): the failure side's
+/// value is the failure reported as data, not a substitute for a result.
+fn ok_side_is_flag(e: &syn::Expr) -> bool {
+    if is_empty_body(e) {
+        return true;
+    }
+    body_value(e).is_some_and(|v| is_none_or_bool(v) || is_empty_body(v))
+}
+
+/// `Ok(x)`, `Ok(_)`, `Ok((a, b))`: the pattern matches every success, so the
+/// other branch is the failure alone.
+fn ok_pattern_irrefutable(pat: &syn::Pat) -> bool {
+    fn irrefutable(p: &syn::Pat) -> bool {
+        match p {
+            syn::Pat::Wild(_) | syn::Pat::Rest(_) => true,
+            syn::Pat::Ident(i) => {
+                i.subpat.is_none() && !i.ident.to_string().starts_with(char::is_uppercase)
+            }
+            syn::Pat::Tuple(t) => t.elems.iter().all(irrefutable),
+            syn::Pat::Reference(r) => irrefutable(&r.pat),
+            syn::Pat::Type(t) => irrefutable(&t.pat),
+            syn::Pat::Paren(p) => irrefutable(&p.pat),
+            _ => false,
+        }
+    }
+    match pat {
+        syn::Pat::TupleStruct(ts) => ts.elems.iter().all(irrefutable),
+        syn::Pat::Paren(p) => ok_pattern_irrefutable(&p.pat),
+        _ => false,
+    }
+}
+
+/// How a failure-path body hides the error, if it does. `valued`: the value of the
+/// enclosing expression is used; `ok_works`: the success side does work.
+fn classify(
+    body: &syn::Expr,
+    binding: Option<&str>,
+    valued: bool,
+    ok_works: bool,
+    diverging: &HashSet<String>,
+) -> Option<Hide> {
+    if !scan(body, binding, diverging).hides() {
+        return None;
+    }
+    let body = strip_parens(body);
+    if is_empty_body(body) {
+        return ok_works.then_some(Hide::Swallow);
+    }
+    let value: &syn::Expr = match body {
+        syn::Expr::Continue(c) if c.label.is_none() => return Some(Hide::Skip),
+        syn::Expr::Block(b) if b.label.is_none() => {
+            let stmts = &b.block.stmts;
+            match stmts.last() {
+                Some(syn::Stmt::Expr(syn::Expr::Continue(c), _)) if c.label.is_none() => {
+                    return Some(Hide::Skip)
+                }
+                Some(syn::Stmt::Expr(e, None)) => e,
+                // Statements and no value: an action on failure, not a substitute.
+                _ => return None,
+            }
+        }
+        _ => body,
+    };
+    if matches!(strip_parens(value), syn::Expr::Continue(_)) {
+        return Some(Hide::Skip);
+    }
+    if !valued || is_none_or_bool(value) || is_empty_body(value) || carries_flag(value, 0) {
+        return None;
+    }
+    Some(Hide::Substitute)
+}
+
+/// The binding of an `Err` pattern that ignores the error: `Some(None)` for
+/// `Err(_)`/`Err(..)`/`Err(_e)`, `Some(Some(name))` for `Err(name)`; `None` when
+/// the pattern is not such an arm (a specific variant, a guard, `Ok`).
+fn err_pattern(pat: &syn::Pat) -> Option<Option<String>> {
+    match pat {
+        syn::Pat::TupleStruct(ts) => {
+            if last_segment(&ts.path).is_none_or(|s| s != "Err") || ts.elems.len() != 1 {
+                return None;
+            }
+            match ts.elems.first()? {
+                syn::Pat::Wild(_) | syn::Pat::Rest(_) => Some(None),
+                syn::Pat::Ident(i) if i.subpat.is_none() => {
+                    let name = i.ident.to_string();
+                    if name.starts_with('_') {
+                        Some(None)
+                    } else if name.chars().next().is_some_and(|c| c.is_uppercase()) {
+                        None // a unit variant such as `Err(Closed)`
+                    } else {
+                        Some(Some(name))
+                    }
+                }
+                _ => None,
+            }
+        }
+        syn::Pat::Paren(p) => err_pattern(&p.pat),
+        syn::Pat::Or(o) => {
+            // `Ok(None) | Err(_)`: the Err case decides.
+            let mut found = None;
+            for case in &o.cases {
+                if let Some(b) = err_pattern(case) {
+                    found = Some(b);
+                }
+            }
+            found
+        }
+        _ => None,
+    }
+}
+
+fn is_ok_pattern(pat: &syn::Pat) -> bool {
+    match pat {
+        syn::Pat::TupleStruct(ts) => last_segment(&ts.path).is_some_and(|s| s == "Ok"),
+        syn::Pat::Paren(p) => is_ok_pattern(&p.pat),
+        _ => false,
+    }
+}
+
+fn is_some_pattern(pat: &syn::Pat) -> bool {
+    match pat {
+        syn::Pat::TupleStruct(ts) => last_segment(&ts.path).is_some_and(|s| s == "Some"),
+        _ => false,
+    }
+}
+
+/// Does the closure take exactly one argument that it ignores? Returns the name
+/// of an unused-but-named argument, to check the body against.
+fn ignored_closure_arg(c: &syn::ExprClosure) -> Option<Option<String>> {
+    if c.inputs.len() != 1 {
+        return None;
+    }
+    let mut pat = c.inputs.first()?;
+    if let syn::Pat::Type(t) = pat {
+        pat = &t.pat;
+    }
+    match pat {
+        syn::Pat::Wild(_) => Some(None),
+        syn::Pat::Ident(i) if i.subpat.is_none() => {
+            let n = i.ident.to_string();
+            if n.chars().next().is_some_and(|c| c.is_uppercase()) {
+                return None; // a specific error type or variant: `|BadRange| ..`
+            }
+            Some((!n.starts_with('_')).then_some(n))
+        }
+        _ => None,
+    }
+}
+
+/// Counts loop exits (`break` not inside a nested loop, `return`) in a node,
+/// without entering closures or nested items.
+#[derive(Default)]
+struct Exits {
+    count: usize,
+    delay: bool,
+    depth: usize,
+}
+
+impl<'ast> Visit<'ast> for Exits {
+    fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+        if self.depth == 0 || b.label.is_some() {
+            self.count += 1;
+        }
+        syn::visit::visit_expr_break(self, b);
+    }
+    fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+        self.count += 1;
+        syn::visit::visit_expr_return(self, r);
+    }
+    fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+        self.depth += 1;
+        syn::visit::visit_expr_loop(self, l);
+        self.depth -= 1;
+    }
+    fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
+        self.depth += 1;
+        syn::visit::visit_expr_while(self, l);
+        self.depth -= 1;
+    }
+    fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
+        self.depth += 1;
+        syn::visit::visit_expr_for_loop(self, l);
+        self.depth -= 1;
+    }
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        if call_path(c)
+            .and_then(last_segment)
+            .is_some_and(|s| is_delay_name(&s))
+        {
+            self.delay = true;
+        }
+        syn::visit::visit_expr_call(self, c);
+    }
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        let n = m.method.to_string();
+        if is_delay_name(&n) || n == "tick" {
+            self.delay = true;
+        }
+        syn::visit::visit_expr_method_call(self, m);
+    }
+}
+
+fn is_delay_name(s: &str) -> bool {
+    let l = s.to_ascii_lowercase();
+    l.contains("sleep") || l.contains("delay") || l == "after" || l.contains("backoff")
+}
+
+fn exits_in_block(b: &syn::Block) -> Exits {
+    let mut e = Exits::default();
+    e.visit_block(b);
+    e
+}
+
+fn exits_in_expr(x: &syn::Expr) -> Exits {
+    let mut e = Exits::default();
+    e.visit_expr(x);
+    e
+}
+
+/// The span from a method's name to the end of its call (the primary line of a
+/// multi-line chain is the method's line).
+fn method_span(m: &syn::ExprMethodCall) -> Span {
+    Span::between(m.method.span(), m.paren_token.span.close())
+}
+
+impl<'ast> Visitor<'_, 'ast> {
+    fn frame(&self) -> Option<&Frame<'ast>> {
+        self.frames.last()
+    }
+
+    fn in_loop(&self) -> bool {
+        self.frame().is_some_and(|f| !f.loops.is_empty())
+    }
+
+    fn mark_value(&mut self, e: &'ast syn::Expr) {
+        self.value_pos.insert(addr(e));
+        match e {
+            syn::Expr::Paren(p) => self.mark_value(&p.expr),
+            syn::Expr::Group(g) => self.mark_value(&g.expr),
+            syn::Expr::Await(a) => self.mark_value(&a.base),
+            syn::Expr::Try(t) => self.mark_value(&t.expr),
+            syn::Expr::Reference(r) => self.mark_value(&r.expr),
+            syn::Expr::Cast(c) => self.mark_value(&c.expr),
+            syn::Expr::Field(f) => self.mark_value(&f.base),
+            syn::Expr::Block(b) => self.mark_block_tail(&b.block),
+            syn::Expr::Unsafe(b) => self.mark_block_tail(&b.block),
+            syn::Expr::If(i) => {
+                self.mark_block_tail(&i.then_branch);
+                if let Some((_, e)) = &i.else_branch {
+                    self.mark_value(e);
+                }
+            }
+            syn::Expr::Match(m) => {
+                for arm in &m.arms {
+                    self.mark_value(&arm.body);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn mark_block_tail(&mut self, b: &'ast syn::Block) {
+        if let Some(syn::Stmt::Expr(e, None)) = b.stmts.last() {
+            self.mark_value(e);
+        }
+    }
+
+    fn valued(&self, e: &syn::Expr) -> bool {
+        self.value_pos.contains(&addr(e))
+    }
+
+    /// The call whose `Result` `e` is, if it is visibly one.
+    fn failing(&self, e: &'ast syn::Expr, depth: usize) -> Option<Failing> {
+        if depth > 8 {
+            return None;
+        }
+        let mut awaited = false;
+        let mut traced = false;
+        let mut cur = e;
+        loop {
+            match cur {
+                syn::Expr::Paren(p) => cur = &p.expr,
+                syn::Expr::Group(g) => cur = &g.expr,
+                syn::Expr::Reference(r) => cur = &r.expr,
+                syn::Expr::Try(t) => cur = &t.expr,
+                syn::Expr::Await(a) => {
+                    awaited = true;
+                    cur = &a.base;
+                }
+                syn::Expr::MethodCall(m) => {
+                    let name = m.method.to_string();
+                    if ADAPTERS.contains(&name.as_str()) {
+                        if name == "inspect_err" {
+                            traced = true;
+                        }
+                        if name == "and_then" {
+                            // `x.and_then(|v| v.parse())`: the closure's call fails too.
+                            if let Some(syn::Expr::Closure(c)) = m.args.first() {
+                                if let Some(inner) = self.failing(&c.body, depth + 1) {
+                                    if is_conversion(&inner) {
+                                        return Some(inner);
+                                    }
+                                }
+                            }
+                        }
+                        cur = &m.receiver;
+                        continue;
+                    }
+                    return Some(Failing {
+                        name,
+                        awaited,
+                        traced,
+                    });
+                }
+                syn::Expr::Call(c) => {
+                    if macro_call_name(c).is_some() {
+                        return None;
+                    }
+                    let name = call_path(c).and_then(last_segment)?;
+                    // A tuple-struct or variant constructor is not an operation.
+                    if name.chars().next().is_some_and(|c| c.is_uppercase()) {
+                        return None;
+                    }
+                    return Some(Failing {
+                        name,
+                        awaited,
+                        traced,
+                    });
+                }
+                syn::Expr::Path(p) if p.path.segments.len() == 1 && p.qself.is_none() => {
+                    let name = p.path.segments.first()?.ident.to_string();
+                    let init = (*self.frame()?.locals.get(&name)?)?;
+                    let mut f = self.failing(init, depth + 1)?;
+                    f.awaited |= awaited;
+                    f.traced |= traced;
+                    return Some(f);
+                }
+                syn::Expr::Block(b) => match b.block.stmts.last() {
+                    Some(syn::Stmt::Expr(e, None)) => cur = e,
+                    _ => return None,
+                },
+                syn::Expr::Unsafe(b) => match b.block.stmts.last() {
+                    Some(syn::Stmt::Expr(e, None)) => cur = e,
+                    _ => return None,
+                },
+                _ => return None,
+            }
+        }
+    }
+
+    /// The failing call, unless it is excluded (conversion/lookup) or traced.
+    fn reportable_failing(&self, e: &'ast syn::Expr) -> Option<Failing> {
+        let f = self.failing(e, 0)?;
+        (!is_conversion(&f) && !f.traced).then_some(f)
+    }
+
+    /// `continue` is a silent skip unless the loop is a retry loop: its success
+    /// path leaves it, or it waits between iterations.
+    fn skip_is_retry(&self, failure_path: &syn::Expr) -> bool {
+        let Some(body) = self.frame().and_then(|f| f.loops.last()) else {
+            return true; // `continue` with no loop in sight: stay silent
+        };
+        let all = exits_in_block(body);
+        let inside = exits_in_expr(failure_path);
+        all.delay || all.count > inside.count
+    }
+
+    fn report(&mut self, span: Span, hide: Hide, failing: &Failing, failure_path: &syn::Expr) {
+        // A skip, or an ignored error that falls through to the next iteration,
+        // in a loop whose success path leaves it: a retry or failover loop,
+        // which the retry lints own.
+        let next_iteration = hide == Hide::Skip || hide == Hide::Swallow && self.in_loop();
+        if next_iteration && self.skip_is_retry(failure_path) {
+            return;
+        }
+        let looped = self.in_loop();
+        let what = if looped {
+            "silent fallback loop"
+        } else {
+            "silent fallback"
+        };
+        let name = &failing.name;
+        let (message, label) = match hide {
+            Hide::Substitute => (
+                format!("{what}: the error of `{name}(..)` is replaced by a substitute value with no trace"),
+                "the error is dropped here and a default takes its place",
+            ),
+            Hide::Skip => (
+                format!("{what}: the error of `{name}(..)` is skipped with `continue` and no trace"),
+                "the failed item is skipped without a trace",
+            ),
+            Hide::Swallow => (
+                format!("{what}: the error of `{name}(..)` is swallowed while the success path does work"),
+                "the error is ignored here",
+            ),
+        };
+        let mut f = Finding::new(LINT.name, span, message)
+            .label(label)
+            .help(HELP);
+        f = if looped {
+            f.note("inside a loop the fallback repeats silently on every iteration")
+        } else {
+            f.note("the caller gets a plausible value and nobody learns that the operation failed")
+        };
+        self.sink.report(f);
+    }
+
+    fn check_match(&mut self, m: &'ast syn::ExprMatch, valued: bool) {
+        let Some(failing) = self.reportable_failing(&m.expr) else {
+            return;
+        };
+        let ok_works = m
+            .arms
+            .iter()
+            .any(|a| is_ok_pattern(&a.pat) && !is_empty_body(&a.body));
+        let ok_flag = m
+            .arms
+            .iter()
+            .filter(|a| is_ok_pattern(&a.pat))
+            .all(|a| ok_side_is_flag(&a.body));
+        for arm in &m.arms {
+            let Some(binding) = err_pattern(&arm.pat) else {
+                continue;
+            };
+            let hide = classify(
+                &arm.body,
+                binding.as_deref(),
+                valued,
+                ok_works,
+                &self.diverging,
+            );
+            if hide == Some(Hide::Substitute) && ok_flag {
+                continue;
+            }
+            if let Some(hide) = hide {
+                let span = Span::between(arm.pat.span(), arm.body.span());
+                self.report(span, hide, &failing, &arm.body);
+            }
+        }
+    }
+
+    fn check_if(&mut self, i: &'ast syn::ExprIf, whole: &'ast syn::Expr) {
+        let valued = self.valued(whole);
+        match strip_parens(&i.cond) {
+            // `if let Ok(..) = call() { .. } else { .. }`
+            syn::Expr::Let(l) if is_ok_pattern(&l.pat) && ok_pattern_irrefutable(&l.pat) => {
+                let Some((_, els)) = &i.else_branch else {
+                    return;
+                };
+                if matches!(**els, syn::Expr::If(_)) {
+                    return;
+                }
+                let Some(failing) = self.reportable_failing(&l.expr) else {
+                    return;
+                };
+                let ok_works = !i.then_branch.stmts.is_empty();
+                let hide = classify(els, None, valued, ok_works, &self.diverging);
+                let then_flag = match i.then_branch.stmts.last() {
+                    None => true,
+                    Some(syn::Stmt::Expr(x, None)) => ok_side_is_flag(x),
+                    Some(_) => false,
+                };
+                if hide == Some(Hide::Substitute) && then_flag {
+                    return;
+                }
+                if let Some(hide) = hide {
+                    self.report(Span::from(els.span()), hide, &failing, els);
+                }
+            }
+            // `if x.is_err() { .. }`
+            syn::Expr::MethodCall(mc) if mc.method == "is_err" && mc.args.is_empty() => {
+                let Some(failing) = self.reportable_failing(&mc.receiver) else {
+                    return;
+                };
+                let then = &i.then_branch;
+                let as_expr = |stmts: &syn::Block| -> Option<Hide> {
+                    match stmts.stmts.last() {
+                        Some(syn::Stmt::Expr(syn::Expr::Continue(c), _)) if c.label.is_none() => {
+                            Some(Hide::Skip)
+                        }
+                        _ => None,
+                    }
+                };
+                let mut s = Scan {
+                    diverging: Some(&self.diverging),
+                    ..Scan::default()
+                };
+                s.visit_block(then);
+                if !s.hides() {
+                    return;
+                }
+                let hide = match as_expr(then) {
+                    Some(h) => Some(h),
+                    None if valued
+                        && i.else_branch
+                            .as_ref()
+                            .is_some_and(|(_, e)| !ok_side_is_flag(e)) =>
+                    {
+                        match then.stmts.last() {
+                            Some(syn::Stmt::Expr(e, None)) if !is_none_or_bool(e) => {
+                                Some(Hide::Substitute)
+                            }
+                            _ => None,
+                        }
+                    }
+                    None => None,
+                };
+                if let Some(hide) = hide {
+                    let span =
+                        Span::between(i.if_token.span, i.then_branch.brace_token.span.close());
+                    self.report(span, hide, &failing, whole);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn check_local(&mut self, l: &'ast syn::Local) {
+        let Some(init) = &l.init else { return };
+        let Some((_, els)) = &init.diverge else {
+            return;
+        };
+        if !ok_pattern_irrefutable(&l.pat) {
+            return;
+        }
+        let scrutinee: &'ast syn::Expr = if is_ok_pattern(&l.pat) {
+            &init.expr
+        } else if is_some_pattern(&l.pat) {
+            // `let Some(x) = call().ok() else { continue }`
+            match strip_parens(&init.expr) {
+                syn::Expr::MethodCall(m) if m.method == "ok" && m.args.is_empty() => &m.receiver,
+                _ => return,
+            }
+        } else {
+            return;
+        };
+        let Some(failing) = self.reportable_failing(scrutinee) else {
+            return;
+        };
+        if classify(els, None, false, false, &self.diverging) == Some(Hide::Skip) {
+            self.report(Span::from(els.span()), Hide::Skip, &failing, els);
+        }
+    }
+
+    fn check_method(&mut self, m: &'ast syn::ExprMethodCall) {
+        if self
+            .reported
+            .contains(&(m as *const syn::ExprMethodCall as usize))
+        {
+            return;
+        }
+        let name = m.method.to_string();
+        match name.as_str() {
+            "unwrap_or_else" | "or_else" | "map_or_else" => {
+                let Some(syn::Expr::Closure(c)) = m.args.first() else {
+                    // `.ok().unwrap_or_else(f)`
+                    if name == "unwrap_or_else" {
+                        self.check_ok_chain(m, None);
+                    }
+                    return;
+                };
+                match ignored_closure_arg(c) {
+                    Some(binding) => {
+                        let Some(failing) = self.reportable_failing(&m.receiver) else {
+                            return;
+                        };
+                        if classify(&c.body, binding.as_deref(), true, false, &self.diverging)
+                            == Some(Hide::Substitute)
+                        {
+                            self.report(method_span(m), Hide::Substitute, &failing, &c.body);
+                            self.mark_chain_reported(&m.receiver);
+                        }
+                    }
+                    None if name == "unwrap_or_else" && c.inputs.is_empty() => {
+                        self.check_ok_chain(m, Some(&c.body));
+                    }
+                    None => {}
+                }
+            }
+            "unwrap_or" => {
+                if let Some(arg) = m.args.first() {
+                    self.check_ok_chain(m, Some(arg));
+                }
+            }
+            "unwrap_or_default" => self.check_ok_chain(m, None),
+            _ => {}
+        }
+    }
+
+    /// One finding per chain: `a().or_else(|_| b()).unwrap_or_else(|_| c)` hides
+    /// the errors of one fallback sequence.
+    fn mark_chain_reported(&mut self, e: &'ast syn::Expr) {
+        let (calls, _) = crate::syntax::method_chain(e);
+        for c in calls {
+            if matches!(
+                c.method.to_string().as_str(),
+                "or_else" | "unwrap_or_else" | "map_or_else"
+            ) {
+                self.reported
+                    .insert(c as *const syn::ExprMethodCall as usize);
+            }
+        }
+    }
+
+    /// `x.ok()[.map(..)].unwrap_or*(..)`.
+    fn check_ok_chain(
+        &mut self,
+        m: &'ast syn::ExprMethodCall,
+        substitute: Option<&'ast syn::Expr>,
+    ) {
+        let mut cur = strip_parens(&m.receiver);
+        let ok_receiver = loop {
+            match cur {
+                syn::Expr::MethodCall(inner) => {
+                    let n = inner.method.to_string();
+                    if n == "ok" && inner.args.is_empty() {
+                        break &inner.receiver;
+                    }
+                    if matches!(
+                        n.as_str(),
+                        "map" | "and_then" | "flatten" | "filter" | "cloned" | "copied"
+                    ) {
+                        cur = strip_parens(&inner.receiver);
+                        continue;
+                    }
+                    return;
+                }
+                _ => return,
+            }
+        };
+        let Some(failing) = self.reportable_failing(ok_receiver) else {
+            return;
+        };
+        if let Some(sub) = substitute {
+            if classify(sub, None, true, false, &self.diverging) != Some(Hide::Substitute) {
+                return;
+            }
+        }
+        let failure_path = substitute.unwrap_or(ok_receiver);
+        self.report(method_span(m), Hide::Substitute, &failing, failure_path);
+    }
+
+    fn enter_fn(&mut self, block: &'ast syn::Block, valued_tail: bool) {
+        let mut locals: HashMap<String, Option<&'ast syn::Expr>> = HashMap::new();
+        let mut c = Locals(&mut locals);
+        c.visit_block(block);
+        self.frames.push(Frame {
+            locals,
+            loops: Vec::new(),
+        });
+        if valued_tail {
+            self.mark_block_tail(block);
+        }
+    }
+}
+
+/// Collects `let name = init;` in a body (closures included, nested items not).
+struct Locals<'m, 'ast>(&'m mut HashMap<String, Option<&'ast syn::Expr>>);
+
+impl<'ast> Visit<'ast> for Locals<'_, 'ast> {
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        let mut pat = &l.pat;
+        if let syn::Pat::Type(t) = pat {
+            pat = &t.pat;
+        }
+        if let (syn::Pat::Ident(i), Some(init)) = (pat, &l.init) {
+            if init.diverge.is_none() {
+                let name = i.ident.to_string();
+                match self.0.get(&name) {
+                    None => {
+                        self.0.insert(name, Some(&init.expr));
+                    }
+                    Some(_) => {
+                        self.0.insert(name, None);
+                    }
+                }
+            }
+        }
+        syn::visit::visit_local(self, l);
+    }
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+fn is_fmt_impl(i: &syn::ItemImpl) -> bool {
+    i.trait_.as_ref().is_some_and(|(p, _)| {
+        let segs: Vec<String> = p.segments.iter().map(|s| s.ident.to_string()).collect();
+        segs.iter().any(|s| s == "fmt")
+            || segs
+                .last()
+                .is_some_and(|s| matches!(s.as_str(), "Debug" | "Display"))
+    })
+}
+
+fn returns_value(out: &syn::ReturnType) -> bool {
+    match out {
+        syn::ReturnType::Default => false,
+        syn::ReturnType::Type(_, t) => !matches!(&**t, syn::Type::Tuple(tt) if tt.elems.is_empty()),
+    }
+}
+
+impl<'ast> Visit<'ast> for Visitor<'_, 'ast> {
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        self.enter_fn(&f.block, returns_value(&f.sig.output));
+        syn::visit::visit_item_fn(self, f);
+        self.frames.pop();
+    }
+
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        if is_fmt_impl(i) {
+            return;
+        }
+        syn::visit::visit_item_impl(self, i);
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        self.enter_fn(&f.block, returns_value(&f.sig.output));
+        syn::visit::visit_impl_item_fn(self, f);
+        self.frames.pop();
+    }
+
+    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+        if let Some(b) = &f.default {
+            self.enter_fn(b, returns_value(&f.sig.output));
+            syn::visit::visit_trait_item_fn(self, f);
+            self.frames.pop();
+        }
+    }
+
+    fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
+        // A closure's value is its body; `continue` cannot cross it.
+        self.mark_value(&c.body);
+        let loops = self
+            .frames
+            .last_mut()
+            .map(|f| std::mem::take(&mut f.loops))
+            .unwrap_or_default();
+        syn::visit::visit_expr_closure(self, c);
+        if let Some(f) = self.frames.last_mut() {
+            f.loops = loops;
+        }
+    }
+
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        if let Some(init) = &l.init {
+            self.mark_value(&init.expr);
+        }
+        self.check_local(l);
+        syn::visit::visit_local(self, l);
+    }
+
+    fn visit_expr(&mut self, e: &'ast syn::Expr) {
+        match e {
+            syn::Expr::Assign(a) => self.mark_value(&a.right),
+            syn::Expr::Binary(b) => {
+                self.mark_value(&b.left);
+                self.mark_value(&b.right);
+            }
+            syn::Expr::Return(r) => {
+                if let Some(x) = &r.expr {
+                    self.mark_value(x);
+                }
+            }
+            syn::Expr::Break(b) => {
+                if let Some(x) = &b.expr {
+                    self.mark_value(x);
+                }
+            }
+            syn::Expr::Call(c) => {
+                for a in &c.args {
+                    self.mark_value(a);
+                }
+            }
+            syn::Expr::MethodCall(m) => {
+                self.mark_value(&m.receiver);
+                for a in &m.args {
+                    self.mark_value(a);
+                }
+            }
+            syn::Expr::Struct(s) => {
+                for f in &s.fields {
+                    self.mark_value(&f.expr);
+                }
+            }
+            syn::Expr::Tuple(t) => {
+                for x in &t.elems {
+                    self.mark_value(x);
+                }
+            }
+            syn::Expr::Array(t) => {
+                for x in &t.elems {
+                    self.mark_value(x);
+                }
+            }
+            syn::Expr::Field(f) => self.mark_value(&f.base),
+            syn::Expr::Index(i) => self.mark_value(&i.expr),
+            syn::Expr::Unary(u) => self.mark_value(&u.expr),
+            syn::Expr::If(i) => self.check_if(i, e),
+            syn::Expr::Match(m) => {
+                let valued = self.valued(e);
+                self.check_match(m, valued);
+            }
+            _ => {}
+        }
+        syn::visit::visit_expr(self, e);
+    }
+
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        self.check_method(m);
+        syn::visit::visit_expr_method_call(self, m);
+    }
+
+    fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+        self.push_loop(&l.body);
+        syn::visit::visit_expr_loop(self, l);
+        self.pop_loop();
+    }
+
+    fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
+        self.push_loop(&l.body);
+        syn::visit::visit_expr_while(self, l);
+        self.pop_loop();
+    }
+
+    fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
+        self.visit_expr(&l.expr);
+        self.push_loop(&l.body);
+        self.visit_block(&l.body);
+        self.pop_loop();
+    }
+}
+
+impl<'ast> Visitor<'_, 'ast> {
+    fn push_loop(&mut self, b: &'ast syn::Block) {
+        if let Some(f) = self.frames.last_mut() {
+            f.loops.push(b);
+        }
+    }
+    fn pop_loop(&mut self) {
+        if let Some(f) = self.frames.last_mut() {
+            f.loops.pop();
+        }
+    }
+}
