@@ -1,5 +1,6 @@
 //! `leash`: finds retry and concurrency anti-patterns in Rust source.
 
+mod cache;
 mod config;
 mod driver;
 mod output;
@@ -111,6 +112,21 @@ struct CheckArgs {
     /// Do not print the summary line.
     #[arg(short, long)]
     quiet: bool,
+    /// Do not read or write the result cache (`.leash_cache/`).
+    #[arg(long)]
+    no_cache: bool,
+    /// Parse every file, even those containing none of the enabled lints' words.
+    #[arg(long)]
+    no_prefilter: bool,
+    /// Benchmark baselines: stop after reading (`read`) or parsing (`parse`) each file.
+    #[arg(long, value_enum, hide = true)]
+    bench_mode: Option<BenchArg>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum BenchArg {
+    Read,
+    Parse,
 }
 
 fn main() -> ExitCode {
@@ -191,12 +207,21 @@ fn check(args: CheckArgs) -> ExitCode {
         }
     }
     let include_tests = args.include_tests || config.include_tests;
+    let perf = driver::PerfOptions {
+        no_prefilter: args.no_prefilter,
+        cache_root: (!args.no_cache && args.bench_mode.is_none()).then(|| config.root.clone()),
+        bench: args.bench_mode.map(|b| match b {
+            BenchArg::Read => driver::BenchMode::Read,
+            BenchArg::Parse => driver::BenchMode::Parse,
+        }),
+    };
     let opts = RunOptions {
         config,
         overrides,
         include_tests,
         jobs: args.jobs,
         max_file_size: args.max_file_size,
+        perf,
     };
     let result = driver::run(&walked.files, &opts);
 
@@ -230,6 +255,17 @@ fn check(args: CheckArgs) -> ExitCode {
     }
     if !args.quiet {
         eprintln!("{}", output::summary(&result, start.elapsed().as_millis()));
+    }
+    if std::env::var_os("LEASH_STATS").is_some() {
+        eprintln!(
+            "stats: files={} bytes={} unparsed={} prefiltered={} cache_hits={} ms={}",
+            result.files.len(),
+            result.bytes,
+            result.unparsed,
+            result.prefiltered,
+            result.cache_hits,
+            start.elapsed().as_millis()
+        );
     }
     if !result.internal_errors.is_empty() || walk_failed {
         return ExitCode::from(2);

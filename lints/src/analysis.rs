@@ -193,3 +193,14 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         "panic with a non-text payload".to_string()
     }
 }
+
+/// Benchmark baseline: the nesting guard and `syn::parse_file` only, no lints.
+/// Returns whether the file parsed.
+pub fn parse_only(source: &str) -> bool {
+    if crate::nesting::max_nesting_depth(source) > MAX_NESTING {
+        return false;
+    }
+    let parsed = syn::parse_file(source).is_ok();
+    proc_macro2::extra::invalidate_current_thread_spans();
+    parsed
+}

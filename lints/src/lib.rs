@@ -11,12 +11,14 @@ pub mod expand;
 pub mod finding;
 pub mod imports;
 pub mod nesting;
+pub mod prefilter;
 pub mod rules;
 pub mod suppress;
 pub mod syntax;
 pub mod test_code;
 
 pub use analysis::{analyze_source, AnalysisOptions, FileAnalysis, Problem};
+pub use prefilter::Prefilter;
 pub use context::{FileContext, Policy, Sink};
 pub use finding::{Fact, FactKind, Finding, Label, Pos, Span};
 
