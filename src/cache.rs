@@ -95,7 +95,9 @@ impl Cache {
         }
         settings.hash(&mut h);
         let key = format!("{:016x}", h.finish());
-        let path = root.join(".leash_cache").join(format!("v{FORMAT}-{key}.json"));
+        let path = root
+            .join(".leash_cache")
+            .join(format!("v{FORMAT}-{key}.json"));
         let old = std::fs::read(&path)
             .ok()
             .and_then(|data| serde_json::from_slice::<CacheFile>(&data).ok())

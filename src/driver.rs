@@ -129,17 +129,23 @@ fn file_problem(display: String, message: String, bytes: u64) -> FileOutcome {
 }
 
 /// Reads a file as Rust source text (without a byte-order mark), or says why not.
-fn read_source(path: &Path, display: String, opts: &RunOptions) -> Result<(String, String, u64), FileOutcome> {
+fn read_source(
+    path: &Path,
+    display: String,
+    opts: &RunOptions,
+) -> Result<(String, String, u64), FileOutcome> {
     let bytes = match std::fs::metadata(path) {
-        Ok(m) if m.len() > opts.max_file_size => return Err(file_problem(
-            display,
-            format!(
+        Ok(m) if m.len() > opts.max_file_size => {
+            return Err(file_problem(
+                display,
+                format!(
                 "file too large to analyse ({} bytes; the limit is {} bytes, see --max-file-size)",
                 m.len(),
                 opts.max_file_size
             ),
-            0,
-        )),
+                0,
+            ))
+        }
         Ok(m) => m.len(),
         Err(e) => return Err(file_problem(display, format!("cannot read file: {e}"), 0)),
     };
@@ -246,7 +252,14 @@ fn analyze_path(path: &Path, cx: &Ctx, second_pass: Option<&Prefilter>) -> FileO
     if let (Some(cache), Some(hash)) = (&cx.cache, hash) {
         // A lint that panicked is retried on the next run, not remembered.
         if analysis.problems.is_empty() {
-            cache.put(&key, hash, bytes, analysis.parsed, &analysis.findings, &analysis.facts);
+            cache.put(
+                &key,
+                hash,
+                bytes,
+                analysis.parsed,
+                &analysis.findings,
+                &analysis.facts,
+            );
         }
     }
     let source = (!analysis.findings.is_empty()).then_some(src);

@@ -18,9 +18,9 @@ pub mod syntax;
 pub mod test_code;
 
 pub use analysis::{analyze_source, AnalysisOptions, FileAnalysis, Problem};
-pub use prefilter::Prefilter;
 pub use context::{FileContext, Policy, Sink};
 pub use finding::{Fact, FactKind, Finding, Label, Pos, Span};
+pub use prefilter::Prefilter;
 
 /// How loudly a lint speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -3,8 +3,9 @@
 //! of the words the enabled lints need is never parsed.
 //!
 //! The table below must stay *conservative*: for every lint, a file without any
-//! of its words must be one the lint can never report on, and can never push a
-//! cross-file [`Fact`](crate::Fact) from. When you change what a lint matches,
+//! of its words must be one the lint can never report on, and must not define a
+//! function whose cross-file [`Fact`](crate::Fact) the lint reads (a delay helper,
+//! a spawn wrapper). When you change what a lint matches,
 //! update its row (or map it to [`ALWAYS_PARSE`]) and re-run
 //! `bench/prefilter-check`, which compares every lint's output with and without
 //! the prefilter over the whole corpus.
@@ -41,18 +42,40 @@ const RETRY: &[&str] = &[
     "tryhard",
 ];
 
+/// Words of the functions behind [`FactKind::DelayFn`](crate::FactKind) (a
+/// helper whose body contains a delay), which retry lints follow across files:
+/// the files defining such helpers must be analysed whenever a retry lint runs.
+const DELAY_FACTS: &[&str] = &[
+    "sleep",
+    "delay",
+    "timer",
+    "park_timeout",
+    "tick",
+    "interval",
+    "await",
+    "backoff",
+    "backon",
+    "retry",
+];
+
+/// Words of the functions behind [`FactKind::SpawnWrapper`](crate::FactKind).
+const SPAWN_FACTS: &[&str] = &["spawn"];
+
 /// Marker for a lint that has no cheap necessary word: its files are always parsed.
 pub const ALWAYS_PARSE: &[&str] = &[];
 
-/// Lint name → words, at least one of which every file the lint reports on (or
-/// pushes a fact from) contains. Lints missing from this table always parse.
+/// Lint name → word lists; every file the lint reports on contains at least one
+/// of the words, and so does every file defining a function whose cross-file
+/// fact the lint reads (the `*_FACTS` lists). Lints missing from this table
+/// always parse.
 pub static TRIGGERS: &[(&str, &[&[&str]])] = &[
-    ("unbounded_retry", &[RETRY]),
-    ("retry_without_backoff", &[RETRY]),
+    ("unbounded_retry", &[RETRY, DELAY_FACTS]),
+    ("retry_without_backoff", &[RETRY, DELAY_FACTS]),
     (
         "retry_without_jitter",
         &[
             RETRY,
+            DELAY_FACTS,
             &[
                 "jitter",
                 "randomization_factor",
@@ -63,8 +86,8 @@ pub static TRIGGERS: &[(&str, &[&[&str]])] = &[
             ],
         ],
     ),
-    ("retry_amplification", &[RETRY]),
-    ("unbounded_spawn", &[&["spawn"]]),
+    ("retry_amplification", &[RETRY, DELAY_FACTS]),
+    ("unbounded_spawn", &[SPAWN_FACTS]),
     (
         "unbounded_fan_out",
         &[&[
@@ -82,7 +105,7 @@ pub static TRIGGERS: &[(&str, &[&[&str]])] = &[
     ),
     (
         "uncontrolled_switching",
-        &[RETRY, &["cycle", "index", "rotat"]],
+        &[RETRY, DELAY_FACTS, &["cycle", "index", "rotat"]],
     ),
     (
         "missing_timeout",
@@ -98,7 +121,12 @@ pub static TRIGGERS: &[(&str, &[&[&str]])] = &[
     ),
     (
         "budget_exceeds_policy",
-        &[RETRY, &["leash", "semaphore", "take", "concurrency"]],
+        &[
+            RETRY,
+            DELAY_FACTS,
+            SPAWN_FACTS,
+            &["leash", "semaphore", "take", "concurrency"],
+        ],
     ),
     // Suppression diagnostics: a suppression always says `leash`.
     ("missing_reason", &[&["leash"]]),
@@ -110,23 +138,6 @@ pub static TRIGGERS: &[(&str, &[&[&str]])] = &[
 /// no analysis, so its syntax errors are not looked for (run with
 /// `--no-prefilter` to report every unparsable file).
 pub static NEVER_TRIGGER: &[&str] = &["parse_error"];
-
-/// Words of the cross-file fact producers (a function with a delay, a spawn
-/// wrapper): files defining them must be analysed whenever any lint runs, so
-/// the facts exist when findings in other files are resolved.
-pub static FACT_PRODUCERS: &[&str] = &[
-    "sleep",
-    "delay",
-    "timer",
-    "park_timeout",
-    "tick",
-    "interval",
-    "await",
-    "spawn",
-    "retry",
-    "backoff",
-    "backon",
-];
 
 /// Declarations and suppressions (`#[leash::retry]`, `// leash: allow`) change
 /// results and are always looked at.
@@ -166,7 +177,6 @@ impl Prefilter {
             }
         }
         if any_enabled {
-            words.extend(FACT_PRODUCERS);
             words.extend(ALWAYS);
         }
         Prefilter::from_words(words)
@@ -278,8 +288,8 @@ mod tests {
     #[test]
     fn every_lint_has_a_row_or_always_parses() {
         for lint in crate::rules::ALL {
-            let listed = TRIGGERS.iter().any(|(n, _)| *n == lint.name)
-                || NEVER_TRIGGER.contains(&lint.name);
+            let listed =
+                TRIGGERS.iter().any(|(n, _)| *n == lint.name) || NEVER_TRIGGER.contains(&lint.name);
             assert!(
                 listed,
                 "lint `{}` has no prefilter row: add its necessary words to TRIGGERS \
@@ -298,9 +308,12 @@ mod tests {
         let p = Prefilter::for_lints(&only("unbounded_channel"));
         assert!(p.needs_parse(b"let (tx, rx) = mpsc::channel();"));
         assert!(p.needs_parse(b"let (tx, rx) = flume::Unbounded();"));
-        // Fact producers are always in.
-        assert!(p.needs_parse(b"fn f() { std::thread::sleep(d) }"));
+        assert!(!p.needs_parse(b"fn f() { std::thread::sleep(d) }"));
+        assert!(p.needs_parse(b"// leash: allow(x)"));
         assert!(!p.needs_parse(b"struct Config { name: String }"));
+        // Retry lints read delay facts: helper files with a delay are analysed.
+        let p = Prefilter::for_lints(&only("retry_without_backoff"));
+        assert!(p.needs_parse(b"fn pause() { std::thread::sleep(d) }"));
         let p = Prefilter::for_lints(&only("silent_fallback"));
         assert!(p.needs_parse(b"match x { Err(_) => 0 }"));
         assert!(p.needs_parse(b"x.ok().unwrap_or(1)"));
