@@ -308,7 +308,14 @@ mod tests {
         };
         let c = Cache::open(dir.path(), "s");
         assert!(c.get("a.rs", "h1", 3).is_none());
-        c.put("a.rs", "h1".into(), 3, true, &[f.clone()], &[fact.clone()]);
+        c.put(
+            "a.rs",
+            "h1".into(),
+            3,
+            true,
+            std::slice::from_ref(&f),
+            std::slice::from_ref(&fact),
+        );
         c.save();
         let c = Cache::open(dir.path(), "s");
         let got = c.get("a.rs", "h1", 3).unwrap();

@@ -62,6 +62,7 @@ pub struct Located {
 }
 
 /// A checked file: its display path, and its text when it has findings.
+#[allow(dead_code)] // `path` and `parsed` are for the output formats
 pub struct CheckedFile {
     pub path: PathBuf,
     pub display: String,
@@ -133,10 +134,10 @@ fn read_source(
     path: &Path,
     display: String,
     opts: &RunOptions,
-) -> Result<(String, String, u64), FileOutcome> {
+) -> Result<(String, String, u64), Box<FileOutcome>> {
     let bytes = match std::fs::metadata(path) {
         Ok(m) if m.len() > opts.max_file_size => {
-            return Err(file_problem(
+            return Err(Box::new(file_problem(
                 display,
                 format!(
                 "file too large to analyse ({} bytes; the limit is {} bytes, see --max-file-size)",
@@ -144,31 +145,43 @@ fn read_source(
                 opts.max_file_size
             ),
                 0,
-            ))
+            )))
         }
         Ok(m) => m.len(),
-        Err(e) => return Err(file_problem(display, format!("cannot read file: {e}"), 0)),
+        Err(e) => {
+            return Err(Box::new(file_problem(
+                display,
+                format!("cannot read file: {e}"),
+                0,
+            )))
+        }
     };
     let data = match std::fs::read(path) {
         Ok(d) => d,
-        Err(e) => return Err(file_problem(display, format!("cannot read file: {e}"), 0)),
+        Err(e) => {
+            return Err(Box::new(file_problem(
+                display,
+                format!("cannot read file: {e}"),
+                0,
+            )))
+        }
     };
     if memchr_nul(&data[..data.len().min(8192)]) {
-        return Err(file_problem(
+        return Err(Box::new(file_problem(
             display,
             "binary file (contains NUL bytes), not Rust source".into(),
             bytes,
-        ));
+        )));
     }
     let mut text = match String::from_utf8(data) {
         Ok(t) => t,
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
-            return Err(file_problem(
+            return Err(Box::new(file_problem(
                 display,
                 format!("file is not valid UTF-8 (invalid byte at offset {at})"),
                 bytes,
-            ));
+            )));
         }
     };
     // A byte-order mark is not Rust syntax; columns are counted after it.
@@ -195,7 +208,7 @@ fn analyze_path(path: &Path, cx: &Ctx, second_pass: Option<&Prefilter>) -> FileO
     let display = display_path(path);
     let (display, src, bytes) = match read_source(path, display, opts) {
         Ok(r) => r,
-        Err(o) => return o,
+        Err(o) => return *o,
     };
     match opts.perf.bench {
         Some(BenchMode::Read) => return bench_outcome(display, true, bytes),

@@ -35,7 +35,7 @@ fn expanded(mac: &syn::Macro, attrs: &[syn::Attribute]) -> Option<syn::Expr> {
     Some(syn::Expr::Call(syn::ExprCall {
         attrs: Vec::new(),
         func: Box::new(func),
-        paren_token: syn::token::Paren(mac.delimiter.span().clone()),
+        paren_token: syn::token::Paren(*mac.delimiter.span()),
         args: call_args,
     }))
 }

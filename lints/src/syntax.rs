@@ -69,16 +69,8 @@ pub fn any_ident(node: &impl ToTokens, pred: &mut dyn FnMut(&str) -> bool) -> bo
     fn walk(ts: TokenStream, pred: &mut dyn FnMut(&str) -> bool) -> bool {
         for tt in ts {
             match tt {
-                TokenTree::Ident(i) => {
-                    if pred(&i.to_string()) {
-                        return true;
-                    }
-                }
-                TokenTree::Group(g) => {
-                    if walk(g.stream(), pred) {
-                        return true;
-                    }
-                }
+                TokenTree::Ident(i) if pred(&i.to_string()) => return true,
+                TokenTree::Group(g) if walk(g.stream(), pred) => return true,
                 _ => {}
             }
         }
