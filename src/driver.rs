@@ -237,7 +237,10 @@ fn analyze_path(path: &Path, cx: &Ctx, second_pass: Option<&Prefilter>) -> FileO
     }
     let filter = second_pass.or(cx.prefilter.as_ref());
     if let Some(filter) = filter {
-        if !filter.needs_parse(src.as_bytes()) {
+        // A file with unbalanced brackets is parsed anyway, for its `parse_error`.
+        if !filter.needs_parse(src.as_bytes())
+            && (!(cx.enabled)("parse_error") || leash_lints::nesting::brackets_balanced(&src))
+        {
             let mut o = bench_outcome(display, true, bytes);
             o.prefiltered = true;
             return o;

@@ -165,6 +165,70 @@ pub fn max_chain_length(src: &str) -> usize {
     max
 }
 
+/// Whether every `(`, `[`, `{` outside comments, strings and char literals is
+/// closed by its matching bracket. A byte scan, much cheaper than lexing: files
+/// the prefilter skips are still checked with it, so the most common syntax
+/// error (an unclosed bracket, e.g. mid-edit) is still reported.
+pub fn brackets_balanced(src: &str) -> bool {
+    let b = src.as_bytes();
+    let mut open: Vec<u8> = Vec::new();
+    let mut i = 0usize;
+    while i < b.len() {
+        match b[i] {
+            b'/' if matches!(b.get(i + 1), Some(b'/') | Some(b'*')) => {
+                i = skip_comment(b, i);
+                continue;
+            }
+            b'r' if matches!(b.get(i + 1), Some(b'"') | Some(b'#')) && !ident_before(b, i) => {
+                i = skip_raw_string(b, i + 1);
+                continue;
+            }
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                if i >= b.len() {
+                    return false;
+                }
+            }
+            b'\'' => {
+                if b.get(i + 1) == Some(&b'\\') {
+                    i += 2;
+                    while i < b.len() && b[i] != b'\'' && b[i] != b'\n' {
+                        i += 1;
+                    }
+                } else {
+                    let ch_len = src
+                        .get(i + 1..)
+                        .and_then(|t| t.chars().next())
+                        .map_or(1, char::len_utf8);
+                    if b.get(i + 1 + ch_len) == Some(&b'\'') {
+                        i += 1 + ch_len;
+                    }
+                }
+            }
+            c @ (b'(' | b'[' | b'{') => open.push(c),
+            c @ (b')' | b']' | b'}') => {
+                let want = match c {
+                    b')' => b'(',
+                    b']' => b'[',
+                    _ => b'{',
+                };
+                if open.pop() != Some(want) {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    open.is_empty()
+}
+
 /// `i` is at `/` of `//` or `/*`; returns the index after the comment.
 fn skip_comment(b: &[u8], mut i: usize) -> usize {
     if b.get(i + 1) == Some(&b'/') {
@@ -285,6 +349,17 @@ mod tests {
             1
         );
         assert_eq!(max_nesting_depth(&"(".repeat(100_000)), 100_000);
+    }
+
+    #[test]
+    fn balance() {
+        use super::brackets_balanced as ok;
+        assert!(ok("fn f() { g(\"(\", '[', r#\"{\"#); } // (\n/* { */"));
+        assert!(ok("fn f<'a>(x: &'a str) -> char { '}' }"));
+        assert!(!ok("fn broken( {"));
+        assert!(!ok("fn f() { (] }"));
+        assert!(!ok("fn f() {} }"));
+        assert!(!ok("fn f() { \"unterminated }"));
     }
 
     #[test]

@@ -135,8 +135,9 @@ pub static TRIGGERS: &[(&str, &[&[&str]])] = &[
 
 /// Lints that never make a file worth parsing on their own. `parse_error` reports
 /// a file leash could not analyse; a file the prefilter proves finding-free needs
-/// no analysis, so its syntax errors are not looked for (run with
-/// `--no-prefilter` to report every unparsable file).
+/// no analysis. The driver still parses such a file when its brackets do not
+/// balance ([`crate::nesting::brackets_balanced`]), so the usual syntax error is
+/// reported; run with `--no-prefilter` to report every unparsable file.
 pub static NEVER_TRIGGER: &[&str] = &["parse_error"];
 
 /// Declarations and suppressions (`#[leash::retry]`, `// leash: allow`) change
