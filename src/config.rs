@@ -11,6 +11,7 @@ use toml::Spanned;
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     /// Where the settings came from (`None`: defaults).
+    #[allow(dead_code)]
     pub source: Option<PathBuf>,
     /// Directory that `exclude` globs are relative to.
     pub root: PathBuf,

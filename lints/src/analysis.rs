@@ -9,6 +9,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 /// Files nested deeper than this are refused before parsing (see [`crate::nesting`]).
 pub const MAX_NESTING: usize = 256;
 
+/// Files with a longer unbroken chain of tokens are refused before parsing
+/// (see [`crate::nesting::max_chain_length`]): each may be a level of recursion.
+pub const MAX_CHAIN: usize = 8192;
+
 pub struct AnalysisOptions<'a> {
     pub policy: &'a Policy,
     pub include_tests: bool,
@@ -54,6 +58,15 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
             Finding::new("parse_error", crate::Span::default(), format!("nesting too deep to analyse ({depth} levels; the limit is {MAX_NESTING})"))
                 .label("file skipped")
                 .help("split the deeply nested expression; generated code can be excluded with `exclude` in leash.toml"),
+        );
+        return out;
+    }
+    let chain = crate::nesting::max_chain_length(source);
+    if chain > MAX_CHAIN {
+        out.findings.push(
+            Finding::new("parse_error", crate::Span::default(), format!("expression too long to analyse ({chain} chained tokens; the limit is {MAX_CHAIN})"))
+                .label("file skipped")
+                .help("split the expression; generated code can be excluded with `exclude` in leash.toml"),
         );
         return out;
     }
@@ -252,4 +265,17 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     } else {
         "panic with a non-text payload".to_string()
     }
+}
+
+/// Benchmark baseline: the nesting guard and `syn::parse_file` only, no lints.
+/// Returns whether the file parsed.
+pub fn parse_only(source: &str) -> bool {
+    if crate::nesting::max_nesting_depth(source) > MAX_NESTING
+        || crate::nesting::max_chain_length(source) > MAX_CHAIN
+    {
+        return false;
+    }
+    let parsed = syn::parse_file(source).is_ok();
+    proc_macro2::extra::invalidate_current_thread_spans();
+    parsed
 }

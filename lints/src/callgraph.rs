@@ -5,7 +5,7 @@
 use crate::finding::Span;
 
 /// A call made by a function: `foo()`, `Type::foo()`, `x.foo()`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CallRef {
     pub name: String,
     /// `Type` in `Type::foo()` (`Self` already replaced by the impl type).
@@ -16,7 +16,7 @@ pub struct CallRef {
 
 /// A place that retries: a retry loop, a library strategy call, or a function
 /// declared with `#[leash::retry]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RetrySite {
     pub span: Span,
     /// The whole site (a loop from its keyword to its closing brace).
@@ -24,13 +24,13 @@ pub struct RetrySite {
     /// The attempt bound, when it is a number leash can read.
     pub attempts: Option<u64>,
     /// What retries: "retry loop", "retry strategy", "`#[leash::retry]`".
-    pub kind: &'static str,
+    pub kind: String,
     /// Calls made by the retried operation (calls inside spawned tasks excluded).
     pub calls: Vec<CallRef>,
 }
 
 /// One function or method of a file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FnSummary {
     pub name: String,
     /// The `impl` type of a method or associated function.

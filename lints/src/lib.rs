@@ -14,6 +14,7 @@ pub mod finding;
 pub mod imports;
 pub mod inventory;
 pub mod nesting;
+pub mod prefilter;
 pub mod retry_model;
 pub mod retry_sites;
 pub mod rules;
@@ -25,6 +26,7 @@ pub mod test_code;
 pub use analysis::{analyze_source, AnalysisOptions, FileAnalysis, Problem};
 pub use context::{FileContext, Policy, Sink};
 pub use finding::{Fact, FactKind, Finding, Label, Pos, Span};
+pub use prefilter::Prefilter;
 
 /// How loudly a lint speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -70,6 +70,238 @@ pub fn max_nesting_depth(src: &str) -> usize {
     max
 }
 
+/// The longest chain of tokens a recursive-descent parse may have to follow
+/// at once: along the path of open brackets, the tokens since the last `,` or
+/// `;` of each level (and since the end of a block followed by a new item or
+/// statement). Prefix operators (`!!!!x`, `&&&&x`, `--x`), closures (`|| || x`),
+/// `return return x`, assignment chains, `Option<Option<..>>` and `else if`
+/// chains each add a level of recursion in `syn` and in every visitor, without
+/// a bracket for [`max_nesting_depth`] to count. Real code stays in the tens.
+pub fn max_chain_length(src: &str) -> usize {
+    let b = src.as_bytes();
+    // Tokens since the last separator, per open bracket (the last is current).
+    let mut runs: Vec<usize> = vec![0];
+    let (mut total, mut max, mut i) = (0usize, 0usize, 0usize);
+    let bump = |runs: &mut Vec<usize>, total: &mut usize, max: &mut usize| {
+        if let Some(r) = runs.last_mut() {
+            *r += 1;
+        }
+        *total += 1;
+        *max = (*max).max(*total);
+    };
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'/' if matches!(b.get(i + 1), Some(b'/') | Some(b'*')) => {
+                i = skip_comment(b, i);
+                continue;
+            }
+            b'r' if matches!(b.get(i + 1), Some(b'"') | Some(b'#')) && !ident_before(b, i) => {
+                i = skip_raw_string(b, i + 1);
+                bump(&mut runs, &mut total, &mut max);
+                continue;
+            }
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                bump(&mut runs, &mut total, &mut max);
+            }
+            b'\'' => {
+                if b.get(i + 1) == Some(&b'\\') {
+                    i += 2;
+                    while i < b.len() && b[i] != b'\'' && b[i] != b'\n' {
+                        i += 1;
+                    }
+                } else {
+                    let ch_len = src
+                        .get(i + 1..)
+                        .and_then(|t| t.chars().next())
+                        .map_or(1, char::len_utf8);
+                    if b.get(i + 1 + ch_len) == Some(&b'\'') {
+                        i += 1 + ch_len;
+                    }
+                }
+                bump(&mut runs, &mut total, &mut max);
+            }
+            b'(' | b'[' | b'{' => {
+                bump(&mut runs, &mut total, &mut max);
+                runs.push(0);
+            }
+            b')' | b']' | b'}' => {
+                if runs.len() > 1 {
+                    total -= runs.pop().unwrap_or(0);
+                }
+                if c == b'}' && starts_item_or_statement(b, i + 1) {
+                    total -= runs.last().copied().unwrap_or(0);
+                    if let Some(r) = runs.last_mut() {
+                        *r = 0;
+                    }
+                }
+            }
+            b',' | b';' => {
+                total -= runs.last().copied().unwrap_or(0);
+                if let Some(r) = runs.last_mut() {
+                    *r = 0;
+                }
+            }
+            c if c.is_ascii_whitespace() => {}
+            c if c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80 => {
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] >= 0x80)
+                {
+                    i += 1;
+                }
+                bump(&mut runs, &mut total, &mut max);
+                continue;
+            }
+            _ => bump(&mut runs, &mut total, &mut max),
+        }
+        i += 1;
+    }
+    max
+}
+
+/// Whether every `(`, `[`, `{` outside comments, strings and char literals is
+/// closed by its matching bracket. A byte scan, much cheaper than lexing: files
+/// the prefilter skips are still checked with it, so the most common syntax
+/// error (an unclosed bracket, e.g. mid-edit) is still reported.
+pub fn brackets_balanced(src: &str) -> bool {
+    let b = src.as_bytes();
+    let mut open: Vec<u8> = Vec::new();
+    let mut i = 0usize;
+    while i < b.len() {
+        match b[i] {
+            b'/' if matches!(b.get(i + 1), Some(b'/') | Some(b'*')) => {
+                i = skip_comment(b, i);
+                continue;
+            }
+            b'r' if matches!(b.get(i + 1), Some(b'"') | Some(b'#')) && !ident_before(b, i) => {
+                i = skip_raw_string(b, i + 1);
+                continue;
+            }
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                if i >= b.len() {
+                    return false;
+                }
+            }
+            b'\'' => {
+                if b.get(i + 1) == Some(&b'\\') {
+                    i += 2;
+                    while i < b.len() && b[i] != b'\'' && b[i] != b'\n' {
+                        i += 1;
+                    }
+                } else {
+                    let ch_len = src
+                        .get(i + 1..)
+                        .and_then(|t| t.chars().next())
+                        .map_or(1, char::len_utf8);
+                    if b.get(i + 1 + ch_len) == Some(&b'\'') {
+                        i += 1 + ch_len;
+                    }
+                }
+            }
+            c @ (b'(' | b'[' | b'{') => open.push(c),
+            c @ (b')' | b']' | b'}') => {
+                let want = match c {
+                    b')' => b'(',
+                    b']' => b'[',
+                    _ => b'{',
+                };
+                if open.pop() != Some(want) {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    open.is_empty()
+}
+
+/// `i` is at `/` of `//` or `/*`; returns the index after the comment.
+fn skip_comment(b: &[u8], mut i: usize) -> usize {
+    if b.get(i + 1) == Some(&b'/') {
+        while i < b.len() && b[i] != b'\n' {
+            i += 1;
+        }
+        return i;
+    }
+    let mut level = 0usize;
+    while i < b.len() {
+        if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+            level += 1;
+            i += 2;
+        } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+            level -= 1;
+            i += 2;
+            if level == 0 {
+                break;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    i
+}
+
+/// After a `}`: does an item or a statement start here (so the chain ends)?
+fn starts_item_or_statement(b: &[u8], mut i: usize) -> bool {
+    loop {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if b.get(i) == Some(&b'/') && matches!(b.get(i + 1), Some(b'/') | Some(b'*')) {
+            i = skip_comment(b, i);
+            continue;
+        }
+        break;
+    }
+    match b.get(i) {
+        None | Some(b'}') | Some(b'#') | Some(b')') | Some(b']') => return true,
+        _ => {}
+    }
+    let start = i;
+    while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+        i += 1;
+    }
+    matches!(
+        &b[start..i],
+        b"fn"
+            | b"pub"
+            | b"impl"
+            | b"struct"
+            | b"enum"
+            | b"mod"
+            | b"use"
+            | b"let"
+            | b"const"
+            | b"static"
+            | b"type"
+            | b"trait"
+            | b"if"
+            | b"for"
+            | b"while"
+            | b"loop"
+            | b"match"
+            | b"unsafe"
+            | b"async"
+            | b"extern"
+            | b"macro_rules"
+            | b"union"
+    )
+}
+
 fn ident_before(b: &[u8], i: usize) -> bool {
     i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_')
 }
@@ -117,5 +349,32 @@ mod tests {
             1
         );
         assert_eq!(max_nesting_depth(&"(".repeat(100_000)), 100_000);
+    }
+
+    #[test]
+    fn balance() {
+        use super::brackets_balanced as ok;
+        assert!(ok("fn f() { g(\"(\", '[', r#\"{\"#); } // (\n/* { */"));
+        assert!(ok("fn f<'a>(x: &'a str) -> char { '}' }"));
+        assert!(!ok("fn broken( {"));
+        assert!(!ok("fn f() { (] }"));
+        assert!(!ok("fn f() {} }"));
+        assert!(!ok("fn f() { \"unterminated }"));
+    }
+
+    #[test]
+    fn chains() {
+        use super::max_chain_length;
+        assert!(max_chain_length(&format!("fn f() {{ {}x; }}", "!".repeat(5000))) > 5000);
+        assert!(max_chain_length(&format!("type T = {}u8;", "Option<".repeat(3000))) > 3000);
+        // Flat lists and many items stay short.
+        let list = format!("static A: [u8; 100000] = [{}];", "1, ".repeat(100_000));
+        assert!(max_chain_length(&list) < 20);
+        let items = "// doc\nfn f() { let x = a + b; g(x); }\n".repeat(10_000);
+        assert!(
+            max_chain_length(&items) < 30,
+            "{}",
+            max_chain_length(&items)
+        );
     }
 }

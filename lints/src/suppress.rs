@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 
 /// A suppression comment.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct AllowComment {
     pub span: Span,
     pub line: usize,
@@ -72,7 +72,7 @@ pub fn allow_comments(src: &str) -> Vec<AllowComment> {
 }
 
 /// An item's extent, for comments placed before it and for attribute declarations.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ItemRange {
     /// First line, outer attributes included.
     pub start_line: usize,
@@ -83,11 +83,11 @@ pub struct ItemRange {
     pub declared: Vec<Declaration>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Declaration {
     pub span: Span,
     /// `allow` or `fallback`
-    pub kind: &'static str,
+    pub kind: String,
     pub lints: Vec<String>,
     pub reason: Option<String>,
     /// Lint names that do not parse as a plain identifier list.
@@ -136,6 +136,7 @@ impl RangeCollector {
 }
 
 fn parse_declaration(attr: &syn::Attribute, kind: &'static str) -> Declaration {
+    let kind = kind.to_string();
     let mut d = Declaration {
         span: Span::from(attr.span()),
         kind,
@@ -210,7 +211,7 @@ fn item_header(item: &syn::Item) -> Option<proc_macro2::Span> {
 }
 
 /// All suppressions of one file, answering "is this finding allowed?".
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Suppressions {
     pub comments: Vec<AllowComment>,
     pub items: Vec<ItemRange>,

@@ -76,7 +76,7 @@ impl Collector<'_> {
                 span: Span::from(attr.span()),
                 extent: Span::from(block.span()),
                 attempts: attempts_arg(attr),
-                kind: "`#[leash::retry]` function",
+                kind: "`#[leash::retry]` function".to_string(),
                 calls: calls.clone(),
             });
         }
@@ -282,7 +282,7 @@ fn strategy_sites(cx: &FileContext, block: &syn::Block, impl_type: Option<&str>)
                             .args
                             .first()
                             .and_then(|a| take_count(a).or_else(|| self.bound(a))),
-                        kind: "retry strategy",
+                        kind: "retry strategy".to_string(),
                         calls,
                     });
                 }
@@ -296,7 +296,7 @@ fn strategy_sites(cx: &FileContext, block: &syn::Block, impl_type: Option<&str>)
                     span: Span::between(m.method.span(), m.paren_token.span.close()),
                     extent: Span::from(m.span()),
                     attempts: backon_times(&m.args[0]),
-                    kind: "retry strategy",
+                    kind: "retry strategy".to_string(),
                     calls: calls_in(&*m.receiver, self.impl_type),
                 });
             }

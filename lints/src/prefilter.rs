@@ -1,0 +1,342 @@
+//! A byte-level prefilter: decides, before parsing, whether a file can produce
+//! anything at all. Parsing is most of leash's cost; a file that contains none
+//! of the words the enabled lints need is never parsed.
+//!
+//! The table below must stay *conservative*: for every lint, a file without any
+//! of its words must be one the lint can never report on, and must not define a
+//! function whose cross-file [`Fact`](crate::Fact) the lint reads (a delay helper,
+//! a spawn wrapper). When you change what a lint matches,
+//! update its row (or map it to [`ALWAYS_PARSE`]) and re-run
+//! `bench/prefilter-check`, which compares every lint's output with and without
+//! the prefilter over the whole corpus.
+//!
+//! Word syntax: `"=Ok"` is a whole identifier-like word, case-sensitive (no
+//! identifier character on either side); anything else, e.g. `"spawn"`, is an
+//! ASCII-case-insensitive substring (`spawn` matches `spawn_blocking` and
+//! `JoinSet::Spawn`). Words are searched in the raw bytes, comments and strings
+//! included, which can only make the filter parse more.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+/// A failure signal (`Ok`/`Err` patterns, `is_ok()`/`is_err()`, `.ok()`, a
+/// retryable HTTP status) or a retry library: every retry loop, recursive retry
+/// and retry strategy contains one.
+const RETRY: &[&str] = &[
+    "=Ok",
+    "=Err",
+    "=ok",
+    "is_ok",
+    "is_err",
+    "status",
+    "429",
+    "503",
+    "too_many",
+    "unavailable",
+    "server_error",
+    "retry",
+    "retries",
+    "backoff",
+    "backon",
+    "without_max_times",
+    "no_budget",
+    "tryhard",
+];
+
+/// Words of the functions behind [`FactKind::DelayFn`](crate::FactKind) (a
+/// helper whose body contains a delay), which retry lints follow across files:
+/// the files defining such helpers must be analysed whenever a retry lint runs.
+const DELAY_FACTS: &[&str] = &[
+    "sleep",
+    "delay",
+    "timer",
+    "park_timeout",
+    "tick",
+    "interval",
+    "await",
+    "backoff",
+    "backon",
+    "retry",
+];
+
+/// Words of the functions behind [`FactKind::SpawnWrapper`](crate::FactKind).
+const SPAWN_FACTS: &[&str] = &["spawn"];
+
+/// Marker for a lint that has no cheap necessary word: its files are always parsed.
+pub const ALWAYS_PARSE: &[&str] = &[];
+
+/// Lint name → word lists; every file the lint reports on contains at least one
+/// of the words, and so does every file defining a function whose cross-file
+/// fact the lint reads (the `*_FACTS` lists). Lints missing from this table
+/// always parse.
+pub static TRIGGERS: &[(&str, &[&[&str]])] = &[
+    ("unbounded_retry", &[RETRY, DELAY_FACTS]),
+    ("retry_without_backoff", &[RETRY, DELAY_FACTS]),
+    (
+        "retry_without_jitter",
+        &[
+            RETRY,
+            DELAY_FACTS,
+            &[
+                "jitter",
+                "randomization_factor",
+                "exponential",
+                "constant",
+                "fibonacci",
+                "fixed",
+            ],
+        ],
+    ),
+    ("retry_amplification", &[RETRY, DELAY_FACTS]),
+    ("unbounded_spawn", &[SPAWN_FACTS]),
+    (
+        "unbounded_fan_out",
+        &[&[
+            "join_all",
+            "unordered",
+            "futuresordered",
+            "concurrent",
+            "buffer",
+        ]],
+    ),
+    ("unbounded_channel", &[&["channel", "unbounded"]]),
+    (
+        "silent_fallback",
+        &[&["=Ok", "=Err", "=ok", "is_ok", "is_err", "or_else"]],
+    ),
+    (
+        "uncontrolled_switching",
+        &[RETRY, DELAY_FACTS, &["cycle", "index", "rotat"]],
+    ),
+    (
+        "missing_timeout",
+        &[&[
+            "reqwest",
+            "client",
+            "connect",
+            "agent",
+            "ureq",
+            "hyper",
+            "tcpstream",
+        ]],
+    ),
+    (
+        "budget_exceeds_policy",
+        &[
+            RETRY,
+            DELAY_FACTS,
+            SPAWN_FACTS,
+            &["leash", "semaphore", "take", "concurrency"],
+        ],
+    ),
+    // Suppression diagnostics: a suppression always says `leash`.
+    ("missing_reason", &[&["leash"]]),
+    ("unknown_lint", &[&["leash"]]),
+];
+
+/// Lints that never make a file worth parsing on their own. `parse_error` reports
+/// a file leash could not analyse; a file the prefilter proves finding-free needs
+/// no analysis. The driver still parses such a file when its brackets do not
+/// balance ([`crate::nesting::brackets_balanced`]), so the usual syntax error is
+/// reported; run with `--no-prefilter` to report every unparsable file.
+pub static NEVER_TRIGGER: &[&str] = &["parse_error"];
+
+/// Declarations and suppressions (`#[leash::retry]`, `// leash: allow`) change
+/// results and are always looked at.
+pub static ALWAYS: &[&str] = &["leash"];
+
+#[derive(Clone, Copy)]
+struct Pattern {
+    /// Whole word, case-sensitive.
+    exact_word: bool,
+}
+
+/// A compiled set of words; [`Prefilter::needs_parse`] answers whether any occurs.
+pub struct Prefilter {
+    /// `None`: every file must be parsed.
+    matcher: Option<(AhoCorasick, Vec<Pattern>, Vec<Vec<u8>>)>,
+}
+
+impl Prefilter {
+    /// The prefilter for the set of enabled lints.
+    pub fn for_lints(enabled: &dyn Fn(&str) -> bool) -> Prefilter {
+        let mut words: Vec<&str> = Vec::new();
+        let mut any_enabled = false;
+        for lint in crate::rules::ALL {
+            if !enabled(lint.name) || NEVER_TRIGGER.contains(&lint.name) {
+                continue;
+            }
+            any_enabled = true;
+            match TRIGGERS.iter().find(|(name, _)| *name == lint.name) {
+                Some((_, groups)) => {
+                    if groups.iter().all(|g| g.is_empty()) {
+                        return Prefilter { matcher: None };
+                    }
+                    words.extend(groups.iter().flat_map(|g| g.iter().copied()));
+                }
+                // Not in the table: no known necessary word.
+                None => return Prefilter { matcher: None },
+            }
+        }
+        if any_enabled {
+            words.extend(ALWAYS);
+        }
+        Prefilter::from_words(words)
+    }
+
+    /// Whole-word, case-sensitive identifiers (the last `::` segment of each
+    /// name). A name that is not a plain identifier makes every file match.
+    pub fn for_identifiers<'a>(names: impl IntoIterator<Item = &'a str>) -> Prefilter {
+        let mut words = Vec::new();
+        for name in names {
+            let last = name.rsplit("::").next().unwrap_or(name);
+            let last = last.strip_prefix("r#").unwrap_or(last);
+            if last.is_empty() || !last.bytes().all(is_ident_byte) {
+                return Prefilter { matcher: None };
+            }
+            words.push(format!("={last}"));
+        }
+        Prefilter::from_words(words)
+    }
+
+    fn from_words<S: AsRef<str>>(words: impl IntoIterator<Item = S>) -> Prefilter {
+        let mut pats = Vec::new();
+        let mut needles: Vec<Vec<u8>> = Vec::new();
+        for w in words {
+            let w = w.as_ref();
+            let (exact_word, text) = match w.strip_prefix('=') {
+                Some(t) => (true, t),
+                None => (false, w),
+            };
+            if text.is_empty() {
+                return Prefilter { matcher: None };
+            }
+            let bytes = text.as_bytes().to_vec();
+            if needles
+                .iter()
+                .zip(&pats)
+                .any(|(n, p): (&Vec<u8>, &Pattern)| *n == bytes && p.exact_word == exact_word)
+            {
+                continue;
+            }
+            needles.push(bytes);
+            pats.push(Pattern { exact_word });
+        }
+        let ac = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&needles);
+        match ac {
+            Ok(ac) => Prefilter {
+                matcher: Some((ac, pats, needles)),
+            },
+            Err(_) => Prefilter { matcher: None },
+        }
+    }
+
+    /// A prefilter that lets every file through.
+    pub fn all() -> Prefilter {
+        Prefilter { matcher: None }
+    }
+
+    /// Does every file pass (no word set)?
+    pub fn passes_everything(&self) -> bool {
+        self.matcher.is_none()
+    }
+
+    /// Whether `source` contains any of the words (so it must be parsed).
+    pub fn needs_parse(&self, source: &[u8]) -> bool {
+        let Some((ac, pats, needles)) = &self.matcher else {
+            return true;
+        };
+        if needles.is_empty() {
+            return false;
+        }
+        for m in ac.find_overlapping_iter(source) {
+            let id = m.pattern().as_usize();
+            let p = pats[id];
+            if !p.exact_word {
+                return true;
+            }
+            let (s, e) = (m.start(), m.end());
+            if source[s..e] != needles[id][..] {
+                continue;
+            }
+            let before = s.checked_sub(1).map(|i| source[i]);
+            let after = source.get(e).copied();
+            if !before.is_some_and(is_ident_byte) && !after.is_some_and(is_ident_byte) {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// ASCII identifier characters, and any byte of a multi-byte UTF-8 character
+/// (treated as an identifier character: a non-ASCII letter next to a word makes
+/// it part of a longer identifier; being wrong here only parses more).
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn only(lint: &'static str) -> impl Fn(&str) -> bool {
+        move |n: &str| n == lint
+    }
+
+    #[test]
+    fn every_lint_has_a_row_or_always_parses() {
+        for lint in crate::rules::ALL {
+            let listed =
+                TRIGGERS.iter().any(|(n, _)| *n == lint.name) || NEVER_TRIGGER.contains(&lint.name);
+            assert!(
+                listed,
+                "lint `{}` has no prefilter row: add its necessary words to TRIGGERS \
+                 in lints/src/prefilter.rs (or ALWAYS_PARSE)",
+                lint.name
+            );
+        }
+        for (name, _) in TRIGGERS {
+            // Rows for lints not (yet) registered are allowed; names must be lint-like.
+            assert!(name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+        }
+    }
+
+    #[test]
+    fn words_and_case() {
+        let p = Prefilter::for_lints(&only("unbounded_channel"));
+        assert!(p.needs_parse(b"let (tx, rx) = mpsc::channel();"));
+        assert!(p.needs_parse(b"let (tx, rx) = flume::Unbounded();"));
+        assert!(!p.needs_parse(b"fn f() { std::thread::sleep(d) }"));
+        assert!(p.needs_parse(b"// leash: allow(x)"));
+        assert!(!p.needs_parse(b"struct Config { name: String }"));
+        // Retry lints read delay facts: helper files with a delay are analysed.
+        let p = Prefilter::for_lints(&only("retry_without_backoff"));
+        assert!(p.needs_parse(b"fn pause() { std::thread::sleep(d) }"));
+        let p = Prefilter::for_lints(&only("silent_fallback"));
+        assert!(p.needs_parse(b"match x { Err(_) => 0 }"));
+        assert!(p.needs_parse(b"x.ok().unwrap_or(1)"));
+        assert!(!p.needs_parse(b"struct Token; fn look(okay: u8) -> Errno {}"));
+        assert!(p.needs_parse(b"if let Ok(v) = f() {}"));
+    }
+
+    #[test]
+    fn lint_without_a_row_always_parses() {
+        let p = Prefilter::for_lints(&|n: &str| n == "parse_error");
+        // Only parse_error enabled: nothing can be found by parsing a file.
+        assert!(!p.needs_parse(b"fn main() {}"));
+        assert!(Prefilter::all().needs_parse(b""));
+    }
+
+    #[test]
+    fn identifiers() {
+        let p = Prefilter::for_identifiers(["crate::rt::spawn_task", "backoff_sleep"]);
+        assert!(p.needs_parse(b"for c in cs { spawn_task(c) }"));
+        assert!(p.needs_parse(b"backoff_sleep(1)"));
+        assert!(!p.needs_parse(b"my_spawn_task(c); backoff_sleep2()"));
+        assert!(!p.needs_parse(b"Spawn_Task()"));
+        assert!(Prefilter::for_identifiers(["a b"]).passes_everything());
+    }
+}
