@@ -151,6 +151,8 @@ impl Cache {
         })
     }
 
+    // One argument per stored part of a file's result; a struct would only rename them.
+    #[allow(clippy::too_many_arguments)]
     pub fn put(
         &self,
         file: &str,
@@ -322,6 +324,13 @@ mod tests {
             kind: FactKind::SpawnWrapper,
             name: "go".into(),
         };
+        let summary = leash_lints::callgraph::FnSummary {
+            name: "retrying".into(),
+            impl_type: None,
+            span: Span::default(),
+            calls: Vec::new(),
+            retry_sites: Vec::new(),
+        };
         let c = Cache::open(dir.path(), "s");
         assert!(c.get("a.rs", "h1", 3).is_none());
         c.put(
@@ -331,12 +340,15 @@ mod tests {
             true,
             std::slice::from_ref(&f),
             std::slice::from_ref(&fact),
+            std::slice::from_ref(&summary),
+            None,
         );
         c.save();
         let c = Cache::open(dir.path(), "s");
         let got = c.get("a.rs", "h1", 3).unwrap();
         assert_eq!(got.findings, vec![f]);
         assert_eq!(got.facts, vec![fact]);
+        assert_eq!(got.summaries, vec![summary]);
         assert!(c.get("a.rs", "h2", 3).is_none());
         assert!(c.get("a.rs", "h1", 4).is_none());
         // Other settings: another cache.

@@ -254,7 +254,10 @@ fn analyze_path(path: &Path, cx: &Ctx, second_pass: Option<&Prefilter>) -> FileO
     if let Some(filter) = filter {
         // A file with unbalanced brackets is parsed anyway, for its `parse_error`.
         if !filter.needs_parse(src.as_bytes())
-            && (!(cx.enabled)("parse_error") || leash_lints::nesting::brackets_balanced(&src))
+            && (!(cx.enabled)("parse_error")
+                || (leash_lints::nesting::brackets_balanced(&src)
+                    && leash_lints::nesting::max_nesting_depth(&src)
+                        <= leash_lints::analysis::MAX_NESTING))
         {
             let mut o = bench_outcome(display, true, bytes);
             o.prefiltered = true;

@@ -19,7 +19,7 @@ mod output;
 mod source_map;
 mod walk;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 use config::Config;
 use driver::RunOptions;
@@ -113,6 +113,9 @@ enum FailLevel {
 
 #[derive(Args)]
 struct CheckArgs {
+    /// `-W/-D/-A` as given, in command-line order (filled after parsing).
+    #[arg(skip)]
+    level_order: Vec<(String, Level)>,
     /// Files or directories to check (default: the current directory, or the
     /// Cargo workspace's members under `cargo leash` and with `-p`).
     paths: Vec<PathBuf>,
@@ -224,8 +227,18 @@ fn main() -> ExitCode {
             argv.insert(1, "check".into());
         }
     }
-    let cli = match Cli::try_parse_from(argv) {
-        Ok(c) => c,
+    let parsed = Cli::command()
+        .try_get_matches_from(argv)
+        .and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));
+    let cli = match parsed {
+        Ok((mut c, matches)) => {
+            if let (Command::Check(args), Some(sub)) =
+                (&mut c.command, matches.subcommand_matches("check"))
+            {
+                args.level_order = level_flags_in_order(sub);
+            }
+            c
+        }
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() {
@@ -241,6 +254,22 @@ fn main() -> ExitCode {
         Command::Budgets(args) => budgets_cmd(args),
         Command::Explain { lint } => explain(&lint),
     }
+}
+
+/// `-W/-D/-A` values with their position on the command line, in that order.
+fn level_flags_in_order(m: &clap::ArgMatches) -> Vec<(String, Level)> {
+    let mut all: Vec<(usize, String, Level)> = Vec::new();
+    for (id, level) in [
+        ("warn", Level::Warn),
+        ("deny", Level::Deny),
+        ("allow", Level::Allow),
+    ] {
+        if let (Some(idx), Some(vals)) = (m.indices_of(id), m.get_many::<String>(id)) {
+            all.extend(idx.zip(vals).map(|(i, v)| (i, v.clone(), level)));
+        }
+    }
+    all.sort_by_key(|(i, _, _)| *i);
+    all.into_iter().map(|(_, n, l)| (n, l)).collect()
 }
 
 fn usage_error(msg: &str) -> ExitCode {
@@ -282,12 +311,19 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
         None => None,
     };
     let mut overrides = Vec::new();
-    for (names, level) in [
-        (&args.warn, Level::Warn),
-        (&args.deny, Level::Deny),
-        (&args.allow, Level::Allow),
-    ] {
-        for n in names {
+    // Later flags win: `-A all -W unbounded_retry` checks only that lint.
+    let order = if args.level_order.is_empty() {
+        let mut v: Vec<(String, Level)> = Vec::new();
+        v.extend(args.warn.iter().map(|n| (n.clone(), Level::Warn)));
+        v.extend(args.deny.iter().map(|n| (n.clone(), Level::Deny)));
+        v.extend(args.allow.iter().map(|n| (n.clone(), Level::Allow)));
+        v
+    } else {
+        args.level_order.clone()
+    };
+    {
+        for (n, level) in &order {
+            let level = *level;
             if n != "all"
                 && leash_lints::lint_by_name(n).is_none()
                 && !leash_lints::groups().contains(&n.as_str())

@@ -380,3 +380,37 @@ fn rules_and_explain() {
         Some(2)
     );
 }
+
+#[test]
+fn level_flags_apply_in_command_line_order() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "lib.rs", UNBOUNDED);
+    let only = leash(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "-A",
+            "all",
+            "-W",
+            "unbounded_channel",
+            "lib.rs",
+        ],
+    );
+    assert_eq!(json_lines(&only).len(), 1, "the later -W wins");
+    let none = leash(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "-W",
+            "unbounded_channel",
+            "-A",
+            "all",
+            "lib.rs",
+        ],
+    );
+    assert_eq!(json_lines(&none).len(), 0, "the later -A wins");
+}

@@ -3,7 +3,9 @@
 
 mod budgets;
 mod concurrency;
+mod fallback;
 mod queue;
+mod retry;
 mod timeouts;
 
 #[tokio::main]

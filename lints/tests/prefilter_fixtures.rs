@@ -44,6 +44,7 @@ fn fixtures_with_findings_pass_the_prefilter() {
                         policy: &policy,
                         include_tests,
                         enabled: &enabled,
+                        inventory: false,
                     },
                 );
                 let produced =
