@@ -86,7 +86,7 @@ pub static TRIGGERS: &[(&str, &[&[&str]])] = &[
             ],
         ],
     ),
-    ("retry_amplification", &[RETRY, DELAY_FACTS]),
+    ("retry_amplification", &[RETRY, DELAY_FACTS, &["leash"]]),
     ("unbounded_spawn", &[SPAWN_FACTS]),
     (
         "unbounded_fan_out",
@@ -131,6 +131,7 @@ pub static TRIGGERS: &[(&str, &[&[&str]])] = &[
     // Suppression diagnostics: a suppression always says `leash`.
     ("missing_reason", &[&["leash"]]),
     ("unknown_lint", &[&["leash"]]),
+    ("unused_allow", &[&["leash"]]),
 ];
 
 /// Lints that never make a file worth parsing on their own. `parse_error` reports
