@@ -54,9 +54,11 @@ pub fn rows(result: &RunResult) -> Vec<Row> {
                 }
                 rows.push(Row {
                     kind: "retry",
-                    bound: site
-                        .attempts
-                        .map_or_else(|| "bounded".to_string(), |n| n.to_string()),
+                    bound: match (site.attempts, site.bounded) {
+                        (Some(n), _) => n.to_string(),
+                        (None, true) => "bounded".to_string(),
+                        (None, false) => "unbounded".to_string(),
+                    },
                     source: "inferred",
                     path: result.files[*file].display.clone(),
                     line: site.span.start.line,
@@ -144,11 +146,18 @@ pub fn print_json(rows: &[Row], out: &mut dyn Write) -> std::io::Result<()> {
 
 /// The retry call graph as Graphviz DOT.
 pub fn graph_dot(result: &RunResult) -> String {
+    let packages: Vec<String> = result
+        .summaries
+        .iter()
+        .map(|(i, _)| crate::driver::package_of(&result.files[*i].display))
+        .collect();
     let files: Vec<FileSummaries> = result
         .summaries
         .iter()
-        .map(|(i, fns)| FileSummaries {
+        .zip(&packages)
+        .map(|((i, fns), package)| FileSummaries {
             file: *i,
+            package,
             path: &result.files[*i].display,
             fns,
         })

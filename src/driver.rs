@@ -519,14 +519,19 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
 /// Findings that need every file's summaries: retries reaching other retries.
 fn add_cross_file_findings(outcomes: &mut [FileOutcome], opts: &RunOptions) {
     use leash_lints::amplification::{find, FileSummaries};
-    let files: Vec<FileSummaries> = outcomes
+    let packages: Vec<(usize, String)> = outcomes
         .iter()
         .enumerate()
         .filter(|(_, o)| !o.summaries.is_empty())
-        .map(|(i, o)| FileSummaries {
-            file: i,
-            path: &o.display,
-            fns: &o.summaries,
+        .map(|(i, o)| (i, package_of(&o.display)))
+        .collect();
+    let files: Vec<FileSummaries> = packages
+        .iter()
+        .map(|(i, package)| FileSummaries {
+            file: *i,
+            package,
+            path: &outcomes[*i].display,
+            fns: &outcomes[*i].summaries,
         })
         .collect();
     if files.is_empty() {
@@ -544,4 +549,34 @@ fn add_cross_file_findings(outcomes: &mut [FileOutcome], opts: &RunOptions) {
             o.findings.push(finding);
         }
     }
+}
+
+/// The directory of the nearest `Cargo.toml` above a file (its package), or
+/// "" when there is none. Looked up once per directory.
+pub fn package_of(path: &str) -> String {
+    thread_local! {
+        static SEEN: std::cell::RefCell<std::collections::HashMap<PathBuf, String>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    let mut dir = Path::new(path).parent().map(Path::to_path_buf);
+    let start = dir.clone();
+    let found = loop {
+        let Some(d) = dir else { break String::new() };
+        if let Some(hit) = SEEN.with(|s| s.borrow().get(&d).cloned()) {
+            break hit;
+        }
+        let probe = if d.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            d.as_path()
+        };
+        if probe.join("Cargo.toml").is_file() {
+            break d.to_string_lossy().into_owned();
+        }
+        dir = d.parent().map(Path::to_path_buf);
+    };
+    if let Some(s) = start {
+        SEEN.with(|m| m.borrow_mut().insert(s, found.clone()));
+    }
+    found
 }

@@ -13,6 +13,9 @@ const MAX_DEPTH: usize = 8;
 /// A summary located in its file.
 pub struct FileSummaries<'a> {
     pub file: usize,
+    /// The package the file belongs to (its nearest `Cargo.toml`): names resolve
+    /// within one package, so two crates checked together do not mix.
+    pub package: &'a str,
     pub path: &'a str,
     pub fns: &'a [FnSummary],
 }
@@ -40,11 +43,13 @@ impl<'a> Graph<'a> {
     }
 
     /// The one function a call can reach, or `None` when unknown or ambiguous.
-    fn resolve(&self, call: &CallRef) -> Option<FnId> {
+    fn resolve(&self, call: &CallRef, from: usize) -> Option<FnId> {
         let cands = self.by_name.get(call.name.as_str())?;
+        let package = self.files[from].package;
         let fitting: Vec<FnId> = cands
             .iter()
             .copied()
+            .filter(|id| self.files[id.0].package == package)
             .filter(|id| {
                 let f = self.get(*id);
                 match (&call.qualifier, call.is_method) {
@@ -101,7 +106,7 @@ fn search(graph: &Graph, origin: FnId, site: &RetrySite) -> Option<Vec<(CallRef,
     let mut seen: HashSet<FnId> = HashSet::from([origin]);
     let mut queue: VecDeque<Vec<(CallRef, FnId)>> = VecDeque::new();
     for call in &site.calls {
-        if let Some(id) = graph.resolve(call) {
+        if let Some(id) = graph.resolve(call, origin.0) {
             if seen.insert(id) {
                 queue.push_back(vec![(call.clone(), id)]);
             }
@@ -117,7 +122,7 @@ fn search(graph: &Graph, origin: FnId, site: &RetrySite) -> Option<Vec<(CallRef,
             continue;
         }
         for call in &f.calls {
-            if let Some(id) = graph.resolve(call) {
+            if let Some(id) = graph.resolve(call, last.0) {
                 if seen.insert(id) {
                     let mut next = path.clone();
                     next.push((call.clone(), id));

@@ -23,6 +23,9 @@ pub struct RetrySite {
     pub extent: Span,
     /// The attempt bound, when it is a number leash can read.
     pub attempts: Option<u64>,
+    /// Whether anything bounds the attempts (a number, a deadline, a policy).
+    #[serde(default)]
+    pub bounded: bool,
     /// What retries: "retry loop", "retry strategy", "`#[leash::retry]`".
     pub kind: String,
     /// Calls made by the retried operation (calls inside spawned tasks excluded).

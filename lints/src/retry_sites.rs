@@ -30,6 +30,7 @@ pub fn loop_sites(cx: &FileContext, block: &syn::Block, impl_type: Option<&str>)
                     span: l.header,
                     extent: l.span,
                     attempts: l.bound.attempts(),
+                    bounded: l.bound.is_bounded(),
                     kind: "retry loop".to_string(),
                     calls: calls_in(e, self.impl_type),
                 });

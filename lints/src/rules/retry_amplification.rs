@@ -68,7 +68,9 @@ fn type_name(ty: &syn::Type) -> Option<String> {
 }
 
 impl Collector<'_> {
-    fn summarize(&mut self, name: &syn::Ident, attrs: &[syn::Attribute], block: &syn::Block) {
+    fn summarize(&mut self, sig: &syn::Signature, attrs: &[syn::Attribute], block: &syn::Block) {
+        let name = &sig.ident;
+        LOCAL_TYPES.with(|t| *t.borrow_mut() = local_types(sig, block));
         let calls = calls_in(block, self.impl_type.as_deref());
         let mut retry_sites = Vec::new();
         if let Some(attr) = leash_attr(attrs, "retry") {
@@ -76,6 +78,7 @@ impl Collector<'_> {
                 span: Span::from(attr.span()),
                 extent: Span::from(block.span()),
                 attempts: attempts_arg(attr),
+                bounded: true,
                 kind: "`#[leash::retry]` function".to_string(),
                 calls: calls.clone(),
             });
@@ -86,6 +89,7 @@ impl Collector<'_> {
             block,
             self.impl_type.as_deref(),
         ));
+        LOCAL_TYPES.with(|t| t.borrow_mut().clear());
         self.out.push(FnSummary {
             name: name.to_string(),
             impl_type: self.impl_type.clone(),
@@ -111,17 +115,17 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     }
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         let saved = self.impl_type.take();
-        self.summarize(&f.sig.ident, &f.attrs, &f.block);
+        self.summarize(&f.sig, &f.attrs, &f.block);
         syn::visit::visit_item_fn(self, f);
         self.impl_type = saved;
     }
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        self.summarize(&f.sig.ident, &f.attrs, &f.block);
+        self.summarize(&f.sig, &f.attrs, &f.block);
         syn::visit::visit_impl_item_fn(self, f);
     }
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
         if let Some(block) = &f.default {
-            self.summarize(&f.sig.ident, &f.attrs, block);
+            self.summarize(&f.sig, &f.attrs, block);
         }
         syn::visit::visit_trait_item_fn(self, f);
     }
@@ -142,6 +146,68 @@ fn attempts_arg(attr: &syn::Attribute) -> Option<u64> {
         Ok(())
     });
     n
+}
+
+thread_local! {
+    /// Types of the locals and parameters of the function being summarised
+    /// (`connector: &mut Connector`, `let c = Client::new(..)`), so
+    /// `connector.connect()` resolves to `Connector::connect`. Set and cleared
+    /// around one function on the analysing thread.
+    static LOCAL_TYPES: std::cell::RefCell<std::collections::HashMap<String, String>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// Visibly typed locals: parameters with a named type, `let x: T = ..`, and
+/// `let x = T::ctor(..)` / `T { .. }` where `T` is capitalised.
+fn local_types(
+    sig: &syn::Signature,
+    block: &syn::Block,
+) -> std::collections::HashMap<String, String> {
+    let mut out = std::collections::HashMap::new();
+    for input in &sig.inputs {
+        if let syn::FnArg::Typed(pt) = input {
+            if let (syn::Pat::Ident(pi), Some(t)) = (&*pt.pat, type_name(&pt.ty)) {
+                out.insert(pi.ident.to_string(), t);
+            }
+        }
+    }
+    struct Lets<'m>(&'m mut std::collections::HashMap<String, String>);
+    impl<'ast> Visit<'ast> for Lets<'_> {
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+        fn visit_local(&mut self, l: &'ast syn::Local) {
+            let (name, ty) = match &l.pat {
+                syn::Pat::Type(pt) => match &*pt.pat {
+                    syn::Pat::Ident(pi) => (pi.ident.to_string(), type_name(&pt.ty)),
+                    _ => (String::new(), None),
+                },
+                syn::Pat::Ident(pi) => {
+                    let ty = l.init.as_ref().and_then(|i| {
+                        match crate::syntax::strip_await_try(&i.expr) {
+                            syn::Expr::Call(c) => call_path(c).and_then(|p| {
+                                let n = p.segments.len();
+                                (n >= 2).then(|| p.segments[n - 2].ident.to_string())
+                            }),
+                            syn::Expr::Struct(st) => {
+                                st.path.segments.last().map(|s| s.ident.to_string())
+                            }
+                            _ => None,
+                        }
+                    });
+                    (
+                        pi.ident.to_string(),
+                        ty.filter(|t| t.starts_with(|c: char| c.is_uppercase()) && t != "Self"),
+                    )
+                }
+                _ => (String::new(), None),
+            };
+            if let Some(t) = ty {
+                self.0.insert(name, t);
+            }
+            syn::visit::visit_local(self, l);
+        }
+    }
+    Lets(&mut out).visit_block(block);
+    out
 }
 
 /// Calls made in `node`, not descending into nested items or spawned tasks.
@@ -275,13 +341,15 @@ fn strategy_sites(cx: &FileContext, block: &syn::Block, impl_type: Option<&str>)
                     for a in call.args.iter().skip(1) {
                         calls.extend(calls_in(a, self.impl_type));
                     }
+                    let attempts = call
+                        .args
+                        .first()
+                        .and_then(|a| take_count(a).or_else(|| self.bound(a)));
                     self.out.push(RetrySite {
                         span: Span::from(call.span()),
                         extent: Span::from(call.span()),
-                        attempts: call
-                            .args
-                            .first()
-                            .and_then(|a| take_count(a).or_else(|| self.bound(a))),
+                        attempts,
+                        bounded: attempts.is_some(),
                         kind: "retry strategy".to_string(),
                         calls,
                     });
@@ -296,6 +364,7 @@ fn strategy_sites(cx: &FileContext, block: &syn::Block, impl_type: Option<&str>)
                     span: Span::between(m.method.span(), m.paren_token.span.close()),
                     extent: Span::from(m.span()),
                     attempts: backon_times(&m.args[0]),
+                    bounded: backon_times(&m.args[0]).is_some(),
                     kind: "retry strategy".to_string(),
                     calls: calls_in(&*m.receiver, self.impl_type),
                 });
