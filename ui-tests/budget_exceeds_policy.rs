@@ -44,3 +44,8 @@ fn strategies() {
     let _ = endpoints.iter().cycle().take(20);
     let _ = (0..100).take(50);
 }
+
+fn padding(sample: &str) -> String {
+    // Cycling text to pad a sample is not a failover rotation.
+    sample.chars().cycle().take(100).collect()
+}

@@ -184,7 +184,12 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
             if let Some(n) = m.args.first().and_then(int_literal) {
                 let (chain, root) = method_chain(&m.receiver);
                 let policy = self.cx.policy.clone();
-                if chain.first().is_some_and(|c| c.method == "cycle") {
+                // `.cycle().take(n)` over text or bytes pads data; only a rotation
+                // over alternatives is a switch budget.
+                let over_data = chain.iter().any(|c| {
+                    matches!(c.method.to_string().as_str(), "chars" | "bytes" | "char_indices" | "lines" | "split")
+                });
+                if chain.first().is_some_and(|c| c.method == "cycle") && !over_data {
                     if n > policy.max_switches {
                         self.exceeded(
                             Span::from(m.args[0].span()),
