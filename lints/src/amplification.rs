@@ -188,21 +188,12 @@ fn report(
         finding = finding.secondary(inner_site.span, format!("inner {}", inner_site.kind));
     }
     let mut out = vec![(file.file, finding)];
-    if let Some((a, b, p)) = product {
-        if p > policy.max_amplification {
-            out.push((
-                file.file,
-                Finding::new(
-                    "budget_exceeds_policy",
-                    site.span,
-                    format!("retry amplification of {a} x {b} = {p} attempts exceeds the policy's max_amplification = {}", policy.max_amplification),
-                )
-                .label(format!("{p} > {}", policy.max_amplification))
-                .help("retry at one layer only, or lower the attempts so their product stays within the policy")
-                .note(format!("call chain: {}", names.join(" -> "))),
-            ));
-        }
-    }
+    out.extend(over_policy(site, product, policy).map(|f| {
+        (
+            file.file,
+            f.note(format!("call chain: {}", names.join(" -> "))),
+        )
+    }));
     out
 }
 
@@ -287,19 +278,28 @@ fn report_nested(
         .secondary(inner.span, format!("inner {}", inner.kind))
         .help("retry at one level only: let the inner operation fail fast and keep the outer retry, or merge them into one loop with one attempt budget");
     let mut out = vec![(file.file, finding)];
-    if let Some((a, b, p)) = product {
-        if p > policy.max_amplification {
-            out.push((
-                file.file,
-                Finding::new(
-                    "budget_exceeds_policy",
-                    site.span,
-                    format!("retry amplification of {a} x {b} = {p} attempts exceeds the policy's max_amplification = {}", policy.max_amplification),
-                )
-                .label(format!("{p} > {}", policy.max_amplification))
-                .help("retry at one level only, or lower the attempts so their product stays within the policy"),
-            ));
-        }
-    }
+    out.extend(over_policy(site, product, policy).map(|f| (file.file, f)));
     out
+}
+
+/// `budget_exceeds_policy` when the product of known attempt counts is above
+/// `max_amplification`.
+fn over_policy(
+    site: &RetrySite,
+    product: Option<(u64, u64, u64)>,
+    policy: &Policy,
+) -> Option<Finding> {
+    let (a, b, p) = product?;
+    (p > policy.max_amplification).then(|| {
+        Finding::new(
+            "budget_exceeds_policy",
+            site.span,
+            format!(
+                "retry amplification of {a} x {b} = {p} attempts exceeds the policy's max_amplification = {}",
+                policy.max_amplification
+            ),
+        )
+        .label(format!("{p} > {}", policy.max_amplification))
+        .help("retry at one layer only, or lower the attempts so their product stays within the policy")
+    })
 }

@@ -2476,21 +2476,7 @@ fn first_continue(e: Option<&Expr>, b: Option<&Block>, label: Option<&str>) -> O
             }
         }
         fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-        fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
-            self.depth += 1;
-            syn::visit::visit_expr_loop(self, l);
-            self.depth -= 1;
-        }
-        fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
-            self.depth += 1;
-            syn::visit::visit_expr_while(self, l);
-            self.depth -= 1;
-        }
-        fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
-            self.depth += 1;
-            syn::visit::visit_expr_for_loop(self, l);
-            self.depth -= 1;
-        }
+        crate::track_loop_depth!();
     }
     let mut f = F {
         label,

@@ -187,7 +187,10 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
                 // `.cycle().take(n)` over text or bytes pads data; only a rotation
                 // over alternatives is a switch budget.
                 let over_data = chain.iter().any(|c| {
-                    matches!(c.method.to_string().as_str(), "chars" | "bytes" | "char_indices" | "lines" | "split")
+                    matches!(
+                        c.method.to_string().as_str(),
+                        "chars" | "bytes" | "char_indices" | "lines" | "split"
+                    )
                 });
                 if chain.first().is_some_and(|c| c.method == "cycle") && !over_data {
                     if n > policy.max_switches {

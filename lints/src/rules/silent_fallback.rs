@@ -615,21 +615,7 @@ impl<'ast> Visit<'ast> for Exits {
         self.count += 1;
         syn::visit::visit_expr_return(self, r);
     }
-    fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
-        self.depth += 1;
-        syn::visit::visit_expr_loop(self, l);
-        self.depth -= 1;
-    }
-    fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
-        self.depth += 1;
-        syn::visit::visit_expr_while(self, l);
-        self.depth -= 1;
-    }
-    fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
-        self.depth += 1;
-        syn::visit::visit_expr_for_loop(self, l);
-        self.depth -= 1;
-    }
+    crate::track_loop_depth!();
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     fn visit_item(&mut self, _: &'ast syn::Item) {}
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {

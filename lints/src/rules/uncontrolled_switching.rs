@@ -334,21 +334,7 @@ impl<'ast> Visit<'ast> for LoopScan {
         syn::visit::visit_expr_call(self, c);
     }
 
-    fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
-        self.depth += 1;
-        syn::visit::visit_expr_loop(self, l);
-        self.depth -= 1;
-    }
-    fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
-        self.depth += 1;
-        syn::visit::visit_expr_while(self, l);
-        self.depth -= 1;
-    }
-    fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
-        self.depth += 1;
-        syn::visit::visit_expr_for_loop(self, l);
-        self.depth -= 1;
-    }
+    crate::track_loop_depth!();
     fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
         // A closure's returns are not the loop's exits; its words still count.
         self.scan_words(&c.body);
