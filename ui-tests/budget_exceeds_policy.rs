@@ -49,3 +49,28 @@ fn padding(sample: &str) -> String {
     // Cycling text to pad a sample is not a failover rotation.
     sample.chars().cycle().take(100).collect()
 }
+
+fn fetch() -> Result<u32, std::io::Error> {
+    Ok(1)
+}
+
+fn loop_over_policy() -> Result<u32, std::io::Error> {
+    // A literal attempt bound above the policy's max_retry_attempts = 5.
+    for _attempt in 0..20 {
+        match fetch() {
+            Ok(v) => return Ok(v),
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(100)),
+        }
+    }
+    fetch()
+}
+
+fn loop_within_policy() -> Result<u32, std::io::Error> {
+    for _attempt in 0..3 {
+        match fetch() {
+            Ok(v) => return Ok(v),
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(100)),
+        }
+    }
+    fetch()
+}

@@ -55,6 +55,19 @@ const STRATEGIES: &[&str] = &[
 ];
 
 fn check(cx: &FileContext, sink: &mut Sink) {
+    // A literal attempt bound of a retry loop (`for attempt in 0..50`,
+    // `if n >= MAX { .. }` with a `const`).
+    let max = cx.policy.max_retry_attempts;
+    for l in crate::retry_model::retry_loops(cx) {
+        if let Some(n) = l.bound.attempts().filter(|n| *n > max) {
+            sink.report(
+                Finding::new(LINT.name, l.header, format!("retry loop bound of {n} attempts exceeds the policy's max_retry_attempts = {max}"))
+                    .label(format!("{n} > {max}"))
+                    .help(format!("lower the loop's attempt limit to at most {max}, or raise `max_retry_attempts` in `[policy]` of leash.toml deliberately"))
+                    .note("budgets multiply across layers: the policy is the largest one the team accepts"),
+            );
+        }
+    }
     let mut v = Visitor {
         cx,
         sink,
