@@ -35,20 +35,35 @@ const TOKIO_RETRY_STRATEGIES: &[&str] = &[
     "NoDelay",
 ];
 
+/// Retry crates whose strategies leash reads (longest names first).
+const CRATES: [&str; 9] = [
+    "tokio_retry2",
+    "tokio_retry",
+    "backon",
+    "backoff",
+    "again",
+    "retry_policies",
+    "tryhard",
+    "reqwest",
+    "retry",
+];
+
 fn crate_of(cx: &FileContext, path: &syn::Path) -> Option<&'static str> {
+    // Hot: called for every path expression. Only a path whose first segment is
+    // imported, or names a retry crate, or is a lone name (globs), can qualify.
+    let first = &path.segments.first()?.ident;
+    let names_crate = CRATES.iter().any(|k| first == k);
+    if !names_crate && path.segments.len() > 1 && cx.imports.imported(&first.to_string()).is_none()
+    {
+        return None;
+    }
     for cand in cx.imports.resolve(path) {
-        for k in [
-            "tokio_retry2",
-            "tokio_retry",
-            "backon",
-            "backoff",
-            "again",
-            "retry_policies",
-            "tryhard",
-            "reqwest",
-            "retry",
-        ] {
-            if cand == k || cand.starts_with(&format!("{k}::")) {
+        for k in CRATES {
+            if cand == k
+                || cand
+                    .strip_prefix(k)
+                    .is_some_and(|rest| rest.starts_with("::"))
+            {
                 return Some(k);
             }
         }
