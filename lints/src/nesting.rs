@@ -8,27 +8,8 @@ pub fn max_nesting_depth(src: &str) -> usize {
     let (mut i, mut depth, mut max) = (0usize, 0usize, 0usize);
     while i < b.len() {
         match b[i] {
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                let mut level = 0usize;
-                while i < b.len() {
-                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-                        level += 1;
-                        i += 2;
-                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-                        level -= 1;
-                        i += 2;
-                        if level == 0 {
-                            break;
-                        }
-                    } else {
-                        i += 1;
-                    }
-                }
+            b'/' if matches!(b.get(i + 1), Some(b'/') | Some(b'*')) => {
+                i = skip_comment(b, i);
                 continue;
             }
             b'r' if matches!(b.get(i + 1), Some(b'"') | Some(b'#')) && !ident_before(b, i) => {
@@ -36,27 +17,10 @@ pub fn max_nesting_depth(src: &str) -> usize {
                 continue;
             }
             b'"' => {
-                i += 1;
-                while i < b.len() && b[i] != b'"' {
-                    if b[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
+                i = skip_string(b, i);
             }
             b'\'' => {
-                // 'x', '\n', '\u{..}' are char literals; 'a (no closing quote) a lifetime.
-                if b.get(i + 1) == Some(&b'\\') {
-                    i += 2;
-                    while i < b.len() && b[i] != b'\'' && b[i] != b'\n' {
-                        i += 1;
-                    }
-                } else {
-                    let ch_len = src[i + 1..].chars().next().map_or(1, char::len_utf8);
-                    if b.get(i + 1 + ch_len) == Some(&b'\'') {
-                        i += 1 + ch_len;
-                    }
-                }
+                i = skip_char_literal(src, i);
             }
             b'(' | b'[' | b'{' => {
                 depth += 1;
@@ -102,30 +66,11 @@ pub fn max_chain_length(src: &str) -> usize {
                 continue;
             }
             b'"' => {
-                i += 1;
-                while i < b.len() && b[i] != b'"' {
-                    if b[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
+                i = skip_string(b, i);
                 bump(&mut runs, &mut total, &mut max);
             }
             b'\'' => {
-                if b.get(i + 1) == Some(&b'\\') {
-                    i += 2;
-                    while i < b.len() && b[i] != b'\'' && b[i] != b'\n' {
-                        i += 1;
-                    }
-                } else {
-                    let ch_len = src
-                        .get(i + 1..)
-                        .and_then(|t| t.chars().next())
-                        .map_or(1, char::len_utf8);
-                    if b.get(i + 1 + ch_len) == Some(&b'\'') {
-                        i += 1 + ch_len;
-                    }
-                }
+                i = skip_char_literal(src, i);
                 bump(&mut runs, &mut total, &mut max);
             }
             b'(' | b'[' | b'{' => {
@@ -184,32 +129,13 @@ pub fn brackets_balanced(src: &str) -> bool {
                 continue;
             }
             b'"' => {
-                i += 1;
-                while i < b.len() && b[i] != b'"' {
-                    if b[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
+                i = skip_string(b, i);
                 if i >= b.len() {
                     return false;
                 }
             }
             b'\'' => {
-                if b.get(i + 1) == Some(&b'\\') {
-                    i += 2;
-                    while i < b.len() && b[i] != b'\'' && b[i] != b'\n' {
-                        i += 1;
-                    }
-                } else {
-                    let ch_len = src
-                        .get(i + 1..)
-                        .and_then(|t| t.chars().next())
-                        .map_or(1, char::len_utf8);
-                    if b.get(i + 1 + ch_len) == Some(&b'\'') {
-                        i += 1 + ch_len;
-                    }
-                }
+                i = skip_char_literal(src, i);
             }
             c @ (b'(' | b'[' | b'{') => open.push(c),
             c @ (b')' | b']' | b'}') => {
@@ -227,6 +153,40 @@ pub fn brackets_balanced(src: &str) -> bool {
         i += 1;
     }
     open.is_empty()
+}
+
+/// `i` is at the opening `"` of a string; returns the index of its closing `"`
+/// (or the end of the text when it is unterminated).
+fn skip_string(b: &[u8], mut i: usize) -> usize {
+    i += 1;
+    while i < b.len() && b[i] != b'"' {
+        if b[i] == b'\\' {
+            i += 1;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// `i` is at a `'`: a char literal (`'x'`, `'\n'`, `'\u{..}'`) returns the index
+/// of its closing quote; a lifetime (`'a`, no closing quote) returns `i`.
+fn skip_char_literal(src: &str, mut i: usize) -> usize {
+    let b = src.as_bytes();
+    if b.get(i + 1) == Some(&b'\\') {
+        i += 2;
+        while i < b.len() && b[i] != b'\'' && b[i] != b'\n' {
+            i += 1;
+        }
+    } else {
+        let ch_len = src
+            .get(i + 1..)
+            .and_then(|t| t.chars().next())
+            .map_or(1, char::len_utf8);
+        if b.get(i + 1 + ch_len) == Some(&b'\'') {
+            i += 1 + ch_len;
+        }
+    }
+    i
 }
 
 /// `i` is at `/` of `//` or `/*`; returns the index after the comment.
