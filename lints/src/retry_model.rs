@@ -738,12 +738,7 @@ fn always_exits(expr: &Expr, label: Option<&str>, depth: usize) -> bool {
 }
 
 fn is_exit_macro(mac: &syn::Macro) -> bool {
-    let name = mac
-        .path
-        .segments
-        .last()
-        .map(|s| s.ident.to_string())
-        .unwrap_or_default();
+    let name = crate::syntax::last_segment(&mac.path).unwrap_or_default();
     matches!(
         name.as_str(),
         "panic" | "unreachable" | "todo" | "unimplemented" | "bail"

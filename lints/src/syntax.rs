@@ -190,25 +190,28 @@ pub fn call_name(call: &syn::ExprCall) -> Option<String> {
     macro_call_name(call).or_else(|| call_path(call).and_then(last_segment))
 }
 
-/// Inside an `impl Visit` for a visitor with a `depth: usize` field: counts how
-/// many loops enclose the node being visited.
+/// Inside an `impl Visit` for a visitor with a `depth: usize` field (or the
+/// field named in the call): counts how many loops enclose the node visited.
 #[macro_export]
 macro_rules! track_loop_depth {
     () => {
+        $crate::track_loop_depth!(depth);
+    };
+    ($field:ident) => {
         fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
-            self.depth += 1;
+            self.$field += 1;
             syn::visit::visit_expr_loop(self, l);
-            self.depth -= 1;
+            self.$field -= 1;
         }
         fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
-            self.depth += 1;
+            self.$field += 1;
             syn::visit::visit_expr_while(self, l);
-            self.depth -= 1;
+            self.$field -= 1;
         }
         fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
-            self.depth += 1;
+            self.$field += 1;
             syn::visit::visit_expr_for_loop(self, l);
-            self.depth -= 1;
+            self.$field -= 1;
         }
     };
 }

@@ -220,12 +220,7 @@ impl V<'_, '_> {
         let Some(krate) = crate_of(self.cx, &e.path) else {
             return;
         };
-        let last = e
-            .path
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default();
+        let last = crate::syntax::last_segment(&e.path).unwrap_or_default();
         let field = |n: &str| {
             e.fields.iter().find(|f| match &f.member {
                 syn::Member::Named(i) => i == n,

@@ -71,7 +71,7 @@ fn check(cx: &FileContext, sink: &mut Sink) {
     let mut v = Visitor {
         cx,
         sink,
-        fn_spawns: false,
+        fn_block: None,
     };
     v.visit_file(cx.file);
 }
@@ -79,11 +79,12 @@ fn check(cx: &FileContext, sink: &mut Sink) {
 struct Visitor<'a, 'b> {
     cx: &'a FileContext<'a>,
     sink: &'b mut Sink,
-    /// Does the function being visited spawn tasks or threads?
-    fn_spawns: bool,
+    /// The body of the function being visited; whether it spawns is only asked
+    /// when a `Semaphore::new(n)` is found, so most functions are never scanned.
+    fn_block: Option<&'a syn::Block>,
 }
 
-impl Visitor<'_, '_> {
+impl<'a> Visitor<'a, '_> {
     fn exceeded(&mut self, span: Span, what: &str, value: u64, key: &str, limit: u64) {
         self.sink.report(
             Finding::new(LINT.name, span, format!("{what} of {value} exceeds the policy's {key} = {limit}"))
@@ -119,11 +120,10 @@ impl Visitor<'_, '_> {
         }
     }
 
-    fn body(&mut self, spawns: bool, f: impl FnOnce(&mut Self)) {
-        let saved = self.fn_spawns;
-        self.fn_spawns = spawns;
+    fn body(&mut self, block: &'a syn::Block, f: impl FnOnce(&mut Self)) {
+        let saved = self.fn_block.replace(block);
         f(self);
-        self.fn_spawns = saved;
+        self.fn_block = saved;
     }
 }
 
@@ -147,23 +147,19 @@ fn numeric_arg(attr: &syn::Attribute, name: &str) -> Option<(Span, u64)> {
     found
 }
 
-fn spawns_anything(block: &impl quote::ToTokens) -> bool {
+fn spawns_anything(block: &syn::Block) -> bool {
     crate::syntax::any_ident(block, &mut |i| i.starts_with("spawn"))
 }
 
-impl<'ast> Visit<'ast> for Visitor<'_, '_> {
+impl<'ast> Visit<'ast> for Visitor<'ast, '_> {
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         self.attrs(&f.attrs);
-        self.body(spawns_anything(&f.block), |v| {
-            syn::visit::visit_item_fn(v, f)
-        });
+        self.body(&f.block, |v| syn::visit::visit_item_fn(v, f));
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
         self.attrs(&f.attrs);
-        self.body(spawns_anything(&f.block), |v| {
-            syn::visit::visit_impl_item_fn(v, f)
-        });
+        self.body(&f.block, |v| syn::visit::visit_impl_item_fn(v, f));
     }
 
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
@@ -175,7 +171,7 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
             let is_semaphore_new = segs.len() >= 2
                 && segs[segs.len() - 2] == "Semaphore"
                 && segs[segs.len() - 1] == "new";
-            if is_semaphore_new && self.fn_spawns {
+            if is_semaphore_new && self.fn_block.is_some_and(spawns_anything) {
                 if let Some(n) = call.args.first().and_then(int_literal) {
                     if n > limit {
                         self.exceeded(

@@ -96,21 +96,7 @@ impl<'ast> Visit<'ast> for Locals<'ast> {
         }
         syn::visit::visit_local(self, l);
     }
-    fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
-        self.loop_depth += 1;
-        syn::visit::visit_expr_for_loop(self, l);
-        self.loop_depth -= 1;
-    }
-    fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
-        self.loop_depth += 1;
-        syn::visit::visit_expr_while(self, l);
-        self.loop_depth -= 1;
-    }
-    fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
-        self.loop_depth += 1;
-        syn::visit::visit_expr_loop(self, l);
-        self.loop_depth -= 1;
-    }
+    crate::track_loop_depth!(loop_depth);
     fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
         self.loop_depth += 1;
         syn::visit::visit_expr_closure(self, c);
