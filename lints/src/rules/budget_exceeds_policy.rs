@@ -12,10 +12,13 @@ pub static LINT: Lint = Lint {
     summary: "a declared budget larger than the workspace policy allows",
     docs: r#"## What it does
 Compares every budget leash can read against `[policy]` in `leash.toml`:
-`#[leash::retry(attempts = N)]` and `.take(N)` on a retry strategy against
+`#[leash::retry(attempts = N)]`, `.take(N)` on a retry strategy and a literal
+attempt bound of a retry loop (`for attempt in 0..N`, `if n >= MAX`) against
 `max_retry_attempts` (default 10); `#[leash::concurrency(max = N)]` and
 `Semaphore::new(N)` in a function that spawns against `max_concurrency` (unset by
-default: no limit); `.cycle().take(N)` against `max_switches` (default 10).
+default: no limit); `.cycle().take(N)` over alternatives (not over text or bytes) against
+`max_switches` (default 10); and the product of nested retry attempts found by
+`retry_amplification` against `max_amplification` (default 10).
 
 ## Why is this bad?
 A bound is only as good as its number. `attempts = 1000` is a bound on paper and
