@@ -16,7 +16,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 use leash_lints::callgraph::FnSummary;
 use leash_lints::suppress::Suppressions;
@@ -28,6 +28,10 @@ struct Entry {
     hash: String,
     len: u64,
     parsed: bool,
+    /// How many function bodies were blanked before parsing (their calls are
+    /// missing from `summaries`).
+    #[serde(default)]
+    blanked: usize,
     findings: Vec<StoredFinding>,
     facts: Vec<(String, String)>,
     /// Function summaries and suppressions, for cross-file findings.
@@ -60,6 +64,7 @@ struct CacheFile {
 /// The result of one file, as the driver needs it.
 pub struct Cached {
     pub parsed: bool,
+    pub blanked: usize,
     pub findings: Vec<Finding>,
     pub facts: Vec<Fact>,
     pub summaries: Vec<FnSummary>,
@@ -144,6 +149,7 @@ impl Cache {
         }
         Some(Cached {
             parsed: e.parsed,
+            blanked: e.blanked,
             findings,
             facts,
             summaries: e.summaries.clone(),
@@ -159,6 +165,7 @@ impl Cache {
         hash: String,
         len: u64,
         parsed: bool,
+        blanked: usize,
         findings: &[Finding],
         facts: &[Fact],
         summaries: &[FnSummary],
@@ -168,6 +175,7 @@ impl Cache {
             hash,
             len,
             parsed,
+            blanked,
             findings: findings.iter().map(StoredFinding::store).collect(),
             facts: facts.iter().map(store_fact).collect(),
             summaries: summaries.to_vec(),
@@ -338,6 +346,7 @@ mod tests {
             "h1".into(),
             3,
             true,
+            2,
             std::slice::from_ref(&f),
             std::slice::from_ref(&fact),
             std::slice::from_ref(&summary),
@@ -349,6 +358,7 @@ mod tests {
         assert_eq!(got.findings, vec![f]);
         assert_eq!(got.facts, vec![fact]);
         assert_eq!(got.summaries, vec![summary]);
+        assert_eq!(got.blanked, 2);
         assert!(c.get("a.rs", "h2", 3).is_none());
         assert!(c.get("a.rs", "h1", 4).is_none());
         // Other settings: another cache.

@@ -3,9 +3,10 @@
 use crate::cache::{content_hash, Cache};
 use crate::config::Config;
 use crate::source_map::LineIndex;
+use leash_lints::body_filter::BodyFilter;
 use leash_lints::{analyze_source, AnalysisOptions, Fact, Finding, Level, Prefilter, Problem};
 use rayon::prelude::*;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Files larger than this are reported and skipped (generated code, data).
@@ -103,6 +104,9 @@ struct FileOutcome {
     bytes: u64,
     /// Not parsed: the prefilter found none of the enabled lints' words.
     prefiltered: bool,
+    /// How many function bodies were blanked before parsing (see
+    /// `leash_lints::body_filter`).
+    blanked: usize,
     cache_hit: bool,
 }
 
@@ -137,6 +141,7 @@ fn file_problem(display: String, message: String, bytes: u64) -> FileOutcome {
         problems: Vec::new(),
         bytes,
         prefiltered: false,
+        blanked: 0,
         cache_hit: false,
     }
 }
@@ -212,10 +217,20 @@ struct Ctx<'a> {
     opts: &'a RunOptions,
     enabled: &'a (dyn Fn(&str) -> bool + Sync),
     prefilter: Option<Prefilter>,
+    body_filter: Option<BodyFilter>,
     cache: Option<Cache>,
 }
 
-fn analyze_path(path: &Path, cx: &Ctx, second_pass: Option<&Prefilter>) -> FileOutcome {
+/// A re-analysis of a file keeping more bodies (phase two).
+struct Redo<'a> {
+    /// The file is looked at again only if it contains one of these.
+    file: &'a Prefilter,
+    keep: leash_lints::body_filter::Keep<'a>,
+    /// How many bodies the last analysis blanked.
+    blanked: usize,
+}
+
+fn analyze_path(path: &Path, cx: &Ctx, redo: Option<&Redo>) -> FileOutcome {
     let opts = cx.opts;
     let display = display_path(path);
     let (display, src, bytes) = match read_source(path, display, opts) {
@@ -231,8 +246,10 @@ fn analyze_path(path: &Path, cx: &Ctx, second_pass: Option<&Prefilter>) -> FileO
         None => {}
     }
     let key = path.to_string_lossy();
-    let hash = cx.cache.as_ref().map(|_| content_hash(src.as_bytes()));
-    if let (Some(cache), Some(hash)) = (&cx.cache, &hash) {
+    // A redo wants more than the cached result, and is not cached itself.
+    let cache = cx.cache.as_ref().filter(|_| redo.is_none());
+    let hash = cache.map(|_| content_hash(src.as_bytes()));
+    if let (Some(cache), Some(hash)) = (cache, &hash) {
         if let Some(hit) = cache.get(&key, hash, bytes) {
             return FileOutcome {
                 budgets: Vec::new(),
@@ -246,11 +263,25 @@ fn analyze_path(path: &Path, cx: &Ctx, second_pass: Option<&Prefilter>) -> FileO
                 problems: Vec::new(),
                 bytes,
                 prefiltered: false,
+                blanked: hit.blanked,
                 cache_hit: true,
             };
         }
     }
-    let filter = second_pass.or(cx.prefilter.as_ref());
+    if let (Some(redo), Some(bf)) = (redo, &cx.body_filter) {
+        // Only a body the first pass blanked, and now kept for one of the names,
+        // changes the result.
+        let unchanged = !redo.file.needs_parse(src.as_bytes())
+            || bf
+                .blank(&src, Some(&redo.keep))
+                .is_some_and(|b| b.bodies == redo.blanked);
+        if unchanged {
+            let mut o = bench_outcome(display, true, bytes);
+            o.prefiltered = true;
+            return o;
+        }
+    }
+    let filter = redo.map(|r| r.file).or(cx.prefilter.as_ref());
     if let Some(filter) = filter {
         // A file with unbalanced brackets is parsed anyway, for its `parse_error`.
         if !filter.needs_parse(src.as_bytes())
@@ -273,6 +304,8 @@ fn analyze_path(path: &Path, cx: &Ctx, second_pass: Option<&Prefilter>) -> FileO
             include_tests: opts.include_tests,
             enabled,
             inventory: opts.inventory,
+            body_filter: cx.body_filter.as_ref(),
+            keep: redo.map(|r| &r.keep),
         },
     );
     let problems = analysis
@@ -284,7 +317,7 @@ fn analyze_path(path: &Path, cx: &Ctx, second_pass: Option<&Prefilter>) -> FileO
             }
         })
         .collect();
-    if let (Some(cache), Some(hash)) = (&cx.cache, hash) {
+    if let (Some(cache), Some(hash)) = (cache, hash) {
         // A lint that panicked is retried on the next run, not remembered.
         if analysis.problems.is_empty() {
             cache.put(
@@ -292,6 +325,7 @@ fn analyze_path(path: &Path, cx: &Ctx, second_pass: Option<&Prefilter>) -> FileO
                 hash,
                 bytes,
                 analysis.parsed,
+                analysis.blanked_bodies,
                 &analysis.findings,
                 &analysis.facts,
                 &analysis.summaries,
@@ -314,6 +348,7 @@ fn analyze_path(path: &Path, cx: &Ctx, second_pass: Option<&Prefilter>) -> FileO
         problems,
         bytes,
         prefiltered: false,
+        blanked: analysis.blanked_bodies,
         cache_hit: false,
     }
 }
@@ -331,16 +366,15 @@ fn bench_outcome(display: String, parsed: bool, bytes: u64) -> FileOutcome {
         problems: Vec::new(),
         bytes,
         prefiltered: false,
+        blanked: 0,
         cache_hit: false,
     }
 }
 
 /// Runs `analyze_path`, turning a panic outside the lints into an internal error.
-fn guarded(p: &Path, cx: &Ctx, second_pass: Option<&Prefilter>) -> FileOutcome {
+fn guarded(p: &Path, cx: &Ctx, redo: Option<&Redo>) -> FileOutcome {
     // A panic outside the lints (which catch their own) must not stop the run.
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        analyze_path(p, cx, second_pass)
-    })) {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| analyze_path(p, cx, redo))) {
         Ok(o) => o,
         Err(_) => {
             let mut o = file_problem(
@@ -375,6 +409,14 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
     let prefilter = (!opts.perf.no_prefilter && opts.perf.bench.is_none())
         .then(|| Prefilter::for_lints(&enabled))
         .filter(|p| !p.passes_everything());
+    // The inventory (`leash budgets`) lists every decision, in every body.
+    let body_filter = (!opts.perf.no_prefilter && opts.perf.bench.is_none() && !opts.inventory)
+        .then(|| BodyFilter::for_lints(&enabled, opts.include_tests))
+        .flatten();
+    // Cross-file call chains need every file's functions (a name defined twice
+    // is ambiguous): with bodies blanked, a file without trigger words costs
+    // only the parse of its signatures.
+    let prefilter = prefilter.filter(|_| body_filter.is_none() || !enabled("retry_amplification"));
     let cache = match (&opts.perf.cache_root, opts.perf.bench) {
         (Some(root), None) => Some(Cache::open(root, &settings_key(opts, &enabled))),
         _ => None,
@@ -383,6 +425,7 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
         opts,
         enabled: &enabled,
         prefilter,
+        body_filter,
         cache,
     };
     // Deeply nested (but accepted) code recurses in syn and in the lints: give
@@ -403,31 +446,17 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
             .map(|p| guarded(p, &cx, None))
             .collect()
     });
-    // Phase two: a file the prefilter skipped may still call a function another
-    // file declared a fact about (a crate-local spawn wrapper, a delay helper),
-    // by a name without any trigger word. Analyse those files now.
-    let skipped: Vec<usize> = (0..outcomes.len())
-        .filter(|&i| outcomes[i].prefiltered)
-        .collect();
-    if !skipped.is_empty() {
-        let names: HashSet<&str> = outcomes
-            .iter()
-            .flat_map(|o| o.facts.iter().map(|f| f.name.as_str()))
-            .collect();
-        if !names.is_empty() {
-            let second = Prefilter::for_identifiers(names.iter().copied());
-            let redone: Vec<FileOutcome> = in_pool(&|| {
-                skipped
-                    .par_iter()
-                    .with_max_len(1)
-                    .map(|&i| guarded(&paths[i], &cx, Some(&second)))
-                    .collect()
-            });
-            for (i, o) in skipped.iter().zip(redone) {
-                outcomes[*i] = o;
-            }
-        }
+    // Phase two: a file the prefilter skipped, or a body it blanked, may still
+    // call a function another file declared a fact about (a crate-local spawn
+    // wrapper, a delay helper), or one on the way to a retry site in its package
+    // (for `retry_amplification`), by a name without any trigger word. Analyse
+    // such files again, keeping the bodies that name one; the calls they add can
+    // put their own functions on the way to a retry site, so repeat.
+    if std::env::var_os("LEASH_STATS").is_some() {
+        let blanked = outcomes.iter().filter(|o| o.blanked > 0).count();
+        eprintln!("phase one: {blanked} files with blanked bodies");
     }
+    phase_two(&mut outcomes, paths, &cx, &in_pool);
     if let Some(cache) = cx.cache {
         cache.save();
     }
@@ -516,6 +545,117 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
         summaries,
     }
 }
+/// Rounds of phase two: how many calls deep a chain of functions whose bodies
+/// were blanked is followed back to a retry site (as deep as
+/// `retry_amplification` follows calls).
+const MAX_CALL_ROUNDS: usize = 9;
+
+/// The function name a fact is about: `spawn_task` for `crate::rt::spawn_task/2`.
+fn fact_fn_name(name: &str) -> &str {
+    let name = name.split('/').next().unwrap_or(name);
+    name.rsplit("::").next().unwrap_or(name)
+}
+
+/// Runs a batch of analyses on the worker pool.
+type InPool<'a> = dyn Fn(&(dyn Fn() -> Vec<FileOutcome> + Sync)) -> Vec<FileOutcome> + 'a;
+
+fn phase_two(outcomes: &mut [FileOutcome], paths: &[PathBuf], cx: &Ctx, in_pool: &InPool) {
+    let follow_calls = (cx.enabled)("retry_amplification");
+    // Spawn wrappers are read across the whole run; a call to one matters on
+    // every iteration of a loop or a closure (`unbounded_spawn`).
+    let wrappers: HashSet<String> = if (cx.enabled)("unbounded_spawn") {
+        outcomes
+            .iter()
+            .flat_map(|o| &o.facts)
+            .filter(|f| f.kind == leash_lints::FactKind::SpawnWrapper)
+            .map(|f| fact_fn_name(&f.name).to_string())
+            .collect()
+    } else {
+        HashSet::new()
+    };
+    let wrapper_words = (!wrappers.is_empty())
+        .then(|| Prefilter::for_identifiers(wrappers.iter().map(String::as_str)));
+    // Per file: functions whose bodies must be kept (on the way to a retry site).
+    let mut kept: HashMap<usize, HashSet<String>> = HashMap::new();
+    let stats = std::env::var_os("LEASH_STATS").is_some();
+    for round in 0..MAX_CALL_ROUNDS {
+        let mut again: HashSet<usize> = HashSet::new();
+        if round == 0 && wrapper_words.is_some() {
+            again.extend(
+                (0..outcomes.len()).filter(|&i| outcomes[i].prefiltered || outcomes[i].blanked > 0),
+            );
+        }
+        let mut reached_files: HashSet<usize> = HashSet::new();
+        if follow_calls {
+            for (file, name) in reachable_fns(outcomes) {
+                if outcomes[file].blanked > 0 && kept.entry(file).or_default().insert(name) {
+                    reached_files.insert(file);
+                }
+            }
+            again.extend(reached_files.iter().copied());
+        }
+        if again.is_empty() {
+            break;
+        }
+        let mut again: Vec<usize> = again.into_iter().collect();
+        again.sort_unstable();
+        let everything = Prefilter::all();
+        let redone: Vec<FileOutcome> = in_pool(&|| {
+            again
+                .par_iter()
+                .with_max_len(1)
+                .map(|&i| {
+                    let file = match &wrapper_words {
+                        Some(w) if !reached_files.contains(&i) => w,
+                        _ => &everything,
+                    };
+                    let redo = Redo {
+                        file,
+                        keep: leash_lints::body_filter::Keep {
+                            per_item_calls: wrapper_words.as_ref(),
+                            fns: kept.get(&i),
+                        },
+                        blanked: outcomes[i].blanked,
+                    };
+                    guarded(&paths[i], cx, Some(&redo))
+                })
+                .collect()
+        });
+        if stats {
+            let n = redone.iter().filter(|o| !o.prefiltered).count();
+            eprintln!(
+                "phase two, round {round}: {n} of {} files re-analysed",
+                again.len()
+            );
+        }
+        for (&i, o) in again.iter().zip(redone) {
+            if !o.prefiltered {
+                outcomes[i] = o; // otherwise nothing new was kept: the first result stands
+            }
+        }
+    }
+}
+
+/// (file, function) pairs `retry_amplification` may follow from a retry site.
+fn reachable_fns(outcomes: &[FileOutcome]) -> HashSet<(usize, String)> {
+    let packages: Vec<(usize, String)> = outcomes
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| !o.summaries.is_empty())
+        .map(|(i, o)| (i, package_of(&o.display)))
+        .collect();
+    let files: Vec<leash_lints::amplification::FileSummaries> = packages
+        .iter()
+        .map(|(i, package)| leash_lints::amplification::FileSummaries {
+            file: *i,
+            package,
+            path: &outcomes[*i].display,
+            fns: &outcomes[*i].summaries,
+        })
+        .collect();
+    leash_lints::amplification::reachable(&files)
+}
+
 /// Findings that need every file's summaries: retries reaching other retries.
 fn add_cross_file_findings(outcomes: &mut [FileOutcome], opts: &RunOptions) {
     use leash_lints::amplification::{find, FileSummaries};

@@ -24,7 +24,8 @@ fn run(src: &str, data: &[u8]) {
     let policy = Policy::default();
     let enabled = |_: &str| true;
     let _ = Prefilter::for_lints(&enabled).needs_parse(data);
-    for include_tests in [false, true] {
+    let body_filter = leash_lints::body_filter::BodyFilter::for_lints(&enabled, false);
+    for (include_tests, filter) in [(false, None), (true, None), (false, body_filter)] {
         let a = analyze_source(
             "fuzz.rs",
             src,
@@ -32,6 +33,9 @@ fn run(src: &str, data: &[u8]) {
                 policy: &policy,
                 include_tests,
                 enabled: &enabled,
+                inventory: false,
+                body_filter: filter.as_ref(),
+                keep: None,
             },
         );
         assert!(a.problems.is_empty(), "lint panicked: {:?}", a.problems);

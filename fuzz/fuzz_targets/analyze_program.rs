@@ -670,6 +670,9 @@ fn run(src: &str) {
             policy: &policy,
             include_tests: false,
             enabled: &enabled,
+            inventory: false,
+            body_filter: None,
+            keep: None,
         },
     );
     assert!(a.problems.is_empty(), "lint panicked: {:?}\n{}", a.problems, src);

@@ -100,6 +100,45 @@ pub fn find(files: &[FileSummaries], policy: &Policy) -> Vec<(usize, Finding)> {
     out
 }
 
+/// Every function the search from a retry site can reach within `MAX_DEPTH`
+/// calls, as (`FileSummaries::file`, function name). A function whose body was
+/// not analysed (its calls are unknown) and is on this list must be, for the
+/// search to see past it.
+pub fn reachable(files: &[FileSummaries]) -> HashSet<(usize, String)> {
+    let graph = Graph::new(files);
+    let mut seen: HashSet<FnId> = HashSet::new();
+    let mut level: Vec<FnId> = Vec::new();
+    for (fi, file) in files.iter().enumerate() {
+        for f in file.fns {
+            for site in &f.retry_sites {
+                for call in &site.calls {
+                    if let Some(id) = graph.resolve(call, fi) {
+                        if seen.insert(id) {
+                            level.push(id);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for _ in 1..MAX_DEPTH {
+        let mut next = Vec::new();
+        for id in level {
+            for call in &graph.get(id).calls {
+                if let Some(callee) = graph.resolve(call, id.0) {
+                    if seen.insert(callee) {
+                        next.push(callee);
+                    }
+                }
+            }
+        }
+        level = next;
+    }
+    seen.into_iter()
+        .map(|(fi, i)| (files[fi].file, files[fi].fns[i].name.clone()))
+        .collect()
+}
+
 /// Breadth-first from the calls of `site` to the nearest function that retries.
 /// Returns the chain of (call, callee) hops.
 fn search(graph: &Graph, origin: FnId, site: &RetrySite) -> Option<Vec<(CallRef, FnId)>> {

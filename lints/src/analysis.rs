@@ -20,6 +20,11 @@ pub struct AnalysisOptions<'a> {
     pub enabled: &'a (dyn Fn(&str) -> bool + Sync),
     /// Also collect the budget inventory (`leash budgets`).
     pub inventory: bool,
+    /// Blank the function bodies no enabled lint needs before parsing
+    /// (see [`crate::body_filter`]). `None`: parse every body.
+    pub body_filter: Option<&'a crate::body_filter::BodyFilter>,
+    /// With `body_filter`: more bodies to keep.
+    pub keep: Option<&'a crate::body_filter::Keep<'a>>,
 }
 
 /// A file-level problem that is not a lint finding.
@@ -37,6 +42,10 @@ pub struct FileAnalysis {
     pub problems: Vec<Problem>,
     /// Whether the file parsed.
     pub parsed: bool,
+    /// How many function bodies were blanked before parsing (see
+    /// [`AnalysisOptions::body_filter`]): their calls are missing from
+    /// `summaries`.
+    pub blanked_bodies: usize,
     /// Suppression comments that suppressed nothing.
     pub unused_allows: Vec<Span>,
     /// Function summaries for the cross-file call graph.
@@ -70,7 +79,21 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
         );
         return out;
     }
-    let mut file = match syn::parse_file(source) {
+    let blanked = opts.body_filter.and_then(|f| f.blank(source, opts.keep));
+    // A blanked text that does not parse (the byte scan misread something) falls
+    // back to the original, so the error reported is the file's own.
+    let parsed = match &blanked {
+        Some(b) => match syn::parse_file(&b.text) {
+            Ok(f) => {
+                out.blanked_bodies = b.bodies;
+                Ok(f)
+            }
+            Err(_) => syn::parse_file(source),
+        },
+        None => syn::parse_file(source),
+    };
+    drop(blanked);
+    let mut file = match parsed {
         Ok(f) => f,
         Err(e) => {
             let span = Span::from(e.span());

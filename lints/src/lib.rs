@@ -7,6 +7,7 @@
 
 pub mod amplification;
 pub mod analysis;
+pub mod body_filter;
 pub mod callgraph;
 pub mod context;
 pub mod expand;

@@ -157,7 +157,7 @@ pub fn brackets_balanced(src: &str) -> bool {
 
 /// `i` is at the opening `"` of a string; returns the index of its closing `"`
 /// (or the end of the text when it is unterminated).
-fn skip_string(b: &[u8], mut i: usize) -> usize {
+pub(crate) fn skip_string(b: &[u8], mut i: usize) -> usize {
     i += 1;
     while i < b.len() && b[i] != b'"' {
         if b[i] == b'\\' {
@@ -170,7 +170,7 @@ fn skip_string(b: &[u8], mut i: usize) -> usize {
 
 /// `i` is at a `'`: a char literal (`'x'`, `'\n'`, `'\u{..}'`) returns the index
 /// of its closing quote; a lifetime (`'a`, no closing quote) returns `i`.
-fn skip_char_literal(src: &str, mut i: usize) -> usize {
+pub(crate) fn skip_char_literal(src: &str, mut i: usize) -> usize {
     let b = src.as_bytes();
     if b.get(i + 1) == Some(&b'\\') {
         i += 2;
@@ -190,7 +190,7 @@ fn skip_char_literal(src: &str, mut i: usize) -> usize {
 }
 
 /// `i` is at `/` of `//` or `/*`; returns the index after the comment.
-fn skip_comment(b: &[u8], mut i: usize) -> usize {
+pub(crate) fn skip_comment(b: &[u8], mut i: usize) -> usize {
     if b.get(i + 1) == Some(&b'/') {
         while i < b.len() && b[i] != b'\n' {
             i += 1;
@@ -267,7 +267,7 @@ fn ident_before(b: &[u8], i: usize) -> bool {
 }
 
 /// `i` points just after the `r`; returns the index after the closing delimiter.
-fn skip_raw_string(b: &[u8], mut i: usize) -> usize {
+pub(crate) fn skip_raw_string(b: &[u8], mut i: usize) -> usize {
     let mut hashes = 0;
     while b.get(i) == Some(&b'#') {
         hashes += 1;

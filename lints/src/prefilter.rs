@@ -61,6 +61,26 @@ const DELAY_FACTS: &[&str] = &[
 /// Words of the functions behind [`FactKind::SpawnWrapper`](crate::FactKind).
 const SPAWN_FACTS: &[&str] = &["spawn"];
 
+const FAN_OUT: &[&str] = &[
+    "join_all",
+    "unordered",
+    "futuresordered",
+    "concurrent",
+    "buffer",
+];
+
+const CHANNEL: &[&str] = &["channel", "unbounded"];
+
+const NETWORK: &[&str] = &[
+    "reqwest",
+    "client",
+    "connect",
+    "agent",
+    "ureq",
+    "hyper",
+    "tcpstream",
+];
+
 /// Marker for a lint that has no cheap necessary word: its files are always parsed.
 pub const ALWAYS_PARSE: &[&str] = &[];
 
@@ -88,17 +108,8 @@ pub static TRIGGERS: &[(&str, &[&[&str]])] = &[
     ),
     ("retry_amplification", &[RETRY, DELAY_FACTS, &["leash"]]),
     ("unbounded_spawn", &[SPAWN_FACTS]),
-    (
-        "unbounded_fan_out",
-        &[&[
-            "join_all",
-            "unordered",
-            "futuresordered",
-            "concurrent",
-            "buffer",
-        ]],
-    ),
-    ("unbounded_channel", &[&["channel", "unbounded"]]),
+    ("unbounded_fan_out", &[FAN_OUT]),
+    ("unbounded_channel", &[CHANNEL]),
     (
         "silent_fallback",
         &[&["=Ok", "=Err", "=ok", "is_ok", "is_err", "or_else"]],
@@ -107,18 +118,7 @@ pub static TRIGGERS: &[(&str, &[&[&str]])] = &[
         "uncontrolled_switching",
         &[RETRY, DELAY_FACTS, &["cycle", "index", "rotat"]],
     ),
-    (
-        "missing_timeout",
-        &[&[
-            "reqwest",
-            "client",
-            "connect",
-            "agent",
-            "ureq",
-            "hyper",
-            "tcpstream",
-        ]],
-    ),
+    ("missing_timeout", &[NETWORK]),
     (
         "budget_exceeds_policy",
         &[
@@ -132,6 +132,199 @@ pub static TRIGGERS: &[(&str, &[&[&str]])] = &[
     ("missing_reason", &[&["leash"]]),
     ("unknown_lint", &[&["leash"]]),
     ("unused_allow", &[&["leash"]]),
+];
+
+/// What a function body must contain for a lint to report in it, or for it
+/// to define a function whose fact the lint reads (see [`crate::body_filter`]).
+pub enum Need {
+    /// One of the words.
+    Any(&'static [&'static str]),
+    /// One word of each list.
+    All(&'static [&'static [&'static str]]),
+    /// A loop (`loop`, `while`, `for`) whose extent, header included, contains
+    /// one of the words.
+    LoopWith(&'static [&'static str]),
+    /// The function's own name (a recursive call) and one of the words.
+    SelfCallWith(&'static [&'static str]),
+}
+
+/// One lint's body rule: a body satisfying none of `needs` is one the lint can
+/// never report in. `imports`: a `use` item outside bodies containing one of
+/// these (case-insensitive) makes every name it binds a word of the lint
+/// (`use tokio::spawn as go;`, `use reqwest::get;`), and a glob import of one
+/// makes every body count. Word syntax as in [`TRIGGERS`], plus `"@Ok"`: a
+/// whole word in pattern position (`Ok(..) =>`, `let Ok(..) =`).
+pub struct BodyRule {
+    pub lint: &'static str,
+    pub needs: &'static [Need],
+    pub imports: &'static [&'static str],
+}
+
+/// A failure signal inside a loop: `Ok`/`Err` in a pattern (`Err(e) =>`,
+/// `if let Ok(x) =`; `@` marks pattern position), `is_ok()`/`is_err()`, `.ok()`,
+/// `matches!(.., Err(..))`, a retryable HTTP status, or a retry library.
+const SIGNAL: &[&str] = &[
+    "@Ok",
+    "@Err",
+    "=ok",
+    "is_ok",
+    "is_err",
+    "=matches",
+    "status",
+    "429",
+    "503",
+    "too_many",
+    "unavailable",
+    "server_error",
+    "retry",
+    "retries",
+    "backoff",
+    "backon",
+    "without_max_times",
+    "no_budget",
+    "tryhard",
+];
+
+/// A retry strategy or declared budget can retry without a loop in sight.
+const LIBRARY: &[&str] = &[
+    "retry",
+    "retries",
+    "backoff",
+    "backon",
+    "tryhard",
+    "=again",
+    "without_max_times",
+    "no_budget",
+];
+
+/// The delays [`crate::retry_model`] recognises in a body (a delay helper's fact).
+const DELAY: &[&str] = &["sleep", "delay", "park_timeout", "timer", "tick", "backoff"];
+
+/// Crates and words whose imports can rename what the retry lints look for.
+const RETRY_IMPORTS: &[&str] = &["retry", "backoff", "backon", "tryhard", "again"];
+
+/// Retry loops (a failure signal inside a loop), recursive retries, library
+/// strategies, and delay helpers.
+const RETRY_NEEDS: &[Need] = &[
+    Need::LoopWith(SIGNAL),
+    Need::SelfCallWith(SIGNAL),
+    Need::Any(LIBRARY),
+    Need::Any(DELAY),
+];
+
+pub static BODY_RULES: &[BodyRule] = &[
+    BodyRule {
+        lint: "unbounded_retry",
+        needs: RETRY_NEEDS,
+        imports: RETRY_IMPORTS,
+    },
+    BodyRule {
+        lint: "retry_without_backoff",
+        needs: RETRY_NEEDS,
+        imports: RETRY_IMPORTS,
+    },
+    BodyRule {
+        lint: "retry_without_jitter",
+        needs: &[
+            Need::LoopWith(SIGNAL),
+            Need::SelfCallWith(SIGNAL),
+            Need::Any(LIBRARY),
+            Need::Any(DELAY),
+            Need::Any(&[
+                "jitter",
+                "randomization_factor",
+                "exponential",
+                "constant",
+                "fibonacci",
+                "fixed",
+            ]),
+        ],
+        imports: RETRY_IMPORTS,
+    },
+    BodyRule {
+        lint: "retry_amplification",
+        needs: RETRY_NEEDS,
+        imports: RETRY_IMPORTS,
+    },
+    BodyRule {
+        lint: "unbounded_spawn",
+        needs: &[Need::Any(SPAWN_FACTS)],
+        imports: SPAWN_FACTS,
+    },
+    BodyRule {
+        lint: "unbounded_fan_out",
+        needs: &[Need::Any(FAN_OUT)],
+        imports: FAN_OUT,
+    },
+    BodyRule {
+        lint: "unbounded_channel",
+        needs: &[Need::Any(CHANNEL)],
+        imports: CHANNEL,
+    },
+    BodyRule {
+        lint: "silent_fallback",
+        needs: &[
+            // `Err(_) => ..`
+            Need::Any(&["@Err"]),
+            // `if let Ok(..) = .. else`, `let Ok(..) = .. else`
+            Need::All(&[&["@Ok"], &["=else"]]),
+            // `if x.is_err()`, `.or_else(|_| ..)`, `.unwrap_or_else`, `.map_or_else`
+            Need::Any(&["is_err", "or_else"]),
+            // `.ok().unwrap_or(..)`, `let Some(..) = x.ok() else`
+            Need::All(&[&["=ok"], &["unwrap_or", "=else"]]),
+        ],
+        imports: &[],
+    },
+    BodyRule {
+        lint: "uncontrolled_switching",
+        needs: &[
+            Need::LoopWith(SIGNAL),
+            Need::LoopWith(DELAY),
+            Need::LoopWith(&["index", "rotat", "%"]),
+            Need::Any(&["cycle", "rotat"]),
+        ],
+        imports: &[],
+    },
+    BodyRule {
+        lint: "missing_timeout",
+        needs: &[Need::Any(&[
+            "reqwest",
+            "ureq",
+            "hyper",
+            "=Client",
+            "=ClientBuilder",
+            "=Agent",
+            "=agent",
+            "=TcpStream",
+        ])],
+        imports: &["reqwest", "ureq", "hyper", "TcpStream"],
+    },
+    BodyRule {
+        lint: "budget_exceeds_policy",
+        needs: &[
+            Need::LoopWith(SIGNAL),
+            Need::SelfCallWith(SIGNAL),
+            Need::Any(LIBRARY),
+            Need::Any(DELAY),
+            Need::Any(&["semaphore", "cycle", "concurrency"]),
+        ],
+        imports: RETRY_IMPORTS,
+    },
+    BodyRule {
+        lint: "missing_reason",
+        needs: &[Need::Any(&["leash"])],
+        imports: &[],
+    },
+    BodyRule {
+        lint: "unknown_lint",
+        needs: &[Need::Any(&["leash"])],
+        imports: &[],
+    },
+    BodyRule {
+        lint: "unused_allow",
+        needs: &[Need::Any(&["leash"])],
+        imports: &[],
+    },
 ];
 
 /// Lints that never make a file worth parsing on their own. `parse_error` reports

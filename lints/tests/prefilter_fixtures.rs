@@ -45,6 +45,8 @@ fn fixtures_with_findings_pass_the_prefilter() {
                         include_tests,
                         enabled: &enabled,
                         inventory: false,
+                        body_filter: None,
+                        keep: None,
                     },
                 );
                 let produced =

@@ -1,0 +1,943 @@
+//! Item-level prefiltering: which function bodies of a file need a full parse.
+//!
+//! Most of a file that passes the file-level [`Prefilter`](crate::Prefilter) is
+//! function bodies in which no lint can report: a lint's shapes (a retry loop,
+//! a spawn, an `Err(_) =>` arm) each need some word inside the body. A byte scan
+//! finds every function body (outside comments, strings and char literals) and
+//! asks the per-lint [`BODY_RULES`](crate::prefilter::BODY_RULES) whether the body
+//! can matter; the others are blanked (every character but line breaks turned
+//! into a space) before `syn` parses the file. Lines and columns are unchanged,
+//! so every span stays exact; signatures, types, imports and attributes are all
+//! still parsed, so the lints see the same file around the bodies they analyse.
+//!
+//! What a blanked body could still contribute comes back through the driver:
+//! a call to a function another file declared a fact about, or one on the way
+//! to a retry site, makes the driver re-analyse the file with those names as
+//! extra trigger words ([`BodyFilter::blank`]'s `extra`).
+
+use crate::nesting::{skip_char_literal, skip_comment, skip_raw_string, skip_string};
+use crate::prefilter::{BodyRule, Need, Prefilter, BODY_RULES};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Tok {
+    Ident,
+    Open(u8),
+    Close(u8),
+    Punct(u8),
+    Literal,
+}
+
+fn is_ident_start(c: u8) -> bool {
+    c.is_ascii_alphabetic() || c == b'_' || c >= 0x80
+}
+
+fn is_ident_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
+}
+
+/// The next token at or after `i` and before `end`: its kind, start and end.
+/// Whitespace and comments are skipped; strings, chars, lifetimes and numbers
+/// come back as one `Literal`.
+fn next_token(src: &str, i: usize, end: usize) -> Option<(Tok, usize, usize)> {
+    next_token_docs(src, i, end, None)
+}
+
+/// Whether the comment at `i` is a doc comment (`///`, `//!`, `/**`, `/*!`,
+/// but not `////` or `/**/`).
+fn is_doc_comment(b: &[u8], i: usize) -> bool {
+    match (b.get(i + 1), b.get(i + 2), b.get(i + 3)) {
+        (Some(b'/'), Some(b'/'), next) => next != Some(&b'/'),
+        (Some(b'/'), Some(b'!'), _) => true,
+        (Some(b'*'), Some(b'*'), next) => !matches!(next, Some(b'*') | Some(b'/')),
+        (Some(b'*'), Some(b'!'), _) => true,
+        _ => false,
+    }
+}
+
+/// [`next_token`], noting where each doc comment it skips starts.
+fn next_token_docs(
+    src: &str,
+    mut i: usize,
+    end: usize,
+    mut docs: Option<&mut Vec<usize>>,
+) -> Option<(Tok, usize, usize)> {
+    let b = src.as_bytes();
+    let end = end.min(b.len());
+    loop {
+        while i < end && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= end {
+            return None;
+        }
+        if b[i] == b'/' && matches!(b.get(i + 1), Some(b'/') | Some(b'*')) {
+            if let Some(docs) = docs.as_deref_mut() {
+                if is_doc_comment(b, i) {
+                    docs.push(i);
+                }
+            }
+            i = skip_comment(b, i);
+            continue;
+        }
+        break;
+    }
+    let start = i;
+    let c = b[i];
+    let at = |k: usize| b.get(k).copied();
+    // Raw strings and raw identifiers: r"..", r#".."#, br"..", cr"..", r#ident.
+    let raw_at = match c {
+        b'r' => Some(i + 1),
+        b'b' | b'c' if at(i + 1) == Some(b'r') => Some(i + 2),
+        _ => None,
+    };
+    if let Some(r) = raw_at {
+        match at(r) {
+            Some(b'"') => return Some((Tok::Literal, start, skip_raw_string(b, r).min(end))),
+            Some(b'#') if c == b'r' && at(r + 1).is_some_and(is_ident_start) => {
+                let mut j = r + 1;
+                while j < end && is_ident_byte(b[j]) {
+                    j += 1;
+                }
+                return Some((Tok::Ident, start, j));
+            }
+            Some(b'#') => {
+                return Some((Tok::Literal, start, skip_raw_string(b, r).min(end)));
+            }
+            _ => {}
+        }
+    }
+    if (c == b'b' || c == b'c') && at(i + 1) == Some(b'"') {
+        return Some((Tok::Literal, start, (skip_string(b, i + 1) + 1).min(end)));
+    }
+    if c == b'b' && at(i + 1) == Some(b'\'') {
+        let close = skip_char_literal(src, i + 1);
+        return Some((Tok::Literal, start, (close + 1).min(end)));
+    }
+    match c {
+        b'"' => Some((Tok::Literal, start, (skip_string(b, i) + 1).min(end))),
+        b'\'' => {
+            let close = skip_char_literal(src, i);
+            if close > i {
+                return Some((Tok::Literal, start, (close + 1).min(end)));
+            }
+            // A lifetime or label.
+            let mut j = i + 1;
+            while j < end && is_ident_byte(b[j]) {
+                j += 1;
+            }
+            Some((Tok::Literal, start, j))
+        }
+        b'(' | b'[' | b'{' => Some((Tok::Open(c), start, i + 1)),
+        b')' | b']' | b'}' => Some((Tok::Close(c), start, i + 1)),
+        c if c.is_ascii_digit() => {
+            let mut j = i + 1;
+            while j < end
+                && (is_ident_byte(b[j])
+                    || (b[j] == b'.' && b.get(j + 1).is_some_and(u8::is_ascii_digit)))
+            {
+                j += 1;
+            }
+            Some((Tok::Literal, start, j))
+        }
+        c if is_ident_start(c) => {
+            let mut j = i + 1;
+            while j < end && is_ident_byte(b[j]) {
+                j += 1;
+            }
+            Some((Tok::Ident, start, j))
+        }
+        _ => Some((Tok::Punct(c), start, i + 1)),
+    }
+}
+
+fn closes(open: u8, close: u8) -> bool {
+    matches!((open, close), (b'(', b')') | (b'[', b']') | (b'{', b'}'))
+}
+
+/// The index of the bracket closing the one at `open`, if brackets balance
+/// up to it (and it comes before `end`).
+fn match_close(src: &str, open: usize, end: usize) -> Option<usize> {
+    let mut stack = vec![*src.as_bytes().get(open)?];
+    let mut i = open + 1;
+    while let Some((tok, s, e)) = next_token(src, i, end) {
+        match tok {
+            Tok::Open(c) => stack.push(c),
+            Tok::Close(c) => {
+                if !closes(stack.pop()?, c) {
+                    return None;
+                }
+                if stack.is_empty() {
+                    return Some(s);
+                }
+            }
+            _ => {}
+        }
+        i = e;
+    }
+    None
+}
+
+/// A function body: `open` is its `{`, `close` its `}`; `name` the function's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FnBody {
+    pub name: (usize, usize),
+    pub open: usize,
+    pub close: usize,
+}
+
+/// What the byte scan sees of a file: its function bodies (outermost only: a
+/// function nested in a body belongs to that body) and its `use` items outside
+/// bodies.
+#[derive(Debug, Default)]
+pub struct Skeleton {
+    pub bodies: Vec<FnBody>,
+    /// Names bound by `use` items outside bodies, with the text of their item.
+    pub uses: Vec<(usize, usize)>,
+    /// Test code (`#[test]` functions, `#[cfg(test)]` items): the `{`..`}` of
+    /// each, when scanned with `skip_tests`.
+    pub tests: Vec<(usize, usize)>,
+    /// Where the doc comments outside bodies start.
+    pub docs: Vec<usize>,
+}
+
+/// Whether the attribute whose `[` is at `open` (and `]` at `close`) marks test
+/// code, as [`crate::test_code::is_test_code`] decides: a path ending in `test`
+/// or `bench`, `cfg(test)`, `cfg(all(.., test, ..))`.
+fn is_test_attr(src: &str, open: usize, close: usize) -> bool {
+    let b = src.as_bytes();
+    let word = |s: usize, e: usize| &b[s..e];
+    let mut path_last: Option<(usize, usize)> = None;
+    let mut path_first: Option<(usize, usize)> = None;
+    let mut i = open + 1;
+    let mut args_open = None;
+    while let Some((t, s, e)) = next_token(src, i, close) {
+        match t {
+            Tok::Ident => {
+                path_first.get_or_insert((s, e));
+                path_last = Some((s, e));
+            }
+            Tok::Punct(b':') => {}
+            Tok::Open(b'(') => {
+                args_open = Some(s);
+                break;
+            }
+            _ => return false,
+        }
+        i = e;
+    }
+    let Some((ls, le)) = path_last else {
+        return false;
+    };
+    if matches!(word(ls, le), b"test" | b"bench") {
+        return true;
+    }
+    let (Some(ao), Some((fs, fe))) = (args_open, path_first) else {
+        return false;
+    };
+    if word(fs, fe) != b"cfg" || (fs, fe) != (ls, le) {
+        return false;
+    }
+    let Some(ac) = match_close(src, ao, close) else {
+        return false;
+    };
+    match next_token(src, ao + 1, ac) {
+        Some((Tok::Ident, s, e)) if word(s, e) == b"test" => next_token(src, e, ac).is_none(),
+        Some((Tok::Ident, s, e)) if word(s, e) == b"all" => {
+            let Some((Tok::Open(b'('), go, _)) = next_token(src, e, ac) else {
+                return false;
+            };
+            let Some(gc) = match_close(src, go, ac) else {
+                return false;
+            };
+            // `test` among the top-level arguments of `all(..)`.
+            let mut j = go + 1;
+            while let Some((t, s, e)) = next_token(src, j, gc) {
+                match t {
+                    Tok::Ident if word(s, e) == b"test" => return true,
+                    Tok::Open(_) => match match_close(src, s, gc) {
+                        Some(c) => {
+                            j = c + 1;
+                            continue;
+                        }
+                        None => return false,
+                    },
+                    _ => {}
+                }
+                j = e;
+            }
+            false
+        }
+        _ => false,
+    }
+}
+
+/// Scans `src` for function bodies and imports (and, with `skip_tests`, test
+/// code). `None` when the brackets do not balance (the file is parsed as it
+/// is, and its syntax error reported).
+pub fn scan(src: &str, skip_tests: bool) -> Option<Skeleton> {
+    let b = src.as_bytes();
+    let end = b.len();
+    let mut out = Skeleton::default();
+    let mut stack: Vec<u8> = Vec::new();
+    let mut i = 0;
+    let mut docs = Vec::new();
+    while let Some((tok, s, e)) = next_token_docs(src, i, end, Some(&mut docs)) {
+        i = e;
+        match tok {
+            Tok::Punct(b'#') if skip_tests => {
+                let Some((Tok::Open(b'['), ao, _)) = next_token(src, e, end) else {
+                    continue;
+                };
+                let ac = match_close(src, ao, end)?;
+                i = ac + 1;
+                if !is_test_attr(src, ao, ac) {
+                    continue;
+                }
+                // The item's block: the first `{` outside its brackets, unless
+                // a `;` ends it first (`#[cfg(test)] mod tests;`).
+                let mut depth = 0usize;
+                let mut j = i;
+                while let Some((t, ts, te)) = next_token(src, j, end) {
+                    j = te;
+                    match t {
+                        Tok::Open(b'{') if depth == 0 => {
+                            let close = match_close(src, ts, end)?;
+                            out.tests.push((ts, close));
+                            j = close + 1;
+                            break;
+                        }
+                        Tok::Open(_) => depth += 1,
+                        Tok::Close(_) if depth == 0 => {
+                            j = ts;
+                            break;
+                        }
+                        Tok::Close(_) => depth -= 1,
+                        Tok::Punct(b';') if depth == 0 => break,
+                        _ => {}
+                    }
+                }
+                i = j;
+            }
+            Tok::Open(c) => stack.push(c),
+            Tok::Close(c) => {
+                stack.pop().filter(|&open| closes(open, c))?;
+            }
+            Tok::Ident if &b[s..e] == b"fn" => {
+                let Some((Tok::Ident, ns, ne)) = next_token(src, e, end) else {
+                    continue;
+                };
+                // The signature, up to its body `{` or the `;` of a declaration.
+                let mut depth = 0usize;
+                let mut j = ne;
+                while let Some((t, ts, te)) = next_token(src, j, end) {
+                    j = te;
+                    match t {
+                        Tok::Open(b'{') if depth == 0 => {
+                            let close = match_close(src, ts, end)?;
+                            out.bodies.push(FnBody {
+                                name: (ns, ne),
+                                open: ts,
+                                close,
+                            });
+                            j = close + 1;
+                            break;
+                        }
+                        Tok::Open(_) => depth += 1,
+                        Tok::Close(_) if depth == 0 => {
+                            // Not a function item after all: let the main loop see it.
+                            j = ts;
+                            break;
+                        }
+                        Tok::Close(_) => depth -= 1,
+                        Tok::Punct(b';') if depth == 0 => break,
+                        _ => {}
+                    }
+                }
+                i = j;
+            }
+            Tok::Ident
+                if &b[s..e] == b"use"
+                    || (&b[s..e] == b"extern"
+                        && matches!(next_token(src, e, end), Some((Tok::Ident, cs, ce)) if &b[cs..ce] == b"crate")) =>
+            {
+                // Up to the `;` of the item, over `{..}` groups.
+                let mut depth = 0usize;
+                let mut j = e;
+                while let Some((t, _, te)) = next_token(src, j, end) {
+                    match t {
+                        Tok::Open(_) => depth += 1,
+                        Tok::Close(_) if depth == 0 => break,
+                        Tok::Close(_) => depth -= 1,
+                        Tok::Punct(b';') if depth == 0 => {
+                            out.uses.push((s, te));
+                            j = te;
+                            break;
+                        }
+                        _ => {}
+                    }
+                    j = te;
+                }
+                // A `use` that is not an import (`+ use<'a>`) leaves the rest to
+                // the main loop, brackets included.
+                if out.uses.last().is_none_or(|u| u.0 != s) {
+                    continue;
+                }
+                i = j;
+            }
+            _ => {}
+        }
+    }
+    out.docs = docs;
+    stack.is_empty().then_some(out)
+}
+
+/// The end of the loop whose keyword ends at `kw_end`: its body block (and a
+/// block right after it, for `while {cond} {body}`), or the first `;` or
+/// unmatched closing bracket, never beyond `limit`.
+fn loop_end(src: &str, kw_end: usize, limit: usize) -> usize {
+    let mut depth = 0usize;
+    let mut i = kw_end;
+    while let Some((t, s, e)) = next_token(src, i, limit) {
+        match t {
+            Tok::Open(b'{') if depth == 0 => {
+                let Some(mut close) = match_close(src, s, limit) else {
+                    return limit;
+                };
+                while let Some((Tok::Open(b'{'), s2, _)) = next_token(src, close + 1, limit) {
+                    match match_close(src, s2, limit) {
+                        Some(c) => close = c,
+                        None => return limit,
+                    }
+                }
+                return close + 1;
+            }
+            Tok::Open(_) => depth += 1,
+            Tok::Close(_) if depth == 0 => return s,
+            Tok::Close(_) => depth -= 1,
+            Tok::Punct(b';') if depth == 0 => return s,
+            _ => {}
+        }
+        i = e;
+    }
+    limit
+}
+
+#[derive(Clone)]
+struct Word {
+    text: Vec<u8>,
+    /// Whole identifier, case-sensitive (`=` prefix in the rules).
+    exact: bool,
+    /// Also only in pattern position (`@` prefix): `Err(_) =>`, `let Ok(x) =`.
+    pattern: bool,
+}
+
+enum Compiled {
+    Any(Vec<usize>),
+    All(Vec<Vec<usize>>),
+    LoopWith(Vec<usize>),
+    SelfCallWith(Vec<usize>),
+}
+
+struct Rule {
+    needs: Vec<Compiled>,
+    /// Lowercase words that make a `use` item's bound names trigger words.
+    imports: Vec<String>,
+}
+
+/// The body rules of the enabled lints, compiled into one word search.
+pub struct BodyFilter {
+    ac: AhoCorasick,
+    words: Vec<Word>,
+    rules: Vec<Rule>,
+    loops: Vec<usize>,
+    leash: usize,
+    skip_tests: bool,
+}
+
+/// Bodies to keep beyond the lints' own words: what cross-file results need
+/// (see the driver's phase two).
+#[derive(Default)]
+pub struct Keep<'a> {
+    /// Calls of crate-local spawn wrappers: a body naming one of these and
+    /// repeating something (a loop or a closure) is kept.
+    pub per_item_calls: Option<&'a Prefilter>,
+    /// Functions on the way to a retry site: their bodies are kept.
+    pub fns: Option<&'a std::collections::HashSet<String>>,
+}
+
+/// A file with its finding-free bodies blanked.
+pub struct Blanked {
+    pub text: String,
+    /// How many bodies (and test items) were blanked.
+    pub bodies: usize,
+    /// How many bytes of source they held.
+    pub bytes: usize,
+}
+
+/// After a `Ok`/`Err` ending at `end`: is it a pattern? Its parenthesised
+/// fields, then any closing brackets, then `=>`, `=` (not `==`), `|` (not
+/// `||`) or an `if` guard.
+fn in_pattern(src: &str, end: usize) -> bool {
+    let b = src.as_bytes();
+    let Some((Tok::Open(b'('), open, _)) = next_token(src, end, b.len()) else {
+        return false;
+    };
+    let Some(close) = match_close(src, open, b.len()) else {
+        return false;
+    };
+    let mut i = close + 1;
+    loop {
+        match next_token(src, i, b.len()) {
+            Some((Tok::Close(_), _, e)) => i = e,
+            Some((Tok::Punct(b'='), _, e)) => return b.get(e) != Some(&b'='),
+            Some((Tok::Punct(b'|'), _, e)) => return b.get(e) != Some(&b'|'),
+            Some((Tok::Ident, s, e)) => return &b[s..e] == b"if",
+            _ => return false,
+        }
+    }
+}
+
+/// The names a `use` item binds: last segments and `as` aliases (and a
+/// module imported with `{self, ..}`).
+fn bound_names(src: &str, s: usize, e: usize) -> Vec<&str> {
+    let mut toks = Vec::new();
+    let mut i = s;
+    while let Some(t) = next_token(src, i, e) {
+        i = t.2;
+        toks.push(t);
+    }
+    let word = |k: usize| match toks.get(k) {
+        Some((Tok::Ident, s, e)) => Some(&src[*s..*e]),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    for k in 0..toks.len() {
+        let Some(w) = word(k) else { continue };
+        if matches!(
+            w,
+            "use" | "pub" | "crate" | "super" | "extern" | "as" | "in" | "_"
+        ) {
+            continue;
+        }
+        let next_is = |c: u8| matches!(toks.get(k + 1), Some((Tok::Punct(p), _, _)) if *p == c);
+        let path_continues = next_is(b':');
+        let renamed = word(k + 1) == Some("as");
+        if w == "self" {
+            continue;
+        }
+        // `a::{self, ..}` binds `a`.
+        let module_itself = path_continues
+            && matches!(toks.get(k + 3), Some((Tok::Open(b'{'), _, _)))
+            && src[toks[k + 3].1..e].contains("self");
+        if (!path_continues && !renamed) || module_itself {
+            out.push(w);
+        }
+    }
+    out
+}
+
+impl BodyFilter {
+    /// The filter for the enabled lints; `None` when one of them has no body rule
+    /// (every body may matter to it). Without `include_tests`, test code (which
+    /// the analysis skips) is always blanked.
+    pub fn for_lints(enabled: &dyn Fn(&str) -> bool, include_tests: bool) -> Option<BodyFilter> {
+        let mut words: Vec<Word> = Vec::new();
+        let mut id = |w: &str| -> usize {
+            let (exact, pattern, text) = if let Some(t) = w.strip_prefix('=') {
+                (true, false, t)
+            } else if let Some(t) = w.strip_prefix('@') {
+                (true, true, t)
+            } else {
+                (false, false, w)
+            };
+            let text = text.as_bytes().to_vec();
+            if let Some(i) = words
+                .iter()
+                .position(|x| x.text == text && x.exact == exact && x.pattern == pattern)
+            {
+                return i;
+            }
+            words.push(Word {
+                text,
+                exact,
+                pattern,
+            });
+            words.len() - 1
+        };
+        let ids = |id: &mut dyn FnMut(&str) -> usize, ws: &[&str]| -> Vec<usize> {
+            ws.iter().map(|w| id(w)).collect()
+        };
+        let loops = ids(&mut id, &["=loop", "=while", "=for"]);
+        let leash = id("leash");
+        let mut rules = Vec::new();
+        for lint in crate::rules::ALL {
+            if !enabled(lint.name) || crate::prefilter::NEVER_TRIGGER.contains(&lint.name) {
+                continue;
+            }
+            let BodyRule { needs, imports, .. } =
+                BODY_RULES.iter().find(|r| r.lint == lint.name)?;
+            let needs = needs
+                .iter()
+                .map(|n| match n {
+                    Need::Any(ws) => Compiled::Any(ids(&mut id, ws)),
+                    Need::All(groups) => {
+                        Compiled::All(groups.iter().map(|g| ids(&mut id, g)).collect())
+                    }
+                    Need::LoopWith(ws) => Compiled::LoopWith(ids(&mut id, ws)),
+                    Need::SelfCallWith(ws) => Compiled::SelfCallWith(ids(&mut id, ws)),
+                })
+                .collect();
+            rules.push(Rule {
+                needs,
+                imports: imports.iter().map(|w| w.to_ascii_lowercase()).collect(),
+            });
+        }
+        let needles: Vec<&[u8]> = words.iter().map(|w| w.text.as_slice()).collect();
+        let ac = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&needles)
+            .ok()?;
+        Some(BodyFilter {
+            ac,
+            words,
+            rules,
+            loops,
+            leash,
+            skip_tests: !include_tests,
+        })
+    }
+
+    /// `src` with every body blanked that no enabled lint needs (and test code,
+    /// unless tests are included), or `None` when nothing is blanked (or the
+    /// scan cannot be trusted). `keep` adds bodies.
+    pub fn blank(&self, src: &str, keep: Option<&Keep>) -> Option<Blanked> {
+        let skeleton = scan(src, self.skip_tests)?;
+        if skeleton.bodies.is_empty() && skeleton.tests.is_empty() && skeleton.docs.is_empty() {
+            return None;
+        }
+        let b = src.as_bytes();
+        // Every word occurrence, in order of start.
+        let mut hits: Vec<(usize, usize)> = Vec::new(); // (start, word id)
+        for m in self.ac.find_overlapping_iter(b) {
+            let id = m.pattern().as_usize();
+            let w = &self.words[id];
+            if w.exact {
+                let (s, e) = (m.start(), m.end());
+                if b[s..e] != w.text[..]
+                    || s.checked_sub(1).is_some_and(|k| is_ident_byte(b[k]))
+                    || b.get(e).copied().is_some_and(is_ident_byte)
+                    || (w.pattern && !in_pattern(src, e))
+                {
+                    continue;
+                }
+            }
+            hits.push((m.start(), id));
+        }
+        hits.sort_unstable();
+        let inside = |pos: usize, regions: &[(usize, usize)]| {
+            let k = regions.partition_point(|x| x.1 < pos);
+            regions.get(k).is_some_and(|x| x.0 < pos && pos < x.1)
+        };
+        let bodies: Vec<(usize, usize)> =
+            skeleton.bodies.iter().map(|x| (x.open, x.close)).collect();
+        // Declarations and suppressions outside bodies (`#[leash::retry]` on a
+        // function) may concern any body: keep them all.
+        if hits.iter().any(|&(pos, id)| {
+            id == self.leash && !inside(pos, &bodies) && !inside(pos, &skeleton.tests)
+        }) {
+            return None;
+        }
+        // Names imported from what a lint looks for (`use tokio::spawn as go;`)
+        // are that lint's words too; a glob import makes every body matter.
+        let mut imported: Vec<Vec<&str>> = vec![Vec::new(); self.rules.len()];
+        for &(s, e) in &skeleton.uses {
+            let text = &src[s..e];
+            let lower = text.to_ascii_lowercase();
+            for (r, rule) in self.rules.iter().enumerate() {
+                if !rule.imports.iter().any(|w| lower.contains(w.as_str())) {
+                    continue;
+                }
+                if text.contains('*') {
+                    return None;
+                }
+                imported[r].extend(bound_names(src, s, e));
+            }
+        }
+        let mut present = vec![false; self.words.len()];
+        let mut blank: Vec<(usize, usize)> = skeleton.tests.clone();
+        for body in &skeleton.bodies {
+            let lo = hits.partition_point(|h| h.0 <= body.open);
+            let hi = hits.partition_point(|h| h.0 < body.close);
+            let body_hits = &hits[lo..hi];
+            present.iter_mut().for_each(|p| *p = false);
+            for &(_, id) in body_hits {
+                present[id] = true;
+            }
+            let text = &b[body.open..=body.close];
+            let keep = present[self.leash]
+                || keep.is_some_and(|k| self.kept(k, src, body, text))
+                || self.rules.iter().zip(&imported).any(|(rule, imported)| {
+                    imported.iter().any(|w| contains_word(text, w.as_bytes()))
+                        || rule
+                            .needs
+                            .iter()
+                            .any(|n| self.satisfied(n, &present, src, body, body_hits))
+                });
+            if !keep {
+                blank.push((body.open, body.close));
+            }
+        }
+        if blank.is_empty() && skeleton.docs.is_empty() {
+            return None;
+        }
+        blank.sort_unstable();
+        // Doc comments become plain comments (`/// x` -> `//  x`): `syn` would
+        // turn each into an attribute, and no lint reads them. One ASCII byte
+        // for another: every offset and line stays.
+        let mut base = src.as_bytes().to_vec();
+        for &d in &skeleton.docs {
+            if matches!(base.get(d + 2), Some(b'/' | b'!' | b'*')) {
+                base[d + 2] = b' ';
+            }
+        }
+        let base = String::from_utf8(base).ok()?;
+        let mut text = String::with_capacity(src.len());
+        let mut at = 0;
+        for &(open, close) in &blank {
+            text.push_str(&base[at..=open]);
+            for ch in base[open + 1..close].chars() {
+                text.push(if ch == '\n' || ch == '\r' { ch } else { ' ' });
+            }
+            at = close;
+        }
+        text.push_str(&base[at..]);
+        Some(Blanked {
+            text,
+            bodies: blank.len(),
+            bytes: blank.iter().map(|&(o, c)| c - o - 1).sum(),
+        })
+    }
+
+    fn kept(&self, keep: &Keep, src: &str, body: &FnBody, text: &[u8]) -> bool {
+        if keep
+            .fns
+            .is_some_and(|fns| fns.contains(&src[body.name.0..body.name.1]))
+        {
+            return true;
+        }
+        keep.per_item_calls.is_some_and(|p| {
+            p.needs_parse(text)
+                && (text.contains(&b'|')
+                    || [&b"loop"[..], b"while", b"for"]
+                        .iter()
+                        .any(|kw| contains_word(text, kw)))
+        })
+    }
+
+    fn satisfied(
+        &self,
+        need: &Compiled,
+        present: &[bool],
+        src: &str,
+        body: &FnBody,
+        body_hits: &[(usize, usize)],
+    ) -> bool {
+        let any = |ids: &[usize]| ids.iter().any(|&i| present[i]);
+        match need {
+            Compiled::Any(ids) => any(ids),
+            Compiled::All(groups) => groups.iter().all(|g| any(g)),
+            Compiled::LoopWith(ids) => {
+                if !any(ids) || !any(&self.loops) {
+                    return false;
+                }
+                body_hits.iter().any(|&(pos, id)| {
+                    if !self.loops.contains(&id) {
+                        return false;
+                    }
+                    let kw_end = pos + self.words[id].text.len();
+                    let end = loop_end(src, kw_end, body.close);
+                    body_hits
+                        .iter()
+                        .any(|&(p, i)| p >= pos && p < end && ids.contains(&i))
+                })
+            }
+            Compiled::SelfCallWith(ids) => {
+                any(ids)
+                    && contains_word(
+                        &src.as_bytes()[body.open..=body.close],
+                        &src.as_bytes()[body.name.0..body.name.1],
+                    )
+            }
+        }
+    }
+}
+
+/// Whether `word` occurs in `hay` with no identifier character on either side.
+fn contains_word(hay: &[u8], word: &[u8]) -> bool {
+    if word.is_empty() || word.len() > hay.len() {
+        return false;
+    }
+    let mut from = 0;
+    while let Some(k) = find(&hay[from..], word) {
+        let s = from + k;
+        let e = s + word.len();
+        let before = s.checked_sub(1).map(|k| hay[k]);
+        if !before.is_some_and(is_ident_byte) && !hay.get(e).copied().is_some_and(is_ident_byte) {
+            return true;
+        }
+        from = s + 1;
+    }
+    false
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let first = needle[0];
+    let mut i = 0;
+    while i + needle.len() <= hay.len() {
+        let k = hay[i..].iter().position(|&c| c == first)?;
+        i += k;
+        if i + needle.len() <= hay.len() && &hay[i..i + needle.len()] == needle {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bodies(src: &str) -> Vec<(&str, &str)> {
+        scan(src, false)
+            .expect("balanced")
+            .bodies
+            .iter()
+            .map(|b| (&src[b.name.0..b.name.1], &src[b.open..=b.close]))
+            .collect()
+    }
+
+    #[test]
+    fn finds_bodies_not_declarations() {
+        let src = r#"
+            use std::io;
+            trait T { fn decl(&self); fn dflt(&self) -> u8 { 1 } }
+            impl S { pub async fn m<'a>(&'a self, x: [u8; 3]) -> Result<(), E> where E: Fn() -> u8 { g("}") } }
+            extern "C" { fn ext(x: u8); }
+            fn outer() { fn inner() {} let s = "fn nope() {"; }
+            const F: fn(u8) -> u8 = id;
+            fn r#type() { '{'; }
+        "#;
+        let got = bodies(src);
+        let names: Vec<&str> = got.iter().map(|g| g.0).collect();
+        assert_eq!(names, ["dflt", "m", "outer", "r#type"]);
+        assert_eq!(got[1].1, "{ g(\"}\") }");
+        assert_eq!(scan(src, false).unwrap().uses.len(), 1);
+    }
+
+    #[test]
+    fn unbalanced_is_not_scanned() {
+        assert!(scan("fn f() { (] }", false).is_none());
+        assert!(scan("fn f() {", false).is_none());
+        assert!(scan("fn f() { r#\"{\"# }", false).is_some());
+        assert!(scan("fn f() { br\"\\\" }", false).is_some());
+    }
+
+    #[test]
+    fn loop_extent() {
+        let src = "loop { a() } b(); while x.is_err() { c() } d; for i in 0..3 { e } f";
+        let end = loop_end(src, 4, src.len());
+        assert_eq!(&src[..end], "loop { a() }");
+        let w = src.find("while").unwrap();
+        let end = loop_end(src, w + 5, src.len());
+        assert_eq!(&src[w..end], "while x.is_err() { c() }");
+        let src = "while { ok } { go() } after";
+        assert_eq!(&src[..loop_end(src, 5, src.len())], "while { ok } { go() }");
+    }
+
+    fn filter(lint: &'static str) -> BodyFilter {
+        BodyFilter::for_lints(&move |n: &str| n == lint, false).expect("rules")
+    }
+
+    fn kept(f: &BodyFilter, src: &str) -> Vec<String> {
+        let out = match f.blank(src, None) {
+            None => return bodies(src).iter().map(|b| b.0.to_string()).collect(),
+            Some(b) => b.text,
+        };
+        assert_eq!(out.len(), src.len(), "ASCII text keeps its length");
+        assert_eq!(out.lines().count(), src.lines().count());
+        bodies(&out)
+            .iter()
+            .filter(|b| {
+                !b.1.trim_matches(|c: char| c == '{' || c == '}' || c.is_whitespace())
+                    .is_empty()
+            })
+            .map(|b| b.0.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn retry_bodies_need_a_signal_inside_a_loop() {
+        let f = filter("unbounded_retry");
+        let src = "
+fn plain() -> Result<(), E> { for x in xs { g(x); } Ok(()) }
+fn retry() { loop { if let Ok(v) = op() { break v; } } }
+fn recurse() { match op() { Err(_) => recurse(), Ok(v) => v } }
+fn nothing() { let v = op()?; Ok(v) }
+";
+        assert_eq!(kept(&f, src), ["retry", "recurse"]);
+    }
+
+    #[test]
+    fn imports_rename_trigger_words() {
+        let f = filter("unbounded_spawn");
+        let src =
+            "use tokio::spawn as go;\nfn a() { for c in cs { go(c); } }\nfn b() { work(); }\n";
+        assert_eq!(kept(&f, src), ["a"]);
+        let f = filter("unbounded_retry");
+        let src = "use tokio_retry::strategy::*;\nfn a() { work(); }\n";
+        assert!(
+            f.blank(src, None).is_none(),
+            "a glob import of a trigger keeps all"
+        );
+    }
+
+    #[test]
+    fn declarations_outside_bodies_keep_everything() {
+        let f = filter("unbounded_spawn");
+        let src = "#[leash::retry(attempts = 3)]\nfn a() { work(); }\n";
+        assert!(f.blank(src, None).is_none());
+    }
+
+    #[test]
+    fn extra_names_keep_bodies() {
+        let f = filter("unbounded_spawn");
+        let src = "fn a() { for c in cs { run_bg(c); } }\nfn b() { work(); }\n";
+        assert!(kept(&f, src).is_empty());
+        let calls = Prefilter::for_identifiers(["run_bg"]);
+        let keep = Keep {
+            per_item_calls: Some(&calls),
+            fns: None,
+        };
+        let out = f.blank(src, Some(&keep)).expect("b is blanked").text;
+        assert!(out.contains("run_bg(c)") && !out.contains("work"));
+        let fns = ["b".to_string()].into_iter().collect();
+        let keep = Keep {
+            per_item_calls: None,
+            fns: Some(&fns),
+        };
+        let out = f.blank(src, Some(&keep)).expect("a is blanked").text;
+        assert!(!out.contains("run_bg(c)") && out.contains("work"));
+    }
+
+    #[test]
+    fn blanking_keeps_columns_of_wide_text() {
+        let f = filter("unbounded_spawn");
+        let src = "fn a() { \"é🦀\"; } fn b() { spawn(x) }";
+        let out = f.blank(src, None).expect("a is blanked").text;
+        let col = |s: &str| s.chars().position(|c| c == 'x').unwrap();
+        assert_eq!(col(&out), col(src));
+    }
+}
