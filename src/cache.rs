@@ -32,6 +32,9 @@ struct Entry {
     /// missing from `summaries`).
     #[serde(default)]
     blanked: usize,
+    /// What the analysis kept beyond the lints' own words (see [`Kept`]).
+    #[serde(default)]
+    kept: Kept,
     findings: Vec<StoredFinding>,
     facts: Vec<(String, String)>,
     /// Function summaries and suppressions, for cross-file findings.
@@ -61,8 +64,17 @@ struct CacheFile {
     files: HashMap<String, Entry>,
 }
 
+/// Bodies an analysis kept for cross-file reasons: the spawn wrappers it knew
+/// (a hash of their names, 0 for none) and the functions kept for the call graph.
+#[derive(Serialize, Deserialize, Clone, Default, Debug, PartialEq, Eq)]
+pub struct Kept {
+    pub wrappers: u64,
+    pub fns: Vec<String>,
+}
+
 /// The result of one file, as the driver needs it.
 pub struct Cached {
+    pub kept: Kept,
     pub parsed: bool,
     pub blanked: usize,
     pub findings: Vec<Finding>,
@@ -148,6 +160,7 @@ impl Cache {
             new.insert(file.to_string(), e.clone());
         }
         Some(Cached {
+            kept: e.kept.clone(),
             parsed: e.parsed,
             blanked: e.blanked,
             findings,
@@ -166,6 +179,7 @@ impl Cache {
         len: u64,
         parsed: bool,
         blanked: usize,
+        kept: &Kept,
         findings: &[Finding],
         facts: &[Fact],
         summaries: &[FnSummary],
@@ -176,6 +190,7 @@ impl Cache {
             len,
             parsed,
             blanked,
+            kept: kept.clone(),
             findings: findings.iter().map(StoredFinding::store).collect(),
             facts: facts.iter().map(store_fact).collect(),
             summaries: summaries.to_vec(),
@@ -183,6 +198,16 @@ impl Cache {
         };
         if let Ok(mut new) = self.new.lock() {
             new.insert(file.to_string(), entry);
+        }
+    }
+
+    /// Records that `file`'s stored result also holds for `kept` (a later look
+    /// with more words kept no more bodies).
+    pub fn mark_kept(&self, file: &str, kept: &Kept) {
+        if let Ok(mut new) = self.new.lock() {
+            if let Some(e) = new.get_mut(file) {
+                e.kept = kept.clone();
+            }
         }
     }
 
@@ -347,6 +372,7 @@ mod tests {
             3,
             true,
             2,
+            &Kept::default(),
             std::slice::from_ref(&f),
             std::slice::from_ref(&fact),
             std::slice::from_ref(&summary),

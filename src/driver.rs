@@ -1,6 +1,6 @@
 //! Runs the analysis over files in parallel and resolves cross-file facts.
 
-use crate::cache::{content_hash, Cache};
+use crate::cache::{content_hash, Cache, Kept};
 use crate::config::Config;
 use crate::source_map::LineIndex;
 use leash_lints::body_filter::BodyFilter;
@@ -107,6 +107,10 @@ struct FileOutcome {
     /// How many function bodies were blanked before parsing (see
     /// `leash_lints::body_filter`).
     blanked: usize,
+    /// What was kept beyond the lints' own words (phase two).
+    kept: Kept,
+    /// Left for a later pass (see `Pass::defer_unless`).
+    deferred: bool,
     cache_hit: bool,
 }
 
@@ -142,6 +146,8 @@ fn file_problem(display: String, message: String, bytes: u64) -> FileOutcome {
         bytes,
         prefiltered: false,
         blanked: 0,
+        kept: Kept::default(),
+        deferred: false,
         cache_hit: false,
     }
 }
@@ -221,16 +227,20 @@ struct Ctx<'a> {
     cache: Option<Cache>,
 }
 
-/// A re-analysis of a file keeping more bodies (phase two).
-struct Redo<'a> {
-    /// The file is looked at again only if it contains one of these.
-    file: &'a Prefilter,
-    keep: leash_lints::body_filter::Keep<'a>,
-    /// How many bodies the last analysis blanked.
-    blanked: usize,
+/// How a pass analyses a file.
+#[derive(Default)]
+struct Pass<'a> {
+    /// Leave a file without any of these words for a later pass (`deferred`).
+    defer_unless: Option<&'a Prefilter>,
+    /// More bodies to keep, and how the result records them.
+    keep: Option<(leash_lints::body_filter::Keep<'a>, Kept)>,
+    /// A second look at an analysed file: the words that make it worth one, and
+    /// how many bodies the last analysis blanked (no fewer blanked: unchanged,
+    /// reported as `prefiltered`). Skips the cache lookup.
+    redo: Option<(&'a Prefilter, usize)>,
 }
 
-fn analyze_path(path: &Path, cx: &Ctx, redo: Option<&Redo>) -> FileOutcome {
+fn analyze_path(path: &Path, cx: &Ctx, pass: &Pass) -> FileOutcome {
     let opts = cx.opts;
     let display = display_path(path);
     let (display, src, bytes) = match read_source(path, display, opts) {
@@ -246,10 +256,10 @@ fn analyze_path(path: &Path, cx: &Ctx, redo: Option<&Redo>) -> FileOutcome {
         None => {}
     }
     let key = path.to_string_lossy();
-    // A redo wants more than the cached result, and is not cached itself.
-    let cache = cx.cache.as_ref().filter(|_| redo.is_none());
+    // A redo wants more than the cached result; its own result replaces it.
+    let cache = cx.cache.as_ref();
     let hash = cache.map(|_| content_hash(src.as_bytes()));
-    if let (Some(cache), Some(hash)) = (cache, &hash) {
+    if let (Some(cache), Some(hash), None) = (cache, &hash, pass.redo) {
         if let Some(hit) = cache.get(&key, hash, bytes) {
             return FileOutcome {
                 budgets: Vec::new(),
@@ -264,24 +274,33 @@ fn analyze_path(path: &Path, cx: &Ctx, redo: Option<&Redo>) -> FileOutcome {
                 bytes,
                 prefiltered: false,
                 blanked: hit.blanked,
+                kept: hit.kept,
+                deferred: false,
                 cache_hit: true,
             };
         }
     }
-    if let (Some(redo), Some(bf)) = (redo, &cx.body_filter) {
-        // Only a body the first pass blanked, and now kept for one of the names,
+    if pass
+        .defer_unless
+        .is_some_and(|words| !words.needs_parse(src.as_bytes()))
+    {
+        let mut o = bench_outcome(display, true, bytes);
+        o.deferred = true;
+        return o;
+    }
+    let keep = pass.keep.as_ref().map(|(k, _)| k);
+    if let (Some((words, blanked)), Some(bf)) = (pass.redo, &cx.body_filter) {
+        // Only a body the last pass blanked, and now kept for one of the names,
         // changes the result.
-        let unchanged = !redo.file.needs_parse(src.as_bytes())
-            || bf
-                .blank(&src, Some(&redo.keep))
-                .is_some_and(|b| b.bodies == redo.blanked);
+        let unchanged = !words.needs_parse(src.as_bytes())
+            || bf.blank(&src, keep).is_some_and(|b| b.bodies == blanked);
         if unchanged {
             let mut o = bench_outcome(display, true, bytes);
             o.prefiltered = true;
             return o;
         }
     }
-    let filter = redo.map(|r| r.file).or(cx.prefilter.as_ref());
+    let filter = pass.redo.map(|(words, _)| words).or(cx.prefilter.as_ref());
     if let Some(filter) = filter {
         // A file with unbalanced brackets is parsed anyway, for its `parse_error`.
         if !filter.needs_parse(src.as_bytes())
@@ -305,7 +324,7 @@ fn analyze_path(path: &Path, cx: &Ctx, redo: Option<&Redo>) -> FileOutcome {
             enabled,
             inventory: opts.inventory,
             body_filter: cx.body_filter.as_ref(),
-            keep: redo.map(|r| &r.keep),
+            keep,
         },
     );
     let problems = analysis
@@ -326,6 +345,11 @@ fn analyze_path(path: &Path, cx: &Ctx, redo: Option<&Redo>) -> FileOutcome {
                 bytes,
                 analysis.parsed,
                 analysis.blanked_bodies,
+                &pass
+                    .keep
+                    .as_ref()
+                    .map(|(_, k)| k.clone())
+                    .unwrap_or_default(),
                 &analysis.findings,
                 &analysis.facts,
                 &analysis.summaries,
@@ -349,6 +373,12 @@ fn analyze_path(path: &Path, cx: &Ctx, redo: Option<&Redo>) -> FileOutcome {
         bytes,
         prefiltered: false,
         blanked: analysis.blanked_bodies,
+        kept: pass
+            .keep
+            .as_ref()
+            .map(|(_, k)| k.clone())
+            .unwrap_or_default(),
+        deferred: false,
         cache_hit: false,
     }
 }
@@ -367,14 +397,16 @@ fn bench_outcome(display: String, parsed: bool, bytes: u64) -> FileOutcome {
         bytes,
         prefiltered: false,
         blanked: 0,
+        kept: Kept::default(),
+        deferred: false,
         cache_hit: false,
     }
 }
 
 /// Runs `analyze_path`, turning a panic outside the lints into an internal error.
-fn guarded(p: &Path, cx: &Ctx, redo: Option<&Redo>) -> FileOutcome {
+fn guarded(p: &Path, cx: &Ctx, pass: &Pass) -> FileOutcome {
     // A panic outside the lints (which catch their own) must not stop the run.
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| analyze_path(p, cx, redo))) {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| analyze_path(p, cx, pass))) {
         Ok(o) => o,
         Err(_) => {
             let mut o = file_problem(
@@ -439,13 +471,52 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
         Some(pool) => pool.install(f),
         None => f(),
     };
+    // Phase one. Files that can define a spawn wrapper go first; the others
+    // then know every wrapper, and keep the bodies that call one per item.
+    let spawn_words = (cx.body_filter.is_some() && enabled("unbounded_spawn"))
+        .then(|| Prefilter::for_lints(&|n: &str| n == "unbounded_spawn"));
+    let first = Pass {
+        defer_unless: spawn_words.as_ref(),
+        ..Pass::default()
+    };
     let mut outcomes: Vec<FileOutcome> = in_pool(&|| {
         paths
             .par_iter()
             .with_max_len(1)
-            .map(|p| guarded(p, &cx, None))
+            .map(|p| guarded(p, &cx, &first))
             .collect()
     });
+    let deferred: Vec<usize> = (0..outcomes.len())
+        .filter(|&i| outcomes[i].deferred)
+        .collect();
+    if !deferred.is_empty() {
+        let (wrappers, key) = spawn_wrappers(&outcomes, &cx);
+        let words = (!wrappers.is_empty())
+            .then(|| Prefilter::for_identifiers(wrappers.iter().map(String::as_str)));
+        let rest = Pass {
+            keep: Some((
+                leash_lints::body_filter::Keep {
+                    per_item_calls: words.as_ref(),
+                    fns: None,
+                },
+                Kept {
+                    wrappers: key,
+                    fns: Vec::new(),
+                },
+            )),
+            ..Pass::default()
+        };
+        let done: Vec<FileOutcome> = in_pool(&|| {
+            deferred
+                .par_iter()
+                .with_max_len(1)
+                .map(|&i| guarded(&paths[i], &cx, &rest))
+                .collect()
+        });
+        for (&i, o) in deferred.iter().zip(done) {
+            outcomes[i] = o;
+        }
+    }
     // Phase two: a file the prefilter skipped, or a body it blanked, may still
     // call a function another file declared a fact about (a crate-local spawn
     // wrapper, a delay helper), or one on the way to a retry site in its package
@@ -559,65 +630,107 @@ fn fact_fn_name(name: &str) -> &str {
 /// Runs a batch of analyses on the worker pool.
 type InPool<'a> = dyn Fn(&(dyn Fn() -> Vec<FileOutcome> + Sync)) -> Vec<FileOutcome> + 'a;
 
+/// The crate-local spawn wrappers found so far (sorted names), and a key for
+/// the set (0 for none). Spawn wrappers are read across the whole run; a call
+/// to one matters on every iteration of a loop or a closure (`unbounded_spawn`).
+fn spawn_wrappers(outcomes: &[FileOutcome], cx: &Ctx) -> (Vec<String>, u64) {
+    if !(cx.enabled)("unbounded_spawn") {
+        return (Vec::new(), 0);
+    }
+    let mut names: Vec<String> = outcomes
+        .iter()
+        .flat_map(|o| &o.facts)
+        .filter(|f| f.kind == leash_lints::FactKind::SpawnWrapper)
+        .map(|f| fact_fn_name(&f.name).to_string())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    if names.is_empty() {
+        return (names, 0);
+    }
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    names.hash(&mut h);
+    (names, h.finish().max(1))
+}
+
 fn phase_two(outcomes: &mut [FileOutcome], paths: &[PathBuf], cx: &Ctx, in_pool: &InPool) {
+    if cx.body_filter.is_none() && cx.prefilter.is_none() {
+        return;
+    }
     let follow_calls = (cx.enabled)("retry_amplification");
-    // Spawn wrappers are read across the whole run; a call to one matters on
-    // every iteration of a loop or a closure (`unbounded_spawn`).
-    let wrappers: HashSet<String> = if (cx.enabled)("unbounded_spawn") {
-        outcomes
-            .iter()
-            .flat_map(|o| &o.facts)
-            .filter(|f| f.kind == leash_lints::FactKind::SpawnWrapper)
-            .map(|f| fact_fn_name(&f.name).to_string())
-            .collect()
-    } else {
-        HashSet::new()
-    };
+    let (wrappers, wrappers_key) = spawn_wrappers(outcomes, cx);
     let wrapper_words = (!wrappers.is_empty())
         .then(|| Prefilter::for_identifiers(wrappers.iter().map(String::as_str)));
     // Per file: functions whose bodies must be kept (on the way to a retry site).
-    let mut kept: HashMap<usize, HashSet<String>> = HashMap::new();
+    let mut want: HashMap<usize, HashSet<String>> = HashMap::new();
     let stats = std::env::var_os("LEASH_STATS").is_some();
+    let everything = Prefilter::all();
     for round in 0..MAX_CALL_ROUNDS {
-        let mut again: HashSet<usize> = HashSet::new();
-        if round == 0 && wrapper_words.is_some() {
-            again.extend(
-                (0..outcomes.len()).filter(|&i| outcomes[i].prefiltered || outcomes[i].blanked > 0),
-            );
-        }
-        let mut reached_files: HashSet<usize> = HashSet::new();
         if follow_calls {
             for (file, name) in reachable_fns(outcomes) {
-                if outcomes[file].blanked > 0 && kept.entry(file).or_default().insert(name) {
-                    reached_files.insert(file);
+                if outcomes[file].blanked > 0 {
+                    want.entry(file).or_default().insert(name);
                 }
             }
-            again.extend(reached_files.iter().copied());
         }
+        // A file needs another look when it has blanked bodies (or was not
+        // parsed) and its last analysis did not keep what is wanted now. A
+        // result from the cache says what it kept, so an unchanged tree
+        // re-checks without any of this.
+        let needs_fns = |i: usize| {
+            want.get(&i)
+                .is_some_and(|w| w.iter().any(|n| !outcomes[i].kept.fns.contains(n)))
+        };
+        let again: Vec<usize> = (0..outcomes.len())
+            .filter(|&i| outcomes[i].prefiltered || outcomes[i].blanked > 0)
+            .filter(|&i| {
+                (wrappers_key != 0 && outcomes[i].kept.wrappers != wrappers_key) || needs_fns(i)
+            })
+            .collect();
         if again.is_empty() {
             break;
         }
-        let mut again: Vec<usize> = again.into_iter().collect();
-        again.sort_unstable();
-        let everything = Prefilter::all();
+        let plans: Vec<(usize, bool, Kept)> = again
+            .iter()
+            .map(|&i| {
+                let mut fns: Vec<String> = outcomes[i].kept.fns.clone();
+                fns.extend(want.get(&i).into_iter().flatten().cloned());
+                fns.sort_unstable();
+                fns.dedup();
+                let kept = Kept {
+                    wrappers: wrappers_key,
+                    fns,
+                };
+                (i, needs_fns(i), kept)
+            })
+            .collect();
+        let fn_sets: Vec<HashSet<String>> = plans
+            .iter()
+            .map(|(_, _, k)| k.fns.iter().cloned().collect())
+            .collect();
         let redone: Vec<FileOutcome> = in_pool(&|| {
-            again
-                .par_iter()
+            (0..plans.len())
+                .into_par_iter()
                 .with_max_len(1)
-                .map(|&i| {
+                .map(|k| {
+                    let (i, for_fns, kept) = &plans[k];
                     let file = match &wrapper_words {
-                        Some(w) if !reached_files.contains(&i) => w,
+                        Some(w) if !for_fns => w,
                         _ => &everything,
                     };
-                    let redo = Redo {
-                        file,
-                        keep: leash_lints::body_filter::Keep {
-                            per_item_calls: wrapper_words.as_ref(),
-                            fns: kept.get(&i),
-                        },
-                        blanked: outcomes[i].blanked,
+                    let pass = Pass {
+                        defer_unless: None,
+                        keep: Some((
+                            leash_lints::body_filter::Keep {
+                                per_item_calls: wrapper_words.as_ref(),
+                                fns: Some(&fn_sets[k]),
+                            },
+                            kept.clone(),
+                        )),
+                        redo: Some((file, outcomes[*i].blanked)),
                     };
-                    guarded(&paths[i], cx, Some(&redo))
+                    guarded(&paths[*i], cx, &pass)
                 })
                 .collect()
         });
@@ -628,9 +741,15 @@ fn phase_two(outcomes: &mut [FileOutcome], paths: &[PathBuf], cx: &Ctx, in_pool:
                 again.len()
             );
         }
-        for (&i, o) in again.iter().zip(redone) {
-            if !o.prefiltered {
-                outcomes[i] = o; // otherwise nothing new was kept: the first result stands
+        for ((i, _, kept), o) in plans.into_iter().zip(redone) {
+            if o.prefiltered {
+                // Nothing more kept: the result stands, and holds for this too.
+                if let Some(cache) = &cx.cache {
+                    cache.mark_kept(&paths[i].to_string_lossy(), &kept);
+                }
+                outcomes[i].kept = kept;
+            } else {
+                outcomes[i] = o;
             }
         }
     }
