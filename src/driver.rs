@@ -660,6 +660,9 @@ fn phase_two(outcomes: &mut [FileOutcome], paths: &[PathBuf], cx: &Ctx, in_pool:
     }
     let follow_calls = (cx.enabled)("retry_amplification");
     let (wrappers, wrappers_key) = spawn_wrappers(outcomes, cx);
+    if std::env::var_os("LEASH_STATS_NAMES").is_some() {
+        eprintln!("wrappers: {wrappers:?}");
+    }
     let wrapper_words = (!wrappers.is_empty())
         .then(|| Prefilter::for_identifiers(wrappers.iter().map(String::as_str)));
     // Per file: functions whose bodies must be kept (on the way to a retry site).

@@ -460,7 +460,7 @@ pub struct BodyFilter {
 #[derive(Default)]
 pub struct Keep<'a> {
     /// Calls of crate-local spawn wrappers: a body naming one of these and
-    /// repeating something (a loop or a closure) is kept.
+    /// repeating something (a loop or an iterator closure) is kept.
     pub per_item_calls: Option<&'a Prefilter>,
     /// Functions on the way to a retry site: their bodies are kept.
     pub fns: Option<&'a std::collections::HashSet<String>>,
@@ -618,24 +618,6 @@ impl BodyFilter {
             return None;
         }
         let b = src.as_bytes();
-        // Every word occurrence, in order of start.
-        let mut hits: Vec<(usize, usize)> = Vec::new(); // (start, word id)
-        for m in self.ac.find_overlapping_iter(b) {
-            let id = m.pattern().as_usize();
-            let w = &self.words[id];
-            if w.exact {
-                let (s, e) = (m.start(), m.end());
-                if b[s..e] != w.text[..]
-                    || s.checked_sub(1).is_some_and(|k| is_ident_byte(b[k]))
-                    || b.get(e).copied().is_some_and(is_ident_byte)
-                    || (w.pattern && !in_pattern(src, e))
-                {
-                    continue;
-                }
-            }
-            hits.push((m.start(), id));
-        }
-        hits.sort_unstable();
         let inside = |pos: usize, regions: &[(usize, usize)]| {
             let k = regions.partition_point(|x| x.1 < pos);
             regions.get(k).is_some_and(|x| x.0 < pos && pos < x.1)
@@ -644,11 +626,32 @@ impl BodyFilter {
             skeleton.bodies.iter().map(|x| (x.open, x.close)).collect();
         // Declarations and suppressions outside bodies (`#[leash::retry]` on a
         // function) may concern any body: keep them all.
-        if hits.iter().any(|&(pos, id)| {
-            id == self.leash && !inside(pos, &bodies) && !inside(pos, &skeleton.tests)
-        }) {
+        if src.contains("leash")
+            && src
+                .match_indices("leash")
+                .any(|(pos, _)| !inside(pos, &bodies) && !inside(pos, &skeleton.tests))
+        {
             return None;
         }
+        // Every word occurrence in a body, in order of start.
+        let mut hits: Vec<(usize, usize)> = Vec::new(); // (start, word id)
+        for body in &skeleton.bodies {
+            for m in self.ac.find_overlapping_iter(&b[body.open..=body.close]) {
+                let id = m.pattern().as_usize();
+                let w = &self.words[id];
+                let (s, e) = (body.open + m.start(), body.open + m.end());
+                if w.exact
+                    && (b[s..e] != w.text[..]
+                        || s.checked_sub(1).is_some_and(|k| is_ident_byte(b[k]))
+                        || b.get(e).copied().is_some_and(is_ident_byte)
+                        || (w.pattern && !in_pattern(src, e)))
+                {
+                    continue;
+                }
+                hits.push((s, id));
+            }
+        }
+        hits.sort_unstable();
         // Names imported from what a lint looks for (`use tokio::spawn as go;`)
         // are that lint's words too; a glob import makes every body matter.
         let mut imported: Vec<Vec<&str>> = vec![Vec::new(); self.rules.len()];
@@ -666,7 +669,9 @@ impl BodyFilter {
             }
         }
         let mut present = vec![false; self.words.len()];
-        let mut blank: Vec<(usize, usize)> = skeleton.tests.clone();
+        // (open, close, end of the function's name: the signature is stubbed too)
+        let mut blank: Vec<(usize, usize, Option<usize>)> =
+            skeleton.tests.iter().map(|&(o, c)| (o, c, None)).collect();
         for body in &skeleton.bodies {
             let lo = hits.partition_point(|h| h.0 <= body.open);
             let hi = hits.partition_point(|h| h.0 < body.close);
@@ -686,7 +691,7 @@ impl BodyFilter {
                             .any(|n| self.satisfied(n, &present, src, body, body_hits))
                 });
             if !keep {
-                blank.push((body.open, body.close));
+                blank.push((body.open, body.close, Some(body.name.1)));
             }
         }
         if blank.is_empty() && skeleton.docs.is_empty() {
@@ -705,18 +710,38 @@ impl BodyFilter {
         let base = String::from_utf8(base).ok()?;
         let mut text = String::with_capacity(src.len());
         let mut at = 0;
-        for &(open, close) in &blank {
-            text.push_str(&base[at..=open]);
-            for ch in base[open + 1..close].chars() {
+        let spaces = |text: &mut String, part: &str| {
+            for ch in part.chars() {
                 text.push(if ch == '\n' || ch == '\r' { ch } else { ' ' });
             }
+        };
+        for &(open, close, name_end) in &blank {
+            // The signature of a blanked function becomes `()`: its name and
+            // attributes stay (call-graph names, suppressions), its types are
+            // not parsed. A `!` (a diverging `-> !` helper, which
+            // `silent_fallback` reads) keeps it.
+            match name_end.filter(|&n| !base[n..open].contains('!')) {
+                Some(n) => {
+                    text.push_str(&base[at..n]);
+                    let mut parens = "()".chars();
+                    for ch in base[n..open].chars() {
+                        text.push(match ch {
+                            '\n' | '\r' => ch,
+                            _ => parens.next().unwrap_or(' '),
+                        });
+                    }
+                    text.push('{');
+                }
+                None => text.push_str(&base[at..=open]),
+            }
+            spaces(&mut text, &base[open + 1..close]);
             at = close;
         }
         text.push_str(&base[at..]);
         Some(Blanked {
             text,
             bodies: blank.len(),
-            bytes: blank.iter().map(|&(o, c)| c - o - 1).sum(),
+            bytes: blank.iter().map(|&(o, c, _)| c - o - 1).sum(),
         })
     }
 
@@ -727,12 +752,15 @@ impl BodyFilter {
         {
             return true;
         }
+        // Per item: a loop, or a closure handed to an iterator adapter
+        // (`map`, `filter_map`, `flat_map`, `for_each`, `then`, `inspect`).
         keep.per_item_calls.is_some_and(|p| {
             p.needs_parse(text)
-                && (text.contains(&b'|')
-                    || [&b"loop"[..], b"while", b"for"]
-                        .iter()
-                        .any(|kw| contains_word(text, kw)))
+                && ([&b"loop"[..], b"while", b"for", b"then", b"inspect"]
+                    .iter()
+                    .any(|kw| contains_word(text, kw))
+                    || find(text, b"map").is_some()
+                    || find(text, b"for_each").is_some())
         })
     }
 

@@ -137,12 +137,13 @@ impl RetryLoop {
     }
 }
 
-/// Every retry loop in the file. The three retry lints ask for the same file
-/// in turn, so the last answer is kept (per thread, keyed by the file).
-pub fn retry_loops(cx: &FileContext) -> Vec<RetryLoop> {
+/// Every retry loop in the file. The retry lints (and the amplification
+/// summary of every function) ask for the same file in turn, so the last
+/// answer is kept (per thread, keyed by the file) and shared, not copied.
+pub fn retry_loops(cx: &FileContext) -> std::rc::Rc<Vec<RetryLoop>> {
     type Key = (usize, usize, usize, String);
     thread_local! {
-        static LAST: std::cell::RefCell<Option<(Key, Vec<RetryLoop>)>> =
+        static LAST: std::cell::RefCell<Option<(Key, std::rc::Rc<Vec<RetryLoop>>)>> =
             const { std::cell::RefCell::new(None) };
     }
     let key: Key = (
@@ -159,7 +160,7 @@ pub fn retry_loops(cx: &FileContext) -> Vec<RetryLoop> {
     }) {
         return hit;
     }
-    let out = compute_retry_loops(cx);
+    let out = std::rc::Rc::new(compute_retry_loops(cx));
     LAST.with(|l| *l.borrow_mut() = Some((key, out.clone())));
     out
 }

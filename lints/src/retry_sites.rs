@@ -11,6 +11,9 @@ use syn::visit::Visit;
 /// body makes.
 pub fn loop_sites(cx: &FileContext, block: &syn::Block, impl_type: Option<&str>) -> Vec<RetrySite> {
     let loops = crate::retry_model::retry_loops(cx);
+    if loops.is_empty() {
+        return Vec::new();
+    }
     let outer = Span::from(block.span());
     let inside = |s: &Span| outer.start <= s.start && s.end <= outer.end;
     let mine: Vec<_> = loops.iter().filter(|l| inside(&l.span)).collect();

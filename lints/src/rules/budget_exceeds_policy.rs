@@ -61,7 +61,7 @@ fn check(cx: &FileContext, sink: &mut Sink) {
     // A literal attempt bound of a retry loop (`for attempt in 0..50`,
     // `if n >= MAX { .. }` with a `const`).
     let max = cx.policy.max_retry_attempts;
-    for l in crate::retry_model::retry_loops(cx) {
+    for l in crate::retry_model::retry_loops(cx).iter() {
         if let Some(n) = l.bound.attempts().filter(|n| *n > max) {
             sink.report(
                 Finding::new(LINT.name, l.header, format!("retry loop bound of {n} attempts exceeds the policy's max_retry_attempts = {max}"))

@@ -60,7 +60,7 @@ fn check(cx: &FileContext, sink: &mut Sink) {
             name,
         });
     }
-    for rl in retry_loops(cx) {
+    for rl in retry_loops(cx).iter() {
         let op = rl
             .ops
             .first()

@@ -47,7 +47,7 @@ With a retry library, enable its jitter (`.map(jitter)`, `.with_jitter()`).
 
 fn check(cx: &FileContext, sink: &mut Sink) {
     let mut seen = Vec::new();
-    for rl in retry_loops(cx) {
+    for rl in retry_loops(cx).iter() {
         for d in rl.delays() {
             if d.jitter != Jitter::No || seen.contains(&d.span) {
                 continue;

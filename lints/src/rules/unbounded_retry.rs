@@ -72,7 +72,7 @@ With a retry library, bound the strategy: `ExponentialBackoff::from_millis(100)
 };
 
 fn check(cx: &FileContext, sink: &mut Sink) {
-    for rl in retry_loops(cx) {
+    for rl in retry_loops(cx).iter() {
         if rl.bound != Bound::None {
             continue;
         }
