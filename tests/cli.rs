@@ -414,3 +414,41 @@ fn level_flags_apply_in_command_line_order() {
     );
     assert_eq!(json_lines(&none).len(), 0, "the later -A wins");
 }
+
+/// Bodies blanked by the item prefilter come back where cross-file results
+/// need them (a function between two retries, a task wrapper called per item),
+/// from a cold run and from the cache alike: the findings equal those of a run
+/// that parses everything.
+#[test]
+fn item_prefilter_loses_no_cross_file_finding() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("ui-tests/item_prefilter");
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["main.rs", "store.rs", "disk.rs", "tasks.rs"] {
+        let text = std::fs::read(fixture.join(name)).unwrap();
+        write(dir.path(), &format!("src/{name}"), text);
+    }
+    let json = |args: &[&str]| {
+        let mut all = vec!["check", "--no-config", "--format", "json"];
+        all.extend_from_slice(args);
+        all.push("src");
+        let o = leash(dir.path(), &all);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let everything = json(&["--no-prefilter", "--no-cache"]);
+    let lints: Vec<String> = everything
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["lint"].to_string())
+        .collect();
+    assert!(
+        lints.iter().any(|l| l.contains("retry_amplification")),
+        "{everything}"
+    );
+    assert!(
+        lints.iter().any(|l| l.contains("unbounded_spawn")),
+        "{everything}"
+    );
+    assert_eq!(json(&["--no-cache"]), everything, "cold, item prefilter");
+    assert_eq!(json(&["-j", "1"]), everything, "first run, cache written");
+    assert_eq!(json(&["-j", "1"]), everything, "warm run, from the cache");
+}

@@ -63,3 +63,51 @@ fn fixtures_with_findings_pass_the_prefilter() {
         }
     }
 }
+
+/// Blanking the bodies no lint needs must not change what a lint reports: every
+/// fixture and demo file, with each lint alone and with all of them, analysed
+/// with and without the body filter.
+#[test]
+fn body_filter_changes_no_finding() {
+    use leash_lints::body_filter::BodyFilter;
+    let files = sources();
+    let policy = Policy::default();
+    let mut names: Vec<Option<&str>> = leash_lints::rules::ALL
+        .iter()
+        .map(|l| Some(l.name))
+        .filter(|n| *n != Some("parse_error"))
+        .collect();
+    names.push(None); // every lint
+    let mut blanked_somewhere = 0;
+    for only in names {
+        let enabled = move |n: &str| only.is_none_or(|o| o == n);
+        for include_tests in [false, true] {
+            let filter =
+                BodyFilter::for_lints(&enabled, include_tests).expect("every lint has a body rule");
+            for (path, text) in &files {
+                let run = |body_filter| {
+                    analyze_source(
+                        path,
+                        text,
+                        &AnalysisOptions {
+                            policy: &policy,
+                            include_tests,
+                            enabled: &enabled,
+                            inventory: false,
+                            body_filter,
+                            keep: None,
+                        },
+                    )
+                };
+                let (full, filtered) = (run(None), run(Some(&filter)));
+                blanked_somewhere += usize::from(filtered.blanked_bodies > 0);
+                assert_eq!(
+                    full.findings, filtered.findings,
+                    "{path}: blanking bodies changed the findings of {only:?}"
+                );
+                assert_eq!(full.facts, filtered.facts, "{path}: facts of {only:?}");
+            }
+        }
+    }
+    assert!(blanked_somewhere > 0, "the filter never blanked anything");
+}
