@@ -27,6 +27,10 @@ struct Entry {
     /// Content hash (hex) and length.
     hash: String,
     len: u64,
+    /// Modification time (ns since the epoch) seen before the content was read:
+    /// with the same length, the file is taken as unchanged without reading it.
+    #[serde(default)]
+    mtime: Option<u128>,
     parsed: bool,
     /// How many function bodies were blanked before parsing (their calls are
     /// missing from `summaries`).
@@ -88,6 +92,39 @@ pub struct Cache {
     key: String,
     old: HashMap<String, Entry>,
     new: Mutex<HashMap<String, Entry>>,
+    /// Something to write: an entry added or updated in this run.
+    dirty: std::sync::atomic::AtomicBool,
+}
+
+fn restore(e: &Entry) -> Option<Cached> {
+    let findings = e
+        .findings
+        .iter()
+        .map(StoredFinding::restore)
+        .collect::<Option<Vec<_>>>()?;
+    let facts = e
+        .facts
+        .iter()
+        .map(restore_fact)
+        .collect::<Option<Vec<_>>>()?;
+    Some(Cached {
+        kept: e.kept.clone(),
+        parsed: e.parsed,
+        blanked: e.blanked,
+        findings,
+        facts,
+        summaries: e.summaries.clone(),
+        suppressions: e.suppressions.clone(),
+    })
+}
+
+/// A file's modification time in nanoseconds since the epoch.
+pub fn mtime_of(meta: &std::fs::Metadata) -> Option<u128> {
+    meta.modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_nanos())
 }
 
 /// A 128-bit content hash (two keyed SipHash-1-3 passes). Only compared with
@@ -136,6 +173,7 @@ impl Cache {
             key,
             old,
             new: Mutex::new(HashMap::new()),
+            dirty: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -145,29 +183,17 @@ impl Cache {
         if e.hash != hash || e.len != len {
             return None;
         }
-        let findings = e
-            .findings
-            .iter()
-            .map(StoredFinding::restore)
-            .collect::<Option<Vec<_>>>()?;
-        let facts = e
-            .facts
-            .iter()
-            .map(restore_fact)
-            .collect::<Option<Vec<_>>>()?;
-        // Still valid: keep it for the next run.
-        if let Ok(mut new) = self.new.lock() {
-            new.insert(file.to_string(), e.clone());
+        restore(e)
+    }
+
+    /// The stored result for `file` if its length and modification time are
+    /// those recorded (no need to read it).
+    pub fn get_unchanged(&self, file: &str, len: u64, mtime: u128) -> Option<Cached> {
+        let e = self.old.get(file)?;
+        if e.len != len || e.mtime != Some(mtime) {
+            return None;
         }
-        Some(Cached {
-            kept: e.kept.clone(),
-            parsed: e.parsed,
-            blanked: e.blanked,
-            findings,
-            facts,
-            summaries: e.summaries.clone(),
-            suppressions: e.suppressions.clone(),
-        })
+        restore(e)
     }
 
     // One argument per stored part of a file's result; a struct would only rename them.
@@ -177,6 +203,7 @@ impl Cache {
         file: &str,
         hash: String,
         len: u64,
+        mtime: Option<u128>,
         parsed: bool,
         blanked: usize,
         kept: &Kept,
@@ -185,9 +212,17 @@ impl Cache {
         summaries: &[FnSummary],
         suppressions: Option<&Suppressions>,
     ) {
+        // A file modified within the last seconds may change again within the
+        // clock's granularity, keeping its time: such an entry is checked by
+        // content next time (git's "racily clean" rule).
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let mtime = mtime.filter(|&t| now.saturating_sub(t) > 2_000_000_000);
         let entry = Entry {
             hash,
             len,
+            mtime,
             parsed,
             blanked,
             kept: kept.clone(),
@@ -199,21 +234,31 @@ impl Cache {
         if let Ok(mut new) = self.new.lock() {
             new.insert(file.to_string(), entry);
         }
+        self.dirty.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Records that `file`'s stored result also holds for `kept` (a later look
     /// with more words kept no more bodies).
     pub fn mark_kept(&self, file: &str, kept: &Kept) {
-        if let Ok(mut new) = self.new.lock() {
-            if let Some(e) = new.get_mut(file) {
-                e.kept = kept.clone();
-            }
-        }
+        let Ok(mut new) = self.new.lock() else { return };
+        let entry = match new.get_mut(file) {
+            Some(e) => e,
+            None => match self.old.get(file) {
+                Some(e) if e.kept != *kept => new.entry(file.to_string()).or_insert(e.clone()),
+                _ => return,
+            },
+        };
+        entry.kept = kept.clone();
+        self.dirty.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Writes the entries of this run, plus earlier entries for files this run
-    /// did not look at. Errors are ignored: the cache is only an accelerator.
+    /// did not change (nothing, when no entry changed). Errors are ignored: the
+    /// cache is only an accelerator.
     pub fn save(self) {
+        if !self.dirty.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
         let Ok(mut files) = self.new.into_inner() else {
             return;
         };
@@ -370,6 +415,7 @@ mod tests {
             "a.rs",
             "h1".into(),
             3,
+            None,
             true,
             2,
             &Kept::default(),

@@ -452,3 +452,32 @@ fn item_prefilter_loses_no_cross_file_finding() {
     assert_eq!(json(&["-j", "1"]), everything, "first run, cache written");
     assert_eq!(json(&["-j", "1"]), everything, "warm run, from the cache");
 }
+
+/// An unchanged file (same length and modification time) is taken from the
+/// cache without being read; a change of content with the same length but a new
+/// time is seen.
+#[test]
+fn cache_trusts_length_and_time_only_when_both_match() {
+    use std::time::{Duration, SystemTime};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.rs");
+    let set_time = |ago: u64| {
+        let f = std::fs::File::options().write(true).open(&path).unwrap();
+        f.set_modified(SystemTime::now() - Duration::from_secs(ago))
+            .unwrap();
+    };
+    write(dir.path(), "a.rs", UNBOUNDED);
+    set_time(3600);
+    let args = ["check", "--format", "json", "a.rs"];
+    let cold = leash(dir.path(), &args);
+    assert_eq!(cold.status.code(), Some(1));
+    let warm = leash(dir.path(), &args);
+    assert_eq!(stdout(&warm), stdout(&cold));
+    // Same length, other content (no queue any more), another time: analysed again.
+    let renamed = UNBOUNDED.replace("mpsc::channel", "mpsc::xhannel");
+    assert_eq!(renamed.len(), UNBOUNDED.len());
+    write(dir.path(), "a.rs", &renamed);
+    set_time(1800);
+    let changed = leash(dir.path(), &args);
+    assert_eq!(changed.status.code(), Some(0), "{}", stdout(&changed));
+}
