@@ -445,6 +445,10 @@ impl Prefilter {
         if needles.is_empty() {
             return false;
         }
+        if pats.iter().all(|p| !p.exact_word) {
+            // Substrings only: any match will do.
+            return ac.is_match(source);
+        }
         for m in ac.find_overlapping_iter(source) {
             let id = m.pattern().as_usize();
             let p = pats[id];
