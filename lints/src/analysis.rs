@@ -61,7 +61,13 @@ pub struct FileAnalysis {
 /// and returned as [`Problem::LintPanicked`]).
 pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileAnalysis {
     let mut out = FileAnalysis::default();
-    let depth = crate::nesting::max_nesting_depth(source);
+    // The item prefilter's scan measures the nesting as it goes (and stops
+    // early on a file too deep for it); otherwise a separate scan does.
+    let blanked = opts.body_filter.and_then(|f| f.blank(source, opts.keep));
+    let depth = match &blanked {
+        Some(b) => b.depth,
+        None => crate::nesting::max_nesting_depth(source),
+    };
     if depth > MAX_NESTING {
         out.findings.push(
             Finding::new("parse_error", crate::Span::default(), format!("nesting too deep to analyse ({depth} levels; the limit is {MAX_NESTING})"))
@@ -79,7 +85,6 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
         );
         return out;
     }
-    let blanked = opts.body_filter.and_then(|f| f.blank(source, opts.keep));
     // A blanked text that does not parse (the byte scan misread something) falls
     // back to the original, so the error reported is the file's own.
     let parsed = match &blanked {

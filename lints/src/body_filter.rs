@@ -158,22 +158,53 @@ fn closes(open: u8, close: u8) -> bool {
 /// The index of the bracket closing the one at `open`, if brackets balance
 /// up to it (and it comes before `end`).
 fn match_close(src: &str, open: usize, end: usize) -> Option<usize> {
-    let mut stack = vec![*src.as_bytes().get(open)?];
+    match_close_depth(src, open, end).map(|(close, _)| close)
+}
+
+/// [`match_close`], and the deepest nesting from `open` on (1: no bracket
+/// inside). One tight loop over the bytes: bodies are most of a file.
+fn match_close_depth(src: &str, open: usize, end: usize) -> Option<(usize, usize)> {
+    let b = src.as_bytes();
+    let end = end.min(b.len());
+    let mut stack: Vec<u8> = Vec::with_capacity(16);
+    stack.push(*b.get(open)?);
+    let mut deepest = 1;
     let mut i = open + 1;
-    while let Some((tok, s, e)) = next_token(src, i, end) {
-        match tok {
-            Tok::Open(c) => stack.push(c),
-            Tok::Close(c) => {
+    while i < end {
+        let c = b[i];
+        match c {
+            b'(' | b'[' | b'{' => {
+                stack.push(c);
+                deepest = deepest.max(stack.len());
+                i += 1;
+            }
+            b')' | b']' | b'}' => {
                 if !closes(stack.pop()?, c) {
                     return None;
                 }
                 if stack.is_empty() {
-                    return Some(s);
+                    return Some((i, deepest));
+                }
+                i += 1;
+            }
+            b'/' if matches!(b.get(i + 1), Some(b'/') | Some(b'*')) => i = skip_comment(b, i),
+            b'"' => i = skip_string(b, i) + 1,
+            b'\'' => {
+                let close = skip_char_literal(src, i);
+                i = close.max(i) + 1;
+            }
+            b'r' | b'b' | b'c' if i == 0 || !is_ident_byte(b[i - 1]) => {
+                let at = |k: usize| b.get(k).copied();
+                match (c, at(i + 1), at(i + 2)) {
+                    (b'r', Some(b'"' | b'#'), _) => i = skip_raw_string(b, i + 1),
+                    (b'b' | b'c', Some(b'r'), Some(b'"' | b'#')) => i = skip_raw_string(b, i + 2),
+                    (b'b' | b'c', Some(b'"'), _) => i = skip_string(b, i + 1) + 1,
+                    (b'b', Some(b'\''), _) => i = skip_char_literal(src, i + 1).max(i + 1) + 1,
+                    _ => i += 1,
                 }
             }
-            _ => {}
+            _ => i += 1,
         }
-        i = e;
     }
     None
 }
@@ -199,6 +230,8 @@ pub struct Skeleton {
     pub tests: Vec<(usize, usize)>,
     /// Where the doc comments outside bodies start.
     pub docs: Vec<usize>,
+    /// The deepest bracket nesting in the file.
+    pub depth: usize,
 }
 
 /// Whether the attribute whose `[` is at `open` (and `]` at `close`) marks test
@@ -289,7 +322,8 @@ pub fn scan(src: &str, skip_tests: bool) -> Option<Skeleton> {
                 let Some((Tok::Open(b'['), ao, _)) = next_token(src, e, end) else {
                     continue;
                 };
-                let ac = match_close(src, ao, end)?;
+                let (ac, inner) = match_close_depth(src, ao, end)?;
+                out.depth = out.depth.max(stack.len() + inner);
                 i = ac + 1;
                 if !is_test_attr(src, ao, ac) {
                     continue;
@@ -302,12 +336,16 @@ pub fn scan(src: &str, skip_tests: bool) -> Option<Skeleton> {
                     j = te;
                     match t {
                         Tok::Open(b'{') if depth == 0 => {
-                            let close = match_close(src, ts, end)?;
+                            let (close, inner) = match_close_depth(src, ts, end)?;
+                            out.depth = out.depth.max(stack.len() + depth + inner);
                             out.tests.push((ts, close));
                             j = close + 1;
                             break;
                         }
-                        Tok::Open(_) => depth += 1,
+                        Tok::Open(_) => {
+                            depth += 1;
+                            out.depth = out.depth.max(stack.len() + depth);
+                        }
                         Tok::Close(_) if depth == 0 => {
                             j = ts;
                             break;
@@ -319,7 +357,10 @@ pub fn scan(src: &str, skip_tests: bool) -> Option<Skeleton> {
                 }
                 i = j;
             }
-            Tok::Open(c) => stack.push(c),
+            Tok::Open(c) => {
+                stack.push(c);
+                out.depth = out.depth.max(stack.len());
+            }
             Tok::Close(c) => {
                 stack.pop().filter(|&open| closes(open, c))?;
             }
@@ -334,7 +375,8 @@ pub fn scan(src: &str, skip_tests: bool) -> Option<Skeleton> {
                     j = te;
                     match t {
                         Tok::Open(b'{') if depth == 0 => {
-                            let close = match_close(src, ts, end)?;
+                            let (close, inner) = match_close_depth(src, ts, end)?;
+                            out.depth = out.depth.max(stack.len() + inner);
                             out.bodies.push(FnBody {
                                 name: (ns, ne),
                                 open: ts,
@@ -343,7 +385,10 @@ pub fn scan(src: &str, skip_tests: bool) -> Option<Skeleton> {
                             j = close + 1;
                             break;
                         }
-                        Tok::Open(_) => depth += 1,
+                        Tok::Open(_) => {
+                            depth += 1;
+                            out.depth = out.depth.max(stack.len() + depth);
+                        }
                         Tok::Close(_) if depth == 0 => {
                             // Not a function item after all: let the main loop see it.
                             j = ts;
@@ -366,7 +411,10 @@ pub fn scan(src: &str, skip_tests: bool) -> Option<Skeleton> {
                 let mut j = e;
                 while let Some((t, _, te)) = next_token(src, j, end) {
                     match t {
-                        Tok::Open(_) => depth += 1,
+                        Tok::Open(_) => {
+                            depth += 1;
+                            out.depth = out.depth.max(stack.len() + depth);
+                        }
                         Tok::Close(_) if depth == 0 => break,
                         Tok::Close(_) => depth -= 1,
                         Tok::Punct(b';') if depth == 0 => {
@@ -473,6 +521,8 @@ pub struct Blanked {
     pub bodies: usize,
     /// How many bytes of source they held.
     pub bytes: usize,
+    /// The deepest bracket nesting of the file.
+    pub depth: usize,
 }
 
 /// After a `Ok`/`Err` ending at `end`: is it a pattern? Its parenthesised
@@ -614,6 +664,11 @@ impl BodyFilter {
     /// scan cannot be trusted). `keep` adds bodies.
     pub fn blank(&self, src: &str, keep: Option<&Keep>) -> Option<Blanked> {
         let skeleton = scan(src, self.skip_tests)?;
+        // Too deep to analyse: the caller's own guard reports it. (Word
+        // checks below follow brackets from each hit: keep that linear.)
+        if skeleton.depth > crate::analysis::MAX_NESTING {
+            return None;
+        }
         if skeleton.bodies.is_empty() && skeleton.tests.is_empty() && skeleton.docs.is_empty() {
             return None;
         }
@@ -742,6 +797,7 @@ impl BodyFilter {
             text,
             bodies: blank.len(),
             bytes: blank.iter().map(|&(o, c, _)| c - o - 1).sum(),
+            depth: skeleton.depth,
         })
     }
 
