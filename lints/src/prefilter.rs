@@ -5,10 +5,11 @@
 //! The table below must stay *conservative*: for every lint, a file without any
 //! of its words must be one the lint can never report on, and must not define a
 //! function whose cross-file [`Fact`](crate::Fact) the lint reads (a delay helper,
-//! a spawn wrapper). When you change what a lint matches,
-//! update its row (or map it to [`ALWAYS_PARSE`]) and re-run
-//! `bench/prefilter-check`, which compares every lint's output with and without
-//! the prefilter over the whole corpus.
+//! a spawn wrapper). [`BODY_RULES`] does the same one level down, for the
+//! function bodies of a file that passes (see [`crate::body_filter`]). When you
+//! change what a lint matches, update both of its rows (or map it to
+//! [`ALWAYS_PARSE`]) and re-run `bench/prefilter-check`, which compares every
+//! lint's output with and without the prefilters over the whole corpus.
 //!
 //! Word syntax: `"=Ok"` is a whole identifier-like word, case-sensitive (no
 //! identifier character on either side); anything else, e.g. `"spawn"`, is an
