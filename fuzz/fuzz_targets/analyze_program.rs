@@ -663,17 +663,25 @@ fuzz_target!(|p: Program| {
 fn run(src: &str) {
     let policy = Policy::default();
     let enabled = |_: &str| true;
-    let a = analyze_source(
-        "gen.rs",
-        src,
-        &AnalysisOptions {
-            policy: &policy,
-            include_tests: false,
-            enabled: &enabled,
-            inventory: false,
-            body_filter: None,
-            keep: None,
-        },
-    );
+    let filter = leash_lints::body_filter::BodyFilter::for_lints(&enabled, false);
+    let analyse = |body_filter| {
+        analyze_source(
+            "gen.rs",
+            src,
+            &AnalysisOptions {
+                policy: &policy,
+                include_tests: false,
+                enabled: &enabled,
+                inventory: false,
+                body_filter,
+                keep: None,
+            },
+        )
+    };
+    let a = analyse(None);
     assert!(a.problems.is_empty(), "lint panicked: {:?}\n{}", a.problems, src);
+    // The item prefilter must not change a finding (differential check).
+    let b = analyse(filter.as_ref());
+    assert!(b.problems.is_empty(), "lint panicked: {:?}\n{}", b.problems, src);
+    assert_eq!(a.findings, b.findings, "blanking changed the findings of\n{src}");
 }
