@@ -262,23 +262,7 @@ fn analyze_path(path: &Path, cx: &Ctx, pass: &Pass) -> FileOutcome {
             } else {
                 None
             };
-            return FileOutcome {
-                budgets: Vec::new(),
-                source,
-                summaries: hit.summaries,
-                suppressions: hit.suppressions,
-                display,
-                parsed: hit.parsed,
-                findings: hit.findings,
-                facts: hit.facts,
-                problems: Vec::new(),
-                bytes: len,
-                prefiltered: false,
-                blanked: hit.blanked,
-                kept: hit.kept,
-                deferred: false,
-                cache_hit: true,
-            };
+            return cached_outcome(hit, display, source, len);
         }
     }
     let (display, src, bytes) = match read_source(path, display, opts) {
@@ -298,23 +282,8 @@ fn analyze_path(path: &Path, cx: &Ctx, pass: &Pass) -> FileOutcome {
     let hash = cache.map(|_| content_hash(src.as_bytes()));
     if let (Some(cache), Some(hash), None) = (cache, &hash, pass.redo) {
         if let Some(hit) = cache.get(&key, hash, bytes) {
-            return FileOutcome {
-                budgets: Vec::new(),
-                source: (!hit.findings.is_empty() || hit.suppressions.is_some()).then_some(src),
-                summaries: hit.summaries,
-                suppressions: hit.suppressions,
-                display,
-                parsed: hit.parsed,
-                findings: hit.findings,
-                facts: hit.facts,
-                problems: Vec::new(),
-                bytes,
-                prefiltered: false,
-                blanked: hit.blanked,
-                kept: hit.kept,
-                deferred: false,
-                cache_hit: true,
-            };
+            let source = (!hit.findings.is_empty() || hit.suppressions.is_some()).then_some(src);
+            return cached_outcome(hit, display, source, bytes);
         }
     }
     if pass
@@ -418,6 +387,31 @@ fn analyze_path(path: &Path, cx: &Ctx, pass: &Pass) -> FileOutcome {
             .unwrap_or_default(),
         deferred: false,
         cache_hit: false,
+    }
+}
+
+fn cached_outcome(
+    hit: crate::cache::Cached,
+    display: String,
+    source: Option<String>,
+    bytes: u64,
+) -> FileOutcome {
+    FileOutcome {
+        budgets: Vec::new(),
+        source,
+        summaries: hit.summaries,
+        suppressions: hit.suppressions,
+        display,
+        parsed: hit.parsed,
+        findings: hit.findings,
+        facts: hit.facts,
+        problems: Vec::new(),
+        bytes,
+        prefiltered: false,
+        blanked: hit.blanked,
+        kept: hit.kept,
+        deferred: false,
+        cache_hit: true,
     }
 }
 
@@ -796,8 +790,12 @@ fn phase_two(outcomes: &mut [FileOutcome], paths: &[PathBuf], cx: &Ctx, in_pool:
     }
 }
 
-/// (file, function) pairs `retry_amplification` may follow from a retry site.
-fn reachable_fns(outcomes: &[FileOutcome]) -> HashSet<(usize, String)> {
+/// Runs `f` on the function summaries of every file that has some, each with
+/// its package.
+fn with_summaries<R>(
+    outcomes: &[FileOutcome],
+    f: impl FnOnce(&[leash_lints::amplification::FileSummaries]) -> R,
+) -> R {
     let packages: Vec<(usize, String)> = outcomes
         .iter()
         .enumerate()
@@ -813,32 +811,19 @@ fn reachable_fns(outcomes: &[FileOutcome]) -> HashSet<(usize, String)> {
             fns: &outcomes[*i].summaries,
         })
         .collect();
-    leash_lints::amplification::reachable(&files)
+    f(&files)
+}
+
+/// (file, function) pairs `retry_amplification` may follow from a retry site.
+fn reachable_fns(outcomes: &[FileOutcome]) -> HashSet<(usize, String)> {
+    with_summaries(outcomes, leash_lints::amplification::reachable)
 }
 
 /// Findings that need every file's summaries: retries reaching other retries.
 fn add_cross_file_findings(outcomes: &mut [FileOutcome], opts: &RunOptions) {
-    use leash_lints::amplification::{find, FileSummaries};
-    let packages: Vec<(usize, String)> = outcomes
-        .iter()
-        .enumerate()
-        .filter(|(_, o)| !o.summaries.is_empty())
-        .map(|(i, o)| (i, package_of(&o.display)))
-        .collect();
-    let files: Vec<FileSummaries> = packages
-        .iter()
-        .map(|(i, package)| FileSummaries {
-            file: *i,
-            package,
-            path: &outcomes[*i].display,
-            fns: &outcomes[*i].summaries,
-        })
-        .collect();
-    if files.is_empty() {
-        return;
-    }
-    let found = find(&files, &opts.config.policy);
-    drop(files);
+    let found = with_summaries(outcomes, |files| {
+        leash_lints::amplification::find(files, &opts.config.policy)
+    });
     for (file, finding) in found {
         let o = &mut outcomes[file];
         let allowed = o

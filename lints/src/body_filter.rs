@@ -305,6 +305,41 @@ fn is_test_attr(src: &str, open: usize, close: usize) -> bool {
     }
 }
 
+/// From `from`, the block of an item: its first `{..}` outside brackets, as
+/// (open, close), and where scanning goes on. `None` for the block when a `;`
+/// (a declaration) or an unmatched closing bracket (not an item after all: left
+/// to the caller) comes first; `None` overall when brackets do not balance.
+/// `deepest` records the nesting, `base` brackets deep.
+fn item_block(
+    src: &str,
+    from: usize,
+    end: usize,
+    base: usize,
+    deepest: &mut usize,
+) -> Option<(Option<(usize, usize)>, usize)> {
+    let mut depth = 0usize;
+    let mut j = from;
+    while let Some((t, ts, te)) = next_token(src, j, end) {
+        j = te;
+        match t {
+            Tok::Open(b'{') if depth == 0 => {
+                let (close, inner) = match_close_depth(src, ts, end)?;
+                *deepest = (*deepest).max(base + inner);
+                return Some((Some((ts, close)), close + 1));
+            }
+            Tok::Open(_) => {
+                depth += 1;
+                *deepest = (*deepest).max(base + depth);
+            }
+            Tok::Close(_) if depth == 0 => return Some((None, ts)),
+            Tok::Close(_) => depth -= 1,
+            Tok::Punct(b';') if depth == 0 => return Some((None, te)),
+            _ => {}
+        }
+    }
+    Some((None, j))
+}
+
 /// Scans `src` for function bodies and imports (and, with `skip_tests`, test
 /// code). `None` when the brackets do not balance (the file is parsed as it
 /// is, and its syntax error reported).
@@ -328,34 +363,10 @@ pub fn scan(src: &str, skip_tests: bool) -> Option<Skeleton> {
                 if !is_test_attr(src, ao, ac) {
                     continue;
                 }
-                // The item's block: the first `{` outside its brackets, unless
-                // a `;` ends it first (`#[cfg(test)] mod tests;`).
-                let mut depth = 0usize;
-                let mut j = i;
-                while let Some((t, ts, te)) = next_token(src, j, end) {
-                    j = te;
-                    match t {
-                        Tok::Open(b'{') if depth == 0 => {
-                            let (close, inner) = match_close_depth(src, ts, end)?;
-                            out.depth = out.depth.max(stack.len() + depth + inner);
-                            out.tests.push((ts, close));
-                            j = close + 1;
-                            break;
-                        }
-                        Tok::Open(_) => {
-                            depth += 1;
-                            out.depth = out.depth.max(stack.len() + depth);
-                        }
-                        Tok::Close(_) if depth == 0 => {
-                            j = ts;
-                            break;
-                        }
-                        Tok::Close(_) => depth -= 1,
-                        Tok::Punct(b';') if depth == 0 => break,
-                        _ => {}
-                    }
-                }
-                i = j;
+                // The item's block, unless a `;` ends it first (`#[cfg(test)] mod tests;`).
+                let (block, next) = item_block(src, i, end, stack.len(), &mut out.depth)?;
+                out.tests.extend(block);
+                i = next;
             }
             Tok::Open(c) => {
                 stack.push(c);
@@ -368,38 +379,14 @@ pub fn scan(src: &str, skip_tests: bool) -> Option<Skeleton> {
                 let Some((Tok::Ident, ns, ne)) = next_token(src, e, end) else {
                     continue;
                 };
-                // The signature, up to its body `{` or the `;` of a declaration.
-                let mut depth = 0usize;
-                let mut j = ne;
-                while let Some((t, ts, te)) = next_token(src, j, end) {
-                    j = te;
-                    match t {
-                        Tok::Open(b'{') if depth == 0 => {
-                            let (close, inner) = match_close_depth(src, ts, end)?;
-                            out.depth = out.depth.max(stack.len() + inner);
-                            out.bodies.push(FnBody {
-                                name: (ns, ne),
-                                open: ts,
-                                close,
-                            });
-                            j = close + 1;
-                            break;
-                        }
-                        Tok::Open(_) => {
-                            depth += 1;
-                            out.depth = out.depth.max(stack.len() + depth);
-                        }
-                        Tok::Close(_) if depth == 0 => {
-                            // Not a function item after all: let the main loop see it.
-                            j = ts;
-                            break;
-                        }
-                        Tok::Close(_) => depth -= 1,
-                        Tok::Punct(b';') if depth == 0 => break,
-                        _ => {}
-                    }
-                }
-                i = j;
+                // The signature, up to its body, or the `;` of a declaration.
+                let (block, next) = item_block(src, ne, end, stack.len(), &mut out.depth)?;
+                out.bodies.extend(block.map(|(open, close)| FnBody {
+                    name: (ns, ne),
+                    open,
+                    close,
+                }));
+                i = next;
             }
             Tok::Ident
                 if &b[s..e] == b"use"
@@ -629,6 +616,8 @@ impl BodyFilter {
                 BODY_RULES.iter().find(|r| r.lint == lint.name)?;
             let needs = needs
                 .iter()
+                .copied()
+                .flatten()
                 .map(|n| match n {
                     Need::Any(ws) => Compiled::Any(ids(&mut id, ws)),
                     Need::All(groups) => {

@@ -21,13 +21,11 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 /// A failure signal (`Ok`/`Err` patterns, `is_ok()`/`is_err()`, `.ok()`, a
 /// retryable HTTP status) or a retry library: every retry loop, recursive retry
-/// and retry strategy contains one.
-const RETRY: &[&str] = &[
-    "=Ok",
-    "=Err",
-    "=ok",
-    "is_ok",
-    "is_err",
+/// and retry strategy contains one (with [`STATUS_OR_LIBRARY`]).
+const RETRY: &[&str] = &["=Ok", "=Err", "=ok", "is_ok", "is_err"];
+
+/// The rest of a failure signal: a retryable status, or a retry library.
+const STATUS_OR_LIBRARY: &[&str] = &[
     "status",
     "429",
     "503",
@@ -41,6 +39,16 @@ const RETRY: &[&str] = &[
     "without_max_times",
     "no_budget",
     "tryhard",
+];
+
+/// Retry strategies whose delays may lack jitter, named without their crate.
+const JITTER_STRATEGIES: &[&str] = &[
+    "jitter",
+    "randomization_factor",
+    "exponential",
+    "constant",
+    "fibonacci",
+    "fixed",
 ];
 
 /// Words of the functions behind [`FactKind::DelayFn`](crate::FactKind) (a
@@ -90,40 +98,38 @@ pub const ALWAYS_PARSE: &[&str] = &[];
 /// fact the lint reads (the `*_FACTS` lists). Lints missing from this table
 /// always parse.
 pub static TRIGGERS: &[(&str, &[&[&str]])] = &[
-    ("unbounded_retry", &[RETRY, DELAY_FACTS]),
-    ("retry_without_backoff", &[RETRY, DELAY_FACTS]),
+    ("unbounded_retry", &[RETRY, STATUS_OR_LIBRARY, DELAY_FACTS]),
+    (
+        "retry_without_backoff",
+        &[RETRY, STATUS_OR_LIBRARY, DELAY_FACTS],
+    ),
     (
         "retry_without_jitter",
-        &[
-            RETRY,
-            DELAY_FACTS,
-            &[
-                "jitter",
-                "randomization_factor",
-                "exponential",
-                "constant",
-                "fibonacci",
-                "fixed",
-            ],
-        ],
+        &[RETRY, STATUS_OR_LIBRARY, DELAY_FACTS, JITTER_STRATEGIES],
     ),
-    ("retry_amplification", &[RETRY, DELAY_FACTS, &["leash"]]),
+    (
+        "retry_amplification",
+        &[RETRY, STATUS_OR_LIBRARY, DELAY_FACTS, &["leash"]],
+    ),
     ("unbounded_spawn", &[SPAWN_FACTS]),
     ("unbounded_fan_out", &[FAN_OUT]),
     ("unbounded_channel", &[CHANNEL]),
-    (
-        "silent_fallback",
-        &[&["=Ok", "=Err", "=ok", "is_ok", "is_err", "or_else"]],
-    ),
+    ("silent_fallback", &[RETRY, &["or_else"]]),
     (
         "uncontrolled_switching",
-        &[RETRY, DELAY_FACTS, &["cycle", "index", "rotat"]],
+        &[
+            RETRY,
+            STATUS_OR_LIBRARY,
+            DELAY_FACTS,
+            &["cycle", "index", "rotat"],
+        ],
     ),
     ("missing_timeout", &[NETWORK]),
     (
         "budget_exceeds_policy",
         &[
             RETRY,
+            STATUS_OR_LIBRARY,
             DELAY_FACTS,
             SPAWN_FACTS,
             &["leash", "semaphore", "take", "concurrency"],
@@ -157,34 +163,15 @@ pub enum Need {
 /// whole word in pattern position (`Ok(..) =>`, `let Ok(..) =`).
 pub struct BodyRule {
     pub lint: &'static str,
-    pub needs: &'static [Need],
+    /// Lists of needs, any one of which keeps a body.
+    pub needs: &'static [&'static [Need]],
     pub imports: &'static [&'static str],
 }
 
 /// A failure signal inside a loop: `Ok`/`Err` in a pattern (`Err(e) =>`,
 /// `if let Ok(x) =`; `@` marks pattern position), `is_ok()`/`is_err()`, `.ok()`,
-/// `matches!(.., Err(..))`, a retryable HTTP status, or a retry library.
-const SIGNAL: &[&str] = &[
-    "@Ok",
-    "@Err",
-    "=ok",
-    "is_ok",
-    "is_err",
-    "=matches",
-    "status",
-    "429",
-    "503",
-    "too_many",
-    "unavailable",
-    "server_error",
-    "retry",
-    "retries",
-    "backoff",
-    "backon",
-    "without_max_times",
-    "no_budget",
-    "tryhard",
-];
+/// `matches!(.., Err(..))`; or [`STATUS_OR_LIBRARY`].
+const SIGNAL: &[&str] = &["@Ok", "@Err", "=ok", "is_ok", "is_err", "=matches"];
 
 /// A retry strategy or declared budget can retry without a loop in sight.
 const LIBRARY: &[&str] = &[
@@ -208,7 +195,9 @@ const RETRY_IMPORTS: &[&str] = &["retry", "backoff", "backon", "tryhard", "again
 /// strategies, and delay helpers.
 const RETRY_NEEDS: &[Need] = &[
     Need::LoopWith(SIGNAL),
+    Need::LoopWith(STATUS_OR_LIBRARY),
     Need::SelfCallWith(SIGNAL),
+    Need::SelfCallWith(STATUS_OR_LIBRARY),
     Need::Any(LIBRARY),
     Need::Any(DELAY),
 ];
@@ -216,55 +205,42 @@ const RETRY_NEEDS: &[Need] = &[
 pub static BODY_RULES: &[BodyRule] = &[
     BodyRule {
         lint: "unbounded_retry",
-        needs: RETRY_NEEDS,
+        needs: &[RETRY_NEEDS],
         imports: RETRY_IMPORTS,
     },
     BodyRule {
         lint: "retry_without_backoff",
-        needs: RETRY_NEEDS,
+        needs: &[RETRY_NEEDS],
         imports: RETRY_IMPORTS,
     },
     BodyRule {
         lint: "retry_without_jitter",
-        needs: &[
-            Need::LoopWith(SIGNAL),
-            Need::SelfCallWith(SIGNAL),
-            Need::Any(LIBRARY),
-            Need::Any(DELAY),
-            Need::Any(&[
-                "jitter",
-                "randomization_factor",
-                "exponential",
-                "constant",
-                "fibonacci",
-                "fixed",
-            ]),
-        ],
+        needs: &[RETRY_NEEDS, &[Need::Any(JITTER_STRATEGIES)]],
         imports: RETRY_IMPORTS,
     },
     BodyRule {
         lint: "retry_amplification",
-        needs: RETRY_NEEDS,
+        needs: &[RETRY_NEEDS],
         imports: RETRY_IMPORTS,
     },
     BodyRule {
         lint: "unbounded_spawn",
-        needs: &[Need::Any(SPAWN_FACTS)],
+        needs: &[&[Need::Any(SPAWN_FACTS)]],
         imports: SPAWN_FACTS,
     },
     BodyRule {
         lint: "unbounded_fan_out",
-        needs: &[Need::Any(FAN_OUT)],
+        needs: &[&[Need::Any(FAN_OUT)]],
         imports: FAN_OUT,
     },
     BodyRule {
         lint: "unbounded_channel",
-        needs: &[Need::Any(CHANNEL)],
+        needs: &[&[Need::Any(CHANNEL)]],
         imports: CHANNEL,
     },
     BodyRule {
         lint: "silent_fallback",
-        needs: &[
+        needs: &[&[
             // `Err(_) => ..`
             Need::Any(&["@Err"]),
             // `if let Ok(..) = .. else`, `let Ok(..) = .. else`
@@ -273,22 +249,23 @@ pub static BODY_RULES: &[BodyRule] = &[
             Need::Any(&["is_err", "or_else"]),
             // `.ok().unwrap_or(..)`, `let Some(..) = x.ok() else`
             Need::All(&[&["=ok"], &["unwrap_or", "=else"]]),
-        ],
+        ]],
         imports: &[],
     },
     BodyRule {
         lint: "uncontrolled_switching",
-        needs: &[
+        needs: &[&[
             Need::LoopWith(SIGNAL),
+            Need::LoopWith(STATUS_OR_LIBRARY),
             Need::LoopWith(DELAY),
             Need::LoopWith(&["index", "rotat", "%"]),
             Need::Any(&["cycle", "rotat"]),
-        ],
+        ]],
         imports: &[],
     },
     BodyRule {
         lint: "missing_timeout",
-        needs: &[Need::Any(&[
+        needs: &[&[Need::Any(&[
             "reqwest",
             "ureq",
             "hyper",
@@ -297,33 +274,30 @@ pub static BODY_RULES: &[BodyRule] = &[
             "=Agent",
             "=agent",
             "=TcpStream",
-        ])],
+        ])]],
         imports: &["reqwest", "ureq", "hyper", "TcpStream"],
     },
     BodyRule {
         lint: "budget_exceeds_policy",
         needs: &[
-            Need::LoopWith(SIGNAL),
-            Need::SelfCallWith(SIGNAL),
-            Need::Any(LIBRARY),
-            Need::Any(DELAY),
-            Need::Any(&["semaphore", "cycle", "concurrency"]),
+            RETRY_NEEDS,
+            &[Need::Any(&["semaphore", "cycle", "concurrency"])],
         ],
         imports: RETRY_IMPORTS,
     },
     BodyRule {
         lint: "missing_reason",
-        needs: &[Need::Any(&["leash"])],
+        needs: &[&[Need::Any(&["leash"])]],
         imports: &[],
     },
     BodyRule {
         lint: "unknown_lint",
-        needs: &[Need::Any(&["leash"])],
+        needs: &[&[Need::Any(&["leash"])]],
         imports: &[],
     },
     BodyRule {
         lint: "unused_allow",
-        needs: &[Need::Any(&["leash"])],
+        needs: &[&[Need::Any(&["leash"])]],
         imports: &[],
     },
 ];

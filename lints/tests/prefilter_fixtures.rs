@@ -2,7 +2,8 @@
 //! demo file, analysed with each lint alone, either produces nothing or passes
 //! the prefilter for that lint.
 
-use leash_lints::{analyze_source, AnalysisOptions, Policy, Prefilter};
+use leash_lints::body_filter::BodyFilter;
+use leash_lints::{analyze_source, AnalysisOptions, FileAnalysis, Policy, Prefilter};
 use std::path::Path;
 
 fn sources() -> Vec<(String, String)> {
@@ -24,11 +25,31 @@ fn sources() -> Vec<(String, String)> {
     out
 }
 
+fn analyse(
+    path: &str,
+    text: &str,
+    include_tests: bool,
+    enabled: &(dyn Fn(&str) -> bool + Sync),
+    body_filter: Option<&BodyFilter>,
+) -> FileAnalysis {
+    analyze_source(
+        path,
+        text,
+        &AnalysisOptions {
+            policy: &Policy::default(),
+            include_tests,
+            enabled,
+            inventory: false,
+            body_filter,
+            keep: None,
+        },
+    )
+}
+
 #[test]
 fn fixtures_with_findings_pass_the_prefilter() {
     let files = sources();
     assert!(!files.is_empty(), "no fixtures found");
-    let policy = Policy::default();
     for lint in leash_lints::rules::ALL {
         if lint.name == "parse_error" {
             continue;
@@ -37,18 +58,7 @@ fn fixtures_with_findings_pass_the_prefilter() {
         let filter = Prefilter::for_lints(&enabled);
         for (path, text) in &files {
             for include_tests in [false, true] {
-                let a = analyze_source(
-                    path,
-                    text,
-                    &AnalysisOptions {
-                        policy: &policy,
-                        include_tests,
-                        enabled: &enabled,
-                        inventory: false,
-                        body_filter: None,
-                        keep: None,
-                    },
-                );
+                let a = analyse(path, text, include_tests, &enabled, None);
                 let produced =
                     a.findings.iter().any(|f| f.lint != "parse_error") || !a.facts.is_empty();
                 if produced {
@@ -69,9 +79,7 @@ fn fixtures_with_findings_pass_the_prefilter() {
 /// with and without the body filter.
 #[test]
 fn body_filter_changes_no_finding() {
-    use leash_lints::body_filter::BodyFilter;
     let files = sources();
-    let policy = Policy::default();
     let mut names: Vec<Option<&str>> = leash_lints::rules::ALL
         .iter()
         .map(|l| Some(l.name))
@@ -85,21 +93,8 @@ fn body_filter_changes_no_finding() {
             let filter =
                 BodyFilter::for_lints(&enabled, include_tests).expect("every lint has a body rule");
             for (path, text) in &files {
-                let run = |body_filter| {
-                    analyze_source(
-                        path,
-                        text,
-                        &AnalysisOptions {
-                            policy: &policy,
-                            include_tests,
-                            enabled: &enabled,
-                            inventory: false,
-                            body_filter,
-                            keep: None,
-                        },
-                    )
-                };
-                let (full, filtered) = (run(None), run(Some(&filter)));
+                let full = analyse(path, text, include_tests, &enabled, None);
+                let filtered = analyse(path, text, include_tests, &enabled, Some(&filter));
                 blanked_somewhere += usize::from(filtered.blanked_bodies > 0);
                 assert_eq!(
                     full.findings, filtered.findings,
