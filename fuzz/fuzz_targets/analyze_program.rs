@@ -680,8 +680,12 @@ fn run(src: &str) {
     };
     let a = analyse(None);
     assert!(a.problems.is_empty(), "lint panicked: {:?}\n{}", a.problems, src);
-    // The item prefilter must not change a finding (differential check).
+    // The item prefilter must not change a finding (differential check). A
+    // syntax error inside a blanked body is not seen, by design: compare
+    // programs that parse.
     let b = analyse(filter.as_ref());
     assert!(b.problems.is_empty(), "lint panicked: {:?}\n{}", b.problems, src);
-    assert_eq!(a.findings, b.findings, "blanking changed the findings of\n{src}");
+    if a.parsed {
+        assert_eq!(a.findings, b.findings, "blanking changed the findings of\n{src}");
+    }
 }
