@@ -98,6 +98,11 @@ fn is_max_count(e: &Expr) -> bool {
 
 /// Every library strategy built in the file.
 pub fn strategies(cx: &FileContext) -> Vec<Strategy> {
+    // A strategy's path names its crate, or a name imported from it: a file
+    // that never says the crate's name has none.
+    if !CRATES.iter().any(|k| cx.source.contains(k)) {
+        return Vec::new();
+    }
     let mut v = V {
         cx,
         out: Vec::new(),
