@@ -3,20 +3,22 @@
 //! Most of a file that passes the file-level [`Prefilter`](crate::Prefilter) is
 //! function bodies in which no lint can report: a lint's shapes (a retry loop,
 //! a spawn, an `Err(_) =>` arm) each need some word inside the body. A byte scan
-//! finds every function body (outside comments, strings and char literals) and
-//! asks the per-lint [`BODY_RULES`](crate::prefilter::BODY_RULES) whether the body
-//! can matter; the others are blanked (every character but line breaks turned
-//! into a space) before `syn` parses the file. Lines and columns are unchanged,
-//! so every span stays exact; signatures, types, imports and attributes are all
-//! still parsed, so the lints see the same file around the bodies they analyse.
+//! finds every function body, test item and doc comment (outside comments,
+//! strings and char literals) and asks the per-lint
+//! [`BODY_RULES`](crate::prefilter::BODY_RULES) whether a body can matter; the
+//! others are blanked (every character but line breaks turned into a space, the
+//! signature reduced to `()`) before `syn` parses the file, and so is test code
+//! the analysis would drop. Lines and columns are unchanged, so every span stays
+//! exact; items, imports and attributes are still parsed, so the lints see the
+//! same file around the bodies they analyse.
 //!
-//! What a blanked body could still contribute comes back through the driver:
-//! a call to a function another file declared a fact about, or one on the way
-//! to a retry site, makes the driver re-analyse the file with those names as
-//! extra trigger words ([`BodyFilter::blank`]'s `extra`).
+//! What a blanked body could still contribute comes back through the driver: a
+//! call to a crate-local spawn wrapper in a loop, or a function on the way to a
+//! retry site, makes it analyse the file again with those bodies kept
+//! ([`Keep`]).
 
 use crate::nesting::{skip_char_literal, skip_comment, skip_raw_string, skip_string};
-use crate::prefilter::{BodyRule, Need, Prefilter, BODY_RULES};
+use crate::prefilter::{is_ident_byte, BodyRule, Need, Prefilter, BODY_RULES};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -30,10 +32,6 @@ enum Tok {
 
 fn is_ident_start(c: u8) -> bool {
     c.is_ascii_alphabetic() || c == b'_' || c >= 0x80
-}
-
-fn is_ident_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
 }
 
 /// The next token at or after `i` and before `end`: its kind, start and end.

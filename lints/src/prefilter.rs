@@ -447,7 +447,7 @@ impl Prefilter {
 /// ASCII identifier characters, and any byte of a multi-byte UTF-8 character
 /// (treated as an identifier character: a non-ASCII letter next to a word makes
 /// it part of a longer identifier; being wrong here only parses more).
-fn is_ident_byte(b: u8) -> bool {
+pub(crate) fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
 }
 
