@@ -210,7 +210,9 @@ struct CheckArgs {
     /// Do not read or write the result cache (`.leash_cache/`).
     #[arg(long)]
     no_cache: bool,
-    /// Parse every file, even those containing none of the enabled lints' words.
+    /// Parse every file and every function body, even those containing none of
+    /// the enabled lints' words (findings are the same; syntax errors inside
+    /// skipped code are reported too).
     #[arg(long)]
     no_prefilter: bool,
     /// Benchmark baselines: stop after reading (`read`) or parsing (`parse`) each file.
