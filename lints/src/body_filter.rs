@@ -226,6 +226,8 @@ pub struct Skeleton {
     /// Test code (`#[test]` functions, `#[cfg(test)]` items): the `{`..`}` of
     /// each, when scanned with `skip_tests`.
     pub tests: Vec<(usize, usize)>,
+    /// The `{`..`}` of each struct's and enum's fields.
+    pub fields: Vec<(usize, usize)>,
     /// Where the doc comments outside bodies start.
     pub docs: Vec<usize>,
     /// The deepest bracket nesting in the file.
@@ -372,6 +374,11 @@ pub fn scan(src: &str, skip_tests: bool) -> Option<Skeleton> {
             }
             Tok::Close(c) => {
                 stack.pop().filter(|&open| closes(open, c))?;
+            }
+            Tok::Ident if &b[s..e] == b"struct" || &b[s..e] == b"enum" => {
+                let (block, next) = item_block(src, e, end, stack.len(), &mut out.depth)?;
+                out.fields.extend(block);
+                i = next;
             }
             Tok::Ident if &b[s..e] == b"fn" => {
                 let Some((Tok::Ident, ns, ne)) = next_token(src, e, end) else {
@@ -656,7 +663,11 @@ impl BodyFilter {
         if skeleton.depth > crate::analysis::MAX_NESTING {
             return None;
         }
-        if skeleton.bodies.is_empty() && skeleton.tests.is_empty() && skeleton.docs.is_empty() {
+        if skeleton.bodies.is_empty()
+            && skeleton.tests.is_empty()
+            && skeleton.fields.is_empty()
+            && skeleton.docs.is_empty()
+        {
             return None;
         }
         let b = src.as_bytes();
@@ -714,6 +725,20 @@ impl BodyFilter {
         // (open, close, end of the function's name: the signature is stubbed too)
         let mut blank: Vec<(usize, usize, Option<usize>)> =
             skeleton.tests.iter().map(|&(o, c)| (o, c, None)).collect();
+        // Fields are read for one thing: a spawner kept in a struct
+        // (`spawn_model`: a `JoinSet`, a `Runtime`, a runtime `Handle`).
+        blank.extend(
+            skeleton
+                .fields
+                .iter()
+                .filter(|&&(o, c)| {
+                    let text = &b[o..=c];
+                    ![&b"JoinSet"[..], b"Runtime", b"Handle"]
+                        .iter()
+                        .any(|w| contains_word(text, w))
+                })
+                .map(|&(o, c)| (o, c, None)),
+        );
         for body in &skeleton.bodies {
             let lo = hits.partition_point(|h| h.0 <= body.open);
             let hi = hits.partition_point(|h| h.0 < body.close);
@@ -1001,6 +1026,16 @@ fn nothing() { let v = op()?; Ok(v) }
         };
         let out = f.blank(src, Some(&keep)).expect("a is blanked").text;
         assert!(!out.contains("run_bg(c)") && out.contains("work"));
+    }
+
+    #[test]
+    fn fields_are_kept_only_for_a_spawner() {
+        let f = filter("unbounded_spawn");
+        let src = "struct A { name: String }\nstruct B { tasks: JoinSet<()> }\nenum E { X { n: u8 } }\nstruct T(u8);\n";
+        let out = f.blank(src, None).expect("A and E are blanked").text;
+        assert!(!out.contains("name") && !out.contains("n: u8"));
+        assert!(out.contains("tasks: JoinSet<()>") && out.contains("struct T(u8);"));
+        assert!(syn::parse_file(&out).is_ok());
     }
 
     #[test]
