@@ -91,6 +91,7 @@ pub struct RunResult {
     pub summaries: Vec<(usize, Vec<leash_lints::callgraph::FnSummary>)>,
 }
 
+#[derive(Default)]
 struct FileOutcome {
     budgets: Vec<leash_lints::inventory::BudgetEntry>,
     summaries: Vec<leash_lints::callgraph::FnSummary>,
@@ -134,21 +135,10 @@ fn file_problem(display: String, message: String, bytes: u64) -> FileOutcome {
     let f =
         Finding::new("parse_error", leash_lints::Span::default(), message).label("file skipped");
     FileOutcome {
-        budgets: Vec::new(),
-        summaries: Vec::new(),
-        suppressions: None,
         display,
-        source: None,
-        parsed: false,
         findings: vec![f],
-        facts: Vec::new(),
-        problems: Vec::new(),
         bytes,
-        prefiltered: false,
-        blanked: 0,
-        kept: Kept::default(),
-        deferred: false,
-        cache_hit: false,
+        ..FileOutcome::default()
     }
 }
 
@@ -342,6 +332,11 @@ fn analyze_path(path: &Path, cx: &Ctx, pass: &Pass) -> FileOutcome {
             }
         })
         .collect();
+    let kept = pass
+        .keep
+        .as_ref()
+        .map(|(_, k)| k.clone())
+        .unwrap_or_default();
     if let (Some(cache), Some(hash)) = (cache, hash) {
         // A lint that panicked is retried on the next run, not remembered.
         if analysis.problems.is_empty() {
@@ -352,11 +347,7 @@ fn analyze_path(path: &Path, cx: &Ctx, pass: &Pass) -> FileOutcome {
                 mtime.and_then(|(len, t)| t.filter(|_| len == bytes)),
                 analysis.parsed,
                 analysis.blanked_bodies,
-                &pass
-                    .keep
-                    .as_ref()
-                    .map(|(_, k)| k.clone())
-                    .unwrap_or_default(),
+                &kept,
                 &analysis.findings,
                 &analysis.facts,
                 &analysis.summaries,
@@ -378,15 +369,9 @@ fn analyze_path(path: &Path, cx: &Ctx, pass: &Pass) -> FileOutcome {
         facts: analysis.facts,
         problems,
         bytes,
-        prefiltered: false,
         blanked: analysis.blanked_bodies,
-        kept: pass
-            .keep
-            .as_ref()
-            .map(|(_, k)| k.clone())
-            .unwrap_or_default(),
-        deferred: false,
-        cache_hit: false,
+        kept,
+        ..FileOutcome::default()
     }
 }
 
@@ -397,7 +382,6 @@ fn cached_outcome(
     bytes: u64,
 ) -> FileOutcome {
     FileOutcome {
-        budgets: Vec::new(),
         source,
         summaries: hit.summaries,
         suppressions: hit.suppressions,
@@ -405,33 +389,20 @@ fn cached_outcome(
         parsed: hit.parsed,
         findings: hit.findings,
         facts: hit.facts,
-        problems: Vec::new(),
         bytes,
-        prefiltered: false,
         blanked: hit.blanked,
         kept: hit.kept,
-        deferred: false,
         cache_hit: true,
+        ..FileOutcome::default()
     }
 }
 
 fn bench_outcome(display: String, parsed: bool, bytes: u64) -> FileOutcome {
     FileOutcome {
-        budgets: Vec::new(),
-        summaries: Vec::new(),
-        suppressions: None,
         display,
-        source: None,
         parsed,
-        findings: Vec::new(),
-        facts: Vec::new(),
-        problems: Vec::new(),
         bytes,
-        prefiltered: false,
-        blanked: 0,
-        kept: Kept::default(),
-        deferred: false,
-        cache_hit: false,
+        ..FileOutcome::default()
     }
 }
 
@@ -692,9 +663,6 @@ fn phase_two(outcomes: &mut [FileOutcome], paths: &[PathBuf], cx: &Ctx, in_pool:
     }
     let follow_calls = (cx.enabled)("retry_amplification");
     let (wrappers, wrappers_key) = spawn_wrappers(outcomes, cx);
-    if std::env::var_os("LEASH_STATS_NAMES").is_some() {
-        eprintln!("wrappers: {wrappers:?}");
-    }
     let wrapper_words = (!wrappers.is_empty())
         .then(|| Prefilter::for_identifiers(wrappers.iter().map(String::as_str)));
     // Per file: functions whose bodies must be kept (on the way to a retry site).

@@ -221,7 +221,7 @@ pub struct FnBody {
 #[derive(Debug, Default)]
 pub struct Skeleton {
     pub bodies: Vec<FnBody>,
-    /// Names bound by `use` items outside bodies, with the text of their item.
+    /// The `use` (and `extern crate`) items outside bodies: where each starts and ends.
     pub uses: Vec<(usize, usize)>,
     /// Test code (`#[test]` functions, `#[cfg(test)]` items): the `{`..`}` of
     /// each, when scanned with `skip_tests`.
@@ -511,8 +511,6 @@ pub struct Blanked {
     pub text: String,
     /// How many bodies (and test items) were blanked.
     pub bodies: usize,
-    /// How many bytes of source they held.
-    pub bytes: usize,
     /// The deepest bracket nesting of the file.
     pub depth: usize,
 }
@@ -808,7 +806,6 @@ impl BodyFilter {
         Some(Blanked {
             text,
             bodies: blank.len(),
-            bytes: blank.iter().map(|&(o, c, _)| c - o - 1).sum(),
             depth: skeleton.depth,
         })
     }
