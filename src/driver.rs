@@ -3,7 +3,7 @@
 use crate::cache::{content_hash, Cache, Kept};
 use crate::config::Config;
 use crate::source_map::LineIndex;
-use leash_lints::body_filter::BodyFilter;
+use leash_lints::body_filter::{BodyFilter, Keep};
 use leash_lints::{analyze_source, AnalysisOptions, Fact, Finding, Level, Prefilter, Problem};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -223,11 +223,47 @@ struct Pass<'a> {
     /// Leave a file without any of these words for a later pass (`deferred`).
     defer_unless: Option<&'a Prefilter>,
     /// More bodies to keep, and how the result records them.
-    keep: Option<(leash_lints::body_filter::Keep<'a>, Kept)>,
+    keep: Option<(Keep<'a>, Kept)>,
     /// A second look at an analysed file: the words that make it worth one, and
     /// how many bodies the last analysis blanked (no fewer blanked: unchanged,
     /// reported as `prefiltered`). Skips the cache lookup.
     redo: Option<(&'a Prefilter, usize)>,
+    /// With `redo`: re-run only the lints in `Scope` and merge into the last result.
+    scoped: Option<(&'a Scope, &'a FileOutcome)>,
+}
+
+/// What a phase-two redo can change: the findings of `unbounded_spawn` (a new
+/// spawn wrapper called per item) and the call-graph summaries of functions
+/// on the way to a retry site (`retry_amplification`). Re-running only those,
+/// over a text with only their bodies kept, costs a fraction of a full analysis.
+struct Scope {
+    lints: Vec<&'static str>,
+    filter: BodyFilter,
+    wrappers: bool,
+    fns: bool,
+}
+
+impl Scope {
+    fn new(wrappers: bool, fns: bool, include_tests: bool) -> Option<Scope> {
+        let mut lints = Vec::new();
+        if wrappers {
+            lints.push("unbounded_spawn");
+        }
+        if fns {
+            lints.push("retry_amplification");
+        }
+        let filter = BodyFilter::for_lints(&|n: &str| lints.contains(&n), include_tests)?;
+        Some(Scope {
+            lints,
+            filter,
+            wrappers,
+            fns,
+        })
+    }
+
+    fn enabled(&self, lint: &str) -> bool {
+        self.lints.contains(&lint)
+    }
 }
 
 fn analyze_path(path: &Path, cx: &Ctx, pass: &Pass) -> FileOutcome {
@@ -285,11 +321,16 @@ fn analyze_path(path: &Path, cx: &Ctx, pass: &Pass) -> FileOutcome {
         return o;
     }
     let keep = pass.keep.as_ref().map(|(k, _)| k);
+    // How many bodies the full filter blanks now (a redo measures it first).
+    let mut blanked_before = None;
     if let (Some((words, blanked)), Some(bf)) = (pass.redo, &cx.body_filter) {
         // Only a body the last pass blanked, and now kept for one of the names,
         // changes the result.
-        let unchanged = !words.needs_parse(src.as_bytes())
-            || bf.blank(&src, keep).is_some_and(|b| b.bodies == blanked);
+        let unchanged = !words.needs_parse(src.as_bytes()) || {
+            let now = bf.blank(&src, keep).map_or(0, |b| b.bodies);
+            blanked_before = Some(now);
+            now == blanked
+        };
         if unchanged {
             let mut o = bench_outcome(display, true, bytes);
             o.prefiltered = true;
@@ -310,19 +351,52 @@ fn analyze_path(path: &Path, cx: &Ctx, pass: &Pass) -> FileOutcome {
             return o;
         }
     }
+    // A suppression or declaration concerns every lint: such a file is redone
+    // whole, and so is one whose last analysis had a problem.
+    let scoped = pass
+        .scoped
+        .filter(|(_, base)| base.problems.is_empty() && !src.contains("leash"));
+    let mut analysis = None;
+    if let Some((scope, base)) = scoped {
+        let keep = Keep {
+            per_item_calls: keep
+                .and_then(|k| k.per_item_calls)
+                .filter(|_| scope.wrappers),
+            fns: keep.and_then(|k| k.fns).filter(|_| scope.fns),
+        };
+        let enabled = |lint: &str| scope.enabled(lint);
+        let part = analyze_source(
+            &display,
+            &src,
+            &AnalysisOptions {
+                policy: &opts.config.policy,
+                include_tests: opts.include_tests,
+                enabled: &enabled,
+                inventory: false,
+                body_filter: Some(&scope.filter),
+                keep: Some(&keep),
+            },
+        );
+        // A text that did not parse this time is analysed whole below.
+        if part.parsed && part.problems.is_empty() {
+            analysis = Some(merge(base, part, scope, keep.fns, blanked_before));
+        }
+    }
     let enabled = cx.enabled;
-    let analysis = analyze_source(
-        &display,
-        &src,
-        &AnalysisOptions {
-            policy: &opts.config.policy,
-            include_tests: opts.include_tests,
-            enabled,
-            inventory: opts.inventory,
-            body_filter: cx.body_filter.as_ref(),
-            keep,
-        },
-    );
+    let analysis = analysis.unwrap_or_else(|| {
+        analyze_source(
+            &display,
+            &src,
+            &AnalysisOptions {
+                policy: &opts.config.policy,
+                include_tests: opts.include_tests,
+                enabled,
+                inventory: opts.inventory,
+                body_filter: cx.body_filter.as_ref(),
+                keep,
+            },
+        )
+    });
     let problems = analysis
         .problems
         .iter()
@@ -372,6 +446,51 @@ fn analyze_path(path: &Path, cx: &Ctx, pass: &Pass) -> FileOutcome {
         blanked: analysis.blanked_bodies,
         kept,
         ..FileOutcome::default()
+    }
+}
+
+/// The last result of a file, with what a scoped redo re-ran replaced: the
+/// findings of its lints and the summaries of the functions it kept for the
+/// call graph.
+fn merge(
+    base: &FileOutcome,
+    part: leash_lints::FileAnalysis,
+    scope: &Scope,
+    fns: Option<&HashSet<String>>,
+    blanked: Option<usize>,
+) -> leash_lints::FileAnalysis {
+    let mut findings: Vec<Finding> = base
+        .findings
+        .iter()
+        .filter(|f| !scope.enabled(f.lint))
+        .cloned()
+        .collect();
+    findings.extend(part.findings.into_iter().filter(|f| scope.enabled(f.lint)));
+    let mut facts = base.facts.clone();
+    for fact in part.facts {
+        if !facts.contains(&fact) {
+            facts.push(fact);
+        }
+    }
+    let mut summaries = base.summaries.clone();
+    if let Some(fns) = fns {
+        for s in part.summaries.into_iter().filter(|s| fns.contains(&s.name)) {
+            if let Some(slot) = summaries
+                .iter_mut()
+                .find(|b| b.name == s.name && b.span == s.span)
+            {
+                *slot = s;
+            }
+        }
+    }
+    leash_lints::FileAnalysis {
+        findings,
+        facts,
+        parsed: true,
+        blanked_bodies: blanked.unwrap_or(base.blanked),
+        summaries,
+        suppressions: base.suppressions.clone(),
+        ..leash_lints::FileAnalysis::default()
     }
 }
 
@@ -498,7 +617,7 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
             .then(|| Prefilter::for_identifiers(wrappers.iter().map(String::as_str)));
         let rest = Pass {
             keep: Some((
-                leash_lints::body_filter::Keep {
+                Keep {
                     per_item_calls: words.as_ref(),
                     fns: None,
                 },
@@ -708,6 +827,19 @@ fn phase_two(outcomes: &mut [FileOutcome], paths: &[PathBuf], cx: &Ctx, in_pool:
                 (i, needs_fns(i), kept)
             })
             .collect();
+        // Which lints each redo re-runs: a file whose wrappers are stale, one
+        // that must keep more functions, or both.
+        let needs_wrappers =
+            |i: usize| wrappers_key != 0 && outcomes[i].kept.wrappers != wrappers_key;
+        let scopes: Vec<Option<Scope>> = [(true, false), (false, true), (true, true)]
+            .into_iter()
+            .map(|(w, f)| Scope::new(w, f, cx.opts.include_tests))
+            .collect();
+        let scope_of = |i: usize, for_fns: bool| match (needs_wrappers(i), for_fns) {
+            (true, false) => scopes[0].as_ref(),
+            (false, true) => scopes[1].as_ref(),
+            _ => scopes[2].as_ref(),
+        };
         let fn_sets: Vec<HashSet<String>> = plans
             .iter()
             .map(|(_, _, k)| k.fns.iter().cloned().collect())
@@ -725,13 +857,14 @@ fn phase_two(outcomes: &mut [FileOutcome], paths: &[PathBuf], cx: &Ctx, in_pool:
                     let pass = Pass {
                         defer_unless: None,
                         keep: Some((
-                            leash_lints::body_filter::Keep {
+                            Keep {
                                 per_item_calls: wrapper_words.as_ref(),
                                 fns: Some(&fn_sets[k]),
                             },
                             kept.clone(),
                         )),
                         redo: Some((file, outcomes[*i].blanked)),
+                        scoped: scope_of(*i, *for_fns).map(|s| (s, &outcomes[*i])),
                     };
                     guarded(&paths[*i], cx, &pass)
                 })

@@ -76,13 +76,19 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
         );
         return out;
     }
-    let chain = crate::nesting::max_chain_length(source);
-    if chain > MAX_CHAIN {
-        out.findings.push(
-            Finding::new("parse_error", crate::Span::default(), format!("expression too long to analyse ({chain} chained tokens; the limit is {MAX_CHAIN})"))
-                .label("file skipped")
-                .help("split the expression; generated code can be excluded with `exclude` in leash.toml"),
-        );
+    // The chain guard measures the text that is parsed.
+    let too_long = |text: &str, out: &mut FileAnalysis| {
+        let chain = crate::nesting::max_chain_length(text);
+        if chain > MAX_CHAIN {
+            out.findings.push(
+                Finding::new("parse_error", crate::Span::default(), format!("expression too long to analyse ({chain} chained tokens; the limit is {MAX_CHAIN})"))
+                    .label("file skipped")
+                    .help("split the expression; generated code can be excluded with `exclude` in leash.toml"),
+            );
+        }
+        chain > MAX_CHAIN
+    };
+    if too_long(blanked.as_ref().map_or(source, |b| &b.text), &mut out) {
         return out;
     }
     // A blanked text that does not parse (the byte scan misread something) falls
@@ -93,6 +99,7 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
                 out.blanked_bodies = b.bodies;
                 Ok(f)
             }
+            Err(_) if too_long(source, &mut out) => return out,
             Err(_) => syn::parse_file(source),
         },
         None => syn::parse_file(source),

@@ -513,6 +513,8 @@ pub struct Blanked {
     pub bodies: usize,
     /// The deepest bracket nesting of the file.
     pub depth: usize,
+    /// How many function bodies were kept.
+    pub kept: usize,
 }
 
 /// After a `Ok`/`Err` ending at `end`: is it a pattern? Its parenthesised
@@ -737,6 +739,7 @@ impl BodyFilter {
                 })
                 .map(|&(o, c)| (o, c, None)),
         );
+        let mut kept = 0;
         for body in &skeleton.bodies {
             let lo = hits.partition_point(|h| h.0 <= body.open);
             let hi = hits.partition_point(|h| h.0 < body.close);
@@ -746,16 +749,19 @@ impl BodyFilter {
                 present[id] = true;
             }
             let text = &b[body.open..=body.close];
+            // The lints' own words first: cheaper than the extra keeps.
             let keep = present[self.leash]
-                || keep.is_some_and(|k| self.kept(k, src, body, text))
                 || self.rules.iter().zip(&imported).any(|(rule, imported)| {
                     imported.iter().any(|w| contains_word(text, w.as_bytes()))
                         || rule
                             .needs
                             .iter()
                             .any(|n| self.satisfied(n, &present, src, body, body_hits))
-                });
-            if !keep {
+                })
+                || keep.is_some_and(|k| self.kept(k, src, body, text));
+            if keep {
+                kept += 1;
+            } else {
                 blank.push((body.open, body.close, Some(body.name.1)));
             }
         }
@@ -807,6 +813,7 @@ impl BodyFilter {
             text,
             bodies: blank.len(),
             depth: skeleton.depth,
+            kept,
         })
     }
 
