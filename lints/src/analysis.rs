@@ -64,6 +64,18 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
     // The item prefilter's scan measures the nesting as it goes (and stops
     // early on a file too deep for it); otherwise a separate scan does.
     let blanked = opts.body_filter.and_then(|f| f.blank(source, opts.keep));
+    // Nothing left for a lint: the skeleton is not parsed (as a file without
+    // any trigger word is not); the call graph still learns its functions.
+    if let Some(b) = &blanked {
+        if let Some(fns) = &b.inert {
+            out.parsed = true;
+            out.blanked_bodies = b.bodies;
+            if (opts.enabled)("retry_amplification") {
+                out.summaries = fns.clone();
+            }
+            return out;
+        }
+    }
     let depth = match &blanked {
         Some(b) => b.depth,
         None => crate::nesting::max_nesting_depth(source),

@@ -53,12 +53,21 @@ fn is_doc_comment(b: &[u8], i: usize) -> bool {
     }
 }
 
-/// [`next_token`], noting where each doc comment it skips starts.
+/// The comments a scan skipped.
+#[derive(Default)]
+struct Comments {
+    /// Where each doc comment starts.
+    docs: Vec<usize>,
+    /// Every comment's extent.
+    all: Vec<(usize, usize)>,
+}
+
+/// [`next_token`], noting the comments it skips.
 fn next_token_docs(
     src: &str,
     mut i: usize,
     end: usize,
-    mut docs: Option<&mut Vec<usize>>,
+    mut docs: Option<&mut Comments>,
 ) -> Option<(Tok, usize, usize)> {
     let b = src.as_bytes();
     let end = end.min(b.len());
@@ -70,12 +79,14 @@ fn next_token_docs(
             return None;
         }
         if b[i] == b'/' && matches!(b.get(i + 1), Some(b'/') | Some(b'*')) {
-            if let Some(docs) = docs.as_deref_mut() {
-                if is_doc_comment(b, i) {
-                    docs.push(i);
-                }
-            }
+            let start = i;
             i = skip_comment(b, i);
+            if let Some(seen) = docs.as_mut() {
+                if is_doc_comment(b, start) {
+                    seen.docs.push(start);
+                }
+                seen.all.push((start, i));
+            }
             continue;
         }
         break;
@@ -213,6 +224,11 @@ pub struct FnBody {
     pub name: (usize, usize),
     pub open: usize,
     pub close: usize,
+    /// The `impl` or `trait` the function is an item of: where its header
+    /// starts (at the keyword) and its `{`. `None` for a free function.
+    pub owner: Option<(usize, usize)>,
+    /// Inside a macro invocation or `macro_rules!` (not an item `syn` sees).
+    pub in_macro: bool,
 }
 
 /// What the byte scan sees of a file: its function bodies (outermost only: a
@@ -230,6 +246,8 @@ pub struct Skeleton {
     pub fields: Vec<(usize, usize)>,
     /// Where the doc comments outside bodies start.
     pub docs: Vec<usize>,
+    /// The comments between items (not those inside signatures or fields).
+    pub comments: Vec<(usize, usize)>,
     /// The deepest bracket nesting in the file.
     pub depth: usize,
 }
@@ -349,9 +367,19 @@ pub fn scan(src: &str, skip_tests: bool) -> Option<Skeleton> {
     let mut out = Skeleton::default();
     let mut stack: Vec<u8> = Vec::new();
     let mut i = 0;
-    let mut docs = Vec::new();
-    while let Some((tok, s, e)) = next_token_docs(src, i, end, Some(&mut docs)) {
+    let mut comments = Comments::default();
+    // Open `impl`/`trait` blocks and macro groups, with the bracket depth
+    // inside them; `pending`: the `{` (or group) that will open the next one.
+    let mut owners: Vec<(usize, Owner)> = Vec::new();
+    let mut pending: Vec<(usize, Owner)> = Vec::new();
+    // The last token was a name a macro can have (not a keyword: `if !(x)`).
+    let mut prev_name = false;
+    while let Some((tok, s, e)) = next_token_docs(src, i, end, Some(&mut comments)) {
         i = e;
+        let was_name = std::mem::replace(
+            &mut prev_name,
+            tok == Tok::Ident && !MACRO_NOT_AFTER.contains(&&b[s..e]),
+        );
         match tok {
             Tok::Punct(b'#') if skip_tests => {
                 let Some((Tok::Open(b'['), ao, _)) = next_token(src, e, end) else {
@@ -371,9 +399,33 @@ pub fn scan(src: &str, skip_tests: bool) -> Option<Skeleton> {
             Tok::Open(c) => {
                 stack.push(c);
                 out.depth = out.depth.max(stack.len());
+                if !pending.is_empty() {
+                    if let Some(k) = pending.iter().position(|p| p.0 == s) {
+                        owners.push((stack.len(), pending.swap_remove(k).1));
+                    }
+                    pending.retain(|p| p.0 > s);
+                }
             }
             Tok::Close(c) => {
                 stack.pop().filter(|&open| closes(open, c))?;
+                while owners.last().is_some_and(|o| o.0 > stack.len()) {
+                    owners.pop();
+                }
+            }
+            // `name! {..}`, `path::name!(..)`, `macro_rules! name {..}`.
+            Tok::Punct(b'!') if was_name => match next_token(src, e, end) {
+                Some((Tok::Open(_), o, _)) => pending.push((o, Owner::Macro)),
+                Some((Tok::Ident, _, ne)) if src[..s].trim_end().ends_with("macro_rules") => {
+                    if let Some((Tok::Open(_), o, _)) = next_token(src, ne, end) {
+                        pending.push((o, Owner::Macro));
+                    }
+                }
+                _ => {}
+            },
+            Tok::Ident if &b[s..e] == b"impl" || &b[s..e] == b"trait" => {
+                if let Some(open) = header_open(src, e, end) {
+                    pending.push((open, Owner::Item(s, open)));
+                }
             }
             Tok::Ident if &b[s..e] == b"struct" || &b[s..e] == b"enum" => {
                 let (block, next) = item_block(src, e, end, stack.len(), &mut out.depth)?;
@@ -386,10 +438,18 @@ pub fn scan(src: &str, skip_tests: bool) -> Option<Skeleton> {
                 };
                 // The signature, up to its body, or the `;` of a declaration.
                 let (block, next) = item_block(src, ne, end, stack.len(), &mut out.depth)?;
+                // An item of an `impl`/`trait` sits right inside its block.
+                let owner = match owners.last() {
+                    Some(&(depth, Owner::Item(h, o))) if depth == stack.len() => Some((h, o)),
+                    _ => None,
+                };
+                let in_macro = owners.iter().any(|o| o.1 == Owner::Macro);
                 out.bodies.extend(block.map(|(open, close)| FnBody {
                     name: (ns, ne),
                     open,
                     close,
+                    owner,
+                    in_macro,
                 }));
                 i = next;
             }
@@ -428,8 +488,119 @@ pub fn scan(src: &str, skip_tests: bool) -> Option<Skeleton> {
             _ => {}
         }
     }
-    out.docs = docs;
+    out.docs = comments.docs;
+    out.comments = comments.all;
     stack.is_empty().then_some(out)
+}
+
+/// The functions of a file whose bodies are all blanked, as
+/// [`crate::rules::retry_amplification`] summarises them from the parsed
+/// skeleton: every function `syn` sees as an item (not one in a macro), with
+/// its `impl` type (or trait name) and the span of its name. `None` when an
+/// `impl` header does not parse on its own.
+fn summaries(src: &str, skeleton: &Skeleton) -> Option<Vec<crate::callgraph::FnSummary>> {
+    let b = src.as_bytes();
+    let mut out = Vec::new();
+    let mut owner_types: Vec<((usize, usize), String)> = Vec::new();
+    // Line starts, walked forward once (bodies come in order).
+    let (mut line, mut line_start, mut at) = (1usize, 0usize, 0usize);
+    let mut pos = |offset: usize| {
+        for (k, &c) in b[at..offset].iter().enumerate() {
+            if c == b'\n' {
+                line += 1;
+                line_start = at + k + 1;
+            }
+        }
+        at = offset;
+        crate::Pos {
+            line,
+            column: src[line_start..offset].chars().count(),
+        }
+    };
+    for body in skeleton.bodies.iter().filter(|x| !x.in_macro) {
+        let impl_type = match body.owner {
+            None => None,
+            Some(owner) => Some(match owner_types.iter().find(|o| o.0 == owner) {
+                Some((_, t)) => t.clone(),
+                None => {
+                    let t = owner_type(src, owner)?;
+                    owner_types.push((owner, t.clone()));
+                    t
+                }
+            }),
+        };
+        let start = pos(body.name.0);
+        let end = pos(body.name.1);
+        out.push(crate::callgraph::FnSummary {
+            name: src[body.name.0..body.name.1].to_string(),
+            impl_type,
+            span: crate::Span::new(start, end),
+            calls: Vec::new(),
+            retry_sites: Vec::new(),
+        });
+    }
+    Some(out)
+}
+
+/// The functions of `src` as [`Blanked::inert`] gives them (for tests that
+/// compare them with the parsed file's).
+pub fn fn_items(src: &str, skip_tests: bool) -> Option<Vec<crate::callgraph::FnSummary>> {
+    summaries(src, &scan(src, skip_tests)?)
+}
+
+/// The type an `impl` is for (as the call graph names it), or a trait's name.
+fn owner_type(src: &str, (head, open): (usize, usize)) -> Option<String> {
+    let b = src.as_bytes();
+    if b[head..].starts_with(b"trait") {
+        let (Tok::Ident, s, e) = next_token(src, head + 5, open)? else {
+            return None;
+        };
+        return Some(src[s..e].to_string());
+    }
+    let item: syn::ItemImpl = syn::parse_str(&format!("{}{{}}", &src[head..open])).ok()?;
+    Some(crate::rules::retry_amplification::type_name(&item.self_ty).unwrap_or_default())
+}
+
+/// Keywords a `!` can follow without making a macro call.
+const MACRO_NOT_AFTER: &[&[u8]] = &[
+    b"if", b"while", b"match", b"return", b"in", b"else", b"let", b"break", b"yield", b"mut",
+    b"move", b"as", b"impl", b"dyn", b"where", b"const", b"static", b"for",
+];
+
+/// What encloses an item: an `impl`/`trait` (where its keyword and its `{`
+/// are), or a macro's tokens.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Owner {
+    Item(usize, usize),
+    Macro,
+}
+
+/// The `{` of an `impl`/`trait` whose keyword ends at `from`: the first `{`
+/// outside brackets and generics (`Coeffs<{ K * N }>` is a const argument),
+/// unless a `;` or a closing bracket comes first (`type T = impl Trait;`,
+/// `impl Trait` in an argument list).
+fn header_open(src: &str, from: usize, end: usize) -> Option<usize> {
+    let b = src.as_bytes();
+    let mut depth = 0usize;
+    let mut angles = 0usize;
+    let mut j = from;
+    while let Some((t, ts, te)) = next_token(src, j, end) {
+        j = te;
+        match t {
+            Tok::Punct(b'<') if depth == 0 => angles += 1,
+            // Not the `>` of `->`.
+            Tok::Punct(b'>') if depth == 0 && ts > 0 && b[ts - 1] != b'-' => {
+                angles = angles.saturating_sub(1)
+            }
+            Tok::Open(b'{') if depth == 0 && angles == 0 => return Some(ts),
+            Tok::Open(_) => depth += 1,
+            Tok::Close(_) if depth == 0 => return None,
+            Tok::Close(_) => depth -= 1,
+            Tok::Punct(b';') if depth == 0 => return None,
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The end of the loop whose keyword ends at `kw_end`: its body block (and a
@@ -493,6 +664,8 @@ pub struct BodyFilter {
     loops: Vec<usize>,
     leash: usize,
     skip_tests: bool,
+    /// Words some rule needs (not only the loop keywords).
+    needed: Vec<bool>,
 }
 
 /// Bodies to keep beyond the lints' own words: what cross-file results need
@@ -509,6 +682,11 @@ pub struct Keep<'a> {
 /// A file with its finding-free bodies blanked.
 pub struct Blanked {
     pub text: String,
+    /// `Some` when nothing in the file is left for a lint: no body kept, no
+    /// word of any rule outside the bodies (comments and imports aside). Then
+    /// parsing the skeleton would find nothing, and these are its functions
+    /// as the call graph knows them (names, `impl` types, name spans).
+    pub inert: Option<Vec<crate::callgraph::FnSummary>>,
     /// How many bodies (and test items) were blanked.
     pub bodies: usize,
     /// The deepest bracket nesting of the file.
@@ -637,6 +815,18 @@ impl BodyFilter {
                 imports: imports.iter().map(|w| w.to_ascii_lowercase()).collect(),
             });
         }
+        let mut needed = vec![false; words.len()];
+        for need in rules.iter().flat_map(|r| &r.needs) {
+            let ids: Vec<usize> = match need {
+                Compiled::Any(ids) | Compiled::LoopWith(ids) | Compiled::SelfCallWith(ids) => {
+                    ids.clone()
+                }
+                Compiled::All(groups) => groups.concat(),
+            };
+            for id in ids {
+                needed[id] = true;
+            }
+        }
         let needles: Vec<&[u8]> = words.iter().map(|w| w.text.as_slice()).collect();
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
@@ -650,6 +840,7 @@ impl BodyFilter {
             loops,
             leash,
             skip_tests: !include_tests,
+            needed,
         })
     }
 
@@ -769,6 +960,12 @@ impl BodyFilter {
             return None;
         }
         blank.sort_unstable();
+        let fields_kept = blank.iter().filter(|x| x.2.is_none()).count()
+            < skeleton.tests.len() + skeleton.fields.len();
+        let inert =
+            (kept == 0 && !fields_kept && !self.words_between(src, &skeleton, &blank, &imported))
+                .then(|| summaries(src, &skeleton))
+                .flatten();
         // Doc comments become plain comments (`/// x` -> `//  x`): `syn` would
         // turn each into an attribute, and no lint reads them. One ASCII byte
         // for another: every offset and line stays.
@@ -810,10 +1007,64 @@ impl BodyFilter {
         }
         text.push_str(&base[at..]);
         Some(Blanked {
+            inert,
             text,
             bodies: blank.len(),
             depth: skeleton.depth,
             kept,
+        })
+    }
+
+    /// Whether a word of a rule (or a name imported from one) occurs outside
+    /// what is blanked, imports and comments: in a `static`'s initialiser, an
+    /// item macro, a kept signature.
+    fn words_between(
+        &self,
+        src: &str,
+        skeleton: &Skeleton,
+        blank: &[(usize, usize, Option<usize>)],
+        imported: &[Vec<&str>],
+    ) -> bool {
+        let b = src.as_bytes();
+        let mut holes: Vec<(usize, usize)> = blank
+            .iter()
+            .map(|&(open, close, name_end)| {
+                // A stubbed signature is not parsed either.
+                let from = name_end
+                    .filter(|&n| !src[n..open].contains('!'))
+                    .unwrap_or(open);
+                (from, close + 1)
+            })
+            .collect();
+        holes.extend(skeleton.uses.iter().copied());
+        holes.extend(skeleton.comments.iter().copied());
+        holes.sort_unstable();
+        let mut at = 0;
+        let mut gaps = Vec::new();
+        for (s, e) in holes {
+            if s > at {
+                gaps.push((at, s));
+            }
+            at = at.max(e);
+        }
+        gaps.push((at, b.len()));
+        gaps.into_iter().filter(|&(s, e)| s < e).any(|(gs, ge)| {
+            let gap = &b[gs..ge];
+            let word = self.ac.find_overlapping_iter(gap).any(|m| {
+                let id = m.pattern().as_usize();
+                let w = &self.words[id];
+                let (s, e) = (gs + m.start(), gs + m.end());
+                self.needed[id]
+                    && !(w.exact
+                        && (b[s..e] != w.text[..]
+                            || s.checked_sub(1).is_some_and(|k| is_ident_byte(b[k]))
+                            || b.get(e).copied().is_some_and(is_ident_byte)
+                            || (w.pattern && !in_pattern(src, e))))
+            });
+            word || imported
+                .iter()
+                .flatten()
+                .any(|name| contains_word(gap, name.as_bytes()))
         })
     }
 
@@ -1049,5 +1300,100 @@ fn nothing() { let v = op()?; Ok(v) }
         let out = f.blank(src, None).expect("a is blanked").text;
         let col = |s: &str| s.chars().position(|c| c == 'x').unwrap();
         assert_eq!(col(&out), col(src));
+    }
+
+    /// What the call graph gets from a file that is not parsed, checked
+    /// against what it gets from the parsed file.
+    fn parsed_fn_items(src: &str) -> Vec<(String, Option<String>, crate::Span)> {
+        let policy = crate::Policy::default();
+        let a = crate::analyze_source(
+            "t.rs",
+            src,
+            &crate::AnalysisOptions {
+                policy: &policy,
+                include_tests: false,
+                enabled: &|l| l == "retry_amplification",
+                inventory: false,
+                body_filter: None,
+                keep: None,
+            },
+        );
+        assert!(a.parsed);
+        a.summaries
+            .into_iter()
+            .map(|s| (s.name, s.impl_type, s.span))
+            .collect()
+    }
+
+    #[test]
+    fn functions_without_parsing_match_the_parsed_ones() {
+        let src = r#"
+use std::fmt;
+/// docs { with a brace
+impl<T: Fn() -> u8, const N: usize> fmt::Debug for &'static Wrapper<T, N> where T: Clone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { Ok(()) }
+    const C: u32 = { fn inner_const_fn() -> u32 { 1 } inner_const_fn() };
+}
+impl !Send for Marker {}
+impl From<Token![_]> for Ident { fn from(t: Token![_]) -> Ident { x } }
+impl Coeffs<{ K * K * N }, Ntt> { fn sample_poly() {} }
+impl<F> Wrap<F> where F: Fn() -> u8, [(); { 1 }]: Sized, mac!(Self): Send { fn wrap() {} }
+impl dyn Any + Send { fn on_dyn(&self) {} }
+unsafe impl<T> Sync for <T as Tr>::Assoc { fn qualified() {} }
+pub trait Service: Send { fn call(&self); fn ready(&self) -> bool { true } }
+trait Alias = Service;
+type Opaque = impl Sized;
+macro_rules! make { ($n:ident) => { fn $n() {} }; () => { fn hidden() {} } }
+make! { fn also_hidden() {} }
+static S: bool = if !(true) { false } else { true };
+mod m { pub fn r#type() { let s = "fn nope() {"; } #[cfg(test)] mod tests { fn t() {} } }
+#[test] fn a_test() {}
+fn ünïcode_名前() {} fn second_on_line() {}
+"#;
+        let ours: Vec<_> = fn_items(src, true)
+            .expect("scans")
+            .into_iter()
+            .map(|s| (s.name, s.impl_type, s.span))
+            .collect();
+        assert_eq!(ours, parsed_fn_items(src));
+        let names: Vec<&str> = ours.iter().map(|o| o.0.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "fmt",
+                "inner_const_fn",
+                "from",
+                "sample_poly",
+                "wrap",
+                "on_dyn",
+                "qualified",
+                "ready",
+                "r#type",
+                "ünïcode_名前",
+                "second_on_line"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_file_with_nothing_for_a_lint_is_inert() {
+        let all = BodyFilter::for_lints(&|_| true, false).expect("rules");
+        let inert = |src: &str| all.blank(src, None).is_some_and(|b| b.inert.is_some());
+        // Words in comments and imports do not count; bodies are blanked.
+        assert!(inert(
+            "use tokio::spawn; // spawn a retry loop\nimpl S { fn f(&self) -> u8 { 1 } }\n"
+        ));
+        // A kept body, a word between items, a name imported from a lint's
+        // crate, a field holding a spawner: parsed.
+        assert!(!inert("fn f() { tokio::spawn(x); }\n"));
+        assert!(!inert(
+            "static C: Lazy<S> = Lazy::new(|| unbounded());\nfn f() {}\n"
+        ));
+        assert!(!inert(
+            "use tokio::spawn as go;\nstatic C: Lazy<()> = Lazy::new(|| go(x));\nfn f() {}\n"
+        ));
+        assert!(!inert("struct S { tasks: JoinSet<()> }\nfn f() {}\n"));
+        // `type Err = ..` is not an `Err` pattern.
+        assert!(inert("impl FromStr for X { type Err = E; fn from_str(s: &str) -> Result<X, E> { todo!() } }\n"));
     }
 }

@@ -59,7 +59,8 @@ struct Collector<'a> {
     out: Vec<FnSummary>,
 }
 
-fn type_name(ty: &syn::Type) -> Option<String> {
+/// The name the call graph gives a type: a path's last segment, through references.
+pub(crate) fn type_name(ty: &syn::Type) -> Option<String> {
     match ty {
         syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
         syn::Type::Reference(r) => type_name(&r.elem),
