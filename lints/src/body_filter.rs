@@ -542,6 +542,25 @@ fn summaries(src: &str, skeleton: &Skeleton) -> Option<Vec<crate::callgraph::FnS
     Some(out)
 }
 
+/// Pushes what stands for `part` in a blanked text: its line breaks, and on
+/// its last line one space per character, so that every line and column
+/// after it stays where it was (and the lexer has little to skip).
+fn blank_out(text: &mut String, part: &str) {
+    let last_line = match part.rfind('\n') {
+        Some(k) => {
+            text.extend(
+                part.as_bytes()[..=k]
+                    .iter()
+                    .filter(|&&c| c == b'\n' || c == b'\r')
+                    .map(|&c| c as char),
+            );
+            &part[k + 1..]
+        }
+        None => part,
+    };
+    text.extend(last_line.chars().map(|c| if c == '\r' { c } else { ' ' }));
+}
+
 /// The functions of `src` as [`Blanked::inert`] gives them (for tests that
 /// compare them with the parsed file's).
 pub fn fn_items(src: &str, skip_tests: bool) -> Option<Vec<crate::callgraph::FnSummary>> {
@@ -977,12 +996,17 @@ impl BodyFilter {
         }
         let base = String::from_utf8(base).ok()?;
         let mut text = String::with_capacity(src.len());
+        if inert.is_some() {
+            // Not parsed.
+            return Some(Blanked {
+                inert,
+                text,
+                bodies: blank.len(),
+                depth: skeleton.depth,
+                kept,
+            });
+        }
         let mut at = 0;
-        let spaces = |text: &mut String, part: &str| {
-            for ch in part.chars() {
-                text.push(if ch == '\n' || ch == '\r' { ch } else { ' ' });
-            }
-        };
         for &(open, close, name_end) in &blank {
             // The signature of a blanked function becomes `()`: its name and
             // attributes stay (call-graph names, suppressions), its types are
@@ -1002,7 +1026,7 @@ impl BodyFilter {
                 }
                 None => text.push_str(&base[at..=open]),
             }
-            spaces(&mut text, &base[open + 1..close]);
+            blank_out(&mut text, &base[open + 1..close]);
             at = close;
         }
         text.push_str(&base[at..]);
@@ -1215,10 +1239,22 @@ mod tests {
     fn kept(f: &BodyFilter, src: &str) -> Vec<String> {
         let out = match f.blank(src, None) {
             None => return bodies(src).iter().map(|b| b.0.to_string()).collect(),
+            // Nothing kept, not even text to parse.
+            Some(b) if b.inert.is_some() => return Vec::new(),
             Some(b) => b.text,
         };
-        assert_eq!(out.len(), src.len(), "ASCII text keeps its length");
         assert_eq!(out.lines().count(), src.lines().count());
+        // Whatever is not blanked keeps its line and column (a stubbed
+        // signature shows `()`).
+        for (a, b) in src.lines().zip(out.lines()) {
+            assert!(b.chars().count() <= a.chars().count(), "{a:?} vs {b:?}");
+            for (ca, cb) in a.chars().zip(b.chars()) {
+                assert!(
+                    cb == ' ' || cb == ca || cb == '(' || cb == ')',
+                    "{a:?} vs {b:?}"
+                );
+            }
+        }
         bodies(&out)
             .iter()
             .filter(|b| {
@@ -1237,8 +1273,15 @@ fn plain() -> Result<(), E> { for x in xs { g(x); } Ok(()) }
 fn retry() { loop { if let Ok(v) = op() { break v; } } }
 fn recurse() { match op() { Err(_) => recurse(), Ok(v) => v } }
 fn nothing() { let v = op()?; Ok(v) }
+fn multi_line(
+    a: A,
+) -> Result<(), E> {
+    let v = op()?;
+    Ok(v)
+}
+fn last() { loop { if let Ok(v) = op() { break v; } } }
 ";
-        assert_eq!(kept(&f, src), ["retry", "recurse"]);
+        assert_eq!(kept(&f, src), ["retry", "recurse", "last"]);
     }
 
     #[test]
