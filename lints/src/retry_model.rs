@@ -1188,9 +1188,13 @@ fn declared(attrs: &[syn::Attribute]) -> bool {
 }
 
 impl<'ast> LoopFinder<'ast> {
-    fn enter_fn(&mut self, name: String, attrs: &[syn::Attribute], block: &'ast Block) {
+    fn enter_fn(&mut self, name: &syn::Ident, attrs: &[syn::Attribute], block: &'ast Block) {
+        // An empty (or blanked) body has no loop.
+        if block.stmts.is_empty() {
+            return;
+        }
         self.fn_stack.push(FnInfo {
-            name,
+            name: name.to_string(),
             locals: collect_locals(block),
         });
         self.declared_stack.push(declared(attrs));
@@ -1226,14 +1230,14 @@ impl<'ast> LoopFinder<'ast> {
 
 impl<'ast> Visit<'ast> for LoopFinder<'ast> {
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-        self.enter_fn(f.sig.ident.to_string(), &f.attrs, &f.block);
+        self.enter_fn(&f.sig.ident, &f.attrs, &f.block);
     }
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        self.enter_fn(f.sig.ident.to_string(), &f.attrs, &f.block);
+        self.enter_fn(&f.sig.ident, &f.attrs, &f.block);
     }
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
         if let Some(b) = &f.default {
-            self.enter_fn(f.sig.ident.to_string(), &f.attrs, b);
+            self.enter_fn(&f.sig.ident, &f.attrs, b);
         }
     }
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {

@@ -226,6 +226,10 @@ fn note_arg(set: &mut HashSet<String>, e: &syn::Expr) {
 
 impl<'ast> Visitor<'_, '_, '_, 'ast> {
     fn enter_fn(&mut self, block: &'ast syn::Block) {
+        // Nothing in an empty (or blanked) body.
+        if block.stmts.is_empty() {
+            return;
+        }
         let mut pre = Pre {
             timed: HashMap::new(),
             escaped: HashSet::new(),

@@ -71,8 +71,16 @@ pub(crate) fn type_name(ty: &syn::Type) -> Option<String> {
 impl Collector<'_> {
     fn summarize(&mut self, sig: &syn::Signature, attrs: &[syn::Attribute], block: &syn::Block) {
         let name = &sig.ident;
-        LOCAL_TYPES.with(|t| *t.borrow_mut() = local_types(sig, block));
-        let calls = calls_in(block, self.impl_type.as_deref());
+        // An empty (or blanked) body calls nothing and has no retry loop.
+        let empty = block.stmts.is_empty();
+        if !empty {
+            LOCAL_TYPES.with(|t| *t.borrow_mut() = local_types(sig, block));
+        }
+        let calls = if empty {
+            Vec::new()
+        } else {
+            calls_in(block, self.impl_type.as_deref())
+        };
         let mut retry_sites = Vec::new();
         if let Some(attr) = leash_attr(attrs, "retry") {
             retry_sites.push(RetrySite {
@@ -84,13 +92,15 @@ impl Collector<'_> {
                 calls: calls.clone(),
             });
         }
-        retry_sites.extend(strategy_sites(self.cx, block, self.impl_type.as_deref()));
-        retry_sites.extend(crate::retry_sites::loop_sites(
-            self.cx,
-            block,
-            self.impl_type.as_deref(),
-        ));
-        LOCAL_TYPES.with(|t| t.borrow_mut().clear());
+        if !empty {
+            retry_sites.extend(strategy_sites(self.cx, block, self.impl_type.as_deref()));
+            retry_sites.extend(crate::retry_sites::loop_sites(
+                self.cx,
+                block,
+                self.impl_type.as_deref(),
+            ));
+            LOCAL_TYPES.with(|t| t.borrow_mut().clear());
+        }
         self.out.push(FnSummary {
             name: name.to_string(),
             impl_type: self.impl_type.clone(),

@@ -122,6 +122,10 @@ impl<'ast> Visit<'ast> for Locals<'ast> {
 
 impl<'s, 'ast> Visitor<'s, 'ast> {
     fn enter_fn(&mut self, sig: &'ast syn::Signature, block: &'ast syn::Block) {
+        // Nothing in an empty (or blanked) body.
+        if block.stmts.is_empty() {
+            return;
+        }
         // Parameters of type `Option<..>` hold at most one item.
         let mut options = HashSet::new();
         for input in &sig.inputs {

@@ -245,6 +245,10 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
         sig: &'ast syn::Signature,
         block: &'ast syn::Block,
     ) {
+        // Nothing in an empty (or blanked) body.
+        if block.stmts.is_empty() {
+            return;
+        }
         let saved_env = self.env.take();
         let saved_fn = self.cur_fn.replace((sig, block, attrs));
         let saved_loops = std::mem::take(&mut self.loops);
