@@ -901,17 +901,10 @@ impl BodyFilter {
         for body in &skeleton.bodies {
             for m in self.ac.find_overlapping_iter(&b[body.open..=body.close]) {
                 let id = m.pattern().as_usize();
-                let w = &self.words[id];
                 let (s, e) = (body.open + m.start(), body.open + m.end());
-                if w.exact
-                    && (b[s..e] != w.text[..]
-                        || s.checked_sub(1).is_some_and(|k| is_ident_byte(b[k]))
-                        || b.get(e).copied().is_some_and(is_ident_byte)
-                        || (w.pattern && !in_pattern(src, e)))
-                {
-                    continue;
+                if self.is_hit(src, id, s, e) {
+                    hits.push((s, id));
                 }
-                hits.push((s, id));
             }
         }
         hits.sort_unstable();
@@ -1043,6 +1036,18 @@ impl BodyFilter {
         })
     }
 
+    /// Whether the match of word `id` at `s..e` counts: an exact word must match
+    /// case and stand alone, a pattern word must be in pattern position.
+    fn is_hit(&self, src: &str, id: usize, s: usize, e: usize) -> bool {
+        let b = src.as_bytes();
+        let w = &self.words[id];
+        !w.exact
+            || (b[s..e] == w.text[..]
+                && !s.checked_sub(1).is_some_and(|k| is_ident_byte(b[k]))
+                && !b.get(e).copied().is_some_and(is_ident_byte)
+                && (!w.pattern || in_pattern(src, e)))
+    }
+
     /// Whether a word of a rule (or a name imported from one) occurs outside
     /// what is blanked, imports and comments: in a `static`'s initialiser, an
     /// item macro, a kept signature.
@@ -1080,14 +1085,7 @@ impl BodyFilter {
             let gap = &b[gs..ge];
             let word = self.ac.find_overlapping_iter(gap).any(|m| {
                 let id = m.pattern().as_usize();
-                let w = &self.words[id];
-                let (s, e) = (gs + m.start(), gs + m.end());
-                self.needed[id]
-                    && !(w.exact
-                        && (b[s..e] != w.text[..]
-                            || s.checked_sub(1).is_some_and(|k| is_ident_byte(b[k]))
-                            || b.get(e).copied().is_some_and(is_ident_byte)
-                            || (w.pattern && !in_pattern(src, e))))
+                self.needed[id] && self.is_hit(src, id, gs + m.start(), gs + m.end())
             });
             word || imported
                 .iter()
