@@ -788,6 +788,11 @@ fn phase_two(outcomes: &mut [FileOutcome], paths: &[PathBuf], cx: &Ctx, in_pool:
     let mut want: HashMap<usize, HashSet<String>> = HashMap::new();
     let stats = std::env::var_os("LEASH_STATS").is_some();
     let everything = Prefilter::all();
+    // What a revisit re-runs (see `Scope`): wrappers only, functions only, both.
+    let scopes: Vec<Option<Scope>> = [(true, false), (false, true), (true, true)]
+        .into_iter()
+        .map(|(w, f)| Scope::new(w, f, cx.opts.include_tests))
+        .collect();
     for round in 0..MAX_CALL_ROUNDS {
         if follow_calls {
             for (file, name) in reachable_fns(outcomes) {
@@ -831,10 +836,6 @@ fn phase_two(outcomes: &mut [FileOutcome], paths: &[PathBuf], cx: &Ctx, in_pool:
         // that must keep more functions, or both.
         let needs_wrappers =
             |i: usize| wrappers_key != 0 && outcomes[i].kept.wrappers != wrappers_key;
-        let scopes: Vec<Option<Scope>> = [(true, false), (false, true), (true, true)]
-            .into_iter()
-            .map(|(w, f)| Scope::new(w, f, cx.opts.include_tests))
-            .collect();
         let scope_of = |i: usize, for_fns: bool| match (needs_wrappers(i), for_fns) {
             (true, false) => scopes[0].as_ref(),
             (false, true) => scopes[1].as_ref(),

@@ -710,8 +710,6 @@ pub struct Blanked {
     pub bodies: usize,
     /// The deepest bracket nesting of the file.
     pub depth: usize,
-    /// How many function bodies were kept.
-    pub kept: usize,
 }
 
 /// After a `Ok`/`Err` ending at `end`: is it a pattern? Its parenthesised
@@ -1000,7 +998,6 @@ impl BodyFilter {
                 text,
                 bodies: blank.len(),
                 depth: skeleton.depth,
-                kept,
             });
         }
         let mut at = 0;
@@ -1032,7 +1029,6 @@ impl BodyFilter {
             text,
             bodies: blank.len(),
             depth: skeleton.depth,
-            kept,
         })
     }
 
