@@ -237,7 +237,6 @@ struct Pass<'a> {
 /// on the way to a retry site (`retry_amplification`). Re-running only those,
 /// over a text with only their bodies kept, costs a fraction of a full analysis.
 struct Scope {
-    lints: Vec<&'static str>,
     filter: BodyFilter,
     wrappers: bool,
     fns: bool,
@@ -245,24 +244,21 @@ struct Scope {
 
 impl Scope {
     fn new(wrappers: bool, fns: bool, include_tests: bool) -> Option<Scope> {
-        let mut lints = Vec::new();
-        if wrappers {
-            lints.push("unbounded_spawn");
-        }
-        if fns {
-            lints.push("retry_amplification");
-        }
-        let filter = BodyFilter::for_lints(&|n: &str| lints.contains(&n), include_tests)?;
+        let filter =
+            BodyFilter::for_lints(&|lint: &str| Self::runs(wrappers, fns, lint), include_tests)?;
         Some(Scope {
-            lints,
             filter,
             wrappers,
             fns,
         })
     }
 
+    fn runs(wrappers: bool, fns: bool, lint: &str) -> bool {
+        (wrappers && lint == "unbounded_spawn") || (fns && lint == "retry_amplification")
+    }
+
     fn enabled(&self, lint: &str) -> bool {
-        self.lints.contains(&lint)
+        Self::runs(self.wrappers, self.fns, lint)
     }
 }
 
@@ -809,11 +805,12 @@ fn phase_two(outcomes: &mut [FileOutcome], paths: &[PathBuf], cx: &Ctx, in_pool:
             want.get(&i)
                 .is_some_and(|w| w.iter().any(|n| !outcomes[i].kept.fns.contains(n)))
         };
+        // Its last analysis did not know every spawn wrapper.
+        let needs_wrappers =
+            |i: usize| wrappers_key != 0 && outcomes[i].kept.wrappers != wrappers_key;
         let again: Vec<usize> = (0..outcomes.len())
             .filter(|&i| outcomes[i].prefiltered || outcomes[i].blanked > 0)
-            .filter(|&i| {
-                (wrappers_key != 0 && outcomes[i].kept.wrappers != wrappers_key) || needs_fns(i)
-            })
+            .filter(|&i| needs_wrappers(i) || needs_fns(i))
             .collect();
         if again.is_empty() {
             break;
@@ -834,8 +831,6 @@ fn phase_two(outcomes: &mut [FileOutcome], paths: &[PathBuf], cx: &Ctx, in_pool:
             .collect();
         // Which lints each redo re-runs: a file whose wrappers are stale, one
         // that must keep more functions, or both.
-        let needs_wrappers =
-            |i: usize| wrappers_key != 0 && outcomes[i].kept.wrappers != wrappers_key;
         let scope_of = |i: usize, for_fns: bool| match (needs_wrappers(i), for_fns) {
             (true, false) => scopes[0].as_ref(),
             (false, true) => scopes[1].as_ref(),

@@ -887,7 +887,8 @@ impl BodyFilter {
             skeleton.bodies.iter().map(|x| (x.open, x.close)).collect();
         // Declarations and suppressions outside bodies (`#[leash::retry]` on a
         // function) may concern any body: keep them all.
-        if src.contains("leash")
+        let names_leash = src.contains("leash");
+        if names_leash
             && src
                 .match_indices("leash")
                 .any(|(pos, _)| !inside(pos, &bodies) && !inside(pos, &skeleton.tests))
@@ -976,7 +977,7 @@ impl BodyFilter {
         // one in test code is still reported): a file naming `leash` is parsed.
         let inert = (kept == 0
             && !fields_kept
-            && !src.contains("leash")
+            && !names_leash
             && !self.words_between(src, &skeleton, &blank, &imported))
         .then(|| summaries(src, &skeleton))
         .flatten();

@@ -73,12 +73,10 @@ impl Collector<'_> {
         let name = &sig.ident;
         // An empty (or blanked) body calls nothing and has no retry loop.
         let empty = block.stmts.is_empty();
-        if !empty {
-            LOCAL_TYPES.with(|t| *t.borrow_mut() = local_types(sig, block));
-        }
         let calls = if empty {
             Vec::new()
         } else {
+            LOCAL_TYPES.with(|t| *t.borrow_mut() = local_types(sig, block));
             calls_in(block, self.impl_type.as_deref())
         };
         let mut retry_sites = Vec::new();
