@@ -63,7 +63,7 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
     let mut out = FileAnalysis::default();
     // The item prefilter's scan measures the nesting as it goes (and stops
     // early on a file too deep for it); otherwise a separate scan does.
-    let blanked = opts.body_filter.and_then(|f| f.blank(source, opts.keep));
+    let mut blanked = opts.body_filter.and_then(|f| f.blank(source, opts.keep));
     // Nothing left for a lint: the skeleton is not parsed (as a file without
     // any trigger word is not); the call graph still learns its functions.
     if let Some(b) = &blanked {
@@ -105,10 +105,12 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
     }
     // A blanked text that does not parse (the byte scan misread something) falls
     // back to the original, so the error reported is the file's own.
-    let parsed = match &blanked {
+    let mut views = Vec::new();
+    let parsed = match &mut blanked {
         Some(b) => match syn::parse_file(&b.text) {
             Ok(f) => {
                 out.blanked_bodies = b.bodies;
+                views = std::mem::take(&mut b.views);
                 Ok(f)
             }
             Err(_) if too_long(source, &mut out) => return out,
@@ -139,26 +141,42 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
     }
     crate::expand::expand_expr_macros(&mut file);
     let mut sink = Sink::default();
-    {
-        let cx = FileContext::new(path, source, &file, opts.policy);
-        for lint in crate::rules::ALL {
-            let Some(check) = lint.check else { continue };
-            if !(opts.enabled)(lint.name) {
-                continue;
-            }
-            let before = sink.findings.len();
-            let result = catch_unwind(AssertUnwindSafe(|| check(&cx, &mut sink)));
-            if let Err(payload) = result {
-                sink.findings.truncate(before);
-                out.problems.push(Problem::LintPanicked {
-                    lint: lint.name,
-                    message: panic_message(&*payload),
-                });
-            }
+    let imports = crate::imports::Imports::collect(&file);
+    // What lints share is computed once per view.
+    let mut memos: Vec<(u32, crate::context::Memo)> = Vec::new();
+    for lint in crate::rules::ALL {
+        let Some(check) = lint.check else { continue };
+        if !(opts.enabled)(lint.name) {
+            continue;
         }
+        // Each lint sees only the kept bodies it needs.
+        let mask = match opts.body_filter {
+            Some(f) if !views.is_empty() => f.lint_mask(lint.name),
+            _ => crate::body_filter::ALL_LINTS,
+        };
+        let memo = match memos.iter().position(|m| m.0 == mask) {
+            Some(k) => k,
+            None => {
+                memos.push((mask, Default::default()));
+                memos.len() - 1
+            }
+        };
+        let hidden = crate::views::hide(&mut file, &views, mask);
+        let cx = FileContext::new(path, source, &file, &imports, opts.policy, &memos[memo].1);
+        let before = sink.findings.len();
+        let result = catch_unwind(AssertUnwindSafe(|| check(&cx, &mut sink)));
+        if let Err(payload) = result {
+            sink.findings.truncate(before);
+            out.problems.push(Problem::LintPanicked {
+                lint: lint.name,
+                message: panic_message(&*payload),
+            });
+        }
+        crate::views::restore(&mut file, &views, mask, hidden);
     }
     if opts.inventory {
-        let cx = FileContext::new(path, source, &file, opts.policy);
+        let memo = crate::context::Memo::default();
+        let cx = FileContext::new(path, source, &file, &imports, opts.policy, &memo);
         sink.budgets = crate::inventory::collect(&cx);
     }
     let mut suppressions = Suppressions::new(source, Some(&file));

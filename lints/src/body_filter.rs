@@ -670,6 +670,7 @@ enum Compiled {
 }
 
 struct Rule {
+    lint: &'static str,
     needs: Vec<Compiled>,
     /// Lowercase words that make a `use` item's bound names trigger words.
     imports: Vec<String>,
@@ -685,6 +686,9 @@ pub struct BodyFilter {
     skip_tests: bool,
     /// Words some rule needs (not only the loop keywords).
     needed: Vec<bool>,
+    /// The bits of the rules whose lints see every kept body
+    /// ([`BodyFilter::lint_mask`]).
+    whole: u32,
 }
 
 /// Bodies to keep beyond the lints' own words: what cross-file results need
@@ -710,6 +714,41 @@ pub struct Blanked {
     pub bodies: usize,
     /// The deepest bracket nesting of the file.
     pub depth: usize,
+    /// The kept functions that not every lint needs: where each one's name
+    /// starts, and the lints it is kept for (a bit per lint, as
+    /// [`BodyFilter::lint_mask`] gives them). To any other lint its body is
+    /// one more blanked body (see [`crate::views`]). Sorted.
+    pub views: Vec<(crate::Pos, u32)>,
+}
+
+/// The bits of every lint: a body kept for a reason that may concern any of
+/// them (a suppression, a body the driver asks for).
+pub const ALL_LINTS: u32 = u32::MAX;
+
+/// See [`BodyFilter::lint_mask`].
+fn sees_every_kept_body(lint: &str) -> bool {
+    lint == "unbounded_spawn" || crate::retry_model::SHARED_BY.contains(&lint)
+}
+
+/// `(byte offset, x)` pairs (in order of offset) with each offset as a line
+/// and column, the way `proc_macro2` counts them.
+fn name_positions(src: &str, offsets: Vec<(usize, u32)>) -> Vec<(crate::Pos, u32)> {
+    let b = src.as_bytes();
+    let (mut line, mut line_start, mut at) = (1usize, 0usize, 0usize);
+    offsets
+        .into_iter()
+        .map(|(offset, x)| {
+            for (k, &c) in b[at..offset].iter().enumerate() {
+                if c == b'\n' {
+                    line += 1;
+                    line_start = at + k + 1;
+                }
+            }
+            at = offset;
+            let column = src[line_start..offset].chars().count();
+            (crate::Pos { line, column }, x)
+        })
+        .collect()
 }
 
 /// After a `Ok`/`Err` ending at `end`: is it a pattern? Its parenthesised
@@ -828,6 +867,7 @@ impl BodyFilter {
                 })
                 .collect();
             rules.push(Rule {
+                lint: lint.name,
                 needs,
                 imports: imports.iter().map(|w| w.to_ascii_lowercase()).collect(),
             });
@@ -844,6 +884,13 @@ impl BodyFilter {
                 needed[id] = true;
             }
         }
+        let whole = rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| sees_every_kept_body(r.lint))
+            .fold(0u32, |m, (k, _)| {
+                m | 1u32.checked_shl(k as u32).unwrap_or(ALL_LINTS)
+            });
         let needles: Vec<&[u8]> = words.iter().map(|w| w.text.as_slice()).collect();
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
@@ -858,6 +905,7 @@ impl BodyFilter {
             leash,
             skip_tests: !include_tests,
             needed,
+            whole,
         })
     }
 
@@ -942,6 +990,10 @@ impl BodyFilter {
                 .map(|&(o, c)| (o, c, None)),
         );
         let mut kept = 0;
+        let mut views = Vec::new();
+        let every_rule = u32::MAX
+            .checked_shr(32 - self.rules.len().min(32) as u32)
+            .unwrap_or(0);
         for body in &skeleton.bodies {
             let lo = hits.partition_point(|h| h.0 <= body.open);
             let hi = hits.partition_point(|h| h.0 < body.close);
@@ -951,18 +1003,45 @@ impl BodyFilter {
                 present[id] = true;
             }
             let text = &b[body.open..=body.close];
-            // The lints' own words first: cheaper than the extra keeps.
-            let keep = present[self.leash]
-                || self.rules.iter().zip(&imported).any(|(rule, imported)| {
-                    imported.iter().any(|w| contains_word(text, w.as_bytes()))
+            // Which lints the body is kept for (see `Blanked::views`). The
+            // lints' own words first: cheaper than the extra keeps.
+            let mut mask = 0u32;
+            if present[self.leash] {
+                mask = ALL_LINTS;
+            } else {
+                for (r, (rule, imported)) in self.rules.iter().zip(&imported).enumerate() {
+                    let bit = 1u32.checked_shl(r as u32).unwrap_or(ALL_LINTS);
+                    // The lints that see every kept body need no bit each.
+                    if bit & self.whole != 0 && mask & self.whole != 0 {
+                        continue;
+                    }
+                    if imported.iter().any(|w| contains_word(text, w.as_bytes()))
                         || rule
                             .needs
                             .iter()
                             .any(|n| self.satisfied(n, &present, src, body, body_hits))
-                })
-                || keep.is_some_and(|k| self.kept(k, src, body, text));
-            if keep {
+                    {
+                        mask |= if bit & self.whole != 0 {
+                            self.whole
+                        } else {
+                            bit
+                        };
+                    }
+                }
+                // What the driver asks to keep is for the lints it re-runs.
+                if mask & self.whole == 0 && keep.is_some_and(|k| self.kept(k, src, body, text)) {
+                    mask |= if self.whole == 0 {
+                        ALL_LINTS
+                    } else {
+                        self.whole
+                    };
+                }
+            }
+            if mask != 0 {
                 kept += 1;
+                if mask & every_rule != every_rule {
+                    views.push((body.name.0, mask));
+                }
             } else {
                 blank.push((body.open, body.close, Some(body.name.1)));
             }
@@ -999,6 +1078,7 @@ impl BodyFilter {
                 text,
                 bodies: blank.len(),
                 depth: skeleton.depth,
+                views: Vec::new(),
             });
         }
         let mut at = 0;
@@ -1028,9 +1108,25 @@ impl BodyFilter {
         Some(Blanked {
             inert,
             text,
-            bodies: blank.len(),
             depth: skeleton.depth,
+            bodies: blank.len(),
+            views: name_positions(src, views),
         })
+    }
+
+    /// The bits of [`Blanked::views`] that make a kept body one `lint` reads:
+    /// its own rule's. What the driver's second pass re-runs over more kept
+    /// bodies (spawn wrappers, call-graph summaries), and the retry lints that
+    /// share their results with the call graph, read every kept body: a body
+    /// hidden from them would need that second pass.
+    pub fn lint_mask(&self, lint: &str) -> u32 {
+        if sees_every_kept_body(lint) {
+            return ALL_LINTS;
+        }
+        match self.rules.iter().position(|r| r.lint == lint) {
+            Some(r) => 1u32.checked_shl(r as u32).unwrap_or(ALL_LINTS),
+            None => ALL_LINTS,
+        }
     }
 
     /// Whether the match of word `id` at `s..e` counts: an exact word must match
@@ -1441,5 +1537,41 @@ fn ünïcode_名前() {} fn second_on_line() {}
         ));
         // `type Err = ..` is not an `Err` pattern.
         assert!(inert("impl FromStr for X { type Err = E; fn from_str(s: &str) -> Result<X, E> { todo!() } }\n"));
+    }
+
+    #[test]
+    fn a_kept_body_is_seen_by_the_lints_it_is_kept_for() {
+        let all = BodyFilter::for_lints(&|_| true, false).expect("rules");
+        let src = "fn fallback() {\n    match f() { Err(_) => 0, Ok(x) => x };\n}\n\
+                   fn fan() { join_all(v); }\n\
+                   fn both() { join_all(v); match f() { Err(_) => 0, Ok(x) => x }; }\n\
+                   fn spawner() { tokio::spawn(x); }\n\
+                   fn plain() { 1 }\n";
+        let b = all.blank(src, None).expect("blanked text");
+        let seen = |lint: &str| -> Vec<usize> {
+            b.views
+                .iter()
+                .filter(|v| v.1 & all.lint_mask(lint) != 0)
+                .map(|v| v.0.line)
+                .collect()
+        };
+        // Lines of the views (kept bodies not every lint needs).
+        let listed: Vec<usize> = b.views.iter().map(|v| v.0.line).collect();
+        assert_eq!(listed, [1, 4, 5, 6]);
+        assert_eq!(b.views[0].0.column, 3);
+        assert_eq!(seen("silent_fallback"), [1, 5]);
+        assert_eq!(seen("unbounded_fan_out"), [4, 5]);
+        // What the second pass re-runs sees every kept body.
+        assert_eq!(seen("unbounded_spawn"), [1, 4, 5, 6]);
+        assert_eq!(seen("retry_amplification"), [1, 4, 5, 6]);
+        assert_eq!(seen("missing_timeout"), Vec::<usize>::new());
+        // A body naming `leash` is seen by every lint: not listed.
+        let b = all
+            .blank(
+                "fn f() { join_all(v); // leash: allow(unbounded_fan_out) -- why\n}\nfn g() {}\n",
+                None,
+            )
+            .expect("blanked text");
+        assert!(b.views.is_empty());
     }
 }

@@ -29,18 +29,40 @@ pub struct FileContext<'a> {
     pub path: &'a str,
     pub source: &'a str,
     pub file: &'a syn::File,
-    pub imports: Imports,
+    pub imports: &'a Imports,
     pub policy: &'a Policy,
+    /// What lints compute from this file (as they see it) and share.
+    pub memo: &'a Memo,
+}
+
+/// Results several lints need from the same file, computed by the first to
+/// ask. One per file and view (see [`crate::views`]): a lint that sees other
+/// bodies gets its own.
+#[derive(Default)]
+pub struct Memo {
+    pub(crate) retry_loops: std::cell::OnceCell<std::rc::Rc<Vec<crate::retry_model::RetryLoop>>>,
+    pub(crate) strategies:
+        std::cell::OnceCell<std::rc::Rc<Vec<crate::retry_model::library::Strategy>>>,
 }
 
 impl<'a> FileContext<'a> {
-    pub fn new(path: &'a str, source: &'a str, file: &'a syn::File, policy: &'a Policy) -> Self {
+    /// `imports` as [`Imports::collect`] gives them for `file`; `memo` fresh
+    /// for this file (and view).
+    pub fn new(
+        path: &'a str,
+        source: &'a str,
+        file: &'a syn::File,
+        imports: &'a Imports,
+        policy: &'a Policy,
+        memo: &'a Memo,
+    ) -> Self {
         FileContext {
             path,
             source,
             file,
-            imports: Imports::collect(file),
+            imports,
             policy,
+            memo,
         }
     }
 }

@@ -23,6 +23,7 @@ pub mod spawn_model;
 pub mod suppress;
 pub mod syntax;
 pub mod test_code;
+pub mod views;
 
 pub use analysis::{analyze_source, AnalysisOptions, FileAnalysis, Problem};
 pub use context::{FileContext, Policy, Sink};

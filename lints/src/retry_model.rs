@@ -137,32 +137,25 @@ impl RetryLoop {
     }
 }
 
+/// The lints that read [`retry_loops`] (and library strategies): they share
+/// one answer per file, so they must see the same bodies (see
+/// [`crate::views`]).
+pub const SHARED_BY: &[&str] = &[
+    "unbounded_retry",
+    "retry_without_backoff",
+    "retry_without_jitter",
+    "budget_exceeds_policy",
+    "retry_amplification",
+];
+
 /// Every retry loop in the file. The retry lints (and the amplification
-/// summary of every function) ask for the same file in turn, so the last
-/// answer is kept (per thread, keyed by the file) and shared, not copied.
+/// summary of every function) ask for the same file in turn: the first
+/// answer is shared, not copied.
 pub fn retry_loops(cx: &FileContext) -> std::rc::Rc<Vec<RetryLoop>> {
-    type Key = (usize, usize, usize, String);
-    thread_local! {
-        static LAST: std::cell::RefCell<Option<(Key, std::rc::Rc<Vec<RetryLoop>>)>> =
-            const { std::cell::RefCell::new(None) };
-    }
-    let key: Key = (
-        cx.file as *const syn::File as usize,
-        cx.source.as_ptr() as usize,
-        cx.source.len(),
-        cx.path.to_string(),
-    );
-    if let Some(hit) = LAST.with(|l| {
-        l.borrow()
-            .as_ref()
-            .filter(|(k, _)| *k == key)
-            .map(|(_, v)| v.clone())
-    }) {
-        return hit;
-    }
-    let out = std::rc::Rc::new(compute_retry_loops(cx));
-    LAST.with(|l| *l.borrow_mut() = Some((key, out.clone())));
-    out
+    cx.memo
+        .retry_loops
+        .get_or_init(|| std::rc::Rc::new(compute_retry_loops(cx)))
+        .clone()
 }
 
 fn compute_retry_loops(cx: &FileContext) -> Vec<RetryLoop> {

@@ -96,8 +96,16 @@ fn is_max_count(e: &Expr) -> bool {
     false
 }
 
-/// Every library strategy built in the file.
-pub fn strategies(cx: &FileContext) -> Vec<Strategy> {
+/// Every library strategy built in the file (computed once per file: three
+/// lints ask).
+pub fn strategies(cx: &FileContext) -> std::rc::Rc<Vec<Strategy>> {
+    cx.memo
+        .strategies
+        .get_or_init(|| std::rc::Rc::new(find_strategies(cx)))
+        .clone()
+}
+
+fn find_strategies(cx: &FileContext) -> Vec<Strategy> {
     // A strategy's path names its crate, or a name imported from it: a file
     // that never says the crate's name has none.
     if !CRATES.iter().any(|k| cx.source.contains(k)) {
@@ -288,7 +296,7 @@ impl<'ast> Visit<'ast> for V<'_, '_> {
 
 pub fn check_unbounded(cx: &FileContext, sink: &mut Sink) {
     let lint = crate::rules::unbounded_retry::LINT.name;
-    for s in strategies(cx) {
+    for s in strategies(cx).iter() {
         if !s.unbounded {
             continue;
         }
@@ -316,7 +324,7 @@ pub fn check_unbounded(cx: &FileContext, sink: &mut Sink) {
 
 pub fn check_no_backoff(cx: &FileContext, sink: &mut Sink) {
     let lint = crate::rules::retry_without_backoff::LINT.name;
-    for s in strategies(cx) {
+    for s in strategies(cx).iter() {
         if s.no_backoff {
             sink.report(
                 Finding::new(lint, s.span, "retry without backoff: this `tryhard` retry has no backoff, so it retries at once")
@@ -329,7 +337,7 @@ pub fn check_no_backoff(cx: &FileContext, sink: &mut Sink) {
 
 pub fn check_no_jitter(cx: &FileContext, sink: &mut Sink) {
     let lint = crate::rules::retry_without_jitter::LINT.name;
-    for s in strategies(cx) {
+    for s in strategies(cx).iter() {
         if !s.no_jitter {
             continue;
         }
