@@ -546,14 +546,19 @@ fn summaries(src: &str, skeleton: &Skeleton) -> Option<Vec<crate::callgraph::FnS
 /// its last line one space per character, so that every line and column
 /// after it stays where it was (and the lexer has little to skip).
 fn blank_out(text: &mut String, part: &str) {
-    let last_line = match part.rfind('\n') {
+    let last_line = match memchr::memrchr(b'\n', part.as_bytes()) {
         Some(k) => {
-            text.extend(
-                part.as_bytes()[..=k]
-                    .iter()
-                    .filter(|&&c| c == b'\n' || c == b'\r')
-                    .map(|&c| c as char),
-            );
+            let head = &part.as_bytes()[..=k];
+            if memchr::memchr(b'\r', head).is_none() {
+                let lines = memchr::memchr_iter(b'\n', head).count();
+                text.extend(std::iter::repeat_n('\n', lines));
+            } else {
+                text.extend(
+                    head.iter()
+                        .filter(|&&c| c == b'\n' || c == b'\r')
+                        .map(|&c| c as char),
+                );
+            }
             &part[k + 1..]
         }
         None => part,
@@ -689,6 +694,8 @@ pub struct BodyFilter {
     /// The bits of the rules whose lints see every kept body
     /// ([`BodyFilter::lint_mask`]).
     whole: u32,
+    /// The rules' import words in one search, and the rules of each word.
+    imports: Option<(AhoCorasick, Vec<Vec<usize>>)>,
 }
 
 /// Bodies to keep beyond the lints' own words: what cross-file results need
@@ -891,6 +898,29 @@ impl BodyFilter {
             .fold(0u32, |m, (k, _)| {
                 m | 1u32.checked_shl(k as u32).unwrap_or(ALL_LINTS)
             });
+        let mut import_words: Vec<&str> = Vec::new();
+        let mut rules_of: Vec<Vec<usize>> = Vec::new();
+        for (r, rule) in rules.iter().enumerate() {
+            for w in &rule.imports {
+                match import_words.iter().position(|x| x == w) {
+                    Some(k) => rules_of[k].push(r),
+                    None => {
+                        import_words.push(w);
+                        rules_of.push(vec![r]);
+                    }
+                }
+            }
+        }
+        let imports = if import_words.is_empty() {
+            None
+        } else {
+            let ac = AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .build(&import_words)
+                .ok()?;
+            Some((ac, rules_of))
+        };
         let needles: Vec<&[u8]> = words.iter().map(|w| w.text.as_slice()).collect();
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
@@ -906,6 +936,7 @@ impl BodyFilter {
             skip_tests: !include_tests,
             needed,
             whole,
+            imports,
         })
     }
 
@@ -958,17 +989,26 @@ impl BodyFilter {
         // Names imported from what a lint looks for (`use tokio::spawn as go;`)
         // are that lint's words too; a glob import makes every body matter.
         let mut imported: Vec<Vec<&str>> = vec![Vec::new(); self.rules.len()];
-        for &(s, e) in &skeleton.uses {
-            let text = &src[s..e];
-            let lower = text.to_ascii_lowercase();
-            for (r, rule) in self.rules.iter().enumerate() {
-                if !rule.imports.iter().any(|w| lower.contains(w.as_str())) {
+        if let Some((ac, rules_of)) = &self.imports {
+            let mut named = vec![false; self.rules.len()];
+            for &(s, e) in &skeleton.uses {
+                let text = &src[s..e];
+                named.iter_mut().for_each(|n| *n = false);
+                for m in ac.find_overlapping_iter(text) {
+                    for &r in &rules_of[m.pattern().as_usize()] {
+                        named[r] = true;
+                    }
+                }
+                if !named.contains(&true) {
                     continue;
                 }
                 if text.contains('*') {
                     return None;
                 }
-                imported[r].extend(bound_names(src, s, e));
+                let names = bound_names(src, s, e);
+                for (r, _) in named.iter().enumerate().filter(|(_, n)| **n) {
+                    imported[r].extend(names.iter().copied());
+                }
             }
         }
         let mut present = vec![false; self.words.len()];
@@ -1087,7 +1127,7 @@ impl BodyFilter {
             // attributes stay (call-graph names, suppressions), its types are
             // not parsed. A `!` (a diverging `-> !` helper, which
             // `silent_fallback` reads) keeps it.
-            match name_end.filter(|&n| !base[n..open].contains('!')) {
+            match name_end.filter(|&n| memchr::memchr(b'!', base[n..open].as_bytes()).is_none()) {
                 Some(n) => {
                     text.push_str(&base[at..n]);
                     let mut parens = "()".chars();
@@ -1157,7 +1197,7 @@ impl BodyFilter {
             .map(|&(open, close, name_end)| {
                 // A stubbed signature is not parsed either.
                 let from = name_end
-                    .filter(|&n| !src[n..open].contains('!'))
+                    .filter(|&n| memchr::memchr(b'!', src[n..open].as_bytes()).is_none())
                     .unwrap_or(open);
                 (from, close + 1)
             })

@@ -420,6 +420,13 @@ impl Prefilter {
         if needles.is_empty() {
             return false;
         }
+        // A few words: one vectorised search each beats the automaton.
+        if needles.len() <= 4 {
+            return needles
+                .iter()
+                .zip(pats)
+                .any(|(needle, pat)| find_one(source, needle, pat.exact_word));
+        }
         if pats.iter().all(|p| !p.exact_word) {
             // Substrings only: any match will do.
             return ac.is_match(source);
@@ -444,6 +451,42 @@ impl Prefilter {
     }
 }
 
+/// Bytes of Rust source, rarest first (letters case-folded; measured on the
+/// corpus): the byte a single word is searched by.
+const RARE_FIRST: &[u8] = b"7958634jz2q10xvgykbwmhp_fdculoinasrte";
+
+/// [`Prefilter::needs_parse`] for one word: a vectorised search for the word's
+/// rarest byte (in either case), then a comparison around each hit. The
+/// automaton has no fast prefilter for a few case-insensitive words of common
+/// letters (`spawn`, `leash`), and that check runs on every file.
+fn find_one(source: &[u8], needle: &[u8], exact_word: bool) -> bool {
+    let rank = |c: u8| {
+        RARE_FIRST
+            .iter()
+            .position(|&r| r == c.to_ascii_lowercase())
+            .unwrap_or(RARE_FIRST.len())
+    };
+    let Some((k, &c)) = needle.iter().enumerate().min_by_key(|(_, &c)| rank(c)) else {
+        return false;
+    };
+    let (lower, upper) = (c.to_ascii_lowercase(), c.to_ascii_uppercase());
+    memchr::memchr2_iter(lower, upper, source).any(|pos| {
+        let Some(s) = pos.checked_sub(k) else {
+            return false;
+        };
+        let e = s + needle.len();
+        let Some(found) = source.get(s..e) else {
+            return false;
+        };
+        if !exact_word {
+            return found.eq_ignore_ascii_case(needle);
+        }
+        found == needle
+            && !s.checked_sub(1).is_some_and(|i| is_ident_byte(source[i]))
+            && !source.get(e).copied().is_some_and(is_ident_byte)
+    })
+}
+
 /// ASCII identifier characters, and any byte of a multi-byte UTF-8 character
 /// (treated as an identifier character: a non-ASCII letter next to a word makes
 /// it part of a longer identifier; being wrong here only parses more).
@@ -454,6 +497,38 @@ pub(crate) fn is_ident_byte(b: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_word_is_found_as_the_automaton_finds_it() {
+        let texts = [
+            "",
+            "spawn",
+            "x.SPAWN()",
+            "respawned",
+            "sPaWn",
+            "spaw",
+            "pawn",
+            "s\u{e9}spawn",
+            "tokio::spawn(f)",
+            "spawn_blocking",
+            "aspawn",
+            "my_spawn",
+            "wspawnw",
+            "spawnspawn",
+        ];
+        for word in ["spawn", "=spawn", "=Spawn", "w", "=w"] {
+            let one = Prefilter::from_words([word]);
+            // With more words, the automaton's path.
+            let many = Prefilter::from_words([word, "\u{1}a", "\u{1}b", "\u{1}c", "\u{1}d"]);
+            for t in texts {
+                assert_eq!(
+                    one.needs_parse(t.as_bytes()),
+                    many.needs_parse(t.as_bytes()),
+                    "{word} in {t:?}"
+                );
+            }
+        }
+    }
 
     fn only(lint: &'static str) -> impl Fn(&str) -> bool {
         move |n: &str| n == lint

@@ -108,7 +108,10 @@ pub fn strategies(cx: &FileContext) -> std::rc::Rc<Vec<Strategy>> {
 fn find_strategies(cx: &FileContext) -> Vec<Strategy> {
     // A strategy's path names its crate, or a name imported from it: a file
     // that never says the crate's name has none.
-    if !CRATES.iter().any(|k| cx.source.contains(k)) {
+    if !CRATES
+        .iter()
+        .any(|k| memchr::memmem::find(cx.source.as_bytes(), k.as_bytes()).is_some())
+    {
         return Vec::new();
     }
     let mut v = V {
