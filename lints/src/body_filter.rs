@@ -1127,7 +1127,7 @@ impl BodyFilter {
             // attributes stay (call-graph names, suppressions), its types are
             // not parsed. A `!` (a diverging `-> !` helper, which
             // `silent_fallback` reads) keeps it.
-            match name_end.filter(|&n| memchr::memchr(b'!', base[n..open].as_bytes()).is_none()) {
+            match name_end.filter(|&n| memchr::memchr(b'!', &base.as_bytes()[n..open]).is_none()) {
                 Some(n) => {
                     text.push_str(&base[at..n]);
                     let mut parens = "()".chars();
@@ -1197,7 +1197,7 @@ impl BodyFilter {
             .map(|&(open, close, name_end)| {
                 // A stubbed signature is not parsed either.
                 let from = name_end
-                    .filter(|&n| memchr::memchr(b'!', src[n..open].as_bytes()).is_none())
+                    .filter(|&n| memchr::memchr(b'!', &src.as_bytes()[n..open]).is_none())
                     .unwrap_or(open);
                 (from, close + 1)
             })
