@@ -323,7 +323,7 @@ fn analyze_path(path: &Path, cx: &Ctx, pass: &Pass) -> FileOutcome {
         // Only a body the last pass blanked, and now kept for one of the names,
         // changes the result.
         let unchanged = !words.needs_parse(src.as_bytes()) || {
-            let now = bf.blank(&src, keep).map_or(0, |b| b.bodies);
+            let now = bf.count_blanked(&src, keep);
             blanked_before = Some(now);
             now == blanked
         };

@@ -170,8 +170,34 @@ fn match_close(src: &str, open: usize, end: usize) -> Option<usize> {
     match_close_depth(src, open, end).map(|(close, _)| close)
 }
 
+/// The bytes [`match_close_depth`] acts on; every other byte is skipped.
+static SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let bytes = b"()[]{}/\"'";
+    let mut k = 0;
+    while k < bytes.len() {
+        t[bytes[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
+
+/// For a `"` at `q`: the `r` of a raw string it opens (`r"`, `r#"`, `br"`,
+/// `cr##"`, the prefix not part of a longer identifier).
+fn raw_string_r(b: &[u8], q: usize) -> Option<usize> {
+    let mut k = q;
+    while k > 0 && b[k - 1] == b'#' {
+        k -= 1;
+    }
+    let r = k.checked_sub(1).filter(|&r| b[r] == b'r')?;
+    let word_start = |p: usize| p == 0 || !is_ident_byte(b[p - 1]);
+    (word_start(r) || (r > 0 && matches!(b[r - 1], b'b' | b'c') && word_start(r - 1))).then_some(r)
+}
+
 /// [`match_close`], and the deepest nesting from `open` on (1: no bracket
-/// inside). One tight loop over the bytes: bodies are most of a file.
+/// inside). One tight loop over the bytes: bodies are most of a file. A raw
+/// string is recognised at its quote, looking back for its `r`, so letters
+/// cost no more than any other byte.
 fn match_close_depth(src: &str, open: usize, end: usize) -> Option<(usize, usize)> {
     let b = src.as_bytes();
     let end = end.min(b.len());
@@ -181,6 +207,10 @@ fn match_close_depth(src: &str, open: usize, end: usize) -> Option<(usize, usize
     let mut i = open + 1;
     while i < end {
         let c = b[i];
+        if !SPECIAL[c as usize] {
+            i += 1;
+            continue;
+        }
         match c {
             b'(' | b'[' | b'{' => {
                 stack.push(c);
@@ -197,20 +227,15 @@ fn match_close_depth(src: &str, open: usize, end: usize) -> Option<(usize, usize
                 i += 1;
             }
             b'/' if matches!(b.get(i + 1), Some(b'/') | Some(b'*')) => i = skip_comment(b, i),
-            b'"' => i = skip_string(b, i) + 1,
+            b'"' => {
+                i = match raw_string_r(b, i) {
+                    Some(r) => skip_raw_string(b, r + 1),
+                    None => skip_string(b, i) + 1,
+                }
+            }
             b'\'' => {
                 let close = skip_char_literal(src, i);
                 i = close.max(i) + 1;
-            }
-            b'r' | b'b' | b'c' if i == 0 || !is_ident_byte(b[i - 1]) => {
-                let at = |k: usize| b.get(k).copied();
-                match (c, at(i + 1), at(i + 2)) {
-                    (b'r', Some(b'"' | b'#'), _) => i = skip_raw_string(b, i + 1),
-                    (b'b' | b'c', Some(b'r'), Some(b'"' | b'#')) => i = skip_raw_string(b, i + 2),
-                    (b'b' | b'c', Some(b'"'), _) => i = skip_string(b, i + 1) + 1,
-                    (b'b', Some(b'\''), _) => i = skip_char_literal(src, i + 1).max(i + 1) + 1,
-                    _ => i += 1,
-                }
             }
             _ => i += 1,
         }
@@ -944,6 +969,16 @@ impl BodyFilter {
     /// unless tests are included), or `None` when nothing is blanked (or the
     /// scan cannot be trusted). `keep` adds bodies.
     pub fn blank(&self, src: &str, keep: Option<&Keep>) -> Option<Blanked> {
+        self.blank_or_count(src, keep, false)
+    }
+
+    /// How many bodies [`BodyFilter::blank`] would blank (0 for `None`),
+    /// without building its text.
+    pub fn count_blanked(&self, src: &str, keep: Option<&Keep>) -> usize {
+        self.blank_or_count(src, keep, true).map_or(0, |b| b.bodies)
+    }
+
+    fn blank_or_count(&self, src: &str, keep: Option<&Keep>, count: bool) -> Option<Blanked> {
         let skeleton = scan(src, self.skip_tests)?;
         // Too deep to analyse: the caller's own guard reports it. (Word
         // checks below follow brackets from each hit: keep that linear.)
@@ -1088,6 +1123,15 @@ impl BodyFilter {
         }
         if blank.is_empty() && skeleton.docs.is_empty() {
             return None;
+        }
+        if count {
+            return Some(Blanked {
+                inert: None,
+                text: String::new(),
+                bodies: blank.len(),
+                depth: skeleton.depth,
+                views: Vec::new(),
+            });
         }
         blank.sort_unstable();
         let fields_kept = blank.iter().filter(|x| x.2.is_none()).count()
@@ -1236,13 +1280,14 @@ impl BodyFilter {
         }
         // Per item: a loop, or a closure handed to an iterator adapter
         // (`map`, `filter_map`, `flat_map`, `for_each`, `then`, `inspect`).
+        // The cheap searches first.
         keep.per_item_calls.is_some_and(|p| {
-            p.needs_parse(text)
-                && ([&b"loop"[..], b"while", b"for", b"then", b"inspect"]
-                    .iter()
-                    .any(|kw| contains_word(text, kw))
-                    || find(text, b"map").is_some()
-                    || find(text, b"for_each").is_some())
+            ([&b"loop"[..], b"while", b"for", b"then", b"inspect"]
+                .iter()
+                .any(|kw| contains_word(text, kw))
+                || memchr::memmem::find(text, b"map").is_some()
+                || memchr::memmem::find(text, b"for_each").is_some())
+                && p.needs_parse(text)
         })
     }
 
@@ -1289,31 +1334,11 @@ fn contains_word(hay: &[u8], word: &[u8]) -> bool {
     if word.is_empty() || word.len() > hay.len() {
         return false;
     }
-    let mut from = 0;
-    while let Some(k) = find(&hay[from..], word) {
-        let s = from + k;
+    memchr::memmem::find_iter(hay, word).any(|s| {
         let e = s + word.len();
-        let before = s.checked_sub(1).map(|k| hay[k]);
-        if !before.is_some_and(is_ident_byte) && !hay.get(e).copied().is_some_and(is_ident_byte) {
-            return true;
-        }
-        from = s + 1;
-    }
-    false
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    let first = needle[0];
-    let mut i = 0;
-    while i + needle.len() <= hay.len() {
-        let k = hay[i..].iter().position(|&c| c == first)?;
-        i += k;
-        if i + needle.len() <= hay.len() && &hay[i..i + needle.len()] == needle {
-            return Some(i);
-        }
-        i += 1;
-    }
-    None
+        !s.checked_sub(1).is_some_and(|k| is_ident_byte(hay[k]))
+            && !hay.get(e).copied().is_some_and(is_ident_byte)
+    })
 }
 
 #[cfg(test)]
