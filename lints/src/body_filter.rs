@@ -8,9 +8,12 @@
 //! [`BODY_RULES`](crate::prefilter::BODY_RULES) whether a body can matter; the
 //! others are blanked (every character but line breaks turned into a space, the
 //! signature reduced to `()`) before `syn` parses the file, and so is test code
-//! the analysis would drop. Lines and columns are unchanged, so every span stays
-//! exact; items, imports and attributes are still parsed, so the lints see the
-//! same file around the bodies they analyse.
+//! the analysis would drop, with the attributes between items that no lint
+//! reads (all but test markers and `leash`'s own). Lines and columns are
+//! unchanged, so every span stays exact; items and imports are still parsed,
+//! so the lints see the same file around the bodies they analyse. Each kept
+//! body records the lints it is kept for ([`Blanked::views`], used by
+//! [`crate::views`]).
 //!
 //! What a blanked body could still contribute comes back through the driver: a
 //! call to a crate-local spawn wrapper in a loop, or a function on the way to a
@@ -271,6 +274,9 @@ pub struct Skeleton {
     pub fields: Vec<(usize, usize)>,
     /// Where the doc comments outside bodies start.
     pub docs: Vec<usize>,
+    /// Outer attributes between items (`#` to `]`) that no lint reads: not
+    /// test markers, not `leash`'s own, not inside a macro's tokens.
+    pub attrs: Vec<(usize, usize)>,
     /// The comments between items (not those inside signatures or fields).
     pub comments: Vec<(usize, usize)>,
     /// The deepest bracket nesting in the file.
@@ -414,6 +420,16 @@ pub fn scan(src: &str, skip_tests: bool) -> Option<Skeleton> {
                 out.depth = out.depth.max(stack.len() + inner);
                 i = ac + 1;
                 if !is_test_attr(src, ao, ac) {
+                    // Lints read attributes for two things: test markers and
+                    // `leash`'s own (see `crate::test_code`, `crate::syntax`).
+                    let text = &b[s..=ac];
+                    if !owners.iter().any(|o| o.1 == Owner::Macro)
+                        && [&b"test"[..], b"bench", b"leash"]
+                            .iter()
+                            .all(|w| memchr::memmem::find(text, w).is_none())
+                    {
+                        out.attrs.push((s, ac));
+                    }
                     continue;
                 }
                 // The item's block, unless a `;` ends it first (`#[cfg(test)] mod tests;`).
@@ -989,6 +1005,7 @@ impl BodyFilter {
             && skeleton.tests.is_empty()
             && skeleton.fields.is_empty()
             && skeleton.docs.is_empty()
+            && skeleton.attrs.is_empty()
         {
             return None;
         }
@@ -1121,7 +1138,7 @@ impl BodyFilter {
                 blank.push((body.open, body.close, Some(body.name.1)));
             }
         }
-        if blank.is_empty() && skeleton.docs.is_empty() {
+        if blank.is_empty() && skeleton.docs.is_empty() && skeleton.attrs.is_empty() {
             return None;
         }
         if count {
@@ -1165,8 +1182,17 @@ impl BodyFilter {
                 views: Vec::new(),
             });
         }
+        // Attributes no lint reads go too (in order with the bodies: an
+        // attribute is never inside a blanked region).
+        let mut attrs = skeleton.attrs.iter().peekable();
         let mut at = 0;
         for &(open, close, name_end) in &blank {
+            while let Some(&&(s, e)) = attrs.peek().filter(|a| a.0 < open) {
+                text.push_str(&base[at..s]);
+                blank_out(&mut text, &base[s..=e]);
+                at = e + 1;
+                attrs.next();
+            }
             // The signature of a blanked function becomes `()`: its name and
             // attributes stay (call-graph names, suppressions), its types are
             // not parsed. A `!` (a diverging `-> !` helper, which
@@ -1187,6 +1213,11 @@ impl BodyFilter {
             }
             blank_out(&mut text, &base[open + 1..close]);
             at = close;
+        }
+        for &(s, e) in attrs {
+            text.push_str(&base[at..s]);
+            blank_out(&mut text, &base[s..=e]);
+            at = e + 1;
         }
         text.push_str(&base[at..]);
         Some(Blanked {
@@ -1247,6 +1278,7 @@ impl BodyFilter {
             })
             .collect();
         holes.extend(skeleton.uses.iter().copied());
+        holes.extend(skeleton.attrs.iter().map(|&(s, e)| (s, e + 1)));
         holes.extend(skeleton.comments.iter().copied());
         holes.sort_unstable();
         let mut at = 0;
@@ -1638,5 +1670,26 @@ fn ünïcode_名前() {} fn second_on_line() {}
             )
             .expect("blanked text");
         assert!(b.views.is_empty());
+    }
+
+    #[test]
+    fn attributes_no_lint_reads_are_blanked() {
+        let all = BodyFilter::for_lints(&|_| true, false).expect("rules");
+        let src = "#[derive(Debug)]\nstruct S { a: u8 }\n\
+                   #[inline]\nfn f() { tokio::spawn(x); }\n\
+                   #[cfg(feature = \"test-util\")]\nfn g() {}\n\
+                   #[tokio::main]\nasync fn main() {}\n\
+                   m! { #[derive(Clone)] struct T; }\n";
+        let b = all.blank(src, None).expect("blanked text");
+        let out: Vec<&str> = b.text.lines().collect();
+        assert_eq!(out.len(), src.lines().count());
+        assert_eq!(out[0].trim(), "");
+        assert_eq!(out[2].trim(), "");
+        assert_eq!(out[3], "fn f() { tokio::spawn(x); }");
+        // Test markers (by their text) and attributes in a macro's tokens stay.
+        assert_eq!(out[4], "#[cfg(feature = \"test-util\")]");
+        assert_eq!(out[6].trim(), "");
+        assert_eq!(out[8], "m! { #[derive(Clone)] struct T; }");
+        assert!(syn::parse_file(&b.text).is_ok());
     }
 }
