@@ -90,6 +90,10 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
     }
     // The chain guard measures the text that is parsed.
     let too_long = |text: &str, out: &mut FileAnalysis| {
+        // A chain of tokens is no longer than its text.
+        if text.len() <= MAX_CHAIN {
+            return false;
+        }
         let chain = crate::nesting::max_chain_length(text);
         if chain > MAX_CHAIN {
             out.findings.push(
@@ -336,7 +340,7 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 /// Returns whether the file parsed.
 pub fn parse_only(source: &str) -> bool {
     if crate::nesting::max_nesting_depth(source) > MAX_NESTING
-        || crate::nesting::max_chain_length(source) > MAX_CHAIN
+        || (source.len() > MAX_CHAIN && crate::nesting::max_chain_length(source) > MAX_CHAIN)
     {
         return false;
     }

@@ -426,7 +426,7 @@ pub fn scan(src: &str, skip_tests: bool) -> Option<Skeleton> {
                     if !owners.iter().any(|o| o.1 == Owner::Macro)
                         && [&b"test"[..], b"bench", b"leash"]
                             .iter()
-                            .all(|w| memchr::memmem::find(text, w).is_none())
+                            .all(|w| !contains_bytes(text, w))
                     {
                         out.attrs.push((s, ac));
                     }
@@ -1317,8 +1317,8 @@ impl BodyFilter {
             ([&b"loop"[..], b"while", b"for", b"then", b"inspect"]
                 .iter()
                 .any(|kw| contains_word(text, kw))
-                || memchr::memmem::find(text, b"map").is_some()
-                || memchr::memmem::find(text, b"for_each").is_some())
+                || contains_bytes(text, b"map")
+                || contains_bytes(text, b"for_each"))
                 && p.needs_parse(text)
         })
     }
@@ -1366,11 +1366,32 @@ fn contains_word(hay: &[u8], word: &[u8]) -> bool {
     if word.is_empty() || word.len() > hay.len() {
         return false;
     }
-    memchr::memmem::find_iter(hay, word).any(|s| {
+    let alone = |s: usize| {
         let e = s + word.len();
         !s.checked_sub(1).is_some_and(|k| is_ident_byte(hay[k]))
             && !hay.get(e).copied().is_some_and(is_ident_byte)
-    })
+    };
+    // Building a vectorised searcher costs more than a short text.
+    if hay.len() < SHORT_TEXT {
+        memchr::memchr_iter(word[0], hay).any(|s| hay[s..].starts_with(word) && alone(s))
+    } else {
+        memchr::memmem::find_iter(hay, word).any(alone)
+    }
+}
+
+/// Texts shorter than this are searched for a word's first byte.
+const SHORT_TEXT: usize = 256;
+
+/// Whether `needle` occurs in `hay` (see [`contains_word`] on short texts).
+fn contains_bytes(hay: &[u8], needle: &[u8]) -> bool {
+    let Some(&first) = needle.first() else {
+        return false;
+    };
+    if hay.len() < SHORT_TEXT {
+        memchr::memchr_iter(first, hay).any(|s| hay[s..].starts_with(needle))
+    } else {
+        memchr::memmem::find(hay, needle).is_some()
+    }
 }
 
 #[cfg(test)]

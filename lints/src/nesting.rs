@@ -55,12 +55,31 @@ pub fn max_chain_length(src: &str) -> usize {
     };
     while i < b.len() {
         let c = b[i];
+        // Whitespace and names first: most of the bytes.
+        match BYTE_CLASS[c as usize] {
+            SPACE => {
+                i += 1;
+                continue;
+            }
+            NAME if !(c == b'r'
+                && matches!(b.get(i + 1), Some(b'"') | Some(b'#'))
+                && !ident_before(b, i)) =>
+            {
+                while i < b.len() && BYTE_CLASS[b[i] as usize] == NAME {
+                    i += 1;
+                }
+                bump(&mut runs, &mut total, &mut max);
+                continue;
+            }
+            _ => {}
+        }
         match c {
             b'/' if matches!(b.get(i + 1), Some(b'/') | Some(b'*')) => {
                 i = skip_comment(b, i);
                 continue;
             }
-            b'r' if matches!(b.get(i + 1), Some(b'"') | Some(b'#')) && !ident_before(b, i) => {
+            b'r' => {
+                // Not a name (above): a raw string.
                 i = skip_raw_string(b, i + 1);
                 bump(&mut runs, &mut total, &mut max);
                 continue;
@@ -94,21 +113,34 @@ pub fn max_chain_length(src: &str) -> usize {
                     *r = 0;
                 }
             }
-            c if c.is_ascii_whitespace() => {}
-            c if c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80 => {
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] >= 0x80)
-                {
-                    i += 1;
-                }
-                bump(&mut runs, &mut total, &mut max);
-                continue;
-            }
             _ => bump(&mut runs, &mut total, &mut max),
         }
         i += 1;
     }
     max
 }
+
+const SPACE: u8 = 1;
+const NAME: u8 = 2;
+
+/// ASCII whitespace ([`SPACE`]); letters, digits, `_` and every byte of a
+/// non-ASCII character ([`NAME`]); 0 for the rest.
+static BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = if b.is_ascii_whitespace() {
+            SPACE
+        } else if b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80 {
+            NAME
+        } else {
+            0
+        };
+        c += 1;
+    }
+    t
+};
 
 /// Whether every `(`, `[`, `{` outside comments, strings and char literals is
 /// closed by its matching bracket. A byte scan, much cheaper than lexing: files
