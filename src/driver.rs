@@ -555,6 +555,7 @@ fn settings_key(opts: &RunOptions, enabled: &dyn Fn(&str) -> bool) -> String {
 }
 
 pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
+    let started = std::time::Instant::now();
     let enabled = |lint: &str| opts.level_of(lint) != Level::Allow;
     let prefilter = (!opts.perf.no_prefilter && opts.perf.bench.is_none())
         .then(|| Prefilter::for_lints(&enabled))
@@ -643,9 +644,12 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
     // put their own functions on the way to a retry site, so repeat.
     if std::env::var_os("LEASH_STATS").is_some() {
         let blanked = outcomes.iter().filter(|o| o.blanked > 0).count();
-        eprintln!("phase one: {blanked} files with blanked bodies");
+        eprintln!(
+            "phase one: {blanked} files with blanked bodies ({} ms)",
+            started.elapsed().as_millis()
+        );
     }
-    phase_two(&mut outcomes, paths, &cx, &in_pool);
+    phase_two(&mut outcomes, paths, &cx, &in_pool, started);
     if let Some(cache) = cx.cache {
         cache.save();
     }
@@ -772,7 +776,13 @@ fn spawn_wrappers(outcomes: &[FileOutcome], cx: &Ctx) -> (Vec<String>, u64) {
     (names, h.finish().max(1))
 }
 
-fn phase_two(outcomes: &mut [FileOutcome], paths: &[PathBuf], cx: &Ctx, in_pool: &InPool) {
+fn phase_two(
+    outcomes: &mut [FileOutcome],
+    paths: &[PathBuf],
+    cx: &Ctx,
+    in_pool: &InPool,
+    started: std::time::Instant,
+) {
     if cx.body_filter.is_none() && cx.prefilter.is_none() {
         return;
     }
@@ -869,8 +879,9 @@ fn phase_two(outcomes: &mut [FileOutcome], paths: &[PathBuf], cx: &Ctx, in_pool:
         if stats {
             let n = redone.iter().filter(|o| !o.prefiltered).count();
             eprintln!(
-                "phase two, round {round}: {n} of {} files re-analysed",
-                again.len()
+                "phase two, round {round}: {n} of {} files re-analysed ({} ms)",
+                again.len(),
+                started.elapsed().as_millis()
             );
         }
         for ((i, _, kept), o) in plans.into_iter().zip(redone) {
