@@ -8,7 +8,7 @@
 //! corrupt or stale is ignored: the file is analysed again. The cache is written
 //! once at the end of a run, to a temporary file renamed into place.
 
-use leash_lints::{Fact, FactKind, Finding, Label, Pos, Span};
+use leash_lints::{Fact, FactKind, Finding, Label, Span};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -16,7 +16,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 5;
 
 use leash_lints::callgraph::FnSummary;
 use leash_lints::suppress::Suppressions;
@@ -39,12 +39,16 @@ struct Entry {
     /// What the analysis kept beyond the lints' own words (see [`Kept`]).
     #[serde(default)]
     kept: Kept,
+    // Empty and absent fields are left out: most files have none, and a warm
+    // run reads every entry.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     findings: Vec<StoredFinding>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     facts: Vec<(String, String)>,
     /// Function summaries and suppressions, for cross-file findings.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     summaries: Vec<FnSummary>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     suppressions: Option<Suppressions>,
 }
 
@@ -300,23 +304,6 @@ impl Cache {
     }
 }
 
-fn span4(s: &Span) -> [usize; 4] {
-    [s.start.line, s.start.column, s.end.line, s.end.column]
-}
-
-fn unspan4(a: &[usize; 4]) -> Span {
-    Span::new(
-        Pos {
-            line: a[0],
-            column: a[1],
-        },
-        Pos {
-            line: a[2],
-            column: a[3],
-        },
-    )
-}
-
 fn kind_name(k: FactKind) -> String {
     format!("{k:?}")
 }
@@ -343,13 +330,13 @@ impl StoredFinding {
     fn store(f: &Finding) -> StoredFinding {
         StoredFinding {
             lint: f.lint.to_string(),
-            span: span4(&f.span),
+            span: f.span.into(),
             message: f.message.clone(),
             label: f.label.clone(),
             labels: f
                 .labels
                 .iter()
-                .map(|l| (span4(&l.span), l.message.clone()))
+                .map(|l| (l.span.into(), l.message.clone()))
                 .collect(),
             help: f.help.clone(),
             note: f.note.clone(),
@@ -360,13 +347,13 @@ impl StoredFinding {
 
     fn restore(&self) -> Option<Finding> {
         let lint = leash_lints::lint_by_name(&self.lint)?.name;
-        let mut f = Finding::new(lint, unspan4(&self.span), self.message.clone());
+        let mut f = Finding::new(lint, Span::from(self.span), self.message.clone());
         f.label = self.label.clone();
         f.labels = self
             .labels
             .iter()
             .map(|(s, m)| Label {
-                span: unspan4(s),
+                span: Span::from(*s),
                 message: m.clone(),
             })
             .collect();

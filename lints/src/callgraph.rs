@@ -9,6 +9,7 @@ use crate::finding::Span;
 pub struct CallRef {
     pub name: String,
     /// `Type` in `Type::foo()` (`Self` already replaced by the impl type).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
     pub is_method: bool,
     pub span: Span,
@@ -37,9 +38,12 @@ pub struct RetrySite {
 pub struct FnSummary {
     pub name: String,
     /// The `impl` type of a method or associated function.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub impl_type: Option<String>,
     pub span: Span,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub calls: Vec<CallRef>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub retry_sites: Vec<RetrySite>,
 }
 

@@ -37,9 +37,30 @@ pub struct Pos {
     serde::Serialize,
     serde::Deserialize,
 )]
+// Stored as `[line, column, end line, end column]`: spans are most of what the
+// cache holds.
+#[serde(from = "[usize; 4]", into = "[usize; 4]")]
 pub struct Span {
     pub start: Pos,
     pub end: Pos,
+}
+
+impl From<[usize; 4]> for Span {
+    fn from([line, column, end_line, end_column]: [usize; 4]) -> Self {
+        Span::new(
+            Pos { line, column },
+            Pos {
+                line: end_line,
+                column: end_column,
+            },
+        )
+    }
+}
+
+impl From<Span> for [usize; 4] {
+    fn from(s: Span) -> Self {
+        [s.start.line, s.start.column, s.end.line, s.end.column]
+    }
 }
 
 impl Span {
