@@ -540,24 +540,10 @@ pub fn scan(src: &str, skip_tests: bool) -> Option<Skeleton> {
 /// its `impl` type (or trait name) and the span of its name. `None` when an
 /// `impl` header does not parse on its own.
 fn summaries(src: &str, skeleton: &Skeleton) -> Option<Vec<crate::callgraph::FnSummary>> {
-    let b = src.as_bytes();
     let mut out = Vec::new();
     let mut owner_types: Vec<((usize, usize), String)> = Vec::new();
-    // Line starts, walked forward once (bodies come in order).
-    let (mut line, mut line_start, mut at) = (1usize, 0usize, 0usize);
-    let mut pos = |offset: usize| {
-        for (k, &c) in b[at..offset].iter().enumerate() {
-            if c == b'\n' {
-                line += 1;
-                line_start = at + k + 1;
-            }
-        }
-        at = offset;
-        crate::Pos {
-            line,
-            column: src[line_start..offset].chars().count(),
-        }
-    };
+    // Bodies come in order.
+    let mut pos = positions(src);
     for body in skeleton.bodies.iter().filter(|x| !x.in_macro) {
         let impl_type = match body.owner {
             None => None,
@@ -778,25 +764,24 @@ fn sees_every_kept_body(lint: &str) -> bool {
     lint == "unbounded_spawn" || crate::retry_model::SHARED_BY.contains(&lint)
 }
 
-/// `(byte offset, x)` pairs (in order of offset) with each offset as a line
-/// and column, the way `proc_macro2` counts them.
-fn name_positions(src: &str, offsets: Vec<(usize, u32)>) -> Vec<(crate::Pos, u32)> {
+/// Byte offsets of `src`, asked in increasing order, as lines and columns the
+/// way `proc_macro2` counts them (the text is walked once).
+fn positions(src: &str) -> impl FnMut(usize) -> crate::Pos + '_ {
     let b = src.as_bytes();
     let (mut line, mut line_start, mut at) = (1usize, 0usize, 0usize);
-    offsets
-        .into_iter()
-        .map(|(offset, x)| {
-            for (k, &c) in b[at..offset].iter().enumerate() {
-                if c == b'\n' {
-                    line += 1;
-                    line_start = at + k + 1;
-                }
+    move |offset: usize| {
+        for (k, &c) in b[at..offset].iter().enumerate() {
+            if c == b'\n' {
+                line += 1;
+                line_start = at + k + 1;
             }
-            at = offset;
-            let column = src[line_start..offset].chars().count();
-            (crate::Pos { line, column }, x)
-        })
-        .collect()
+        }
+        at = offset;
+        crate::Pos {
+            line,
+            column: src[line_start..offset].chars().count(),
+        }
+    }
 }
 
 /// After a `Ok`/`Err` ending at `end`: is it a pattern? Its parenthesised
@@ -1225,7 +1210,10 @@ impl BodyFilter {
             text,
             depth: skeleton.depth,
             bodies: blank.len(),
-            views: name_positions(src, views),
+            views: {
+                let mut pos = positions(src);
+                views.into_iter().map(|(at, m)| (pos(at), m)).collect()
+            },
         })
     }
 
