@@ -21,7 +21,7 @@
 //! ([`Keep`]).
 
 use crate::nesting::{skip_char_literal, skip_comment, skip_raw_string, skip_string};
-use crate::prefilter::{is_ident_byte, BodyRule, Need, Prefilter, BODY_RULES};
+use crate::prefilter::{is_ident_byte, stands_alone, BodyRule, Need, Prefilter, BODY_RULES};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -1239,8 +1239,7 @@ impl BodyFilter {
         let w = &self.words[id];
         !w.exact
             || (b[s..e] == w.text[..]
-                && !s.checked_sub(1).is_some_and(|k| is_ident_byte(b[k]))
-                && !b.get(e).copied().is_some_and(is_ident_byte)
+                && stands_alone(b, s, e)
                 && (!w.pattern || in_pattern(src, e)))
     }
 
@@ -1351,34 +1350,27 @@ impl BodyFilter {
 
 /// Whether `word` occurs in `hay` with no identifier character on either side.
 fn contains_word(hay: &[u8], word: &[u8]) -> bool {
-    if word.is_empty() || word.len() > hay.len() {
-        return false;
-    }
-    let alone = |s: usize| {
-        let e = s + word.len();
-        !s.checked_sub(1).is_some_and(|k| is_ident_byte(hay[k]))
-            && !hay.get(e).copied().is_some_and(is_ident_byte)
-    };
-    // Building a vectorised searcher costs more than a short text.
-    if hay.len() < SHORT_TEXT {
-        memchr::memchr_iter(word[0], hay).any(|s| hay[s..].starts_with(word) && alone(s))
-    } else {
-        memchr::memmem::find_iter(hay, word).any(alone)
-    }
+    any_occurrence(hay, word, |s| stands_alone(hay, s, s + word.len()))
 }
 
-/// Texts shorter than this are searched for a word's first byte.
+/// Whether `needle` occurs in `hay`.
+fn contains_bytes(hay: &[u8], needle: &[u8]) -> bool {
+    any_occurrence(hay, needle, |_| true)
+}
+
+/// Texts shorter than this are searched for a word's first byte: building a
+/// vectorised searcher costs more than such a search.
 const SHORT_TEXT: usize = 256;
 
-/// Whether `needle` occurs in `hay` (see [`contains_word`] on short texts).
-fn contains_bytes(hay: &[u8], needle: &[u8]) -> bool {
+/// Whether `needle` occurs in `hay` at a start `accept` takes.
+fn any_occurrence(hay: &[u8], needle: &[u8], mut accept: impl FnMut(usize) -> bool) -> bool {
     let Some(&first) = needle.first() else {
         return false;
     };
     if hay.len() < SHORT_TEXT {
-        memchr::memchr_iter(first, hay).any(|s| hay[s..].starts_with(needle))
+        memchr::memchr_iter(first, hay).any(|s| hay[s..].starts_with(needle) && accept(s))
     } else {
-        memchr::memmem::find(hay, needle).is_some()
+        memchr::memmem::find_iter(hay, needle).any(accept)
     }
 }
 

@@ -441,9 +441,7 @@ impl Prefilter {
             if source[s..e] != needles[id][..] {
                 continue;
             }
-            let before = s.checked_sub(1).map(|i| source[i]);
-            let after = source.get(e).copied();
-            if !before.is_some_and(is_ident_byte) && !after.is_some_and(is_ident_byte) {
+            if stands_alone(source, s, e) {
                 return true;
             }
         }
@@ -481,10 +479,14 @@ fn find_one(source: &[u8], needle: &[u8], exact_word: bool) -> bool {
         if !exact_word {
             return found.eq_ignore_ascii_case(needle);
         }
-        found == needle
-            && !s.checked_sub(1).is_some_and(|i| is_ident_byte(source[i]))
-            && !source.get(e).copied().is_some_and(is_ident_byte)
+        found == needle && stands_alone(source, s, e)
     })
+}
+
+/// Whether `hay[s..e]` is a whole word: no identifier byte on either side.
+pub(crate) fn stands_alone(hay: &[u8], s: usize, e: usize) -> bool {
+    !s.checked_sub(1).is_some_and(|i| is_ident_byte(hay[i]))
+        && !hay.get(e).copied().is_some_and(is_ident_byte)
 }
 
 /// ASCII identifier characters, and any byte of a multi-byte UTF-8 character

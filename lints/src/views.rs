@@ -49,6 +49,7 @@ fn each_fn_body(items: &mut [syn::Item], f: &mut dyn FnMut(&syn::Ident, &mut syn
 
 /// Whether the function named at `name` is hidden from a lint with `mask`.
 fn hidden(views: &[(Pos, u32)], name: &syn::Ident, mask: u32) -> bool {
+    // Only the start: converting the whole span costs a second lookup.
     let at = name.span().start();
     let at = Pos {
         line: at.line,
