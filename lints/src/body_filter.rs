@@ -1306,7 +1306,12 @@ impl BodyFilter {
                 .any(|kw| contains_word(text, kw))
                 || contains_bytes(text, b"map")
                 || contains_bytes(text, b"for_each"))
-                && p.needs_parse(text)
+                && {
+                    let names_self = contains_word(text, b"Self");
+                    p.occurs_where(text, |s, e| {
+                        may_call_wrapper(src, body.open + s, body.open + e, body.close, names_self)
+                    })
+                }
         })
     }
 
@@ -1346,6 +1351,62 @@ impl BodyFilter {
             }
         }
     }
+}
+
+/// Whether the name at `s..e` (in a body ending at `close`) can be the call of
+/// a crate-local spawn wrapper as [`crate::spawn_model::classify_with`] sees
+/// one: a call with arguments, one of them task-like (a closure, an `async`
+/// block, a call, a macro, a block, or a name with `fut`, `task`, `job` or
+/// `work` in it); as a method, only on `self`, or on a local when the body
+/// names `Self` (`let s = Self::new(); s.spawn_task(..)`). Unsure: yes.
+fn may_call_wrapper(src: &str, s: usize, e: usize, close: usize, names_self: bool) -> bool {
+    let b = src.as_bytes();
+    let before = |mut i: usize| {
+        while i > 0 && b[i - 1].is_ascii_whitespace() {
+            i -= 1;
+        }
+        i
+    };
+    let dot = before(s);
+    if dot > 0 && b[dot - 1] == b'.' && !(dot > 1 && b[dot - 2] == b'.') {
+        // A method: what is its receiver?
+        let end = before(dot - 1);
+        let mut start = end;
+        while start > 0 && is_ident_byte(b[start - 1]) {
+            start -= 1;
+        }
+        if start < end && &b[start..end] != b"self" && !names_self {
+            return false;
+        }
+    }
+    let mut i = e;
+    while i < close && b[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    match b.get(i) {
+        Some(b'(') => {}
+        // A turbofish (`spawn_task::<T>(..)`) is not followed further; a
+        // path that goes on (`http::Method`) names something else.
+        Some(b':') => {
+            return src[i..close]
+                .trim_start_matches(':')
+                .trim_start()
+                .starts_with('<')
+        }
+        _ => return false,
+    }
+    let Some(end) = match_close(src, i, close) else {
+        return true;
+    };
+    // No arguments (comments aside): not a wrapper call.
+    if next_token(src, i + 1, end).is_none() {
+        return false;
+    }
+    let args = &b[i + 1..end];
+    args.iter().any(|c| matches!(c, b'|' | b'(' | b'{' | b'!'))
+        || [&b"async"[..], b"fut", b"task", b"job", b"work"]
+            .iter()
+            .any(|w| contains_bytes(args, w))
 }
 
 /// Whether `word` occurs in `hay` with no identifier character on either side.
@@ -1501,7 +1562,7 @@ fn last() { loop { if let Ok(v) = op() { break v; } } }
     #[test]
     fn extra_names_keep_bodies() {
         let f = filter("unbounded_spawn");
-        let src = "fn a() { for c in cs { run_bg(c); } }\nfn b() { work(); }\n";
+        let src = "fn a() { for c in cs { run_bg(|| c); } }\nfn b() { work(); }\n";
         assert!(kept(&f, src).is_empty());
         let calls = Prefilter::for_identifiers(["run_bg"]);
         let keep = Keep {
@@ -1509,14 +1570,61 @@ fn last() { loop { if let Ok(v) = op() { break v; } } }
             fns: None,
         };
         let out = f.blank(src, Some(&keep)).expect("b is blanked").text;
-        assert!(out.contains("run_bg(c)") && !out.contains("work"));
+        assert!(out.contains("run_bg(|| c)") && !out.contains("work"));
         let fns = ["b".to_string()].into_iter().collect();
         let keep = Keep {
             per_item_calls: None,
             fns: Some(&fns),
         };
         let out = f.blank(src, Some(&keep)).expect("a is blanked").text;
-        assert!(!out.contains("run_bg(c)") && out.contains("work"));
+        assert!(!out.contains("run_bg(|| c)") && out.contains("work"));
+    }
+
+    /// A body is kept for a spawn wrapper's name only where the name can be a
+    /// call `spawn_model` takes for one.
+    #[test]
+    fn wrapper_names_keep_only_what_can_be_a_wrapper_call() {
+        let f = filter("unbounded_spawn");
+        let calls = Prefilter::for_identifiers(["run_bg"]);
+        let keep = Keep {
+            per_item_calls: Some(&calls),
+            fns: None,
+        };
+        let keeps = |call: &str| {
+            let src = format!("fn a() {{ for c in cs {{ {call}; }} }}\nfn b() {{ work(); }}\n");
+            let text = f.blank(&src, Some(&keep)).expect("b is blanked").text;
+            text.contains(call)
+        };
+        for call in [
+            "run_bg(|| c)",
+            "run_bg(async move { c })",
+            "rt::run_bg(make(c))",
+            "run_bg(c.task())",
+            "run_bg(vec![c])",
+            "run_bg({ c })",
+            "run_bg(fut)",
+            "run_bg(my_job, 1)",
+            "self.run_bg(|| c)",
+            "run_bg::<u8>(c)",
+            "(x).run_bg(|| c)",
+        ] {
+            assert!(keeps(call), "{call} can call a wrapper");
+        }
+        for call in [
+            "run_bg(c)",
+            "run_bg(&mut c, 1)",
+            "run_bg()",
+            "run_bg(/* none */)",
+            "run_bg::Kind(|| c)",
+            "other.run_bg(|| c)",
+            "let run_bg = || c",
+        ] {
+            assert!(!keeps(call), "{call} cannot call a wrapper");
+        }
+        // A local may hold a `Self`: then any receiver may.
+        let src = "fn a() { let s = Self::new(); for c in cs { s.run_bg(|| c); } }\nfn b() {}\n";
+        let text = f.blank(src, Some(&keep)).expect("b is blanked").text;
+        assert!(text.contains("s.run_bg"));
     }
 
     #[test]

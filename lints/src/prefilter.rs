@@ -412,6 +412,25 @@ impl Prefilter {
         self.matcher.is_none()
     }
 
+    /// Whether one of the words occurs in `source` at a place `accept` takes
+    /// (given its start and end). With no word set, every text passes.
+    pub fn occurs_where(
+        &self,
+        source: &[u8],
+        mut accept: impl FnMut(usize, usize) -> bool,
+    ) -> bool {
+        let Some((ac, pats, needles)) = &self.matcher else {
+            return true;
+        };
+        ac.find_overlapping_iter(source).any(|m| {
+            let id = m.pattern().as_usize();
+            let (s, e) = (m.start(), m.end());
+            let word = !pats[id].exact_word
+                || (source[s..e] == needles[id][..] && stands_alone(source, s, e));
+            word && accept(s, e)
+        })
+    }
+
     /// Whether `source` contains any of the words (so it must be parsed).
     pub fn needs_parse(&self, source: &[u8]) -> bool {
         let Some((ac, pats, needles)) = &self.matcher else {
