@@ -649,11 +649,12 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
             started.elapsed().as_millis()
         );
     }
-    phase_two(&mut outcomes, paths, &cx, &in_pool, started);
+    let mut packages = Packages::default();
+    phase_two(&mut outcomes, paths, &cx, &in_pool, &mut packages, started);
     if let Some(cache) = cx.cache {
         cache.save();
     }
-    add_cross_file_findings(&mut outcomes, opts);
+    add_cross_file_findings(&mut outcomes, opts, &mut packages);
 
     let facts: HashSet<Fact> = outcomes
         .iter()
@@ -781,6 +782,7 @@ fn phase_two(
     paths: &[PathBuf],
     cx: &Ctx,
     in_pool: &InPool,
+    packages: &mut Packages,
     started: std::time::Instant,
 ) {
     if cx.body_filter.is_none() && cx.prefilter.is_none() {
@@ -801,7 +803,7 @@ fn phase_two(
         .collect();
     for round in 0..MAX_CALL_ROUNDS {
         if follow_calls {
-            for (file, name) in reachable_fns(outcomes) {
+            for (file, name) in reachable_fns(outcomes, packages) {
                 if outcomes[file].blanked > 0 {
                     want.entry(file).or_default().insert(name);
                 }
@@ -898,38 +900,53 @@ fn phase_two(
     }
 }
 
+/// The package of each file (see [`package_of`]), looked up once per file:
+/// the summaries are joined in every round of phase two.
+#[derive(Default)]
+struct Packages(Vec<Option<String>>);
+
 /// Runs `f` on the function summaries of every file that has some, each with
 /// its package.
 fn with_summaries<R>(
     outcomes: &[FileOutcome],
+    packages: &mut Packages,
     f: impl FnOnce(&[leash_lints::amplification::FileSummaries]) -> R,
 ) -> R {
-    let packages: Vec<(usize, String)> = outcomes
+    packages.0.resize(outcomes.len(), None);
+    for (o, p) in outcomes.iter().zip(&mut packages.0) {
+        if p.is_none() && !o.summaries.is_empty() {
+            *p = Some(package_of(&o.display));
+        }
+    }
+    let files: Vec<leash_lints::amplification::FileSummaries> = outcomes
         .iter()
+        .zip(&packages.0)
         .enumerate()
-        .filter(|(_, o)| !o.summaries.is_empty())
-        .map(|(i, o)| (i, package_of(&o.display)))
-        .collect();
-    let files: Vec<leash_lints::amplification::FileSummaries> = packages
-        .iter()
-        .map(|(i, package)| leash_lints::amplification::FileSummaries {
-            file: *i,
-            package,
-            path: &outcomes[*i].display,
-            fns: &outcomes[*i].summaries,
-        })
+        .filter(|(_, (o, _))| !o.summaries.is_empty())
+        .map(
+            |(i, (o, package))| leash_lints::amplification::FileSummaries {
+                file: i,
+                package: package.as_deref().unwrap_or_default(),
+                path: &o.display,
+                fns: &o.summaries,
+            },
+        )
         .collect();
     f(&files)
 }
 
 /// (file, function) pairs `retry_amplification` may follow from a retry site.
-fn reachable_fns(outcomes: &[FileOutcome]) -> HashSet<(usize, String)> {
-    with_summaries(outcomes, leash_lints::amplification::reachable)
+fn reachable_fns(outcomes: &[FileOutcome], packages: &mut Packages) -> HashSet<(usize, String)> {
+    with_summaries(outcomes, packages, leash_lints::amplification::reachable)
 }
 
 /// Findings that need every file's summaries: retries reaching other retries.
-fn add_cross_file_findings(outcomes: &mut [FileOutcome], opts: &RunOptions) {
-    let found = with_summaries(outcomes, |files| {
+fn add_cross_file_findings(
+    outcomes: &mut [FileOutcome],
+    opts: &RunOptions,
+    packages: &mut Packages,
+) {
+    let found = with_summaries(outcomes, packages, |files| {
         leash_lints::amplification::find(files, &opts.config.policy)
     });
     for (file, finding) in found {

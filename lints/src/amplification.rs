@@ -22,33 +22,66 @@ pub struct FileSummaries<'a> {
 
 type FnId = (usize, usize); // (index into files, index into fns)
 
+/// A fast, fixed hash: the graph is rebuilt in every round of the driver's
+/// phase two, between its parallel parts.
+type Hasher = foldhash::fast::FixedState;
+
+/// No further function of the same name.
+const END: u32 = u32::MAX;
+
 struct Graph<'a> {
     files: &'a [FileSummaries<'a>],
-    by_name: HashMap<&'a str, Vec<FnId>>,
+    /// Every function, in file order.
+    fns: Vec<FnId>,
+    /// Per name, the first of its functions (index into `fns`); each one
+    /// links to the next of the same name in `same_name`.
+    first: HashMap<&'a str, u32, Hasher>,
+    same_name: Vec<u32>,
 }
 
 impl<'a> Graph<'a> {
     fn new(files: &'a [FileSummaries<'a>]) -> Self {
-        let mut by_name: HashMap<&str, Vec<FnId>> = HashMap::new();
+        let total: usize = files.iter().map(|f| f.fns.len()).sum();
+        let mut first: HashMap<&str, u32, Hasher> =
+            HashMap::with_capacity_and_hasher(total, Hasher::default());
+        let mut fns = Vec::with_capacity(total);
+        let mut same_name = Vec::with_capacity(total);
         for (fi, f) in files.iter().enumerate() {
             for (i, s) in f.fns.iter().enumerate() {
-                by_name.entry(s.name.as_str()).or_default().push((fi, i));
+                let k = fns.len() as u32;
+                fns.push((fi, i));
+                let slot = first.entry(s.name.as_str()).or_insert(END);
+                same_name.push(*slot);
+                *slot = k;
             }
         }
-        Graph { files, by_name }
+        Graph {
+            files,
+            fns,
+            first,
+            same_name,
+        }
     }
 
     fn get(&self, id: FnId) -> &'a FnSummary {
         &self.files[id.0].fns[id.1]
     }
 
+    /// Every function called `name`.
+    fn named(&self, name: &str) -> impl Iterator<Item = FnId> + '_ {
+        let mut k = self.first.get(name).copied().unwrap_or(END);
+        std::iter::from_fn(move || {
+            let id = *self.fns.get(k as usize)?;
+            k = self.same_name[k as usize];
+            Some(id)
+        })
+    }
+
     /// The one function a call can reach, or `None` when unknown or ambiguous.
     fn resolve(&self, call: &CallRef, from: usize) -> Option<FnId> {
-        let cands = self.by_name.get(call.name.as_str())?;
         let package = self.files[from].package;
-        let fitting: Vec<FnId> = cands
-            .iter()
-            .copied()
+        let mut fitting = self
+            .named(&call.name)
             .filter(|id| self.files[id.0].package == package)
             .filter(|id| {
                 let f = self.get(*id);
@@ -60,12 +93,9 @@ impl<'a> Graph<'a> {
                     (None, true) => f.impl_type.is_some(),
                     (None, false) => f.impl_type.is_none(),
                 }
-            })
-            .collect();
-        match fitting.as_slice() {
-            [one] => Some(*one),
-            _ => None,
-        }
+            });
+        let one = fitting.next()?;
+        fitting.next().is_none().then_some(one)
     }
 }
 
@@ -106,7 +136,7 @@ pub fn find(files: &[FileSummaries], policy: &Policy) -> Vec<(usize, Finding)> {
 /// search to see past it.
 pub fn reachable(files: &[FileSummaries]) -> HashSet<(usize, String)> {
     let graph = Graph::new(files);
-    let mut seen: HashSet<FnId> = HashSet::new();
+    let mut seen: HashSet<FnId, Hasher> = HashSet::default();
     let mut level: Vec<FnId> = Vec::new();
     for (fi, file) in files.iter().enumerate() {
         for f in file.fns {
