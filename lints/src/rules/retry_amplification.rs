@@ -277,7 +277,7 @@ impl<'ast> Visit<'ast> for CallVisitor<'_> {
                 name,
                 qualifier,
                 is_method: false,
-                span: Span::from(call.span()),
+                span: crate::syntax::call_span(call),
             });
         }
         syn::visit::visit_expr_call(self, call);
@@ -299,7 +299,7 @@ impl<'ast> Visit<'ast> for CallVisitor<'_> {
             name,
             qualifier,
             is_method: true,
-            span: Span::between(m.method.span(), m.paren_token.span.close()),
+            span: crate::syntax::method_call_span(m),
         });
         syn::visit::visit_expr_method_call(self, m);
     }
@@ -370,7 +370,7 @@ fn strategy_sites(cx: &FileContext, block: &syn::Block, impl_type: Option<&str>)
             // backon: `(|| fetch()).retry(ExponentialBuilder::default())`
             if m.method == "retry" && m.args.len() == 1 && is_backon_builder(&m.args[0]) {
                 self.out.push(RetrySite {
-                    span: Span::between(m.method.span(), m.paren_token.span.close()),
+                    span: crate::syntax::method_call_span(m),
                     extent: Span::from(m.span()),
                     attempts: backon_times(&m.args[0]),
                     bounded: backon_times(&m.args[0]).is_some(),

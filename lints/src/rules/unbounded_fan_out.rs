@@ -3,7 +3,6 @@
 use crate::syntax::{call_path, last_segment, macro_call_name, method_chain, strip_parens};
 use crate::{FileContext, Finding, Level, Lint, Sink, Span};
 use std::collections::{HashMap, HashSet};
-use syn::spanned::Spanned;
 use syn::visit::Visit;
 
 pub static LINT: Lint = Lint {
@@ -323,7 +322,7 @@ impl<'ast> Visit<'ast> for Visitor<'_, 'ast> {
             if crate::syntax::any_ident(&pt.ty, &mut |i| i == "FuturesUnordered") {
                 if let syn::Expr::MethodCall(m) = strip_parens(&init.expr) {
                     if m.method == "collect" {
-                        let span = Span::between(m.method.span(), m.span());
+                        let span = crate::syntax::method_call_span(m);
                         if !self.fixed_size(&m.receiver, span.start.line, 0) {
                             self.report(
                                 span,
@@ -344,7 +343,7 @@ impl<'ast> Visit<'ast> for Visitor<'_, 'ast> {
                 let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
                 let last = segs.last().map(String::as_str).unwrap_or("");
                 let n = segs.len();
-                let span = Span::from(c.span());
+                let span = crate::syntax::call_span(c);
                 let line = span.start.line;
                 if matches!(last, "join_all" | "try_join_all") && c.args.len() == 1 {
                     if !self.fixed_size(&c.args[0], line, 0) {
@@ -373,7 +372,7 @@ impl<'ast> Visit<'ast> for Visitor<'_, 'ast> {
 
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
         let name = m.method.to_string();
-        let span = Span::between(m.method.span(), m.span());
+        let span = crate::syntax::method_call_span(m);
         match name.as_str() {
             "for_each_concurrent" | "try_for_each_concurrent"
                 if m.args.first().is_some_and(is_none_or_zero) =>

@@ -462,7 +462,8 @@ fn block_limits_concurrency(block: &syn::Block) -> bool {
 /// of a multi-line chain).
 fn call_span(e: &syn::Expr) -> Span {
     match e {
-        syn::Expr::MethodCall(m) => Span::between(m.method.span(), m.span()),
+        syn::Expr::MethodCall(m) => crate::syntax::method_call_span(m),
+        syn::Expr::Call(c) => crate::syntax::call_span(c),
         _ => Span::from(e.span()),
     }
 }
