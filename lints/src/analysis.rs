@@ -148,6 +148,7 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
     let imports = crate::imports::Imports::collect(&file);
     // What lints share is computed once per view.
     let mut memos: Vec<(u32, crate::context::Memo)> = Vec::new();
+    let fn_masks = crate::views::fn_masks(&mut file, &views);
     for lint in crate::rules::ALL {
         let Some(check) = lint.check else { continue };
         if !(opts.enabled)(lint.name) {
@@ -165,7 +166,7 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
                 memos.len() - 1
             }
         };
-        let hidden = crate::views::hide(&mut file, &views, mask);
+        let hidden = crate::views::hide(&mut file, &fn_masks, mask);
         let cx = FileContext::new(path, source, &file, &imports, opts.policy, &memos[memo].1);
         let before = sink.findings.len();
         let result = catch_unwind(AssertUnwindSafe(|| check(&cx, &mut sink)));
@@ -176,7 +177,7 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
                 message: panic_message(&*payload),
             });
         }
-        crate::views::restore(&mut file, &views, mask, hidden);
+        crate::views::restore(&mut file, &fn_masks, mask, hidden);
     }
     if opts.inventory {
         let memo = crate::context::Memo::default();

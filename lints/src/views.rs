@@ -47,48 +47,62 @@ fn each_fn_body(items: &mut [syn::Item], f: &mut dyn FnMut(&syn::Ident, &mut syn
     }
 }
 
-/// Whether the function named at `name` is hidden from a lint with `mask`.
-fn hidden(views: &[(Pos, u32)], name: &syn::Ident, mask: u32) -> bool {
-    // Only the start: converting the whole span costs a second lookup.
-    let at = name.span().start();
-    let at = Pos {
-        line: at.line,
-        column: at.column,
-    };
-    views
-        .binary_search_by(|(p, _)| p.cmp(&at))
-        .is_ok_and(|k| views[k].1 & mask == 0)
+/// The lints each function body is for, in the order [`hide`] walks them:
+/// its bits in `views` (sorted by position), or every lint for a function
+/// not listed. Looked up once per file, not once per lint.
+pub fn fn_masks(file: &mut syn::File, views: &[(Pos, u32)]) -> Vec<u32> {
+    let mut masks = Vec::new();
+    if views.is_empty() {
+        return masks;
+    }
+    each_fn_body(&mut file.items, &mut |name, _| {
+        // Only the start: converting the whole span costs a second lookup.
+        let at = name.span().start();
+        let at = Pos {
+            line: at.line,
+            column: at.column,
+        };
+        masks.push(match views.binary_search_by(|(p, _)| p.cmp(&at)) {
+            Ok(k) => views[k].1,
+            Err(_) => crate::body_filter::ALL_LINTS,
+        });
+    });
+    masks
 }
 
 /// The statements taken out of the hidden bodies, in file order.
 pub struct Hidden(Vec<Vec<syn::Stmt>>);
 
 /// Empties the bodies a lint with `mask` does not read (see the module docs);
-/// [`restore`] puts them back. `views` is sorted by position.
-pub fn hide(file: &mut syn::File, views: &[(Pos, u32)], mask: u32) -> Hidden {
+/// [`restore`] puts them back. `masks` from [`fn_masks`] for this file.
+pub fn hide(file: &mut syn::File, masks: &[u32], mask: u32) -> Hidden {
     let mut taken = Vec::new();
-    if views.iter().any(|v| v.1 & mask == 0) {
-        each_fn_body(&mut file.items, &mut |name, block| {
-            if hidden(views, name, mask) {
+    if masks.iter().any(|m| m & mask == 0) {
+        let mut k = 0;
+        each_fn_body(&mut file.items, &mut |_, block| {
+            if masks.get(k).is_some_and(|m| m & mask == 0) {
                 taken.push(std::mem::take(&mut block.stmts));
             }
+            k += 1;
         });
     }
     Hidden(taken)
 }
 
-/// Puts back what [`hide`] took, with the same `views` and `mask`.
-pub fn restore(file: &mut syn::File, views: &[(Pos, u32)], mask: u32, hidden_bodies: Hidden) {
+/// Puts back what [`hide`] took, with the same `masks` and `mask`.
+pub fn restore(file: &mut syn::File, masks: &[u32], mask: u32, hidden_bodies: Hidden) {
     if hidden_bodies.0.is_empty() {
         return;
     }
     let mut taken = hidden_bodies.0.into_iter();
-    each_fn_body(&mut file.items, &mut |name, block| {
-        if hidden(views, name, mask) {
+    let mut k = 0;
+    each_fn_body(&mut file.items, &mut |_, block| {
+        if masks.get(k).is_some_and(|m| m & mask == 0) {
             if let Some(stmts) = taken.next() {
                 block.stmts = stmts;
             }
         }
+        k += 1;
     });
 }
 
@@ -128,19 +142,21 @@ mod tests {
                 0b10,
             ),
         ];
-        let taken = hide(&mut file, &views, 0b01);
+        let masks = fn_masks(&mut file, &views);
+        assert_eq!(masks, [0b01, 0b11, 0b10, crate::body_filter::ALL_LINTS]);
+        let taken = hide(&mut file, &masks, 0b01);
         assert_eq!(
             bodies(&file),
             [("a", 1), ("b", 2), ("c", 0), ("d", 1)].map(|(n, k)| (n.to_string(), k))
         );
-        restore(&mut file, &views, 0b01, taken);
+        restore(&mut file, &masks, 0b01, taken);
         assert_eq!(bodies(&file), whole);
-        let taken = hide(&mut file, &views, 0b10);
+        let taken = hide(&mut file, &masks, 0b10);
         assert_eq!(
             bodies(&file),
             [("a", 0), ("b", 2), ("c", 1), ("d", 1)].map(|(n, k)| (n.to_string(), k))
         );
-        restore(&mut file, &views, 0b10, taken);
+        restore(&mut file, &masks, 0b10, taken);
         assert_eq!(bodies(&file), whole);
     }
 }
