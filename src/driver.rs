@@ -317,6 +317,25 @@ fn analyze_path(path: &Path, cx: &Ctx, pass: &Pass) -> FileOutcome {
         return o;
     }
     let keep = pass.keep.as_ref().map(|(k, _)| k);
+    // A redo that keeps functions on the way to a retry site keeps the file's
+    // own helpers they call as well: one look instead of one per call level.
+    let local = match (pass.redo, keep.and_then(|k| k.fns)) {
+        (Some(_), Some(fns)) => {
+            leash_lints::body_filter::with_local_callees(&src, fns, !opts.include_tests)
+        }
+        _ => None,
+    };
+    let widened;
+    let keep = match (&local, keep) {
+        (Some(fns), Some(k)) => {
+            widened = Keep {
+                per_item_calls: k.per_item_calls,
+                fns: Some(fns),
+            };
+            Some(&widened)
+        }
+        _ => keep,
+    };
     // How many bodies the full filter blanks now (a redo measures it first).
     let mut blanked_before = None;
     if let (Some((words, blanked)), Some(bf)) = (pass.redo, &cx.body_filter) {
@@ -402,11 +421,15 @@ fn analyze_path(path: &Path, cx: &Ctx, pass: &Pass) -> FileOutcome {
             }
         })
         .collect();
-    let kept = pass
+    let mut kept = pass
         .keep
         .as_ref()
         .map(|(_, k)| k.clone())
         .unwrap_or_default();
+    if let Some(fns) = local {
+        kept.fns = fns.into_iter().collect();
+        kept.fns.sort_unstable();
+    }
     if let (Some(cache), Some(hash)) = (cache, hash) {
         // A lint that panicked is retried on the next run, not remembered.
         if analysis.problems.is_empty() {

@@ -1409,6 +1409,58 @@ fn may_call_wrapper(src: &str, s: usize, e: usize, close: usize, names_self: boo
             .any(|w| contains_bytes(args, w))
 }
 
+/// `fns` and the functions of the same file they call, and those call, and
+/// so on: names of function bodies in `src` that a kept body calls by name
+/// (`helper(..)`, `self.helper(..)`, `Self::helper::<T>(..)`). A retry chain
+/// through a file's own helpers is then kept in one look instead of one per
+/// call level (keeping more is never wrong: a kept body is analysed as if no
+/// filter ran). `None` when the file cannot be scanned.
+pub fn with_local_callees(
+    src: &str,
+    fns: &std::collections::HashSet<String>,
+    skip_tests: bool,
+) -> Option<std::collections::HashSet<String>> {
+    let skeleton = scan(src, skip_tests)?;
+    let b = src.as_bytes();
+    let names: std::collections::HashSet<&str> = skeleton
+        .bodies
+        .iter()
+        .map(|x| &src[x.name.0..x.name.1])
+        .collect();
+    let mut out = fns.clone();
+    let mut todo: Vec<&str> = names.iter().copied().filter(|n| fns.contains(*n)).collect();
+    while let Some(name) = todo.pop() {
+        for body in skeleton
+            .bodies
+            .iter()
+            .filter(|x| &src[x.name.0..x.name.1] == name)
+        {
+            let mut i = body.open;
+            while i < body.close {
+                if !is_ident_byte(b[i]) {
+                    i += 1;
+                    continue;
+                }
+                let start = i;
+                while i < body.close && is_ident_byte(b[i]) {
+                    i += 1;
+                }
+                let word = &src[start..i];
+                let mut j = i;
+                while j < body.close && b[j].is_ascii_whitespace() {
+                    j += 1;
+                }
+                let called = b[j] == b'(' || src[j..].starts_with("::<");
+                if called && names.contains(word) && !out.contains(word) {
+                    out.insert(word.to_string());
+                    todo.push(word);
+                }
+            }
+        }
+    }
+    Some(out)
+}
+
 /// Whether `word` occurs in `hay` with no identifier character on either side.
 fn contains_word(hay: &[u8], word: &[u8]) -> bool {
     any_occurrence(hay, word, |s| stands_alone(hay, s, s + word.len()))
@@ -1578,6 +1630,20 @@ fn last() { loop { if let Ok(v) = op() { break v; } } }
         };
         let out = f.blank(src, Some(&keep)).expect("a is blanked").text;
         assert!(!out.contains("run_bg(|| c)") && out.contains("work"));
+    }
+
+    #[test]
+    fn wanted_functions_bring_the_local_helpers_they_call() {
+        let src = "fn a() { b(1); self.c(); }\nfn b(x: u8) { Self::d::<u8>(x) }\nfn c() {}\nfn d() {}\nfn e() { a() }\nfn f() { let g = 1; g }\nfn g() {}\n";
+        let want = |names: &[&str]| names.iter().map(|n| n.to_string()).collect();
+        let got = with_local_callees(src, &want(&["a"]), false).expect("scans");
+        assert_eq!(
+            got,
+            want(&["a", "b", "c", "d"]),
+            "callers (e) and mentions (g) are not callees"
+        );
+        let got = with_local_callees(src, &want(&["f", "elsewhere"]), false).expect("scans");
+        assert_eq!(got, want(&["f", "elsewhere"]));
     }
 
     /// A body is kept for a spawn wrapper's name only where the name can be a
