@@ -3,7 +3,7 @@
 use crate::cache::{content_hash, Cache, Kept};
 use crate::config::Config;
 use crate::source_map::LineIndex;
-use leash_lints::body_filter::{BodyFilter, Keep};
+use leash_lints::body_filter::{BlankedFn, BodyFilter, Keep};
 use leash_lints::{analyze_source, AnalysisOptions, Fact, Finding, Level, Prefilter, Problem};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -110,6 +110,9 @@ struct FileOutcome {
     blanked: usize,
     /// What was kept beyond the lints' own words (phase two).
     kept: Kept,
+    /// The function bodies blanked, when known (not from the cache): a redo
+    /// checks them alone instead of scanning the file again.
+    blanked_fns: Option<Vec<BlankedFn>>,
     /// Left for a later pass (see `Pass::defer_unless`).
     deferred: bool,
     cache_hit: bool,
@@ -227,7 +230,7 @@ struct Pass<'a> {
     /// A second look at an analysed file: the words that make it worth one, and
     /// how many bodies the last analysis blanked (no fewer blanked: unchanged,
     /// reported as `prefiltered`). Skips the cache lookup.
-    redo: Option<(&'a Prefilter, usize)>,
+    redo: Option<(&'a Prefilter, usize, Option<&'a [BlankedFn]>)>,
     /// With `redo`: re-run only the lints in `Scope` and merge into the last result.
     scoped: Option<(&'a Scope, &'a FileOutcome)>,
 }
@@ -336,23 +339,41 @@ fn analyze_path(path: &Path, cx: &Ctx, pass: &Pass) -> FileOutcome {
         }
         _ => keep,
     };
-    // How many bodies the full filter blanks now (a redo measures it first).
+    // How many bodies the full filter blanks now (a redo measures it first),
+    // and which functions, when the last look recorded them.
     let mut blanked_before = None;
-    if let (Some((words, blanked)), Some(bf)) = (pass.redo, &cx.body_filter) {
+    let mut still_fns = None;
+    if let (Some((words, blanked, fns)), Some(bf)) = (pass.redo, &cx.body_filter) {
         // Only a body the last pass blanked, and now kept for one of the names,
         // changes the result.
-        let unchanged = !words.needs_parse(src.as_bytes()) || {
-            let now = bf.count_blanked(&src, keep);
-            blanked_before = Some(now);
-            now == blanked
+        let still = match (fns, keep) {
+            (Some(fns), Some(k)) => bf.still_blanked(&src, k, fns),
+            _ => None,
+        };
+        let unchanged = match (&still, fns) {
+            (Some(still), Some(fns)) => {
+                blanked_before = Some(blanked.saturating_sub(fns.len() - still.len()));
+                still.len() == fns.len()
+            }
+            _ => {
+                !words.needs_parse(src.as_bytes()) || {
+                    let now = bf.count_blanked(&src, keep);
+                    blanked_before = Some(now);
+                    now == blanked
+                }
+            }
         };
         if unchanged {
             let mut o = bench_outcome(display, true, bytes);
             o.prefiltered = true;
             return o;
         }
+        still_fns = still;
     }
-    let filter = pass.redo.map(|(words, _)| words).or(cx.prefilter.as_ref());
+    let filter = pass
+        .redo
+        .map(|(words, _, _)| words)
+        .or(cx.prefilter.as_ref());
     if let Some(filter) = filter {
         // A file with unbalanced brackets is parsed anyway, for its `parse_error`.
         if !filter.needs_parse(src.as_bytes())
@@ -398,7 +419,9 @@ fn analyze_path(path: &Path, cx: &Ctx, pass: &Pass) -> FileOutcome {
         }
     }
     let enabled = cx.enabled;
-    let analysis = analysis.unwrap_or_else(|| {
+    // A merged result blanks what the last one did, less what the redo kept.
+    let merged = analysis.is_some();
+    let mut analysis = analysis.unwrap_or_else(|| {
         analyze_source(
             &display,
             &src,
@@ -463,6 +486,11 @@ fn analyze_path(path: &Path, cx: &Ctx, pass: &Pass) -> FileOutcome {
         problems,
         bytes,
         blanked: analysis.blanked_bodies,
+        blanked_fns: if merged {
+            still_fns
+        } else {
+            Some(std::mem::take(&mut analysis.blanked_fns))
+        },
         kept,
         ..FileOutcome::default()
     }
@@ -894,7 +922,11 @@ fn phase_two(
                             },
                             kept.clone(),
                         )),
-                        redo: Some((file, outcomes[*i].blanked)),
+                        redo: Some((
+                            file,
+                            outcomes[*i].blanked,
+                            outcomes[*i].blanked_fns.as_deref(),
+                        )),
                         scoped: scope_of(*i, *for_fns).map(|s| (s, &outcomes[*i])),
                     };
                     guarded(&paths[*i], cx, &pass)

@@ -46,6 +46,8 @@ pub struct FileAnalysis {
     /// [`AnalysisOptions::body_filter`]): their calls are missing from
     /// `summaries`.
     pub blanked_bodies: usize,
+    /// The function bodies blanked (see [`crate::body_filter::Blanked::fns`]).
+    pub blanked_fns: Vec<crate::body_filter::BlankedFn>,
     /// Suppression comments that suppressed nothing.
     pub unused_allows: Vec<Span>,
     /// Function summaries for the cross-file call graph.
@@ -70,6 +72,7 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
         if let Some(fns) = &b.inert {
             out.parsed = true;
             out.blanked_bodies = b.bodies;
+            out.blanked_fns = b.fns.clone();
             if (opts.enabled)("retry_amplification") {
                 out.summaries = fns.clone();
             }
@@ -114,6 +117,7 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
         Some(b) => match syn::parse_file(&b.text) {
             Ok(f) => {
                 out.blanked_bodies = b.bodies;
+                out.blanked_fns = std::mem::take(&mut b.fns);
                 views = std::mem::take(&mut b.views);
                 Ok(f)
             }

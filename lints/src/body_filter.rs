@@ -736,8 +736,19 @@ pub struct Keep<'a> {
     pub fns: Option<&'a std::collections::HashSet<String>>,
 }
 
+/// A function body [`BodyFilter::blank`] blanked: where its name and its
+/// braces are in the text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlankedFn {
+    pub name: (usize, usize),
+    pub open: usize,
+    pub close: usize,
+}
+
 /// A file with its finding-free bodies blanked.
 pub struct Blanked {
+    /// The function bodies blanked (test items and fields aside), in order.
+    pub fns: Vec<BlankedFn>,
     pub text: String,
     /// `Some` when nothing in the file is left for a lint: no body kept, no
     /// word of any rule outside the bodies (comments and imports aside). Then
@@ -1068,6 +1079,7 @@ impl BodyFilter {
         );
         let mut kept = 0;
         let mut views = Vec::new();
+        let mut fns = Vec::new();
         let every_rule = u32::MAX
             .checked_shr(32 - self.rules.len().min(32) as u32)
             .unwrap_or(0);
@@ -1121,6 +1133,11 @@ impl BodyFilter {
                 }
             } else {
                 blank.push((body.open, body.close, Some(body.name.1)));
+                fns.push(BlankedFn {
+                    name: body.name,
+                    open: body.open,
+                    close: body.close,
+                });
             }
         }
         if blank.is_empty() && skeleton.docs.is_empty() && skeleton.attrs.is_empty() {
@@ -1128,6 +1145,7 @@ impl BodyFilter {
         }
         if count {
             return Some(Blanked {
+                fns,
                 inert: None,
                 text: String::new(),
                 bodies: blank.len(),
@@ -1160,6 +1178,7 @@ impl BodyFilter {
         if inert.is_some() {
             // Not parsed.
             return Some(Blanked {
+                fns,
                 inert,
                 text,
                 bodies: blank.len(),
@@ -1206,6 +1225,7 @@ impl BodyFilter {
         }
         text.push_str(&base[at..]);
         Some(Blanked {
+            fns,
             inert,
             text,
             depth: skeleton.depth,
@@ -1288,6 +1308,42 @@ impl BodyFilter {
                 .flatten()
                 .any(|name| contains_word(gap, name.as_bytes()))
         })
+    }
+
+    /// Of the bodies a last look blanked (`fns`, from [`Blanked::fns`]), those
+    /// `keep` leaves blanked: what [`BodyFilter::count_blanked`] would count,
+    /// without scanning the file again. `None` when `fns` does not fit `src`
+    /// (the file changed since).
+    pub fn still_blanked(
+        &self,
+        src: &str,
+        keep: &Keep,
+        fns: &[BlankedFn],
+    ) -> Option<Vec<BlankedFn>> {
+        let b = src.as_bytes();
+        let mut still = Vec::with_capacity(fns.len());
+        for f in fns {
+            let fits = f.open < f.close
+                && b.get(f.open) == Some(&b'{')
+                && b.get(f.close) == Some(&b'}')
+                && f.name.0 < f.name.1
+                && b.get(f.name.0..f.name.1)
+                    .is_some_and(|n| n.iter().all(|&c| is_ident_byte(c) || c == b'#'));
+            if !fits {
+                return None;
+            }
+            let body = FnBody {
+                name: f.name,
+                open: f.open,
+                close: f.close,
+                owner: None,
+                in_macro: false,
+            };
+            if !self.kept(keep, src, &body, &b[f.open..=f.close]) {
+                still.push(*f);
+            }
+        }
+        Some(still)
     }
 
     fn kept(&self, keep: &Keep, src: &str, body: &FnBody, text: &[u8]) -> bool {
@@ -1630,6 +1686,41 @@ fn last() { loop { if let Ok(v) = op() { break v; } } }
         };
         let out = f.blank(src, Some(&keep)).expect("a is blanked").text;
         assert!(!out.contains("run_bg(|| c)") && out.contains("work"));
+    }
+
+    /// A redo's check on the recorded bodies agrees with scanning again.
+    #[test]
+    fn still_blanked_agrees_with_a_new_count() {
+        let f = filter("unbounded_spawn");
+        let src = "fn a() { for c in cs { run_bg(|| c); } }\nfn b() { work(); }\nfn c() { tokio::spawn(x); }\n#[cfg(test)]\nmod t { fn d() {} }\n";
+        let first = f.blank(src, None).expect("blanks");
+        let names: Vec<&str> = first.fns.iter().map(|x| &src[x.name.0..x.name.1]).collect();
+        assert_eq!(names, ["a", "b"]);
+        let calls = Prefilter::for_identifiers(["run_bg"]);
+        let fns: std::collections::HashSet<String> = ["b".to_string()].into_iter().collect();
+        for keep in [
+            Keep {
+                per_item_calls: Some(&calls),
+                fns: None,
+            },
+            Keep {
+                per_item_calls: None,
+                fns: Some(&fns),
+            },
+            Keep {
+                per_item_calls: Some(&calls),
+                fns: Some(&fns),
+            },
+            Keep::default(),
+        ] {
+            let still = f.still_blanked(src, &keep, &first.fns).expect("fits");
+            let newly = first.fns.len() - still.len();
+            assert_eq!(first.bodies - newly, f.count_blanked(src, Some(&keep)));
+        }
+        // A changed file is not trusted.
+        assert!(f
+            .still_blanked(&src[1..], &Keep::default(), &first.fns)
+            .is_none());
     }
 
     #[test]
