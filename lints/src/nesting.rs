@@ -191,11 +191,13 @@ pub fn brackets_balanced(src: &str) -> bool {
 /// (or the end of the text when it is unterminated).
 pub(crate) fn skip_string(b: &[u8], mut i: usize) -> usize {
     i += 1;
-    while i < b.len() && b[i] != b'"' {
-        if b[i] == b'\\' {
-            i += 1;
+    while i < b.len() {
+        match memchr::memchr2(b'"', b'\\', &b[i..]) {
+            None => return b.len(),
+            Some(k) if b[i + k] == b'"' => return i + k,
+            // An escape: the next byte is not the end.
+            Some(k) => i += k + 2,
         }
-        i += 1;
     }
     i
 }
@@ -224,10 +226,7 @@ pub(crate) fn skip_char_literal(src: &str, mut i: usize) -> usize {
 /// `i` is at `/` of `//` or `/*`; returns the index after the comment.
 pub(crate) fn skip_comment(b: &[u8], mut i: usize) -> usize {
     if b.get(i + 1) == Some(&b'/') {
-        while i < b.len() && b[i] != b'\n' {
-            i += 1;
-        }
-        return i;
+        return memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |k| i + k);
     }
     let mut level = 0usize;
     while i < b.len() {
