@@ -656,9 +656,12 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
             .map(|p| guarded(p, &cx, &first))
             .collect()
     });
-    let deferred: Vec<usize> = (0..outcomes.len())
+    let mut deferred: Vec<usize> = (0..outcomes.len())
         .filter(|&i| outcomes[i].deferred)
         .collect();
+    // Largest first (their sizes are known now): a big file started last
+    // would leave the other workers idle at the end of the batch.
+    deferred.sort_by_key(|&i| std::cmp::Reverse(outcomes[i].bytes));
     if !deferred.is_empty() {
         let (wrappers, key) = spawn_wrappers(&outcomes, &cx);
         let words = (!wrappers.is_empty())
@@ -871,10 +874,11 @@ fn phase_two(
         // Its last analysis did not know every spawn wrapper.
         let needs_wrappers =
             |i: usize| wrappers_key != 0 && outcomes[i].kept.wrappers != wrappers_key;
-        let again: Vec<usize> = (0..outcomes.len())
+        let mut again: Vec<usize> = (0..outcomes.len())
             .filter(|&i| outcomes[i].prefiltered || outcomes[i].blanked > 0)
             .filter(|&i| needs_wrappers(i) || needs_fns(i))
             .collect();
+        again.sort_by_key(|&i| std::cmp::Reverse(outcomes[i].bytes));
         if again.is_empty() {
             break;
         }
