@@ -227,9 +227,10 @@ struct Pass<'a> {
     defer_unless: Option<&'a Prefilter>,
     /// More bodies to keep, and how the result records them.
     keep: Option<(Keep<'a>, Kept)>,
-    /// A second look at an analysed file: the words that make it worth one, and
-    /// how many bodies the last analysis blanked (no fewer blanked: unchanged,
-    /// reported as `prefiltered`). Skips the cache lookup.
+    /// A second look at an analysed file: the words that make it worth one, how
+    /// many bodies the last analysis blanked (no fewer blanked: unchanged,
+    /// reported as `prefiltered`), and which functions, when it recorded them.
+    /// Skips the cache lookup.
     redo: Option<(&'a Prefilter, usize, Option<&'a [BlankedFn]>)>,
     /// With `redo`: re-run only the lints in `Scope` and merge into the last result.
     scoped: Option<(&'a Scope, &'a FileOutcome)>,
