@@ -1327,6 +1327,8 @@ impl BodyFilter {
                 && b.get(f.open) == Some(&b'{')
                 && b.get(f.close) == Some(&b'}')
                 && f.name.0 < f.name.1
+                && src.is_char_boundary(f.name.0)
+                && src.is_char_boundary(f.name.1)
                 && b.get(f.name.0..f.name.1)
                     .is_some_and(|n| n.iter().all(|&c| is_ident_byte(c) || c == b'#'));
             if !fits {
