@@ -423,7 +423,7 @@ fn level_flags_apply_in_command_line_order() {
 fn item_prefilter_loses_no_cross_file_finding() {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("ui-tests/item_prefilter");
     let dir = tempfile::tempdir().unwrap();
-    for name in ["main.rs", "store.rs", "disk.rs", "tasks.rs"] {
+    for name in ["main.rs", "store.rs", "disk.rs", "tasks.rs", "same_file.rs"] {
         let text = std::fs::read(fixture.join(name)).unwrap();
         write(dir.path(), &format!("src/{name}"), text);
     }
@@ -448,6 +448,7 @@ fn item_prefilter_loses_no_cross_file_finding() {
         lints.iter().any(|l| l.contains("unbounded_spawn")),
         "{everything}"
     );
+    assert!(everything.contains("same_file.rs"), "{everything}");
     assert_eq!(json(&["--no-cache"]), everything, "cold, item prefilter");
     assert_eq!(json(&["-j", "1"]), everything, "first run, cache written");
     assert_eq!(json(&["-j", "1"]), everything, "warm run, from the cache");
