@@ -1189,10 +1189,31 @@ impl BodyFilter {
         // Attributes no lint reads go too (in order with the bodies: an
         // attribute is never inside a blanked region).
         let mut attrs = skeleton.attrs.iter().peekable();
+        // Line doc comments lose their text up to the line break: no token
+        // follows them on their line, so every other position stays, and the
+        // lexer has less to skip.
+        let mut docs = skeleton
+            .docs
+            .iter()
+            .copied()
+            .filter(|&d| base.as_bytes().get(d..d + 3) == Some(b"// "))
+            .peekable();
+        let mut keep = |text: &mut String, from: usize, to: usize| {
+            let mut at = from;
+            while let Some(d) = docs.next_if(|&d| d < to) {
+                if d < at {
+                    continue;
+                }
+                text.push_str(&base[at..d]);
+                let rest = &base.as_bytes()[d..to];
+                at = d + memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len());
+            }
+            text.push_str(&base[at..to]);
+        };
         let mut at = 0;
         for &(open, close, name_end) in &blank {
             while let Some(&&(s, e)) = attrs.peek().filter(|a| a.0 < open) {
-                text.push_str(&base[at..s]);
+                keep(&mut text, at, s);
                 blank_out(&mut text, &base[s..=e]);
                 at = e + 1;
                 attrs.next();
@@ -1203,7 +1224,7 @@ impl BodyFilter {
             // `silent_fallback` reads) keeps it.
             match name_end.filter(|&n| memchr::memchr(b'!', &base.as_bytes()[n..open]).is_none()) {
                 Some(n) => {
-                    text.push_str(&base[at..n]);
+                    keep(&mut text, at, n);
                     let mut parens = "()".chars();
                     for ch in base[n..open].chars() {
                         text.push(match ch {
@@ -1213,17 +1234,17 @@ impl BodyFilter {
                     }
                     text.push('{');
                 }
-                None => text.push_str(&base[at..=open]),
+                None => keep(&mut text, at, open + 1),
             }
             blank_out(&mut text, &base[open + 1..close]);
             at = close;
         }
         for &(s, e) in attrs {
-            text.push_str(&base[at..s]);
+            keep(&mut text, at, s);
             blank_out(&mut text, &base[s..=e]);
             at = e + 1;
         }
-        text.push_str(&base[at..]);
+        keep(&mut text, at, base.len());
         Some(Blanked {
             fns,
             inert,
@@ -1793,6 +1814,24 @@ fn last() { loop { if let Ok(v) = op() { break v; } } }
         let out = f.blank(src, None).expect("A and E are blanked").text;
         assert!(!out.contains("name") && !out.contains("n: u8"));
         assert!(out.contains("tasks: JoinSet<()>") && out.contains("struct T(u8);"));
+        assert!(syn::parse_file(&out).is_ok());
+    }
+
+    #[test]
+    fn doc_comments_lose_their_text_not_their_lines() {
+        let f = filter("unbounded_spawn");
+        let src = "/// A doc.\n//! Inner.\n/** Block. */\nfn a() { work(); }\n  /// Said twice.\nfn b() { spawn(x) }\n";
+        let out = f.blank(src, None).expect("a is blanked").text;
+        assert!(!out.contains("doc") && !out.contains("Inner") && !out.contains("twice"));
+        assert!(out.contains("Block."), "block doc comments stay comments");
+        let at = |s: &str, w: &str| {
+            let k = s.find(w).unwrap();
+            (
+                s[..k].matches('\n').count(),
+                k - s[..k].rfind('\n').map_or(0, |n| n + 1),
+            )
+        };
+        assert_eq!(at(&out, "spawn(x)"), at(src, "spawn(x)"));
         assert!(syn::parse_file(&out).is_ok());
     }
 
