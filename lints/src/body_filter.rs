@@ -1501,19 +1501,18 @@ pub fn with_local_callees(
 ) -> Option<std::collections::HashSet<String>> {
     let skeleton = scan(src, skip_tests)?;
     let b = src.as_bytes();
-    let names: std::collections::HashSet<&str> = skeleton
-        .bodies
-        .iter()
-        .map(|x| &src[x.name.0..x.name.1])
-        .collect();
+    // The bodies of each name (a name may have several: methods of two types).
+    let mut named: std::collections::HashMap<&str, Vec<&FnBody>> = std::collections::HashMap::new();
+    for body in &skeleton.bodies {
+        named
+            .entry(&src[body.name.0..body.name.1])
+            .or_default()
+            .push(body);
+    }
     let mut out = fns.clone();
-    let mut todo: Vec<&str> = names.iter().copied().filter(|n| fns.contains(*n)).collect();
+    let mut todo: Vec<&str> = named.keys().copied().filter(|n| fns.contains(*n)).collect();
     while let Some(name) = todo.pop() {
-        for body in skeleton
-            .bodies
-            .iter()
-            .filter(|x| &src[x.name.0..x.name.1] == name)
-        {
+        for body in named.get(name).into_iter().flatten() {
             let mut i = body.open;
             while i < body.close {
                 if !is_ident_byte(b[i]) {
@@ -1530,7 +1529,7 @@ pub fn with_local_callees(
                     j += 1;
                 }
                 let called = b[j] == b'(' || src[j..].starts_with("::<");
-                if called && names.contains(word) && !out.contains(word) {
+                if called && named.contains_key(word) && !out.contains(word) {
                     out.insert(word.to_string());
                     todo.push(word);
                 }
