@@ -68,11 +68,11 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
     let mut blanked = opts.body_filter.and_then(|f| f.blank(source, opts.keep));
     // Nothing left for a lint: the skeleton is not parsed (as a file without
     // any trigger word is not); the call graph still learns its functions.
-    if let Some(b) = &blanked {
+    if let Some(b) = &mut blanked {
         if let Some(fns) = &b.inert {
             out.parsed = true;
             out.blanked_bodies = b.bodies;
-            out.blanked_fns = b.fns.clone();
+            out.blanked_fns = std::mem::take(&mut b.fns);
             if (opts.enabled)("retry_amplification") {
                 out.summaries = fns.clone();
             }

@@ -1432,6 +1432,21 @@ impl BodyFilter {
     }
 }
 
+/// Whether the name ending at `e` is called: `Some(Some(k))` with `k` the
+/// `(` of `name(..)`, `Some(None)` for a turbofish (`name::<T>(..)`, not
+/// followed further), `None` otherwise (a path that goes on, `http::Method`,
+/// names something else). Blanks and comments between are skipped.
+fn called_at(src: &str, e: usize, limit: usize) -> Option<Option<usize>> {
+    match next_token(src, e, limit)? {
+        (Tok::Open(b'('), open, _) => Some(Some(open)),
+        (Tok::Punct(b':'), k, _) => src[k..limit]
+            .strip_prefix("::")
+            .is_some_and(|rest| rest.trim_start().starts_with('<'))
+            .then_some(None),
+        _ => None,
+    }
+}
+
 /// Whether the name at `s..e` (in a body ending at `close`) can be the call of
 /// a crate-local spawn wrapper as [`crate::spawn_model::classify_with`] sees
 /// one: a call with arguments, one of them task-like (a closure, an `async`
@@ -1458,22 +1473,12 @@ fn may_call_wrapper(src: &str, s: usize, e: usize, close: usize, names_self: boo
             return false;
         }
     }
-    let mut i = e;
-    while i < close && b[i].is_ascii_whitespace() {
-        i += 1;
-    }
-    match b.get(i) {
-        Some(b'(') => {}
-        // A turbofish (`spawn_task::<T>(..)`) is not followed further; a
-        // path that goes on (`http::Method`) names something else.
-        Some(b':') => {
-            return src[i..close]
-                .trim_start_matches(':')
-                .trim_start()
-                .starts_with('<')
-        }
-        _ => return false,
-    }
+    // A turbofish (`spawn_task::<T>(..)`) is not followed further.
+    let i = match called_at(src, e, close) {
+        Some(Some(open)) => open,
+        Some(None) => return true,
+        None => return false,
+    };
     let Some(end) = match_close(src, i, close) else {
         return true;
     };
@@ -1524,12 +1529,10 @@ pub fn with_local_callees(
                     i += 1;
                 }
                 let word = &src[start..i];
-                let mut j = i;
-                while j < body.close && b[j].is_ascii_whitespace() {
-                    j += 1;
-                }
-                let called = b[j] == b'(' || src[j..].starts_with("::<");
-                if called && named.contains_key(word) && !out.contains(word) {
+                if named.contains_key(word)
+                    && !out.contains(word)
+                    && called_at(src, i, body.close).is_some()
+                {
                     out.insert(word.to_string());
                     todo.push(word);
                 }
