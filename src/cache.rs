@@ -16,7 +16,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-const FORMAT: u32 = 5;
+const FORMAT: u32 = 6;
 
 use leash_lints::callgraph::FnSummary;
 use leash_lints::suppress::Suppressions;
@@ -55,6 +55,8 @@ struct Entry {
 #[derive(Serialize, Deserialize, Clone)]
 struct StoredFinding {
     lint: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    low: bool,
     span: [usize; 4],
     message: String,
     label: String,
@@ -330,6 +332,7 @@ impl StoredFinding {
     fn store(f: &Finding) -> StoredFinding {
         StoredFinding {
             lint: f.lint.to_string(),
+            low: f.confidence == leash_lints::Confidence::Low,
             span: f.span.into(),
             message: f.message.clone(),
             label: f.label.clone(),
@@ -349,6 +352,7 @@ impl StoredFinding {
         let lint = leash_lints::lint_by_name(&self.lint)?.name;
         let mut f = Finding::new(lint, Span::from(self.span), self.message.clone());
         f.label = self.label.clone();
+        f = f.low_if(self.low);
         f.labels = self
             .labels
             .iter()

@@ -19,6 +19,8 @@ pub struct Config {
     pub exclude: Vec<String>,
     pub policy: Policy,
     pub include_tests: bool,
+    /// The lowest confidence shown (`confidence = "low"`): `high` by default.
+    pub confidence: leash_lints::Confidence,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -28,6 +30,8 @@ struct RawConfig {
     exclude: Vec<String>,
     #[serde(default, alias = "include_tests")]
     include_tests: Option<bool>,
+    #[serde(default)]
+    confidence: Option<Spanned<String>>,
     #[serde(default)]
     lints: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
@@ -177,6 +181,17 @@ impl Config {
             };
             levels.insert(name.get_ref().clone(), lv);
         }
+        let confidence = match &raw.confidence {
+            None => leash_lints::Confidence::High,
+            Some(c) => leash_lints::Confidence::parse(c.get_ref()).ok_or_else(|| {
+                let (line, col) = line_col(text, c.span().start);
+                ConfigError(format!(
+                    "{}:{line}:{col}: unknown confidence `{}` (expected high or low)",
+                    path.display(),
+                    c.get_ref()
+                ))
+            })?,
+        };
         let mut policy = Policy::default();
         if let Some(p) = raw.policy {
             if let Some(v) = p.max_retry_attempts {
@@ -205,6 +220,7 @@ impl Config {
             exclude: raw.exclude,
             policy,
             include_tests: raw.include_tests.unwrap_or(false),
+            confidence,
         })
     }
 

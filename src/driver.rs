@@ -17,6 +17,10 @@ pub struct RunOptions {
     /// CLI overrides, applied after the configuration file.
     pub overrides: Vec<(String, Level)>,
     pub include_tests: bool,
+    /// The lowest confidence shown (`high` by default).
+    pub min_confidence: leash_lints::Confidence,
+    /// Files named on the command line: analysed even when test-only.
+    pub named_files: Vec<PathBuf>,
     pub jobs: Option<usize>,
     pub max_file_size: u64,
     pub perf: PerfOptions,
@@ -723,6 +727,7 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
     let (mut prefiltered, mut cache_hits) = (0, 0);
     let mut budgets = Vec::new();
     let mut summaries = Vec::new();
+    let mut test_modules = crate::scope::TestModules::default();
     for (i, (o, path)) in outcomes.into_iter().zip(paths).enumerate() {
         bytes += o.bytes;
         if opts.inventory {
@@ -738,7 +743,13 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
         }
         internal_errors.extend(o.problems);
         let line_index = o.source.as_deref().map(LineIndex::new);
-        for f in o.findings {
+        // A module its parent declares test-only is test code (checked only
+        // for files with findings: the parent is read once).
+        let test_only = !opts.include_tests
+            && !o.findings.is_empty()
+            && !opts.named_files.contains(path)
+            && test_modules.is_test_only(path);
+        for f in o.findings.into_iter().filter(|_| !test_only) {
             if f.unless_any.iter().any(|fact| facts.contains(fact)) {
                 continue;
             }
@@ -746,7 +757,7 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
                 continue;
             }
             let level = opts.level_of(f.lint);
-            if level == Level::Allow {
+            if level == Level::Allow || f.confidence < opts.min_confidence {
                 continue;
             }
             let (byte_start, byte_end) = match (&o.source, &line_index) {

@@ -30,6 +30,7 @@ mod driver;
 mod fingerprint;
 mod integrate;
 mod output;
+mod scope;
 mod source_map;
 mod walk;
 
@@ -119,6 +120,12 @@ enum Color {
     Never,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum ConfidenceArg {
+    High,
+    Low,
+}
+
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, PartialOrd, Ord)]
 enum FailLevel {
     Warn,
@@ -180,9 +187,14 @@ struct CheckArgs {
     /// Set a lint (or group) to allow (off).
     #[arg(short = 'A', long = "allow", value_name = "LINT")]
     allow: Vec<String>,
-    /// Check `#[cfg(test)]` modules and `#[test]` functions too.
+    /// Check test code too: `tests/`, `benches/`, `examples/`, `build.rs`,
+    /// `#[cfg(test)]` modules and `#[test]` functions.
     #[arg(long)]
     include_tests: bool,
+    /// Lowest confidence shown: `high` (default) shows what the source proves
+    /// a risk; `low` also shows constructs whose risk the source does not show.
+    #[arg(long, value_enum)]
+    confidence: Option<ConfidenceArg>,
     /// Use this configuration file instead of searching for one.
     #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
     config: Option<PathBuf>,
@@ -401,7 +413,11 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
                 }
             }
         }
-        _ => walk::walk(&args.paths, &excludes),
+        _ => walk::walk(
+            &args.paths,
+            &excludes,
+            args.include_tests || config.include_tests,
+        ),
     };
     for (path, err) in &walked.errors {
         eprintln!("error: {}: {err}", driver::display_path(path));
@@ -416,6 +432,11 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
         }
     }
     let include_tests = args.include_tests || config.include_tests;
+    let min_confidence = match args.confidence {
+        Some(ConfidenceArg::High) => leash_lints::Confidence::High,
+        Some(ConfidenceArg::Low) => leash_lints::Confidence::Low,
+        None => config.confidence,
+    };
     let config_file = config.source.clone();
     let perf = driver::PerfOptions {
         no_prefilter: args.no_prefilter,
@@ -429,6 +450,8 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
         config,
         overrides,
         include_tests,
+        min_confidence,
+        named_files: args.paths.iter().filter(|p| p.is_file()).cloned().collect(),
         jobs: args.jobs,
         max_file_size: args.max_file_size,
         inventory: false,
@@ -697,7 +720,11 @@ fn budgets_cmd(args: BudgetsArgs) -> ExitCode {
         Ok(e) => e,
         Err(e) => return usage_error(&e),
     };
-    let walked = walk::walk(&args.paths, &excludes);
+    let walked = walk::walk(
+        &args.paths,
+        &excludes,
+        args.include_tests || config.include_tests,
+    );
     for (path, err) in &walked.errors {
         eprintln!("error: {}: {err}", driver::display_path(path));
     }
@@ -710,6 +737,8 @@ fn budgets_cmd(args: BudgetsArgs) -> ExitCode {
         config,
         overrides: vec![("all".to_string(), Level::Warn)],
         include_tests,
+        min_confidence: leash_lints::Confidence::Low,
+        named_files: args.paths.iter().filter(|p| p.is_file()).cloned().collect(),
         jobs: None,
         max_file_size: driver::DEFAULT_MAX_FILE_SIZE,
         // The inventory needs every file's summaries: no prefilter, no cache.

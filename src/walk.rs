@@ -73,7 +73,9 @@ fn normalize(p: &Path) -> PathBuf {
     out
 }
 
-pub fn walk(paths: &[PathBuf], excludes: &Excludes) -> Walked {
+/// `include_tests`: also walk into a crate's `tests/`, `benches/` and
+/// `examples/` and read its `build.rs` (see [`crate::scope`]).
+pub fn walk(paths: &[PathBuf], excludes: &Excludes, include_tests: bool) -> Walked {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     let mut bad_roots = 0;
@@ -94,14 +96,20 @@ pub fn walk(paths: &[PathBuf], excludes: &Excludes) -> Walked {
         }
         let mut builder = ignore::WalkBuilder::new(root);
         builder.follow_links(true).require_git(false).hidden(true);
-        builder.filter_entry(|e| {
+        builder.filter_entry(move |e| {
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-            !(is_dir
-                && e.depth() > 0
+            if e.depth() == 0 {
+                return true;
+            }
+            if is_dir
                 && matches!(
                     e.file_name().to_str(),
                     Some("target") | Some(".leash_cache")
-                ))
+                )
+            {
+                return false;
+            }
+            include_tests || !crate::scope::is_test_entry(e.path(), is_dir)
         });
         for entry in builder.build() {
             match entry {

@@ -135,10 +135,39 @@ pub enum FactKind {
     SpawnWrapper,
 }
 
+/// How sure a lint is that a finding is a real risk (contract v2.0).
+/// `High`: the source shows the risk itself (the repeated path, the input that
+/// drives it, the effect that fails); shown by default. `Low`: the construct
+/// matches but the source does not show the risk; shown on request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum Confidence {
+    Low,
+    #[default]
+    High,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::High => "high",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Confidence> {
+        match s {
+            "low" => Some(Confidence::Low),
+            "high" => Some(Confidence::High),
+            _ => None,
+        }
+    }
+}
+
 /// One diagnostic.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub lint: &'static str,
+    pub confidence: Confidence,
     pub span: Span,
     pub message: String,
     /// Text under the primary span.
@@ -156,6 +185,7 @@ impl Finding {
     pub fn new(lint: &'static str, span: impl Into<Span>, message: impl Into<String>) -> Self {
         Finding {
             lint,
+            confidence: Confidence::High,
             span: span.into(),
             message: message.into(),
             label: String::new(),
@@ -165,6 +195,15 @@ impl Finding {
             unless_any: Vec::new(),
             only_if_any: Vec::new(),
         }
+    }
+
+    /// Marks the finding `low` confidence when `low` holds; a finding is
+    /// `high` until a lint says otherwise.
+    pub fn low_if(mut self, low: bool) -> Self {
+        if low {
+            self.confidence = Confidence::Low;
+        }
+        self
     }
 
     pub fn label(mut self, text: impl Into<String>) -> Self {

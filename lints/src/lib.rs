@@ -27,7 +27,7 @@ pub mod views;
 
 pub use analysis::{analyze_source, AnalysisOptions, FileAnalysis, Problem};
 pub use context::{FileContext, Policy, Sink};
-pub use finding::{Fact, FactKind, Finding, Label, Pos, Span};
+pub use finding::{Confidence, Fact, FactKind, Finding, Label, Pos, Span};
 pub use prefilter::Prefilter;
 
 /// How loudly a lint speaks.

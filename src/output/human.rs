@@ -68,6 +68,9 @@ pub fn emit_findings<'a>(
         if let Some(n) = &f.finding.note {
             notes.push(format!("note: {n}"));
         }
+        if f.finding.confidence == leash_lints::Confidence::Low {
+            notes.push(format!("note: {}", super::rustc_json::LOW_CONFIDENCE));
+        }
         let diag = Diagnostic::new(severity)
             .with_code(f.finding.lint)
             .with_message(f.finding.message.clone())

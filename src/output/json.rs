@@ -26,6 +26,7 @@ pub fn emit(result: &RunResult, out: &mut dyn Write) -> std::io::Result<()> {
         let obj = json!({
             "lint": f.finding.lint,
             "level": level_name(f.level),
+            "confidence": f.finding.confidence.as_str(),
             "message": f.finding.message,
             "path": file.display,
             "line": line,

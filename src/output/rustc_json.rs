@@ -51,7 +51,13 @@ pub fn emit(
             }
         }
         let mut children = Vec::new();
-        for (level, text) in [("help", &f.finding.help), ("note", &f.finding.note)] {
+        let low = (f.finding.confidence == leash_lints::Confidence::Low)
+            .then(|| LOW_CONFIDENCE.to_string());
+        for (level, text) in [
+            ("help", &f.finding.help),
+            ("note", &f.finding.note),
+            ("note", &low),
+        ] {
             if let Some(text) = text {
                 children.push(json!({
                     "$message_type": "diagnostic",
@@ -81,6 +87,7 @@ pub fn emit(
                 "children": children,
                 "rendered": rendered(result, f),
             },
+            "confidence": f.finding.confidence.as_str(),
         });
         serde_json::to_writer(&mut *out, &msg)?;
         out.write_all(b"\n")?;
@@ -160,3 +167,7 @@ fn span_json(file: &CheckedFile, file_name: &str, span: Span, primary: bool, lab
         "expansion": null,
     })
 }
+
+/// The note a `low` confidence finding carries in text forms.
+pub const LOW_CONFIDENCE: &str =
+    "low confidence: the construct matches, but the source does not show that it is a risk";

@@ -13,6 +13,14 @@ use std::path::Path;
 pub const INFORMATION_URI: &str = "https://github.com/leash-rs/leash";
 pub const FINGERPRINT_KEY: &str = "leashFingerprint/v1";
 
+/// SARIF's `rank` (0-100, how likely the result is a real problem).
+fn rank(c: leash_lints::Confidence) -> f64 {
+    match c {
+        leash_lints::Confidence::High => 90.0,
+        leash_lints::Confidence::Low => 30.0,
+    }
+}
+
 fn sarif_level(l: Level) -> &'static str {
     match l {
         Level::Deny => "error",
@@ -79,7 +87,8 @@ pub fn emit(
                 "fullDescription": { "text": what_it_does(lint.docs) },
                 "help": { "text": help, "markdown": help },
                 "defaultConfiguration": { "level": sarif_level(lint.default_level) },
-                "properties": { "tags": [lint.group] },
+                // Default findings are the `high` tier; each result's `rank` says which.
+                "properties": { "tags": [lint.group], "precision": "high" },
             })
         })
         .collect();
@@ -123,6 +132,7 @@ pub fn emit(
             let mut res = json!({
                 "ruleId": f.finding.lint,
                 "level": sarif_level(f.level),
+                "rank": rank(f.finding.confidence),
                 "message": { "text": message },
                 "locations": [{
                     "physicalLocation": { "artifactLocation": artifact, "region": region },
