@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 fn leash(cwd: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_leash"))
         .current_dir(cwd)
+        // Robustness, not confidence: every finding counts.
         .args(["check", "--no-config", "--no-cache", "--format", "json"])
+        .args(["--confidence", "low"])
         .args(args)
         .output()
         .expect("leash runs")
@@ -276,6 +278,8 @@ fn crlf_bom_tabs_and_wide_unicode_columns_are_editor_columns() {
             "check",
             "--no-config",
             "--no-cache",
+            "--confidence",
+            "low",
             "--color",
             "never",
             "u.rs",
@@ -341,7 +345,14 @@ fn cache_is_used_and_never_trusted_when_stale_or_corrupt() {
         let out = Command::new(env!("CARGO_BIN_EXE_leash"))
             .current_dir(dir.path())
             .env("LEASH_STATS", "1")
-            .args(["check", "--no-config", "--format", "json"])
+            .args([
+                "check",
+                "--no-config",
+                "--confidence",
+                "low",
+                "--format",
+                "json",
+            ])
             .args(extra)
             .arg("a.rs")
             .output()

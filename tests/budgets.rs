@@ -45,9 +45,9 @@ fn inventory_lists_declared_and_inferred_budgets() {
         strategy["bound"], "2",
         "the .take(2) of the strategy bound to a local"
     );
-    let queue = find("ui-tests/unbounded_channel.rs", 7).expect("unbounded queue listed");
+    let queue = find("ui-tests/unbounded_channel.rs", 8).expect("unbounded queue listed");
     assert_eq!(queue["bound"], "unbounded");
-    let bounded = find("ui-tests/unbounded_channel.rs", 21).expect("bounded queue listed");
+    let bounded = find("ui-tests/unbounded_channel.rs", 22).expect("bounded queue listed");
     assert_eq!(bounded["bound"], "64");
 }
 

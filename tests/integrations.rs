@@ -9,9 +9,16 @@ const LEASH: &str = env!("CARGO_BIN_EXE_leash");
 /// One `unbounded_channel` finding per call.
 const CHANNEL: &str = "std::sync::mpsc::channel::<u8>()";
 
+/// `check` shows both confidence tiers: the fixtures' one-line queues have no
+/// visible producer, and these tests are about the integrations.
 fn run_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut args = args.to_vec();
+    let check = args.iter().position(|a| *a == "check").filter(|&i| i <= 1);
+    if let (Some(i), false) = (check, args.contains(&"--confidence")) {
+        args.splice(i + 1..i + 1, ["--confidence", "low"]);
+    }
     let mut cmd = Command::new(LEASH);
-    cmd.args(args)
+    cmd.args(&args)
         .current_dir(dir)
         .env_remove("CARGO")
         .stdin(if stdin.is_some() {
@@ -365,6 +372,8 @@ fn with_clippy_passes_clippy_messages_through() {
         .args([
             "check",
             "--no-config",
+            "--confidence",
+            "low",
             "--message-format=json",
             "--with-clippy",
         ])
@@ -707,7 +716,18 @@ fn cargo_subcommand_checks_workspace_members() {
     );
     assert_eq!(paths_of(&json_lines(&stdout(&out))), ["beta/src/lib.rs"]);
     // `cargo leash` with no subcommand means `check`.
-    let out = run_in(d, &["leash", "--no-config", "--format", "json"], None);
+    let out = run_in(
+        d,
+        &[
+            "leash",
+            "--no-config",
+            "--confidence",
+            "low",
+            "--format",
+            "json",
+        ],
+        None,
+    );
     assert_eq!(json_lines(&stdout(&out)).len(), 2);
     let out = run_in(d, &["leash", "check", "--no-config", "-p", "gamma"], None);
     assert_eq!(out.status.code(), Some(2));
@@ -719,6 +739,8 @@ fn cargo_subcommand_checks_workspace_members() {
             "leash",
             "check",
             "--no-config",
+            "--confidence",
+            "low",
             "--format",
             "json",
             "-p",

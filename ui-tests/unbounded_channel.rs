@@ -1,3 +1,4 @@
+// leash-flags: --confidence low
 // Unbounded queues, through every import shape, and bounded near-misses.
 use crossbeam_channel as chan;
 use std::sync::mpsc;

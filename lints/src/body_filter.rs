@@ -704,6 +704,8 @@ enum Compiled {
 struct Rule {
     lint: &'static str,
     needs: Vec<Compiled>,
+    /// A file containing one of these keeps every body for the rule.
+    file_words: Vec<&'static str>,
     /// Lowercase words that make a `use` item's bound names trigger words.
     imports: Vec<String>,
 }
@@ -897,22 +899,36 @@ impl BodyFilter {
             }
             let BodyRule { needs, imports, .. } =
                 BODY_RULES.iter().find(|r| r.lint == lint.name)?;
+            let file_words: Vec<&'static str> = needs
+                .iter()
+                .copied()
+                .flatten()
+                .filter_map(|n| match n {
+                    Need::EveryBodyIfFileHas(ws) => Some(ws.iter().copied()),
+                    _ => None,
+                })
+                .flatten()
+                .collect();
             let needs = needs
                 .iter()
                 .copied()
                 .flatten()
-                .map(|n| match n {
-                    Need::Any(ws) => Compiled::Any(ids(&mut id, ws)),
-                    Need::All(groups) => {
-                        Compiled::All(groups.iter().map(|g| ids(&mut id, g)).collect())
-                    }
-                    Need::LoopWith(ws) => Compiled::LoopWith(ids(&mut id, ws)),
-                    Need::SelfCallWith(ws) => Compiled::SelfCallWith(ids(&mut id, ws)),
+                .filter_map(|n| {
+                    Some(match n {
+                        Need::Any(ws) => Compiled::Any(ids(&mut id, ws)),
+                        Need::All(groups) => {
+                            Compiled::All(groups.iter().map(|g| ids(&mut id, g)).collect())
+                        }
+                        Need::LoopWith(ws) => Compiled::LoopWith(ids(&mut id, ws)),
+                        Need::SelfCallWith(ws) => Compiled::SelfCallWith(ids(&mut id, ws)),
+                        Need::EveryBodyIfFileHas(_) => return None,
+                    })
                 })
                 .collect();
             rules.push(Rule {
                 lint: lint.name,
                 needs,
+                file_words,
                 imports: imports.iter().map(|w| w.to_ascii_lowercase()).collect(),
             });
         }
@@ -1077,6 +1093,11 @@ impl BodyFilter {
                 })
                 .map(|&(o, c)| (o, c, None)),
         );
+        let file_wide: Vec<bool> = self
+            .rules
+            .iter()
+            .map(|r| r.file_words.iter().any(|w| contains_bytes(b, w.as_bytes())))
+            .collect();
         let mut kept = 0;
         let mut views = Vec::new();
         let mut fns = Vec::new();
@@ -1104,7 +1125,8 @@ impl BodyFilter {
                     if bit & self.whole != 0 && mask & self.whole != 0 {
                         continue;
                     }
-                    if imported.iter().any(|w| contains_word(text, w.as_bytes()))
+                    if file_wide[r]
+                        || imported.iter().any(|w| contains_word(text, w.as_bytes()))
                         || rule
                             .needs
                             .iter()
@@ -1974,7 +1996,7 @@ fn ünïcode_名前() {} fn second_on_line() {}
         // A body naming `leash` is seen by every lint: not listed.
         let b = all
             .blank(
-                "fn f() { join_all(v); // leash: allow(unbounded_fan_out) -- why\n}\nfn g() {}\n",
+                "fn f() { join_all(v); // leash: allow(missing_timeout) -- why\n}\nfn g() {}\n",
                 None,
             )
             .expect("blanked text");

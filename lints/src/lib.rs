@@ -19,6 +19,7 @@ pub mod prefilter;
 pub mod retry_model;
 pub mod retry_sites;
 pub mod rules;
+pub mod sender_model;
 pub mod spawn_model;
 pub mod suppress;
 pub mod syntax;

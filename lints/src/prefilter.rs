@@ -153,6 +153,9 @@ pub enum Need {
     LoopWith(&'static [&'static str]),
     /// The function's own name (a recursive call) and one of the words.
     SelfCallWith(&'static [&'static str]),
+    /// Every body, when the file's text contains one of the words
+    /// (case-sensitive): the lint follows names across the whole file.
+    EveryBodyIfFileHas(&'static [&'static str]),
 }
 
 /// One lint's body rule: a body satisfying none of `needs` is one the lint can
@@ -235,7 +238,12 @@ pub static BODY_RULES: &[BodyRule] = &[
     },
     BodyRule {
         lint: "unbounded_channel",
-        needs: &[&[Need::Any(CHANNEL)]],
+        // The channel's producers, followed through every function of the
+        // file, decide its confidence (see `crate::sender_model`).
+        needs: &[&[
+            Need::Any(CHANNEL),
+            Need::EveryBodyIfFileHas(&["unbounded", "channel()"]),
+        ]],
         imports: CHANNEL,
     },
     BodyRule {

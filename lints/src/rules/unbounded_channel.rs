@@ -22,6 +22,15 @@ backpressure: latency climbs as the queue grows, until the process is killed for
 memory and every queued message is lost at once. The failure arrives long after
 the cause and far from it.
 
+Reported by default when the file shows a producer the consumer does not
+pace: a send on the sender (a clone of it, a field storing it, a parameter it
+is passed as) on a path that repeats with input: a loop over a socket, a
+stream, a receiver or an accept, a per-item closure, a task spawned per item.
+A queue whose producers cannot be seen (the sender is stored away or handed to
+another file), that is sent on at most once, or where every message carries a
+reply sender its producer awaits, is `low` confidence: shown with
+`--confidence low`.
+
 ## Example
 ```rust
 let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -157,12 +166,27 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
         if let Some((full, bounded)) = self.constructor(call) {
             let short = full.rsplit("::").next().unwrap_or(&full).to_string();
-            self.sink.report(
-                Finding::new(LINT.name, span_of_call(call), format!("unbounded channel: `{full}` has no capacity limit"))
-                    .label(format!("`{short}` creates a queue that grows without limit"))
-                    .help(format!("use a bounded queue so producers feel backpressure: `{bounded}`"))
-                    .note("a slow or stalled consumer turns into unbounded memory growth; declare the capacity you accept"),
-            );
+            let span = span_of_call(call);
+            let producers = crate::sender_model::producers(self.cx.file, span);
+            let mut finding = Finding::new(LINT.name, span, format!("unbounded channel: `{full}` has no capacity limit"))
+                .label(format!("`{short}` creates a queue that grows without limit"))
+                .help(format!("use a bounded queue so producers feel backpressure: `{bounded}`"))
+                .note("a slow or stalled consumer turns into unbounded memory growth; declare the capacity you accept");
+            // High confidence needs a producer the consumer does not pace: a
+            // send repeated by input with no reply awaited.
+            match producers.unpaced_repeating() {
+                Some(send) => {
+                    if let Some(repeat) = send.repeat {
+                        finding = finding.secondary(repeat, "repeats with the input");
+                    }
+                    finding = finding.secondary(
+                        send.span,
+                        "each repetition queues a message, unpaced by the consumer",
+                    );
+                }
+                None => finding = finding.low_if(true),
+            }
+            self.sink.report(finding);
         }
         syn::visit::visit_expr_call(self, call);
     }

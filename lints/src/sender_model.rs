@@ -1,0 +1,875 @@
+//! Where a channel's sender goes, and whether a repeating send on it is
+//! visible in the file (contract v2.0, `unbounded_channel`).
+//!
+//! A queue is a risk when a producer can outrun its consumer: a send on the
+//! channel's sender (or a clone, a field that stores it, or a parameter it is
+//! passed as) on a repeating path driven by input — a loop over a socket, a
+//! stream, a receiver or an accept; a per-item closure; a task spawned per
+//! item. Not when every such send carries a reply sender its producer awaits
+//! (reply-paced: one message per waiting caller). Names are followed within
+//! the file only: a sender handed to another file is out of sight.
+
+use proc_macro2::{TokenStream, TokenTree};
+use std::collections::{HashMap, HashSet};
+use syn::visit::Visit;
+
+/// Methods that put a message on a queue.
+const SEND_METHODS: &[&str] = &[
+    "send",
+    "unbounded_send",
+    "try_send",
+    "send_async",
+    "send_blocking",
+    "blocking_send",
+    "force_send",
+    "start_send",
+];
+
+/// Iterator adapters whose closure runs once per item.
+const PER_ITEM: &[&str] = &[
+    "map",
+    "for_each",
+    "try_for_each",
+    "filter_map",
+    "flat_map",
+    "then",
+    "and_then",
+    "inspect",
+    "for_each_concurrent",
+];
+
+/// Words naming a reply sender carried inside a message, matched against
+/// the `_`-separated parts of a name (`reply_tx`, `respond_to`, but not
+/// `packet`).
+const REPLY_WORDS: &[&str] = &[
+    "reply",
+    "replies",
+    "respond",
+    "responder",
+    "response",
+    "resp",
+    "ack",
+    "callback",
+    "oneshot",
+];
+
+fn names_a_reply(ident: &str) -> bool {
+    ident
+        .to_ascii_lowercase()
+        .split('_')
+        .any(|part| REPLY_WORDS.contains(&part))
+}
+
+/// A send that the model found on the channel, and how it repeats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Send {
+    pub span: crate::Span,
+    /// The loop or closure header that repeats it, when one does.
+    pub repeat: Option<crate::Span>,
+    /// The message carries a reply sender.
+    pub reply_paced: bool,
+}
+
+/// What the file shows about one channel's producers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Producers {
+    /// The sender's name in the creating pattern (`let (tx, rx) = ..`).
+    pub sender: Option<String>,
+    pub sends: Vec<Send>,
+}
+
+impl Producers {
+    /// The first send that repeats without reply pacing: the evidence that
+    /// makes the queue a risk.
+    pub fn unpaced_repeating(&self) -> Option<&Send> {
+        self.sends
+            .iter()
+            .find(|s| s.repeat.is_some() && !s.reply_paced)
+    }
+}
+
+/// The producers of the channel created by the call at `at` (the span of
+/// the constructor call).
+pub fn producers(file: &syn::File, at: crate::Span) -> Producers {
+    let mut seed = SeedFinder {
+        at,
+        found: None,
+        fn_name: String::new(),
+    };
+    seed.visit_file(file);
+    let Some((fn_name, sender)) = seed.found else {
+        return Producers::default();
+    };
+    let params = fn_params(file);
+    let mut names = Names::default();
+    names.locals.insert((fn_name, sender.clone()));
+    // Aliases spread through clones, fields and calls: a few rounds reach
+    // every chain the file holds (each round follows one more step).
+    for _ in 0..4 {
+        let before = names.size();
+        let mut spread = Spread {
+            names: &mut names,
+            params: &params,
+            fn_name: String::new(),
+        };
+        spread.visit_file(file);
+        if names.size() == before {
+            break;
+        }
+    }
+    let mut finder = SendFinder {
+        names: &names,
+        fn_name: String::new(),
+        repeats: Vec::new(),
+        replies: HashSet::new(),
+        capacity_checked: false,
+        shadowed: HashSet::new(),
+        sends: Vec::new(),
+        called_repeatedly: HashMap::new(),
+    };
+    finder.visit_file(file);
+    let repeated = finder.called_repeatedly;
+    let sends = finder
+        .sends
+        .into_iter()
+        .map(|(in_fn, mut send)| {
+            if send.repeat.is_none() {
+                send.repeat = repeated.get(&in_fn).copied();
+            }
+            send
+        })
+        .collect();
+    Producers {
+        sender: Some(sender),
+        sends,
+    }
+}
+
+/// The names standing for the sender: locals per function, fields file-wide.
+#[derive(Default)]
+struct Names {
+    locals: HashSet<(String, String)>,
+    fields: HashSet<String>,
+}
+
+impl Names {
+    fn size(&self) -> usize {
+        self.locals.len() + self.fields.len()
+    }
+
+    fn is_sender(&self, fn_name: &str, expr: &syn::Expr) -> bool {
+        match receiver_name(expr) {
+            Some(Named::Local(n)) => self.locals.contains(&(fn_name.to_string(), n)),
+            Some(Named::Field(n)) => self.fields.contains(&n),
+            None => false,
+        }
+    }
+}
+
+enum Named {
+    Local(String),
+    Field(String),
+}
+
+/// The name an expression refers to, through clones, references, indexing
+/// and accessors: `tx`, `tx.clone()`, `&self.tx`, `self.senders[i]`.
+fn receiver_name(expr: &syn::Expr) -> Option<Named> {
+    match crate::syntax::strip_parens(expr) {
+        syn::Expr::Path(p) if p.path.segments.len() == 1 => {
+            Some(Named::Local(p.path.segments[0].ident.to_string()))
+        }
+        syn::Expr::Field(f) => match &f.member {
+            syn::Member::Named(n) => Some(Named::Field(n.to_string())),
+            syn::Member::Unnamed(_) => receiver_name(&f.base),
+        },
+        syn::Expr::MethodCall(m)
+            if matches!(
+                m.method.to_string().as_str(),
+                "clone"
+                    | "as_ref"
+                    | "as_mut"
+                    | "lock"
+                    | "unwrap"
+                    | "expect"
+                    | "read"
+                    | "borrow"
+                    | "get"
+            ) =>
+        {
+            receiver_name(&m.receiver)
+        }
+        syn::Expr::Reference(r) => receiver_name(&r.expr),
+        syn::Expr::Index(i) => receiver_name(&i.expr),
+        syn::Expr::Unary(u) => receiver_name(&u.expr),
+        _ => None,
+    }
+}
+
+/// Finds the `let (tx, rx) = constructor()` whose call is at `at`.
+struct SeedFinder {
+    at: crate::Span,
+    fn_name: String,
+    found: Option<(String, String)>,
+}
+
+impl<'ast> Visit<'ast> for SeedFinder {
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        let outer = std::mem::replace(&mut self.fn_name, f.sig.ident.to_string());
+        syn::visit::visit_item_fn(self, f);
+        self.fn_name = outer;
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        let outer = std::mem::replace(&mut self.fn_name, f.sig.ident.to_string());
+        syn::visit::visit_impl_item_fn(self, f);
+        self.fn_name = outer;
+    }
+
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        if let Some(init) = &local.init {
+            let call = crate::syntax::strip_await_try(&init.expr);
+            let here = match call {
+                syn::Expr::Call(c) => crate::syntax::call_span(c).start == self.at.start,
+                _ => false,
+            };
+            if here {
+                if let Some(name) = first_of_tuple(&local.pat) {
+                    self.found = Some((self.fn_name.clone(), name));
+                }
+            }
+        }
+        syn::visit::visit_local(self, local);
+    }
+}
+
+/// `tx` in `(tx, rx)`, `(mut tx, rx)`, `(tx, rx): (A, B)`.
+fn first_of_tuple(pat: &syn::Pat) -> Option<String> {
+    match pat {
+        syn::Pat::Type(t) => first_of_tuple(&t.pat),
+        syn::Pat::Tuple(t) => match t.elems.first()? {
+            syn::Pat::Ident(i) => Some(i.ident.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The parameter names of every function and method in the file, by name
+/// (`self` left out, so positions match a method call's arguments).
+fn fn_params(file: &syn::File) -> HashMap<String, Vec<String>> {
+    struct Params(HashMap<String, Vec<String>>);
+    impl Params {
+        fn add(&mut self, sig: &syn::Signature) {
+            let names = sig
+                .inputs
+                .iter()
+                .filter_map(|a| match a {
+                    syn::FnArg::Typed(t) => Some(match &*t.pat {
+                        syn::Pat::Ident(i) => i.ident.to_string(),
+                        _ => String::new(),
+                    }),
+                    syn::FnArg::Receiver(_) => None,
+                })
+                .collect();
+            self.0.insert(sig.ident.to_string(), names);
+        }
+    }
+    impl<'ast> Visit<'ast> for Params {
+        fn visit_signature(&mut self, sig: &'ast syn::Signature) {
+            self.add(sig);
+        }
+    }
+    let mut p = Params(HashMap::new());
+    p.visit_file(file);
+    p.0
+}
+
+/// One round of spreading the sender's names.
+struct Spread<'a> {
+    names: &'a mut Names,
+    params: &'a HashMap<String, Vec<String>>,
+    fn_name: String,
+}
+
+impl Spread<'_> {
+    /// The sender itself, or a wrapper holding it (`Some(tx)`, `Arc::new(tx)`).
+    fn is_sender(&self, expr: &syn::Expr) -> bool {
+        if self.names.is_sender(&self.fn_name, expr) {
+            return true;
+        }
+        match crate::syntax::strip_parens(expr) {
+            syn::Expr::Call(c) if c.args.len() == 1 => self.is_sender(&c.args[0]),
+            _ => false,
+        }
+    }
+
+    fn passed_to(
+        &mut self,
+        callee: &str,
+        args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>,
+    ) {
+        let Some(params) = self.params.get(callee) else {
+            return;
+        };
+        for (arg, param) in args.iter().zip(params) {
+            if !param.is_empty() && self.is_sender(arg) {
+                self.names
+                    .locals
+                    .insert((callee.to_string(), param.clone()));
+            }
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Spread<'_> {
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        let outer = std::mem::replace(&mut self.fn_name, f.sig.ident.to_string());
+        syn::visit::visit_item_fn(self, f);
+        self.fn_name = outer;
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        let outer = std::mem::replace(&mut self.fn_name, f.sig.ident.to_string());
+        syn::visit::visit_impl_item_fn(self, f);
+        self.fn_name = outer;
+    }
+
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        if let (Some(init), syn::Pat::Ident(i)) = (&local.init, strip_pat_type(&local.pat)) {
+            if self.is_sender(&init.expr) {
+                self.names
+                    .locals
+                    .insert((self.fn_name.clone(), i.ident.to_string()));
+            }
+        }
+        syn::visit::visit_local(self, local);
+    }
+
+    fn visit_field_value(&mut self, fv: &'ast syn::FieldValue) {
+        if let syn::Member::Named(n) = &fv.member {
+            if self.is_sender(&fv.expr) {
+                self.names.fields.insert(n.to_string());
+            }
+        }
+        syn::visit::visit_field_value(self, fv);
+    }
+
+    fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+        if self.is_sender(&a.right) {
+            match receiver_name(&a.left) {
+                Some(Named::Field(n)) => {
+                    self.names.fields.insert(n);
+                }
+                Some(Named::Local(n)) => {
+                    self.names.locals.insert((self.fn_name.clone(), n));
+                }
+                None => {}
+            }
+        }
+        syn::visit::visit_expr_assign(self, a);
+    }
+
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        if let Some(name) = crate::syntax::call_path(c).and_then(crate::syntax::last_segment) {
+            self.passed_to(&name, &c.args);
+        }
+        syn::visit::visit_expr_call(self, c);
+    }
+
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        self.passed_to(&m.method.to_string(), &m.args);
+        syn::visit::visit_expr_method_call(self, m);
+    }
+}
+
+fn strip_pat_type(pat: &syn::Pat) -> &syn::Pat {
+    match pat {
+        syn::Pat::Type(t) => strip_pat_type(&t.pat),
+        other => other,
+    }
+}
+
+/// Finds the sends on the sender's names, with what repeats them.
+struct SendFinder<'a> {
+    names: &'a Names,
+    fn_name: String,
+    /// Enclosing repeating constructs (innermost last): their header spans.
+    repeats: Vec<crate::Span>,
+    /// Reply senders created in the current function (`let (reply, rx) =
+    /// oneshot::channel()`): its messages carry them.
+    replies: HashSet<String>,
+    /// The current function checks the queue's length against a limit
+    /// before sending (`if tx.len() >= limit { drop }`).
+    capacity_checked: bool,
+    /// Locals of the current function rebound to something else
+    /// (`if let Some(tx) = &other`).
+    shadowed: HashSet<String>,
+    /// Each send with the function it is in.
+    sends: Vec<(String, Send)>,
+    /// Functions called where something repeats, with the repeating header.
+    called_repeatedly: HashMap<String, crate::Span>,
+}
+
+impl SendFinder<'_> {
+    fn in_fn<F: FnOnce(&mut Self)>(&mut self, name: String, block: &syn::Block, body: F) {
+        let outer_name = std::mem::replace(&mut self.fn_name, name);
+        let outer_repeats = std::mem::take(&mut self.repeats);
+        let survey = FnSurvey::of(block, self.names, &self.fn_name);
+        let outer_replies = std::mem::replace(&mut self.replies, survey.replies);
+        let outer_checked = std::mem::replace(&mut self.capacity_checked, survey.capacity_checked);
+        let outer_shadowed = std::mem::take(&mut self.shadowed);
+        body(self);
+        self.fn_name = outer_name;
+        self.repeats = outer_repeats;
+        self.replies = outer_replies;
+        self.capacity_checked = outer_checked;
+        self.shadowed = outer_shadowed;
+    }
+
+    fn is_sender(&self, expr: &syn::Expr) -> bool {
+        if let Some(Named::Local(n)) = receiver_name(expr) {
+            if self.shadowed.contains(&n) {
+                return false;
+            }
+        }
+        self.names.is_sender(&self.fn_name, expr)
+    }
+
+    /// A pattern binding a sender's name to something else hides it for
+    /// the rest of the function.
+    fn shadow(&mut self, pat: &syn::Pat, init: &syn::Expr) {
+        if self.is_sender(init) {
+            return;
+        }
+        let mut bound = Vec::new();
+        pat_idents(pat, &mut bound);
+        for name in bound {
+            if self
+                .names
+                .locals
+                .contains(&(self.fn_name.clone(), name.clone()))
+            {
+                self.shadowed.insert(name);
+            }
+        }
+    }
+
+    fn in_repeat<F: FnOnce(&mut Self)>(&mut self, header: crate::Span, body: F) {
+        self.repeats.push(header);
+        body(self);
+        self.repeats.pop();
+    }
+
+    fn carries_reply(&self, args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>) -> bool {
+        args.iter().any(|a| {
+            crate::syntax::any_ident(a, &mut |id| self.replies.contains(id) || names_a_reply(id))
+        })
+    }
+
+    fn record(&mut self, span: crate::Span, reply_paced: bool) {
+        // A function that makes reply senders builds messages that carry
+        // them, even when the message was assembled before the send; one
+        // that checks the queue's length paces itself.
+        let paced = reply_paced || !self.replies.is_empty() || self.capacity_checked;
+        let send = Send {
+            span,
+            repeat: self.repeats.last().copied(),
+            reply_paced: paced,
+        };
+        self.sends.push((self.fn_name.clone(), send));
+    }
+
+    /// A call from the current function inside a repeat: the callee runs
+    /// once per repetition (`loop { self.handle(msg) }`). One level only:
+    /// method names are matched by name, and deeper chains of them reach
+    /// unrelated functions.
+    fn note_call(&mut self, callee: String) {
+        if let Some(&header) = self.repeats.last() {
+            self.called_repeatedly.entry(callee).or_insert(header);
+        }
+    }
+
+    /// `tx.send(..)` inside a macro's tokens (`select!` arms and the like).
+    fn scan_tokens(&mut self, tokens: &TokenStream) {
+        let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+        for (i, t) in trees.iter().enumerate() {
+            match t {
+                TokenTree::Group(g) => self.scan_tokens(&g.stream()),
+                TokenTree::Ident(method) if SEND_METHODS.contains(&method.to_string().as_str()) => {
+                    let (Some(TokenTree::Punct(dot)), Some(TokenTree::Ident(name))) = (
+                        i.checked_sub(1).and_then(|j| trees.get(j)),
+                        i.checked_sub(2).and_then(|j| trees.get(j)),
+                    ) else {
+                        continue;
+                    };
+                    let name = name.to_string();
+                    let field = i >= 3
+                        && matches!(&trees[i - 3], TokenTree::Punct(p) if p.as_char() == '.');
+                    let known = if field {
+                        self.names.fields.contains(&name)
+                    } else {
+                        !self.shadowed.contains(&name)
+                            && self.names.locals.contains(&(self.fn_name.clone(), name))
+                    };
+                    if dot.as_char() == '.' && known {
+                        let reply = match trees.get(i + 1) {
+                            Some(TokenTree::Group(args)) => args.stream().into_iter().any(|t| {
+                                let s = t.to_string();
+                                self.replies.contains(&s) || names_a_reply(&s)
+                            }),
+                            _ => false,
+                        };
+                        self.record(crate::Span::from(method.span()), reply);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// What a function's whole body says before its sends are looked at.
+struct FnSurvey<'a> {
+    names: &'a Names,
+    fn_name: &'a str,
+    replies: HashSet<String>,
+    /// Names moved into a value.
+    carried: HashSet<String>,
+    capacity_checked: bool,
+}
+
+impl<'a> FnSurvey<'a> {
+    /// Reply senders count only when they travel inside a value (a call's
+    /// argument, a field, a tuple): a oneshot the function sends on itself
+    /// paces nothing.
+    fn of(block: &syn::Block, names: &'a Names, fn_name: &'a str) -> FnSurvey<'a> {
+        let mut s = FnSurvey {
+            names,
+            fn_name,
+            replies: HashSet::new(),
+            carried: HashSet::new(),
+            capacity_checked: false,
+        };
+        s.visit_block(block);
+        let carried = std::mem::take(&mut s.carried);
+        s.replies.retain(|r| carried.contains(r));
+        s
+    }
+
+    fn carry(&mut self, e: &syn::Expr) {
+        if let Some(Named::Local(n)) = receiver_name(e) {
+            self.carried.insert(n);
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for FnSurvey<'_> {
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        if let Some(init) = &local.init {
+            if crate::syntax::any_ident(&*init.expr, &mut |id| id == "oneshot") {
+                if let Some(name) = first_of_tuple(&local.pat) {
+                    self.replies.insert(name);
+                }
+            }
+        }
+        syn::visit::visit_local(self, local);
+    }
+
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        // `tx.len() >= limit`, `tx.is_full()`: the producer checks the queue.
+        let method = m.method.to_string();
+        if (method == "len" || method == "is_full")
+            && self.names.is_sender(self.fn_name, &m.receiver)
+        {
+            self.capacity_checked = true;
+        }
+        m.args.iter().for_each(|a| self.carry(a));
+        syn::visit::visit_expr_method_call(self, m);
+    }
+
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        c.args.iter().for_each(|a| self.carry(a));
+        syn::visit::visit_expr_call(self, c);
+    }
+
+    fn visit_field_value(&mut self, f: &'ast syn::FieldValue) {
+        self.carry(&f.expr);
+        syn::visit::visit_field_value(self, f);
+    }
+
+    fn visit_expr_tuple(&mut self, t: &'ast syn::ExprTuple) {
+        t.elems.iter().for_each(|e| self.carry(e));
+        syn::visit::visit_expr_tuple(self, t);
+    }
+
+    fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
+}
+
+fn pat_idents(pat: &syn::Pat, out: &mut Vec<String>) {
+    struct Idents<'a>(&'a mut Vec<String>);
+    impl<'ast> Visit<'ast> for Idents<'_> {
+        fn visit_pat_ident(&mut self, i: &'ast syn::PatIdent) {
+            self.0.push(i.ident.to_string());
+            syn::visit::visit_pat_ident(self, i);
+        }
+    }
+    Idents(out).visit_pat(pat);
+}
+
+/// Does a `for` loop run over input? A literal range or array, or a field of
+/// `self` (configuration), is not.
+fn for_over_input(f: &syn::ExprForLoop) -> bool {
+    match crate::syntax::strip_parens(&f.expr) {
+        syn::Expr::Range(r) => match r.end.as_deref() {
+            Some(end) => crate::syntax::int_literal(end).is_none(),
+            None => true,
+        },
+        syn::Expr::Array(_) => false,
+        other => !crate::syntax::any_ident(other, &mut |id| id == "self"),
+    }
+}
+
+impl<'ast> Visit<'ast> for SendFinder<'_> {
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        self.in_fn(f.sig.ident.to_string(), &f.block, |s| {
+            syn::visit::visit_item_fn(s, f)
+        });
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        self.in_fn(f.sig.ident.to_string(), &f.block, |s| {
+            syn::visit::visit_impl_item_fn(s, f)
+        });
+    }
+
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        syn::visit::visit_local(self, local);
+        // A tuple pattern is where channels are made (the seed among them).
+        if let (Some(init), false) = (
+            &local.init,
+            matches!(strip_pat_type(&local.pat), syn::Pat::Tuple(_)),
+        ) {
+            self.shadow(&local.pat, &init.expr);
+        }
+    }
+
+    fn visit_expr_let(&mut self, l: &'ast syn::ExprLet) {
+        self.shadow(&l.pat, &l.expr);
+        syn::visit::visit_expr_let(self, l);
+    }
+
+    fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+        self.in_repeat(crate::Span::from(l.loop_token.span), |s| {
+            syn::visit::visit_expr_loop(s, l)
+        });
+    }
+
+    fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
+        self.in_repeat(crate::Span::from(l.while_token.span), |s| {
+            syn::visit::visit_expr_while(s, l)
+        });
+    }
+
+    fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
+        if for_over_input(l) {
+            self.in_repeat(crate::Span::from(l.for_token.span), |s| {
+                syn::visit::visit_expr_for_loop(s, l)
+            });
+        } else {
+            syn::visit::visit_expr_for_loop(self, l);
+        }
+    }
+
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        let method = m.method.to_string();
+        if SEND_METHODS.contains(&method.as_str()) && self.is_sender(&m.receiver) {
+            let reply = self.carries_reply(&m.args);
+            self.record(crate::Span::from(m.method.span()), reply);
+        }
+        self.note_call(method.clone());
+        if PER_ITEM.contains(&method.as_str()) {
+            self.visit_expr(&m.receiver);
+            let header = crate::Span::from(m.method.span());
+            self.in_repeat(header, |s| {
+                for a in &m.args {
+                    s.visit_expr(a);
+                }
+            });
+            return;
+        }
+        syn::visit::visit_expr_method_call(self, m);
+    }
+
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        if let Some(name) = crate::syntax::call_path(c).and_then(crate::syntax::last_segment) {
+            self.note_call(name);
+        }
+        syn::visit::visit_expr_call(self, c);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        self.scan_tokens(&mac.tokens);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn producers_of(src: &str) -> Producers {
+        let file: syn::File = syn::parse_str(src).unwrap();
+        // The constructor is the call to `unbounded_channel`.
+        struct Find(Option<crate::Span>);
+        impl<'ast> Visit<'ast> for Find {
+            fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+                if crate::syntax::call_name(c).as_deref() == Some("unbounded_channel") {
+                    self.0 = Some(crate::syntax::call_span(c));
+                }
+                syn::visit::visit_expr_call(self, c);
+            }
+        }
+        let mut f = Find(None);
+        f.visit_file(&file);
+        producers(&file, f.0.unwrap())
+    }
+
+    #[test]
+    fn send_in_accept_loop_is_repeating() {
+        let p = producers_of(
+            "async fn serve(l: Listener) { let (tx, rx) = unbounded_channel(); \
+             loop { let s = l.accept().await; let tx2 = tx.clone(); tokio::spawn(async move { tx2.send(s); }); } }",
+        );
+        assert!(p.unpaced_repeating().is_some());
+    }
+
+    #[test]
+    fn one_send_is_not_repeating() {
+        let p = producers_of("fn start() { let (tx, rx) = unbounded_channel(); std::thread::spawn(move || tx.send(init())); }");
+        assert_eq!(p.sends.len(), 1);
+        assert!(p.unpaced_repeating().is_none());
+    }
+
+    #[test]
+    fn literal_range_is_not_input() {
+        let p = producers_of(
+            "fn f() { let (tx, rx) = unbounded_channel(); for i in 0..4 { tx.send(i); } }",
+        );
+        assert!(p.unpaced_repeating().is_none());
+    }
+
+    #[test]
+    fn field_sender_in_another_method() {
+        let p = producers_of(
+            "impl S { fn new() -> S { let (tx, rx) = unbounded_channel(); S { events: tx } } \
+             fn pump(&self, stream: Stream) { while let Some(x) = stream.next() { self.events.send(x); } } }",
+        );
+        assert!(p.unpaced_repeating().is_some());
+    }
+
+    #[test]
+    fn shorthand_field() {
+        let p = producers_of(
+            "impl B { fn new() -> B { let (out, _rx) = tmpsc::unbounded_channel(); B { out } } \
+             async fn pump(&self, mut socket: S) { while let Some(packet) = socket.next().await { let _ = self.out.send(packet); } } }",
+        );
+        assert!(p.sender.is_some(), "{p:?}");
+        assert!(p.unpaced_repeating().is_some(), "{p:?}");
+    }
+
+    #[test]
+    fn parameter_sender_in_a_helper() {
+        let p = producers_of(
+            "fn main() { let (tx, rx) = unbounded_channel(); run(rx_other, tx); } \
+             fn run(a: A, out: Sender) { for item in a.items() { out.send(item); } }",
+        );
+        assert!(p.unpaced_repeating().is_some());
+    }
+
+    #[test]
+    fn reply_paced_requests() {
+        let p = producers_of(
+            "impl H { fn new() -> H { let (tx, rx) = unbounded_channel(); H { tx } } \
+             async fn call(&self, reqs: Vec<R>) { for r in reqs { let (reply, wait) = oneshot::channel(); \
+             self.tx.send((r, reply)); wait.await; } } }",
+        );
+        assert_eq!(p.sends.len(), 1);
+        assert!(p.sends[0].reply_paced);
+        assert!(p.unpaced_repeating().is_none());
+    }
+
+    #[test]
+    fn send_in_select_macro_in_loop() {
+        let p = producers_of(
+            "async fn f(mut sock: S) { let (tx, rx) = unbounded_channel(); \
+             loop { tokio::select! { m = sock.read() => { tx.send(m); } } } }",
+        );
+        assert!(p.unpaced_repeating().is_some());
+    }
+
+    #[test]
+    fn per_item_closure_repeats() {
+        let p = producers_of(
+            "fn f(items: Vec<u8>) { let (tx, rx) = unbounded_channel(); items.into_iter().for_each(|i| { tx.send(i); }); }",
+        );
+        assert!(p.unpaced_repeating().is_some());
+    }
+
+    #[test]
+    fn shadowed_name_is_not_the_sender() {
+        let p = producers_of(
+            "fn f(mut rx: R, other: Option<S>) { let (tx, _r) = unbounded_channel(); keep(tx); \
+             while let Some(m) = rx.next() { if let Some(tx) = &other { tx.send(m); } } }",
+        );
+        assert!(p.sends.is_empty());
+    }
+
+    #[test]
+    fn capacity_checked_before_sending() {
+        let p = producers_of(
+            "impl C { fn sub(&mut self) { let (tx, rx) = unbounded_channel(); self.subs.push(Sub { messages: tx }); } \
+             fn read(&self, sock: S) { while let Some(m) = sock.next() { let s = self.get(); \
+             if s.messages.len() >= LIMIT { continue; } s.messages.send(m); } } }",
+        );
+        assert!(p.unpaced_repeating().is_none());
+        assert!(!p.sends.is_empty());
+    }
+
+    #[test]
+    fn message_built_with_a_reply_earlier() {
+        let p = producers_of(
+            "impl C { fn new() -> C { let (tx, rx) = unbounded_channel(); C { pending: tx } } \
+             fn route(&self, cmds: Vec<Cmd>) { let reqs: Vec<_> = cmds.into_iter().map(|c| { \
+             let (sender, receiver) = oneshot::channel(); Req { c, sender } }).collect(); \
+             for r in reqs { self.pending.send(r); } } }",
+        );
+        assert!(p.unpaced_repeating().is_none());
+    }
+
+    #[test]
+    fn a_oneshot_sent_on_directly_paces_nothing() {
+        let p = producers_of(
+            "async fn call(req: R) { let (send, recv) = oneshot::channel(); let (sender, receiver) = unbounded_channel(); \
+             spawn(async move { send.send(head); while let Some(x) = body.frame().await { sender.send(x); } }); }",
+        );
+        assert!(p.unpaced_repeating().is_some());
+    }
+
+    #[test]
+    fn send_in_a_handler_called_from_a_read_loop() {
+        let p = producers_of(
+            "impl Sink { fn new(s: S) -> Self { let (sender, r) = unbounded_channel(); Sink { sender } } \
+             fn poll_read(&mut self) { loop { let item = self.stream.poll_next(); self.handle(item); } } \
+             fn handle(&mut self, item: I) { self.sender.send(item); } }",
+        );
+        assert!(p.unpaced_repeating().is_some());
+    }
+
+    #[test]
+    fn same_name_in_another_function_is_not_the_sender() {
+        let p = producers_of(
+            "fn a() { let (tx, rx) = unbounded_channel(); keep(tx); } \
+             fn b(sock: S) { let (tx, rx) = bounded(4); loop { tx.send(sock.read()); } }",
+        );
+        assert!(p.unpaced_repeating().is_none());
+    }
+}
