@@ -22,6 +22,15 @@ range with literal ends, a chain of `Option`s or tuple fields, a `Vec` filled by
 `push` calls outside any loop), and any explicit limit other than `usize::MAX`
 (`buffer_unordered(n)`, `buffered(n)`, `for_each_concurrent(n, ..)`).
 
+Reported by default when the items come from input (a parameter, the result
+of a read, query or decoding, an awaited call, a collection filled by a loop
+over input). Futures that only wait for work already started (join handles,
+reply receivers) add no concurrency and are not reported. A collection that
+is a field of `self` or of a configuration, pool, topology or registry
+object, or that is named for the members of a configured set (nodes, pooled
+connections, peers, shards), is `low` confidence: reaching every member is the
+operation, and configuration sets its size.
+
 ## Why is this bad?
 Every item becomes an in-flight request at the same moment. With ten items that
 is fine; with ten thousand it is a burst that exhausts sockets and connection
@@ -53,6 +62,7 @@ fn check(cx: &FileContext, sink: &mut Sink) {
         cur_block: None,
         locals: std::cell::OnceCell::new(),
         options: HashSet::new(),
+        params: HashSet::new(),
     };
     v.visit_file(cx.file);
 }
@@ -66,17 +76,27 @@ struct Visitor<'s, 'ast> {
     locals: std::cell::OnceCell<LocalsInfo<'ast>>,
     /// Parameters of type `Option<..>`.
     options: HashSet<String>,
+    /// The current function's parameters (input, by the contract).
+    params: HashSet<String>,
 }
 
 type LocalsInfo<'ast> = (
     HashMap<String, Vec<(usize, &'ast syn::Expr)>>,
     HashSet<String>,
+    HashMap<String, Vec<&'ast syn::Expr>>,
+    HashMap<String, Vec<Option<&'ast syn::Expr>>>,
 );
 
 /// Collects the function's locals and the names filled inside loops.
 struct Locals<'ast> {
     locals: HashMap<String, Vec<(usize, &'ast syn::Expr)>>,
     pushed_in_loop: HashSet<String>,
+    /// What is pushed into each local (`handles.push(spawn(..))`).
+    pushed: HashMap<String, Vec<&'ast syn::Expr>>,
+    /// The iterables of the enclosing `for` loops (`None` for `while` and
+    /// `loop`), and what drove the pushes into each local.
+    drivers: Vec<Option<&'ast syn::Expr>>,
+    pushed_by: HashMap<String, Vec<Option<&'ast syn::Expr>>>,
     loop_depth: usize,
 }
 
@@ -92,10 +112,30 @@ impl<'ast> Visit<'ast> for Locals<'ast> {
                 .entry(pi.ident.to_string())
                 .or_default()
                 .push((line, &init.expr));
+        } else if let (syn::Pat::Tuple(t), Some(init)) = (pat, &l.init) {
+            // `let (config, topics) = load().await?`: each part comes from
+            // the whole initialiser (enough to tell where it comes from).
+            let line = Span::from(l.let_token.span).start.line;
+            for elem in &t.elems {
+                if let syn::Pat::Ident(pi) = elem {
+                    self.locals
+                        .entry(pi.ident.to_string())
+                        .or_default()
+                        .push((line, &init.expr));
+                }
+            }
         }
         syn::visit::visit_local(self, l);
     }
-    crate::track_loop_depth!(loop_depth);
+    fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+        self.in_loop(None, |s| syn::visit::visit_expr_loop(s, l));
+    }
+    fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
+        self.in_loop(None, |s| syn::visit::visit_expr_while(s, l));
+    }
+    fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
+        self.in_loop(Some(&l.expr), |s| syn::visit::visit_expr_for_loop(s, l));
+    }
     fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
         self.loop_depth += 1;
         syn::visit::visit_expr_closure(self, c);
@@ -107,16 +147,35 @@ impl<'ast> Visit<'ast> for Locals<'ast> {
             name.as_str(),
             "push" | "push_back" | "push_front" | "extend" | "insert" | "append"
         );
-        if filling && (self.loop_depth > 0 || name == "extend" || name == "append") {
-            if let syn::Expr::Path(p) = strip_parens(&m.receiver) {
-                if let Some(i) = p.path.get_ident() {
+        if let (true, syn::Expr::Path(p)) = (filling, strip_parens(&m.receiver)) {
+            if let Some(i) = p.path.get_ident() {
+                if self.loop_depth > 0 || name == "extend" || name == "append" {
                     self.pushed_in_loop.insert(i.to_string());
+                    let driver = self.drivers.last().copied().flatten();
+                    self.pushed_by
+                        .entry(i.to_string())
+                        .or_default()
+                        .push(driver);
                 }
+                self.pushed
+                    .entry(i.to_string())
+                    .or_default()
+                    .extend(m.args.iter());
             }
         }
         syn::visit::visit_expr_method_call(self, m);
     }
     fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+impl<'ast> Locals<'ast> {
+    fn in_loop<F: FnOnce(&mut Self)>(&mut self, driver: Option<&'ast syn::Expr>, body: F) {
+        self.loop_depth += 1;
+        self.drivers.push(driver);
+        body(self);
+        self.drivers.pop();
+        self.loop_depth -= 1;
+    }
 }
 
 impl<'s, 'ast> Visitor<'s, 'ast> {
@@ -127,8 +186,12 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
         }
         // Parameters of type `Option<..>` hold at most one item.
         let mut options = HashSet::new();
+        let mut params = HashSet::new();
         for input in &sig.inputs {
             if let syn::FnArg::Typed(pt) = input {
+                if let syn::Pat::Ident(pi) = &*pt.pat {
+                    params.insert(pi.ident.to_string());
+                }
                 if let (syn::Pat::Ident(pi), syn::Type::Path(tp)) = (&*pt.pat, &*pt.ty) {
                     if tp.path.segments.last().is_some_and(|s| s.ident == "Option") {
                         options.insert(pi.ident.to_string());
@@ -136,6 +199,7 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
                 }
             }
         }
+        let saved_params = std::mem::replace(&mut self.params, params);
         let saved_options = std::mem::replace(&mut self.options, options);
         let saved_block = self.cur_block.replace(block);
         let saved_locals = std::mem::take(&mut self.locals);
@@ -143,6 +207,7 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
         self.locals = saved_locals;
         self.cur_block = saved_block;
         self.options = saved_options;
+        self.params = saved_params;
     }
 
     /// The function's locals and the names filled in loops, collected on first use.
@@ -151,12 +216,15 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
             let mut l = Locals {
                 locals: HashMap::new(),
                 pushed_in_loop: HashSet::new(),
+                pushed: HashMap::new(),
+                drivers: Vec::new(),
+                pushed_by: HashMap::new(),
                 loop_depth: 0,
             };
             if let Some(b) = self.cur_block {
                 l.visit_block(b);
             }
-            (l.locals, l.pushed_in_loop)
+            (l.locals, l.pushed_in_loop, l.pushed, l.pushed_by)
         })
     }
 
@@ -245,18 +313,310 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
         }
     }
 
-    fn report(&mut self, span: Span, what: &str, why: &str) {
+    /// Where the items of an iterable come from, looking through the
+    /// function's locals.
+    fn origin(&self, e: &syn::Expr, line: usize, depth: usize) -> Origin {
+        if depth > 6 {
+            return Origin::Unknown;
+        }
+        let (_, root) = method_chain(e);
+        match strip_parens(strip_ref(root)) {
+            syn::Expr::Field(f) => {
+                let member_set = match &f.member {
+                    syn::Member::Named(n) => names_member_set(&n.to_string()),
+                    syn::Member::Unnamed(_) => false,
+                };
+                if member_set || names_configuration(&f.base) {
+                    Origin::Config
+                } else {
+                    self.origin(&f.base, line, depth + 1)
+                }
+            }
+            syn::Expr::Path(p) => {
+                let Some(ident) = p.path.get_ident() else {
+                    return Origin::Unknown;
+                };
+                let name = ident.to_string();
+                if name == "self" {
+                    return Origin::Config;
+                }
+                if names_member_set(&name) {
+                    return Origin::Config;
+                }
+                if self.params.contains(&name) {
+                    return Origin::Input;
+                }
+                // Filled in a loop: as many items as the loop ran rounds; a
+                // `for` takes the origin of what it walks, a `while` or
+                // `loop` reads until its input ends.
+                if let Some(drivers) = self.locals().3.get(&name) {
+                    let mut origin = Origin::Unknown;
+                    for driver in drivers {
+                        let o = match driver {
+                            Some(iter) => self.origin(iter, line, depth + 1),
+                            None => Origin::Input,
+                        };
+                        if o == Origin::Input || origin == Origin::Unknown {
+                            origin = o;
+                        }
+                    }
+                    return origin;
+                }
+                match self.local_init(&name, line) {
+                    Some(init) if awaits_or_reads(init) => Origin::Input,
+                    Some(init) => self.origin(init, line, depth + 1),
+                    None => Origin::Unknown,
+                }
+            }
+            // `stream::iter(items)`, `FuturesUnordered::from_iter(items)`.
+            syn::Expr::Call(c)
+                if c.args.len() == 1
+                    && call_path(c)
+                        .and_then(last_segment)
+                        .is_some_and(|n| n == "iter" || n == "from_iter") =>
+            {
+                self.origin(&c.args[0], line, depth + 1)
+            }
+            other if awaits_or_reads(other) => Origin::Input,
+            // Anything else takes the origin of what it is computed from
+            // (`match n { 0 => vec![t], _ => (0..n).map(..).collect() }`).
+            other => {
+                let mut found = Origin::Unknown;
+                crate::syntax::any_ident(other, &mut |id| {
+                    if self.params.contains(id) {
+                        found = Origin::Input;
+                    } else if found == Origin::Unknown && id != "self" {
+                        if let Some(init) = self.local_init(id, line) {
+                            if self.origin(init, line, depth + 1) == Origin::Input {
+                                found = Origin::Input;
+                            }
+                        }
+                    }
+                    found == Origin::Input
+                });
+                found
+            }
+        }
+    }
+
+    /// Do the futures only wait for work already started (join handles,
+    /// reply receivers)? Then the fan-out adds no concurrency.
+    fn joins_started_work(&self, e: &syn::Expr, line: usize) -> bool {
+        let (calls, root) = method_chain(e);
+        let per_item = calls
+            .iter()
+            .filter(|m| matches!(m.method.to_string().as_str(), "map" | "filter_map" | "then"))
+            .filter_map(|m| match m.args.first().map(strip_parens) {
+                Some(syn::Expr::Closure(c)) => Some(&*c.body),
+                _ => None,
+            })
+            .next();
+        if let Some(body) = per_item {
+            return waits_only(body);
+        }
+        let root = strip_parens(strip_ref(root));
+        let syn::Expr::Path(p) = root else {
+            return false;
+        };
+        let Some(name) = p.path.get_ident().map(|i| i.to_string()) else {
+            return false;
+        };
+        if names_started_work(&name) {
+            return true;
+        }
+        let pushed = self.locals().2.get(&name);
+        let init = self.local_init(&name, line);
+        pushed.is_some_and(|v| !v.is_empty() && v.iter().all(|x| waits_only(x)))
+            || init.is_some_and(|i| {
+                let (calls, _) = method_chain(i);
+                calls.iter().any(|m| {
+                    m.method == "map"
+                        && matches!(m.args.first().map(strip_parens), Some(syn::Expr::Closure(c)) if waits_only(&c.body))
+                })
+            })
+    }
+
+    /// Reports a fan-out over `items`: `high` when the items come from input,
+    /// `low` when from configuration or nowhere the source shows; nothing
+    /// when the futures only join work already started.
+    fn report_over(&mut self, items: &syn::Expr, span: Span, what: &str, why: &str) {
+        let line = span.start.line;
+        if self.joins_started_work(items, line) {
+            return;
+        }
+        let origin = self.origin(items, line, 0);
+        self.report_with(span, what, why, origin != Origin::Input);
+    }
+
+    fn report_with(&mut self, span: Span, what: &str, why: &str, low: bool) {
         self.sink.report(
             Finding::new(
                 LINT.name,
                 span,
                 format!("unbounded fan-out: `{what}` {why}"),
             )
+            .low_if(low)
             .label("every item is in flight at the same time")
             .help("bound the number in flight: `stream::iter(futures).buffer_unordered(LIMIT)` (or `.buffered(LIMIT)` to keep order)")
             .note("a large input becomes a burst of concurrent requests that exhausts connections and overloads the service behind them"),
         );
     }
+}
+
+/// Where a fan-out's items come from (contract v2.0): input (a parameter,
+/// the result of a read, query, decoding or an awaited call) makes a
+/// finding `high`; configuration (a field of `self` or of a configuration,
+/// pool, topology, cluster or registry object) or an origin the source does
+/// not show makes it `low`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Input,
+    Config,
+    Unknown,
+}
+
+fn strip_ref(e: &syn::Expr) -> &syn::Expr {
+    match strip_parens(e) {
+        syn::Expr::Reference(r) => strip_ref(&r.expr),
+        other => other,
+    }
+}
+
+/// `self`, `self.cluster`, `config`, `opts.pool`: an object whose members
+/// configuration sets.
+fn names_configuration(e: &syn::Expr) -> bool {
+    const WORDS: &[&str] = &[
+        "self", "config", "cfg", "conf", "pool", "topology", "cluster", "registry", "options",
+        "opts", "settings", "builder",
+    ];
+    crate::syntax::any_ident(e, &mut |id| {
+        let id = id.to_ascii_lowercase();
+        WORDS
+            .iter()
+            .any(|w| id == *w || id.ends_with(&format!("_{w}")) || id.starts_with(&format!("{w}_")))
+    })
+}
+
+/// A collection named for the members of a configured set: nodes, pooled
+/// connections, peers, servers, shards, plugins, cache levels.
+fn names_member_set(name: &str) -> bool {
+    const MEMBERS: &[&str] = &[
+        "node",
+        "conn",
+        "connection",
+        "peer",
+        "server",
+        "shard",
+        "replica",
+        "relay",
+        "member",
+        "plugin",
+        "level",
+        "port",
+        "endpoint",
+        "broker",
+        "partition",
+        "backend",
+        "upstream",
+    ];
+    let n = name.to_ascii_lowercase();
+    n.split('_').any(|part| {
+        let singular = part.strip_suffix('s').unwrap_or(part);
+        MEMBERS.contains(&singular)
+    })
+}
+
+/// An expression that reads input: an `.await`ed call, or a call whose name
+/// says it reads, receives, queries, fetches, lists or decodes.
+fn awaits_or_reads(e: &syn::Expr) -> bool {
+    struct Reads(bool);
+    impl<'ast> Visit<'ast> for Reads {
+        fn visit_expr_await(&mut self, _: &'ast syn::ExprAwait) {
+            self.0 = true;
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            self.0 |= reads(&m.method.to_string());
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            self.0 |= call_path(c)
+                .and_then(last_segment)
+                .is_some_and(|n| reads(&n));
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    fn reads(name: &str) -> bool {
+        const VERBS: &[&str] = &[
+            "read",
+            "recv",
+            "receive",
+            "query",
+            "fetch",
+            "list",
+            "decode",
+            "deserialize",
+            "parse",
+            "from_str",
+            "from_slice",
+            "from_reader",
+            "lines",
+            "scan",
+            "search",
+            "lookup",
+        ];
+        VERBS
+            .iter()
+            .any(|v| name == *v || name.starts_with(&format!("{v}_")))
+    }
+    let mut r = Reads(false);
+    r.visit_expr(e);
+    r.0
+}
+
+/// A future that only waits for work already running: a join handle, a
+/// receiver, `rx.recv()`.
+fn waits_only(e: &syn::Expr) -> bool {
+    let mut spawns = false;
+    crate::syntax::any_ident(e, &mut |id| {
+        if id.contains("spawn") || id == "JoinHandle" {
+            spawns = true;
+        }
+        false
+    });
+    if spawns {
+        return true;
+    }
+    match strip_parens(e) {
+        syn::Expr::Path(p) => p
+            .path
+            .get_ident()
+            .is_some_and(|i| names_started_work(&i.to_string())),
+        syn::Expr::MethodCall(m) => matches!(
+            m.method.to_string().as_str(),
+            "recv" | "recv_async" | "changed" | "join"
+        ),
+        syn::Expr::Block(b) => b.block.stmts.last().is_some_and(|s| match s {
+            syn::Stmt::Expr(e, None) => waits_only(e),
+            _ => false,
+        }),
+        _ => false,
+    }
+}
+
+/// Names of join handles and receivers: `handles`, `join_handles`, `tasks`,
+/// `receivers`, `rxs`, `rx`.
+fn names_started_work(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.contains("handle")
+        || n.contains("receiver")
+        || n == "tasks"
+        || n.ends_with("_tasks")
+        || n == "rx"
+        || n == "rxs"
+        || n.ends_with("_rx")
+        || n.ends_with("_rxs")
+        || n.ends_with("waiters")
 }
 
 /// `Vec::new()`, `Vec::with_capacity(..)`, `vec![]`, `Default::default()`.
@@ -324,7 +684,8 @@ impl<'ast> Visit<'ast> for Visitor<'_, 'ast> {
                     if m.method == "collect" {
                         let span = crate::syntax::method_call_span(m);
                         if !self.fixed_size(&m.receiver, span.start.line, 0) {
-                            self.report(
+                            self.report_over(
+                                &m.receiver,
                                 span,
                                 "collect::<FuturesUnordered<_>>",
                                 "polls one future per item at once, with no limit",
@@ -347,7 +708,8 @@ impl<'ast> Visit<'ast> for Visitor<'_, 'ast> {
                 let line = span.start.line;
                 if matches!(last, "join_all" | "try_join_all") && c.args.len() == 1 {
                     if !self.fixed_size(&c.args[0], line, 0) {
-                        self.report(
+                        self.report_over(
+                            &c.args[0],
                             span,
                             last,
                             "runs one future per item at once, with no limit",
@@ -359,7 +721,8 @@ impl<'ast> Visit<'ast> for Visitor<'_, 'ast> {
                     && c.args.len() == 1
                     && !self.fixed_size(&c.args[0], line, 0)
                 {
-                    self.report(
+                    self.report_over(
+                        &c.args[0],
                         span,
                         "FuturesUnordered::from_iter",
                         "polls one future per item at once, with no limit",
@@ -377,14 +740,16 @@ impl<'ast> Visit<'ast> for Visitor<'_, 'ast> {
             "for_each_concurrent" | "try_for_each_concurrent"
                 if m.args.first().is_some_and(is_none_or_zero) =>
             {
-                self.report(
+                self.report_over(
+                    &m.receiver,
                     span,
                     &name,
                     "with no limit (`None` or 0) runs every item of the stream at once",
                 );
             }
             "buffer_unordered" | "buffered" if m.args.first().is_some_and(is_max) => {
-                self.report(
+                self.report_over(
+                    &m.receiver,
                     span,
                     &name,
                     "with `usize::MAX` is no limit: every item of the stream runs at once",
@@ -394,7 +759,8 @@ impl<'ast> Visit<'ast> for Visitor<'_, 'ast> {
                 if turbofish_names(m, "FuturesUnordered")
                     && !self.fixed_size(&m.receiver, span.start.line, 0) =>
             {
-                self.report(
+                self.report_over(
+                    &m.receiver,
                     span,
                     "collect::<FuturesUnordered<_>>",
                     "polls one future per item at once, with no limit",

@@ -1,0 +1,47 @@
+// Default tier: a fan-out is reported when its items come from input and
+// each one performs an operation; joining started work, or reaching every
+// member of a configured set, stays silent.
+use futures::future::{join_all, try_join_all};
+
+// Reported: one request per id the caller passed in, all at once.
+async fn fetch_all(client: &Client, ids: Vec<u64>) -> Vec<Item> {
+    join_all(ids.iter().map(|id| client.get_item(*id))).await
+}
+
+// Reported: one lookup per line read from the file.
+async fn resolve_file(path: &str, resolver: &Resolver) {
+    let names = tokio::fs::read_to_string(path).await.unwrap();
+    let lookups: Vec<_> = names.lines().map(|n| resolver.lookup(n)).collect();
+    let _ = try_join_all(lookups).await;
+}
+
+// Silent: the work already runs; these only wait for it.
+async fn wait_for_workers(jobs: Vec<Job>) {
+    let mut handles = Vec::new();
+    for job in jobs {
+        handles.push(tokio::spawn(job.run()));
+    }
+    let _ = join_all(handles).await;
+}
+
+// Silent: waiting on reply receivers.
+async fn gather(receivers: Vec<tokio::sync::oneshot::Receiver<u8>>) {
+    let _ = join_all(receivers).await;
+}
+
+struct Cluster {
+    nodes: Vec<Node>,
+}
+
+impl Cluster {
+    // Silent by default (low): every node of the configured cluster is the
+    // operation, and configuration sets its size.
+    async fn ping_all(&self) {
+        let _ = join_all(self.nodes.iter().map(|n| n.ping())).await;
+    }
+}
+
+// Silent by default (low): pooled connections, however they reach here.
+async fn flush_all(connections: &mut Vec<Connection>) {
+    let _ = join_all(connections.iter_mut().map(|c| c.flush())).await;
+}
