@@ -92,6 +92,7 @@ fn check(cx: &FileContext, sink: &mut Sink) {
         fn_bounded: None,
         sequential: HashSet::new(),
         local_wrappers,
+        slots: 0,
     };
     v.visit_file(cx.file);
 }
@@ -114,6 +115,13 @@ struct Frame<'ast> {
     scope: Scope<'ast>,
     /// (bounding primitive visible, accepts connections, names awaited/joined)
     scan: Option<(bool, bool, HashSet<String>)>,
+    /// The loop walks a configured set or resolved addresses: its trip count
+    /// is not driven by input (`low`).
+    configured: bool,
+    /// Reply senders that each item carries (`while let Some((req, reply_tx))`).
+    replies: Vec<String>,
+    /// Assignments open when the loop began (see `Visitor::slots`).
+    slots: usize,
 }
 
 impl Frame<'_> {
@@ -148,6 +156,9 @@ struct Visitor<'a, 'c, 's, 'ast> {
     sequential: HashSet<usize>,
     /// Spawn wrappers defined in this file.
     local_wrappers: HashSet<String>,
+    /// Right-hand sides of assignments being visited: a spawn stored in one
+    /// slot (`self.state = State::Pending(spawn(..))`) runs one at a time.
+    slots: usize,
 }
 
 /// What a loop body shows: bounding primitives, accepts and joined names.
@@ -316,7 +327,12 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
         if bounded {
             return;
         }
-        let (header, what) = (frame.header, frame.what);
+        let (header, what, configured) = (frame.header, frame.what, frame.configured);
+        // One slot: the handle replaces the previous one (a poll state machine).
+        if self.slots > frame.slots {
+            return;
+        }
+        let replies = frame.replies.clone();
         if self.sequential.contains(&(e as *const syn::Expr as usize)) {
             return;
         }
@@ -325,6 +341,15 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
             syn::Expr::MethodCall(m) => m.args.iter().collect(),
             _ => Vec::new(),
         };
+        // Reply-paced: the task answers the item's own reply sender, so tasks
+        // never outnumber the callers waiting for them.
+        if !replies.is_empty()
+            && args
+                .iter()
+                .any(|a| crate::syntax::any_ident(*a, &mut |id| replies.iter().any(|r| r == id)))
+        {
+            return;
+        }
         // `tokio::spawn(handle(conn))` where `handle` declares its concurrency.
         if args.iter().any(|a| self.spawns_declared_fn(a)) {
             return;
@@ -355,7 +380,8 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
                 .label("spawned on every iteration, with nothing limiting how many run at once")
                 .secondary(header, loop_label)
                 .help(help)
-                .note("under load, tasks pile up without backpressure until memory or file descriptors run out");
+                .note("under load, tasks pile up without backpressure until memory or file descriptors run out")
+                .low_if(configured);
                 self.sink.report(f);
             }
             Spawn::Wrapper { shown, facts } => {
@@ -377,9 +403,52 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
                 .secondary(header, loop_label)
                 .help(help)
                 .note("under load, tasks pile up without backpressure until memory or file descriptors run out")
-                .only_if(FactKind::SpawnWrapper, facts.iter().cloned());
+                .only_if(FactKind::SpawnWrapper, facts.iter().cloned())
+                .low_if(configured);
                 self.sink.report(f);
             }
+        }
+    }
+
+    /// Does a loop walk a set whose size configuration decides (a field of
+    /// `self` or of a configuration, pool, topology or registry object), or
+    /// the resolved addresses of one host (a failover pass)?
+    fn walks_configured_set(&self, iterable: &syn::Expr) -> bool {
+        let (calls, root) = method_chain(iterable);
+        let resolves = |e: &syn::Expr| {
+            crate::syntax::any_ident(e, &mut |id| {
+                matches!(
+                    id,
+                    "lookup_host" | "to_socket_addrs" | "lookup_ip" | "resolve"
+                )
+            })
+        };
+        if calls.iter().any(|m| resolves(&m.receiver)) || resolves(iterable) {
+            return true;
+        }
+        let root = match strip_parens(root) {
+            syn::Expr::Reference(r) => strip_parens(&r.expr),
+            r => r,
+        };
+        let configured_name = |id: &str| {
+            let id = id.to_ascii_lowercase();
+            [
+                "config", "cfg", "settings", "options", "registry", "topology", "pool",
+            ]
+            .iter()
+            .any(|w| id.split('_').any(|part| part == *w))
+                || id.ends_with("addrs")
+                || id.ends_with("addresses")
+        };
+        match root {
+            syn::Expr::Field(_) => {
+                crate::syntax::any_ident(root, &mut |id| id == "self" || configured_name(id))
+            }
+            syn::Expr::Path(p) => p.path.get_ident().is_some_and(|i| {
+                let name = i.to_string();
+                name == "self" || configured_name(&name)
+            }),
+            _ => false,
         }
     }
 
@@ -413,6 +482,34 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
         }
         self.loops = saved;
     }
+}
+
+/// Reply senders bound by a loop's pattern, when the item is a tuple that
+/// carries one (`(req, reply_tx)`, `(cmd, responder)`).
+fn reply_senders(pat: &syn::Pat) -> Vec<String> {
+    let pat = match pat {
+        syn::Pat::TupleStruct(ts) if ts.elems.len() == 1 => &ts.elems[0],
+        p => p,
+    };
+    let syn::Pat::Tuple(t) = pat else {
+        return Vec::new();
+    };
+    t.elems
+        .iter()
+        .skip(1)
+        .filter_map(|p| match p {
+            syn::Pat::Ident(i) => Some(i.ident.to_string()),
+            _ => None,
+        })
+        .filter(|n| {
+            let n = n.to_ascii_lowercase();
+            n.ends_with("tx")
+                || n.ends_with("sender")
+                || ["reply", "respond", "responder", "resp", "ack", "callback"]
+                    .iter()
+                    .any(|w| n.split('_').any(|p| p == *w))
+        })
+        .collect()
 }
 
 /// Does this expression's outermost call name a spawn (`tokio::spawn(..)`,
@@ -493,12 +590,16 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
         self.visit_expr(&l.expr);
         let header = Span::between(l.for_token.span, l.expr.span());
         let trip = spawn_model::for_trip(self.env(), &l.pat, &l.expr);
+        let configured = self.walks_configured_set(&l.expr);
         self.loops.push(Frame {
             header,
             trip,
             what: "`for` loop",
             scope: Scope::Block(&l.body, Some(&l.expr)),
             scan: None,
+            configured,
+            replies: reply_senders(&l.pat),
+            slots: self.slots,
         });
         self.visit_block(&l.body);
         self.loops.pop();
@@ -508,12 +609,19 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
         self.visit_expr(&w.cond);
         let header = Span::between(w.while_token.span, w.cond.span());
         let trip = spawn_model::while_trip(&w.cond);
+        let replies = match strip_parens(&w.cond) {
+            syn::Expr::Let(l) => reply_senders(&l.pat),
+            _ => Vec::new(),
+        };
         self.loops.push(Frame {
             header,
             trip,
             what: "`while` loop",
             scope: Scope::Block(&w.body, Some(&w.cond)),
             scan: None,
+            configured: false,
+            replies,
+            slots: self.slots,
         });
         self.visit_block(&w.body);
         self.loops.pop();
@@ -527,6 +635,9 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
             what: "`loop`",
             scope: Scope::Block(&l.body, None),
             scan: None,
+            configured: false,
+            replies: Vec::new(),
+            slots: self.slots,
         });
         self.visit_block(&l.body);
         self.loops.pop();
@@ -552,6 +663,16 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
     }
 
     fn visit_expr(&mut self, e: &'ast syn::Expr) {
+        if let syn::Expr::Assign(a) = e {
+            // `place = spawn(..)`: the new handle replaces the old one.
+            if !matches!(strip_parens(&a.left), syn::Expr::Index(_)) {
+                self.visit_expr(&a.left);
+                self.slots += 1;
+                self.visit_expr(&a.right);
+                self.slots -= 1;
+                return;
+            }
+        }
         match e {
             syn::Expr::Await(a) => {
                 let inner = strip_await_try(&a.base);
@@ -592,12 +713,17 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
                 let header = Span::between(m.method.span(), m.span());
                 let trip = spawn_model::iter_trip(self.env(), &m.receiver);
                 let (_, root) = method_chain(&m.receiver);
+                let configured = self.walks_configured_set(&m.receiver);
+                let slots = self.slots;
                 self.loops.push(Frame {
                     header,
                     trip,
                     what: "iterator closure",
                     scope: Scope::Closure(&m.args, root),
                     scan: None,
+                    configured,
+                    replies: Vec::new(),
+                    slots,
                 });
                 for a in &m.args {
                     self.visit_expr(a);

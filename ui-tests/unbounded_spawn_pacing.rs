@@ -1,0 +1,56 @@
+// Default tier: a spawn per item is reported when input drives the loop;
+// a single slot, reply-paced work and configured sets stay silent.
+use std::collections::HashMap;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot};
+
+// Reported: one task per accepted connection.
+async fn serve(listener: TcpListener) {
+    loop {
+        let (conn, _) = listener.accept().await.unwrap();
+        tokio::spawn(handle(conn));
+    }
+}
+
+// Silent: each request carries the reply sender its caller waits on.
+async fn dispatch(mut requests: mpsc::Receiver<(Request, oneshot::Sender<Reply>)>) {
+    while let Some((req, reply_tx)) = requests.recv().await {
+        tokio::spawn(answer(req, reply_tx));
+    }
+}
+
+enum State {
+    Idle,
+    Pending(tokio::task::JoinHandle<u8>),
+}
+
+// Silent: the handle replaces the previous one; one task at a time.
+fn poll_next(state: &mut State) {
+    loop {
+        *state = match state {
+            State::Idle => State::Pending(tokio::task::spawn_blocking(read_chunk)),
+            State::Pending(_) => return,
+        };
+    }
+}
+
+struct Router {
+    routes: HashMap<String, Route>,
+}
+
+impl Router {
+    // Silent by default (low): one task per configured route.
+    fn start(&self) {
+        for route in self.routes.values() {
+            tokio::spawn(route.clone().run());
+        }
+    }
+}
+
+// Silent by default (low): happy eyeballs over one host's addresses.
+async fn connect_any(host: &str) {
+    let addrs = tokio::net::lookup_host(host).await.unwrap();
+    for addr in addrs {
+        tokio::spawn(try_connect(addr));
+    }
+}
