@@ -493,3 +493,105 @@ fn cache_trusts_length_and_time_only_when_both_match() {
     let changed = leash(dir.path(), &args);
     assert_eq!(changed.status.code(), Some(0), "{}", stdout(&changed));
 }
+
+/// A queue fed once per accepted connection: the producer is in sight.
+const FED_QUEUE: &str = "async fn serve(l: tokio::net::TcpListener) {\n    \
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();\n    \
+    loop {\n        let (c, _) = l.accept().await.unwrap();\n        let _ = tx.send(c);\n    }\n}\n";
+
+/// A queue whose sender is handed away: nothing shows a producer.
+const HANDED_AWAY: &str = "fn make() -> tokio::sync::mpsc::UnboundedSender<u8> {\n    \
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();\n    tx\n}\n";
+
+#[test]
+fn confidence_tiers_default_to_high() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "fed.rs", FED_QUEUE);
+    write(d, "away.rs", HANDED_AWAY);
+    let shown = |args: &[&str]| -> Vec<(String, String)> {
+        let mut all = vec!["check", "--no-config", "--no-cache", "--format", "json"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["fed.rs", "away.rs"]);
+        // Not through `leash()`, which asks for both tiers.
+        let out = Command::new(env!("CARGO_BIN_EXE_leash"))
+            .args(&all)
+            .current_dir(d)
+            .output()
+            .unwrap();
+        json_lines(&out)
+            .iter()
+            .map(|f| {
+                (
+                    f["path"].as_str().unwrap().to_string(),
+                    f["confidence"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(shown(&[]), [("fed.rs".into(), "high".into())]);
+    assert_eq!(
+        shown(&["--confidence", "low"]),
+        [
+            ("away.rs".into(), "low".into()),
+            ("fed.rs".into(), "high".into())
+        ]
+    );
+    // The configuration can ask for the low tier, and a bad value is an error.
+    write(d, "leash.toml", "confidence = \"low\"\n");
+    let out = Command::new(env!("CARGO_BIN_EXE_leash"))
+        .args(["check", "--no-cache", "--format", "json", "away.rs"])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert_eq!(json_lines(&out).len(), 1, "{}", stderr(&out));
+    write(d, "leash.toml", "confidence = \"medium\"\n");
+    let out = Command::new(env!("CARGO_BIN_EXE_leash"))
+        .args(["check", "away.rs"])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("leash.toml:1:14: unknown confidence `medium`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn test_directories_and_test_modules_are_out_of_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "Cargo.toml", "[package]\nname = \"x\"\n");
+    write(d, "src/lib.rs", "mod net;\n#[cfg(test)]\nmod helpers;\n");
+    write(d, "src/net.rs", FED_QUEUE);
+    write(d, "src/helpers.rs", FED_QUEUE);
+    write(d, "tests/it.rs", FED_QUEUE);
+    write(d, "benches/b.rs", FED_QUEUE);
+    write(d, "examples/e.rs", FED_QUEUE);
+    write(d, "build.rs", FED_QUEUE);
+    let paths = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["check", "--no-config", "--no-cache", "--format", "json"];
+        all.extend_from_slice(args);
+        json_lines(&leash(d, &all))
+            .iter()
+            .map(|f| f["path"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(paths(&["."]), ["src/net.rs"]);
+    assert_eq!(
+        paths(&["--include-tests", "."]),
+        [
+            "benches/b.rs",
+            "build.rs",
+            "examples/e.rs",
+            "src/helpers.rs",
+            "src/net.rs",
+            "tests/it.rs"
+        ]
+    );
+    // Named on the command line, test code is checked.
+    assert_eq!(paths(&["src/helpers.rs"]), ["src/helpers.rs"]);
+    assert_eq!(paths(&["tests"]), ["tests/it.rs"]);
+}
