@@ -186,7 +186,7 @@ fn read_source(
             )))
         }
     };
-    if memchr_nul(&data[..data.len().min(8192)]) {
+    if looks_binary(&data) {
         return Err(Box::new(file_problem(
             display,
             "binary file (contains NUL bytes), not Rust source".into(),
@@ -195,6 +195,13 @@ fn read_source(
     }
     let mut text = match String::from_utf8(data) {
         Ok(t) => t,
+        Err(e) if memchr_nul(&e.as_bytes()[..e.as_bytes().len().min(8192)]) => {
+            return Err(Box::new(file_problem(
+                display,
+                "binary file (contains NUL bytes), not Rust source".into(),
+                bytes,
+            )));
+        }
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             return Err(Box::new(file_problem(
@@ -213,6 +220,15 @@ fn read_source(
 
 fn memchr_nul(b: &[u8]) -> bool {
     b.contains(&0)
+}
+
+/// Text with many NUL bytes (UTF-16, an object file that happens to be valid
+/// UTF-8) is not Rust source; a few NULs are what rustc accepts inside
+/// string literals and comments, so such a file is parsed like any other.
+fn looks_binary(data: &[u8]) -> bool {
+    let head = &data[..data.len().min(8192)];
+    let nuls = head.iter().filter(|&&b| b == 0).count();
+    nuls > 0 && nuls * 16 > head.len()
 }
 
 /// What phase one decided for a file.

@@ -300,6 +300,10 @@ fn bad_inputs_are_reported_and_the_run_goes_on() {
     write(d, "syntax.rs", "fn broken( {\n");
     write(d, "latin1.rs", b"fn main() { let s = \"caf\xe9\"; }\n");
     write(d, "binary.rs", b"\x7fELF\x00\x00\x01\x02");
+    // rustc compiles a NUL byte inside a string literal: this is source.
+    let mut nul = b"fn f() -> &'static str { \"a\x00b\" }\n".to_vec();
+    nul.extend_from_slice(UNBOUNDED.as_bytes());
+    write(d, "nul_in_literal.rs", nul);
     write(d, "empty.rs", "");
     write(
         d,
@@ -362,6 +366,11 @@ fn bad_inputs_are_reported_and_the_run_goes_on() {
         msg_for("latin1.rs")
     );
     assert!(msg_for("binary.rs").contains("binary file"));
+    assert!(
+        msg_for("nul_in_literal.rs").starts_with("unbounded_channel"),
+        "{}",
+        msg_for("nul_in_literal.rs")
+    );
     assert!(msg_for("deep_parens.rs").contains("nesting too deep"));
     assert!(msg_for("deep_blocks.rs").contains("nesting too deep"));
     assert!(msg_for("huge.rs").contains("too large"));
