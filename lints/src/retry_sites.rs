@@ -2,7 +2,7 @@
 //! amplification analysis.
 
 use crate::callgraph::RetrySite;
-use crate::rules::retry_amplification::calls_in;
+use crate::rules::retry_amplification::retried_calls_in;
 use crate::{FileContext, Span};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
@@ -35,7 +35,7 @@ pub fn loop_sites(cx: &FileContext, block: &syn::Block, impl_type: Option<&str>)
                     attempts: l.bound.attempts(),
                     bounded: l.bound.is_bounded(),
                     kind: "retry loop".to_string(),
-                    calls: calls_in(e, self.impl_type),
+                    calls: retried_calls_in(e, self.impl_type),
                 });
             }
         }

@@ -224,6 +224,20 @@ pub fn calls_in(node: &impl CallsIn, impl_type: Option<&str>) -> Vec<CallRef> {
     let mut v = CallVisitor {
         impl_type,
         out: Vec::new(),
+        skip_returns: false,
+    };
+    node.walk(&mut v);
+    v.out
+}
+
+/// The calls a retry loop repeats: those of its body, less the ones in a
+/// `return` (made once, on the way out: `return self.connect().await` after
+/// the loop gave up is not retried by it).
+pub fn retried_calls_in(node: &impl CallsIn, impl_type: Option<&str>) -> Vec<CallRef> {
+    let mut v = CallVisitor {
+        impl_type,
+        out: Vec::new(),
+        skip_returns: true,
     };
     node.walk(&mut v);
     v.out
@@ -249,6 +263,7 @@ impl CallsIn for syn::Expr {
 pub struct CallVisitor<'t> {
     impl_type: Option<&'t str>,
     out: Vec<CallRef>,
+    skip_returns: bool,
 }
 
 fn is_spawn_name(name: &str) -> bool {
@@ -257,6 +272,19 @@ fn is_spawn_name(name: &str) -> bool {
 
 impl<'ast> Visit<'ast> for CallVisitor<'_> {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
+
+    fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+        if !self.skip_returns {
+            syn::visit::visit_expr_return(self, r);
+        }
+    }
+
+    fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
+        // A `return` inside a closure leaves the closure, not the loop.
+        let saved = std::mem::replace(&mut self.skip_returns, false);
+        syn::visit::visit_expr_closure(self, c);
+        self.skip_returns = saved;
+    }
 
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
         if let Some(path) = call_path(call) {
