@@ -680,25 +680,38 @@ fn rules(format: RulesFormat) -> ExitCode {
                 })
             ),
         };
-        if r.is_err() {
-            break;
+        if let Err(e) = r {
+            return write_failed(&e);
         }
     }
     ExitCode::SUCCESS
 }
 
+/// A write to standard output failed: a closed pipe (`leash rules | head`)
+/// ends the run quietly; anything else (a full disk) is an error.
+fn write_failed(e: &std::io::Error) -> ExitCode {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return ExitCode::SUCCESS;
+    }
+    let _ = writeln!(std::io::stderr(), "error: cannot write output: {e}");
+    ExitCode::from(2)
+}
+
 fn explain(name: &str) -> ExitCode {
     match leash_lints::lint_by_name(name) {
         Some(lint) => {
-            println!(
-                "# {} ({}, {} by default)\n",
+            let text = format!(
+                "# {} ({}, {} by default)\n\n{}\n\n{}",
                 lint.name,
                 lint.group,
-                lint.default_level.as_str()
+                lint.default_level.as_str(),
+                lint.summary,
+                lint.docs
             );
-            println!("{}\n", lint.summary);
-            print!("{}", lint.docs);
-            ExitCode::SUCCESS
+            match std::io::stdout().lock().write_all(text.as_bytes()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => write_failed(&e),
+            }
         }
         None => usage_error(&format!(
             "unknown lint `{name}` (run `leash rules` for the list)"

@@ -604,3 +604,22 @@ fn test_directories_and_test_modules_are_out_of_scope() {
     assert_eq!(paths(&["src/helpers.rs"]), ["src/helpers.rs"]);
     assert_eq!(paths(&["tests"]), ["tests/it.rs"]);
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failed_write_is_an_error_not_success() {
+    for args in [&["rules"][..], &["explain", "unbounded_retry"][..]] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_leash"))
+            .args(args)
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("cannot write output"), "{args:?}");
+        assert!(!stderr(&out).contains("panicked"), "{args:?}");
+    }
+}
