@@ -54,3 +54,16 @@ async fn connect_any(host: &str) {
         tokio::spawn(try_connect(addr));
     }
 }
+
+// Reported: the send awaited in the loop goes to the peer's connection, not
+// to a bounded queue, so it paces nothing.
+async fn relay(listener: TcpListener, mut control: Framed) {
+    loop {
+        if control.send(Heartbeat).await.is_err() {
+            return;
+        }
+        if let Ok((conn, _)) = listener.accept().await {
+            tokio::spawn(forward(conn));
+        }
+    }
+}

@@ -191,11 +191,14 @@ impl<'ast> Visit<'ast> for BodyScan {
                     self.joined.insert(i.to_string());
                 }
             }
+            // Waiting on a bounded queue paces the loop; a send on a
+            // connection (a framed stream, a socket, a sink) does not.
             syn::Expr::MethodCall(m) => {
                 if matches!(
                     m.method.to_string().as_str(),
                     "send" | "reserve" | "send_async" | "reserve_owned"
-                ) {
+                ) && !names_connection(&m.receiver)
+                {
                     self.bounded = true;
                 }
             }
@@ -229,6 +232,30 @@ impl<'ast> Visit<'ast> for BodyScan {
         syn::visit::visit_macro(self, m);
     }
     fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// A receiver named for a connection rather than a queue: `stream`, `sink`,
+/// `socket`, `conn`, `ws`, `writer`, `framed`, `transport`.
+fn names_connection(e: &syn::Expr) -> bool {
+    let mut last = None;
+    crate::syntax::any_ident(e, &mut |id| {
+        last = Some(id.to_ascii_lowercase());
+        false
+    });
+    last.is_some_and(|n| {
+        [
+            "stream",
+            "sink",
+            "socket",
+            "conn",
+            "ws",
+            "writer",
+            "framed",
+            "transport",
+        ]
+        .iter()
+        .any(|w| n.contains(w))
+    })
 }
 
 /// Names that say a loop serves connections.
