@@ -193,15 +193,11 @@ impl<'ast> Visit<'ast> for BodyScan {
             }
             // Waiting on a bounded queue paces the loop; a send on a
             // connection (a framed stream, a socket, a sink) does not.
-            syn::Expr::MethodCall(m) => {
-                if matches!(
-                    m.method.to_string().as_str(),
-                    "send" | "reserve" | "send_async" | "reserve_owned"
-                ) && !names_connection(&m.receiver)
-                {
-                    self.bounded = true;
-                }
-            }
+            syn::Expr::MethodCall(m) => match m.method.to_string().as_str() {
+                "reserve" | "reserve_owned" => self.bounded = true,
+                "send" | "send_async" if names_queue(&m.receiver) => self.bounded = true,
+                _ => {}
+            },
             _ => {}
         }
         syn::visit::visit_expr_await(self, a);
@@ -234,27 +230,20 @@ impl<'ast> Visit<'ast> for BodyScan {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
-/// A receiver named for a connection rather than a queue: `stream`, `sink`,
-/// `socket`, `conn`, `ws`, `writer`, `framed`, `transport`.
-fn names_connection(e: &syn::Expr) -> bool {
+/// A receiver named for a queue's sending end (`tx`, `work_tx`, `sender`,
+/// `jobs_chan`, `queue`), as opposed to a connection (`stream`, `sink`,
+/// `framed`, `control`) whose send paces nothing.
+fn names_queue(e: &syn::Expr) -> bool {
     let mut last = None;
     crate::syntax::any_ident(e, &mut |id| {
         last = Some(id.to_ascii_lowercase());
         false
     });
     last.is_some_and(|n| {
-        [
-            "stream",
-            "sink",
-            "socket",
-            "conn",
-            "ws",
-            "writer",
-            "framed",
-            "transport",
-        ]
-        .iter()
-        .any(|w| n.contains(w))
+        n == "tx"
+            || n.ends_with("_tx")
+            || n.starts_with("tx_")
+            || ["sender", "chan", "queue"].iter().any(|w| n.contains(w))
     })
 }
 
