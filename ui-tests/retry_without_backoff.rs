@@ -36,7 +36,8 @@ fn hot_continue() -> u32 {
     }
 }
 
-// positive: the failure splits into arms, only some of which wait
+// negative (v2.0): a delay on any branch of the failure path counts, even
+// when the failure splits into arms of which only some wait
 fn split(limit: u32) -> Result<u32, String> {
     let mut n = 0;
     loop {

@@ -708,6 +708,8 @@ struct Rule {
     file_words: Vec<&'static str>,
     /// Lowercase words that make a `use` item's bound names trigger words.
     imports: Vec<String>,
+    /// The file's functions a kept body calls are kept too.
+    keeps_callees: bool,
 }
 
 /// The body rules of the enabled lints, compiled into one word search.
@@ -899,6 +901,11 @@ impl BodyFilter {
             }
             let BodyRule { needs, imports, .. } =
                 BODY_RULES.iter().find(|r| r.lint == lint.name)?;
+            let keeps_callees = needs
+                .iter()
+                .copied()
+                .flatten()
+                .any(|n| matches!(n, Need::LocalCallees));
             let file_words: Vec<&'static str> = needs
                 .iter()
                 .copied()
@@ -921,7 +928,7 @@ impl BodyFilter {
                         }
                         Need::LoopWith(ws) => Compiled::LoopWith(ids(&mut id, ws)),
                         Need::SelfCallWith(ws) => Compiled::SelfCallWith(ids(&mut id, ws)),
-                        Need::EveryBodyIfFileHas(_) => return None,
+                        Need::EveryBodyIfFileHas(_) | Need::LocalCallees => return None,
                     })
                 })
                 .collect();
@@ -930,6 +937,7 @@ impl BodyFilter {
                 needs,
                 file_words,
                 imports: imports.iter().map(|w| w.to_ascii_lowercase()).collect(),
+                keeps_callees,
             });
         }
         let mut needed = vec![false; words.len()];
@@ -1101,6 +1109,7 @@ impl BodyFilter {
         let mut kept = 0;
         let mut views = Vec::new();
         let mut fns = Vec::new();
+        let mut masks = Vec::with_capacity(skeleton.bodies.len());
         let every_rule = u32::MAX
             .checked_shr(32 - self.rules.len().min(32) as u32)
             .unwrap_or(0);
@@ -1148,6 +1157,10 @@ impl BodyFilter {
                     };
                 }
             }
+            masks.push(mask);
+        }
+        self.keep_callees(src, &skeleton.bodies, &mut masks);
+        for (body, &mask) in skeleton.bodies.iter().zip(&masks) {
             if mask != 0 {
                 kept += 1;
                 if mask & every_rule != every_rule {
@@ -1278,6 +1291,37 @@ impl BodyFilter {
                 views.into_iter().map(|(at, m)| (pos(at), m)).collect()
             },
         })
+    }
+
+    /// Keeps the functions of the file that a body kept for a
+    /// [`Need::LocalCallees`] rule calls, at any depth, for that rule.
+    fn keep_callees(&self, src: &str, bodies: &[FnBody], masks: &mut [u32]) {
+        let bits = self
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.keeps_callees)
+            .fold(0u32, |m, (k, _)| {
+                m | 1u32.checked_shl(k as u32).unwrap_or(ALL_LINTS)
+            });
+        // The lints that see every kept body share their bits.
+        let bits = if bits & self.whole != 0 {
+            bits | self.whole
+        } else {
+            bits
+        };
+        if bits == 0 {
+            return;
+        }
+        let seeds: Vec<usize> = (0..bodies.len())
+            .filter(|&k| masks[k] & bits != 0)
+            .collect();
+        if seeds.is_empty() || seeds.len() == bodies.len() {
+            return;
+        }
+        for k in local_callees(src, bodies, seeds) {
+            masks[k] |= bits;
+        }
     }
 
     /// The bits of [`Blanked::views`] that make a kept body one `lint` reads:
@@ -1527,41 +1571,63 @@ pub fn with_local_callees(
     skip_tests: bool,
 ) -> Option<std::collections::HashSet<String>> {
     let skeleton = scan(src, skip_tests)?;
+    let name = |b: &FnBody| &src[b.name.0..b.name.1];
+    let seeds = (0..skeleton.bodies.len())
+        .filter(|&k| fns.contains(name(&skeleton.bodies[k])))
+        .collect();
+    let mut out = fns.clone();
+    out.extend(
+        local_callees(src, &skeleton.bodies, seeds)
+            .into_iter()
+            .map(|k| name(&skeleton.bodies[k]).to_string()),
+    );
+    Some(out)
+}
+
+/// The bodies that `seeds` (indices into `bodies`) call by name, and those
+/// call, and so on: `helper(..)`, `self.helper(..)`, `Self::helper::<T>(..)`
+/// (every body of a name: methods of two types may share it). Seeds included.
+fn local_callees(src: &str, bodies: &[FnBody], seeds: Vec<usize>) -> Vec<usize> {
     let b = src.as_bytes();
-    // The bodies of each name (a name may have several: methods of two types).
-    let mut named: std::collections::HashMap<&str, Vec<&FnBody>> = std::collections::HashMap::new();
-    for body in &skeleton.bodies {
+    let mut named: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
+    for (k, body) in bodies.iter().enumerate() {
         named
             .entry(&src[body.name.0..body.name.1])
             .or_default()
-            .push(body);
+            .push(k);
     }
-    let mut out = fns.clone();
-    let mut todo: Vec<&str> = named.keys().copied().filter(|n| fns.contains(*n)).collect();
-    while let Some(name) = todo.pop() {
-        for body in named.get(name).into_iter().flatten() {
-            let mut i = body.open;
-            while i < body.close {
-                if !is_ident_byte(b[i]) {
-                    i += 1;
-                    continue;
-                }
-                let start = i;
-                while i < body.close && is_ident_byte(b[i]) {
-                    i += 1;
-                }
-                let word = &src[start..i];
-                if named.contains_key(word)
-                    && !out.contains(word)
-                    && called_at(src, i, body.close).is_some()
-                {
-                    out.insert(word.to_string());
-                    todo.push(word);
+    let mut done = vec![false; bodies.len()];
+    for &k in &seeds {
+        done[k] = true;
+    }
+    let mut todo = seeds;
+    while let Some(k) = todo.pop() {
+        let body = &bodies[k];
+        let mut i = body.open;
+        while i < body.close {
+            if !is_ident_byte(b[i]) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < body.close && is_ident_byte(b[i]) {
+                i += 1;
+            }
+            let Some(ks) = named.get(&src[start..i]) else {
+                continue;
+            };
+            if ks.iter().all(|&c| done[c]) || called_at(src, i, body.close).is_none() {
+                continue;
+            }
+            for &c in ks {
+                if !done[c] {
+                    done[c] = true;
+                    todo.push(c);
                 }
             }
         }
     }
-    Some(out)
+    (0..bodies.len()).filter(|&k| done[k]).collect()
 }
 
 /// Whether `word` occurs in `hay` with no identifier character on either side.
@@ -1691,6 +1757,21 @@ fn multi_line(
 fn last() { loop { if let Ok(v) = op() { break v; } } }
 ";
         assert_eq!(kept(&f, src), ["retry", "recurse", "last"]);
+    }
+
+    #[test]
+    fn retry_bodies_keep_the_helpers_they_call() {
+        // The retry model follows delays, bounds and random inputs into the
+        // file's own functions, at any depth.
+        let f = filter("unbounded_retry");
+        let src = "
+fn retry() { loop { let n = name(); if let Ok(v) = self.open(&n) { break v; } } }
+fn name() -> String { suffix() }
+fn suffix() -> u64 { 7 }
+fn open(&self, n: &str) -> R { g(n) }
+fn other() { g(1) }
+";
+        assert_eq!(kept(&f, src), ["retry", "name", "suffix", "open"]);
     }
 
     #[test]

@@ -156,6 +156,9 @@ pub enum Need {
     /// Every body, when the file's text contains one of the words
     /// (case-sensitive): the lint follows names across the whole file.
     EveryBodyIfFileHas(&'static [&'static str]),
+    /// The functions of the file that a body kept for the lint calls, at any
+    /// depth: the lint follows calls into the file's own helpers.
+    LocalCallees,
 }
 
 /// One lint's body rule: a body satisfying none of `needs` is one the lint can
@@ -195,7 +198,9 @@ const DELAY: &[&str] = &["sleep", "delay", "park_timeout", "timer", "tick", "bac
 const RETRY_IMPORTS: &[&str] = &["retry", "backoff", "backon", "tryhard", "again"];
 
 /// Retry loops (a failure signal inside a loop), recursive retries, library
-/// strategies, and delay helpers.
+/// strategies, and delay helpers; and the file's own functions these call
+/// (the retry model follows delays, bounds, random inputs, compare-exchange
+/// wrappers and state changes into them).
 const RETRY_NEEDS: &[Need] = &[
     Need::LoopWith(SIGNAL),
     Need::LoopWith(STATUS_OR_LIBRARY),
@@ -203,6 +208,7 @@ const RETRY_NEEDS: &[Need] = &[
     Need::SelfCallWith(STATUS_OR_LIBRARY),
     Need::Any(LIBRARY),
     Need::Any(DELAY),
+    Need::LocalCallees,
 ];
 
 pub static BODY_RULES: &[BodyRule] = &[

@@ -25,6 +25,16 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Block, Expr, Pat, Stmt};
 
+mod helpers;
+mod operation;
+mod shapes;
+mod state_machine;
+#[cfg(test)]
+mod tests;
+
+use helpers::FileFns;
+use state_machine::Region;
+
 /// What kind of retry loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LoopKind {
@@ -97,12 +107,16 @@ pub struct FailurePath {
     /// Delays on this path (failure branch, its continuation, and the part of
     /// the body that runs before the operation).
     pub delays: Vec<Delay>,
-    /// Branches of this path that reach the next attempt with no delay at all
-    /// (the whole path's span when it has no delay; the delay-less arms when the
-    /// path splits on the error into arms of which only some wait).
-    pub hot: Vec<Span>,
+    /// Where the path reaches the next attempt with no delay on any of its
+    /// branches (`None` when it waits).
+    pub hot: Option<Span>,
+    /// The operation that failed.
+    pub op: Option<String>,
     /// Names of functions called on the path (crate-local helpers may delay).
     pub calls: Vec<String>,
+    /// A function of this file on the path (or the operation itself) that
+    /// waits.
+    pub waits_in: Option<String>,
 }
 
 /// A retry loop.
@@ -120,6 +134,9 @@ pub struct RetryLoop {
     pub bound: Bound,
     /// The function the loop is in.
     pub fn_name: Option<String>,
+    /// The loop (or its function) talks to a single local peer (this machine,
+    /// a child process, a lock file, an in-process queue).
+    pub local_peer: bool,
 }
 
 impl RetryLoop {
@@ -161,6 +178,7 @@ pub fn retry_loops(cx: &FileContext) -> std::rc::Rc<Vec<RetryLoop>> {
 fn compute_retry_loops(cx: &FileContext) -> Vec<RetryLoop> {
     let mut finder = LoopFinder {
         consts: file_consts(cx.file),
+        fns: FileFns::new(cx.file),
         out: Vec::new(),
         fn_stack: Vec::new(),
         declared_stack: Vec::new(),
@@ -171,42 +189,25 @@ fn compute_retry_loops(cx: &FileContext) -> Vec<RetryLoop> {
 }
 
 /// Names of functions (free and methods) defined in the file whose body
-/// contains a delay: the facts behind "a crate-local function whose body
-/// contains a delay".
+/// contains a delay, or calls such a function of the file: the facts behind
+/// "a crate-local function whose body contains a delay".
 pub fn delay_fns(file: &syn::File) -> Vec<String> {
-    struct F(Vec<String>);
-    impl<'ast> Visit<'ast> for F {
-        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-            if block_has_delay(&f.block) {
-                self.0.push(f.sig.ident.to_string());
-            }
-            syn::visit::visit_item_fn(self, f);
-        }
-        fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-            if block_has_delay(&f.block) {
-                self.0.push(f.sig.ident.to_string());
-            }
-            syn::visit::visit_impl_item_fn(self, f);
-        }
-        fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
-            if let Some(b) = &f.default {
-                if block_has_delay(b) {
-                    self.0.push(f.sig.ident.to_string());
-                }
-            }
-            syn::visit::visit_trait_item_fn(self, f);
-        }
-    }
-    let mut f = F(Vec::new());
-    f.visit_file(file);
-    f.0.sort();
-    f.0.dedup();
-    f.0
+    FileFns::new(file).delay_names()
 }
 
 fn block_has_delay(b: &Block) -> bool {
     let locals = HashMap::new();
     let mut d = DelayFinder::new(&locals);
+    d.visit_block(b);
+    !d.delays.is_empty()
+}
+
+/// A delay in the body's own flow, not in a closure or an `async` block (a
+/// task, or a future raced against another).
+fn block_waits(b: &Block) -> bool {
+    let locals = HashMap::new();
+    let mut d = DelayFinder::new(&locals);
+    d.own_flow = true;
     d.visit_block(b);
     !d.delays.is_empty()
 }
@@ -295,71 +296,6 @@ fn is_conversion_op(name: &str) -> bool {
         )
 }
 
-/// The identifiers passed as arguments to the calls of an operation
-/// (`getcwd(buffer.spare_capacity_mut())` -> `buffer`), `self` excluded.
-fn op_inputs(e: &Expr) -> Vec<String> {
-    struct A(Vec<String>);
-    impl<'ast> Visit<'ast> for A {
-        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-            for a in &c.args {
-                self.0.extend(idents_of(a));
-            }
-            syn::visit::visit_expr_call(self, c);
-        }
-        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-            for a in &m.args {
-                self.0.extend(idents_of(a));
-            }
-            syn::visit::visit_expr_method_call(self, m);
-        }
-    }
-    let mut a = A(Vec::new());
-    a.visit_expr(e);
-    if let Expr::Path(p) = strip_await_try(e) {
-        // a local holding the result: its definition is not visible here
-        let _ = p;
-    }
-    a.0.retain(|i| i != "self" && i.chars().next().is_some_and(|c| c.is_ascii_lowercase()));
-    a.0
-}
-
-/// Names a branch writes: assignment targets and receivers of non-getter methods.
-/// `self.state = State::Failed(err)`: an assignment to a state whose value
-/// carries the error binding.
-struct ErrStore<'e> {
-    err_names: &'e [String],
-    found: bool,
-}
-
-impl<'ast> Visit<'ast> for ErrStore<'_> {
-    fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
-        let state =
-            assigned_name(&a.left).is_some_and(|n| n.to_ascii_lowercase().contains("state"));
-        if state
-            && idents_of(&a.right)
-                .iter()
-                .any(|i| self.err_names.contains(i))
-        {
-            self.found = true;
-        }
-        syn::visit::visit_expr_assign(self, a);
-    }
-    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        // `this.state.set(State::Error(err))`
-        if m.method == "set"
-            && idents_of(&m.receiver)
-                .iter()
-                .any(|i| i.to_ascii_lowercase().contains("state"))
-            && m.args
-                .iter()
-                .any(|a| idents_of(a).iter().any(|i| self.err_names.contains(i)))
-        {
-            self.found = true;
-        }
-        syn::visit::visit_expr_method_call(self, m);
-    }
-}
-
 /// The local (or `self` field) an assignment writes: `x = ..`, `*x = ..`,
 /// `self.x = ..`; not a field reached through calls.
 fn written_local(e: &Expr) -> Option<String> {
@@ -391,115 +327,6 @@ fn body_err_names(body: &Block) -> Vec<String> {
     }
     P(&mut errs).visit_block(body);
     errs
-}
-
-struct Mutations {
-    names: Vec<String>,
-    /// Bindings of the error pattern: `input = returned_input` restores the
-    /// same input (`Err((e, record)) => msg = record`), it does not change it.
-    restored_from: Vec<String>,
-    /// The operation itself (`dispatch(&mut conn)` does not change its own input).
-    skip: Option<*const Expr>,
-}
-
-impl<'ast> Visit<'ast> for Mutations {
-    fn visit_expr(&mut self, e: &'ast Expr) {
-        if self.skip.is_some_and(|p| std::ptr::eq(p, e)) {
-            return;
-        }
-        syn::visit::visit_expr(self, e);
-    }
-    fn visit_item(&mut self, _: &'ast syn::Item) {}
-    fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
-        let restored = matches!(&*a.right, Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.restored_from.contains(&i.to_string())));
-        if !restored {
-            if let Some(n) = written_local(&a.left) {
-                self.names.push(n);
-            }
-            // `span.start = ..` writes `span` too
-            if let Expr::Field(f) = &*a.left {
-                if let Expr::Path(p) = &*f.base {
-                    if let Some(i) = p.path.get_ident() {
-                        if i != "self" {
-                            self.names.push(i.to_string());
-                        }
-                    }
-                }
-            }
-        }
-        syn::visit::visit_expr_assign(self, a);
-    }
-    fn visit_expr_reference(&mut self, r: &'ast syn::ExprReference) {
-        if r.mutability.is_some() {
-            if let Expr::Path(p) = &*r.expr {
-                if let Some(i) = p.path.get_ident() {
-                    self.names.push(i.to_string());
-                }
-            }
-        }
-        syn::visit::visit_expr_reference(self, r);
-    }
-    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-    fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
-        if is_compound_assign(&b.op) {
-            if let Some(n) = written_local(&b.left) {
-                self.names.push(n);
-            }
-        }
-        syn::visit::visit_expr_binary(self, b);
-    }
-    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        let name = m.method.to_string();
-        let mutating = [
-            "reserve",
-            "resize",
-            "push",
-            "extend",
-            "clear",
-            "truncate",
-            "grow",
-            "advance",
-            "consume",
-            "drain",
-            "set_len",
-            "insert",
-            "remove",
-            "pop",
-            "ensure",
-            "fill",
-            "reset",
-            "recover",
-            "update",
-            "append",
-            "split_off",
-            "rotate",
-            "shuffle",
-            "swap",
-        ]
-        .iter()
-        .any(|p| name.starts_with(p));
-        if mutating {
-            if let Expr::Path(p) = crate::syntax::strip_parens(&m.receiver) {
-                if let Some(i) = p.path.get_ident() {
-                    self.names.push(i.to_string());
-                }
-            }
-            // a method that fills or advances its argument (`rng.fill(buf)`)
-            if ["fill", "read", "recover", "reset", "advance", "update"]
-                .iter()
-                .any(|p| name.starts_with(p))
-            {
-                for a in &m.args {
-                    if let Expr::Path(p) = crate::syntax::strip_parens(a) {
-                        if let Some(i) = p.path.get_ident() {
-                            self.names.push(i.to_string());
-                        }
-                    }
-                }
-            }
-        }
-        syn::visit::visit_expr_method_call(self, m);
-    }
 }
 
 /// Operations that take the next item of a stream or queue: a loop around them
@@ -620,22 +447,6 @@ fn err_binding_names(pat: &Pat, out: &mut Vec<String>) {
         }
     }
     B { in_err: false, out }.visit_pat(pat);
-}
-
-/// The callee name of an operation expression (`client.get(..).send().await?`
-/// -> `send`; `connect(..)` -> `connect`; a variable -> its name).
-fn op_name(expr: &Expr) -> Option<String> {
-    match strip_await_try(expr) {
-        Expr::MethodCall(m) => Some(m.method.to_string()),
-        Expr::Call(c) => call_name(c),
-        Expr::Path(p) => last_segment(&p.path),
-        Expr::Reference(r) => op_name(&r.expr),
-        Expr::Field(f) => match &f.member {
-            syn::Member::Named(i) => Some(i.to_string()),
-            syn::Member::Unnamed(_) => None,
-        },
-        _ => None,
-    }
 }
 
 /// Every callee name inside an expression (calls and method calls).
@@ -835,6 +646,10 @@ struct DelayFinder<'l, 'ast> {
     locals: &'l HashMap<String, Vec<&'ast Expr>>,
     delays: Vec<Delay>,
     calls: Vec<String>,
+    /// Calls that may reach a function of this file (`self.policy.wait()` too).
+    local: Vec<String>,
+    /// Skip closures and `async` blocks: only what the code itself waits for.
+    own_flow: bool,
     /// Skip branches that leave or restart the loop (for the part of the body
     /// that runs before the operation: such a branch does not reach it).
     skip_diverging: bool,
@@ -861,12 +676,21 @@ impl<'l, 'ast> DelayFinder<'l, 'ast> {
             locals,
             delays: Vec::new(),
             calls: Vec::new(),
+            local: Vec::new(),
+            own_flow: false,
             skip_diverging: false,
         }
     }
 }
 
 impl<'ast> Visit<'ast> for DelayFinder<'_, 'ast> {
+    fn visit_expr(&mut self, e: &'ast Expr) {
+        if self.own_flow && matches!(e, Expr::Closure(_) | Expr::Async(_)) {
+            return;
+        }
+        self.local.extend(helpers::local_call_name(e));
+        syn::visit::visit_expr(self, e);
+    }
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
         if macro_call_name(c).is_none() {
             if let Some(path) = crate::syntax::call_path(c) {
@@ -1129,6 +953,52 @@ fn collect_locals(block: &Block) -> HashMap<String, Vec<&Expr>> {
     l.0
 }
 
+/// Names bound by `let`s, `if let`/`while let` and `for` patterns, each with
+/// the expression it is taken from; not later assignments, nor the arms of a
+/// `match` (a state machine's dispatch is for [`state_machine`] to judge).
+fn collect_bindings(block: &Block) -> HashMap<String, Vec<&Expr>> {
+    fn names(p: &Pat) -> Vec<String> {
+        struct N(Vec<String>);
+        impl<'ast> Visit<'ast> for N {
+            fn visit_pat_ident(&mut self, i: &'ast syn::PatIdent) {
+                self.0.push(i.ident.to_string());
+                syn::visit::visit_pat_ident(self, i);
+            }
+        }
+        let mut n = N(Vec::new());
+        n.visit_pat(p);
+        n.0
+    }
+    struct B<'ast>(HashMap<String, Vec<&'ast Expr>>);
+    impl<'ast> B<'ast> {
+        fn bind(&mut self, p: &Pat, from: &'ast Expr) {
+            for n in names(p) {
+                self.0.entry(n).or_default().push(from);
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for B<'ast> {
+        fn visit_expr_let(&mut self, l: &'ast syn::ExprLet) {
+            self.bind(&l.pat, &l.expr);
+            syn::visit::visit_expr_let(self, l);
+        }
+        fn visit_local(&mut self, l: &'ast syn::Local) {
+            if let Some(init) = &l.init {
+                self.bind(&l.pat, &init.expr);
+            }
+            syn::visit::visit_local(self, l);
+        }
+        fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+            self.bind(&f.pat, &f.expr);
+            syn::visit::visit_expr_for_loop(self, f);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut b = B(HashMap::new());
+    b.visit_block(block);
+    b.0
+}
+
 fn is_compound_assign(op: &syn::BinOp) -> bool {
     use syn::BinOp::*;
     matches!(
@@ -1166,10 +1036,13 @@ fn assigned_name(e: &Expr) -> Option<String> {
 struct FnInfo<'ast> {
     name: String,
     locals: HashMap<String, Vec<&'ast Expr>>,
+    bindings: HashMap<String, Vec<&'ast Expr>>,
+    body: &'ast Block,
 }
 
 struct LoopFinder<'ast> {
     consts: HashMap<String, u64>,
+    fns: FileFns<'ast>,
     out: Vec<RetryLoop>,
     fn_stack: Vec<FnInfo<'ast>>,
     declared_stack: Vec<bool>,
@@ -1189,6 +1062,8 @@ impl<'ast> LoopFinder<'ast> {
         self.fn_stack.push(FnInfo {
             name: name.to_string(),
             locals: collect_locals(block),
+            bindings: collect_bindings(block),
+            body: block,
         });
         self.declared_stack.push(declared(attrs));
         let saved = self.timeout_depth;
@@ -1204,11 +1079,16 @@ impl<'ast> LoopFinder<'ast> {
     }
 
     fn analyse(&mut self, lp: LoopRef<'ast>) {
-        let empty = HashMap::new();
-        let locals = self.fn_stack.last().map(|f| &f.locals).unwrap_or(&empty);
-        let fn_name = self.fn_stack.last().map(|f| f.name.clone());
-        if let Some(mut rl) = analyse_loop(lp, locals, &self.consts) {
-            rl.fn_name = fn_name;
+        // Loops outside functions (in a `const` initialiser) are not retries.
+        let Some(f) = self.fn_stack.last() else {
+            return;
+        };
+        let file = FileInfo {
+            consts: &self.consts,
+            fns: &self.fns,
+        };
+        if let Some(mut rl) = analyse_loop(lp, f, &file) {
+            rl.fn_name = Some(f.name.clone());
             if !rl.bound.is_bounded() {
                 if self.is_declared() {
                     rl.bound = Bound::Declared;
@@ -1297,6 +1177,11 @@ enum Branch<'ast> {
 struct Site<'ast> {
     op: Option<String>,
     op_span: Span,
+    /// Its name when it may be a function of this file (`self.recreate(..)`).
+    helper_op: Option<String>,
+    /// The names a `let` binds to the value of the site's `match`/`if`
+    /// (`let page = match fetch() { .. }`).
+    value_of: Vec<String>,
     /// The failure branch itself.
     failure: Branch<'ast>,
     /// What the failure path is reported at (the `Err` pattern, the condition).
@@ -1337,6 +1222,13 @@ struct BodyScan<'l, 'ast> {
     err_names: Vec<String>,
     item_ops: bool,
     locals: &'l HashMap<String, Vec<&'ast Expr>>,
+    bindings: &'l HashMap<String, Vec<&'ast Expr>>,
+    fns: &'l FileFns<'ast>,
+    /// The enclosing function's name.
+    fn_name: &'l str,
+    /// Names a `let` is about to bind to a `match`/`if` (see [`Site::value_of`]).
+    pending_value: Vec<String>,
+    site_value: Vec<String>,
     /// Innermost branch context: `true` inside a failure branch, `false`
     /// inside a success (or not-ready) branch of a failure site.
     ctx: Vec<bool>,
@@ -1430,7 +1322,7 @@ fn find_let(e: &Expr) -> Option<&syn::ExprLet> {
     }
 }
 
-impl<'ast> BodyScan<'_, 'ast> {
+impl<'l, 'ast> BodyScan<'l, 'ast> {
     fn site(
         &mut self,
         op_expr: &'ast Expr,
@@ -1439,100 +1331,43 @@ impl<'ast> BodyScan<'_, 'ast> {
         success: Option<&'ast Expr>,
         success_block: Option<&'ast Block>,
     ) {
-        if self.depth > 0 {
+        if self.depth > 0 || is_contention_expr(op_expr, self.locals) {
             return;
         }
-        if is_contention_expr(op_expr, self.locals) {
+        let mut op = operation::resolve(op_expr, self.locals);
+        // Panic isolation re-entering an executor: a panic is not a failure to retry.
+        if op.catch_unwind {
             return;
         }
-        let mut op = op_name(op_expr);
-        // `let res = client.connect(..); if res.is_err() { .. }`: name the call.
-        if let Expr::Path(p) = strip_await_try(op_expr) {
-            if let Some(def) = p
-                .path
-                .get_ident()
-                .and_then(|i| self.locals.get(&i.to_string()))
-                .and_then(|d| d.first())
-            {
-                // `let res = ready!(fut.poll(cx))`: undecidable
-                op = op_name(def);
+        if op.name().is_none() && is_status_cond(op_expr) {
+            op = operation::status_operation(op_expr, self.locals).unwrap_or(op);
+        }
+        // An operation leash cannot name (`ready!(fut.poll(cx))`, a parameter)
+        // is undecidable; a status test it cannot trace to its request stays
+        // unnamed.
+        let name = op.name();
+        if name.is_none() && !is_status_cond(op_expr) {
+            return;
+        }
+        if let Some(n) = name.as_deref() {
+            if is_item_op(n) {
+                self.item_ops = true;
+                return;
             }
-        }
-        if op.is_none() && is_status_cond(op_expr) {
-            op = Some("HTTP status".to_string());
-        }
-        // An operation leash cannot name (`ready!(fut.poll(cx))`) is undecidable.
-        let Some(name) = op.as_deref() else {
-            return;
-        };
-        if is_item_op(name) {
-            self.item_ops = true;
-            return;
-        }
-        // Conversions give the same answer on the same input: a loop around one
-        // changes the input, it does not retry.
-        if is_conversion_op(name) {
-            return;
-        }
-        let branch_node: Option<&Expr> = match &failure {
-            Branch::Expr(e) => Some(e),
-            _ => None,
-        };
-        let branch_block: Option<&Block> = match &failure {
-            Branch::Block(b) => Some(b),
-            _ => None,
-        };
-        // A readiness result handled inside the failure branch
-        // (`Err(e) => match e.kind() { Interrupted => continue, .. }`).
-        let readiness = branch_node
-            .is_some_and(|e| idents_of(e).iter().any(|i| is_readiness_ident(i)))
-            || branch_block.is_some_and(|b| idents_of(b).iter().any(|i| is_readiness_ident(i)));
-        if readiness {
-            return;
-        }
-        // The failure branch changes the operation's input (grows the buffer,
-        // advances the index): the next call is a different operation.
-        let inputs = op_inputs(op_expr);
-        // `for id in 0..=MAX { let rid = Id(id); op(rid) }`: each iteration tries
-        // another candidate, it does not retry.
-        if inputs.iter().any(|i| {
-            self.for_vars.contains(i)
-                || self.locals.get(i).is_some_and(|defs| {
-                    defs.iter()
-                        .any(|d| idents_of(*d).iter().any(|x| self.for_vars.contains(x)))
-                })
-        }) {
-            return;
-        }
-        if !inputs.is_empty() {
-            let mut m = Mutations {
-                names: Vec::new(),
-                restored_from: self.body_err_names.clone(),
-                skip: Some(op_expr as *const Expr),
-            };
-            m.visit_block(self.body);
-            if inputs.iter().any(|i| m.names.contains(i)) {
+            // Conversions give the same answer on the same input: a loop
+            // around one changes the input, it does not retry. A
+            // compare-exchange wrapper of this file is contention.
+            if is_conversion_op(n) || self.fns.contention(n) {
                 return;
             }
         }
-        // The failure moves a state machine to a state carrying the error
-        // (`self.state = State::Error(err)`): the error is kept, not retried.
-        let mut store = ErrStore {
-            err_names: &self.err_names,
-            found: false,
-        };
-        if let Some(e) = branch_node {
-            store.visit_expr(e);
-        }
-        if let Some(b) = branch_block {
-            store.visit_block(b);
-        }
-        if store.found {
+        if self.not_a_retry(&op, op_expr, &failure, (success, success_block)) {
             return;
         }
         self.sites.push(Site {
-            op,
+            op: name,
             op_span: Span::from(op_expr.span()),
+            helper_op: self.helper_op(&op),
             failure,
             report_span,
             success,
@@ -1540,7 +1375,145 @@ impl<'ast> BodyScan<'_, 'ast> {
             rest: self.rest.clone(),
             top: self.top,
             cond_site: false,
+            value_of: self.site_value.clone(),
         });
+    }
+
+    /// The operation's name when it may be a function of this file; not the
+    /// enclosing function's own name (`self.inner.send(..)` inside `fn send`
+    /// delegates to another type).
+    fn helper_op(&self, op: &operation::Operation) -> Option<String> {
+        op.call
+            .and_then(helpers::local_call_name)
+            .filter(|n| *n != self.fn_name)
+    }
+
+    fn new(
+        lp: LoopRef<'ast>,
+        label: Option<String>,
+        f: &'l FnInfo<'ast>,
+        fns: &'l FileFns<'ast>,
+    ) -> Self {
+        let body = loop_parts(lp).2;
+        BodyScan {
+            body,
+            body_err_names: body_err_names(body),
+            for_vars: match lp {
+                LoopRef::For(f) => idents_of(&f.pat),
+                _ => Vec::new(),
+            },
+            label,
+            depth: 0,
+            rest: Vec::new(),
+            conds: Vec::new(),
+            top: 0,
+            sites: Vec::new(),
+            exits: Vec::new(),
+            mutated: HashSet::new(),
+            err_names: Vec::new(),
+            item_ops: false,
+            locals: &f.locals,
+            bindings: &f.bindings,
+            fns,
+            fn_name: &f.name,
+            pending_value: Vec::new(),
+            site_value: Vec::new(),
+            ctx: Vec::new(),
+        }
+    }
+
+    /// Walks the loop body, statement by statement.
+    fn walk_body(&mut self, lp: LoopRef<'ast>) {
+        if let LoopRef::For(f) = lp {
+            self.mutated.extend(idents_of(&f.pat));
+        }
+        let body = self.body;
+        for (i, st) in body.stmts.iter().enumerate() {
+            self.top = i;
+            self.rest.push(&body.stmts[i + 1..]);
+            self.visit_stmt(st);
+            self.rest.pop();
+            if let Stmt::Expr(Expr::If(ifx), _) = st {
+                let (ex, cont) = scan_exits(None, &[&ifx.then_branch.stmts], self.label.as_deref());
+                if ifx.else_branch.is_none() && (ex || cont) {
+                    self.conds.push(&ifx.cond);
+                }
+            }
+        }
+    }
+
+    /// `while op().is_err() { .. }`: the loop condition is the failure site,
+    /// the body its failure branch.
+    fn cond_site(&mut self, op_expr: &'ast Expr, report_span: Span) {
+        if is_contention_expr(op_expr, self.locals) {
+            return;
+        }
+        let op = operation::resolve(op_expr, self.locals);
+        let name = op.name();
+        let not_failure = name
+            .as_deref()
+            .is_some_and(|n| is_item_op(n) || self.fns.contention(n));
+        let failure = Branch::Block(self.body);
+        if op.catch_unwind || not_failure || self.not_a_retry(&op, op_expr, &failure, (None, None))
+        {
+            return;
+        }
+        self.sites.push(Site {
+            op: name,
+            op_span: Span::from(op_expr.span()),
+            helper_op: self.helper_op(&op),
+            value_of: Vec::new(),
+            failure,
+            report_span,
+            success: None,
+            success_block: None,
+            rest: Vec::new(),
+            top: 0,
+            cond_site: true,
+        });
+    }
+
+    /// The failure shapes that are not retries, as far as the site and its
+    /// branch show them: a readiness result, a changed input, a repair whose
+    /// own failure leaves, a state machine that moves on, or the error kept in
+    /// the state.
+    fn not_a_retry(
+        &self,
+        op: &operation::Operation<'ast>,
+        op_expr: &'ast Expr,
+        failure: &Branch<'ast>,
+        (success, success_block): (Option<&'ast Expr>, Option<&'ast Block>),
+    ) -> bool {
+        let region = match failure {
+            Branch::Expr(e) => Some(Region::Expr(e)),
+            Branch::Block(b) => Some(Region::Block(b)),
+            Branch::None => None,
+        };
+        // A readiness result handled inside the failure branch
+        // (`Err(e) => match e.kind() { Interrupted => continue, .. }`).
+        let readiness = match failure {
+            Branch::Expr(e) => idents_of(*e).iter().any(|i| is_readiness_ident(i)),
+            Branch::Block(b) => idents_of(*b).iter().any(|i| is_readiness_ident(i)),
+            Branch::None => false,
+        };
+        let inputs = operation::LoopInputs {
+            body: self.body,
+            locals: self.locals,
+            bindings: self.bindings,
+            fns: self.fns,
+            err_names: &self.body_err_names,
+            for_vars: &self.for_vars,
+        };
+        readiness
+            || inputs.changes(op, op_expr, success, success_block)
+            || region.is_some_and(|r| {
+                let name = op.name().unwrap_or_default();
+                shapes::repairs(r, &name, &self.err_names)
+                    || op
+                        .call
+                        .is_some_and(|c| state_machine::moves_on(self.body, r, c, self.fns))
+                    || shapes::keeps_error_in_state(r, &self.err_names)
+            })
     }
 
     fn exit(&mut self, try_expr: Option<&'ast Expr>) {
@@ -1679,6 +1652,7 @@ impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
     }
 
     fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+        self.site_value = std::mem::take(&mut self.pending_value);
         let has_err = m.arms.iter().any(|a| pat_is_err(&a.pat));
         let has_status = m
             .arms
@@ -1724,6 +1698,7 @@ impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
                 }
             }
         }
+        self.site_value.clear();
         self.visit_expr(&m.expr);
         for a in &m.arms {
             let guard = match &a.pat {
@@ -1773,6 +1748,7 @@ impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
     }
 
     fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+        self.site_value = std::mem::take(&mut self.pending_value);
         let else_expr = i.else_branch.as_ref().map(|(_, e)| &**e);
         let else_branch = || match else_expr {
             Some(e) => Branch::Expr(e),
@@ -1838,6 +1814,7 @@ impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
             );
             then_is_failure = Some(true);
         }
+        self.site_value.clear();
         self.visit_expr(&i.cond);
         match then_is_failure {
             Some(true) => {
@@ -1865,6 +1842,14 @@ impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
 
     fn visit_local(&mut self, l: &'ast syn::Local) {
         if let Some(init) = &l.init {
+            if init.diverge.is_none()
+                && matches!(
+                    crate::syntax::strip_parens(&init.expr),
+                    Expr::Match(_) | Expr::If(_)
+                )
+            {
+                self.pending_value = idents_of(&l.pat);
+            }
             if let Some((_, els)) = &init.diverge {
                 let readiness = idents_of(&l.pat).iter().any(|i| is_readiness_ident(i));
                 if !readiness && pat_is_ok(&l.pat) {
@@ -2156,142 +2141,110 @@ fn classify_idents(idents: &[&String], mutated: &HashSet<String>) -> Option<Boun
     None
 }
 
-fn analyse_loop<'ast>(
-    lp: LoopRef<'ast>,
-    locals: &HashMap<String, Vec<&'ast Expr>>,
-    consts: &HashMap<String, u64>,
-) -> Option<RetryLoop> {
-    let (header, label, body) = loop_parts(lp);
-    let mut driver_bound = None;
-    let mut cond_exit: Option<&Expr> = None;
-    let mut while_site: Option<(&Expr, Span)> = None;
+/// What the loop analysis needs from the whole file.
+struct FileInfo<'f, 'ast> {
+    consts: &'f HashMap<String, u64>,
+    fns: &'f FileFns<'ast>,
+}
+
+/// What drives a loop besides its body: a finite iterator (a bound), a
+/// `while` condition that leaves, or a `while op().is_err()` failure site.
+struct Header<'ast> {
+    bound: Option<Bound>,
+    cond_exit: Option<&'ast Expr>,
+    cond_site: Option<(&'ast Expr, Span)>,
+}
+
+/// `None` for loops that cannot retry: a `for` over items, a `while let
+/// Some(..)` over a queue.
+fn loop_header<'ast>(lp: LoopRef<'ast>, consts: &HashMap<String, u64>) -> Option<Header<'ast>> {
+    let mut h = Header {
+        bound: None,
+        cond_exit: None,
+        cond_site: None,
+    };
     match lp {
         LoopRef::For(f) => match for_driver(&f.expr, consts) {
             Driver::Items => return None,
-            Driver::Finite(n) => driver_bound = Some(Bound::FiniteIterator { count: n }),
+            Driver::Finite(n) => h.bound = Some(Bound::FiniteIterator { count: n }),
             Driver::Open => {}
         },
         LoopRef::While(w) => {
             if let Some(l) = find_let(&w.cond) {
-                if pat_is_err(&l.pat) {
-                    while_site = Some((&l.expr, Span::from(l.pat.span())));
-                } else {
+                if !pat_is_err(&l.pat) {
                     // `while let Some(s) = servers.pop_front()`: items, not retries.
                     return None;
                 }
+                h.cond_site = Some((&l.expr, Span::from(l.pat.span())));
             } else if let Some((recv, true)) = is_ok_err_test(&w.cond) {
-                while_site = Some((recv, Span::from(w.cond.span())));
+                h.cond_site = Some((recv, Span::from(w.cond.span())));
             } else {
-                cond_exit = Some(&w.cond);
+                h.cond_exit = Some(&w.cond);
             }
         }
         LoopRef::Loop(_) => {}
     }
-    let mut scan = BodyScan {
-        body,
-        body_err_names: body_err_names(body),
-        for_vars: match lp {
-            LoopRef::For(f) => idents_of(&f.pat),
-            _ => Vec::new(),
-        },
-        label: label.clone(),
-        depth: 0,
-        rest: Vec::new(),
-        conds: Vec::new(),
-        top: 0,
-        sites: Vec::new(),
-        exits: Vec::new(),
-        mutated: HashSet::new(),
-        err_names: Vec::new(),
-        item_ops: false,
-        locals,
-        ctx: Vec::new(),
+    Some(h)
+}
+
+fn analyse_loop<'ast>(
+    lp: LoopRef<'ast>,
+    f: &FnInfo<'ast>,
+    file: &FileInfo<'_, 'ast>,
+) -> Option<RetryLoop> {
+    let (header, label, body) = loop_parts(lp);
+    let head = loop_header(lp, file.consts)?;
+    let mut scan = BodyScan::new(lp, label, f, file.fns);
+    scan.walk_body(lp);
+    if let Some((op_expr, span)) = head.cond_site {
+        scan.cond_site(op_expr, span);
+    }
+    // A loop that takes the next item of a stream or queue each time round is
+    // an event loop: a failed item is tolerated, not retried.
+    if scan.item_ops {
+        return None;
+    }
+    let found = retry_paths(&scan, lp, f, file.fns)?;
+    let bound = match head.bound {
+        Some(b) => b,
+        None => loop_bound(&scan, head.cond_exit, file),
     };
-    if let LoopRef::For(f) = lp {
-        for i in idents_of(&f.pat) {
-            scan.mutated.insert(i);
-        }
-    }
-    for (i, st) in body.stmts.iter().enumerate() {
-        scan.top = i;
-        scan.rest.push(&body.stmts[i + 1..]);
-        scan.visit_stmt(st);
-        scan.rest.pop();
-        if let Stmt::Expr(Expr::If(ifx), _) = st {
-            let (ex, cont) = scan_exits(None, &[&ifx.then_branch.stmts], label.as_deref());
-            if ifx.else_branch.is_none() && (ex || cont) {
-                scan.conds.push(&ifx.cond);
-            }
-        }
-    }
-    if let Some((op_expr, span)) = while_site {
-        if !is_contention_expr(op_expr, locals) {
-            let op = op_name(op_expr);
-            if !op.as_deref().is_some_and(is_item_op) {
-                scan.sites.push(Site {
-                    op,
-                    op_span: Span::from(op_expr.span()),
-                    failure: Branch::Block(body),
-                    report_span: span,
-                    success: None,
-                    success_block: None,
-                    rest: Vec::new(),
-                    top: 0,
-                    cond_site: true,
-                });
-            }
-        }
-    }
-    let lbl = label.as_deref();
-    // Which sites make this a retry loop, and which failure paths reach the next attempt.
+    Some(RetryLoop {
+        span: Span::from(match lp {
+            LoopRef::Loop(l) => l.span(),
+            LoopRef::While(l) => l.span(),
+            LoopRef::For(l) => l.span(),
+        }),
+        header,
+        kind: found.kind,
+        ops: found.ops,
+        op_spans: found.op_spans,
+        failure_paths: found.paths,
+        bound,
+        fn_name: None,
+        local_peer: shapes::local_peer(body) || shapes::local_peer(f.body),
+    })
+}
+
+/// What makes a loop a retry loop: its kind, the operations retried, and the
+/// failure paths that reach the next attempt.
+struct RetryPaths {
+    kind: LoopKind,
+    ops: Vec<String>,
+    op_spans: Vec<Span>,
+    paths: Vec<FailurePath>,
+}
+
+fn retry_paths(scan: &BodyScan, lp: LoopRef, f: &FnInfo, fns: &FileFns) -> Option<RetryPaths> {
     let mut kind: Option<LoopKind> = None;
-    let mut paths = Vec::new();
     let mut ops = Vec::new();
     let mut op_spans = Vec::new();
+    let mut paths = Vec::new();
+    let mut path_sites = Vec::new();
     for site in &scan.sites {
-        let failure_expr_exits;
-        let failure_continues;
-        match &site.failure {
-            Branch::Expr(e) => {
-                failure_expr_exits = always_exits(e, lbl, 0);
-                failure_continues = scan_exits(Some(e), &[], lbl).1;
-            }
-            Branch::Block(b) => {
-                failure_expr_exits = block_always_exits(&b.stmts, lbl, 0);
-                failure_continues = scan_exits(None, &[&b.stmts], lbl).1;
-            }
-            Branch::None => {
-                failure_expr_exits = false;
-                failure_continues = false;
-            }
-        }
-        if failure_expr_exits || is_opaque_macro_branch(&site.failure) {
+        let Some(k) = site_kind(site, scan, lp) else {
             continue;
-        }
-        let rest_exits = site.rest.iter().any(|s| block_always_exits(s, lbl, 0));
-        let reaches_next = site.cond_site || failure_continues || !rest_exits;
-        if !reaches_next {
-            continue;
-        }
-        let success_exits = site.cond_site
-            || site
-                .success
-                .is_some_and(|e| scan_exits(Some(e), &[], lbl).0)
-            || site
-                .success_block
-                .is_some_and(|b| scan_exits(None, &[&b.stmts], lbl).0)
-            || rest_exits;
-        let this_kind = if success_exits {
-            Some(LoopKind::RetryUntilSuccess)
-        } else if site.op.as_deref().is_some_and(is_connect_op)
-            && !scan.item_ops
-            && !matches!(lp, LoopRef::For(_))
-        {
-            Some(LoopKind::ReconnectSupervisor)
-        } else {
-            None
         };
-        let Some(k) = this_kind else { continue };
         if kind.is_none() || k == LoopKind::RetryUntilSuccess {
             kind = Some(k);
         }
@@ -2301,69 +2254,146 @@ fn analyse_loop<'ast>(
                 op_spans.push(site.op_span);
             }
         }
-        paths.push(failure_path(site, body, lbl, locals));
+        let label = scan.label.as_deref();
+        paths.push(failure_path(
+            site,
+            scan.body,
+            label,
+            &f.locals,
+            (fns, &f.name),
+        ));
+        path_sites.push(site.op_span);
     }
-    // A loop that takes the next item of a stream or queue each time round is
-    // an event loop: a failed item is tolerated, not retried.
-    if scan.item_ops {
-        return None;
+    // The arms of one `match` are branches of one failure path: a delay on
+    // any of them counts for all.
+    let waiting: Vec<Span> = path_sites
+        .iter()
+        .zip(&paths)
+        .filter(|(_, p)| p.hot.is_none())
+        .map(|(s, _)| *s)
+        .collect();
+    for (site, p) in path_sites.iter().zip(paths.iter_mut()) {
+        if waiting.contains(site) {
+            p.hot = None;
+        }
     }
-    let kind = kind?;
-    // The bound.
-    let bound = driver_bound.unwrap_or_else(|| {
-        let mut best = Bound::None;
-        let mut all_conds: Vec<Vec<&Expr>> = scan.exits.iter().map(|e| e.conds.clone()).collect();
-        if let Some(c) = cond_exit {
-            all_conds.push(vec![c]);
-        }
-        for e in &scan.exits {
-            if let Some(t) = e.try_expr {
-                if let Some(b) = try_state(t, &scan.mutated) {
-                    if matches!(best, Bound::None) {
-                        best = b;
-                    }
-                }
-            }
-        }
-        for conds in &all_conds {
-            for c in conds {
-                if let Some(b) = cond_state(c, &scan.mutated, &scan.err_names) {
-                    let b = match b {
-                        Bound::AttemptCounter { .. } => Bound::AttemptCounter {
-                            limit: limit_in(conds, consts),
-                        },
-                        other => other,
-                    };
-                    if matches!(best, Bound::None) {
-                        best = b;
-                    }
-                }
-            }
-        }
-        best
-    });
-    Some(RetryLoop {
-        span: Span::from(match lp {
-            LoopRef::Loop(l) => l.span(),
-            LoopRef::While(l) => l.span(),
-            LoopRef::For(l) => l.span(),
-        }),
-        header,
-        kind,
+    Some(RetryPaths {
+        kind: kind?,
         ops,
         op_spans,
-        failure_paths: paths,
-        bound,
-        fn_name: None,
+        paths,
     })
 }
 
-/// The delays and hot branches of one failure path.
+/// Does a site's failure reach the next attempt, and what kind of retry loop
+/// does that make? `None`: the failure leaves (at once, through a value a
+/// later statement leaves on, or through a once-flag), or nothing makes the
+/// loop a retry.
+fn site_kind(site: &Site, scan: &BodyScan, lp: LoopRef) -> Option<LoopKind> {
+    let lbl = scan.label.as_deref();
+    let (failure_exits, failure_continues, region) = match &site.failure {
+        Branch::Expr(e) => (
+            always_exits(e, lbl, 0),
+            scan_exits(Some(e), &[], lbl).1,
+            Some(Region::Expr(e)),
+        ),
+        Branch::Block(b) => (
+            block_always_exits(&b.stmts, lbl, 0),
+            scan_exits(None, &[&b.stmts], lbl).1,
+            Some(Region::Block(b)),
+        ),
+        Branch::None => (false, false, None),
+    };
+    if failure_exits || is_opaque_macro_branch(&site.failure) {
+        return None;
+    }
+    let rest_exits = site.rest.iter().any(|s| block_always_exits(s, lbl, 0));
+    let reaches_next = site.cond_site
+        || failure_continues
+        || !(rest_exits || shapes::leaves_later(&site.rest, &site.value_of, lbl));
+    let once = region.is_some_and(|r| {
+        shapes::once_flag(r, scan.exits.iter().flat_map(|e| e.conds.iter().copied()))
+    });
+    if !reaches_next || once {
+        return None;
+    }
+    let success_exits = site.cond_site
+        || site
+            .success
+            .is_some_and(|e| scan_exits(Some(e), &[], lbl).0)
+        || site
+            .success_block
+            .is_some_and(|b| scan_exits(None, &[&b.stmts], lbl).0)
+        || rest_exits;
+    if success_exits {
+        Some(LoopKind::RetryUntilSuccess)
+    } else if site.op.as_deref().is_some_and(is_connect_op)
+        && !scan.item_ops
+        && !matches!(lp, LoopRef::For(_))
+    {
+        Some(LoopKind::ReconnectSupervisor)
+    } else {
+        None
+    }
+}
+
+/// The attempt bound read from the loop's exits: the first exit whose
+/// condition reads state that changes across attempts, directly or through a
+/// function of this file that bounds (`next_reconnection_delay(..)?`, an
+/// operation that gives up after `max_reconnects`).
+fn loop_bound(scan: &BodyScan, cond_exit: Option<&Expr>, file: &FileInfo) -> Bound {
+    let mut all_conds: Vec<Vec<&Expr>> = scan.exits.iter().map(|e| e.conds.clone()).collect();
+    if let Some(c) = cond_exit {
+        all_conds.push(vec![c]);
+    }
+    for e in &scan.exits {
+        if let Some(b) = e.try_expr.and_then(|t| try_state(t, &scan.mutated)) {
+            return b;
+        }
+    }
+    for conds in &all_conds {
+        for c in conds {
+            if let Some(b) = cond_state(c, &scan.mutated, &scan.err_names) {
+                return match b {
+                    Bound::AttemptCounter { .. } => Bound::AttemptCounter {
+                        limit: limit_in(conds, file.consts),
+                    },
+                    other => other,
+                };
+            }
+        }
+    }
+    let helper_bounds = |e: &Expr| {
+        callee_names(e)
+            .iter()
+            .any(|n| *n != scan.fn_name && file.fns.bounds(n))
+    };
+    let exit_helper = scan
+        .exits
+        .iter()
+        .any(|e| e.try_expr.is_some_and(helper_bounds) || e.conds.iter().any(|c| helper_bounds(c)));
+    // An operation of this file that gives up by itself bounds the loop when
+    // some failure leaves.
+    let op_gives_up = !scan.exits.is_empty()
+        && scan
+            .sites
+            .iter()
+            .any(|s| s.helper_op.as_deref().is_some_and(|n| file.fns.bounds(n)));
+    if exit_helper || op_gives_up {
+        Bound::Policy
+    } else {
+        Bound::None
+    }
+}
+
+/// The delays of one failure path, and whether it is hot (no delay on any
+/// of its branches: a conditional delay counts).
 fn failure_path(
     site: &Site,
     body: &Block,
     label: Option<&str>,
     locals: &HashMap<String, Vec<&Expr>>,
+    (fns, fn_name): (&FileFns, &str),
 ) -> FailurePath {
     // Everything the path runs besides the failure branch: its continuation and
     // the body statements that run before the operation on the next attempt.
@@ -2381,65 +2411,29 @@ fn failure_path(
         around.skip_diverging = false;
     }
     let mut branch = DelayFinder::new(locals);
-    let mut hot = Vec::new();
+    match &site.failure {
+        Branch::Expr(e) => branch.visit_expr(e),
+        Branch::Block(b) => branch.visit_block(b),
+        Branch::None => {}
+    }
     let continue_span = match &site.failure {
         Branch::Expr(e) => first_continue(Some(e), None, label),
         Branch::Block(b) => first_continue(None, Some(b), label),
         Branch::None => None,
     };
     let path_span = continue_span.unwrap_or(site.report_span);
-    let stmts: Vec<&Stmt>;
-    let single;
-    match &site.failure {
-        Branch::Expr(Expr::Block(b)) => stmts = b.block.stmts.iter().collect(),
-        Branch::Block(b) => stmts = b.stmts.iter().collect(),
-        Branch::Expr(e) => {
-            single = Stmt::Expr((*e).clone(), None);
-            stmts = vec![&single];
-        }
-        Branch::None => stmts = Vec::new(),
-    }
-    // A `match` on the error that splits the path into arms, some of which wait
-    // and some of which retry at once: the delay-less arms are hot paths.
-    let mut split_hot = Vec::new();
-    for st in &stmts {
-        if let Stmt::Expr(Expr::Match(m), _) = st {
-            let mut arm_delays = Vec::new();
-            for a in &m.arms {
-                let mut f = DelayFinder::new(locals);
-                f.visit_expr(&a.body);
-                arm_delays.push(!f.delays.is_empty());
-                branch.delays.extend(f.delays);
-                branch.calls.extend(f.calls);
-            }
-            if arm_delays.iter().any(|d| *d) {
-                for (a, has) in m.arms.iter().zip(&arm_delays) {
-                    if !has && !always_exits(&a.body, label, 0) {
-                        split_hot.push(Span::from(a.pat.span()));
-                    }
-                }
-            }
-            branch.visit_expr(&m.expr);
-        } else {
-            let before = branch.delays.len();
-            branch.visit_stmt(st);
-            if branch.delays.len() > before {
-                // a delay outside any split: the whole path waits
-                split_hot.clear();
-                split_hot.push(Span::default());
-            }
-        }
-    }
-    let outside_split = split_hot.iter().any(|s| *s == Span::default());
-    if around.delays.is_empty() {
-        if branch.delays.is_empty() {
-            hot.push(path_span);
-        } else if !outside_split {
-            hot.extend(split_hot);
-        }
-    }
+    // A function of this file that waits: on the path, or the operation
+    // itself (`self.recreate(..)` sleeps before it reconnects).
+    let waits_in = branch
+        .local
+        .iter()
+        .chain(&around.local)
+        .find(|n| *n != fn_name && fns.delays(n))
+        .or(site.helper_op.as_ref().filter(|n| fns.waits(n)))
+        .cloned();
     let mut delays = branch.delays;
     delays.extend(around.delays);
+    let hot = (delays.is_empty() && waits_in.is_none()).then_some(path_span);
     let mut calls = branch.calls;
     calls.extend(around.calls);
     calls.sort();
@@ -2448,7 +2442,9 @@ fn failure_path(
         span: path_span,
         delays,
         hot,
+        op: site.op.clone(),
         calls,
+        waits_in,
     }
 }
 

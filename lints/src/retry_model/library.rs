@@ -2,6 +2,8 @@
 //! `again`, `retry_policies`, `tryhard`, reqwest's retry policy), resolved
 //! through `use` imports, and recursive retry.
 
+use super::helpers::FileFns;
+use super::state_machine::{moves_on, Region};
 use crate::context::FileContext;
 use crate::finding::{Finding, Span};
 use crate::syntax::{call_path, method_chain, strip_parens};
@@ -119,7 +121,68 @@ fn find_strategies(cx: &FileContext) -> Vec<Strategy> {
         out: Vec::new(),
     };
     v.visit_file(cx.file);
-    v.out
+    let mut out = v.out;
+    if out.iter().any(|s| s.no_jitter) {
+        let jittered = jittered_bindings(cx.file);
+        for s in out.iter_mut() {
+            let inside = |b: &Span| b.start <= s.span.start && s.span.end <= b.end;
+            if jittered.iter().any(inside) {
+                s.no_jitter = false;
+            }
+        }
+    }
+    out
+}
+
+/// The initialisers of `let` bindings that the same function later gives
+/// jitter (`let b = Builder::default()..; let b = if on { b.with_jitter() }
+/// else { b };`): a strategy built there is jittered.
+fn jittered_bindings(file: &syn::File) -> Vec<Span> {
+    struct J(Vec<Span>);
+    impl J {
+        fn body(&mut self, b: &syn::Block) {
+            let mut lets: Vec<(String, &Expr)> = Vec::new();
+            for st in &b.stmts {
+                if let syn::Stmt::Local(l) = st {
+                    if let (syn::Pat::Ident(i), Some(init)) = (&l.pat, &l.init) {
+                        lets.push((i.ident.to_string(), &init.expr));
+                    }
+                }
+            }
+            let mut calls = JitterCalls(Vec::new());
+            calls.visit_block(b);
+            for (name, init) in lets {
+                if calls.0.contains(&name) {
+                    self.0.push(Span::from(init.span()));
+                }
+            }
+        }
+    }
+    /// Roots of chains that call a jitter method (`b.with_jitter()`).
+    struct JitterCalls(Vec<String>);
+    impl<'ast> Visit<'ast> for JitterCalls {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            if m.method.to_string().contains("jitter") {
+                if let Expr::Path(p) = method_chain(&m.receiver).1 {
+                    self.0.extend(p.path.get_ident().map(|i| i.to_string()));
+                }
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    impl<'ast> Visit<'ast> for J {
+        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+            self.body(&f.block);
+            syn::visit::visit_item_fn(self, f);
+        }
+        fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+            self.body(&f.block);
+            syn::visit::visit_impl_item_fn(self, f);
+        }
+    }
+    let mut j = J(Vec::new());
+    j.visit_file(file);
+    j.0
 }
 
 struct V<'a, 'c> {
@@ -187,7 +250,8 @@ impl V<'_, '_> {
                 }
                 s.unbounded = has("without_max_times");
                 s.attempts = arg_of("with_max_times").and_then(crate::syntax::int_literal);
-                s.no_jitter = !has("with_jitter");
+                // `with_max_times(0)` never retries: nothing to spread.
+                s.no_jitter = !has("with_jitter") && s.attempts != Some(0);
             }
             "backoff" => {
                 s.unbounded = arg_of("with_max_elapsed_time").is_some_and(is_none_expr);
@@ -365,11 +429,17 @@ pub fn check_no_jitter(cx: &FileContext, sink: &mut Sink) {
 
 /// A function that calls itself, with the same arguments, on its own failure path.
 fn recursive(cx: &FileContext, sink: &mut Sink) {
-    struct R<'s> {
+    struct R<'s, 'ast> {
         sink: &'s mut Sink,
+        fns: FileFns<'ast>,
     }
-    impl R<'_> {
-        fn check_fn(&mut self, sig: &syn::Signature, block: &syn::Block, attrs: &[syn::Attribute]) {
+    impl<'ast> R<'_, 'ast> {
+        fn check_fn(
+            &mut self,
+            sig: &syn::Signature,
+            block: &'ast syn::Block,
+            attrs: &[syn::Attribute],
+        ) {
             if crate::syntax::leash_attr(attrs, "retry").is_some()
                 || crate::syntax::leash_attr(attrs, "allow").is_some()
             {
@@ -393,6 +463,9 @@ fn recursive(cx: &FileContext, sink: &mut Sink) {
                 has_self,
                 in_failure: 0,
                 found: Vec::new(),
+                block,
+                fns: &self.fns,
+                failures: Vec::new(),
             };
             f.visit_block(block);
             for span in f.found {
@@ -408,7 +481,7 @@ fn recursive(cx: &FileContext, sink: &mut Sink) {
             }
         }
     }
-    impl<'ast> Visit<'ast> for R<'_> {
+    impl<'ast> Visit<'ast> for R<'_, 'ast> {
         fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
             self.check_fn(&f.sig, &f.block, &f.attrs);
             syn::visit::visit_item_fn(self, f);
@@ -418,12 +491,32 @@ fn recursive(cx: &FileContext, sink: &mut Sink) {
             syn::visit::visit_impl_item_fn(self, f);
         }
     }
-    struct Fail {
+    struct Fail<'f, 'ast> {
         name: String,
         params: Vec<String>,
         has_self: bool,
         in_failure: usize,
         found: Vec<Span>,
+        block: &'ast syn::Block,
+        fns: &'f FileFns<'ast>,
+        /// The failed call and its failure branch, innermost last.
+        failures: Vec<(Option<&'ast Expr>, Region<'ast>)>,
+    }
+    impl<'ast> Fail<'_, 'ast> {
+        /// A self-call after a failure that moved the state machine on
+        /// (`this.restart_service(..); self.poll(cx)`) is the next state's
+        /// step, not a retry.
+        fn found(&mut self, span: Span) {
+            let moved_on = self.failures.last().is_some_and(|(op, region)| {
+                op.is_some_and(|op| moves_on(self.block, *region, op, self.fns))
+            });
+            if !moved_on {
+                self.found.push(span);
+            }
+        }
+    }
+    fn failed_call(e: &Expr) -> Option<&Expr> {
+        super::operation::resolve(e, &Default::default()).call
     }
     fn same_args(
         args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
@@ -448,8 +541,17 @@ fn recursive(cx: &FileContext, sink: &mut Sink) {
             matches!(e, Expr::Path(x) if x.path.is_ident(p.as_str()))
         })
     }
-    impl<'ast> Visit<'ast> for Fail {
+    impl<'ast> Visit<'ast> for Fail<'_, 'ast> {
         fn visit_item(&mut self, _: &'ast syn::Item) {}
+        fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+            self.visit_expr(&m.expr);
+            for a in &m.arms {
+                self.failures
+                    .push((failed_call(&m.expr), Region::Expr(&a.body)));
+                self.visit_arm(a);
+                self.failures.pop();
+            }
+        }
         fn visit_arm(&mut self, a: &'ast syn::Arm) {
             let failure = crate::syntax::any_ident(&a.pat, &mut |i| i == "Err")
                 && !crate::syntax::any_ident(a, &mut |i| {
@@ -470,14 +572,20 @@ fn recursive(cx: &FileContext, sink: &mut Sink) {
             self.in_failure -= usize::from(failure);
         }
         fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
-            let failure = match &*i.cond {
-                Expr::Let(l) => crate::syntax::any_ident(&l.pat, &mut |x| x == "Err"),
-                Expr::MethodCall(m) => m.method == "is_err",
-                _ => false,
+            let (failure, tested) = match &*i.cond {
+                Expr::Let(l) => (
+                    crate::syntax::any_ident(&l.pat, &mut |x| x == "Err"),
+                    &*l.expr,
+                ),
+                Expr::MethodCall(m) => (m.method == "is_err", &*m.receiver),
+                other => (false, other),
             };
             self.visit_expr(&i.cond);
             self.in_failure += usize::from(failure);
+            self.failures
+                .push((failed_call(tested), Region::Block(&i.then_branch)));
             self.visit_block(&i.then_branch);
+            self.failures.pop();
             self.in_failure -= usize::from(failure);
             if let Some((_, e)) = &i.else_branch {
                 self.visit_expr(e);
@@ -492,7 +600,7 @@ fn recursive(cx: &FileContext, sink: &mut Sink) {
                         && (segs.len() == 1 || (segs.len() == 2 && segs[0] == "Self"))
                         && same_args(&c.args, &self.params)
                     {
-                        self.found.push(Span::from(c.span()));
+                        self.found(Span::from(c.span()));
                     }
                 }
             }
@@ -505,10 +613,14 @@ fn recursive(cx: &FileContext, sink: &mut Sink) {
                 && matches!(strip_parens(&m.receiver), Expr::Path(p) if p.path.is_ident("self"))
                 && same_args(&m.args, &self.params)
             {
-                self.found.push(Span::from(m.span()));
+                self.found(Span::from(m.span()));
             }
             syn::visit::visit_expr_method_call(self, m);
         }
     }
-    R { sink }.visit_file(cx.file);
+    R {
+        sink,
+        fns: FileFns::new(cx.file),
+    }
+    .visit_file(cx.file);
 }

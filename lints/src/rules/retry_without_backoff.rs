@@ -13,10 +13,15 @@ Reports a retry loop (bounded or not) whose failure path reaches the next
 attempt with no delay at all. A delay is a call whose name contains `sleep` or
 `delay`, `Timer::after`, `park_timeout`, an interval's `tick()`, the `.await`
 of a backoff's `next()`, or a function of the analysed sources whose body
-contains one. A delay on any branch of the failure path counts; when the
-failure path splits on the error (`match err.kind() { .. }`) into arms of which
-some wait and some retry at once, the immediate arms are reported. Also:
-`tryhard` retries with no `*_backoff` call.
+contains one (followed at any depth within the file, and through methods on
+`self`). A delay on any branch of the failure path counts: a failure path that
+waits only for some errors is not reported. An operation of the file that
+waits in its own flow before it tries (`self.recreate()` sleeping first) is a
+delay before every attempt. Also: `tryhard` retries with no `*_backoff` call.
+
+Not retry loops (see `unbounded_retry`): a failure path that changes the
+operation's input (a search or scan), panic isolation, a repair whose own
+failure leaves, a state machine that moves on.
 
 ## Why is this bad?
 A hot retry turns one failure into a burst of load: a client that fails in a
@@ -61,11 +66,6 @@ fn check(cx: &FileContext, sink: &mut Sink) {
         });
     }
     for rl in retry_loops(cx).iter() {
-        let op = rl
-            .ops
-            .first()
-            .map(|o| format!("`{o}`"))
-            .unwrap_or_else(|| "the operation".into());
         let bound = match &rl.bound {
             Bound::None => {
                 "the loop has no attempt bound either, so it spins for as long as the failure lasts"
@@ -82,20 +82,20 @@ fn check(cx: &FileContext, sink: &mut Sink) {
             },
         };
         for p in &rl.failure_paths {
-            let Some((first, others)) = p.hot.split_first() else {
+            let Some(hot) = p.hot else {
                 continue;
             };
-            let mut f = Finding::new(
+            let op =
+                p.op.as_ref()
+                    .map(|o| format!("`{o}`"))
+                    .unwrap_or_else(|| "the operation".into());
+            let f = Finding::new(
                 LINT.name,
-                *first,
+                hot,
                 format!("retry without backoff: after a failure of {op} the next attempt starts at once"),
             )
             .label("the failure path reaches the next attempt with no delay")
-            .secondary(rl.header, "in this retry loop");
-            for o in others {
-                f = f.secondary(*o, "this branch also retries at once");
-            }
-            f = f
+            .secondary(rl.header, "in this retry loop")
                 .help("wait before the next attempt and grow the wait: `sleep(rand(0..=backoff)); backoff = (backoff * 2).min(MAX_BACKOFF);`, or declare `#[leash::retry(attempts = N, backoff = \"100ms..5s\")]`")
                 .note(bound.clone())
                 .unless(FactKind::DelayFn, p.calls.iter().cloned());

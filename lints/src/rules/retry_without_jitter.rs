@@ -18,6 +18,11 @@ strategies with no `.map(jitter)`, backon builders with no `.with_jitter()`,
 `backoff` strategies with `randomization_factor: 0.0`). A delay that comes from
 an opaque helper is not reported.
 
+Low confidence (shown with `--confidence low`): a delay towards a single local
+peer, where no fleet of identical clients retries in step: `localhost`,
+`127.0.0.1`, a Unix socket, a child process, a signal, a file lock, an
+in-process queue (`QueueFull`).
+
 ## Why is this bad?
 Identical clients that fail together retry together. When a dependency blips,
 every client sees the error at the same moment, and with a deterministic
@@ -62,7 +67,9 @@ fn check(cx: &FileContext, sink: &mut Sink) {
                 .label("deterministic delay on the failure path")
                 .secondary(rl.header, "in this retry loop")
                 .help("randomise the wait (full jitter): `sleep(rand::thread_rng().gen_range(Duration::ZERO..=backoff))`")
-                .note("identical clients that fail together retry together: synchronised retries hit the recovering service in waves"),
+                .note("identical clients that fail together retry together: synchronised retries hit the recovering service in waves")
+                // A single local peer has no fleet of clients to spread out.
+                .low_if(rl.local_peer),
             );
         }
     }

@@ -23,9 +23,25 @@ Err(e) }`) is not a bound: transient errors still retry forever. Also reported:
 library strategies that never stop, and a function that calls itself on its
 own failure path with no attempt argument moving toward a base case.
 
+Bounds are followed into the file's own functions, at any depth and through
+methods on `self`: a failure path that calls `self.policy.next_delay()`, which
+returns `None` after the maximum, or an operation that gives up by itself after
+`max_reconnects` attempts, is bounded.
+
 Not reported: event loops that handle one item per iteration (`accept()` loops
 that keep serving), `for` loops over a collection of alternatives (a failover
-pass), compare-and-swap and `WouldBlock` readiness loops, test code.
+pass), compare-and-swap and `WouldBlock` readiness loops (also when the
+compare-exchange sits in a function of the file the loop calls), test code.
+And loops that go round again after an error without retrying:
+- the failure path changes the operation's input: a new or stepped argument
+  (`buf.resize(needed)`, `offset += n`, `dir = dir.parent()`), or one drawn at
+  random (a free-port or temporary-name search);
+- panic isolation: `catch_unwind` re-entering an executor;
+- a corrective re-attempt: a repair whose own failure leaves
+  (`create_dir_all(parent)?`), or a once-flag (`retried = true`);
+- a state machine whose failure moves to a state that does not issue the failed
+  call again before a state whose own failure leaves (a reconnect);
+- a failure value that a later `match`, `?` or `if let Err` leaves on.
 
 ## Why is this bad?
 A dependency that is down, or a request that can never succeed (bad credentials,
@@ -95,12 +111,18 @@ fn check(cx: &FileContext, sink: &mut Sink) {
             ),
         };
         let delays = rl.delays();
-        let note = match delays.first() {
-            Some(d) => format!(
+        let helper_wait = rl.failure_paths.iter().find_map(|p| p.waits_in.as_ref());
+        let note = match (delays.first(), helper_wait) {
+            (Some(d), _) => format!(
                 "the failure path waits (`{}`), which slows the attempts down but never stops them",
                 d.name
             ),
-            None => "a failure that never clears becomes an endless stream of attempts".into(),
+            (None, Some(h)) => format!(
+                "`{h}` waits before the next attempt, which slows the attempts down but never stops them"
+            ),
+            (None, None) => {
+                "a failure that never clears becomes an endless stream of attempts".into()
+            }
         };
         let mut f = Finding::new(crate::rules::unbounded_retry::LINT.name, rl.header, message)
             .label(label)

@@ -1,0 +1,306 @@
+//! The file's own functions, followed from a retry loop at any depth: which of
+//! them wait, bound the attempts, draw random numbers, or only wrap a
+//! compare-exchange. Functions are known by name: a free function, `Self::f`,
+//! or a method called on `self` (or `this`, or a field of either), so two
+//! methods of one name share their answers.
+
+use super::{
+    always_exits, assigned_name, block_has_delay, block_waits, callee_names, cond_state,
+    has_jitter_source, is_compound_assign, is_state_ident,
+};
+use crate::syntax::{call_path, strip_parens};
+use std::cell::OnceCell;
+use std::collections::{HashMap, HashSet};
+use syn::visit::Visit;
+use syn::{Block, Expr, Stmt};
+
+/// What the functions of one file do, each property closed over their calls
+/// to one another. Everything is computed when first asked (most files have
+/// no retry loop to ask for it).
+pub struct FileFns<'ast> {
+    file: &'ast syn::File,
+    bodies: OnceCell<HashMap<String, Vec<&'ast Block>>>,
+    callees: OnceCell<Vec<(String, Vec<String>)>>,
+    delays: OnceCell<HashSet<String>>,
+    waits: OnceCell<HashSet<String>>,
+    bounds: OnceCell<HashSet<String>>,
+    random: OnceCell<HashSet<String>>,
+    contention: OnceCell<HashSet<String>>,
+}
+
+impl<'ast> FileFns<'ast> {
+    pub fn new(file: &'ast syn::File) -> Self {
+        FileFns {
+            file,
+            bodies: OnceCell::new(),
+            callees: OnceCell::new(),
+            delays: OnceCell::new(),
+            waits: OnceCell::new(),
+            bounds: OnceCell::new(),
+            random: OnceCell::new(),
+            contention: OnceCell::new(),
+        }
+    }
+
+    fn all(&self) -> &HashMap<String, Vec<&'ast Block>> {
+        self.bodies.get_or_init(|| {
+            let mut c = Collect(HashMap::new());
+            c.visit_file(self.file);
+            c.0
+        })
+    }
+
+    /// The functions whose bodies satisfy `pred`.
+    fn direct(&self, pred: &dyn Fn(&Block) -> bool) -> HashSet<String> {
+        self.all()
+            .iter()
+            .filter(|(_, bs)| bs.iter().any(|b| pred(b)))
+            .map(|(n, _)| n.clone())
+            .collect()
+    }
+
+    /// `set` and the functions that call one of its members, at any depth.
+    fn close(&self, mut set: HashSet<String>) -> HashSet<String> {
+        if set.is_empty() {
+            return set;
+        }
+        let callees = self.callees.get_or_init(|| {
+            self.all()
+                .iter()
+                .map(|(n, bs)| (n.clone(), bs.iter().flat_map(|b| local_calls(b)).collect()))
+                .collect()
+        });
+        loop {
+            let before = set.len();
+            for (name, calls) in callees {
+                if !set.contains(name) && calls.iter().any(|c| set.contains(c)) {
+                    set.insert(name.clone());
+                }
+            }
+            if set.len() == before {
+                return set;
+            }
+        }
+    }
+
+    /// Is `name` a function of this file?
+    pub fn defines(&self, name: &str) -> bool {
+        self.all().contains_key(name)
+    }
+
+    /// Its bodies (several when methods of two types share the name).
+    pub fn bodies(&self, name: &str) -> &[&'ast Block] {
+        self.all().get(name).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Does its body contain a delay (anywhere, a task it spawns included)?
+    pub fn delays(&self, name: &str) -> bool {
+        self.delays
+            .get_or_init(|| self.close(self.direct(&block_has_delay)))
+            .contains(name)
+    }
+
+    /// Does calling it wait, in its own flow (not in a task or a future it
+    /// races against another)? Then an operation that is this function waits
+    /// before (or while) each attempt.
+    pub fn waits(&self, name: &str) -> bool {
+        self.waits
+            .get_or_init(|| self.close(self.direct(&block_waits)))
+            .contains(name)
+    }
+
+    /// Does it give up by itself (a counter, deadline or policy of its own)?
+    pub fn bounds(&self, name: &str) -> bool {
+        self.bounds
+            .get_or_init(|| self.close(self.direct(&has_own_bound)))
+            .contains(name)
+    }
+
+    /// Does it draw random numbers?
+    pub fn random(&self, name: &str) -> bool {
+        self.random
+            .get_or_init(|| self.close(self.direct(&|b| has_jitter_source(b))))
+            .contains(name)
+    }
+
+    /// Is it a compare-exchange wrapper? One level: the compare-exchange
+    /// decides its result.
+    pub fn contention(&self, name: &str) -> bool {
+        self.contention
+            .get_or_init(|| self.direct(&returns_contention))
+            .contains(name)
+    }
+
+    /// Every function of the file whose body waits (at any depth).
+    pub fn delay_names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .delays
+            .get_or_init(|| self.close(self.direct(&block_has_delay)))
+            .iter()
+            .cloned()
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+struct Collect<'ast>(HashMap<String, Vec<&'ast Block>>);
+
+impl<'ast> Visit<'ast> for Collect<'ast> {
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        self.0
+            .entry(f.sig.ident.to_string())
+            .or_default()
+            .push(&f.block);
+        syn::visit::visit_item_fn(self, f);
+    }
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        self.0
+            .entry(f.sig.ident.to_string())
+            .or_default()
+            .push(&f.block);
+        syn::visit::visit_impl_item_fn(self, f);
+    }
+    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+        if let Some(b) = &f.default {
+            self.0.entry(f.sig.ident.to_string()).or_default().push(b);
+        }
+        syn::visit::visit_trait_item_fn(self, f);
+    }
+}
+
+/// Is this receiver `self`, `this`, or a field reached from one of them?
+pub fn on_self(receiver: &Expr) -> bool {
+    let mut e = strip_parens(receiver);
+    loop {
+        match e {
+            Expr::Field(f) => e = strip_parens(&f.base),
+            Expr::Reference(r) => e = strip_parens(&r.expr),
+            Expr::Path(p) => return p.path.is_ident("self") || p.path.is_ident("this"),
+            _ => return false,
+        }
+    }
+}
+
+/// The name of a call that may reach a function of this file: `f(..)`,
+/// `Self::f(..)`, `self.f(..)`, `self.policy.f(..)`.
+pub fn local_call_name(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Call(c) if crate::syntax::macro_call_name(c).is_none() => {
+            let p = call_path(c)?;
+            let segs: Vec<String> = p.segments.iter().map(|s| s.ident.to_string()).collect();
+            let local_prefix =
+                segs.len() == 2 && matches!(segs[0].as_str(), "self" | "Self" | "crate" | "super");
+            (segs.len() == 1 || local_prefix).then(|| segs[segs.len() - 1].clone())
+        }
+        Expr::MethodCall(m) if on_self(&m.receiver) => Some(m.method.to_string()),
+        _ => None,
+    }
+}
+
+/// Every call in a block that may reach a function of the file.
+pub fn local_calls(b: &Block) -> Vec<String> {
+    struct C(Vec<String>);
+    impl<'ast> Visit<'ast> for C {
+        fn visit_expr(&mut self, e: &'ast Expr) {
+            if let Some(n) = local_call_name(e) {
+                self.0.push(n);
+            }
+            syn::visit::visit_expr(self, e);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut c = C(Vec::new());
+    c.visit_block(b);
+    c.0
+}
+
+/// Names a body assigns or steps (`x = ..`, `self.n += 1`): what changes
+/// from one call to the next.
+fn assigned_in(b: &Block) -> HashSet<String> {
+    struct A(HashSet<String>);
+    impl<'ast> Visit<'ast> for A {
+        fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+            self.0.extend(assigned_name(&a.left));
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
+            if is_compound_assign(&b.op) {
+                self.0.extend(assigned_name(&b.left));
+            }
+            syn::visit::visit_expr_binary(self, b);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut a = A(HashSet::new());
+    a.visit_block(b);
+    a.0
+}
+
+/// A bound of the helper's own: an exit guarded by a counter, deadline or
+/// budget (`if self.attempts > max { return Err(..) }`), or a result that is
+/// a retry policy's verdict (`policy.next_delay().ok_or(..)`).
+fn has_own_bound(b: &Block) -> bool {
+    struct G<'m> {
+        mutated: &'m HashSet<String>,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for G<'_> {
+        fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+            let exits = i.then_branch.stmts.iter().any(|s| match s {
+                Stmt::Expr(e, _) => always_exits(e, None, 0),
+                _ => false,
+            });
+            if exits && cond_state(&i.cond, self.mutated, &[]).is_some() {
+                self.found = true;
+            }
+            syn::visit::visit_expr_if(self, i);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mutated = assigned_in(b);
+    let mut g = G {
+        mutated: &mutated,
+        found: false,
+    };
+    g.visit_block(b);
+    g.found || tail_exprs(b).iter().any(|e| reads_policy(e))
+}
+
+/// A call to a retry policy or backoff (`next_delay`, `next_backoff`,
+/// `should_retry`) in an expression's method chains.
+fn reads_policy(e: &Expr) -> bool {
+    callee_names(e).iter().any(|n| is_state_ident(n))
+}
+
+/// The expressions a body's value comes from: its tail and its `return`s.
+fn tail_exprs(b: &Block) -> Vec<&Expr> {
+    struct R<'ast>(Vec<&'ast Expr>);
+    impl<'ast> Visit<'ast> for R<'ast> {
+        fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+            self.0.extend(r.expr.as_deref());
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut r = R(Vec::new());
+    r.visit_block(b);
+    if let Some(Stmt::Expr(e, None)) = b.stmts.last() {
+        r.0.push(e);
+    }
+    r.0
+}
+
+/// A compare-exchange wrapper: the body's result comes from a
+/// compare-exchange (`self.head.compare_exchange(..).map(..)`), however it is
+/// matched on first.
+fn returns_contention(b: &Block) -> bool {
+    tail_exprs(b).iter().any(|e| {
+        callee_names(e).iter().any(|n| {
+            n.contains("compare_exchange")
+                || n.contains("compare_and_swap")
+                || n.contains("cmpxchg")
+                || n == "fetch_update"
+        })
+    })
+}

@@ -1,0 +1,595 @@
+//! The operation a failure site retries, and whether the loop changes what it
+//! is called with between attempts (then the loop is a search, not a retry).
+
+use super::helpers::FileFns;
+use super::{has_jitter_source, idents_of, is_compound_assign, is_state_ident, written_local};
+use crate::finding::Span;
+use crate::syntax::{call_name, call_path, path_string, strip_await_try, strip_parens};
+use std::collections::{HashMap, HashSet};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::{Block, Expr};
+
+pub(super) type Locals<'ast> = HashMap<String, Vec<&'ast Expr>>;
+
+/// Methods that wrap the operation (a span, a pinned or boxed future, an error
+/// mapping): the operation is their receiver.
+const WRAPPER_METHODS: &[&str] = &[
+    "instrument",
+    "in_current_span",
+    "with_current_subscriber",
+    "with_subscriber",
+    "boxed",
+    "boxed_local",
+    "fuse",
+    "map_err",
+    "err_into",
+    "map",
+    "into_future",
+    "context",
+    "with_context",
+    "timeout",
+    "compat",
+];
+
+/// The operation of a failure site, looked for through wrappers and through
+/// the locals that hold its result.
+pub(super) struct Operation<'ast> {
+    /// The call retried (`None`: it cannot be named, as for a parameter or a
+    /// macro's result).
+    pub call: Option<&'ast Expr>,
+    /// The expressions followed on the way, the site's first.
+    pub chain: Vec<&'ast Expr>,
+    /// A `catch_unwind` wraps it: a loop around it isolates panics.
+    pub catch_unwind: bool,
+}
+
+impl Operation<'_> {
+    /// The callee's name (`fetch(..).instrument(s).await` -> `fetch`).
+    pub fn name(&self) -> Option<String> {
+        match self.call? {
+            Expr::MethodCall(m) => Some(m.method.to_string()),
+            Expr::Call(c) => call_name(c),
+            _ => None,
+        }
+    }
+}
+
+pub(super) fn resolve<'ast>(expr: &'ast Expr, locals: &Locals<'ast>) -> Operation<'ast> {
+    let mut op = Operation {
+        call: None,
+        chain: Vec::new(),
+        catch_unwind: false,
+    };
+    op.call = unwrap(expr, locals, &mut op, 0);
+    op
+}
+
+/// The request behind a retryable-status test (`resp.status() == 429`,
+/// `code == TOO_MANY_REQUESTS` with `let code = resp.status()`): the call
+/// whose response it reads.
+pub(super) fn status_operation<'ast>(
+    cond: &'ast Expr,
+    locals: &Locals<'ast>,
+) -> Option<Operation<'ast>> {
+    struct F<'l, 'ast> {
+        locals: &'l Locals<'ast>,
+        found: Option<Operation<'ast>>,
+        depth: usize,
+    }
+    impl<'ast> F<'_, 'ast> {
+        /// The operation behind a response, looking through `.status()`.
+        fn response(&mut self, e: &'ast Expr) {
+            let e = strip_await_try(e);
+            match e {
+                Expr::MethodCall(m) if m.method == "status" => self.response(&m.receiver),
+                Expr::Path(p) if self.depth < 4 => {
+                    let defs = p
+                        .path
+                        .get_ident()
+                        .and_then(|i| self.locals.get(&i.to_string()));
+                    for d in defs.into_iter().flatten() {
+                        self.depth += 1;
+                        self.response(d);
+                        self.depth -= 1;
+                    }
+                }
+                _ => {
+                    let op = resolve(e, self.locals);
+                    if self.found.is_none() && op.name().is_some() {
+                        self.found = Some(op);
+                    }
+                }
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for F<'_, 'ast> {
+        fn visit_expr(&mut self, e: &'ast Expr) {
+            match e {
+                Expr::MethodCall(m) if m.method == "status" => self.response(&m.receiver),
+                Expr::Path(p) if p.path.get_ident().is_some() => self.response(e),
+                _ => {}
+            }
+            syn::visit::visit_expr(self, e);
+        }
+    }
+    let mut f = F {
+        locals,
+        found: None,
+        depth: 0,
+    };
+    f.visit_expr(cond);
+    f.found
+}
+
+fn unwrap<'ast>(
+    expr: &'ast Expr,
+    locals: &Locals<'ast>,
+    op: &mut Operation<'ast>,
+    depth: usize,
+) -> Option<&'ast Expr> {
+    if depth > 8 {
+        return None;
+    }
+    op.chain.push(expr);
+    let e = strip_await_try(expr);
+    match e {
+        Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            if name == "catch_unwind" {
+                op.catch_unwind = true;
+                return unwrap(&m.receiver, locals, op, depth + 1);
+            }
+            if WRAPPER_METHODS.contains(&name.as_str()) {
+                return unwrap(&m.receiver, locals, op, depth + 1);
+            }
+            Some(e)
+        }
+        Expr::Call(c) => {
+            let name = call_name(c).unwrap_or_default();
+            let path = call_path(c).map(path_string).unwrap_or_default();
+            if name == "catch_unwind" {
+                op.catch_unwind = true;
+                return c.args.last().and_then(|a| unwrap(a, locals, op, depth + 1));
+            }
+            let inner = match name.as_str() {
+                "AssertUnwindSafe" => c.args.first(),
+                "pin" | "new" if path.contains("Box") || path.contains("pin") => c.args.first(),
+                "timeout" => c.args.last(),
+                _ => return Some(e),
+            };
+            inner.and_then(|a| unwrap(a, locals, op, depth + 1))
+        }
+        Expr::Reference(r) => unwrap(&r.expr, locals, op, depth + 1),
+        Expr::Block(b) => tail(&b.block).and_then(|t| unwrap(t, locals, op, depth + 1)),
+        Expr::Unsafe(b) => tail(&b.block).and_then(|t| unwrap(t, locals, op, depth + 1)),
+        Expr::Path(p) => {
+            let defs = locals.get(&p.path.get_ident()?.to_string())?;
+            // The first definition that names a call (`let mut res = None;
+            // .. res = op();` names `op`).
+            defs.iter()
+                .find_map(|d| unwrap(d, locals, op, depth + 1).filter(|c| !std::ptr::eq(*c, e)))
+        }
+        _ => None,
+    }
+}
+
+fn tail(b: &Block) -> Option<&Expr> {
+    match b.stmts.last()? {
+        syn::Stmt::Expr(e, None) => Some(e),
+        _ => None,
+    }
+}
+
+/// The variables an expression reads: plain names and the fields of `self`
+/// (`self.inner.get()` reads `inner`), not the parameters of its closures.
+pub(super) fn vars_of(e: &Expr) -> Vec<String> {
+    struct V {
+        out: Vec<String>,
+        params: Vec<String>,
+    }
+    impl<'ast> Visit<'ast> for V {
+        fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+            if let Some(i) = p.path.get_ident() {
+                self.out.push(i.to_string());
+            }
+        }
+        fn visit_expr_field(&mut self, f: &'ast syn::ExprField) {
+            if let (Expr::Path(p), syn::Member::Named(m)) = (strip_parens(&f.base), &f.member) {
+                if p.path.is_ident("self") {
+                    self.out.push(m.to_string());
+                }
+            }
+            syn::visit::visit_expr_field(self, f);
+        }
+        fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
+            for p in &c.inputs {
+                self.params.extend(idents_of(p));
+            }
+            syn::visit::visit_expr_closure(self, c);
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            self.out.extend(idents_of(&m.tokens));
+        }
+    }
+    let mut v = V {
+        out: Vec::new(),
+        params: Vec::new(),
+    };
+    v.visit_expr(e);
+    let params = v.params;
+    v.out.retain(|i| {
+        i != "self"
+            && !params.contains(i)
+            && i.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+    });
+    v.out
+}
+
+/// The variables a value comes from: for a `match`, `if` or block, what it
+/// tests and the values its branches give (not the statements they run, nor
+/// branches that leave).
+fn value_vars(e: &Expr) -> Vec<String> {
+    let tail = |b: &Block| match b.stmts.last() {
+        Some(syn::Stmt::Expr(t, None)) => value_vars(t),
+        _ => Vec::new(),
+    };
+    match strip_parens(e) {
+        Expr::Match(m) => {
+            let mut v = vars_of(&m.expr);
+            for a in &m.arms {
+                if !super::always_exits(&a.body, None, 0) {
+                    v.extend(value_vars(&a.body));
+                }
+            }
+            v
+        }
+        Expr::If(i) => {
+            let mut v = vars_of(&i.cond);
+            v.extend(tail(&i.then_branch));
+            if let Some((_, els)) = &i.else_branch {
+                v.extend(value_vars(els));
+            }
+            v
+        }
+        Expr::Block(b) => tail(&b.block),
+        Expr::Continue(_) | Expr::Return(_) | Expr::Break(_) => Vec::new(),
+        other => vars_of(other),
+    }
+}
+
+/// Counters, delays and budgets change between attempts of a real retry:
+/// they are not the operation's input.
+fn is_budget_name(n: &str) -> bool {
+    let l = n.to_ascii_lowercase();
+    is_state_ident(n)
+        || [
+            "delay", "timeout", "wait", "sleep", "interval", "count", "backoff",
+        ]
+        .iter()
+        .any(|k| l.contains(k))
+}
+
+/// What the loop needs to decide whether an operation's input changes.
+pub(super) struct LoopInputs<'l, 'ast> {
+    pub body: &'ast Block,
+    pub locals: &'l Locals<'ast>,
+    /// Names bound by `let`s and patterns, with what they are taken from.
+    pub bindings: &'l Locals<'ast>,
+    pub fns: &'l FileFns<'ast>,
+    /// Names bound by `Err(..)` patterns: `msg = returned` gives the same
+    /// input back, it does not change it.
+    pub err_names: &'l [String],
+    /// Variables bound by a `for` pattern: a new one each time round.
+    pub for_vars: &'l [String],
+}
+
+impl<'ast> LoopInputs<'_, 'ast> {
+    /// Does the loop change the operation's input before the next attempt: a
+    /// new value, a step (`offset += n`, `buf.reserve(n)`, `names.pop()`), or
+    /// a fresh random one? Then each attempt is another call, not a retry.
+    /// `success`: the site's success branch, whose changes come after the
+    /// operation succeeded (the next item, not the next attempt).
+    pub fn changes(
+        &self,
+        op: &Operation<'ast>,
+        site: &'ast Expr,
+        success: Option<&'ast Expr>,
+        success_block: Option<&'ast Block>,
+    ) -> bool {
+        let inputs = self.inputs(op);
+        let mut m = Mutations {
+            names: Vec::new(),
+            steps: Vec::new(),
+            restored_from: self.err_names,
+            skip: [Some(site), op.call, success]
+                .into_iter()
+                .flatten()
+                .map(|e| e as *const Expr)
+                .collect(),
+            skip_block: success_block.map(|b| b as *const Block),
+            defs: [self.locals, self.bindings],
+        };
+        m.visit_block(self.body);
+        m.names.extend(self.for_vars.iter().cloned());
+        let changed = |n: &&String| !is_budget_name(n);
+        inputs
+            .names
+            .iter()
+            .filter(changed)
+            .any(|n| m.names.contains(n))
+            || inputs
+                .receivers
+                .iter()
+                .filter(changed)
+                .any(|n| m.steps.contains(n))
+            || self.random_input(&inputs.exprs)
+    }
+
+    /// The names the operation's arguments and receivers come from, followed
+    /// through the locals that hold them.
+    fn inputs(&self, op: &Operation<'ast>) -> Inputs<'ast> {
+        // The definitions read on the way (not the operation's own call: an
+        // operation that draws random numbers is not called with them).
+        let mut exprs: Vec<&'ast Expr> = Vec::new();
+        // The call's own arguments, those of its receiver chain included
+        // (`client.get(url).send()`), not those of wrappers (`.instrument(span)`).
+        let args: Vec<String> = op.call.map(call_args).unwrap_or_default();
+        let names = self.follow(args, &mut exprs);
+        // A receiver is another one only when stepped (`conn = connect()?`
+        // replaces the connection: the same operation again), and so is what
+        // it comes from (`match &mut self.state { S::Up(c) => c.poll() }`).
+        let receivers = self.follow(op.call.map(receiver_names).unwrap_or_default(), &mut exprs);
+        Inputs {
+            names,
+            receivers,
+            exprs,
+        }
+    }
+
+    /// `start` and the names their definitions read, and so on.
+    fn follow(&self, start: Vec<String>, exprs: &mut Vec<&'ast Expr>) -> HashSet<String> {
+        let mut seen = HashSet::new();
+        let mut todo = start;
+        while let Some(n) = todo.pop() {
+            if seen.len() > 64 || !seen.insert(n.clone()) {
+                continue;
+            }
+            for d in self.bindings.get(&n).into_iter().flatten() {
+                exprs.push(d);
+                todo.extend(value_vars(d));
+            }
+        }
+        seen
+    }
+
+    /// An input drawn at random inside the loop (a free-port or temporary-name
+    /// search): `fastrand::u16(..)`, or a helper of the file that draws one.
+    fn random_input(&self, exprs: &[&'ast Expr]) -> bool {
+        let body = Span::from(self.body.span());
+        exprs.iter().any(|e| {
+            let s = Span::from(e.span());
+            let inside = body.start <= s.start && s.end <= body.end;
+            inside
+                && (has_jitter_source(*e)
+                    || super::callee_names(e).iter().any(|c| self.fns.random(c)))
+        })
+    }
+}
+
+struct Inputs<'ast> {
+    /// Any change to these changes the call.
+    names: HashSet<String>,
+    /// A step of these does.
+    receivers: HashSet<String>,
+    /// The expressions read on the way.
+    exprs: Vec<&'ast Expr>,
+}
+
+/// The variables read by the arguments of the calls in an expression.
+fn call_args(e: &Expr) -> Vec<String> {
+    struct A(Vec<String>);
+    impl<'ast> Visit<'ast> for A {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            for a in &c.args {
+                self.0.extend(vars_of(a));
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            for a in &m.args {
+                self.0.extend(vars_of(a));
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    let mut a = A(Vec::new());
+    a.visit_expr(e);
+    a.0
+}
+
+/// The receiver a method call is made on: a local (`input.uncons()`) or a
+/// field of `self` (`self.inner.remove(..)`), not `self` itself.
+fn receiver_names(call: &Expr) -> Vec<String> {
+    let Expr::MethodCall(m) = call else {
+        return Vec::new();
+    };
+    let (_, root) = crate::syntax::method_chain(&m.receiver);
+    vars_of(root)
+}
+
+/// What a loop body writes. `names`: anything assigned, stepped, or lent
+/// mutably; `steps`: changes that move from the old value to the next one
+/// (`x += 1`, `buf.push(..)`, `node = node.parent()`), which is what turns a
+/// receiver into another one (`conn = connect()?` only replaces it).
+struct Mutations<'l, 'ast> {
+    names: Vec<String>,
+    steps: Vec<String>,
+    restored_from: &'l [String],
+    /// The operation itself (`dispatch(&mut conn)` does not change its own
+    /// input), and the success branch.
+    skip: Vec<*const Expr>,
+    skip_block: Option<*const Block>,
+    /// Locals and pattern bindings, to see `node = next` step from `node`.
+    defs: [&'l Locals<'ast>; 2],
+}
+
+/// Methods that change their receiver.
+const MUTATING: &[&str] = &[
+    "reserve",
+    "resize",
+    "push",
+    "extend",
+    "clear",
+    "truncate",
+    "grow",
+    "advance",
+    "consume",
+    "drain",
+    "set_len",
+    "insert",
+    "remove",
+    "pop",
+    "ensure",
+    "fill",
+    "reset",
+    "recover",
+    "update",
+    "append",
+    "split_off",
+    "rotate",
+    "shuffle",
+    "swap",
+    "iter_mut",
+    "next",
+    "skip",
+    "seek",
+];
+
+impl Mutations<'_, '_> {
+    /// An assignment that does not give the input another value: the input
+    /// the error handed back (`Err((e, msg)) => input = msg`), a flag
+    /// (`first = false` flips once), a value kept unless a new one is given
+    /// (`level = new.unwrap_or(level)`).
+    fn same_value(&self, a: &syn::ExprAssign) -> bool {
+        let restored = matches!(&*a.right, Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.restored_from.contains(&i.to_string())));
+        let flag = matches!(&*a.right, Expr::Lit(l) if matches!(l.lit, syn::Lit::Bool(_)));
+        let kept = match (written_local(&a.left), strip_parens(&a.right)) {
+            (Some(n), Expr::MethodCall(m)) if m.method.to_string().starts_with("unwrap_or") => {
+                m.args.iter().any(|x| vars_of(x).contains(&n))
+            }
+            _ => false,
+        };
+        restored || flag || kept
+    }
+
+    fn write(&mut self, n: String, step: bool) {
+        if step {
+            self.steps.push(n.clone());
+        }
+        self.names.push(n);
+    }
+
+    /// A call that borrows a variable mutably (`fill_next(&mut bytes)`) may
+    /// change it.
+    fn lent<'e>(&mut self, args: impl Iterator<Item = &'e Expr>) {
+        for a in args {
+            if let Expr::Reference(r) = strip_parens(a) {
+                if let Some(n) = r.mutability.and_then(|_| written_local(&r.expr)) {
+                    self.write(n, true);
+                }
+            }
+        }
+    }
+
+    /// Does `e` come from `n`: read it, directly or through the locals it
+    /// uses, or name what a method of `n` gave (`if let Some(next) =
+    /// node.parent() { node = next }`)?
+    fn reads(&self, e: &Expr, n: &str, depth: usize) -> bool {
+        let [locals, bindings] = self.defs;
+        vars_of(e).iter().any(|v| {
+            let from_method_of_n = || {
+                bindings.get(v).into_iter().flatten().any(|d| {
+                    let (calls, root) = crate::syntax::method_chain(d);
+                    !calls.is_empty() && vars_of(root) == [n]
+                })
+            };
+            v == n
+                || (depth < 3
+                    && locals
+                        .get(v)
+                        .into_iter()
+                        .flatten()
+                        .any(|d| self.reads(d, n, depth + 1)))
+                || from_method_of_n()
+        })
+    }
+}
+
+impl<'ast> Visit<'ast> for Mutations<'_, 'ast> {
+    fn visit_expr(&mut self, e: &'ast Expr) {
+        if self.skip.iter().any(|p| std::ptr::eq(*p, e)) {
+            return;
+        }
+        syn::visit::visit_expr(self, e);
+    }
+    fn visit_block(&mut self, b: &'ast Block) {
+        if self.skip_block.is_some_and(|p| std::ptr::eq(p, b)) {
+            return;
+        }
+        syn::visit::visit_block(self, b);
+    }
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+        if !self.same_value(a) {
+            if let Some(n) = written_local(&a.left) {
+                let step = self.reads(&a.right, &n, 0);
+                self.write(n, step);
+            }
+            // `span.start = ..` steps `span`
+            if let Expr::Field(f) = &*a.left {
+                if let Expr::Path(p) = &*f.base {
+                    if let Some(i) = p.path.get_ident().filter(|i| *i != "self") {
+                        self.write(i.to_string(), true);
+                    }
+                }
+            }
+        }
+        syn::visit::visit_expr_assign(self, a);
+    }
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        self.lent(c.args.iter());
+        syn::visit::visit_expr_call(self, c);
+    }
+    fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
+        if is_compound_assign(&b.op) {
+            if let Some(n) = written_local(&b.left) {
+                self.write(n, true);
+            }
+        }
+        syn::visit::visit_expr_binary(self, b);
+    }
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        self.lent(m.args.iter());
+        let name = m.method.to_string();
+        if MUTATING.iter().any(|p| name.starts_with(p)) {
+            if let Some(n) = written_local(&m.receiver) {
+                self.write(n, true);
+            }
+            // a method that fills or advances its argument (`rng.fill(buf)`)
+            if ["fill", "read", "recover", "reset", "advance", "update"]
+                .iter()
+                .any(|p| name.starts_with(p))
+            {
+                for a in &m.args {
+                    if let Some(n) = written_local(strip_parens(a)) {
+                        self.write(n, true);
+                    }
+                }
+            }
+        }
+        syn::visit::visit_expr_method_call(self, m);
+    }
+}

@@ -1,0 +1,280 @@
+//! Failure paths that are not retries although the loop goes round again (a
+//! repair whose own failure leaves, a once-flag, the error kept in a state, a
+//! failure value that a later statement leaves on), and the local peers that
+//! need no jitter.
+
+use super::operation::vars_of;
+use super::state_machine::Region;
+use super::{
+    always_exits, assigned_name, callee_names, find_let, idents_of, is_delay_name, is_ok_err_test,
+    is_state_ident, pat_has_ident, written_local,
+};
+use crate::syntax::strip_await_try;
+use proc_macro2::TokenTree;
+use quote::ToTokens;
+use syn::visit::Visit;
+use syn::{Block, Expr, Stmt};
+
+/// A corrective re-attempt: the failure branch runs another operation whose
+/// own failure leaves the loop (`create_dir_all(parent)?`, `conn =
+/// reconnect().await?`, `if stream.advance().is_err() { return .. }`). Not a
+/// repair: the error itself (`Err(e)?`), the retried operation, a delay or
+/// retry policy (that is the bound), a send of the error to a channel.
+pub(super) fn repairs(branch: Region, op: &str, err_names: &[String]) -> bool {
+    struct R<'a> {
+        op: &'a str,
+        err_names: &'a [String],
+        found: bool,
+    }
+    impl R<'_> {
+        fn is_repair(&self, e: &Expr) -> bool {
+            let names = callee_names(e);
+            // `e.into()?`, `Err(e)?`: the error itself, not a repair.
+            let (_, root) = crate::syntax::method_chain(e);
+            let is_err = |e: &Expr| vars_of(e).iter().any(|v| self.err_names.contains(v));
+            let the_error = match root {
+                Expr::Path(_) => is_err(root),
+                Expr::Call(c) => {
+                    matches!(crate::syntax::call_name(c).as_deref(), Some("Err" | "from"))
+                        && is_err(root)
+                }
+                _ => false,
+            };
+            !names.is_empty()
+                && !the_error
+                && !names.iter().any(|n| {
+                    n == self.op
+                        || is_delay_name(n)
+                        || is_state_ident(n)
+                        || n == "Err"
+                        || n.contains("send")
+                        || n.contains("broadcast")
+                })
+        }
+    }
+    impl<'ast> Visit<'ast> for R<'_> {
+        fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
+            self.found |= self.is_repair(&t.expr);
+            syn::visit::visit_expr_try(self, t);
+        }
+        fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+            let leaves = i.then_branch.stmts.iter().any(|s| match s {
+                Stmt::Expr(e, _) => always_exits(e, None, 0),
+                Stmt::Macro(m) => super::is_exit_macro(&m.mac),
+                _ => false,
+            });
+            let tested = match find_let(&i.cond) {
+                Some(l) if pat_has_ident(&l.pat, &|x| x == "Err") => Some(&*l.expr),
+                Some(_) => None,
+                None => is_ok_err_test(&i.cond).and_then(|(r, failed)| failed.then_some(r)),
+            };
+            self.found |= leaves && tested.is_some_and(|t| self.is_repair(t));
+            syn::visit::visit_expr_if(self, i);
+        }
+        fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+            let leaves = m
+                .arms
+                .iter()
+                .any(|a| pat_has_ident(&a.pat, &|x| x == "Err") && always_exits(&a.body, None, 0));
+            self.found |= leaves && self.is_repair(&m.expr);
+            syn::visit::visit_expr_match(self, m);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut r = R {
+        op,
+        err_names,
+        found: false,
+    };
+    branch.visit(&mut r);
+    r.found
+}
+
+/// A once-flag: the failure branch sets a `bool` (`retried = true`) that an
+/// exit of the loop tests, so a second failure leaves.
+pub(super) fn once_flag<'e>(branch: Region, exit_conds: impl Iterator<Item = &'e Expr>) -> bool {
+    struct F(Vec<String>);
+    impl<'ast> Visit<'ast> for F {
+        fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+            let literal_bool =
+                matches!(&*a.right, Expr::Lit(l) if matches!(l.lit, syn::Lit::Bool(_)));
+            if literal_bool {
+                self.0.extend(written_local(&a.left));
+            }
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = F(Vec::new());
+    branch.visit(&mut f);
+    if f.0.is_empty() {
+        return false;
+    }
+    let mut conds = exit_conds;
+    conds.any(|c| vars_of(c).iter().any(|v| f.0.contains(v)))
+}
+
+/// The failure moves a state machine to a state carrying the error
+/// (`self.state = State::Failed(err)`, `this.state.set(State::Error(err))`):
+/// the error is kept, not retried.
+pub(super) fn keeps_error_in_state(branch: Region, err_names: &[String]) -> bool {
+    struct S<'e> {
+        err_names: &'e [String],
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for S<'_> {
+        fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+            let state =
+                assigned_name(&a.left).is_some_and(|n| n.to_ascii_lowercase().contains("state"));
+            if state
+                && idents_of(&a.right)
+                    .iter()
+                    .any(|i| self.err_names.contains(i))
+            {
+                self.found = true;
+            }
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            if m.method == "set"
+                && idents_of(&m.receiver)
+                    .iter()
+                    .any(|i| i.to_ascii_lowercase().contains("state"))
+                && m.args
+                    .iter()
+                    .any(|a| idents_of(a).iter().any(|i| self.err_names.contains(i)))
+            {
+                self.found = true;
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    let mut s = S {
+        err_names,
+        found: false,
+    };
+    branch.visit(&mut s);
+    s.found
+}
+
+/// The failure branch hands its value on (`let page = match fetch() { ..,
+/// Err(e) => Err(e) }`) and a later statement leaves on it: `page?`, an
+/// `Err`/`None` arm or `if let Err(..)` that returns or breaks, a `let
+/// Ok(..) = page else { return }`.
+pub(super) fn leaves_later(rest: &[&[Stmt]], names: &[String], label: Option<&str>) -> bool {
+    if names.is_empty() {
+        return false;
+    }
+    struct L<'a> {
+        names: &'a [String],
+        label: Option<&'a str>,
+        found: bool,
+    }
+    impl L<'_> {
+        fn is_value(&self, e: &Expr) -> bool {
+            matches!(strip_await_try(e), Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.names.iter().any(|n| i == n)))
+                || matches!(e, Expr::Reference(r) if self.is_value(&r.expr))
+        }
+        fn exits(&self, e: &Expr) -> bool {
+            always_exits(e, self.label, 0)
+        }
+        fn block_exits(&self, b: &Block) -> bool {
+            b.stmts.iter().any(|s| match s {
+                Stmt::Expr(e, _) => self.exits(e),
+                Stmt::Macro(m) => super::is_exit_macro(&m.mac),
+                _ => false,
+            })
+        }
+    }
+    impl<'ast> Visit<'ast> for L<'_> {
+        fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
+            self.found |= self.is_value(&t.expr);
+            syn::visit::visit_expr_try(self, t);
+        }
+        fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+            if self.is_value(&m.expr) {
+                self.found |= m.arms.iter().any(|a| {
+                    pat_has_ident(&a.pat, &|i| i == "Err" || i == "None") && self.exits(&a.body)
+                });
+            }
+            syn::visit::visit_expr_match(self, m);
+        }
+        fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+            let tests_failure = match find_let(&i.cond) {
+                Some(l) => {
+                    self.is_value(&l.expr) && pat_has_ident(&l.pat, &|x| x == "Err" || x == "None")
+                }
+                None => {
+                    is_ok_err_test(&i.cond).is_some_and(|(r, failed)| failed && self.is_value(r))
+                }
+            };
+            self.found |= tests_failure && self.block_exits(&i.then_branch);
+            syn::visit::visit_expr_if(self, i);
+        }
+        fn visit_local(&mut self, l: &'ast syn::Local) {
+            if let Some(init) = &l.init {
+                if let Some((_, els)) = &init.diverge {
+                    self.found |= self.is_value(&init.expr) && self.exits(els);
+                }
+            }
+            syn::visit::visit_local(self, l);
+        }
+        // An exit inside a nested loop or closure does not leave this loop.
+        fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
+        fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {}
+        fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut l = L {
+        names,
+        label,
+        found: false,
+    };
+    for st in rest.iter().flat_map(|s| s.iter()) {
+        l.visit_stmt(st);
+    }
+    l.found
+}
+
+/// Names of a single local peer: this machine, a Unix socket, a child or
+/// parent process, a signal, a file lock, an in-process queue.
+const LOCAL_IDENTS: &[&str] = &[
+    "localhost",
+    "LOCALHOST",
+    "UnixStream",
+    "UnixListener",
+    "UnixDatagram",
+    "unix",
+    "Child",
+    "child",
+    "Command",
+    "kill",
+    "signal",
+    "waitpid",
+    "flock",
+    "lock_exclusive",
+    "try_lock_exclusive",
+    "QueueFull",
+];
+
+/// Does the loop talk to a single local peer? Then no fleet of identical
+/// clients retries in step, and jitter has nothing to spread.
+pub(super) fn local_peer(body: &Block) -> bool {
+    fn walk(ts: proc_macro2::TokenStream) -> bool {
+        ts.into_iter().any(|tt| match tt {
+            TokenTree::Ident(i) => LOCAL_IDENTS.iter().any(|l| i == l),
+            TokenTree::Literal(l) => {
+                let s = l.to_string();
+                ["localhost", "127.0.0.1", "[::1]", "unix:", ".sock"]
+                    .iter()
+                    .any(|k| s.contains(k))
+            }
+            TokenTree::Group(g) => walk(g.stream()),
+            TokenTree::Punct(_) => false,
+        })
+    }
+    walk(body.to_token_stream())
+}

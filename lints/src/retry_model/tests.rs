@@ -1,0 +1,276 @@
+//! The retry model on small sources: each shape that is not a retry next to
+//! the near miss that is one.
+
+use super::*;
+
+/// The retry loops of `src`, as the lints see them.
+fn loops(src: &str) -> Vec<RetryLoop> {
+    let mut file: syn::File = syn::parse_str(src).expect("parses");
+    crate::expand::expand_expr_macros(&mut file);
+    let imports = crate::imports::Imports::collect(&file);
+    let policy = crate::context::Policy::default();
+    let memo = crate::context::Memo::default();
+    let cx = FileContext::new("t.rs", src, &file, &imports, &policy, &memo);
+    retry_loops(&cx).to_vec()
+}
+
+fn one(src: &str) -> RetryLoop {
+    let mut l = loops(src);
+    assert_eq!(l.len(), 1, "expected one retry loop in {src}: {l:#?}");
+    l.remove(0)
+}
+
+fn none(src: &str) {
+    let l = loops(src);
+    assert!(l.is_empty(), "expected no retry loop in {src}: {l:#?}");
+}
+
+// (a) the input changes between attempts
+
+#[test]
+fn growing_buffer_is_not_a_retry() {
+    none("fn f() -> usize { let mut buf = Vec::new(); loop { match fill(&mut buf) { Ok(n) => return n, Err(need) => buf.resize(need, 0) } } }");
+    let l = one("fn f() -> usize { let mut buf = Vec::new(); loop { match fill(&mut buf) { Ok(n) => return n, Err(e) => log(e) } } }");
+    assert_eq!(l.ops, ["fill"]);
+}
+
+#[test]
+fn buffer_reached_through_locals_is_an_input() {
+    // `code` holds `call(..)`'s result, `call` reads `buf`.
+    none("fn f() { let mut buf = vec![0; 8]; let mut size = 0; loop { let r = call(buf.as_mut_slice(), &mut size); let code = r.map_err(|_| last()); match code { Ok(()) => break, Err(_) => { buf = vec![0; size]; } } } }");
+    let l = one("fn f() { let mut buf = vec![0; 8]; let mut other = 0; loop { let r = call(buf.as_mut_slice()); let code = r.map_err(|_| last()); match code { Ok(()) => break, Err(_) => { other = 1; } } } }");
+    assert_eq!(
+        l.ops,
+        ["call"],
+        "named through the locals, not `code` or `map_err`"
+    );
+}
+
+#[test]
+fn stepped_receiver_is_a_search() {
+    none("fn f(mut dir: &Path) { while dir.symlink_metadata().is_err() { dir = dir.parent().unwrap(); } }");
+    // Replacing the client is a reconnect: the same request again.
+    one("fn f(mut client: Client) -> R { loop { match client.send() { Ok(r) => return r, Err(_) => client = Client::new() } } }");
+}
+
+#[test]
+fn random_input_is_a_search() {
+    none("fn f() -> Result<L, E> { for _ in 0..150 { let port = fastrand::u16(1024..); match bind(port) { Ok(l) => return Ok(l), Err(_) => continue } } Err(E) }");
+    none("fn name() -> String { format!(\"{}\", rand()) } fn f(base: &Path) -> Result<F, E> { for _ in 0..10 { let path = base.join(name()); match create(&path) { Ok(f) => return Ok(f), Err(_) => continue } } Err(E) }");
+    one("fn f() -> Result<L, E> { for _ in 0..150 { let port = 8080; match bind(port) { Ok(l) => return Ok(l), Err(_) => continue } } Err(E) }");
+}
+
+#[test]
+fn changes_on_success_or_flags_are_not_input_changes() {
+    // `dispatch(&mut conn)` runs after success; `first = false` flips once.
+    let l = one("fn f(mut conn: Conn) { let mut first = true; loop { let fast = !first; let (info, s) = conn.connect(fast)?; if reconnect(info, s).is_ok() { dispatch(&mut conn); return; } first = false; } }");
+    assert_eq!(l.ops, ["reconnect"]);
+}
+
+// (b) panic isolation
+
+#[test]
+fn catch_unwind_is_panic_isolation() {
+    none("fn f() { loop { if std::panic::catch_unwind(|| run()).is_ok() { break; } } }");
+    none("async fn f() { loop { if AssertUnwindSafe(run()).catch_unwind().await.is_ok() { break; } } }");
+    one("fn f() { loop { if run().is_ok() { break; } } }");
+}
+
+#[test]
+fn wrappers_are_looked_through_for_the_name() {
+    let l = one("async fn f() { loop { if let Err(e) = Box::pin(reconnect_once(inner)).await { log(e); continue; } else { break; } } }");
+    assert_eq!(l.ops, ["reconnect_once"]);
+    let l = one("async fn f() { loop { let r = fetch(&q).instrument(span.clone()).await; match r { Ok(p) => return p, Err(_) => {} } } }");
+    assert_eq!(l.ops, ["fetch"]);
+    // A retried status is named after the request it reads.
+    let l = one("async fn f() { loop { let response = client.send(req.clone()).await; let code = response.status(); if code == StatusCode::TOO_MANY_REQUESTS { sleep(D).await; continue; } return response; } }");
+    assert_eq!(l.ops, ["send"]);
+    // A result leash cannot trace to a call is not named after its variable.
+    none("fn f(res: Result<(), E>) { loop { match res { Ok(()) => break, Err(_) => {} } } }");
+}
+
+// (c) corrective re-attempts
+
+#[test]
+fn repair_whose_failure_leaves_is_not_a_retry() {
+    none("fn f(a: &Path, b: &Path) -> io::Result<()> { loop { match hard_link(a, b) { Ok(()) => return Ok(()), Err(e) if e.kind() == NotFound => create_dir_all(b.parent().unwrap())?, Err(e) => return Err(e) } } }");
+    one("fn f(a: &Path, b: &Path) -> io::Result<()> { loop { match hard_link(a, b) { Ok(()) => return Ok(()), Err(e) if e.kind() == NotFound => { create_dir_all(b.parent().unwrap()).ok(); } Err(e) => return Err(e) } } }");
+    // The error handed to the repair is still a repair; the error itself is not.
+    none("fn f(a: &Path, b: &Path) -> Result<(), E> { loop { match link(a, b) { Ok(()) => return Ok(()), Err(source) => make_parents(b, source)? } } }");
+    one("fn f(a: &Path, b: &Path) -> Result<(), E> { loop { match link(a, b) { Ok(()) => return Ok(()), Err(source) => { warn(&source); wrap(source).ok(); } } } }");
+    // A repair whose failure returns (advance the stream, or give up).
+    none("fn f(s: &mut S) -> R { loop { match parse(s.rest()) { Ok(v) => return v, Err(_) => { if s.uncons().is_err() { return R::Eof; } } } } }");
+}
+
+#[test]
+fn a_question_mark_on_the_policy_is_a_bound_not_a_repair() {
+    let l = one("fn f(mut b: Backoff) -> Result<(), E> { loop { match op() { Ok(()) => return Ok(()), Err(e) => { let d = b.next_backoff().ok_or(e)?; sleep(d); } } } }");
+    assert!(l.bound.is_bounded());
+}
+
+#[test]
+fn once_flag_is_not_a_retry() {
+    none("fn f() -> Result<V, E> { let mut retried = false; loop { match op() { Ok(v) => return Ok(v), Err(e) => { if retried { return Err(e); } retried = true; fix(); } } } }");
+    one("fn f() -> Result<V, E> { loop { match op() { Ok(v) => return Ok(v), Err(e) => { if e.is_fatal() { return Err(e); } fix(); } } } }");
+}
+
+// (d) state machines
+
+const MACHINE: &str = "enum S { Idle, Connecting(F), Connected(C) }
+impl R {
+    fn poll_ready(&mut self, cx: &mut Cx) -> Poll<Result<(), E>> {
+        loop {
+            match &mut self.state {
+                S::Idle => { IDLE }
+                S::Connecting(f) => match f.poll(cx) {
+                    Poll::Ready(Ok(c)) => self.state = S::Connected(c),
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Err(e)) => { self.error = Some(e); break; }
+                },
+                S::Connected(inner) => match inner.poll_ready(cx) {
+                    Poll::Ready(Ok(())) => return Poll::Ready(Ok(())),
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Err(_)) => self.state = S::Idle,
+                },
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+}";
+
+#[test]
+fn failure_moving_to_a_state_that_does_not_reissue_is_not_a_retry() {
+    // Idle reconnects (its failure leaves through `?`) instead of polling again.
+    none(&MACHINE.replace(
+        "IDLE",
+        "self.maker.poll_ready(cx)?; self.state = S::Connecting(self.maker.make()); continue;",
+    ));
+    // Idle goes straight back to a connected state: the poll is retried.
+    let l = one(&MACHINE.replace("IDLE", "self.state = S::Connected(C::default());"));
+    assert_eq!(l.ops, ["poll_ready"]);
+}
+
+#[test]
+fn recursion_after_a_state_change_is_not_a_retry() {
+    let src = "impl W {
+        fn restart(&mut self) { self.state = St::Restarting(self.factory.create()); }
+        fn poll(&mut self, cx: &mut Cx) -> Poll<()> {
+            match self.state {
+                St::Idle => match self.check(cx) {
+                    Ok(()) => Poll::Pending,
+                    Err(_) => { RECOVER self.poll(cx) }
+                },
+                St::Restarting(ref mut fut) => {
+                    let svc = fut.poll(cx).unwrap_or_else(|_| panic!(\"cannot restart\"));
+                    self.state = St::Idle;
+                    self.poll(cx)
+                }
+            }
+        }
+    }";
+    let count = |src: &str| {
+        let mut file: syn::File = syn::parse_str(src).expect("parses");
+        crate::expand::expand_expr_macros(&mut file);
+        let imports = crate::imports::Imports::collect(&file);
+        let policy = crate::context::Policy::default();
+        let memo = crate::context::Memo::default();
+        let cx = FileContext::new("t.rs", src, &file, &imports, &policy, &memo);
+        let mut sink = crate::Sink::default();
+        library::check_unbounded(&cx, &mut sink);
+        sink.findings.len()
+    };
+    assert_eq!(count(&src.replace("RECOVER", "self.restart();")), 0);
+    assert_eq!(count(&src.replace("RECOVER", "")), 1);
+}
+
+// (e) a failure that leaves later
+
+#[test]
+fn failure_value_that_a_later_statement_leaves_on() {
+    none("fn f() -> Result<V, E> { loop { let r = match fetch() { Ok(v) => return Ok(v), Err(e) => Err(e) }; if let Err(e) = r { report(&e); return Err(e); } } }");
+    one("fn f() -> Result<V, E> { loop { let r = match fetch() { Ok(v) => return Ok(v), Err(e) => Err(e) }; if let Err(e) = r { report(&e); } } }");
+}
+
+// bounds and delays followed into the file's own functions
+
+#[test]
+fn bound_in_a_helper_of_the_file() {
+    let policy = "impl P { fn pause(&mut self) -> Option<u64> { PAUSE } }
+        impl C { fn run(&mut self) -> Result<(), E> { loop { match op() { Ok(()) => return Ok(()), Err(e) => { let Some(ms) = self.policy.pause() else { return Err(e) }; sleep(ms); } } } } }";
+    let bounded = one(&policy.replace(
+        "PAUSE",
+        "if self.tries >= self.max { return None; } self.tries += 1; Some(100)",
+    ));
+    assert!(bounded.bound.is_bounded(), "{bounded:?}");
+    let open = one(&policy.replace("PAUSE", "Some(self.ms)"));
+    assert_eq!(open.bound, Bound::None);
+}
+
+#[test]
+fn operation_that_gives_up_by_itself_bounds_the_loop() {
+    let src = "impl C {
+        fn try_connect(&mut self) -> Result<Conn, E> { GIVE_UP connect(&self.addr) }
+        fn connect(&mut self) -> Result<Conn, E> {
+            loop { match self.try_connect() { Ok(c) => return Ok(c), Err(e) if e.is_max() => return Err(e), Err(_) => {} } }
+        }
+    }";
+    let bounded = one(&src.replace(
+        "GIVE_UP",
+        "self.attempts += 1; if self.attempts > self.max { return Err(E::Max); }",
+    ));
+    assert_eq!(bounded.bound, Bound::Policy);
+    assert_eq!(one(&src.replace("GIVE_UP", "")).bound, Bound::None);
+}
+
+#[test]
+fn operation_that_waits_first_is_not_hot() {
+    let src = "impl P {
+        async fn recreate(&self) -> Result<(), E> { WAIT self.reopen().await }
+        async fn reconnect(&self) { loop { match self.recreate().await { Ok(()) => break, Err(e) => warn(e) } } }
+    }";
+    let l = one(&src.replace("WAIT", "self.pause().await;"));
+    assert_eq!(l.failure_paths[0].hot, Some(l.failure_paths[0].span));
+    let waits = "async fn pause(&self) { tokio::time::sleep(D).await; }";
+    let l = one(&src
+        .replace("WAIT", "self.pause().await;")
+        .replace("impl P {", &format!("impl P {{ {waits}")));
+    assert_eq!(
+        l.failure_paths[0].hot, None,
+        "`recreate` waits through `pause`"
+    );
+    assert_eq!(l.failure_paths[0].waits_in.as_deref(), Some("recreate"));
+    // A sleep in a future raced against another is part of the operation.
+    let raced = "let a = async { sleep(D).await; tcp().await }; select(a, udp()).await?;";
+    let l = one(&src.replace("WAIT", raced));
+    assert!(l.failure_paths[0].hot.is_some());
+}
+
+#[test]
+fn conditional_delay_counts_for_the_whole_path() {
+    let l = one("fn f() { loop { match op() { Ok(()) => break, Err(e) => match e.kind() { Busy => sleep(D), _ => {} } } } }");
+    assert_eq!(l.failure_paths[0].hot, None);
+    // Two `Err` arms of one `match` are two branches of one path.
+    let l = one("fn f(busy: bool) { loop { match op() { Ok(()) => break, Err(_) if busy => sleep(D), Err(_) => {} } } }");
+    assert!(l.failure_paths.iter().all(|p| p.hot.is_none()), "{l:?}");
+    let l = one("fn f() { loop { match op() { Ok(()) => break, Err(_) => {} } } }");
+    assert!(l.failure_paths[0].hot.is_some());
+}
+
+#[test]
+fn compare_exchange_wrapper_of_the_file_is_contention() {
+    none("impl Q { fn pop_internal(&self) -> Result<Option<T>, ()> { match self.next() { Some(n) => self.head.compare_exchange(h, n).map(|_| Some(n)).map_err(|_| ()), None => Ok(None) } }
+         fn try_pop(&self) -> Option<T> { loop { if let Ok(h) = self.pop_internal() { return h; } } } }");
+    one(
+        "impl Q { fn write_all(&self) -> Result<(), E> { self.conn.lock().unwrap().write(b) }
+         fn send(&self) { loop { if let Ok(()) = self.write_all() { return; } } } }",
+    );
+}
+
+// jitter
+
+#[test]
+fn single_local_peer() {
+    let src = "fn f() { loop { match TcpStream::connect(ADDR) { Ok(s) => return s, Err(_) => sleep(Duration::from_millis(100)) } } }";
+    assert!(one(&src.replace("ADDR", "\"127.0.0.1:9000\"")).local_peer);
+    assert!(!one(&src.replace("ADDR", "\"db.internal:5432\"")).local_peer);
+}

@@ -1,0 +1,182 @@
+// leash-flags: -A concurrency -A fallback -A switching -A timeout -A budget
+// Loops that go round again after an error but are not retries (v2.0: the
+// input changes, panic isolation, a repair whose failure leaves, a state
+// machine that moves on, a failure that leaves later), each next to a loop
+// that is one and is reported.
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+type Res<T> = Result<T, String>;
+
+fn create_new(_p: &Path) -> Res<u32> {
+    Ok(1)
+}
+fn random_suffix() -> u64 {
+    rand::random()
+}
+fn unique_name(prefix: &str) -> String {
+    format!("{prefix}-{}", random_suffix())
+}
+
+// silent: each attempt tries a fresh random name (a search)
+fn temp_file(dir: &Path) -> Res<u32> {
+    for _ in 0..8 {
+        let path = dir.join(unique_name("tmp"));
+        match create_new(&path) {
+            Ok(f) => return Ok(f),
+            Err(_) => continue,
+        }
+    }
+    Err("no free name".into())
+}
+
+// reported (no backoff): the same name again and again
+fn fixed_file(dir: &Path) -> Res<u32> {
+    for _ in 0..8 {
+        let path = dir.join("lock");
+        match create_new(&path) {
+            Ok(f) => return Ok(f),
+            Err(_) => continue,
+        }
+    }
+    Err("busy".into())
+}
+
+fn list_into(_buf: &mut [u16], _needed: &mut usize) -> Res<()> {
+    Ok(())
+}
+
+// silent: the buffer grows to the size the failure asked for
+fn list_names() -> Vec<u16> {
+    let mut buf = vec![0u16; 64];
+    let mut needed = 0;
+    loop {
+        let listed = list_into(buf.as_mut_slice(), &mut needed);
+        let outcome = listed.map_err(|e| e.len());
+        match outcome {
+            Ok(()) => return buf,
+            Err(_) => buf = vec![0u16; needed],
+        }
+    }
+}
+
+// silent: walks up to the first ancestor that exists
+fn existing_ancestor(mut dir: PathBuf) -> PathBuf {
+    while std::fs::metadata(&dir).is_err() {
+        dir = dir.parent().map(Path::to_path_buf).unwrap_or_default();
+    }
+    dir
+}
+
+fn run_executor() {}
+
+// silent: panic isolation re-entering the executor
+fn executor_thread() {
+    loop {
+        if std::panic::catch_unwind(run_executor).is_ok() {
+            break;
+        }
+    }
+}
+
+fn hard_link(_a: &Path, _b: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+// silent: the repair (`create_dir_all(..)?`) leaves when it fails
+fn link(a: &Path, b: &Path) -> std::io::Result<()> {
+    loop {
+        match hard_link(a, b) {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(b.parent().unwrap_or(b))?;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn query() -> Res<u32> {
+    Ok(1)
+}
+fn refresh_token() {}
+
+// silent: re-sent once after a refresh, a second failure leaves
+fn query_once_more() -> Res<u32> {
+    let mut refreshed = false;
+    loop {
+        match query() {
+            Ok(v) => return Ok(v),
+            Err(e) => {
+                if refreshed {
+                    return Err(e);
+                }
+                refreshed = true;
+                refresh_token();
+            }
+        }
+    }
+}
+
+// silent: a failed page leaves through the `match` on the value the first
+// `match` produced
+fn forward_pages(pages: &std::sync::mpsc::Sender<u32>) -> Res<()> {
+    loop {
+        let page = match query() {
+            Ok(0) => return Ok(()),
+            Ok(p) => Ok(p),
+            Err(e) => Err(e),
+        };
+        match page {
+            Ok(p) => {
+                let _ = pages.send(p);
+            }
+            Err(e) => {
+                eprintln!("page failed: {e}");
+                return Err(e);
+            }
+        }
+    }
+}
+
+// reported: the failure is only logged, and the query goes again at once
+fn forward_pages_again(pages: &std::sync::mpsc::Sender<u32>) -> Res<()> {
+    loop {
+        let page = match query() {
+            Ok(0) => return Ok(()),
+            Ok(p) => Ok(p),
+            Err(e) => Err(e),
+        };
+        match page {
+            Ok(p) => {
+                let _ = pages.send(p);
+            }
+            Err(e) => eprintln!("page failed: {e}"),
+        }
+    }
+}
+
+struct Producer {
+    open: bool,
+}
+
+impl Producer {
+    fn reopen(&self) -> Res<()> {
+        Ok(())
+    }
+    // waits before every attempt
+    fn recreate(&self) -> Res<()> {
+        std::thread::sleep(Duration::from_millis(100));
+        self.reopen()
+    }
+    // reported (unbounded), but not as a hot retry: `recreate` waits first
+    fn reconnect(&self) {
+        loop {
+            match self.recreate() {
+                Ok(()) => break,
+                Err(e) => eprintln!("could not re-create the producer: {e}"),
+            }
+        }
+        let _ = self.open;
+    }
+}

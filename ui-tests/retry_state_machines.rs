@@ -1,0 +1,123 @@
+// leash-flags: -A concurrency -A fallback -A switching -A timeout -A budget
+// Poll state machines: a failure that moves to a state which does not issue
+// the failed call again (it reconnects, and a failed reconnect leaves) is not
+// a retry; one that goes straight back to the failed call is.
+use std::task::{Context, Poll};
+
+type Res<T> = Result<T, String>;
+
+struct Service;
+impl Service {
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Res<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+struct Maker;
+impl Maker {
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Res<()>> {
+        Poll::Ready(Ok(()))
+    }
+    fn make(&mut self) -> Res<Service> {
+        Ok(Service)
+    }
+}
+
+enum Link {
+    Idle,
+    Up(Service),
+}
+
+struct Reconnecting {
+    state: Link,
+    maker: Maker,
+    error: Option<String>,
+}
+
+impl Reconnecting {
+    // silent: a failed service goes back to Idle, which reconnects; a failed
+    // reconnect leaves
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Res<()>> {
+        loop {
+            match &mut self.state {
+                Link::Idle => {
+                    match self.maker.poll_ready(cx) {
+                        Poll::Ready(r) => r?,
+                        Poll::Pending => return Poll::Pending,
+                    }
+                    match self.maker.make() {
+                        Ok(s) => self.state = Link::Up(s),
+                        Err(e) => {
+                            self.error = Some(e);
+                            break;
+                        }
+                    }
+                }
+                Link::Up(service) => match service.poll_ready(cx) {
+                    Poll::Ready(Ok(())) => return Poll::Ready(Ok(())),
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Err(_)) => self.state = Link::Idle,
+                },
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    // reported: Idle builds a service that cannot fail and polls it again
+    fn poll_again(&mut self, cx: &mut Context<'_>) -> Poll<Res<()>> {
+        loop {
+            match &mut self.state {
+                Link::Idle => self.state = Link::Up(Service),
+                Link::Up(service) => match service.poll_ready(cx) {
+                    Poll::Ready(Ok(())) => return Poll::Ready(Ok(())),
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Err(_)) => self.state = Link::Idle,
+                },
+            }
+        }
+    }
+}
+
+enum Phase {
+    Serving,
+    Restarting(Maker),
+}
+
+struct Worker {
+    phase: Phase,
+}
+
+impl Worker {
+    fn check(&mut self) -> Res<()> {
+        Ok(())
+    }
+    fn restart(&mut self) {
+        self.phase = Phase::Restarting(Maker);
+    }
+
+    // silent: a failed check restarts the service (a restart that fails
+    // panics) before the worker polls itself again
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        match self.phase {
+            Phase::Serving => match self.check() {
+                Ok(()) => Poll::Pending,
+                Err(_) => {
+                    self.restart();
+                    self.poll(cx)
+                }
+            },
+            Phase::Restarting(ref mut maker) => {
+                let _service = maker.make().unwrap_or_else(|e| panic!("cannot restart: {e}"));
+                self.phase = Phase::Serving;
+                self.poll(cx)
+            }
+        }
+    }
+
+    // reported: polls itself again on the same failure
+    fn poll_hot(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        match self.check() {
+            Ok(()) => Poll::Pending,
+            Err(_) => self.poll_hot(cx),
+        }
+    }
+}
