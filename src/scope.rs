@@ -121,14 +121,20 @@ fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-/// `#[cfg(test)]`, `#[cfg(all(test, ..))]` or `#[cfg(any(test, ..))]` among
-/// attributes (comments between them are harmless: they are only read).
+/// `#[cfg(test)]`, `#[cfg(all(.., test, ..))]` or `#[cfg(any(.., test, ..))]`
+/// among attributes (`test` anywhere in the list, not under a `not(..)`).
 fn attributes_say_test(attrs: &str) -> bool {
     let compact: String = attrs.chars().filter(|c| !c.is_whitespace()).collect();
     let mut rest = compact.as_str();
     while let Some(i) = rest.find("#[cfg(") {
         let cfg = &rest[i + 6..];
-        if cfg.starts_with("test)") || cfg.starts_with("all(test") || cfg.starts_with("any(test") {
+        let list = &cfg[..cfg.find(")]").unwrap_or(cfg.len())];
+        let combined = list.starts_with("all(") || list.starts_with("any(");
+        if list == "test"
+            || (combined
+                && !list.contains("not(")
+                && list[4..].split([',', ')']).any(|item| item == "test"))
+        {
             return true;
         }
         rest = cfg;
@@ -143,7 +149,9 @@ mod tests {
     #[test]
     fn test_only_declarations() {
         let text = "mod a;\n#[cfg(test)]\nmod helpers;\n#[cfg(any(test, feature = \"x\"))] pub(crate) mod mocks;\n\
-                    #[cfg(not(test))] mod real;\n#[cfg(feature = \"test\")] mod feat;\nmod inline { fn f() {} }";
+                    #[cfg(not(test))] mod real;\n#[cfg(feature = \"test\")] mod feat;\nmod inline { fn f() {} }\n\
+                    #[cfg(any(feature = \"integration\", test))]\npub mod integration;\n\
+                    #[cfg(any(unix, not(test)))] mod odd;";
         assert_eq!(declaration_is_test_only(text, "a"), Some(false));
         assert_eq!(declaration_is_test_only(text, "helpers"), Some(true));
         assert_eq!(declaration_is_test_only(text, "mocks"), Some(true));
@@ -151,6 +159,8 @@ mod tests {
         assert_eq!(declaration_is_test_only(text, "feat"), Some(false));
         assert_eq!(declaration_is_test_only(text, "inline"), None);
         assert_eq!(declaration_is_test_only(text, "missing"), None);
+        assert_eq!(declaration_is_test_only(text, "integration"), Some(true));
+        assert_eq!(declaration_is_test_only(text, "odd"), Some(false));
         // `mod helpers_extra;` is not `mod helpers;`.
         assert_eq!(
             declaration_is_test_only("mod helpers_extra;", "helpers"),
