@@ -83,3 +83,11 @@ fn loopback(listener: std::net::TcpListener) {
     let _ = TcpStream::connect(listener.local_addr().unwrap());
     let _ = TcpStream::connect("127.0.0.1:8080");
 }
+
+// Not reported: the caller chooses; with a timeout given, the connect is bounded.
+fn dial(addr: std::net::SocketAddr, timeout: Option<std::time::Duration>) -> std::io::Result<std::net::TcpStream> {
+    match timeout {
+        Some(t) => std::net::TcpStream::connect_timeout(&addr, t),
+        None => std::net::TcpStream::connect(addr),
+    }
+}

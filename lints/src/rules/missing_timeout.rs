@@ -457,8 +457,14 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
                 match self.ctor(c) {
                     Some(Ctor::Direct(what, help)) => {
                         let tcp = what.starts_with("std::net");
-                        // An awaited `connect` is an async one (tokio, async-std).
-                        if !(tcp && (awaited || c.args.iter().any(is_loopback))) {
+                        // An awaited `connect` is an async one (tokio, async-std);
+                        // one beside a `connect_timeout` in the same function
+                        // is the branch for callers that set no timeout.
+                        let optional = tcp
+                            && self.fn_block.is_some_and(|b| {
+                                crate::syntax::any_ident(b, &mut |i| i == "connect_timeout")
+                            });
+                        if !(tcp && (awaited || optional || c.args.iter().any(is_loopback))) {
                             self.report(Span::from(c.span()), &what, help, false)
                         }
                     }
