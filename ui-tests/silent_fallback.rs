@@ -1,4 +1,4 @@
-// leash-flags: -A retry -A concurrency -A timeout -A switching
+// leash-flags: -A retry -A concurrency -A timeout -A switching --confidence low
 // Errors replaced by a default, a skip or nothing, and near-misses that leave a trace.
 use std::time::Duration;
 

@@ -1,4 +1,4 @@
-// leash-flags: -A retry -A concurrency -A timeout -A switching
+// leash-flags: -A retry -A concurrency -A timeout -A switching --confidence low
 // An awaited call is an operation (an extractor, a remote decode), not a pure
 // conversion, whatever its name: its fallback is reported.
 async fn original_uri(parts: &mut Parts) -> Uri {

@@ -1,4 +1,4 @@
-// leash-flags: -A retry -A concurrency -A timeout -A switching
+// leash-flags: -A retry -A concurrency -A timeout -A switching --confidence low
 // When the success side yields nothing (`None`) or the value carries a flag, the
 // failure side reports the failure as data rather than hiding it.
 fn panic_message(result: std::thread::Result<()>, slot: &Slot) -> Option<String> {

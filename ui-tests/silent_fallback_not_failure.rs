@@ -1,4 +1,4 @@
-// leash-flags: -A retry -A concurrency -A timeout -A switching
+// leash-flags: -A retry -A concurrency -A timeout -A switching --confidence low
 // Results that are not the failure of an operation, and failure paths that diverge.
 fn oom() -> ! {
     std::process::abort()

@@ -1,4 +1,4 @@
-// leash-flags: -A retry -A concurrency -A timeout -A switching
+// leash-flags: -A retry -A concurrency -A timeout -A switching --confidence low
 // `if let Ok(true) = ..`: the else branch also runs on `Ok(false)`, so it is not
 // the failure path alone.
 fn pick(global: &Global) -> Handle {

@@ -10,6 +10,7 @@ pub mod analysis;
 pub mod body_filter;
 pub mod callgraph;
 pub mod context;
+pub mod effect_model;
 pub mod expand;
 pub mod finding;
 pub mod imports;

@@ -263,6 +263,9 @@ pub static BODY_RULES: &[BodyRule] = &[
             Need::Any(&["is_err", "or_else"]),
             // `.ok().unwrap_or(..)`, `let Some(..) = x.ok() else`
             Need::All(&[&["=ok"], &["unwrap_or", "=else"]]),
+            // The failing call's effect is followed into the file's own
+            // functions (see `crate::effect_model`).
+            Need::LocalCallees,
         ]],
         imports: &[],
     },

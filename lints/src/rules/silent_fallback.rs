@@ -1,9 +1,11 @@
 //! `silent_fallback`: an operation fails and its error is replaced by a substitute
 //! value, a skip or nothing, with no trace.
 
+use crate::effect_model::{Effect, EffectModel, Scope, Verdict};
 use crate::syntax::{call_path, is_log_macro, last_segment, macro_call_name, strip_parens};
 use crate::{FileContext, Finding, Level, Lint, Sink, Span};
-use std::collections::{HashMap, HashSet};
+use std::cell::OnceCell;
+use std::collections::HashSet;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 
@@ -50,6 +52,26 @@ Not reported:
 Inside a loop the fallback repeats silently on every iteration: the message says
 "silent fallback loop".
 
+Confidence: `high` (shown by default) only when the failing call has a visible
+effect: it is, or reaches through functions of the same file, file or socket
+I/O (`std::fs`, `std::net`, `tokio::fs`/`net`/`io`, a `File`/`TcpStream`/
+`UdpSocket` method), a network or database client (a receiver built by or typed
+from `reqwest`, `hyper`, `tonic`, `sqlx`, `redis`, ..., or a type named
+`..Client`/`..Resolver`), a lock (`lock`, `read`, `write` on a `Mutex`/`RwLock`),
+a process or signal, or a channel send or receive. The message names the effect.
+Otherwise the finding is `low` (`--confidence low`), and so is a file-system
+query that falls back to the path it was given (`p.canonicalize()
+.unwrap_or_else(|_| p.to_owned())`: the next operation on the path reports its
+own failure). Never reported:
+thread-local access (`LocalKey::try_with`), `Layout` arithmetic, methods that
+look up, convert or compute offsets with no effect in sight (`get_str`,
+`find_entry`, `into_value`, `offset_at`), failing calls with no effect in a file
+built on a parser crate (`syn`, `proc_macro2`, `nom`, `winnow`, ..), a fallible
+alternative whose own error reaches the caller (`open(a).or_else(|_| open(b))`,
+`Err(_) => read(b)` beside `Ok(x) => Ok(x)`), and failures turned into a status:
+a constant beside a constant success value (`Ok(_) => 1, Err(_) => 0`), a null
+pointer, or a `bool` flag set on the failure path.
+
 ## Why is this bad?
 The service keeps answering, with stale, empty or default data, and nobody knows
 that a dependency is failing. Outages surface late, as wrong results rather than
@@ -86,6 +108,11 @@ const HELP: &str = "log or count the error before falling back (`warn!(..)`, a m
 fn check(cx: &FileContext, sink: &mut Sink) {
     let mut v = Visitor {
         sink,
+        file: cx.file,
+        imports: cx.imports,
+        model: OnceCell::new(),
+        parser_file: is_parser_file(cx.file),
+        self_type: None,
         frames: Vec::new(),
         value_pos: HashSet::new(),
         reported: HashSet::new(),
@@ -96,14 +123,23 @@ fn check(cx: &FileContext, sink: &mut Sink) {
 
 /// What is known about one function (or closure) body being analysed.
 struct Frame<'ast> {
-    /// `let name = init;` bindings in the body; `None` when bound more than once.
-    locals: HashMap<String, Option<&'ast syn::Expr>>,
+    /// Its parameters and `let` bindings.
+    scope: Scope<'ast>,
     /// Enclosing loops (bodies), innermost last.
     loops: Vec<&'ast syn::Block>,
 }
 
 struct Visitor<'a, 'ast> {
     sink: &'a mut Sink,
+    file: &'ast syn::File,
+    imports: &'ast crate::imports::Imports,
+    /// Built on the first finding: most files have none.
+    model: OnceCell<EffectModel<'ast>>,
+    /// The file works on syntax trees or parser input (it imports `syn`,
+    /// `nom`, ..): its failing calls with no visible effect are parser checks.
+    parser_file: bool,
+    /// The type of the `impl` or `trait` being visited.
+    self_type: Option<String>,
     frames: Vec<Frame<'ast>>,
     /// Addresses of expressions whose value is used (a `let` initialiser, an
     /// argument, a returned or assigned value, a non-unit tail).
@@ -127,7 +163,9 @@ enum Hide {
 }
 
 /// The call whose error is handled.
-struct Failing {
+struct Failing<'ast> {
+    /// The call or method call itself.
+    call: &'ast syn::Expr,
     name: String,
     awaited: bool,
     /// An `inspect_err(..)` in the chain already traces the error.
@@ -228,6 +266,121 @@ fn is_conversion(f: &Failing) -> bool {
     PREFIXES.iter().any(|p| n.starts_with(p)) || EXACT.contains(&n)
 }
 
+/// The failing operation as a message names it, with its effect when one is
+/// visible: "`read(..)` (file-system I/O)", "`load(..)`, which reaches a
+/// lock (`lock`),".
+fn operation(failing: &Failing, verdict: &Verdict) -> String {
+    let name = &failing.name;
+    match verdict {
+        Verdict::Effect { effect, via: None } => {
+            format!("`{name}(..)` ({})", effect.describe())
+        }
+        Verdict::Effect {
+            effect,
+            via: Some(via),
+        } => format!(
+            "`{name}(..)`, which reaches {} (`{via}`),",
+            effect.describe()
+        ),
+        _ => format!("`{name}(..)`"),
+    }
+}
+
+/// The substitute is the failing call's own input, kept as it was
+/// (`p.canonicalize().unwrap_or_else(|_| p.to_owned())`): a file-system query
+/// that falls back to the path it was given leaves that path to the next
+/// operation on it, which reports its own failure. Not shown by default.
+fn falls_back_to_input(call: &syn::Expr, failure_path: &syn::Expr) -> bool {
+    use quote::ToTokens;
+    let Some(value) = body_value(failure_path) else {
+        return false;
+    };
+    let value = as_given(value).to_token_stream().to_string();
+    let inputs: Vec<&syn::Expr> = match call {
+        syn::Expr::MethodCall(m) => std::iter::once(&*m.receiver).chain(&m.args).collect(),
+        syn::Expr::Call(c) => c.args.iter().collect(),
+        _ => Vec::new(),
+    };
+    inputs
+        .into_iter()
+        .any(|i| as_given(i).to_token_stream().to_string() == value)
+}
+
+/// Looks through copies and conversions that keep a value as it is
+/// (`&p`, `p.to_owned()`, `PathBuf::from(p)`, `p.into()`).
+fn as_given(mut e: &syn::Expr) -> &syn::Expr {
+    loop {
+        match strip_parens(e) {
+            syn::Expr::Reference(r) => e = &r.expr,
+            syn::Expr::MethodCall(m)
+                if m.args.is_empty()
+                    && matches!(
+                        m.method.to_string().as_str(),
+                        "to_owned" | "clone" | "to_path_buf" | "into" | "as_path" | "as_ref"
+                    ) =>
+            {
+                e = &m.receiver
+            }
+            syn::Expr::Call(c)
+                if c.args.len() == 1
+                    && call_path(c).is_some_and(|p| {
+                        let segs: Vec<String> =
+                            p.segments.iter().map(|s| s.ident.to_string()).collect();
+                        segs.len() == 2
+                            && matches!(segs[0].as_str(), "PathBuf" | "Path" | "OsString")
+                            && matches!(segs[1].as_str(), "from" | "new")
+                    }) =>
+            {
+                e = &c.args[0]
+            }
+            other => return other,
+        }
+    }
+}
+
+/// An in-memory lookup, conversion or offset computation, by the name of a
+/// method with no visible effect (contract "Not": map and document getters
+/// such as `get_str`, offsets). Not awaited: an awaited call is an operation.
+fn is_lookup_or_conversion(failing: &Failing) -> bool {
+    const PREFIXES: &[&str] = &["get_", "find", "search", "into_", "as_", "to_", "format"];
+    const EXACT: &[&str] = &["get", "entry", "position", "index", "convert"];
+    let name = failing.name.as_str();
+    matches!(failing.call, syn::Expr::MethodCall(_))
+        && !failing.awaited
+        && (PREFIXES.iter().any(|p| name.starts_with(p))
+            || EXACT.contains(&name)
+            || name.contains("offset"))
+}
+
+/// A file that works on syntax trees or parser input: it imports a
+/// proc-macro or parser-combinator crate.
+fn is_parser_file(file: &syn::File) -> bool {
+    const PARSERS: &[&str] = &[
+        "syn",
+        "proc_macro",
+        "proc_macro2",
+        "nom",
+        "winnow",
+        "combine",
+        "pest",
+        "chumsky",
+    ];
+    fn root(tree: &syn::UseTree) -> Vec<String> {
+        match tree {
+            syn::UseTree::Path(p) => vec![p.ident.to_string()],
+            syn::UseTree::Name(n) => vec![n.ident.to_string()],
+            syn::UseTree::Rename(r) => vec![r.ident.to_string()],
+            syn::UseTree::Group(g) => g.items.iter().flat_map(root).collect(),
+            syn::UseTree::Glob(_) => Vec::new(),
+        }
+    }
+    file.items.iter().any(|item| match item {
+        syn::Item::Use(u) => root(&u.tree).iter().any(|r| PARSERS.contains(&r.as_str())),
+        syn::Item::ExternCrate(c) => PARSERS.contains(&c.ident.to_string().as_str()),
+        _ => false,
+    })
+}
+
 /// A call or method name that leaves a trace (spec list).
 fn is_trace_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
@@ -277,12 +430,14 @@ struct Scan<'b> {
     panic: bool,
     exit: bool,
     error: bool,
+    /// A `bool` is set (`self.probe_failed = true`): the failure is recorded.
+    flag: bool,
     uses_binding: bool,
 }
 
 impl Scan<'_> {
     fn hides(&self) -> bool {
-        !(self.trace || self.panic || self.exit || self.error || self.uses_binding)
+        !(self.trace || self.panic || self.exit || self.error || self.flag || self.uses_binding)
     }
     fn macro_name(&mut self, name: &str) {
         if is_log_macro(name) || is_print_macro(name) {
@@ -332,6 +487,12 @@ impl<'ast> Visit<'ast> for Scan<'_> {
             }
         }
         syn::visit::visit_macro(self, m);
+    }
+    fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+        if matches!(&*a.right, syn::Expr::Lit(l) if matches!(l.lit, syn::Lit::Bool(_))) {
+            self.flag = true;
+        }
+        syn::visit::visit_expr_assign(self, a);
     }
     fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
         self.exit = true;
@@ -406,6 +567,10 @@ fn is_none_or_bool(e: &syn::Expr) -> bool {
                 | syn::BinOp::And(_)
                 | syn::BinOp::Or(_)
         ),
+        // A null pointer: the C way to say "failed".
+        syn::Expr::Call(c) if c.args.is_empty() => call_path(c)
+            .and_then(last_segment)
+            .is_some_and(|s| s == "null" || s == "null_mut"),
         syn::Expr::Call(c) if c.args.len() == 1 => {
             let wrapper = call_path(c)
                 .and_then(last_segment)
@@ -453,6 +618,50 @@ fn ok_side_is_flag(e: &syn::Expr) -> bool {
         return true;
     }
     body_value(e).is_some_and(|v| is_none_or_bool(v) || is_empty_body(v))
+}
+
+/// The success side yields a constant (`Ok(_) => 1`, `Ok(_) => errSecSuccess`):
+/// the other side's constant is a status code, the failure reported as data.
+/// A path counts when the pattern binds nothing it could name.
+fn ok_side_is_status(pat: &syn::Pat, body: &syn::Expr) -> bool {
+    match body_value(body).map(strip_parens) {
+        Some(syn::Expr::Lit(_)) => true,
+        Some(syn::Expr::Path(_)) => {
+            !crate::syntax::any_ident(pat, &mut |i| i.starts_with(char::is_lowercase) && i != "_")
+        }
+        _ => false,
+    }
+}
+
+/// An arm that never yields (`Ok(_) if fatal => loop { park() }`).
+fn diverges(body: &syn::Expr) -> bool {
+    matches!(strip_parens(body), syn::Expr::Loop(l) if exits_in_block(&l.body).count == 0)
+}
+
+/// `Ok(..)` or `Err(..)` built in place.
+fn is_result_ctor(e: &syn::Expr) -> bool {
+    match strip_parens(e) {
+        syn::Expr::Call(c) => call_path(c)
+            .and_then(last_segment)
+            .is_some_and(|s| s == "Ok" || s == "Err"),
+        _ => false,
+    }
+}
+
+/// A fallible alternative: the failure side yields another operation's
+/// `Result` (`Err(_) => open_other(p)` while the success side yields
+/// `Ok(..)`): when it fails too, its error still reaches the caller.
+fn is_alternative(body: &syn::Expr) -> bool {
+    match body_value(body).map(crate::syntax::strip_await_try) {
+        Some(syn::Expr::MethodCall(_)) => true,
+        Some(syn::Expr::Call(c)) => {
+            macro_call_name(c).is_none()
+                && call_path(c)
+                    .and_then(last_segment)
+                    .is_some_and(|s| s.starts_with(|c: char| c.is_lowercase()))
+        }
+        _ => false,
+    }
 }
 
 /// `Ok(x)`, `Ok(_)`, `Ok((a, b))`: the pattern matches every success, so the
@@ -706,7 +915,7 @@ impl<'ast> Visitor<'_, 'ast> {
     }
 
     /// The call whose `Result` `e` is, if it is visibly one.
-    fn failing(&self, e: &'ast syn::Expr, depth: usize) -> Option<Failing> {
+    fn failing(&self, e: &'ast syn::Expr, depth: usize) -> Option<Failing<'ast>> {
         if depth > 8 {
             return None;
         }
@@ -743,6 +952,7 @@ impl<'ast> Visitor<'_, 'ast> {
                         continue;
                     }
                     return Some(Failing {
+                        call: cur,
                         name,
                         awaited,
                         traced,
@@ -758,6 +968,7 @@ impl<'ast> Visitor<'_, 'ast> {
                         return None;
                     }
                     return Some(Failing {
+                        call: cur,
                         name,
                         awaited,
                         traced,
@@ -765,7 +976,7 @@ impl<'ast> Visitor<'_, 'ast> {
                 }
                 syn::Expr::Path(p) if p.path.segments.len() == 1 && p.qself.is_none() => {
                     let name = p.path.segments.first()?.ident.to_string();
-                    let init = (*self.frame()?.locals.get(&name)?)?;
+                    let init = self.frame()?.scope.init_of(&name)?;
                     let mut f = self.failing(init, depth + 1)?;
                     f.awaited |= awaited;
                     f.traced |= traced;
@@ -785,7 +996,7 @@ impl<'ast> Visitor<'_, 'ast> {
     }
 
     /// The failing call, unless it is excluded (conversion/lookup) or traced.
-    fn reportable_failing(&self, e: &'ast syn::Expr) -> Option<Failing> {
+    fn reportable_failing(&self, e: &'ast syn::Expr) -> Option<Failing<'ast>> {
         let f = self.failing(e, 0)?;
         (!is_conversion(&f) && !f.traced).then_some(f)
     }
@@ -801,7 +1012,13 @@ impl<'ast> Visitor<'_, 'ast> {
         all.delay || all.count > inside.count
     }
 
-    fn report(&mut self, span: Span, hide: Hide, failing: &Failing, failure_path: &syn::Expr) {
+    fn report(
+        &mut self,
+        span: Span,
+        hide: Hide,
+        failing: &Failing<'ast>,
+        failure_path: &syn::Expr,
+    ) {
         // A skip, or an ignored error that falls through to the next iteration,
         // in a loop whose success path leaves it: a retry or failover loop,
         // which the retry lints own.
@@ -809,36 +1026,64 @@ impl<'ast> Visitor<'_, 'ast> {
         if next_iteration && self.skip_is_retry(failure_path) {
             return;
         }
+        // v2.0: high needs the failing call's effect in sight; memory-only
+        // work (thread-locals, `Layout`, lookups, parser checks) is no finding.
+        let verdict = self.verdict(failing);
+        let low = match verdict {
+            Verdict::Effect {
+                effect: Effect::File,
+                ..
+            } if hide == Hide::Substitute => falls_back_to_input(failing.call, failure_path),
+            Verdict::Effect { .. } => false,
+            Verdict::InMemory => return,
+            Verdict::Unknown if self.parser_file => return,
+            Verdict::Unknown if is_lookup_or_conversion(failing) => return,
+            Verdict::Unknown => true,
+        };
         let looped = self.in_loop();
         let what = if looped {
             "silent fallback loop"
         } else {
             "silent fallback"
         };
-        let name = &failing.name;
+        let op = operation(failing, &verdict);
         let (message, label) = match hide {
             Hide::Substitute => (
-                format!("{what}: the error of `{name}(..)` is replaced by a substitute value with no trace"),
+                format!(
+                    "{what}: the error of {op} is replaced by a substitute value with no trace"
+                ),
                 "the error is dropped here and a default takes its place",
             ),
             Hide::Skip => (
-                format!("{what}: the error of `{name}(..)` is skipped with `continue` and no trace"),
+                format!("{what}: the error of {op} is skipped with `continue` and no trace"),
                 "the failed item is skipped without a trace",
             ),
             Hide::Swallow => (
-                format!("{what}: the error of `{name}(..)` is swallowed while the success path does work"),
+                format!("{what}: the error of {op} is swallowed while the success path does work"),
                 "the error is ignored here",
             ),
         };
         let mut f = Finding::new(LINT.name, span, message)
             .label(label)
-            .help(HELP);
+            .help(HELP)
+            .low_if(low);
         f = if looped {
             f.note("inside a loop the fallback repeats silently on every iteration")
         } else {
             f.note("the caller gets a plausible value and nobody learns that the operation failed")
         };
         self.sink.report(f);
+    }
+
+    /// What the file shows about the failing call's effect.
+    fn verdict(&self, failing: &Failing<'ast>) -> Verdict {
+        let Some(frame) = self.frame() else {
+            return Verdict::Unknown;
+        };
+        let model = self
+            .model
+            .get_or_init(|| EffectModel::new(self.file, self.imports));
+        model.verdict(failing.call, &frame.scope)
     }
 
     fn check_match(&mut self, m: &'ast syn::ExprMatch, valued: bool) {
@@ -849,15 +1094,21 @@ impl<'ast> Visitor<'_, 'ast> {
             .arms
             .iter()
             .any(|a| is_ok_pattern(&a.pat) && !is_empty_body(&a.body));
-        let ok_flag = m
-            .arms
-            .iter()
-            .filter(|a| is_ok_pattern(&a.pat))
-            .all(|a| ok_side_is_flag(&a.body));
+        let ok_arms = || {
+            m.arms
+                .iter()
+                .filter(|a| is_ok_pattern(&a.pat) && !diverges(&a.body))
+        };
+        let ok_flag =
+            ok_arms().all(|a| ok_side_is_flag(&a.body) || ok_side_is_status(&a.pat, &a.body));
+        let yields_result = ok_arms().any(|a| body_value(&a.body).is_some_and(is_result_ctor));
         for arm in &m.arms {
             let Some(binding) = err_pattern(&arm.pat) else {
                 continue;
             };
+            if yields_result && is_alternative(&arm.body) {
+                continue;
+            }
             let hide = classify(
                 &arm.body,
                 binding.as_deref(),
@@ -878,76 +1129,92 @@ impl<'ast> Visitor<'_, 'ast> {
     fn check_if(&mut self, i: &'ast syn::ExprIf, whole: &'ast syn::Expr) {
         let valued = self.valued(whole);
         match strip_parens(&i.cond) {
-            // `if let Ok(..) = call() { .. } else { .. }`
             syn::Expr::Let(l) if is_ok_pattern(&l.pat) && ok_pattern_irrefutable(&l.pat) => {
-                let Some((_, els)) = &i.else_branch else {
-                    return;
-                };
-                if matches!(**els, syn::Expr::If(_)) {
-                    return;
-                }
-                let Some(failing) = self.reportable_failing(&l.expr) else {
-                    return;
-                };
-                let ok_works = !i.then_branch.stmts.is_empty();
-                let hide = classify(els, None, valued, ok_works, &self.diverging);
-                let then_flag = match i.then_branch.stmts.last() {
-                    None => true,
-                    Some(syn::Stmt::Expr(x, None)) => ok_side_is_flag(x),
-                    Some(_) => false,
-                };
-                if hide == Some(Hide::Substitute) && then_flag {
-                    return;
-                }
-                if let Some(hide) = hide {
-                    self.report(Span::from(els.span()), hide, &failing, els);
-                }
+                self.check_if_let_ok(i, l, valued)
             }
-            // `if x.is_err() { .. }`
             syn::Expr::MethodCall(mc) if mc.method == "is_err" && mc.args.is_empty() => {
-                let Some(failing) = self.reportable_failing(&mc.receiver) else {
-                    return;
-                };
-                let then = &i.then_branch;
-                let as_expr = |stmts: &syn::Block| -> Option<Hide> {
-                    match stmts.stmts.last() {
-                        Some(syn::Stmt::Expr(syn::Expr::Continue(c), _)) if c.label.is_none() => {
-                            Some(Hide::Skip)
-                        }
-                        _ => None,
-                    }
-                };
-                let mut s = Scan {
-                    diverging: Some(&self.diverging),
-                    ..Scan::default()
-                };
-                s.visit_block(then);
-                if !s.hides() {
-                    return;
-                }
-                let hide = match as_expr(then) {
-                    Some(h) => Some(h),
-                    None if valued
-                        && i.else_branch
-                            .as_ref()
-                            .is_some_and(|(_, e)| !ok_side_is_flag(e)) =>
-                    {
-                        match then.stmts.last() {
-                            Some(syn::Stmt::Expr(e, None)) if !is_none_or_bool(e) => {
-                                Some(Hide::Substitute)
-                            }
-                            _ => None,
-                        }
-                    }
-                    None => None,
-                };
-                if let Some(hide) = hide {
-                    let span =
-                        Span::between(i.if_token.span, i.then_branch.brace_token.span.close());
-                    self.report(span, hide, &failing, whole);
-                }
+                self.check_if_is_err(i, mc, whole, valued)
             }
             _ => {}
+        }
+    }
+
+    /// `if let Ok(..) = call() { .. } else { .. }`
+    fn check_if_let_ok(&mut self, i: &'ast syn::ExprIf, l: &'ast syn::ExprLet, valued: bool) {
+        let Some((_, els)) = &i.else_branch else {
+            return;
+        };
+        if matches!(**els, syn::Expr::If(_)) {
+            return;
+        }
+        let Some(failing) = self.reportable_failing(&l.expr) else {
+            return;
+        };
+        let ok_works = !i.then_branch.stmts.is_empty();
+        let hide = classify(els, None, valued, ok_works, &self.diverging);
+        let then_value = match i.then_branch.stmts.last() {
+            Some(syn::Stmt::Expr(x, None)) => Some(x),
+            _ => None,
+        };
+        let then_flag = match then_value {
+            None => i.then_branch.stmts.is_empty(),
+            Some(x) => ok_side_is_flag(x) || ok_side_is_status(&l.pat, x),
+        };
+        if then_value.is_some_and(is_result_ctor) && is_alternative(els) {
+            return;
+        }
+        if hide == Some(Hide::Substitute) && then_flag {
+            return;
+        }
+        if let Some(hide) = hide {
+            self.report(Span::from(els.span()), hide, &failing, els);
+        }
+    }
+
+    /// `if x.is_err() { .. }`
+    fn check_if_is_err(
+        &mut self,
+        i: &'ast syn::ExprIf,
+        mc: &'ast syn::ExprMethodCall,
+        whole: &'ast syn::Expr,
+        valued: bool,
+    ) {
+        let Some(failing) = self.reportable_failing(&mc.receiver) else {
+            return;
+        };
+        let then = &i.then_branch;
+        // `if res.is_err() { .. res }`: the failure path hands the error on.
+        let result_name = match strip_parens(&mc.receiver) {
+            syn::Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+            _ => None,
+        };
+        let mut s = Scan {
+            binding: result_name.as_deref(),
+            diverging: Some(&self.diverging),
+            ..Scan::default()
+        };
+        s.visit_block(then);
+        if !s.hides() {
+            return;
+        }
+        let hide = match then.stmts.last() {
+            Some(syn::Stmt::Expr(syn::Expr::Continue(c), _)) if c.label.is_none() => {
+                Some(Hide::Skip)
+            }
+            Some(syn::Stmt::Expr(e, None))
+                if valued
+                    && !is_none_or_bool(e)
+                    && i.else_branch
+                        .as_ref()
+                        .is_some_and(|(_, e)| !ok_side_is_flag(e)) =>
+            {
+                Some(Hide::Substitute)
+            }
+            _ => None,
+        };
+        if let Some(hide) = hide {
+            let span = Span::between(i.if_token.span, i.then_branch.brace_token.span.close());
+            self.report(span, hide, &failing, whole);
         }
     }
 
@@ -996,6 +1263,11 @@ impl<'ast> Visitor<'_, 'ast> {
                     return;
                 };
                 match ignored_closure_arg(c) {
+                    // `.or_else(|_| other())`: the alternative's error flows on
+                    // in the `Result`; only `.or_else(|_| Ok(default))` hides.
+                    Some(_)
+                        if name == "or_else"
+                            && !body_value(&c.body).is_some_and(is_result_ctor) => {}
                     Some(binding) => {
                         let Some(failing) = self.reportable_failing(&m.receiver) else {
                             return;
@@ -1076,45 +1348,16 @@ impl<'ast> Visitor<'_, 'ast> {
         self.report(method_span(m), Hide::Substitute, &failing, failure_path);
     }
 
-    fn enter_fn(&mut self, block: &'ast syn::Block, valued_tail: bool) {
-        let mut locals: HashMap<String, Option<&'ast syn::Expr>> = HashMap::new();
-        let mut c = Locals(&mut locals);
-        c.visit_block(block);
+    fn enter_fn(&mut self, sig: &'ast syn::Signature, block: &'ast syn::Block) {
+        let valued_tail = returns_value(&sig.output);
         self.frames.push(Frame {
-            locals,
+            scope: Scope::of_fn(Some(sig), block, self.self_type.clone()),
             loops: Vec::new(),
         });
         if valued_tail {
             self.mark_block_tail(block);
         }
     }
-}
-
-/// Collects `let name = init;` in a body (closures included, nested items not).
-struct Locals<'m, 'ast>(&'m mut HashMap<String, Option<&'ast syn::Expr>>);
-
-impl<'ast> Visit<'ast> for Locals<'_, 'ast> {
-    fn visit_local(&mut self, l: &'ast syn::Local) {
-        let mut pat = &l.pat;
-        if let syn::Pat::Type(t) = pat {
-            pat = &t.pat;
-        }
-        if let (syn::Pat::Ident(i), Some(init)) = (pat, &l.init) {
-            if init.diverge.is_none() {
-                let name = i.ident.to_string();
-                match self.0.get(&name) {
-                    None => {
-                        self.0.insert(name, Some(&init.expr));
-                    }
-                    Some(_) => {
-                        self.0.insert(name, None);
-                    }
-                }
-            }
-        }
-        syn::visit::visit_local(self, l);
-    }
-    fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
 fn is_fmt_impl(i: &syn::ItemImpl) -> bool {
@@ -1136,27 +1379,41 @@ fn returns_value(out: &syn::ReturnType) -> bool {
 
 impl<'ast> Visit<'ast> for Visitor<'_, 'ast> {
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-        self.enter_fn(&f.block, returns_value(&f.sig.output));
+        // A nested function is not a method of the enclosing `impl`.
+        let saved = self.self_type.take();
+        self.enter_fn(&f.sig, &f.block);
         syn::visit::visit_item_fn(self, f);
         self.frames.pop();
+        self.self_type = saved;
     }
 
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
         if is_fmt_impl(i) {
             return;
         }
+        let saved = std::mem::replace(
+            &mut self.self_type,
+            crate::rules::retry_amplification::type_name(&i.self_ty),
+        );
         syn::visit::visit_item_impl(self, i);
+        self.self_type = saved;
+    }
+
+    fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {
+        let saved = self.self_type.replace(t.ident.to_string());
+        syn::visit::visit_item_trait(self, t);
+        self.self_type = saved;
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        self.enter_fn(&f.block, returns_value(&f.sig.output));
+        self.enter_fn(&f.sig, &f.block);
         syn::visit::visit_impl_item_fn(self, f);
         self.frames.pop();
     }
 
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
         if let Some(b) = &f.default {
-            self.enter_fn(b, returns_value(&f.sig.output));
+            self.enter_fn(&f.sig, b);
             syn::visit::visit_trait_item_fn(self, f);
             self.frames.pop();
         }
