@@ -180,3 +180,57 @@ impl Producer {
         let _ = self.open;
     }
 }
+
+struct Listener;
+struct Conn;
+impl Listener {
+    fn accept(&self) -> std::io::Result<Conn> {
+        Ok(Conn)
+    }
+}
+impl Conn {
+    fn read_connect(&mut self) -> Res<u32> {
+        Ok(1)
+    }
+}
+fn serve(_c: Conn, _id: u32) {}
+
+// silent: an accept loop; a failed handshake moves on to the next connection
+fn accept_peers(listener: &Listener) {
+    loop {
+        let Ok(mut conn) = listener.accept() else {
+            continue;
+        };
+        let id = match conn.read_connect() {
+            Ok(id) => id,
+            Err(_) => {
+                std::thread::sleep(Duration::from_secs(1));
+                continue;
+            }
+        };
+        serve(conn, id);
+    }
+}
+
+struct Manager;
+impl Manager {
+    fn connect(_addr: &str) -> Res<Manager> {
+        Ok(Manager)
+    }
+    fn report(&mut self) -> Res<()> {
+        Ok(())
+    }
+}
+
+// silent: reports every ten seconds, reconnecting each time (a schedule)
+fn report_stats(addr: &str) {
+    loop {
+        match Manager::connect(addr) {
+            Ok(mut m) => {
+                let _ = m.report();
+            }
+            Err(e) => eprintln!("manager unreachable: {e}"),
+        }
+        std::thread::sleep(Duration::from_secs(10));
+    }
+}

@@ -121,3 +121,21 @@ impl Worker {
         }
     }
 }
+
+struct Frames {
+    pending: Vec<Res<u32>>,
+}
+
+impl Frames {
+    // silent: after a bad frame the stream moves on to the next frame
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Res<u32>>> {
+        match self.pending.pop() {
+            None => Poll::Ready(None),
+            Some(Ok(f)) => Poll::Ready(Some(Ok(f))),
+            Some(Err(e)) => {
+                eprintln!("dropping a bad frame: {e}");
+                self.poll_next(cx)
+            }
+        }
+    }
+}

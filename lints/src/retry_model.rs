@@ -274,6 +274,11 @@ fn is_readiness_ident(id: &str) -> bool {
             | "is_would_block"
             | "interrupted"
             | "is_interrupted"
+            // a channel or lock that is full, empty or held: a `try_*` spin
+            | "TrySendError"
+            | "TryRecvError"
+            | "TryLockError"
+            | "TryAcquireError"
     )
 }
 
@@ -386,6 +391,8 @@ fn is_state_ident(id: &str) -> bool {
         "give_up",
         "exhaust",
         "max_wait",
+        // a retry policy's next delay (`None` after the maximum)
+        "next_delay",
     ]
     .iter()
     .any(|k| l.contains(k))
@@ -683,7 +690,44 @@ impl<'l, 'ast> DelayFinder<'l, 'ast> {
     }
 }
 
+/// The delays among the branches of a `select!` (`_ = sleep(d) => ..`): its
+/// branches are not expressions syn parses, so the delay calls are found in
+/// its tokens (`name(..)`), each with what its argument shows.
+fn select_delays(mac: &syn::Macro, locals: &HashMap<String, Vec<&Expr>>) -> Vec<Delay> {
+    let name = last_segment(&mac.path).unwrap_or_default();
+    if !name.starts_with("select") {
+        return Vec::new();
+    }
+    fn walk(ts: TokenStream, locals: &HashMap<String, Vec<&Expr>>, out: &mut Vec<Delay>) {
+        let tts: Vec<TokenTree> = ts.into_iter().collect();
+        for (k, tt) in tts.iter().enumerate() {
+            match (tt, tts.get(k + 1)) {
+                (TokenTree::Ident(i), Some(TokenTree::Group(g)))
+                    if g.delimiter() == proc_macro2::Delimiter::Parenthesis
+                        && (is_delay_name(&i.to_string()) || i == "tick") =>
+                {
+                    let arg = syn::parse2::<Expr>(g.stream()).ok();
+                    out.push(Delay {
+                        span: Span::from(i.span()).to(Span::from(g.span_close())),
+                        name: i.to_string(),
+                        jitter: arg.map_or(Jitter::Unknown, |a| classify(&a, locals, 0)),
+                    });
+                }
+                (TokenTree::Group(g), _) => walk(g.stream(), locals, out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(mac.tokens.clone(), locals, &mut out);
+    out
+}
+
 impl<'ast> Visit<'ast> for DelayFinder<'_, 'ast> {
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        self.delays.extend(select_delays(m, self.locals));
+        syn::visit::visit_macro(self, m);
+    }
     fn visit_expr(&mut self, e: &'ast Expr) {
         if self.own_flow && matches!(e, Expr::Closure(_) | Expr::Async(_)) {
             return;
@@ -725,6 +769,21 @@ impl<'ast> Visit<'ast> for DelayFinder<'_, 'ast> {
             }
         }
         syn::visit::visit_expr_call(self, c);
+    }
+    fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+        // An async retry policy waits before it says yes
+        // (`retry.should_retry(&err).await`), as a backoff's `next().await` does.
+        if let Expr::MethodCall(m) = crate::syntax::strip_parens(&a.base) {
+            let name = m.method.to_string();
+            if name.contains("retry") {
+                self.delays.push(Delay {
+                    span: Span::from(m.method.span()).to(Span::from(a.await_token.span)),
+                    name,
+                    jitter: Jitter::Unknown,
+                });
+            }
+        }
+        syn::visit::visit_expr_await(self, a);
     }
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
         let name = m.method.to_string();
@@ -1182,6 +1241,8 @@ struct Site<'ast> {
     /// The names a `let` binds to the value of the site's `match`/`if`
     /// (`let page = match fetch() { .. }`).
     value_of: Vec<String>,
+    /// The failure arm's guard: it runs on the failure path too.
+    guard: Option<&'ast Expr>,
     /// The failure branch itself.
     failure: Branch<'ast>,
     /// What the failure path is reported at (the `Err` pattern, the condition).
@@ -1221,6 +1282,9 @@ struct BodyScan<'l, 'ast> {
     mutated: HashSet<String>,
     err_names: Vec<String>,
     item_ops: bool,
+    /// The body calls `.accept()`: unless that is the operation retried, each
+    /// iteration serves a new connection (an accept loop).
+    accepts: bool,
     locals: &'l HashMap<String, Vec<&'ast Expr>>,
     bindings: &'l HashMap<String, Vec<&'ast Expr>>,
     fns: &'l FileFns<'ast>,
@@ -1229,6 +1293,8 @@ struct BodyScan<'l, 'ast> {
     /// Names a `let` is about to bind to a `match`/`if` (see [`Site::value_of`]).
     pending_value: Vec<String>,
     site_value: Vec<String>,
+    /// The guard of the failure arm being recorded (`Err(e) if retry(&e).await`).
+    site_guard: Option<&'ast Expr>,
     /// Innermost branch context: `true` inside a failure branch, `false`
     /// inside a success (or not-ready) branch of a failure site.
     ctx: Vec<bool>,
@@ -1376,6 +1442,7 @@ impl<'l, 'ast> BodyScan<'l, 'ast> {
             top: self.top,
             cond_site: false,
             value_of: self.site_value.clone(),
+            guard: self.site_guard,
         });
     }
 
@@ -1412,12 +1479,14 @@ impl<'l, 'ast> BodyScan<'l, 'ast> {
             mutated: HashSet::new(),
             err_names: Vec::new(),
             item_ops: false,
+            accepts: false,
             locals: &f.locals,
             bindings: &f.bindings,
             fns,
             fn_name: &f.name,
             pending_value: Vec::new(),
             site_value: Vec::new(),
+            site_guard: None,
             ctx: Vec::new(),
         }
     }
@@ -1463,6 +1532,7 @@ impl<'l, 'ast> BodyScan<'l, 'ast> {
             op_span: Span::from(op_expr.span()),
             helper_op: self.helper_op(&op),
             value_of: Vec::new(),
+            guard: None,
             failure,
             report_span,
             success: None,
@@ -1634,6 +1704,7 @@ impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
         if self.depth == 0 && is_item_op(&name) && !lock_guard {
             self.item_ops = true;
         }
+        self.accepts |= self.depth == 0 && name == "accept";
         syn::visit::visit_expr_method_call(self, m);
     }
     fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
@@ -1688,6 +1759,10 @@ impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
                     let mut names = Vec::new();
                     err_binding_names(&a.pat, &mut names);
                     self.err_names.extend(names);
+                    self.site_guard = match &a.pat {
+                        Pat::Guard(g) => Some(&*g.guard),
+                        _ => None,
+                    };
                     self.site(
                         &m.expr,
                         Branch::Expr(&a.body),
@@ -1695,6 +1770,7 @@ impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
                         success,
                         None,
                     );
+                    self.site_guard = None;
                 }
             }
         }
@@ -2199,12 +2275,16 @@ fn analyse_loop<'ast>(
     if let Some((op_expr, span)) = head.cond_site {
         scan.cond_site(op_expr, span);
     }
-    // A loop that takes the next item of a stream or queue each time round is
-    // an event loop: a failed item is tolerated, not retried.
+    // A loop that takes the next item of a stream or queue (or the next
+    // connection) each time round is an event loop: a failed item is
+    // tolerated, not retried.
     if scan.item_ops {
         return None;
     }
     let found = retry_paths(&scan, lp, f, file.fns)?;
+    if scan.accepts && !found.ops.iter().any(|o| o == "accept") {
+        return None;
+    }
     let bound = match head.bound {
         Some(b) => b,
         None => loop_bound(&scan, head.cond_exit, file),
@@ -2325,16 +2405,31 @@ fn site_kind(site: &Site, scan: &BodyScan, lp: LoopRef) -> Option<LoopKind> {
             .success_block
             .is_some_and(|b| scan_exits(None, &[&b.stmts], lbl).0)
         || rest_exits;
+    // A loop that waits on every round, success included, runs on a
+    // schedule (a periodic report that reconnects each time), not a retry.
+    let periodic = || scan.body.stmts.iter().any(is_delay_stmt);
     if success_exits {
         Some(LoopKind::RetryUntilSuccess)
     } else if site.op.as_deref().is_some_and(is_connect_op)
         && !scan.item_ops
         && !matches!(lp, LoopRef::For(_))
+        && !periodic()
     {
         Some(LoopKind::ReconnectSupervisor)
     } else {
         None
     }
+}
+
+/// A statement that is a delay (`sleep(d).await;`, `interval.tick().await;`).
+fn is_delay_stmt(st: &Stmt) -> bool {
+    let Stmt::Expr(e, _) = st else {
+        return false;
+    };
+    let locals = HashMap::new();
+    let mut d = DelayFinder::new(&locals);
+    d.visit_expr(e);
+    !d.delays.is_empty() && matches!(strip_await_try(e), Expr::Call(_) | Expr::MethodCall(_))
 }
 
 /// The attempt bound read from the loop's exits: the first exit whose
@@ -2411,6 +2506,9 @@ fn failure_path(
         around.skip_diverging = false;
     }
     let mut branch = DelayFinder::new(locals);
+    if let Some(g) = site.guard {
+        branch.visit_expr(g);
+    }
     match &site.failure {
         Branch::Expr(e) => branch.visit_expr(e),
         Branch::Block(b) => branch.visit_block(b),

@@ -268,9 +268,19 @@ fn has_own_bound(b: &Block) -> bool {
 }
 
 /// A call to a retry policy or backoff (`next_delay`, `next_backoff`,
-/// `should_retry`) in an expression's method chains.
+/// `should_retry`) anywhere in an expression, its closures included
+/// (`.and_then(|p| p.next_delay())`).
 fn reads_policy(e: &Expr) -> bool {
-    callee_names(e).iter().any(|n| is_state_ident(n))
+    struct P(bool);
+    impl<'ast> Visit<'ast> for P {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            self.0 |= is_state_ident(&m.method.to_string());
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    let mut p = P(false);
+    p.visit_expr(e);
+    p.0
 }
 
 /// The expressions a body's value comes from: its tail and its `return`s.

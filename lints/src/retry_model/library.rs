@@ -440,8 +440,11 @@ fn recursive(cx: &FileContext, sink: &mut Sink) {
             block: &'ast syn::Block,
             attrs: &[syn::Attribute],
         ) {
+            // A function that takes the next item (`poll_next`) and calls
+            // itself after a failed one moves on to the next item.
             if crate::syntax::leash_attr(attrs, "retry").is_some()
                 || crate::syntax::leash_attr(attrs, "allow").is_some()
+                || super::is_item_op(&sig.ident.to_string())
             {
                 return;
             }
@@ -491,136 +494,134 @@ fn recursive(cx: &FileContext, sink: &mut Sink) {
             syn::visit::visit_impl_item_fn(self, f);
         }
     }
-    struct Fail<'f, 'ast> {
-        name: String,
-        params: Vec<String>,
-        has_self: bool,
-        in_failure: usize,
-        found: Vec<Span>,
-        block: &'ast syn::Block,
-        fns: &'f FileFns<'ast>,
-        /// The failed call and its failure branch, innermost last.
-        failures: Vec<(Option<&'ast Expr>, Region<'ast>)>,
-    }
-    impl<'ast> Fail<'_, 'ast> {
-        /// A self-call after a failure that moved the state machine on
-        /// (`this.restart_service(..); self.poll(cx)`) is the next state's
-        /// step, not a retry.
-        fn found(&mut self, span: Span) {
-            let moved_on = self.failures.last().is_some_and(|(op, region)| {
-                op.is_some_and(|op| moves_on(self.block, *region, op, self.fns))
-            });
-            if !moved_on {
-                self.found.push(span);
-            }
-        }
-    }
-    fn failed_call(e: &Expr) -> Option<&Expr> {
-        super::operation::resolve(e, &Default::default()).call
-    }
-    fn same_args(
-        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
-        params: &[String],
-    ) -> bool {
-        if args.len() != params.len() {
-            return false;
-        }
-        args.iter().zip(params).all(|(a, p)| {
-            let mut e = a;
-            loop {
-                match e {
-                    Expr::Reference(r) => e = &r.expr,
-                    Expr::Unary(u) => e = &u.expr,
-                    Expr::Paren(x) => e = &x.expr,
-                    Expr::MethodCall(m) if m.method == "clone" && m.args.is_empty() => {
-                        e = &m.receiver
-                    }
-                    _ => break,
-                }
-            }
-            matches!(e, Expr::Path(x) if x.path.is_ident(p.as_str()))
-        })
-    }
-    impl<'ast> Visit<'ast> for Fail<'_, 'ast> {
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-        fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
-            self.visit_expr(&m.expr);
-            for a in &m.arms {
-                self.failures
-                    .push((failed_call(&m.expr), Region::Expr(&a.body)));
-                self.visit_arm(a);
-                self.failures.pop();
-            }
-        }
-        fn visit_arm(&mut self, a: &'ast syn::Arm) {
-            let failure = crate::syntax::any_ident(&a.pat, &mut |i| i == "Err")
-                && !crate::syntax::any_ident(a, &mut |i| {
-                    matches!(
-                        i,
-                        "WouldBlock"
-                            | "Interrupted"
-                            | "EAGAIN"
-                            | "EINTR"
-                            | "WANT_READ"
-                            | "WANT_WRITE"
-                            | "would_block"
-                            | "interrupted"
-                    )
-                });
-            self.in_failure += usize::from(failure);
-            syn::visit::visit_arm(self, a);
-            self.in_failure -= usize::from(failure);
-        }
-        fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
-            let (failure, tested) = match &*i.cond {
-                Expr::Let(l) => (
-                    crate::syntax::any_ident(&l.pat, &mut |x| x == "Err"),
-                    &*l.expr,
-                ),
-                Expr::MethodCall(m) => (m.method == "is_err", &*m.receiver),
-                other => (false, other),
-            };
-            self.visit_expr(&i.cond);
-            self.in_failure += usize::from(failure);
-            self.failures
-                .push((failed_call(tested), Region::Block(&i.then_branch)));
-            self.visit_block(&i.then_branch);
-            self.failures.pop();
-            self.in_failure -= usize::from(failure);
-            if let Some((_, e)) = &i.else_branch {
-                self.visit_expr(e);
-            }
-        }
-        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-            if self.in_failure > 0 && !self.has_self {
-                if let Some(p) = call_path(c) {
-                    let segs: Vec<String> =
-                        p.segments.iter().map(|s| s.ident.to_string()).collect();
-                    if segs.last() == Some(&self.name)
-                        && (segs.len() == 1 || (segs.len() == 2 && segs[0] == "Self"))
-                        && same_args(&c.args, &self.params)
-                    {
-                        self.found(Span::from(c.span()));
-                    }
-                }
-            }
-            syn::visit::visit_expr_call(self, c);
-        }
-        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-            if self.in_failure > 0
-                && self.has_self
-                && m.method == self.name.as_str()
-                && matches!(strip_parens(&m.receiver), Expr::Path(p) if p.path.is_ident("self"))
-                && same_args(&m.args, &self.params)
-            {
-                self.found(Span::from(m.span()));
-            }
-            syn::visit::visit_expr_method_call(self, m);
-        }
-    }
     R {
         sink,
         fns: FileFns::new(cx.file),
     }
     .visit_file(cx.file);
+}
+
+/// Finds a function's calls of itself on its own failure paths.
+struct Fail<'f, 'ast> {
+    name: String,
+    params: Vec<String>,
+    has_self: bool,
+    in_failure: usize,
+    found: Vec<Span>,
+    block: &'ast syn::Block,
+    fns: &'f FileFns<'ast>,
+    /// The failed call and its failure branch, innermost last.
+    failures: Vec<(Option<&'ast Expr>, Region<'ast>)>,
+}
+impl<'ast> Fail<'_, 'ast> {
+    /// A self-call after a failure that moved the state machine on
+    /// (`this.restart_service(..); self.poll(cx)`) is the next state's
+    /// step, not a retry.
+    fn found(&mut self, span: Span) {
+        let moved_on = self.failures.last().is_some_and(|(op, region)| {
+            op.is_some_and(|op| moves_on(self.block, *region, op, self.fns))
+        });
+        if !moved_on {
+            self.found.push(span);
+        }
+    }
+}
+fn failed_call(e: &Expr) -> Option<&Expr> {
+    super::operation::resolve(e, &Default::default()).call
+}
+fn same_args(args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>, params: &[String]) -> bool {
+    if args.len() != params.len() {
+        return false;
+    }
+    args.iter().zip(params).all(|(a, p)| {
+        let mut e = a;
+        loop {
+            match e {
+                Expr::Reference(r) => e = &r.expr,
+                Expr::Unary(u) => e = &u.expr,
+                Expr::Paren(x) => e = &x.expr,
+                Expr::MethodCall(m) if m.method == "clone" && m.args.is_empty() => e = &m.receiver,
+                _ => break,
+            }
+        }
+        matches!(e, Expr::Path(x) if x.path.is_ident(p.as_str()))
+    })
+}
+impl<'ast> Visit<'ast> for Fail<'_, 'ast> {
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+    fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+        self.visit_expr(&m.expr);
+        for a in &m.arms {
+            self.failures
+                .push((failed_call(&m.expr), Region::Expr(&a.body)));
+            self.visit_arm(a);
+            self.failures.pop();
+        }
+    }
+    fn visit_arm(&mut self, a: &'ast syn::Arm) {
+        // `Some(Err(e))`: a stream's failed item, not a failed attempt.
+        let failure = crate::syntax::any_ident(&a.pat, &mut |i| i == "Err")
+            && !crate::syntax::any_ident(&a.pat, &mut |i| i == "Some")
+            && !crate::syntax::any_ident(a, &mut |i| {
+                matches!(
+                    i,
+                    "WouldBlock"
+                        | "Interrupted"
+                        | "EAGAIN"
+                        | "EINTR"
+                        | "WANT_READ"
+                        | "WANT_WRITE"
+                        | "would_block"
+                        | "interrupted"
+                )
+            });
+        self.in_failure += usize::from(failure);
+        syn::visit::visit_arm(self, a);
+        self.in_failure -= usize::from(failure);
+    }
+    fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+        let (failure, tested) = match &*i.cond {
+            Expr::Let(l) => (
+                crate::syntax::any_ident(&l.pat, &mut |x| x == "Err"),
+                &*l.expr,
+            ),
+            Expr::MethodCall(m) => (m.method == "is_err", &*m.receiver),
+            other => (false, other),
+        };
+        self.visit_expr(&i.cond);
+        self.in_failure += usize::from(failure);
+        self.failures
+            .push((failed_call(tested), Region::Block(&i.then_branch)));
+        self.visit_block(&i.then_branch);
+        self.failures.pop();
+        self.in_failure -= usize::from(failure);
+        if let Some((_, e)) = &i.else_branch {
+            self.visit_expr(e);
+        }
+    }
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        if self.in_failure > 0 && !self.has_self {
+            if let Some(p) = call_path(c) {
+                let segs: Vec<String> = p.segments.iter().map(|s| s.ident.to_string()).collect();
+                if segs.last() == Some(&self.name)
+                    && (segs.len() == 1 || (segs.len() == 2 && segs[0] == "Self"))
+                    && same_args(&c.args, &self.params)
+                {
+                    self.found(Span::from(c.span()));
+                }
+            }
+        }
+        syn::visit::visit_expr_call(self, c);
+    }
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        if self.in_failure > 0
+            && self.has_self
+            && m.method == self.name.as_str()
+            && matches!(strip_parens(&m.receiver), Expr::Path(p) if p.path.is_ident("self"))
+            && same_args(&m.args, &self.params)
+        {
+            self.found(Span::from(m.span()));
+        }
+        syn::visit::visit_expr_method_call(self, m);
+    }
 }

@@ -274,3 +274,51 @@ fn single_local_peer() {
     assert!(one(&src.replace("ADDR", "\"127.0.0.1:9000\"")).local_peer);
     assert!(!one(&src.replace("ADDR", "\"db.internal:5432\"")).local_peer);
 }
+
+// event loops and schedules
+
+#[test]
+fn accept_loop_serves_connections() {
+    // A failed handshake on an accepted connection moves on to the next one.
+    none("async fn f(l: Listener) { loop { let (s, _) = l.accept().await.unwrap(); let mut n = Net::new(s); let id = match n.read_connect().await { Ok(c) => c, Err(_) => { sleep(D).await; continue; } }; serve(id); } }");
+    none("fn f(l: Listener) { loop { let Ok(mut c) = l.accept() else { continue }; let id = match c.read_connect() { Ok(id) => id, Err(_) => continue }; serve(c, id); } }");
+    // Retrying the accept itself until it succeeds is a retry.
+    let l = one("async fn f(l: Listener) -> S { loop { match l.accept().await { Ok(s) => return s, Err(e) => log(e) } } }");
+    assert_eq!(l.ops, ["accept"]);
+}
+
+#[test]
+fn periodic_reconnect_is_a_schedule() {
+    // Reconnects every 10 s whether the last report worked or not.
+    none("async fn f() { loop { match Manager::connect(&addr).await { Err(e) => log(e), Ok(mut c) => { c.report().await; } } sleep(Duration::from_secs(10)).await; } }");
+    // Waits only after a failure: a reconnect supervisor.
+    let l = one("async fn f() { loop { match Manager::connect(&addr).await { Err(e) => { log(e); sleep(Duration::from_secs(10)).await; } Ok(mut c) => { c.run().await; } } } }");
+    assert_eq!(l.kind, LoopKind::ReconnectSupervisor);
+}
+
+#[test]
+fn full_channel_is_readiness() {
+    none("fn f(s: &S, mut msg: M) { loop { match s.try_broadcast(msg) { Ok(_) => return, Err(TrySendError::Full(m)) => { msg = m; wait(); } Err(_) => return } } }");
+    one("fn f(s: &S, msg: M) { loop { match s.broadcast(msg.clone()) { Ok(_) => return, Err(_) => wait() } } }");
+}
+
+#[test]
+fn retry_policy_delay_and_guard() {
+    // `policy.next_delay()` returning `None` is a bound.
+    let l = one("fn f(p: &mut P) -> Result<(), E> { loop { match op() { Ok(()) => return Ok(()), Err(e) => { let Some(d) = p.next_delay() else { return Err(e) }; sleep(d); } } } }");
+    assert_eq!(l.bound, Bound::Policy);
+    // An awaited retry policy in the arm's guard waits.
+    let l = one("async fn f(r: &mut R) -> Result<(), E> { loop { match op().await { Ok(()) => return Ok(()), Err(e) if r.should_retry(&e).await => continue, Err(e) => return Err(e) } } }");
+    assert!(l.failure_paths.iter().all(|p| p.hot.is_none()), "{l:?}");
+    let l = one("async fn f(r: &mut R) -> Result<(), E> { loop { match op().await { Ok(()) => return Ok(()), Err(e) if r.is_transient(&e) => continue, Err(e) => return Err(e) } } }");
+    assert!(l.failure_paths[0].hot.is_some());
+}
+
+#[test]
+fn delay_inside_select() {
+    let l = one("async fn f(rx: Rx) { loop { match establish().await { Ok(c) => return c, Err(e) => log(e) } tokio::select! { _ = tokio::time::sleep_until(next) => (), r = rx.recv() => handle(r), } } }");
+    assert_eq!(l.failure_paths[0].hot, None);
+    assert_eq!(l.delays()[0].name, "sleep_until");
+    let l = one("async fn f(rx: Rx) { loop { match establish().await { Ok(c) => return c, Err(e) => log(e) } tokio::select! { r = rx.recv() => handle(r), } } }");
+    assert!(l.failure_paths[0].hot.is_some());
+}

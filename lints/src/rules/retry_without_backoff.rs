@@ -12,9 +12,10 @@ pub static LINT: Lint = Lint {
 Reports a retry loop (bounded or not) whose failure path reaches the next
 attempt with no delay at all. A delay is a call whose name contains `sleep` or
 `delay`, `Timer::after`, `park_timeout`, an interval's `tick()`, the `.await`
-of a backoff's `next()`, or a function of the analysed sources whose body
-contains one (followed at any depth within the file, and through methods on
-`self`). A delay on any branch of the failure path counts: a failure path that
+of a backoff's `next()` or of an async retry policy (`should_retry(&e).await`),
+one among the branches of a `select!`, or a function of the analysed sources
+whose body contains one (followed at any depth within the file, and through
+methods on `self`). A delay on any branch of the failure path counts: a failure path that
 waits only for some errors is not reported. An operation of the file that
 waits in its own flow before it tries (`self.recreate()` sleeping first) is a
 delay before every attempt. Also: `tryhard` retries with no `*_backoff` call.

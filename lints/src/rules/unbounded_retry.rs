@@ -29,8 +29,11 @@ returns `None` after the maximum, or an operation that gives up by itself after
 `max_reconnects` attempts, is bounded.
 
 Not reported: event loops that handle one item per iteration (`accept()` loops
-that keep serving), `for` loops over a collection of alternatives (a failover
-pass), compare-and-swap and `WouldBlock` readiness loops (also when the
+that keep serving, also when a handshake on the accepted connection fails; a
+`poll_next` that calls itself after a failed item), loops that wait on every
+round, success included (a periodic report that reconnects each time), `for`
+loops over a collection of alternatives (a failover pass), compare-and-swap,
+`WouldBlock` and full-channel (`TrySendError`) readiness loops (also when the
 compare-exchange sits in a function of the file the loop calls), test code.
 And loops that go round again after an error without retrying:
 - the failure path changes the operation's input: a new or stepped argument
