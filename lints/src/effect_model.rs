@@ -350,10 +350,6 @@ impl<'ast> Scope<'ast> {
     pub fn init_of(&self, name: &str) -> Option<&'ast syn::Expr> {
         self.locals.get(name).copied().flatten()?.init
     }
-
-    pub fn self_type(&self) -> Option<&str> {
-        self.self_type.as_deref()
-    }
 }
 
 /// Collects `let` bindings into a scope.
@@ -583,6 +579,11 @@ impl<'ast> EffectModel<'ast> {
     /// What the file shows about `call` (a call or method call), seen from a
     /// function with `scope`.
     pub fn verdict(&self, call: &syn::Expr, scope: &Scope<'ast>) -> Verdict {
+        self.verdict_at(call, scope, 0)
+    }
+
+    /// [`Self::verdict`], `depth` timed operations down.
+    fn verdict_at(&self, call: &syn::Expr, scope: &Scope<'ast>, depth: usize) -> Verdict {
         let call = strip(call);
         if self.is_in_memory(call, scope) {
             return Verdict::InMemory;
@@ -599,10 +600,13 @@ impl<'ast> EffectModel<'ast> {
                 via: Some(via.clone()),
             };
         }
-        if let Some(inner) = timed_operation(call) {
-            return self.verdict(self.through_local(inner, scope), scope);
+        match timed_operation(call) {
+            // `let op = timeout(d, op)` would lead back here.
+            Some(inner) if depth < 4 => {
+                self.verdict_at(self.through_local(inner, scope), scope, depth + 1)
+            }
+            _ => Verdict::Unknown,
         }
-        Verdict::Unknown
     }
 
     /// Thread-local access and `Layout` arithmetic.
@@ -1313,6 +1317,11 @@ mod tests {
         let src = "use tokio::net::TcpStream; fn probe(s: &mut TcpStream, d: Duration) { timeout(d, s.read_u8()).await }";
         assert_eq!(effect(src), Some(Effect::Socket));
         let src = "fn probe(d: Duration) { let work = compute(); timeout(d, work).await }";
+        assert_eq!(verdict_of(src), Verdict::Unknown);
+        // A binding that names itself ends the search.
+        let src = "fn probe(d: Duration, op: F) { let op = timeout(d, op); timeout(d, op).await }";
+        assert_eq!(verdict_of(src), Verdict::Unknown);
+        let src = "fn probe(d: Duration) { let w = timeout(d, w); timeout(d, w).await }";
         assert_eq!(verdict_of(src), Verdict::Unknown);
     }
 }
