@@ -53,7 +53,7 @@ const REPLY_WORDS: &[&str] = &[
     "oneshot",
 ];
 
-fn names_a_reply(ident: &str) -> bool {
+pub(crate) fn names_a_reply(ident: &str) -> bool {
     ident
         .to_ascii_lowercase()
         .split('_')

@@ -82,6 +82,22 @@ pub fn any_ident(node: &impl ToTokens, pred: &mut dyn FnMut(&str) -> bool) -> bo
     walk(node.to_token_stream(), pred)
 }
 
+/// Words naming an object whose members configuration sets: a config, a
+/// pool, a cluster topology, a registry, options, a builder.
+const CONFIGURATION_WORDS: &[&str] = &[
+    "config", "cfg", "conf", "pool", "topology", "cluster", "registry", "options", "opts",
+    "settings", "builder",
+];
+
+/// Does a name (one of its `_`-separated parts) name such an object
+/// (`config`, `pool_cfg`, `cluster_opts`)? The collections it holds are
+/// sized by configuration, not by input.
+pub fn names_configuration(ident: &str) -> bool {
+    let id = ident.to_ascii_lowercase();
+    id.split('_')
+        .any(|part| CONFIGURATION_WORDS.contains(&part))
+}
+
 /// Is there an attribute whose path is `name` (one segment) or ends with it
 /// (`tokio::test`)?
 pub fn has_attr(attrs: &[syn::Attribute], name: &str) -> bool {

@@ -485,15 +485,8 @@ fn strip_ref(e: &syn::Expr) -> &syn::Expr {
 /// `self`, `self.cluster`, `config`, `opts.pool`: an object whose members
 /// configuration sets.
 fn names_configuration(e: &syn::Expr) -> bool {
-    const WORDS: &[&str] = &[
-        "self", "config", "cfg", "conf", "pool", "topology", "cluster", "registry", "options",
-        "opts", "settings", "builder",
-    ];
     crate::syntax::any_ident(e, &mut |id| {
-        let id = id.to_ascii_lowercase();
-        WORDS
-            .iter()
-            .any(|w| id == *w || id.ends_with(&format!("_{w}")) || id.starts_with(&format!("{w}_")))
+        id == "self" || crate::syntax::names_configuration(id)
     })
 }
 

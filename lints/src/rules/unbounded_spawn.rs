@@ -34,10 +34,18 @@ collection spawn once per connection or item: those are reported.
 Bounding primitives that silence it: a semaphore permit acquired in the loop
 (`acquire`, `acquire_owned`, `try_acquire*`), a `JoinSet`/`FuturesUnordered`/
 `Vec<JoinHandle>` whose `len()` is compared with a limit in the loop, a bounded
-channel or pool awaited in the loop (`send(..).await`, `reserve().await`),
+queue awaited in the loop (`tx.send(..).await` on a queue's sending end,
+`reserve().await`; a send on a connection or framed stream paces nothing),
 `buffer_unordered(n)`/`for_each_concurrent(n)` in the function, a spawn whose
 handle is awaited or joined in the same iteration, and
 `#[leash::concurrency(max = N)]` on the function or on the spawned function.
+
+Not reported either: one task at a time (the handle stored in a single slot
+by an assignment, as a poll state machine does), and reply-paced work (the
+spawned task answers the item's own reply sender, `while let Some((req,
+reply_tx))`). A loop over a configured set (a field of `self`, a
+configuration, pool or registry object) or over one host's resolved
+addresses is `low` confidence: shown with `--confidence low`.
 
 ## Why is this bad?
 Each connection or message becomes a task, and nothing caps how many run at
@@ -115,9 +123,10 @@ struct Frame<'ast> {
     scope: Scope<'ast>,
     /// (bounding primitive visible, accepts connections, names awaited/joined)
     scan: Option<(bool, bool, HashSet<String>)>,
-    /// The loop walks a configured set or resolved addresses: its trip count
-    /// is not driven by input (`low`).
-    configured: bool,
+    /// What a `for` loop or iterator closure walks: a configured set or
+    /// resolved addresses make its findings `low` (decided only when a
+    /// spawn is reported, not for every loop).
+    walks: Option<&'ast syn::Expr>,
     /// Reply senders that each item carries (`while let Some((req, reply_tx))`).
     replies: Vec<String>,
     /// Assignments open when the loop began (see `Visitor::slots`).
@@ -343,12 +352,13 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
         if bounded {
             return;
         }
-        let (header, what, configured) = (frame.header, frame.what, frame.configured);
+        let (header, what, walks) = (frame.header, frame.what, frame.walks);
         // One slot: the handle replaces the previous one (a poll state machine).
         if self.slots > frame.slots {
             return;
         }
         let replies = frame.replies.clone();
+        let configured = walks.is_some_and(|w| self.walks_configured_set(w));
         if self.sequential.contains(&(e as *const syn::Expr as usize)) {
             return;
         }
@@ -430,40 +440,32 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
     /// `self` or of a configuration, pool, topology or registry object), or
     /// the resolved addresses of one host (a failover pass)?
     fn walks_configured_set(&self, iterable: &syn::Expr) -> bool {
-        let (calls, root) = method_chain(iterable);
-        let resolves = |e: &syn::Expr| {
-            crate::syntax::any_ident(e, &mut |id| {
-                matches!(
-                    id,
-                    "lookup_host" | "to_socket_addrs" | "lookup_ip" | "resolve"
-                )
-            })
+        let resolves = |id: &str| {
+            matches!(
+                id,
+                "lookup_host" | "to_socket_addrs" | "lookup_ip" | "resolve"
+            )
         };
-        if calls.iter().any(|m| resolves(&m.receiver)) || resolves(iterable) {
+        if crate::syntax::any_ident(iterable, &mut |id| resolves(id)) {
             return true;
         }
+        let (_, root) = method_chain(iterable);
         let root = match strip_parens(root) {
             syn::Expr::Reference(r) => strip_parens(&r.expr),
             r => r,
         };
-        let configured_name = |id: &str| {
-            let id = id.to_ascii_lowercase();
-            [
-                "config", "cfg", "settings", "options", "registry", "topology", "pool",
-            ]
-            .iter()
-            .any(|w| id.split('_').any(|part| part == *w))
+        let configured = |id: &str| {
+            id == "self"
+                || crate::syntax::names_configuration(id)
                 || id.ends_with("addrs")
                 || id.ends_with("addresses")
         };
         match root {
-            syn::Expr::Field(_) => {
-                crate::syntax::any_ident(root, &mut |id| id == "self" || configured_name(id))
-            }
-            syn::Expr::Path(p) => p.path.get_ident().is_some_and(|i| {
-                let name = i.to_string();
-                name == "self" || configured_name(&name)
-            }),
+            syn::Expr::Field(_) => crate::syntax::any_ident(root, &mut |id| configured(id)),
+            syn::Expr::Path(p) => p
+                .path
+                .get_ident()
+                .is_some_and(|i| configured(&i.to_string())),
             _ => false,
         }
     }
@@ -519,11 +521,7 @@ fn reply_senders(pat: &syn::Pat) -> Vec<String> {
         })
         .filter(|n| {
             let n = n.to_ascii_lowercase();
-            n.ends_with("tx")
-                || n.ends_with("sender")
-                || ["reply", "respond", "responder", "resp", "ack", "callback"]
-                    .iter()
-                    .any(|w| n.split('_').any(|p| p == *w))
+            n.ends_with("tx") || n.ends_with("sender") || crate::sender_model::names_a_reply(&n)
         })
         .collect()
 }
@@ -606,14 +604,13 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
         self.visit_expr(&l.expr);
         let header = Span::between(l.for_token.span, l.expr.span());
         let trip = spawn_model::for_trip(self.env(), &l.pat, &l.expr);
-        let configured = self.walks_configured_set(&l.expr);
         self.loops.push(Frame {
             header,
             trip,
             what: "`for` loop",
             scope: Scope::Block(&l.body, Some(&l.expr)),
             scan: None,
-            configured,
+            walks: Some(&l.expr),
             replies: reply_senders(&l.pat),
             slots: self.slots,
         });
@@ -635,7 +632,7 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
             what: "`while` loop",
             scope: Scope::Block(&w.body, Some(&w.cond)),
             scan: None,
-            configured: false,
+            walks: None,
             replies,
             slots: self.slots,
         });
@@ -651,7 +648,7 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
             what: "`loop`",
             scope: Scope::Block(&l.body, None),
             scan: None,
-            configured: false,
+            walks: None,
             replies: Vec::new(),
             slots: self.slots,
         });
@@ -729,7 +726,6 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
                 let header = Span::between(m.method.span(), m.span());
                 let trip = spawn_model::iter_trip(self.env(), &m.receiver);
                 let (_, root) = method_chain(&m.receiver);
-                let configured = self.walks_configured_set(&m.receiver);
                 let slots = self.slots;
                 self.loops.push(Frame {
                     header,
@@ -737,7 +733,7 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
                     what: "iterator closure",
                     scope: Scope::Closure(&m.args, root),
                     scan: None,
-                    configured,
+                    walks: Some(&m.receiver),
                     replies: Vec::new(),
                     slots,
                 });
