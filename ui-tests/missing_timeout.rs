@@ -91,3 +91,33 @@ fn dial(addr: std::net::SocketAddr, timeout: Option<std::time::Duration>) -> std
         None => std::net::TcpStream::connect(addr),
     }
 }
+
+// Not reported: every request through the field is wrapped in a timeout.
+pub struct CredentialsClient {
+    inner: hyper::Client<HttpConnector>,
+}
+
+impl CredentialsClient {
+    pub fn new() -> CredentialsClient {
+        CredentialsClient {
+            inner: hyper::Client::new(),
+        }
+    }
+
+    pub async fn request(&self, req: Request<Body>, limit: Duration) -> Result<Response<Body>, Error> {
+        tokio::time::timeout(limit, self.inner.request(req)).await?
+    }
+}
+
+// Not reported: reqwest on wasm32 runs on the browser's fetch, which has no
+// timeout to set.
+#[cfg(all(feature = "reqwest", target_arch = "wasm32"))]
+pub fn browser_client() -> reqwest::Client {
+    reqwest::ClientBuilder::new().build().unwrap()
+}
+
+// Reported: the native build.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn native_client() -> reqwest::Client {
+    reqwest::ClientBuilder::new().build().unwrap()
+}

@@ -76,3 +76,16 @@ fn forward(mut input: Socket) {
         let _ = tx.send(m);
     }
 }
+
+// Silent at the default tier: the only repeating send is a timer's.
+async fn keepalive(sock: WebSocket) {
+    let (out, mut outgoing) = tmpsc::unbounded_channel();
+    tokio::spawn(async move { while let Some(m) = outgoing.recv().await { sock.send(m).await } });
+    let mut timer = tokio::time::interval(PING_INTERVAL);
+    loop {
+        timer.tick().await;
+        if out.send(Message::Ping).is_err() {
+            break;
+        }
+    }
+}

@@ -45,3 +45,27 @@ impl Cluster {
 async fn flush_all(connections: &mut Vec<Connection>) {
     let _ = join_all(connections.iter_mut().map(|c| c.flush())).await;
 }
+
+// Silent: the closure converts what each receiver yields; the requests were
+// sent before.
+async fn combine(receivers: Vec<(Addr, Receiver<Value>)>) -> Vec<Value> {
+    join_all(receivers.into_iter().map(|(addr, receiver)| async move {
+        let result = convert(receiver.await);
+        result.unwrap_or_else(|_| Value::from(addr))
+    }))
+    .await
+}
+
+// Silent at the default tier: a map of the cluster's node connections is the
+// topology, even when it comes in as a parameter.
+async fn write_all_nodes(writers: &mut HashMap<Server, Connection>, frame: Frame) {
+    join_all(writers.values_mut().map(|conn| conn.write(frame.clone()))).await;
+}
+
+// A `FromIterator` impl spawns what its caller collects: the caller owns
+// the count (low).
+impl<F: Future> FromIterator<F> for AllOf<F> {
+    fn from_iter<I: IntoIterator<Item = F>>(iter: I) -> Self {
+        AllOf(Box::pin(join_all(iter.into_iter().map(|f| f.boxed()))))
+    }
+}

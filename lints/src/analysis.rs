@@ -188,6 +188,7 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
         let cx = FileContext::new(path, source, &file, &imports, opts.policy, &memo);
         sink.budgets = crate::inventory::collect(&cx);
     }
+    crate::support_code::demote(path, &file, &mut sink.findings);
     let mut suppressions = Suppressions::new(source, Some(&file));
     if (opts.enabled)("missing_reason") {
         sink.findings.extend(missing_reasons(&suppressions));

@@ -22,6 +22,7 @@ pub mod retry_sites;
 pub mod rules;
 pub mod sender_model;
 pub mod spawn_model;
+pub mod support_code;
 pub mod suppress;
 pub mod syntax;
 pub mod test_code;

@@ -2422,7 +2422,8 @@ fn site_kind(site: &Site, scan: &BodyScan, lp: LoopRef) -> Option<LoopKind> {
 }
 
 /// A statement that is a delay (`sleep(d).await;`, `interval.tick().await;`).
-fn is_delay_stmt(st: &Stmt) -> bool {
+/// Is the statement a wait on its own (`sleep(d).await;`, `timer.tick().await;`)?
+pub(crate) fn is_delay_stmt(st: &Stmt) -> bool {
     let Stmt::Expr(e, _) = st else {
         return false;
     };

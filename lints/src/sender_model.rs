@@ -617,16 +617,46 @@ fn pat_idents(pat: &syn::Pat, out: &mut Vec<String>) {
 }
 
 /// Does a `for` loop run over input? A literal range or array, or a field of
-/// `self` (configuration), is not.
+/// `self` (configuration), is not; nor is a range up to a field of `self`
+/// (`for _ in 0..self.size`: one message per configured worker).
 fn for_over_input(f: &syn::ExprForLoop) -> bool {
     match crate::syntax::strip_parens(&f.expr) {
         syn::Expr::Range(r) => match r.end.as_deref() {
-            Some(end) => crate::syntax::int_literal(end).is_none(),
+            Some(end) => {
+                crate::syntax::int_literal(end).is_none()
+                    && !crate::syntax::any_ident(end, &mut |id| id == "self")
+            }
             None => true,
         },
         syn::Expr::Array(_) => false,
         other => !crate::syntax::any_ident(other, &mut |id| id == "self"),
     }
+}
+
+/// Does a loop condition wait for a timer: an interval's `tick()`, or the
+/// next item of a local named for one (`interval`, `ticker`, `timer`)?
+fn waits_for_a_timer(cond: &syn::Expr) -> bool {
+    struct Timer(bool);
+    impl<'ast> Visit<'ast> for Timer {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            let method = m.method.to_string();
+            let timer_receiver = || {
+                crate::syntax::any_ident(&m.receiver, &mut |id| {
+                    let id = id.to_ascii_lowercase();
+                    ["interval", "ticker", "timer"]
+                        .iter()
+                        .any(|t| id.contains(t))
+                })
+            };
+            if method == "tick" || (method == "next" && timer_receiver()) {
+                self.0 = true;
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    let mut t = Timer(false);
+    t.visit_expr(cond);
+    t.0
 }
 
 impl<'ast> Visit<'ast> for SendFinder<'_> {
@@ -659,12 +689,25 @@ impl<'ast> Visit<'ast> for SendFinder<'_> {
     }
 
     fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+        // `loop { timer.tick().await; tx.send(Ping) }`: driven by a timer,
+        // not by input.
+        if l.body
+            .stmts
+            .first()
+            .is_some_and(crate::retry_model::is_delay_stmt)
+        {
+            return syn::visit::visit_expr_loop(self, l);
+        }
         self.in_repeat(crate::Span::from(l.loop_token.span), |s| {
             syn::visit::visit_expr_loop(s, l)
         });
     }
 
     fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
+        // `while interval.next().await.is_some()`: driven by a timer.
+        if waits_for_a_timer(&l.cond) {
+            return syn::visit::visit_expr_while(self, l);
+        }
         self.in_repeat(crate::Span::from(l.while_token.span), |s| {
             syn::visit::visit_expr_while(s, l)
         });
@@ -747,6 +790,26 @@ mod tests {
         let p = producers_of("fn start() { let (tx, rx) = unbounded_channel(); std::thread::spawn(move || tx.send(init())); }");
         assert_eq!(p.sends.len(), 1);
         assert!(p.unpaced_repeating().is_none());
+    }
+
+    #[test]
+    fn timer_driven_loops_are_not_input() {
+        for src in [
+            "async fn f() { let (tx, rx) = unbounded_channel(); let mut timer = interval(D); \
+             loop { timer.tick().await; if tx.send(Ping).is_err() { break; } } }",
+            "async fn f() { let (tx, rx) = unbounded_channel(); let mut interval = ex.interval(D); \
+             while interval.next().await.is_some() { tx.send(Redeliver).await; } }",
+            "impl Drop for Pool { fn drop(&mut self) { for _ in 0..self.size { self.tx.send(Close); } } } \
+             fn new() -> Pool { let (tx, rx) = unbounded_channel(); Pool { tx, size: 4 } }",
+        ] {
+            assert!(producers_of(src).unpaced_repeating().is_none(), "{src}");
+        }
+        // A loop that reads input each round is input-driven, delay or not.
+        let p = producers_of(
+            "async fn f(mut sock: S) { let (tx, rx) = unbounded_channel(); \
+             loop { let m = sock.read().await; tx.send(m); sleep(D).await; } }",
+        );
+        assert!(p.unpaced_repeating().is_some());
     }
 
     #[test]

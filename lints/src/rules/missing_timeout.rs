@@ -107,6 +107,7 @@ fn check(cx: &FileContext, sink: &mut Sink) {
         fn_block: None,
         awaited: HashSet::new(),
         done: HashSet::new(),
+        field_init: None,
     };
     v.visit_file(cx.file);
 }
@@ -129,6 +130,62 @@ struct Visitor<'a, 'c, 's, 'ast> {
     awaited: HashSet<usize>,
     /// Method calls already handled as part of a chain.
     done: HashSet<usize>,
+    /// The struct field whose initialiser is being visited.
+    field_init: Option<String>,
+}
+
+/// `#[cfg(target_arch = "wasm32")]`: reqwest's client on wasm runs on the
+/// browser's `fetch`, which has no timeout setting to add.
+fn builds_for_wasm(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("cfg")
+            && matches!(&a.meta, syn::Meta::List(l) if {
+                let t = l.tokens.to_string();
+                t.contains("wasm") && !t.contains("not")
+            })
+    })
+}
+
+/// Does every use of `self.<field>` in the file sit inside a `timeout(..)`
+/// call (and is there at least one)?
+fn every_use_is_timed(file: &syn::File, field: &str) -> bool {
+    struct Uses<'f> {
+        field: &'f str,
+        in_timeout: usize,
+        timed: usize,
+        untimed: usize,
+    }
+    impl<'ast> Visit<'ast> for Uses<'_> {
+        fn visit_expr_field(&mut self, e: &'ast syn::ExprField) {
+            let named = matches!(&e.member, syn::Member::Named(n) if n == self.field);
+            let on_self =
+                matches!(strip_parens(&e.base), syn::Expr::Path(p) if p.path.is_ident("self"));
+            if named && on_self {
+                if self.in_timeout > 0 {
+                    self.timed += 1;
+                } else {
+                    self.untimed += 1;
+                }
+            }
+            syn::visit::visit_expr_field(self, e);
+        }
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            let timeout = crate::syntax::call_path(c)
+                .and_then(crate::syntax::last_segment)
+                .is_some_and(|n| n == "timeout" || n == "timeout_at");
+            self.in_timeout += usize::from(timeout);
+            syn::visit::visit_expr_call(self, c);
+            self.in_timeout -= usize::from(timeout);
+        }
+    }
+    let mut u = Uses {
+        field,
+        in_timeout: 0,
+        timed: 0,
+        untimed: 0,
+    };
+    u.visit_file(file);
+    u.timed > 0 && u.untimed == 0
 }
 
 /// Names a function's body uses for timeouts (hyper: a layer or a wrapper).
@@ -325,6 +382,13 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
     }
 
     fn report(&mut self, span: Span, what: &str, help: &str, hyper: bool) {
+        // `HttpClient { inner: Client::new() }` where every request through
+        // `self.inner` is wrapped in `timeout(..)`: bounded per request.
+        if let Some(field) = &self.field_init {
+            if every_use_is_timed(self.cx.file, field) {
+                return;
+            }
+        }
         let msg = if what.starts_with("std::net") {
             format!("missing timeout: `{what}` with no connect timeout can block for minutes")
         } else {
@@ -392,10 +456,24 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
 
 impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-        self.enter_fn(&f.block);
+        if !builds_for_wasm(&f.attrs) {
+            self.enter_fn(&f.block);
+        }
     }
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        self.enter_fn(&f.block);
+        if !builds_for_wasm(&f.attrs) {
+            self.enter_fn(&f.block);
+        }
+    }
+
+    fn visit_field_value(&mut self, fv: &'ast syn::FieldValue) {
+        let field = match &fv.member {
+            syn::Member::Named(n) => Some(n.to_string()),
+            syn::Member::Unnamed(_) => None,
+        };
+        let outer = std::mem::replace(&mut self.field_init, field);
+        syn::visit::visit_field_value(self, fv);
+        self.field_init = outer;
     }
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
         if let Some(b) = &f.default {

@@ -190,7 +190,11 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
         for input in &sig.inputs {
             if let syn::FnArg::Typed(pt) = input {
                 if let syn::Pat::Ident(pi) = &*pt.pat {
-                    params.insert(pi.ident.to_string());
+                    // `writers: &mut HashMap<Server, Connection>`: the
+                    // members of a configured set, not input.
+                    if !type_names_member_set(&pt.ty) {
+                        params.insert(pi.ident.to_string());
+                    }
                 }
                 if let (syn::Pat::Ident(pi), syn::Type::Path(tp)) = (&*pt.pat, &*pt.ty) {
                     if tp.path.segments.last().is_some_and(|s| s.ident == "Option") {
@@ -403,6 +407,17 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
     /// reply receivers)? Then the fan-out adds no concurrency.
     fn joins_started_work(&self, e: &syn::Expr, line: usize) -> bool {
         let (calls, root) = method_chain(e);
+        // `receivers.into_iter().map(|(addr, rx)| async move { convert(rx.await) })`:
+        // whatever the closure does with the result, it waits for work
+        // already sent.
+        if let syn::Expr::Path(p) = strip_parens(strip_ref(root)) {
+            if p.path
+                .get_ident()
+                .is_some_and(|i| names_started_work(&i.to_string()))
+            {
+                return true;
+            }
+        }
         let per_item = calls
             .iter()
             .filter(|m| matches!(m.method.to_string().as_str(), "map" | "filter_map" | "then"))
@@ -517,6 +532,21 @@ fn names_member_set(name: &str) -> bool {
         let singular = part.strip_suffix('s').unwrap_or(part);
         MEMBERS.contains(&singular)
     })
+}
+
+/// A type naming the members of a configured set among its path segments
+/// (`HashMap<Server, Connection>`, `&[Node]`).
+fn type_names_member_set(ty: &syn::Type) -> bool {
+    struct Members(bool);
+    impl<'ast> Visit<'ast> for Members {
+        fn visit_path_segment(&mut self, s: &'ast syn::PathSegment) {
+            self.0 |= names_member_set(&s.ident.to_string());
+            syn::visit::visit_path_segment(self, s);
+        }
+    }
+    let mut m = Members(false);
+    m.visit_type(ty);
+    m.0
 }
 
 /// An expression that reads input: an `.await`ed call, or a call whose name
