@@ -929,7 +929,9 @@ fn classify_in(
             let duration_ctor = (s.contains("Duration") || s.starts_with("from_"))
                 && (last.starts_with("from_") || last == "new");
             let pure = matches!(last.as_str(), "min" | "max" | "Some");
-            if duration_ctor || pure {
+            if matches!(last.as_str(), "min" | "max") {
+                capped(c.args.iter(), locals, depth, visiting)
+            } else if duration_ctor || pure {
                 classify_all(c.args.iter(), locals, depth, visiting)
             } else {
                 Jitter::Unknown
@@ -959,7 +961,29 @@ fn classify_in(
                     | "mul"
                     | "add"
             );
-            if pure {
+            if matches!(name.as_str(), "min" | "max" | "clamp") {
+                capped(
+                    std::iter::once(&*m.receiver).chain(m.args.iter()),
+                    locals,
+                    depth,
+                    visiting,
+                )
+            } else if matches!(name.as_str(), "unwrap_or" | "unwrap_or_else") {
+                // `retry_after.unwrap_or_else(|| base * 2u32.pow(n))`: when
+                // the peer says nothing, the fallback decides.
+                let fallback = match m.args.first().map(crate::syntax::strip_parens) {
+                    Some(Expr::Closure(c)) => tail_expr(&c.body),
+                    other => other,
+                };
+                match (
+                    classify_in(&m.receiver, locals, depth + 1, visiting),
+                    fallback,
+                ) {
+                    (Jitter::Yes, _) => Jitter::Yes,
+                    (_, Some(f)) => classify_in(f, locals, depth + 1, visiting),
+                    (_, None) => Jitter::Unknown,
+                }
+            } else if pure {
                 classify_all(
                     std::iter::once(&*m.receiver).chain(m.args.iter()),
                     locals,
@@ -971,6 +995,67 @@ fn classify_in(
             }
         }
         _ => Jitter::Unknown,
+    }
+}
+
+/// `min`/`max`/`clamp` of durations: a cap from configuration
+/// (`self.timeout / 2`) or from the time left before a deadline
+/// (`deadline - now`) limits the delay without randomising it, so it reads
+/// as deterministic when another operand is.
+fn capped<'e>(
+    items: impl Iterator<Item = &'e Expr>,
+    locals: &HashMap<String, Vec<&Expr>>,
+    depth: usize,
+    visiting: &mut Vec<String>,
+) -> Jitter {
+    let mut out = Jitter::Unknown;
+    let mut caps_only = true;
+    for e in items {
+        match classify_in(e, locals, depth + 1, visiting) {
+            Jitter::Yes => return Jitter::Yes,
+            Jitter::No => out = Jitter::No,
+            Jitter::Unknown => caps_only &= is_cap(e, locals),
+        }
+    }
+    if caps_only {
+        out
+    } else {
+        Jitter::Unknown
+    }
+}
+
+/// A configured value (fields, consts and arithmetic on them) or the time
+/// left before a deadline.
+fn is_cap(e: &Expr, locals: &HashMap<String, Vec<&Expr>>) -> bool {
+    let time_left = |e: &Expr| {
+        crate::syntax::any_ident(e, &mut |i| {
+            matches!(
+                i,
+                "deadline" | "remaining" | "elapsed" | "Instant" | "saturating_duration_since"
+            ) || i.ends_with("timeout")
+        })
+    };
+    match crate::syntax::strip_parens(e) {
+        Expr::Field(_) => true,
+        Expr::Binary(b) => is_cap(&b.left, locals) || is_cap(&b.right, locals),
+        Expr::Path(p) => p.path.get_ident().is_some_and(|i| {
+            let name = i.to_string();
+            time_left(e)
+                || locals
+                    .get(&name)
+                    .is_some_and(|defs| defs.iter().all(|d| time_left(d)))
+        }),
+        other => time_left(other),
+    }
+}
+
+fn tail_expr(e: &Expr) -> Option<&Expr> {
+    match crate::syntax::strip_parens(e) {
+        Expr::Block(b) => match b.block.stmts.last() {
+            Some(Stmt::Expr(e, None)) => tail_expr(e),
+            _ => None,
+        },
+        other => Some(other),
     }
 }
 
