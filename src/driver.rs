@@ -761,11 +761,18 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
         let line_index = o.source.as_deref().map(LineIndex::new);
         // A module its parent declares test-only is test code (checked only
         // for files with findings: the parent is read once).
-        let test_only = !opts.include_tests
-            && !o.findings.is_empty()
-            && !opts.named_files.contains(path)
-            && test_modules.is_test_only(path);
-        for f in o.findings.into_iter().filter(|_| !test_only) {
+        let reach = if o.findings.is_empty() || opts.named_files.contains(path) {
+            crate::scope::ModuleReach::Compiled
+        } else {
+            test_modules.reach(path)
+        };
+        let test_only = !opts.include_tests && reach == crate::scope::ModuleReach::TestOnly;
+        for mut f in o.findings.into_iter().filter(|_| !test_only) {
+            // A file no module declares is not built: what it shows is no
+            // risk of the program (contract v2.0: `low` where undecided).
+            if reach == crate::scope::ModuleReach::Undeclared && f.lint != "parse_error" {
+                f.confidence = leash_lints::Confidence::Low;
+            }
             if f.unless_any.iter().any(|fact| facts.contains(fact)) {
                 continue;
             }

@@ -28,19 +28,34 @@ pub fn is_test_entry(path: &Path, is_dir: bool) -> bool {
     }
 }
 
-/// Answers, for files that have findings, whether their module is declared
-/// test-only by its parent (`#[cfg(test)] mod name;`, also `cfg(all(test,
-/// ..))` and `cfg(any(test, ..))`), at any depth. Parents are read once.
+/// How a module file is built, as its parents declare it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModuleReach {
+    /// Declared (or not decidable from the files): analysed as usual.
+    Compiled,
+    /// Declared test-only (`#[cfg(test)] mod name;`, also `cfg(all(test,
+    /// ..))` and `cfg(any(test, ..))`), at any depth: skipped by default.
+    TestOnly,
+    /// A file under a crate's `src/` that no parent declares (`mod name;`
+    /// nowhere, no `#[path]` anywhere): not compiled, so its findings are
+    /// `low`.
+    Undeclared,
+}
+
+/// Answers, for files that have findings, how their module is reached.
+/// Parents are read once.
 #[derive(Default)]
 pub struct TestModules {
-    /// File → is it test-only (`None` while being decided: a cycle).
-    decided: HashMap<PathBuf, Option<bool>>,
+    /// File → its reach (`None` while being decided: a cycle).
+    decided: HashMap<PathBuf, Option<ModuleReach>>,
+    /// A crate's `src/` → does some file there use `#[path]`?
+    redirecting: HashMap<PathBuf, bool>,
 }
 
 impl TestModules {
-    pub fn is_test_only(&mut self, file: &Path) -> bool {
+    pub fn reach(&mut self, file: &Path) -> ModuleReach {
         if let Some(known) = self.decided.get(file) {
-            return known.unwrap_or(false);
+            return known.unwrap_or(ModuleReach::Compiled);
         }
         self.decided.insert(file.to_path_buf(), None);
         let answer = self.decide(file);
@@ -48,22 +63,73 @@ impl TestModules {
         answer
     }
 
-    fn decide(&mut self, file: &Path) -> bool {
+    fn decide(&mut self, file: &Path) -> ModuleReach {
         let Some((name, parents)) = module_parents(file) else {
-            return false;
+            return ModuleReach::Compiled;
         };
-        for parent in parents {
-            let Ok(text) = std::fs::read_to_string(&parent) else {
+        let mut read_all = !parents.is_empty();
+        for parent in &parents {
+            let Ok(text) = std::fs::read_to_string(parent) else {
+                read_all = false;
                 continue;
             };
+            if text.contains("#[path") || text.contains("include!") {
+                // The module may be declared under another name.
+                read_all = false;
+            }
             match declaration_is_test_only(&text, &name) {
-                Some(true) => return true,
-                Some(false) => return self.is_test_only(&parent),
+                Some(true) => return ModuleReach::TestOnly,
+                Some(false) => return self.reach(parent),
                 None => {}
             }
         }
-        false
+        let undeclared =
+            read_all && crate_sources(file).is_some_and(|src| !self.redirects_modules(&src));
+        if undeclared {
+            ModuleReach::Undeclared
+        } else {
+            ModuleReach::Compiled
+        }
     }
+
+    /// Does any file of the crate declare a module at a path of its choice
+    /// (`#[path = "middleware/retry/mod.rs"] mod retry;`)? Then a file no
+    /// parent declares may still be built. Read once per crate.
+    fn redirects_modules(&mut self, src: &Path) -> bool {
+        if let Some(&known) = self.redirecting.get(src) {
+            return known;
+        }
+        let found = ignore::WalkBuilder::new(src)
+            .standard_filters(false)
+            .build()
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "rs"))
+            .any(|e| std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains("#[path")));
+        self.redirecting.insert(src.to_path_buf(), found);
+        found
+    }
+}
+
+/// The `src/` directory of the crate the file belongs to (a `Cargo.toml`
+/// beside it), unless the file is under `src/bin/` (each file there is a
+/// crate root of its own).
+fn crate_sources(file: &Path) -> Option<PathBuf> {
+    let mut dir = file.parent();
+    let mut below: Vec<String> = Vec::new();
+    while let Some(d) = dir {
+        if d.file_name().is_some_and(|n| n == "src") {
+            let manifest = d.parent().is_some_and(|c| c.join("Cargo.toml").is_file());
+            let in_bin = below.last().is_some_and(|first| first == "bin");
+            return (manifest && !in_bin).then(|| d.to_path_buf());
+        }
+        below.push(
+            d.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
+        dir = d.parent();
+    }
+    None
 }
 
 /// The module name a file defines and the files that can declare it:
@@ -178,10 +244,50 @@ mod tests {
         std::fs::write(src.join("testing/fake_server.rs"), "fn f() {}\n").unwrap();
         std::fs::write(src.join("net.rs"), "fn g() {}\n").unwrap();
         let mut modules = TestModules::default();
-        assert!(modules.is_test_only(&src.join("testing/mod.rs")));
-        assert!(modules.is_test_only(&src.join("testing/fake_server.rs")));
-        assert!(!modules.is_test_only(&src.join("net.rs")));
-        assert!(!modules.is_test_only(&src.join("lib.rs")));
+        let mut reach = |p: &str| modules.reach(&src.join(p));
+        assert_eq!(reach("testing/mod.rs"), ModuleReach::TestOnly);
+        assert_eq!(reach("testing/fake_server.rs"), ModuleReach::TestOnly);
+        assert_eq!(reach("net.rs"), ModuleReach::Compiled);
+        assert_eq!(reach("lib.rs"), ModuleReach::Compiled);
+    }
+
+    #[test]
+    fn undeclared_modules_of_a_crate() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        std::fs::create_dir_all(src.join("replicator")).unwrap();
+        std::fs::create_dir_all(src.join("bin")).unwrap();
+        std::fs::write(dir.path().join("Cargo.toml"), "[package]\n").unwrap();
+        std::fs::write(src.join("lib.rs"), "mod net;\n").unwrap();
+        std::fs::write(src.join("net.rs"), "fn g() {}\n").unwrap();
+        std::fs::write(src.join("old.rs"), "fn h() {}\n").unwrap();
+        std::fs::write(src.join("replicator/mod.rs"), "mod remote;\n").unwrap();
+        std::fs::write(src.join("replicator/remote.rs"), "fn r() {}\n").unwrap();
+        std::fs::write(src.join("bin/tool.rs"), "fn main() {}\n").unwrap();
+        let mut modules = TestModules::default();
+        let mut reach = |p: &str| modules.reach(&src.join(p));
+        assert_eq!(reach("net.rs"), ModuleReach::Compiled);
+        assert_eq!(reach("old.rs"), ModuleReach::Undeclared);
+        // Declared by a parent that is itself never declared.
+        assert_eq!(reach("replicator/remote.rs"), ModuleReach::Undeclared);
+        assert_eq!(reach("bin/tool.rs"), ModuleReach::Compiled);
+        // A `#[path]` anywhere in the crate may declare anything.
+        std::fs::write(src.join("net.rs"), "#[path = \"old.rs\"]\nmod legacy;\n").unwrap();
+        assert_eq!(
+            TestModules::default().reach(&src.join("old.rs")),
+            ModuleReach::Compiled
+        );
+    }
+
+    #[test]
+    fn files_outside_a_crate_are_compiled() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.rs"), "fn main() {}\n").unwrap();
+        std::fs::write(dir.path().join("extra.rs"), "fn e() {}\n").unwrap();
+        assert_eq!(
+            TestModules::default().reach(&dir.path().join("extra.rs")),
+            ModuleReach::Compiled
+        );
     }
 
     #[test]

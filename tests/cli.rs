@@ -605,6 +605,46 @@ fn test_directories_and_test_modules_are_out_of_scope() {
     assert_eq!(paths(&["tests"]), ["tests/it.rs"]);
 }
 
+#[test]
+fn a_module_no_parent_declares_is_low() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "Cargo.toml", "[package]\nname = \"x\"\n");
+    write(d, "src/lib.rs", "mod net;\n");
+    write(d, "src/net.rs", FED_QUEUE);
+    write(d, "src/old/mod.rs", "mod relay;\n");
+    write(d, "src/old/relay.rs", FED_QUEUE);
+    let tiers = |args: &[&str]| -> Vec<(String, String)> {
+        let mut all = vec!["check", "--no-config", "--no-cache", "--format", "json"];
+        all.extend_from_slice(args);
+        let out = Command::new(env!("CARGO_BIN_EXE_leash"))
+            .args(&all)
+            .current_dir(d)
+            .output()
+            .unwrap();
+        json_lines(&out)
+            .iter()
+            .map(|f| {
+                let path = f["path"].as_str().unwrap().to_string();
+                (path, f["confidence"].as_str().unwrap().to_string())
+            })
+            .collect()
+    };
+    assert_eq!(tiers(&["."]), [("src/net.rs".into(), "high".into())]);
+    assert_eq!(
+        tiers(&["--confidence", "low", "."]),
+        [
+            ("src/net.rs".into(), "high".into()),
+            ("src/old/relay.rs".into(), "low".into())
+        ]
+    );
+    // Named on the command line, the file is checked as it is.
+    assert_eq!(
+        tiers(&["src/old/relay.rs"]),
+        [("src/old/relay.rs".into(), "high".into())]
+    );
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn a_failed_write_is_an_error_not_success() {
