@@ -504,10 +504,7 @@ fn file_consts(file: &syn::File) -> HashMap<String, u64> {
 fn always_exits(expr: &Expr, label: Option<&str>, depth: usize) -> bool {
     match expr {
         Expr::Return(_) => true,
-        Expr::Break(b) => match &b.label {
-            None => depth == 0,
-            Some(l) => depth == 0 || Some(l.ident.to_string().as_str()) == label,
-        },
+        Expr::Break(b) => break_exits(b, label, depth),
         Expr::Continue(c) => match &c.label {
             None => false,
             Some(l) => Some(l.ident.to_string().as_str()) != label && depth == 0,
@@ -527,25 +524,38 @@ fn always_exits(expr: &Expr, label: Option<&str>, depth: usize) -> bool {
             !m.arms.is_empty() && m.arms.iter().all(|a| always_exits(&a.body, label, depth))
         }
         Expr::Macro(m) => is_exit_macro(&m.mac),
-        Expr::Call(c) => {
-            if let Some(name) = macro_call_name(c) {
-                matches!(
-                    name.as_str(),
-                    "panic" | "unreachable" | "todo" | "unimplemented"
-                )
-            } else {
-                crate::syntax::call_path(c)
-                    .map(|p| {
-                        let s = crate::syntax::path_string(p);
-                        s == "std::process::exit"
-                            || s == "process::exit"
-                            || s.ends_with("resume_unwind")
-                            || s.ends_with("process::abort")
-                    })
-                    .unwrap_or(false)
-            }
-        }
+        Expr::Call(c) => call_exits(c),
         _ => false,
+    }
+}
+
+/// Does a `break` leave the loop being analysed? (Visitors ask about the
+/// node they stand on: no copy of its subtree.)
+fn break_exits(b: &syn::ExprBreak, label: Option<&str>, depth: usize) -> bool {
+    match &b.label {
+        None => depth == 0,
+        Some(l) => depth == 0 || Some(l.ident.to_string().as_str()) == label,
+    }
+}
+
+/// A call that never returns: `panic!`-style macros seen as calls,
+/// `process::exit`, `resume_unwind`, `abort`.
+fn call_exits(c: &syn::ExprCall) -> bool {
+    if let Some(name) = macro_call_name(c) {
+        matches!(
+            name.as_str(),
+            "panic" | "unreachable" | "todo" | "unimplemented"
+        )
+    } else {
+        crate::syntax::call_path(c)
+            .map(|p| {
+                let s = crate::syntax::path_string(p);
+                s == "std::process::exit"
+                    || s == "process::exit"
+                    || s.ends_with("resume_unwind")
+                    || s.ends_with("process::abort")
+            })
+            .unwrap_or(false)
     }
 }
 
@@ -587,7 +597,7 @@ impl<'ast> Visit<'ast> for ExitScan<'_> {
         self.exits = true;
     }
     fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
-        if always_exits(&Expr::Break(b.clone()), self.label, self.depth) {
+        if break_exits(b, self.label, self.depth) {
             self.exits = true;
         }
         syn::visit::visit_expr_break(self, b);
@@ -1302,6 +1312,22 @@ impl<'ast> Visit<'ast> for LoopFinder<'ast> {
     }
 }
 
+/// A loop's extent, from its first attribute, label or keyword to its
+/// closing brace (what `Spanned::span` gives, without printing the loop).
+fn loop_ref_extent(lp: LoopRef) -> Span {
+    match lp {
+        LoopRef::Loop(l) => {
+            crate::syntax::extent(&l.attrs, l.label.as_ref(), l.loop_token.span, &l.body)
+        }
+        LoopRef::While(l) => {
+            crate::syntax::extent(&l.attrs, l.label.as_ref(), l.while_token.span, &l.body)
+        }
+        LoopRef::For(l) => {
+            crate::syntax::extent(&l.attrs, l.label.as_ref(), l.for_token.span, &l.body)
+        }
+    }
+}
+
 #[derive(Clone, Copy)]
 enum LoopRef<'ast> {
     Loop(&'ast syn::ExprLoop),
@@ -1762,7 +1788,7 @@ impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
         syn::visit::visit_expr_return(self, r);
     }
     fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
-        if always_exits(&Expr::Break(b.clone()), self.label.as_deref(), self.depth) {
+        if break_exits(b, self.label.as_deref(), self.depth) {
             self.exit(None);
         }
         syn::visit::visit_expr_break(self, b);
@@ -1777,7 +1803,7 @@ impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
         }
     }
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-        if always_exits(&Expr::Call(c.clone()), self.label.as_deref(), self.depth) {
+        if call_exits(c) {
             self.exit(None);
         }
         syn::visit::visit_expr_call(self, c);
@@ -2375,11 +2401,7 @@ fn analyse_loop<'ast>(
         None => loop_bound(&scan, head.cond_exit, file),
     };
     Some(RetryLoop {
-        span: Span::from(match lp {
-            LoopRef::Loop(l) => l.span(),
-            LoopRef::While(l) => l.span(),
-            LoopRef::For(l) => l.span(),
-        }),
+        span: loop_ref_extent(lp),
         header,
         kind: found.kind,
         ops: found.ops,

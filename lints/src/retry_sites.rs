@@ -3,8 +3,8 @@
 
 use crate::callgraph::RetrySite;
 use crate::rules::retry_amplification::retried_calls_in;
+use crate::syntax::extent;
 use crate::{FileContext, Span};
-use syn::spanned::Spanned;
 use syn::visit::Visit;
 
 /// The retry loops of a function body, as retry sites, each with the calls its
@@ -14,7 +14,7 @@ pub fn loop_sites(cx: &FileContext, block: &syn::Block, impl_type: Option<&str>)
     if loops.is_empty() {
         return Vec::new();
     }
-    let outer = Span::from(block.span());
+    let outer = Span::from(block.brace_token.span.join());
     let inside = |s: &Span| outer.start <= s.start && s.end <= outer.end;
     let mine: Vec<_> = loops.iter().filter(|l| inside(&l.span)).collect();
     if mine.is_empty() {
@@ -27,7 +27,18 @@ pub fn loop_sites(cx: &FileContext, block: &syn::Block, impl_type: Option<&str>)
     }
     impl Finder<'_, '_> {
         fn check(&mut self, e: &syn::Expr) {
-            let span = Span::from(e.span());
+            let span = match e {
+                syn::Expr::Loop(l) => {
+                    extent(&l.attrs, l.label.as_ref(), l.loop_token.span, &l.body)
+                }
+                syn::Expr::While(l) => {
+                    extent(&l.attrs, l.label.as_ref(), l.while_token.span, &l.body)
+                }
+                syn::Expr::ForLoop(l) => {
+                    extent(&l.attrs, l.label.as_ref(), l.for_token.span, &l.body)
+                }
+                _ => return,
+            };
             if let Some(l) = self.wanted.iter().find(|l| l.span == span) {
                 self.out.push(RetrySite {
                     span: l.header,

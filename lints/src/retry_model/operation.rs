@@ -366,7 +366,8 @@ impl<'ast> LoopInputs<'_, 'ast> {
     /// An input drawn at random inside the loop (a free-port or temporary-name
     /// search): `fastrand::u16(..)`, or a helper of the file that draws one.
     fn random_input(&self, exprs: &[&'ast Expr]) -> bool {
-        let body = Span::from(self.body.span());
+        // The braces' span: `Spanned::span` would print the whole body.
+        let body = Span::from(self.body.brace_token.span.join());
         exprs.iter().any(|e| {
             let s = Span::from(e.span());
             let inside = body.start <= s.start && s.end <= body.end;

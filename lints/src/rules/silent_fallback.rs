@@ -878,7 +878,11 @@ impl<'ast> Visitor<'_, 'ast> {
     }
 
     fn mark_value(&mut self, e: &'ast syn::Expr) {
-        self.value_pos.insert(addr(e));
+        // Marked already (an outer expression of a chain marked its inner
+        // ones): stopping here keeps `a.b.c.d..` linear.
+        if !self.value_pos.insert(addr(e)) {
+            return;
+        }
         match e {
             syn::Expr::Paren(p) => self.mark_value(&p.expr),
             syn::Expr::Group(g) => self.mark_value(&g.expr),
