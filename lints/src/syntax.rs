@@ -258,6 +258,24 @@ pub fn method_call_span(m: &syn::ExprMethodCall) -> crate::Span {
     crate::Span::between(m.method.span(), m.paren_token.span.close())
 }
 
+/// The extent of a braced expression (a loop): from its first attribute,
+/// label or keyword to its closing brace. `Spanned::span` gives the same but
+/// prints the whole expression to find its last token, which costs its size
+/// at every level of a nest.
+pub fn extent(
+    attrs: &[syn::Attribute],
+    label: Option<&syn::Label>,
+    keyword: proc_macro2::Span,
+    body: &syn::Block,
+) -> crate::Span {
+    let start = match (attrs.first(), label) {
+        (Some(a), _) => a.pound_token.span,
+        (None, Some(l)) => l.name.apostrophe,
+        (None, None) => keyword,
+    };
+    crate::Span::from(start).to(crate::Span::from(body.brace_token.span.close()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,22 +323,4 @@ mod tests {
         v.visit_file(&file);
         assert_eq!(v.0, 13);
     }
-}
-
-/// The extent of a braced expression (a loop): from its first attribute,
-/// label or keyword to its closing brace. `Spanned::span` gives the same but
-/// prints the whole expression to find its last token, which costs its size
-/// at every level of a nest.
-pub fn extent(
-    attrs: &[syn::Attribute],
-    label: Option<&syn::Label>,
-    keyword: proc_macro2::Span,
-    body: &syn::Block,
-) -> crate::Span {
-    let start = match (attrs.first(), label) {
-        (Some(a), _) => a.pound_token.span,
-        (None, Some(l)) => l.name.apostrophe,
-        (None, None) => keyword,
-    };
-    crate::Span::from(start).to(crate::Span::from(body.brace_token.span.close()))
 }
