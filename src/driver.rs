@@ -289,17 +289,22 @@ impl Scope {
 fn analyze_path(path: &Path, cx: &Ctx, pass: &Pass) -> FileOutcome {
     let opts = cx.opts;
     let display = display_path(path);
-    let key = path.to_string_lossy();
-    // The cache first: a file with the recorded length and modification time is
-    // not even read, unless its text is needed for output.
-    let mtime = match (&cx.cache, opts.perf.bench) {
+    let key = cx
+        .cache
+        .as_ref()
+        .map(|c| c.key_of(path))
+        .unwrap_or_default();
+    // The cache first: a file whose metadata proves it unchanged is not even
+    // read, unless its text is needed for output. The metadata is taken before
+    // the content is read: a change after it shows in the next run's.
+    let stat = match (&cx.cache, opts.perf.bench) {
         (Some(_), None) => std::fs::metadata(path)
             .ok()
-            .map(|m| (m.len(), crate::cache::mtime_of(&m))),
+            .and_then(|m| crate::cache::Stat::of(&m)),
         _ => None,
     };
-    if let (Some(cache), Some((len, Some(mtime))), None) = (&cx.cache, mtime, pass.redo) {
-        if let Some(hit) = cache.get_unchanged(&key, len, mtime) {
+    if let (Some(cache), Some(stat), None) = (&cx.cache, &stat, pass.redo) {
+        if let Some(hit) = cache.get_unchanged(&key, stat) {
             let source = if !hit.findings.is_empty() || hit.suppressions.is_some() {
                 match read_source(path, display.clone(), opts) {
                     Ok((_, src, _)) => Some(src),
@@ -308,7 +313,7 @@ fn analyze_path(path: &Path, cx: &Ctx, pass: &Pass) -> FileOutcome {
             } else {
                 None
             };
-            return cached_outcome(hit, display, source, len);
+            return cached_outcome(hit, display, source, stat.len());
         }
     }
     let (display, src, bytes) = match read_source(path, display, opts) {
@@ -328,6 +333,7 @@ fn analyze_path(path: &Path, cx: &Ctx, pass: &Pass) -> FileOutcome {
     let hash = cache.map(|_| content_hash(src.as_bytes()));
     if let (Some(cache), Some(hash), None) = (cache, &hash, pass.redo) {
         if let Some(hit) = cache.get(&key, hash, bytes) {
+            cache.refresh(&key, stat.filter(|s| s.len() == bytes));
             let source = (!hit.findings.is_empty() || hit.suppressions.is_some()).then_some(src);
             return cached_outcome(hit, display, source, bytes);
         }
@@ -481,7 +487,7 @@ fn analyze_path(path: &Path, cx: &Ctx, pass: &Pass) -> FileOutcome {
                 &key,
                 hash,
                 bytes,
-                mtime.and_then(|(len, t)| t.filter(|_| len == bytes)),
+                stat.filter(|s| s.len() == bytes),
                 analysis.parsed,
                 analysis.blanked_bodies,
                 &kept,
@@ -621,8 +627,8 @@ fn settings_key(opts: &RunOptions, enabled: &dyn Fn(&str) -> bool) -> String {
         .filter(|n| enabled(n))
         .collect();
     format!(
-        "lints={lints:?} policy={:?} tests={} prefilter={}",
-        opts.config.policy, opts.include_tests, !opts.perf.no_prefilter
+        "lints={lints:?} policy={:?} tests={} prefilter={} max_file_size={}",
+        opts.config.policy, opts.include_tests, !opts.perf.no_prefilter, opts.max_file_size
     )
 }
 
@@ -977,7 +983,7 @@ fn phase_two(
             if o.prefiltered {
                 // Nothing more kept: the result stands, and holds for this too.
                 if let Some(cache) = &cx.cache {
-                    cache.mark_kept(&paths[i].to_string_lossy(), &kept);
+                    cache.mark_kept(&cache.key_of(&paths[i]), &kept);
                 }
                 outcomes[i].kept = kept;
             } else {

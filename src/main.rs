@@ -440,7 +440,10 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     let config_file = config.source.clone();
     let perf = driver::PerfOptions {
         no_prefilter: args.no_prefilter,
-        cache_root: (!args.no_cache && args.bench_mode.is_none()).then(|| config.root.clone()),
+        // Standard input is staged under a new temporary name every time: an
+        // entry for it would never be found again.
+        cache_root: (!args.no_cache && args.bench_mode.is_none() && args.stdin_filename.is_none())
+            .then(|| config.root.clone()),
         bench: args.bench_mode.map(|b| match b {
             BenchArg::Read => driver::BenchMode::Read,
             BenchArg::Parse => driver::BenchMode::Parse,

@@ -503,6 +503,97 @@ fn cache_trusts_length_and_time_only_when_both_match() {
     assert_eq!(changed.status.code(), Some(0), "{}", stdout(&changed));
 }
 
+/// Sets a file's modification time (the status-change time moves with it).
+fn set_mtime(path: &Path, time: std::time::SystemTime) {
+    let f = std::fs::File::options().write(true).open(path).unwrap();
+    f.set_modified(time).unwrap();
+}
+
+/// The `cache_hits` count that `LEASH_STATS` prints.
+fn cache_hits(o: &Output) -> usize {
+    stderr(o)
+        .split("cache_hits=")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|s| s.parse().ok())
+        .expect("LEASH_STATS prints cache_hits")
+}
+
+/// Two checkouts under one configuration (one cache), with the same relative
+/// path, length and modification time (as files unpacked from crates.io
+/// archives have) but different content: each run reports its own findings,
+/// from either checkout and after the two are swapped.
+#[test]
+fn cache_keeps_two_checkouts_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "leash.toml", "");
+    let no_queue = UNBOUNDED.replace("mpsc::channel", "mpsc::xhannel");
+    assert_eq!(no_queue.len(), UNBOUNDED.len());
+    write(d, "one/src/lib.rs", UNBOUNDED);
+    write(d, "two/src/lib.rs", &no_queue);
+    let time = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    set_mtime(&d.join("one/src/lib.rs"), time);
+    set_mtime(&d.join("two/src/lib.rs"), time);
+    let run = |checkout: &str| {
+        let out = leash(
+            &d.join(checkout),
+            &["check", "--format", "json", "src/lib.rs"],
+        );
+        (out.status.code(), json_lines(&out).len())
+    };
+    assert_eq!(run("one"), (Some(1), 1));
+    assert_eq!(run("two"), (Some(0), 0));
+    // Both again, now from the cache.
+    assert_eq!(run("one"), (Some(1), 1));
+    assert_eq!(run("two"), (Some(0), 0));
+    // Swapped: each path now holds the other's file.
+    std::fs::rename(d.join("one"), d.join("swap")).unwrap();
+    std::fs::rename(d.join("two"), d.join("one")).unwrap();
+    std::fs::rename(d.join("swap"), d.join("two")).unwrap();
+    assert_eq!(run("one"), (Some(0), 0));
+    assert_eq!(run("two"), (Some(1), 1));
+}
+
+/// An edit in place that keeps the length and puts the modification time
+/// back is seen; an unchanged file is still taken from the cache unread.
+#[test]
+fn cache_sees_an_edit_that_keeps_length_and_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let path = d.join("a.rs");
+    write(d, "a.rs", UNBOUNDED);
+    let time = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    set_mtime(&path, time);
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_leash"))
+            .args(["check", "--no-config", "--confidence", "low"])
+            .args(["--format", "json", "a.rs"])
+            .env("LEASH_STATS", "1")
+            .current_dir(d)
+            .output()
+            .unwrap()
+    };
+    let cold = run();
+    assert_eq!((json_lines(&cold).len(), cache_hits(&cold)), (1, 0));
+    let warm = run();
+    assert_eq!((json_lines(&warm).len(), cache_hits(&warm)), (1, 1));
+    write(
+        d,
+        "a.rs",
+        UNBOUNDED.replace("mpsc::channel", "mpsc::xhannel"),
+    );
+    set_mtime(&path, time);
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().len(),
+        UNBOUNDED.len() as u64
+    );
+    let edited = run();
+    assert_eq!(edited.status.code(), Some(0), "{}", stdout(&edited));
+    assert_eq!((json_lines(&edited).len(), cache_hits(&edited)), (0, 0));
+    assert_eq!(cache_hits(&run()), 1, "the new content is cached in turn");
+}
+
 /// A queue fed once per accepted connection: the producer is in sight.
 const FED_QUEUE: &str = "async fn serve(l: tokio::net::TcpListener) {\n    \
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();\n    \
