@@ -78,8 +78,17 @@ pub struct CheckedFile {
     pub line_index: Option<LineIndex>,
 }
 
+/// A file or directory the walk could not read (filled in by the caller).
+pub struct WalkError {
+    pub path: PathBuf,
+    pub display: String,
+    pub message: String,
+}
+
 pub struct RunResult {
     pub files: Vec<CheckedFile>,
+    /// Parts of the tree not read: any of these makes the exit 2.
+    pub walk_errors: Vec<WalkError>,
     pub findings: Vec<Located>,
     /// Internal errors: lint panics and the like. Any of these makes the exit 2.
     pub internal_errors: Vec<String>,
@@ -725,7 +734,7 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
     // put their own functions on the way to a retry site, so repeat.
     if std::env::var_os("LEASH_STATS").is_some() {
         let blanked = outcomes.iter().filter(|o| o.blanked > 0).count();
-        eprintln!(
+        say!(
             "phase one: {blanked} files with blanked bodies ({} ms)",
             started.elapsed().as_millis()
         );
@@ -817,6 +826,7 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
     });
     RunResult {
         files,
+        walk_errors: Vec::new(),
         findings,
         internal_errors,
         unparsed,
@@ -973,7 +983,7 @@ fn phase_two(
         });
         if stats {
             let n = redone.iter().filter(|o| !o.prefiltered).count();
-            eprintln!(
+            say!(
                 "phase two, round {round}: {n} of {} files re-analysed ({} ms)",
                 again.len(),
                 started.elapsed().as_millis()

@@ -75,7 +75,11 @@ pub fn emit_findings<'a>(
             .with_message(f.finding.message.clone())
             .with_labels(labels)
             .with_notes(notes);
-        term::emit_to_write_style(out, &config, &excerpt, &diag).map_err(std::io::Error::other)?;
+        // The error's kind is kept: a closed pipe ends the run quietly.
+        term::emit_to_write_style(out, &config, &excerpt, &diag).map_err(|e| match e {
+            codespan_reporting::files::Error::Io(e) => e,
+            other => std::io::Error::other(other),
+        })?;
     }
     Ok(())
 }
