@@ -1,22 +1,28 @@
 //! Per-file results of earlier runs, so an unchanged tree re-checks without
 //! parsing. Kept in `.leash_cache/` beside the configuration (or in the current
-//! directory), one file per set of settings that change results.
+//! directory), one file per build of leash and set of settings that change results.
 //!
-//! An entry is used only when the file's content hash and length match; the
-//! cache file's name carries leash's version, the executable's identity and the
-//! settings (enabled lints, policy, test code, prefilter). Anything unreadable,
-//! corrupt or stale is ignored: the file is analysed again. The cache is written
-//! once at the end of a run, to a temporary file renamed into place.
+//! Entries are keyed by the file's path relative to the cache's directory, with
+//! symbolic links resolved: one key names one file whatever the current
+//! directory. A file is taken as unchanged without reading it only when its
+//! metadata proves it, as git's index does: the same length, modification time,
+//! status-change time and inode, and both times in an earlier second than the
+//! cache file was written (a file changed in that second could change
+//! again without its times showing it: "racily clean"). Otherwise its content
+//! hash decides. The cache file's name is a hash of leash's version, the
+//! executable's content and the settings (enabled lints, policy, test code,
+//! prefilter, size limit). Anything unreadable, corrupt or stale is ignored: the
+//! file is analysed again. The cache is written once at the end of a run, to a
+//! temporary file renamed into place.
 
 use leash_lints::{Fact, FactKind, Finding, Label, Span};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-const FORMAT: u32 = 6;
+const FORMAT: u32 = 7;
 
 use leash_lints::callgraph::FnSummary;
 use leash_lints::suppress::Suppressions;
@@ -27,10 +33,10 @@ struct Entry {
     /// Content hash (hex) and length.
     hash: String,
     len: u64,
-    /// Modification time (ns since the epoch) seen before the content was read:
-    /// with the same length, the file is taken as unchanged without reading it.
-    #[serde(default)]
-    mtime: Option<u128>,
+    /// The file's metadata, taken before its content was read (absent: the
+    /// content is checked every time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    stat: Option<Stat>,
     parsed: bool,
     /// How many function bodies were blanked before parsing (their calls are
     /// missing from `summaries`).
@@ -50,6 +56,51 @@ struct Entry {
     summaries: Vec<FnSummary>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     suppressions: Option<Suppressions>,
+}
+
+/// What a file's metadata says of its content: the same values, recorded in an
+/// earlier second than the cache file was written, mean the same content.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stat {
+    len: u64,
+    /// Modification and status-change times, in nanoseconds since the epoch.
+    mtime: i128,
+    ctime: i128,
+    ino: u64,
+}
+
+const NANOS: i128 = 1_000_000_000;
+
+impl Stat {
+    #[cfg(unix)]
+    pub fn of(meta: &std::fs::Metadata) -> Option<Stat> {
+        use std::os::unix::fs::MetadataExt;
+        Some(Stat {
+            len: meta.len(),
+            mtime: i128::from(meta.mtime()) * NANOS + i128::from(meta.mtime_nsec()),
+            ctime: i128::from(meta.ctime()) * NANOS + i128::from(meta.ctime_nsec()),
+            ino: meta.ino(),
+        })
+    }
+
+    /// Without an inode and a status-change time, metadata proves nothing: the
+    /// content is checked every time.
+    #[cfg(not(unix))]
+    pub fn of(_meta: &std::fs::Metadata) -> Option<Stat> {
+        None
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the file was last modified in an earlier second than `written`
+    /// (git compares whole seconds too: file systems keep times as coarse as
+    /// that). The change time counts too: a modification time can be set back
+    /// (`touch -d`, archives), the change time cannot.
+    fn settled_before(&self, written: i128) -> bool {
+        self.mtime.max(self.ctime).div_euclid(NANOS) < written.div_euclid(NANOS)
+    }
 }
 
 #[derive(Serialize, Deserialize, Clone)]
@@ -96,7 +147,15 @@ pub struct Cached {
 pub struct Cache {
     path: PathBuf,
     key: String,
+    /// The cache's directory, symbolic links resolved: keys are relative to it.
+    root: PathBuf,
+    /// Directories met, with symbolic links resolved (`None`: unresolvable).
+    dirs: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
     old: HashMap<String, Entry>,
+    /// When the cache file read was written (its modification time, in
+    /// nanoseconds): the racily-clean rule compares the files' times with it.
+    old_written: Option<i128>,
+    /// Entries recorded in this run: the file about to be written is their time.
     new: Mutex<HashMap<String, Entry>>,
     /// Something to write: an entry added or updated in this run.
     dirty: std::sync::atomic::AtomicBool,
@@ -124,63 +183,149 @@ fn restore(e: &Entry) -> Option<Cached> {
     })
 }
 
-/// A file's modification time in nanoseconds since the epoch.
-pub fn mtime_of(meta: &std::fs::Metadata) -> Option<u128> {
-    meta.modified()
-        .ok()?
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()
-        .map(|d| d.as_nanos())
+/// A 128-bit content hash (XXH3), the same on every platform and build.
+pub fn content_hash(data: &[u8]) -> String {
+    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(data))
 }
 
-/// A 128-bit content hash (two keyed SipHash-1-3 passes). Only compared with
-/// hashes written by the same executable (its identity is in the key).
-pub fn content_hash(data: &[u8]) -> String {
-    let mut a = std::collections::hash_map::DefaultHasher::new();
-    0x6c65_6173_685f_6131u64.hash(&mut a);
-    a.write(data);
-    let mut b = std::collections::hash_map::DefaultHasher::new();
-    0x6c65_6173_685f_6232u64.hash(&mut b);
-    b.write(data);
-    format!("{:016x}{:016x}", a.finish(), b.finish())
+fn nanos_since_epoch(t: std::time::SystemTime) -> Option<i128> {
+    match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => i128::try_from(d.as_nanos()).ok(),
+        Err(e) => i128::try_from(e.duration().as_nanos()).ok().map(|n| -n),
+    }
+}
+
+/// What tells this build of leash from others: its executable's content (a
+/// development build keeps the version number while the lints change), or,
+/// when the executable cannot be read, its size and time.
+fn executable_identity() -> String {
+    let Ok(exe) = std::env::current_exe() else {
+        return String::new();
+    };
+    if let Ok(mut f) = std::fs::File::open(&exe) {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        let mut buf = vec![0; 1 << 18];
+        let read = loop {
+            match std::io::Read::read(&mut f, &mut buf) {
+                Ok(0) => break Ok(()),
+                Ok(n) => h.update(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        if read.is_ok() {
+            return format!("{:032x}", h.digest128());
+        }
+    }
+    std::fs::metadata(&exe).map_or_else(
+        |_| String::new(),
+        |m| format!("{}/{:?}", m.len(), m.modified().ok()),
+    )
 }
 
 impl Cache {
     /// Opens (reads) the cache for these settings; `settings` is every input
     /// other than file contents that changes a file's analysis.
     pub fn open(root: &Path, settings: &str) -> Cache {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        env!("CARGO_PKG_VERSION").hash(&mut h);
-        FORMAT.hash(&mut h);
-        // Development builds keep the version number while lints change: the
-        // executable's size and modification time tell builds apart.
-        if let Some(meta) = std::env::current_exe()
-            .ok()
-            .and_then(|p| std::fs::metadata(p).ok())
-        {
-            meta.len().hash(&mut h);
-            if let Ok(t) = meta.modified() {
-                t.hash(&mut h);
-            }
-        }
-        settings.hash(&mut h);
-        let key = format!("{:016x}", h.finish());
+        let identity = format!(
+            "leash {}\0format {FORMAT}\0executable {}\0{settings}",
+            env!("CARGO_PKG_VERSION"),
+            executable_identity()
+        );
+        let key = format!("{:032x}", xxhash_rust::xxh3::xxh3_128(identity.as_bytes()));
         let path = root
             .join(".leash_cache")
             .join(format!("v{FORMAT}-{key}.json"));
-        let old = std::fs::read(&path)
+        let (old, old_written) = std::fs::File::open(&path)
             .ok()
-            .and_then(|data| serde_json::from_slice::<CacheFile>(&data).ok())
-            .filter(|c| c.format == FORMAT && c.key == key)
-            .map(|c| c.files)
+            .and_then(|mut f| {
+                let written = f
+                    .metadata()
+                    .ok()
+                    .and_then(|m| m.modified().ok())
+                    .and_then(nanos_since_epoch);
+                // Read whole: serde_json parses a slice several times faster than a reader.
+                let mut data = Vec::new();
+                std::io::Read::read_to_end(&mut f, &mut data).ok()?;
+                serde_json::from_slice::<CacheFile>(&data)
+                    .ok()
+                    .filter(|c| c.format == FORMAT && c.key == key)
+                    .map(|c| (c.files, written))
+            })
             .unwrap_or_default();
         Cache {
             path,
             key,
+            root: std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()),
+            dirs: Mutex::new(HashMap::new()),
             old,
+            old_written,
             new: Mutex::new(HashMap::new()),
             dirty: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// The key of a file: its path relative to the cache's directory (or
+    /// absolute, outside it), with its directory's symbolic links resolved.
+    pub fn key_of(&self, file: &Path) -> String {
+        let name = file.file_name();
+        let dir = match file.parent() {
+            Some(d) if d.as_os_str().is_empty() => Path::new("."),
+            Some(d) => d,
+            None => file,
+        };
+        let resolved = self.resolve_dir(dir);
+        let full = match (resolved, name) {
+            (Some(d), Some(n)) => d.join(n),
+            _ => std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf()),
+        };
+        let shown = full.strip_prefix(&self.root).unwrap_or(&full);
+        shown.to_string_lossy().replace('\\', "/")
+    }
+
+    /// A directory with its symbolic links resolved, as `canonicalize` gives
+    /// it, built on its parent's: one `lstat` per new directory instead of one
+    /// `readlink` per component of its path.
+    fn resolve_dir(&self, dir: &Path) -> Option<PathBuf> {
+        if let Some(known) = self.dirs.lock().ok().and_then(|d| d.get(dir).cloned()) {
+            return known;
+        }
+        let mut components = dir.components();
+        let last = components.next_back();
+        let parent = components.as_path();
+        let resolved = match last {
+            Some(std::path::Component::Normal(name)) if !parent.as_os_str().is_empty() => {
+                match (self.resolve_dir(parent), std::fs::symlink_metadata(dir)) {
+                    (Some(base), Ok(m)) if !m.file_type().is_symlink() => Some(base.join(name)),
+                    _ => std::fs::canonicalize(dir).ok(),
+                }
+            }
+            _ => std::fs::canonicalize(dir).ok(),
+        };
+        if let Ok(mut d) = self.dirs.lock() {
+            d.insert(dir.to_path_buf(), resolved.clone());
+        }
+        resolved
+    }
+
+    /// Whether an entry read from the cache file may be trusted on its
+    /// metadata: recorded in an earlier second than that file was written.
+    fn settled(&self, e: &Entry) -> bool {
+        match (e.stat, self.old_written) {
+            (Some(stat), Some(written)) => stat.settled_before(written),
+            _ => false,
+        }
+    }
+
+    /// An earlier entry carried into the file about to be written: one that
+    /// was not settled forgets its metadata (its content is checked next time),
+    /// as git "smudges" racily clean entries.
+    fn carried(&self, e: &Entry) -> Entry {
+        let mut e = e.clone();
+        if !self.settled(&e) {
+            e.stat = None;
+        }
+        e
     }
 
     /// The stored result for `file` if its content is unchanged.
@@ -192,14 +337,27 @@ impl Cache {
         restore(e)
     }
 
-    /// The stored result for `file` if its length and modification time are
-    /// those recorded (no need to read it).
-    pub fn get_unchanged(&self, file: &str, len: u64, mtime: u128) -> Option<Cached> {
+    /// The stored result for `file` if its metadata proves it unchanged (no
+    /// need to read it).
+    pub fn get_unchanged(&self, file: &str, stat: &Stat) -> Option<Cached> {
         let e = self.old.get(file)?;
-        if e.len != len || e.mtime != Some(mtime) {
+        if e.stat != Some(*stat) || !self.settled(e) {
             return None;
         }
         restore(e)
+    }
+
+    /// Records the metadata of a file whose content was found unchanged (by
+    /// [`Cache::get`]), so that the next run need not read it.
+    pub fn refresh(&self, file: &str, stat: Option<Stat>) {
+        let Some(e) = self.old.get(file) else { return };
+        if stat.is_none() || (e.stat == stat && self.settled(e)) {
+            return;
+        }
+        let Ok(mut new) = self.new.lock() else { return };
+        new.entry(file.to_string())
+            .or_insert_with(|| Entry { stat, ..e.clone() });
+        self.dirty.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     // One argument per stored part of a file's result; a struct would only rename them.
@@ -209,7 +367,7 @@ impl Cache {
         file: &str,
         hash: String,
         len: u64,
-        mtime: Option<u128>,
+        stat: Option<Stat>,
         parsed: bool,
         blanked: usize,
         kept: &Kept,
@@ -218,17 +376,10 @@ impl Cache {
         summaries: &[FnSummary],
         suppressions: Option<&Suppressions>,
     ) {
-        // A file modified within the last seconds may change again within the
-        // clock's granularity, keeping its time: such an entry is checked by
-        // content next time (git's "racily clean" rule).
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let mtime = mtime.filter(|&t| now.saturating_sub(t) > 2_000_000_000);
         let entry = Entry {
             hash,
             len,
-            mtime,
+            stat,
             parsed,
             blanked,
             kept: kept.clone(),
@@ -250,7 +401,9 @@ impl Cache {
         let entry = match new.get_mut(file) {
             Some(e) => e,
             None => match self.old.get(file) {
-                Some(e) if e.kept != *kept => new.entry(file.to_string()).or_insert(e.clone()),
+                Some(e) if e.kept != *kept => new
+                    .entry(file.to_string())
+                    .or_insert_with(|| self.carried(e)),
                 _ => return,
             },
         };
@@ -265,11 +418,13 @@ impl Cache {
         if !self.dirty.load(std::sync::atomic::Ordering::Relaxed) {
             return;
         }
-        let Ok(mut files) = self.new.into_inner() else {
+        let Ok(mut files) = self.new.lock().map(|mut n| std::mem::take(&mut *n)) else {
             return;
         };
-        for (k, v) in self.old {
-            files.entry(k).or_insert(v);
+        for (k, v) in &self.old {
+            if !files.contains_key(k) {
+                files.insert(k.clone(), self.carried(v));
+            }
         }
         let data = CacheFile {
             format: FORMAT,
@@ -430,5 +585,87 @@ mod tests {
         std::fs::write(&c.path, b"{not json").unwrap();
         assert!(Cache::open(dir.path(), "s").get("a.rs", "h1", 3).is_none());
         assert_ne!(content_hash(b"a"), content_hash(b"b"));
+    }
+
+    fn stat(mtime_secs: i128, ctime_secs: i128, ino: u64) -> Stat {
+        Stat {
+            len: 3,
+            mtime: mtime_secs * NANOS,
+            ctime: ctime_secs * NANOS,
+            ino,
+        }
+    }
+
+    fn put_with(c: &Cache, file: &str, stat: Stat) {
+        c.put(
+            file,
+            "h1".into(),
+            3,
+            Some(stat),
+            true,
+            0,
+            &Kept::default(),
+            &[],
+            &[],
+            &[],
+            None,
+        );
+    }
+
+    #[test]
+    fn metadata_is_trusted_only_when_all_of_it_matches_and_it_settled_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = nanos_since_epoch(std::time::SystemTime::now()).unwrap() / NANOS;
+        let old = stat(now - 3600, now - 3600, 7);
+        // Modified in the second the cache is written (or later): racily clean.
+        let racy = stat(now + 3600, now + 3600, 8);
+        let c = Cache::open(dir.path(), "s");
+        put_with(&c, "old.rs", old);
+        put_with(&c, "racy.rs", racy);
+        c.save();
+        let c = Cache::open(dir.path(), "s");
+        assert!(c.get_unchanged("old.rs", &old).is_some());
+        for other in [
+            stat(now - 3599, now - 3600, 7),
+            stat(now - 3600, now - 3599, 7),
+            stat(now - 3600, now - 3600, 9),
+            Stat { len: 4, ..old },
+        ] {
+            assert!(c.get_unchanged("old.rs", &other).is_none(), "{other:?}");
+        }
+        assert!(c.get_unchanged("racy.rs", &racy).is_none());
+        // Its content still decides.
+        assert!(c.get("racy.rs", "h1", 3).is_some());
+        // Carried into a later cache file, a racy entry forgets its metadata:
+        // a later write time must not make it look settled.
+        put_with(&c, "third.rs", old);
+        c.save();
+        let c = Cache::open(dir.path(), "s");
+        assert!(c.old["racy.rs"].stat.is_none());
+        assert_eq!(c.old["old.rs"].stat, Some(old));
+        assert!(c.get_unchanged("third.rs", &old).is_some());
+    }
+
+    #[test]
+    fn keys_are_paths_relative_to_the_cache_root_whatever_the_spelling() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("root");
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::write(root.join("src/lib.rs"), "").unwrap();
+        let c = Cache::open(&root, "s");
+        assert_eq!(c.key_of(&root.join("src/lib.rs")), "src/lib.rs");
+        assert_eq!(c.key_of(&root.join("src/../src/lib.rs")), "src/lib.rs");
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(&root, dir.path().join("link")).unwrap();
+            assert_eq!(c.key_of(&dir.path().join("link/src/lib.rs")), "src/lib.rs");
+            std::os::unix::fs::symlink(root.join("src"), root.join("inner")).unwrap();
+            assert_eq!(c.key_of(&root.join("inner/lib.rs")), "src/lib.rs");
+        }
+        // Outside the root: the whole path, so two trees never share a key.
+        std::fs::create_dir_all(dir.path().join("other/src")).unwrap();
+        let outside = c.key_of(&dir.path().join("other/src/lib.rs"));
+        assert!(outside.ends_with("other/src/lib.rs"), "{outside}");
+        assert_ne!(outside, "src/lib.rs");
     }
 }

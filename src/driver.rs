@@ -78,8 +78,17 @@ pub struct CheckedFile {
     pub line_index: Option<LineIndex>,
 }
 
+/// A file or directory the walk could not read (filled in by the caller).
+pub struct WalkError {
+    pub path: PathBuf,
+    pub display: String,
+    pub message: String,
+}
+
 pub struct RunResult {
     pub files: Vec<CheckedFile>,
+    /// Parts of the tree not read: any of these makes the exit 2.
+    pub walk_errors: Vec<WalkError>,
     pub findings: Vec<Located>,
     /// Internal errors: lint panics and the like. Any of these makes the exit 2.
     pub internal_errors: Vec<String>,
@@ -289,17 +298,22 @@ impl Scope {
 fn analyze_path(path: &Path, cx: &Ctx, pass: &Pass) -> FileOutcome {
     let opts = cx.opts;
     let display = display_path(path);
-    let key = path.to_string_lossy();
-    // The cache first: a file with the recorded length and modification time is
-    // not even read, unless its text is needed for output.
-    let mtime = match (&cx.cache, opts.perf.bench) {
+    let key = cx
+        .cache
+        .as_ref()
+        .map(|c| c.key_of(path))
+        .unwrap_or_default();
+    // The cache first: a file whose metadata proves it unchanged is not even
+    // read, unless its text is needed for output. The metadata is taken before
+    // the content is read: a change after it shows in the next run's.
+    let stat = match (&cx.cache, opts.perf.bench) {
         (Some(_), None) => std::fs::metadata(path)
             .ok()
-            .map(|m| (m.len(), crate::cache::mtime_of(&m))),
+            .and_then(|m| crate::cache::Stat::of(&m)),
         _ => None,
     };
-    if let (Some(cache), Some((len, Some(mtime))), None) = (&cx.cache, mtime, pass.redo) {
-        if let Some(hit) = cache.get_unchanged(&key, len, mtime) {
+    if let (Some(cache), Some(stat), None) = (&cx.cache, &stat, pass.redo) {
+        if let Some(hit) = cache.get_unchanged(&key, stat) {
             let source = if !hit.findings.is_empty() || hit.suppressions.is_some() {
                 match read_source(path, display.clone(), opts) {
                     Ok((_, src, _)) => Some(src),
@@ -308,7 +322,7 @@ fn analyze_path(path: &Path, cx: &Ctx, pass: &Pass) -> FileOutcome {
             } else {
                 None
             };
-            return cached_outcome(hit, display, source, len);
+            return cached_outcome(hit, display, source, stat.len());
         }
     }
     let (display, src, bytes) = match read_source(path, display, opts) {
@@ -328,6 +342,7 @@ fn analyze_path(path: &Path, cx: &Ctx, pass: &Pass) -> FileOutcome {
     let hash = cache.map(|_| content_hash(src.as_bytes()));
     if let (Some(cache), Some(hash), None) = (cache, &hash, pass.redo) {
         if let Some(hit) = cache.get(&key, hash, bytes) {
+            cache.refresh(&key, stat.filter(|s| s.len() == bytes));
             let source = (!hit.findings.is_empty() || hit.suppressions.is_some()).then_some(src);
             return cached_outcome(hit, display, source, bytes);
         }
@@ -481,7 +496,7 @@ fn analyze_path(path: &Path, cx: &Ctx, pass: &Pass) -> FileOutcome {
                 &key,
                 hash,
                 bytes,
-                mtime.and_then(|(len, t)| t.filter(|_| len == bytes)),
+                stat.filter(|s| s.len() == bytes),
                 analysis.parsed,
                 analysis.blanked_bodies,
                 &kept,
@@ -621,8 +636,8 @@ fn settings_key(opts: &RunOptions, enabled: &dyn Fn(&str) -> bool) -> String {
         .filter(|n| enabled(n))
         .collect();
     format!(
-        "lints={lints:?} policy={:?} tests={} prefilter={}",
-        opts.config.policy, opts.include_tests, !opts.perf.no_prefilter
+        "lints={lints:?} policy={:?} tests={} prefilter={} max_file_size={}",
+        opts.config.policy, opts.include_tests, !opts.perf.no_prefilter, opts.max_file_size
     )
 }
 
@@ -719,7 +734,7 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
     // put their own functions on the way to a retry site, so repeat.
     if std::env::var_os("LEASH_STATS").is_some() {
         let blanked = outcomes.iter().filter(|o| o.blanked > 0).count();
-        eprintln!(
+        say!(
             "phase one: {blanked} files with blanked bodies ({} ms)",
             started.elapsed().as_millis()
         );
@@ -818,6 +833,7 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
     });
     RunResult {
         files,
+        walk_errors: Vec::new(),
         findings,
         internal_errors,
         unparsed,
@@ -974,7 +990,7 @@ fn phase_two(
         });
         if stats {
             let n = redone.iter().filter(|o| !o.prefiltered).count();
-            eprintln!(
+            say!(
                 "phase two, round {round}: {n} of {} files re-analysed ({} ms)",
                 again.len(),
                 started.elapsed().as_millis()
@@ -984,7 +1000,7 @@ fn phase_two(
             if o.prefiltered {
                 // Nothing more kept: the result stands, and holds for this too.
                 if let Some(cache) = &cx.cache {
-                    cache.mark_kept(&paths[i].to_string_lossy(), &kept);
+                    cache.mark_kept(&cache.key_of(&paths[i]), &kept);
                 }
                 outcomes[i].kept = kept;
             } else {

@@ -1,5 +1,23 @@
 //! `leash`: finds retry and concurrency anti-patterns in Rust source.
 
+/// Set when a write to standard error failed (other than a closed pipe): the
+/// run then exits 2.
+static STDERR_FAILED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `eprintln!` that does not panic when standard error cannot be written (a
+/// full disk): the failure is remembered and the run exits 2. A closed pipe
+/// is not a failure: the reader stopped reading.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stderr(), $($arg)*) {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                crate::STDERR_FAILED.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+    }};
+}
+
 mod baseline;
 mod budgets;
 mod cargo;
@@ -43,7 +61,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const EXIT_HELP: &str = "Exit status:\n  0  no findings at or above the failing level\n  1  findings\n  2  usage error, bad configuration, or internal error";
+const EXIT_HELP: &str = "Exit status:\n  0  no findings at or above the failing level\n  1  findings\n  2  usage error, bad configuration, a path or part of the tree that could not be read, output that could not be written, or internal error";
 
 #[derive(Parser)]
 #[command(name = "leash", version, about = "Finds unbounded retries, unbounded concurrency, silent fallbacks and missing timeouts in Rust code", after_help = EXIT_HELP)]
@@ -269,19 +287,26 @@ fn main() -> ExitCode {
             c
         }
         Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() {
+            // Help and version go to stdout: a failed write there is an error too.
+            let printed = e.print();
+            let failed = printed.is_err_and(|e| e.kind() != std::io::ErrorKind::BrokenPipe);
+            return if e.use_stderr() || failed {
                 ExitCode::from(2)
             } else {
                 ExitCode::SUCCESS
             };
         }
     };
-    match cli.command {
+    let code = match cli.command {
         Command::Check(args) => check(*args, as_cargo_subcommand),
         Command::Rules { format } => rules(format),
         Command::Budgets(args) => budgets_cmd(args),
         Command::Explain { lint } => explain(&lint),
+    };
+    if STDERR_FAILED.load(std::sync::atomic::Ordering::Relaxed) {
+        ExitCode::from(2)
+    } else {
+        code
     }
 }
 
@@ -302,7 +327,7 @@ fn level_flags_in_order(m: &clap::ArgMatches) -> Vec<(String, Level)> {
 }
 
 fn usage_error(msg: &str) -> ExitCode {
-    eprintln!("error: {msg}");
+    say!("error: {msg}");
     ExitCode::from(2)
 }
 
@@ -396,7 +421,6 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
                 walk::Walked {
                     files: Vec::new(),
                     errors: Vec::new(),
-                    bad_roots: 0,
                 }
             } else {
                 match integrate::StdinFile::create(name, text) {
@@ -406,7 +430,6 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
                         walk::Walked {
                             files,
                             errors: Vec::new(),
-                            bad_roots: 0,
                         }
                     }
                     Err(e) => return usage_error(&format!("cannot stage standard input: {e}")),
@@ -420,14 +443,15 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
         ),
     };
     for (path, err) in &walked.errors {
-        eprintln!("error: {}: {err}", driver::display_path(path));
+        say!("error: {}: {err}", driver::display_path(path));
     }
-    let walk_failed = walked.bad_roots > 0;
+    // Part of the tree was not read: the run cannot pass (as ripgrep exits 2).
+    let walk_failed = !walked.errors.is_empty();
     if args.verbose {
         match &config.source {
-            Some(p) => eprintln!("configuration: {}", p.display()),
+            Some(p) => say!("configuration: {}", p.display()),
             None => {
-                eprintln!("configuration: defaults (no leash.toml or Cargo.toml metadata found)")
+                say!("configuration: defaults (no leash.toml or Cargo.toml metadata found)")
             }
         }
     }
@@ -440,7 +464,10 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     let config_file = config.source.clone();
     let perf = driver::PerfOptions {
         no_prefilter: args.no_prefilter,
-        cache_root: (!args.no_cache && args.bench_mode.is_none()).then(|| config.root.clone()),
+        // Standard input is staged under a new temporary name every time: an
+        // entry for it would never be found again.
+        cache_root: (!args.no_cache && args.bench_mode.is_none() && args.stdin_filename.is_none())
+            .then(|| config.root.clone()),
         bench: args.bench_mode.map(|b| match b {
             BenchArg::Read => driver::BenchMode::Read,
             BenchArg::Parse => driver::BenchMode::Parse,
@@ -472,6 +499,15 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
         None
     };
     let mut result = driver::run(&walked.files, &opts);
+    result.walk_errors = walked
+        .errors
+        .iter()
+        .map(|(path, err)| driver::WalkError {
+            path: path.clone(),
+            display: driver::display_path(path),
+            message: err.clone(),
+        })
+        .collect();
     if let (Some(staged), Some(name)) = (&stdin_file, &args.stdin_filename) {
         staged.restore_names(&mut result, name);
     }
@@ -500,10 +536,10 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
             return usage_error(&format!("cannot write baseline {}: {e}", path.display()));
         }
         for err in &result.internal_errors {
-            eprintln!("error: {err}");
+            say!("error: {err}");
         }
         if !args.quiet {
-            eprintln!(
+            say!(
                 "wrote {} finding{} to baseline {}",
                 b.findings.len(),
                 if b.findings.len() == 1 { "" } else { "s" },
@@ -596,7 +632,7 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
         Some(c) => match c.pass_through() {
             Ok(ok) => !ok,
             Err(e) => {
-                eprintln!("error: cargo clippy: {e}");
+                say!("error: cargo clippy: {e}");
                 true
             }
         },
@@ -604,29 +640,29 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     };
     if let Err(e) = emitted {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("error: cannot write output: {e}");
+            say!("error: cannot write output: {e}");
             return ExitCode::from(2);
         }
     }
     for err in &result.internal_errors {
-        eprintln!("error: {err}");
+        say!("error: {err}");
     }
     if !args.quiet {
         for n in &notes {
-            eprintln!("{n}");
+            say!("{n}");
         }
-        eprintln!("{}", output::summary(&result, start.elapsed().as_millis()));
+        say!("{}", output::summary(&result, start.elapsed().as_millis()));
     }
     if args.verbose {
         let secs = start.elapsed().as_secs_f64().max(1e-9);
-        eprintln!(
+        say!(
             "read {:.1} MB at {:.1} MB/s",
             result.bytes as f64 / 1e6,
             result.bytes as f64 / 1e6 / secs
         );
     }
     if std::env::var_os("LEASH_STATS").is_some() {
-        eprintln!(
+        say!(
             "stats: files={} bytes={} unparsed={} prefiltered={} cache_hits={} ms={}",
             result.files.len(),
             result.bytes,
@@ -739,9 +775,9 @@ fn budgets_cmd(args: BudgetsArgs) -> ExitCode {
         args.include_tests || config.include_tests,
     );
     for (path, err) in &walked.errors {
-        eprintln!("error: {}: {err}", driver::display_path(path));
+        say!("error: {}: {err}", driver::display_path(path));
     }
-    if walked.bad_roots > 0 {
+    if !walked.errors.is_empty() {
         return ExitCode::from(2);
     }
     let include_tests = args.include_tests || config.include_tests;
@@ -770,21 +806,26 @@ fn budgets_cmd(args: BudgetsArgs) -> ExitCode {
     };
     if let Err(e) = written.and_then(|_| out.flush()) {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("error: cannot write output: {e}");
+            say!("error: cannot write output: {e}");
             return ExitCode::from(2);
         }
     }
     if let Some(path) = &args.graph {
         let dot = budgets::graph_dot(&result);
         if path.as_os_str() == "-" {
-            print!("{dot}");
+            if let Err(e) = std::io::stdout().lock().write_all(dot.as_bytes()) {
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    say!("error: cannot write output: {e}");
+                    return ExitCode::from(2);
+                }
+            }
         } else if let Err(e) = write_atomically(path, dot.as_bytes()) {
-            eprintln!("error: cannot write {}: {e}", path.display());
+            say!("error: cannot write {}: {e}", path.display());
             return ExitCode::from(2);
         }
     }
     for err in &result.internal_errors {
-        eprintln!("error: {err}");
+        say!("error: {err}");
     }
     if result.internal_errors.is_empty() {
         ExitCode::SUCCESS

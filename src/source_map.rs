@@ -11,6 +11,29 @@ impl LineIndex {
         LineIndex { starts }
     }
 
+    /// The 0-based line holding a byte offset (the last line for the end of the text).
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1)
+    }
+
+    /// How many lines there are (a text ending in a newline has an empty last one).
+    pub fn lines(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// The byte range of a 0-based line, without its line end (`\n`; a `\r`
+    /// before it is kept, as rustc and codespan-reporting keep it).
+    pub fn line_range(&self, src: &str, index: usize) -> std::ops::Range<usize> {
+        let start = self.starts.get(index).copied().unwrap_or(src.len());
+        let end = self
+            .starts
+            .get(index + 1)
+            .map_or(src.len(), |&next| next - 1);
+        start..end.max(start)
+    }
+
     /// Byte offset of a 1-based line and a 0-based column counted in chars.
     pub fn offset(&self, src: &str, line: usize, column: usize) -> usize {
         let Some(&start) = self.starts.get(line.saturating_sub(1)) else {

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 pub struct Walked {
     pub files: Vec<PathBuf>,
-    /// Problems met while walking (unreadable directories, symlink loops).
+    /// Problems met while walking (unreadable directories, symlink loops), and
+    /// paths named on the command line that do not exist, cannot be read, or
+    /// are neither a regular file nor a directory.
     pub errors: Vec<(PathBuf, String)>,
-    /// Paths named on the command line that do not exist or cannot be read.
-    pub bad_roots: usize,
 }
 
 pub struct Excludes {
@@ -78,7 +78,6 @@ fn normalize(p: &Path) -> PathBuf {
 pub fn walk(paths: &[PathBuf], excludes: &Excludes, include_tests: bool) -> Walked {
     let mut files = Vec::new();
     let mut errors = Vec::new();
-    let mut bad_roots = 0;
     for root in paths {
         match std::fs::metadata(root) {
             Ok(m) if m.is_file() => {
@@ -87,10 +86,15 @@ pub fn walk(paths: &[PathBuf], excludes: &Excludes, include_tests: bool) -> Walk
                 }
                 continue;
             }
-            Ok(_) => {}
+            Ok(m) if m.is_dir() => {}
+            // A device, a FIFO or a socket: nothing to read as source (and a
+            // FIFO would block the run).
+            Ok(_) => {
+                errors.push((root.clone(), "not a regular file or directory".into()));
+                continue;
+            }
             Err(e) => {
                 errors.push((root.clone(), e.to_string()));
-                bad_roots += 1;
                 continue;
             }
         }
@@ -148,11 +152,7 @@ pub fn walk(paths: &[PathBuf], excludes: &Excludes, include_tests: bool) -> Walk
     }
     files.sort();
     files.dedup();
-    Walked {
-        files,
-        errors,
-        bad_roots,
-    }
+    Walked { files, errors }
 }
 
 fn one_line(s: &str) -> String {

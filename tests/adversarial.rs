@@ -395,3 +395,76 @@ fn cache_is_used_and_never_trusted_when_stale_or_corrupt() {
     assert_eq!((again.len(), hits), (0, 0));
     assert_eq!(run(&[]).1, 1);
 }
+
+/// One 200 KB line holding several findings: each finding shows a window of
+/// the line around its span (marked `...` where clipped), not the whole line,
+/// in the human and rustc-JSON formats, with the file's line and column.
+#[test]
+fn long_lines_are_clipped_around_each_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let padding = "let _x = 1; ".repeat(2000);
+    let queue = "std::sync::mpsc::channel::<u8>()";
+    let n = 8;
+    let mut line = String::from("fn f() { ");
+    for _ in 0..n {
+        line.push_str(&padding);
+        line.push_str(&format!("let (_t, _r) = {queue}; "));
+    }
+    line.push_str(&padding);
+    line.push_str("}\n");
+    assert!(line.len() > 200_000);
+    std::fs::write(dir.path().join("long.rs"), &line).unwrap();
+    let json = leash(dir.path(), &["long.rs"]);
+    assert_survived(&json, "json");
+    let columns: Vec<u64> = findings(&json)
+        .iter()
+        .map(|f| f["column"].as_u64().unwrap())
+        .collect();
+    assert_eq!(columns.len(), n, "{columns:?}");
+    let per_finding_limit = 20_000;
+
+    let human = Command::new(env!("CARGO_BIN_EXE_leash"))
+        .current_dir(dir.path())
+        .args(["check", "--no-config", "--no-cache", "--confidence", "low"])
+        .args(["--color", "never", "long.rs"])
+        .output()
+        .unwrap();
+    assert_survived(&human, "human");
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(text.len() < n * per_finding_limit, "{} bytes", text.len());
+    for column in &columns {
+        assert!(text.contains(&format!("long.rs:1:{column}\n")), "{column}");
+    }
+    let snippets: Vec<&str> = text.lines().filter(|l| l.starts_with("1 │ ")).collect();
+    assert_eq!(snippets.len(), n);
+    for s in snippets {
+        assert!(s.contains(queue) && s.contains("..."), "{s}");
+    }
+
+    let rustc = Command::new(env!("CARGO_BIN_EXE_leash"))
+        .current_dir(dir.path())
+        .args(["check", "--no-config", "--no-cache", "--confidence", "low"])
+        .args(["--format", "rustc-json", "long.rs"])
+        .output()
+        .unwrap();
+    assert_survived(&rustc, "rustc-json");
+    let messages = findings(&rustc);
+    assert_eq!(messages.len(), n);
+    for (m, column) in messages.iter().zip(&columns) {
+        assert!(
+            m.to_string().len() < per_finding_limit,
+            "{}",
+            m.to_string().len()
+        );
+        let span = &m["message"]["spans"][0];
+        assert_eq!(span["column_start"], *column);
+        let shown = &span["text"][0];
+        let text: Vec<char> = shown["text"].as_str().unwrap().chars().collect();
+        let (hs, he) = (
+            shown["highlight_start"].as_u64().unwrap() as usize,
+            shown["highlight_end"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(text[hs - 1..he - 1].iter().collect::<String>(), queue);
+        assert!(m["message"]["rendered"].as_str().unwrap().contains(queue));
+    }
+}

@@ -752,3 +752,140 @@ fn cargo_subcommand_checks_workspace_members() {
         .expect("runs cargo-leash");
     assert_eq!(paths_of(&json_lines(&stdout(&out))), ["alpha/src/lib.rs"]);
 }
+
+/// A tree with nothing to report but a part that cannot be read: a symbolic
+/// link looping to its ancestor, and (unless running as root, who reads it
+/// anyway) a directory without permissions. Every format exits 2, and each
+/// machine-readable one records what was not read.
+#[cfg(unix)]
+#[test]
+fn unread_parts_of_the_tree_fail_the_run_in_every_format() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(d, "tree/clean.rs", "fn f() {}\n");
+    std::fs::create_dir_all(d.join("tree/sub")).expect("mkdir");
+    std::os::unix::fs::symlink("..", d.join("tree/sub/up")).expect("symlink");
+    write(d, "tree/locked/hidden.rs", "fn g() {}\n");
+    let locked = d.join("tree/locked");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    let locked_out = std::fs::read_dir(&locked).is_err();
+    let mut unread = vec!["tree/sub/up"];
+    if locked_out {
+        unread.push("tree/locked");
+    }
+    let check = |format: &str| {
+        run_in(
+            d,
+            &[
+                "check",
+                "--no-config",
+                "--no-cache",
+                "--format",
+                format,
+                "tree",
+            ],
+            None,
+        )
+    };
+    for format in [
+        "human",
+        "json",
+        "sarif",
+        "github",
+        "gitlab",
+        "junit",
+        "rustc-json",
+    ] {
+        let out = check(format);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{format}: {stderr}");
+        for path in &unread {
+            assert!(
+                stderr.contains(&format!("error: {path}: ")),
+                "{format}: {stderr}"
+            );
+        }
+    }
+    let text = |o: Output| String::from_utf8(o.stdout).expect("utf-8");
+    let errors: Vec<serde_json::Value> = json_lines(&text(check("json")));
+    let mut paths: Vec<&str> = errors.iter().map(|e| e["path"].as_str().unwrap()).collect();
+    paths.sort_unstable();
+    let mut expected = unread.clone();
+    expected.sort_unstable();
+    assert_eq!(paths, expected, "{errors:?}");
+    assert!(errors
+        .iter()
+        .all(|e| !e["error"].as_str().unwrap().is_empty()));
+
+    let sarif: serde_json::Value = serde_json::from_str(&text(check("sarif"))).expect("JSON");
+    let invocation = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let notes = invocation["toolExecutionNotifications"].as_array().unwrap();
+    assert_eq!(notes.len(), unread.len());
+    for path in &unread {
+        assert!(
+            notes.iter().any(|n| {
+                n["level"] == "error"
+                    && n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == *path
+            }),
+            "{path}: {notes:?}"
+        );
+    }
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("schemas/sarif-schema-2.1.0.json")).expect("schema");
+    let validator = jsonschema::options()
+        .build(&schema)
+        .expect("schema compiles");
+    assert!(validator.is_valid(&sarif));
+
+    let xml = text(check("junit"));
+    assert!(
+        xml.contains(&format!(r#"failures="0" errors="{}""#, unread.len())),
+        "{xml}"
+    );
+    assert_eq!(xml.matches("<error ").count(), unread.len());
+    assert!(!xml.contains(r#"<testcase name="leash" classname="leash"/>"#));
+
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+/// A reader that stops early (`leash check | head -1`) ends the run quietly,
+/// with the status the findings give, in every format.
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_the_run_quietly_with_the_same_status() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // More output than a pipe holds in every format, so every writer meets the closed end.
+    let mut src = String::new();
+    for i in 0..300 {
+        src.push_str(&format!("fn f{i}() {{ let (_t, _r) = {CHANNEL}; }}\n"));
+    }
+    write(dir.path(), "many.rs", &src);
+    for format in [
+        "human",
+        "json",
+        "sarif",
+        "github",
+        "gitlab",
+        "junit",
+        "rustc-json",
+    ] {
+        let mut child = Command::new(LEASH)
+            .args(["check", "--no-config", "--no-cache", "--confidence", "low"])
+            .args(["--format", format, "many.rs"])
+            .current_dir(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("runs leash");
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("leash finishes");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{format}: {stderr}");
+        assert!(
+            !stderr.contains("error") && !stderr.contains("panicked"),
+            "{format}: {stderr}"
+        );
+    }
+}

@@ -43,5 +43,13 @@ pub fn emit(result: &RunResult, anchors: &Anchors, out: &mut dyn Write) -> std::
         }
         writeln!(out, "::{command} {props}::{}", escape_data(&message))?;
     }
+    for e in &result.walk_errors {
+        writeln!(
+            out,
+            "::error file={},title=leash::{}",
+            escape_property(&e.display),
+            escape_data(&format!("not checked: {}", e.message))
+        )?;
+    }
     Ok(())
 }

@@ -1,11 +1,11 @@
-//! rustc-style diagnostics through `codespan-reporting`.
+//! rustc-style diagnostics through `codespan-reporting`, long lines clipped
+//! around the labels (see [`super::excerpt`]).
 
+use super::excerpt::Excerpt;
 use super::level_name;
 use crate::driver::{Located, RunResult};
 use codespan_reporting::diagnostic::{Diagnostic, Label, Severity};
-use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, termcolor::WriteColor};
-use std::collections::HashMap;
 
 pub fn emit(result: &RunResult, out: &mut dyn WriteColor) -> std::io::Result<()> {
     emit_findings(result, result.findings.iter(), out)
@@ -18,27 +18,19 @@ pub fn emit_findings<'a>(
     findings: impl Iterator<Item = &'a Located>,
     out: &mut dyn WriteColor,
 ) -> std::io::Result<()> {
-    let mut files = SimpleFiles::new();
-    let mut ids = HashMap::new();
     let config = term::Config::default();
     for f in findings {
         let file = &result.files[f.file];
-        let fid = match (&file.source, ids.get(&f.file)) {
-            (Some(_), Some(id)) => Some(*id),
-            (Some(src), None) => {
-                let id = files.add(file.display.clone(), src.as_str());
-                ids.insert(f.file, id);
-                Some(id)
-            }
-            (None, _) => None,
-        };
-        // A file-level problem has no position worth showing.
-        let fid = fid.filter(|_| f.finding.span.start.line > 0);
         let severity = match level_name(f.level) {
             "error" => Severity::Error,
             _ => Severity::Warning,
         };
-        let Some(fid) = fid else {
+        // A file-level problem has no position worth showing.
+        let text = match (&file.source, &file.line_index) {
+            (Some(src), Some(idx)) if f.finding.span.start.line > 0 => Some((src.as_str(), idx)),
+            _ => None,
+        };
+        let Some((src, idx)) = text else {
             // No text to show (unreadable, binary, too large): one line.
             out.set_color(&term::Styles::default().header(severity).clone())?;
             write!(out, "{}[{}]", level_name(f.level), f.finding.lint)?;
@@ -46,20 +38,27 @@ pub fn emit_findings<'a>(
             writeln!(out, ": {}: {}", file.display, f.finding.message)?;
             continue;
         };
-        let src = file.source.as_deref().unwrap_or("");
-        let idx = file
-            .line_index
-            .as_ref()
-            .expect("line index is built with the source");
-        let mut labels = vec![
-            Label::primary(fid, f.byte_start..f.byte_end).with_message(f.finding.label.clone())
-        ];
+        let mut ranges = Vec::with_capacity(1 + f.finding.labels.len());
+        ranges.push(f.byte_start..f.byte_end);
         for l in &f.finding.labels {
             let s = idx.offset(src, l.span.start.line.max(1), l.span.start.column);
             let e = idx
                 .offset(src, l.span.end.line.max(1), l.span.end.column)
                 .max(s);
-            labels.push(Label::secondary(fid, s..e).with_message(l.message.clone()));
+            ranges.push(s..e);
+        }
+        // Only the lines shown, long ones clipped around the labels.
+        let (excerpt, ranges) = Excerpt::new(
+            &file.display,
+            src,
+            idx,
+            &ranges,
+            (config.start_context_lines, config.end_context_lines),
+        );
+        let mut labels =
+            vec![Label::primary((), ranges[0].clone()).with_message(f.finding.label.clone())];
+        for (l, r) in f.finding.labels.iter().zip(&ranges[1..]) {
+            labels.push(Label::secondary((), r.clone()).with_message(l.message.clone()));
         }
         let mut notes = Vec::new();
         if let Some(h) = &f.finding.help {
@@ -76,7 +75,11 @@ pub fn emit_findings<'a>(
             .with_message(f.finding.message.clone())
             .with_labels(labels)
             .with_notes(notes);
-        term::emit_to_write_style(out, &config, &files, &diag).map_err(std::io::Error::other)?;
+        // The error's kind is kept: a closed pipe ends the run quietly.
+        term::emit_to_write_style(out, &config, &excerpt, &diag).map_err(|e| match e {
+            codespan_reporting::files::Error::Io(e) => e,
+            other => std::io::Error::other(other),
+        })?;
     }
     Ok(())
 }

@@ -1,4 +1,5 @@
-//! JSON Lines: one object per finding.
+//! JSON Lines: one object per finding, then one `{"error", "path"}` object per
+//! file or directory that could not be read.
 
 use super::{level_name, positions};
 use crate::driver::RunResult;
@@ -39,6 +40,11 @@ pub fn emit(result: &RunResult, out: &mut dyn Write) -> std::io::Result<()> {
             "labels": labels,
         });
         serde_json::to_writer(&mut *out, &obj)?;
+        out.write_all(b"\n")?;
+    }
+    // Then what could not be read, one line each (the run exits 2).
+    for e in &result.walk_errors {
+        serde_json::to_writer(&mut *out, &json!({ "error": e.message, "path": e.display }))?;
         out.write_all(b"\n")?;
     }
     Ok(())

@@ -1,5 +1,6 @@
-//! JUnit XML: one failing test case per finding (one passing case when clean),
-//! for CI systems that only read test reports.
+//! JUnit XML: one failing test case per finding and one errored case per file
+//! or directory that could not be read (one passing case when clean), for CI
+//! systems that only read test reports.
 
 use crate::driver::RunResult;
 use crate::fingerprint::Anchors;
@@ -24,18 +25,19 @@ fn xml_escape(s: &str) -> String {
 
 pub fn emit(result: &RunResult, anchors: &Anchors, out: &mut dyn Write) -> std::io::Result<()> {
     let n = result.findings.len();
+    // A file or directory that could not be read is an errored test case.
+    let errors = result.walk_errors.len();
+    let tests = (n + errors).max(1);
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         out,
-        r#"<testsuites name="leash" tests="{}" failures="{n}">"#,
-        n.max(1)
+        r#"<testsuites name="leash" tests="{tests}" failures="{n}" errors="{errors}">"#
     )?;
     writeln!(
         out,
-        r#"  <testsuite name="leash" tests="{}" failures="{n}" errors="0">"#,
-        n.max(1)
+        r#"  <testsuite name="leash" tests="{tests}" failures="{n}" errors="{errors}">"#
     )?;
-    if n == 0 {
+    if n + errors == 0 {
         writeln!(out, r#"    <testcase name="leash" classname="leash"/>"#)?;
     }
     for (f, rel) in result.findings.iter().zip(&anchors.rel_paths) {
@@ -58,6 +60,20 @@ pub fn emit(result: &RunResult, anchors: &Anchors, out: &mut dyn Write) -> std::
             xml_escape(f.finding.lint),
             xml_escape(&f.finding.message),
             xml_escape(&body)
+        )?;
+        writeln!(out, "    </testcase>")?;
+    }
+    for e in &result.walk_errors {
+        let path = xml_escape(&e.display);
+        writeln!(
+            out,
+            r#"    <testcase name="not checked: {path}" classname="{path}" file="{path}">"#,
+        )?;
+        writeln!(
+            out,
+            r#"      <error type="unreadable" message="{}">{path}: {}</error>"#,
+            xml_escape(&e.message),
+            xml_escape(&e.message)
         )?;
         writeln!(out, "    </testcase>")?;
     }

@@ -2,6 +2,7 @@
 //! `compiler-message` line per finding, so editors that run a check command
 //! (rust-analyzer's `check.overrideCommand`) show findings inline.
 
+use super::excerpt::clip_columns;
 use super::{human, level_name};
 use crate::cargo::Workspace;
 use crate::driver::{CheckedFile, Located, RunResult};
@@ -148,7 +149,9 @@ fn span_json(file: &CheckedFile, file_name: &str, span: Span, primary: bool, lab
             } else {
                 t.chars().count() + 1
             };
-            json!({ "text": t, "highlight_start": hs, "highlight_end": he.max(hs) })
+            // A long line is clipped around the highlight (columns move with it).
+            let (t, hs, he) = clip_columns(t, hs - 1, he.max(hs) - 1);
+            json!({ "text": t, "highlight_start": hs + 1, "highlight_end": he + 1 })
         })
         .collect();
     json!({

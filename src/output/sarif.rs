@@ -53,6 +53,28 @@ fn root_uri(root: &Path) -> String {
     format!("file://{}", encode_uri_path(&p))
 }
 
+/// A path as SARIF locates it: relative to `%SRCROOT%` inside the repository,
+/// an absolute URI outside it. Symbolic links are not resolved: the path is
+/// the one that could not be read (a link in a loop, say).
+fn artifact_location(path: &Path, root: &Path) -> Value {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    match abs.strip_prefix(root) {
+        Ok(rel) => json!({
+            "uri": encode_uri_path(&rel.to_string_lossy().replace('\\', "/")),
+            "uriBaseId": "%SRCROOT%",
+        }),
+        Err(_) => {
+            let abs = abs.to_string_lossy().replace('\\', "/");
+            let abs = if abs.starts_with('/') {
+                abs
+            } else {
+                format!("/{abs}")
+            };
+            json!({ "uri": format!("file://{}", encode_uri_path(&abs)) })
+        }
+    }
+}
+
 /// The first section of a lint's docs ("What it does"), as plain text.
 fn what_it_does(docs: &str) -> String {
     let body = docs
@@ -173,6 +195,26 @@ pub fn emit(
             res
         })
         .collect();
+    // What stopped part of the run: unread files and directories, internal errors.
+    let mut notifications: Vec<Value> = result
+        .walk_errors
+        .iter()
+        .map(|e| {
+            json!({
+                "level": "error",
+                "message": { "text": format!("{}: not checked: {}", e.display, e.message) },
+                "locations": [{
+                    "physicalLocation": { "artifactLocation": artifact_location(&e.path, root) },
+                }],
+            })
+        })
+        .collect();
+    notifications.extend(
+        result
+            .internal_errors
+            .iter()
+            .map(|e| json!({ "level": "error", "message": { "text": e } })),
+    );
     let doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -189,7 +231,8 @@ pub fn emit(
             "originalUriBaseIds": { "%SRCROOT%": { "uri": root_uri(root) } },
             "columnKind": "unicodeCodePoints",
             "invocations": [{
-                "executionSuccessful": result.internal_errors.is_empty(),
+                "executionSuccessful": notifications.is_empty(),
+                "toolExecutionNotifications": notifications,
                 "properties": {
                     "filesChecked": result.files.len(),
                     "filesNotParsed": result.files.iter().filter(|f| !f.parsed).count(),
