@@ -18,6 +18,10 @@ fn fixtures() -> Vec<PathBuf> {
 }
 
 fn run_fixture(path: &Path) -> String {
+    run_fixture_with(path, &[])
+}
+
+fn run_fixture_with(path: &Path, extra: &[&str]) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     // A directory is one fixture spanning several files; its flags are in main.rs.
     let first = if path.is_dir() {
@@ -42,6 +46,15 @@ fn run_fixture(path: &Path) -> String {
     }
     if args.iter().any(|a| a == "--config") {
         args.retain(|a| a != "--no-config");
+    }
+    // A flag the fixture sets itself (with its value) is not given twice.
+    let mut extra = extra.iter();
+    while let Some(a) = extra.next() {
+        if *a == "--confidence" && args.iter().any(|x| x == a) {
+            extra.next();
+            continue;
+        }
+        args.push(a.to_string());
     }
     let rel = path.strip_prefix(root).expect("fixture under the crate");
     args.push(rel.to_string_lossy().into_owned());
@@ -96,6 +109,99 @@ fn ui_fixtures_match_expected_output() {
         fixtures.len(),
         failures.join("\n")
     );
+}
+
+/// The prefilter skips files and bodies no lint can report on; it must never
+/// drop one a lint would report. Every fixture and the demo, both tiers and
+/// every lint, give the same findings with and without it. Fixtures are
+/// copied with their `leash-flags` line emptied: a file naming `leash`
+/// outside its bodies is never blanked, and the test must see the blanking.
+#[test]
+fn prefilter_drops_nothing_a_lint_reports() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let copy = tempfile::tempdir().unwrap();
+    let mut inputs = Vec::new();
+    for input in fixtures().into_iter().chain([root.join("demo")]) {
+        let rel = input.strip_prefix(root).unwrap().to_path_buf();
+        let files: Vec<PathBuf> = if input.is_dir() {
+            walk(&input)
+        } else {
+            vec![input.clone()]
+        };
+        let mut flags = Vec::new();
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap_or_default();
+            let mut lines: Vec<&str> = text.split('\n').collect();
+            if let Some(first) = lines.first_mut() {
+                if let Some(f) = first.strip_prefix("// leash-flags:") {
+                    flags.extend(f.split_whitespace().map(str::to_string));
+                    *first = "";
+                }
+            }
+            let target = copy.path().join(f.strip_prefix(root).unwrap());
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::write(&target, lines.join("\n")).unwrap();
+        }
+        // Configuration files of a fixture come along.
+        if flags.iter().any(|f| f == "--config") {
+            continue;
+        }
+        inputs.push((rel, flags));
+    }
+    let run = |rel: &Path, flags: &[String], prefilter: bool| {
+        let mut args: Vec<String> = [
+            "check",
+            "--no-config",
+            "--no-cache",
+            "--format",
+            "json",
+            "-W",
+            "all",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        args.extend(flags.iter().cloned());
+        if !flags.iter().any(|f| f == "--confidence") {
+            args.extend(["--confidence".to_string(), "low".to_string()]);
+        }
+        if !prefilter {
+            args.push("--no-prefilter".into());
+        }
+        args.push(rel.to_string_lossy().into_owned());
+        let out = Command::new(env!("CARGO_BIN_EXE_leash"))
+            .args(&args)
+            .current_dir(copy.path())
+            .output()
+            .expect("runs leash");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let mut differing = Vec::new();
+    for (rel, flags) in &inputs {
+        let filtered = run(rel, flags, true);
+        let unfiltered = run(rel, flags, false);
+        if filtered != unfiltered {
+            differing.push(format!(
+                "{}\n--- with the prefilter\n{filtered}\n--- without\n{unfiltered}",
+                rel.display()
+            ));
+        }
+    }
+    assert!(inputs.len() > 40, "fixtures found: {}", inputs.len());
+    assert!(differing.is_empty(), "{}", differing.join("\n"));
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }
 
 #[test]

@@ -420,11 +420,12 @@ pub fn scan(src: &str, skip_tests: bool) -> Option<Skeleton> {
                 out.depth = out.depth.max(stack.len() + inner);
                 i = ac + 1;
                 if !is_test_attr(src, ao, ac) {
-                    // Lints read attributes for two things: test markers and
-                    // `leash`'s own (see `crate::test_code`, `crate::syntax`).
+                    // Lints read attributes for three things: test markers,
+                    // `leash`'s own (see `crate::test_code`, `crate::syntax`)
+                    // and a wasm target (`missing_timeout`).
                     let text = &b[s..=ac];
                     if !owners.iter().any(|o| o.1 == Owner::Macro)
-                        && [&b"test"[..], b"bench", b"leash"]
+                        && [&b"test"[..], b"bench", b"leash", b"wasm"]
                             .iter()
                             .all(|w| !contains_bytes(text, w))
                     {
@@ -1087,20 +1088,9 @@ impl BodyFilter {
         // (open, close, end of the function's name: the signature is stubbed too)
         let mut blank: Vec<(usize, usize, Option<usize>)> =
             skeleton.tests.iter().map(|&(o, c)| (o, c, None)).collect();
-        // Fields are read for one thing: a spawner kept in a struct
-        // (`spawn_model`: a `JoinSet`, a `Runtime`, a runtime `Handle`).
-        blank.extend(
-            skeleton
-                .fields
-                .iter()
-                .filter(|&&(o, c)| {
-                    let text = &b[o..=c];
-                    ![&b"JoinSet"[..], b"Runtime", b"Handle"]
-                        .iter()
-                        .any(|w| contains_word(text, w))
-                })
-                .map(|&(o, c)| (o, c, None)),
-        );
+        // Struct and enum fields stay: lints read their types (a spawner kept
+        // in a struct, the client type behind `self.client` for the effect
+        // model), and blanking them saves little.
         let file_wide: Vec<bool> = self
             .rules
             .iter()
@@ -1189,8 +1179,14 @@ impl BodyFilter {
             });
         }
         blank.sort_unstable();
-        let fields_kept = blank.iter().filter(|x| x.2.is_none()).count()
-            < skeleton.tests.len() + skeleton.fields.len();
+        // A spawner kept in a struct (`spawn_model`: a `JoinSet`, a
+        // `Runtime`, a runtime `Handle`) makes the file worth parsing.
+        let fields_kept = blank.iter().filter(|x| x.2.is_none()).count() < skeleton.tests.len()
+            || skeleton.fields.iter().any(|&(o, c)| {
+                [&b"JoinSet"[..], b"Runtime", b"Handle"]
+                    .iter()
+                    .any(|w| contains_word(&b[o..=c], w))
+            });
         // Suppression comments are read from the text, blanked or not (a stale
         // one in test code is still reported): a file naming `leash` is parsed.
         let inert = (kept == 0
@@ -1913,12 +1909,12 @@ fn other() { g(1) }
     }
 
     #[test]
-    fn fields_are_kept_only_for_a_spawner() {
+    fn fields_are_kept() {
         let f = filter("unbounded_spawn");
-        let src = "struct A { name: String }\nstruct B { tasks: JoinSet<()> }\nenum E { X { n: u8 } }\nstruct T(u8);\n";
-        let out = f.blank(src, None).expect("A and E are blanked").text;
-        assert!(!out.contains("name") && !out.contains("n: u8"));
-        assert!(out.contains("tasks: JoinSet<()>") && out.contains("struct T(u8);"));
+        let src = "struct A { client: reqwest::Client }\nstruct B { tasks: JoinSet<()> }\nfn a() { work(); }\nfn b() { spawn(x) }\n";
+        let out = f.blank(src, None).expect("a is blanked").text;
+        assert!(out.contains("client: reqwest::Client") && out.contains("tasks: JoinSet<()>"));
+        assert!(!out.contains("work()"));
         assert!(syn::parse_file(&out).is_ok());
     }
 
@@ -2079,7 +2075,7 @@ fn ünïcode_名前() {} fn second_on_line() {}
         // A body naming `leash` is seen by every lint: not listed.
         let b = all
             .blank(
-                "fn f() { join_all(v); // leash: allow(missing_timeout) -- why\n}\nfn g() {}\n",
+                "fn f() { join_all(v); // leash: allow(silent_fallback) -- why\n}\nfn g() {}\n",
                 None,
             )
             .expect("blanked text");

@@ -282,16 +282,21 @@ pub static BODY_RULES: &[BodyRule] = &[
     },
     BodyRule {
         lint: "missing_timeout",
-        needs: &[&[Need::Any(&[
-            "reqwest",
-            "ureq",
-            "hyper",
-            "=Client",
-            "=ClientBuilder",
-            "=Agent",
-            "=agent",
-            "=TcpStream",
-        ])]],
+        needs: &[&[
+            Need::Any(&[
+                "reqwest",
+                "ureq",
+                "hyper",
+                "=Client",
+                "=ClientBuilder",
+                "=Agent",
+                "=agent",
+                "=TcpStream",
+            ]),
+            // A client kept in a field is timed when every use of the field
+            // in the file is wrapped in `timeout(..)`: all bodies are read.
+            Need::EveryBodyIfFileHas(&["timeout"]),
+        ]],
         imports: &["reqwest", "ureq", "hyper", "TcpStream"],
     },
     BodyRule {
