@@ -27,3 +27,25 @@ impl Reader {
         }
     }
 }
+
+// Silent: the monitor is taken out of its slot, so it is spawned at most
+// once however often the loop turns.
+impl Monitor {
+    async fn execute(mut self) {
+        while self.is_alive() {
+            self.check_server().await;
+            if let Some(rtt) = self.pending_rtt_monitor.take() {
+                tokio::spawn(rtt.execute());
+            }
+        }
+    }
+}
+
+// Reported: a fresh value every round is not taken out of a slot.
+async fn per_request(mut rx: Receiver<Job>) {
+    loop {
+        if let Some(job) = rx.recv().await {
+            tokio::spawn(job.run());
+        }
+    }
+}

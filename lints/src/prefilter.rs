@@ -295,7 +295,7 @@ pub static BODY_RULES: &[BodyRule] = &[
             ]),
             // A client kept in a field is timed when every use of the field
             // in the file is wrapped in `timeout(..)`: all bodies are read.
-            Need::EveryBodyIfFileHas(&["timeout"]),
+            Need::EveryBodyIfFileHas(&["timeout("]),
         ]],
         imports: &["reqwest", "ureq", "hyper", "TcpStream"],
     },

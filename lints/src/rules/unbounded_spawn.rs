@@ -170,6 +170,19 @@ struct Visitor<'a, 'c, 's, 'ast> {
     slots: usize,
 }
 
+/// `let Some(x) = place.take()` on a field or local: an `Option` emptied as
+/// it is read.
+fn takes_out_once(cond: &syn::Expr) -> bool {
+    let syn::Expr::Let(l) = strip_parens(cond) else {
+        return false;
+    };
+    let some = matches!(&*l.pat, syn::Pat::TupleStruct(t) if t.path.is_ident("Some"));
+    let take = matches!(strip_parens(&l.expr), syn::Expr::MethodCall(m)
+        if m.method == "take" && m.args.is_empty()
+            && matches!(strip_parens(&m.receiver), syn::Expr::Field(_) | syn::Expr::Path(_)));
+    some && take
+}
+
 /// What a loop body shows: bounding primitives, accepts and joined names.
 #[derive(Default)]
 struct BodyScan {
@@ -676,6 +689,21 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
     }
 
     fn visit_expr(&mut self, e: &'ast syn::Expr) {
+        // `if let Some(monitor) = self.pending.take() { spawn(..) }`: the
+        // value is taken out once, so the spawn happens at most once per run
+        // (contract v2.0), like a spawn stored in one slot.
+        if let syn::Expr::If(i) = e {
+            if takes_out_once(&i.cond) {
+                self.visit_expr(&i.cond);
+                self.slots += 1;
+                self.visit_block(&i.then_branch);
+                self.slots -= 1;
+                if let Some((_, els)) = &i.else_branch {
+                    self.visit_expr(els);
+                }
+                return;
+            }
+        }
         if let syn::Expr::Assign(a) = e {
             // `place = spawn(..)`: the new handle replaces the old one.
             if !matches!(strip_parens(&a.left), syn::Expr::Index(_)) {
