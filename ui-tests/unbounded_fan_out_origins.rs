@@ -70,8 +70,3 @@ impl<F: Future> FromIterator<F> for AllOf<F> {
     }
 }
 
-// Silent at the default tier: the registered subscribers are a registry.
-async fn notify_subscribers(registry: &Registry, token: &Token) {
-    let subscribers = registry.lock().unwrap().clone();
-    join_all(subscribers.iter().map(|s| s.send(token.clone()))).await;
-}

@@ -506,8 +506,7 @@ fn names_configuration(e: &syn::Expr) -> bool {
 }
 
 /// A collection named for the members of a configured set: nodes, pooled
-/// connections and clients, peers, servers, shards, plugins, cache levels,
-/// registered subscribers and handlers.
+/// connections, peers, servers, shards, plugins, cache levels.
 fn names_member_set(name: &str) -> bool {
     const MEMBERS: &[&str] = &[
         "node",
@@ -527,11 +526,6 @@ fn names_member_set(name: &str) -> bool {
         "partition",
         "backend",
         "upstream",
-        "client",
-        "subscriber",
-        "listener",
-        "watcher",
-        "handler",
     ];
     let n = name.to_ascii_lowercase();
     n.split('_').any(|part| {
