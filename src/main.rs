@@ -264,12 +264,10 @@ fn main() -> ExitCode {
     if as_cargo_subcommand {
         argv.remove(1);
         // `cargo leash` and `cargo leash --format sarif` mean `check`.
-        let explicit = argv.get(1).and_then(|a| a.to_str()).is_some_and(|a| {
-            matches!(
-                a,
-                "check" | "rules" | "explain" | "help" | "-h" | "--help" | "-V" | "--version"
-            )
-        });
+        let explicit = argv
+            .get(1)
+            .and_then(|a| a.to_str())
+            .is_some_and(names_a_subcommand);
         if !explicit {
             argv.insert(1, "check".into());
         }
@@ -308,6 +306,24 @@ fn main() -> ExitCode {
     } else {
         code
     }
+}
+
+/// Whether `arg`, first after `cargo leash`, is a subcommand (or the top-level
+/// help or version flag) rather than a `check` argument. Read from the command
+/// definition itself, so a new subcommand needs no second list.
+fn names_a_subcommand(arg: &str) -> bool {
+    let mut cli = Cli::command();
+    // Building adds clap's own `help` subcommand and `-h`/`-V` flags.
+    cli.build();
+    let subcommand = cli
+        .get_subcommands()
+        .any(|s| s.get_name() == arg || s.get_all_aliases().any(|a| a == arg));
+    let top_level_flag = cli.get_arguments().any(|a| {
+        a.get_long()
+            .is_some_and(|l| arg.strip_prefix("--") == Some(l))
+            || a.get_short().is_some_and(|c| arg == format!("-{c}"))
+    });
+    subcommand || top_level_flag
 }
 
 /// `-W/-D/-A` values with their position on the command line, in that order.

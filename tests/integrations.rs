@@ -753,6 +753,61 @@ fn cargo_subcommand_checks_workspace_members() {
     assert_eq!(paths_of(&json_lines(&stdout(&out))), ["alpha/src/lib.rs"]);
 }
 
+/// The subcommands `leash --help` lists, read from its `Commands:` section.
+fn subcommands_in_help() -> Vec<String> {
+    let help = Command::new(LEASH)
+        .arg("--help")
+        .output()
+        .expect("runs leash");
+    let text = String::from_utf8_lossy(&help.stdout).into_owned();
+    text.lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn cargo_subcommand_knows_every_subcommand() {
+    let dir = workspace();
+    let d = dir.path();
+    let subcommands = subcommands_in_help();
+    assert!(subcommands.len() >= 5, "{subcommands:?}");
+    // Each one, after `cargo leash`, is that subcommand, not a path to check.
+    for sub in &subcommands {
+        // `help` takes a subcommand, not `--help`.
+        let (args, usage) = match sub.as_str() {
+            "help" => (
+                ["leash", "help", "budgets"],
+                "Usage: leash budgets".to_string(),
+            ),
+            _ => (["leash", sub, "--help"], format!("Usage: leash {sub}")),
+        };
+        let out = run_in(d, &args, None);
+        assert!(
+            stdout(&out).contains(&usage),
+            "cargo {}: {}",
+            args.join(" "),
+            stdout(&out)
+        );
+    }
+    let out = run_in(d, &["leash", "budgets", "--format", "json"], None);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = json_lines(&stdout(&out));
+    assert_eq!(paths_of(&rows).len(), 3, "{rows:?}");
+    assert!(rows.iter().all(|r| r["kind"] == "queue"), "{rows:?}");
+    // A top-level flag is still the flag.
+    let out = run_in(d, &["leash", "--version"], None);
+    assert!(stdout(&out).starts_with("leash "), "{}", stdout(&out));
+}
+
 /// A tree with nothing to report but a part that cannot be read: a symbolic
 /// link looping to its ancestor, and (unless running as root, who reads it
 /// anyway) a directory without permissions. Every format exits 2, and each
