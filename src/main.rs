@@ -53,7 +53,7 @@ mod source_map;
 mod walk;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+use codespan_reporting::term::termcolor::{ColorChoice, NoColor, StandardStream, WriteColor};
 use config::Config;
 use driver::RunOptions;
 use leash_lints::Level;
@@ -117,6 +117,8 @@ enum RulesFormat {
 enum Format {
     /// rustc-style diagnostics.
     Human,
+    /// One line per finding: `path:line:col: level[lint] message`.
+    Concise,
     /// One JSON object per finding (JSON Lines).
     Json,
     /// SARIF 2.1.0 (GitHub code scanning and other SARIF viewers).
@@ -162,9 +164,18 @@ struct CheckArgs {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
     /// Cargo's message format: `json` (or `json-diagnostic-*`) is `--format
-    /// rustc-json`, for rust-analyzer's `check.overrideCommand`.
+    /// rustc-json`, for rust-analyzer's `check.overrideCommand`; `short` is
+    /// `--format concise`; `human` is `--format human`.
     #[arg(long, value_name = "FMT", conflicts_with = "format")]
     message_format: Option<String>,
+    /// Print how many findings each lint gave, most frequent first, instead
+    /// of the findings.
+    #[arg(long)]
+    statistics: bool,
+    /// Write the report to this file instead of standard output (replaced
+    /// whole: readers never see a partial report).
+    #[arg(long, value_name = "PATH")]
+    output_file: Option<PathBuf>,
     /// Also run `cargo clippy --message-format=json` and pass its messages
     /// through (with `--message-format=json`, for the editor).
     #[arg(long)]
@@ -352,13 +363,19 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     let format = match args.message_format.as_deref() {
         None => args.format,
         Some(f) if f.starts_with("json") => Format::RustcJson,
-        Some("human" | "short") => Format::Human,
+        Some("human") => Format::Human,
+        Some("short") => Format::Concise,
         Some(other) => {
             return usage_error(&format!(
-                "unsupported --message-format `{other}` (use `json` or `human`)"
+                "unsupported --message-format `{other}` (use `json`, `short` or `human`)"
             ))
         }
     };
+    if args.statistics && !matches!(format, Format::Human | Format::Concise) {
+        return usage_error(
+            "--statistics prints a table: it replaces the human or concise report, not a machine-readable one",
+        );
+    }
     if args.with_clippy && format != Format::RustcJson {
         return usage_error("--with-clippy needs --message-format=json");
     }
@@ -618,8 +635,25 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
         integrate::retain(&mut result, &mut anchors, &keep);
     }
 
-    let emitted = match format {
-        Format::Human => {
+    let report = Report {
+        result: &result,
+        anchors: &anchors,
+        root: &root,
+        config_file: config_file.as_deref(),
+        workspace: ws.as_ref(),
+        format,
+        statistics: args.statistics,
+    };
+    let emitted = match &args.output_file {
+        Some(path) => {
+            let mut text = NoColor::new(Vec::new());
+            match report.write(&mut text) {
+                Ok(()) => write_atomically(path, &text.into_inner())
+                    .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
+                Err(e) => Err(e),
+            }
+        }
+        None if format == Format::Human && !args.statistics => {
             let choice = match args.color {
                 Color::Always => ColorChoice::Always,
                 Color::Never => ColorChoice::Never,
@@ -628,21 +662,12 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
                 }
                 Color::Auto => ColorChoice::Never,
             };
-            let mut out = StandardStream::stdout(choice);
-            output::human::emit(&result, &mut out)
+            report.write(&mut StandardStream::stdout(choice))
         }
-        Format::Json => {
-            let stdout = std::io::stdout();
-            let mut lock = std::io::BufWriter::new(stdout.lock());
-            output::json::emit(&result, &mut lock).and_then(|_| lock.flush())
+        None => {
+            let mut out = NoColor::new(std::io::BufWriter::new(std::io::stdout().lock()));
+            report.write(&mut out).and_then(|_| out.flush())
         }
-        Format::Sarif => buffered(|out| {
-            output::sarif::emit(&result, &anchors, &root, config_file.as_deref(), out)
-        }),
-        Format::Github => buffered(|out| output::github::emit(&result, &anchors, out)),
-        Format::Gitlab => buffered(|out| output::gitlab::emit(&result, &anchors, out)),
-        Format::Junit => buffered(|out| output::junit::emit(&result, &anchors, out)),
-        Format::RustcJson => buffered(|out| output::rustc_json::emit(&result, ws.as_ref(), out)),
     };
     let clippy_failed = match clippy {
         Some(c) => match c.pass_through() {
@@ -702,11 +727,34 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     }
 }
 
-/// Runs an emitter on a buffered, locked stdout.
-fn buffered(emit: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
-    let stdout = std::io::stdout();
-    let mut lock = std::io::BufWriter::new(stdout.lock());
-    emit(&mut lock).and_then(|_| lock.flush())
+/// What `check` prints, and where it takes it from.
+struct Report<'a> {
+    result: &'a driver::RunResult,
+    anchors: &'a fingerprint::Anchors,
+    root: &'a std::path::Path,
+    config_file: Option<&'a std::path::Path>,
+    workspace: Option<&'a cargo::Workspace>,
+    format: Format,
+    statistics: bool,
+}
+
+impl Report<'_> {
+    fn write<W: WriteColor>(&self, out: &mut W) -> std::io::Result<()> {
+        let r = self.result;
+        if self.statistics {
+            return output::concise::emit_statistics(r, out);
+        }
+        match self.format {
+            Format::Human => output::human::emit(r, out),
+            Format::Concise => output::concise::emit(r, out),
+            Format::Json => output::json::emit(r, out),
+            Format::Sarif => output::sarif::emit(r, self.anchors, self.root, self.config_file, out),
+            Format::Github => output::github::emit(r, self.anchors, out),
+            Format::Gitlab => output::gitlab::emit(r, self.anchors, out),
+            Format::Junit => output::junit::emit(r, self.anchors, out),
+            Format::RustcJson => output::rustc_json::emit(r, self.workspace, out),
+        }
+    }
 }
 
 fn rules(format: RulesFormat) -> ExitCode {

@@ -811,3 +811,150 @@ fn special_files_named_on_the_command_line_fail_the_run() {
         );
     }
 }
+
+/// Two queues and an unbounded, immediate retry: findings of three lints, one
+/// of them twice.
+fn three_lints(dir: &Path) {
+    write(
+        dir,
+        "src/main.rs",
+        "fn main() {\n    let (_tx, _rx) = std::sync::mpsc::channel::<u8>();\n    let (_a, _b) = std::sync::mpsc::channel::<u8>();\n}\n",
+    );
+    write(
+        dir,
+        "src/lib.rs",
+        "pub fn f() {\n    loop {\n        if g().is_ok() { break; }\n    }\n}\nfn g() -> Result<(), ()> { Ok(()) }\n",
+    );
+}
+
+const CONCISE: &str = "\
+src/lib.rs:2:5: warning[unbounded_retry] unbounded retry: `g` is retried until it succeeds, with no attempt limit
+src/lib.rs:3:12: warning[retry_without_backoff] retry without backoff: after a failure of `g` the next attempt starts at once
+src/main.rs:2:22: error[unbounded_channel] unbounded channel: `std::sync::mpsc::channel` has no capacity limit
+src/main.rs:3:20: error[unbounded_channel] unbounded channel: `std::sync::mpsc::channel` has no capacity limit
+";
+
+#[test]
+fn concise_format_is_one_line_per_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    three_lints(dir.path());
+    let args = ["check", "--no-config", "-D", "unbounded_channel"];
+    let out = leash(dir.path(), &[&args[..], &["--format", "concise"]].concat());
+    assert_eq!(stdout(&out), CONCISE);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("4 findings in 2 files"),
+        "{}",
+        stderr(&out)
+    );
+    // Cargo's spelling of the same thing.
+    let out = leash(
+        dir.path(),
+        &[&args[..], &["--message-format=short"]].concat(),
+    );
+    assert_eq!(stdout(&out), CONCISE);
+    // A problem with the whole file has no line and column.
+    write(dir.path(), "src/blob.rs", [0xff, 0xfe, 0x00]);
+    let out = leash(
+        dir.path(),
+        &["check", "--no-config", "--format", "concise", "src/blob.rs"],
+    );
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("src/blob.rs: warning[parse_error] "),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 1, "{text}");
+}
+
+#[test]
+fn statistics_count_each_lint_most_frequent_first() {
+    let dir = tempfile::tempdir().unwrap();
+    three_lints(dir.path());
+    let out = leash(
+        dir.path(),
+        &[
+            "check",
+            "--no-config",
+            "-D",
+            "unbounded_channel",
+            "--statistics",
+        ],
+    );
+    assert_eq!(
+        stdout(&out),
+        "\
+2  unbounded_channel      error    a channel or queue with no capacity limit
+1  retry_without_backoff  warning  a retry loop that re-attempts immediately after a failure
+1  unbounded_retry        warning  a retry loop or retry strategy with no attempt bound
+"
+    );
+    assert_eq!(out.status.code(), Some(1));
+    // A table cannot be a machine-readable report.
+    let out = leash(dir.path(), &["check", "--statistics", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--statistics"), "{}", stderr(&out));
+}
+
+#[test]
+fn output_file_holds_the_report_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    three_lints(dir.path());
+    write(dir.path(), "reports/old.txt", "");
+    let out = leash(
+        dir.path(),
+        &[
+            "check",
+            "--no-config",
+            "-D",
+            "unbounded_channel",
+            "--format",
+            "concise",
+            "--output-file",
+            "reports/leash.txt",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out), "");
+    assert!(
+        stderr(&out).starts_with("4 findings in 2 files"),
+        "{}",
+        stderr(&out)
+    );
+    let written = std::fs::read_to_string(dir.path().join("reports/leash.txt")).unwrap();
+    assert_eq!(written, CONCISE);
+    // Written beside, then renamed: no temporary file is left behind.
+    let mut names: Vec<_> = std::fs::read_dir(dir.path().join("reports"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["leash.txt", "old.txt"]);
+    // Human output in a file has no colour codes, even when asked for.
+    let out = leash(
+        dir.path(),
+        &[
+            "check",
+            "--no-config",
+            "--color",
+            "always",
+            "--output-file",
+            "human.txt",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let human = std::fs::read_to_string(dir.path().join("human.txt")).unwrap();
+    assert!(human.starts_with("warning[unbounded_retry]: "), "{human}");
+    assert!(!human.contains('\u{1b}'), "{human}");
+    // A file that cannot be written fails the run.
+    let out = leash(
+        dir.path(),
+        &["check", "--output-file", "missing/dir/leash.txt"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot write output: missing/dir/leash.txt: "),
+        "{}",
+        stderr(&out)
+    );
+}
