@@ -148,7 +148,11 @@ enum ConfidenceArg {
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, PartialOrd, Ord)]
 enum FailLevel {
+    /// Warnings and errors (also `warning`).
+    #[value(alias = "warning")]
     Warn,
+    /// Errors only, the findings printed as `error[..]` (also `error`).
+    #[value(alias = "error")]
     Deny,
 }
 
@@ -210,7 +214,7 @@ struct CheckArgs {
     /// Set a lint (or group) to warn.
     #[arg(short = 'W', long = "warn", value_name = "LINT")]
     warn: Vec<String>,
-    /// Set a lint (or group) to deny.
+    /// Set a lint (or group) to deny; `-D warnings` makes every warning an error.
     #[arg(short = 'D', long = "deny", value_name = "LINT")]
     deny: Vec<String>,
     /// Set a lint (or group) to allow (off).
@@ -233,6 +237,10 @@ struct CheckArgs {
     /// Skip files matching this glob (in addition to the configuration's).
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
+    /// Apply the exclusions to files named on the command line (and to
+    /// `--stdin-filename`) too; otherwise a named file is always checked.
+    #[arg(long)]
+    force_exclude: bool,
     /// Lowest level that makes the exit status 1.
     #[arg(long, value_enum, default_value_t = FailLevel::Warn)]
     fail_level: FailLevel,
@@ -408,19 +416,22 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     } else {
         args.level_order.clone()
     };
-    {
-        for (n, level) in &order {
-            let level = *level;
-            if n != "all"
-                && leash_lints::lint_by_name(n).is_none()
-                && !leash_lints::groups().contains(&n.as_str())
-            {
-                return usage_error(&format!(
-                    "unknown lint `{n}` (run `leash rules` for the list)"
-                ));
-            }
-            overrides.push((n.clone(), level));
+    // `-D warnings` (as with rustc and Clippy) turns every warning shown into
+    // an error, whatever the order of the other flags; the last of `-D/-W/-A
+    // warnings` wins.
+    let mut warnings = Level::Warn;
+    for (n, level) in &order {
+        if n == "warnings" {
+            warnings = *level;
+            continue;
         }
+        if n != "all"
+            && leash_lints::lint_by_name(n).is_none()
+            && !leash_lints::groups().contains(&n.as_str())
+        {
+            return usage_error(&config::unknown_lint(n));
+        }
+        overrides.push((n.clone(), *level));
     }
     let config = if args.no_config {
         Ok(Config {
@@ -443,14 +454,15 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     };
     let mut globs = config.exclude.clone();
     globs.extend(args.exclude.iter().cloned());
-    let excludes = match walk::Excludes::new(&globs, &config.root) {
+    let mut excludes = match walk::Excludes::new(&globs, &config.root) {
         Ok(e) => e,
         Err(e) => return usage_error(&e),
     };
+    excludes.force = args.force_exclude;
     let mut stdin_file = None;
     let walked = match (&stdin_text, &args.stdin_filename) {
         (Some(text), Some(name)) => {
-            if excludes.is_excluded(name) {
+            if excludes.force && excludes.is_excluded(name) {
                 walk::Walked {
                     files: Vec::new(),
                     errors: Vec::new(),
@@ -532,6 +544,26 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
         None
     };
     let mut result = driver::run(&walked.files, &opts);
+    match warnings {
+        Level::Deny => {
+            for f in result
+                .findings
+                .iter_mut()
+                .filter(|f| f.level == Level::Warn)
+            {
+                f.level = Level::Deny;
+            }
+        }
+        Level::Allow => {
+            let keep: Vec<bool> = result
+                .findings
+                .iter()
+                .map(|f| f.level != Level::Warn)
+                .collect();
+            integrate::retain(&mut result, &mut fingerprint::Anchors::default(), &keep);
+        }
+        Level::Warn => {}
+    }
     result.walk_errors = walked
         .errors
         .iter()
@@ -813,9 +845,7 @@ fn explain(name: &str) -> ExitCode {
                 Err(e) => write_failed(&e),
             }
         }
-        None => usage_error(&format!(
-            "unknown lint `{name}` (run `leash rules` for the list)"
-        )),
+        None => usage_error(&config::unknown_lint(name)),
     }
 }
 

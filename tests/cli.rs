@@ -958,3 +958,140 @@ fn output_file_holds_the_report_and_nothing_else() {
         stderr(&out)
     );
 }
+
+#[test]
+fn misspelt_lint_names_get_a_suggestion_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "src/lib.rs", UNBOUNDED);
+    let suggestion = "did you mean `unbounded_channel`?";
+    for args in [
+        &["check", "-A", "unbounded_chanel"][..],
+        &["check", "-D", "unbounded-channel"],
+        &["explain", "unbounded_chanel"],
+    ] {
+        let out = leash(dir.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(
+            stderr(&out),
+            format!(
+                "error: unknown lint `{}`: {suggestion} (run `leash rules` for the list)\n",
+                args[args.len() - 1]
+            )
+        );
+    }
+    // Groups and `all` are suggested too; a name far from every lint is not.
+    let out = leash(dir.path(), &["check", "-A", "concurency"]);
+    assert!(
+        stderr(&out).contains("did you mean `concurrency`?"),
+        "{}",
+        stderr(&out)
+    );
+    let out = leash(dir.path(), &["explain", "fast_path"]);
+    assert_eq!(
+        stderr(&out),
+        "error: unknown lint `fast_path` (run `leash rules` for the list)\n"
+    );
+    // The configuration.
+    write(
+        dir.path(),
+        "leash.toml",
+        "[lints]\nsilent_fallbak = \"deny\"\n",
+    );
+    let out = leash(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(
+            "leash.toml:2:1: unknown lint `silent_fallbak`: did you mean `silent_fallback`?"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::remove_file(dir.path().join("leash.toml")).unwrap();
+    // Comments and attributes: the `unknown_lint` finding's help.
+    write(
+        dir.path(),
+        "src/lib.rs",
+        "// leash: allow(unbounded_chanel) -- start-up only\nfn a() {}\n\n#[leash::allow(retry_without_jiter, reason = \"tests\")]\nfn b() {}\n",
+    );
+    let out = leash(dir.path(), &["check", "--format", "json"]);
+    let found = json_lines(&out);
+    let helps: Vec<(&str, &str)> = found
+        .iter()
+        .map(|f| (f["message"].as_str().unwrap(), f["help"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        helps,
+        [
+            (
+                "unknown lint `unbounded_chanel` in suppression",
+                "did you mean `unbounded_channel`?"
+            ),
+            (
+                "unknown lint `retry_without_jiter` in `#[leash::allow]`",
+                "did you mean `retry_without_jitter`?"
+            )
+        ]
+    );
+}
+
+#[test]
+fn deny_warnings_and_fail_level_error_as_clippy_users_type_them() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "src/lib.rs", UNBOUNDED);
+    let concise = ["check", "--format", "concise", "-q"];
+    // `-D warnings`: every warning is an error, wherever the flag stands.
+    for args in [
+        &["-D", "warnings", "-W", "unbounded_channel"][..],
+        &["-W", "unbounded_channel", "-D", "warnings"],
+    ] {
+        let out = leash(dir.path(), &[&concise[..], args].concat());
+        assert!(
+            stdout(&out).contains(": error[unbounded_channel] "),
+            "{args:?}: {}",
+            stdout(&out)
+        );
+        let gate = [&concise[..], args, &["--fail-level", "error"]].concat();
+        assert_eq!(leash(dir.path(), &gate).status.code(), Some(1));
+    }
+    // An allowed lint stays allowed.
+    let out = leash(
+        dir.path(),
+        &[&concise[..], &["-D", "warnings", "-A", "all"]].concat(),
+    );
+    assert_eq!((stdout(&out).as_str(), out.status.code()), ("", Some(0)));
+    // `--fail-level error` is `deny`: a warning passes it.
+    let out = leash(
+        dir.path(),
+        &[&concise[..], &["--fail-level", "error"]].concat(),
+    );
+    assert!(
+        stdout(&out).contains(": warning[unbounded_channel] "),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let out = leash(
+        dir.path(),
+        &[&concise[..], &["--fail-level", "warning"]].concat(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn a_file_named_on_the_command_line_is_checked_even_if_excluded() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "leash.toml", "exclude = [\"generated\"]\n");
+    write(dir.path(), "generated/queues.rs", UNBOUNDED);
+    write(dir.path(), "src/lib.rs", CLEAN);
+    let json = ["check", "--format", "json"];
+    // Walking a directory skips it.
+    assert!(json_lines(&leash(dir.path(), &json)).is_empty());
+    // Naming it asks for it, as with ruff.
+    let named = [&json[..], &["generated/queues.rs"]].concat();
+    let found = json_lines(&leash(dir.path(), &named));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["path"], "generated/queues.rs");
+    // Unless the exclusions are forced (pre-commit names every staged file).
+    let forced = [&named[..], &["--force-exclude"]].concat();
+    assert!(json_lines(&leash(dir.path(), &forced)).is_empty());
+}

@@ -608,19 +608,52 @@ fn stdin_is_reported_under_the_given_name() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0]["path"], "src/editing.rs");
     assert_eq!(found[0]["line"], 2);
-    // Excluded names report nothing.
+    // The name is asked for, as a file named on the command line: checked
+    // even when excluded, unless the exclusions are forced (as with ruff).
+    let excluded = [
+        "check",
+        "--no-config",
+        "--format",
+        "json",
+        "--exclude",
+        "src/**",
+        "--stdin-filename",
+        "src/editing.rs",
+    ];
+    let out = run_in(dir.path(), &excluded, Some(&src));
+    assert_eq!(json_lines(&stdout(&out)).len(), 1);
     let out = run_in(
         dir.path(),
-        &[
-            "check",
-            "--no-config",
-            "--format",
-            "json",
-            "--exclude",
-            "src/**",
-            "--stdin-filename",
-            "src/editing.rs",
-        ],
+        &[&excluded[..], &["--force-exclude"]].concat(),
+        Some(&src),
+    );
+    assert_eq!(stdout(&out), "");
+    // An unsaved file uses the configuration it will have once saved, found
+    // by walking up from where it will be, above the current directory too.
+    write(
+        dir.path(),
+        "leash.toml",
+        "exclude = [\"src/generated\"]\n[lints]\nunbounded_channel = \"deny\"\n",
+    );
+    std::fs::create_dir_all(dir.path().join("src")).expect("mkdir");
+    let unsaved = [
+        "check",
+        "--format",
+        "json",
+        "--force-exclude",
+        "--stdin-filename",
+    ];
+    let out = run_in(
+        &dir.path().join("src"),
+        &[&unsaved[..], &["new/module.rs"]].concat(),
+        Some(&src),
+    );
+    let found = json_lines(&stdout(&out));
+    assert_eq!(found[0]["path"], "new/module.rs");
+    assert_eq!(found[0]["level"], "error");
+    let out = run_in(
+        &dir.path().join("src"),
+        &[&unsaved[..], &["generated/module.rs"]].concat(),
         Some(&src),
     );
     assert_eq!(stdout(&out), "");
