@@ -490,6 +490,19 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     for (path, err) in &walked.errors {
         say!("error: {}: {err}", driver::display_path(path));
     }
+    // A path asked for that is missing (or not a file or directory) is a usage
+    // error: nothing is checked, and no summary says "0 findings".
+    if walked.errors.iter().any(|(p, _)| args.paths.contains(p)) {
+        return ExitCode::from(2);
+    }
+    // Nothing to check is no failure (as with ruff), but it is said: a typo'd
+    // directory or a misplaced exclude would otherwise look like a clean tree.
+    // The reports are still written (empty), for the CI steps that read them.
+    let nothing_found = walked.files.is_empty() && walked.errors.is_empty() && stdin_text.is_none();
+    if nothing_found && !args.quiet {
+        let paths: Vec<String> = args.paths.iter().map(|p| driver::display_path(p)).collect();
+        say!("warning: no Rust files found under {}", paths.join(", "));
+    }
     // Part of the tree was not read: the run cannot pass (as ripgrep exits 2).
     let walk_failed = !walked.errors.is_empty();
     if args.verbose {
@@ -724,7 +737,9 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
         for n in &notes {
             say!("{n}");
         }
-        say!("{}", output::summary(&result, start.elapsed().as_millis()));
+        if !nothing_found {
+            say!("{}", output::summary(&result, start.elapsed().as_millis()));
+        }
     }
     if args.verbose {
         let secs = start.elapsed().as_secs_f64().max(1e-9);

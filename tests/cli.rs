@@ -1095,3 +1095,93 @@ fn a_file_named_on_the_command_line_is_checked_even_if_excluded() {
     let forced = [&named[..], &["--force-exclude"]].concat();
     assert!(json_lines(&leash(dir.path(), &forced)).is_empty());
 }
+
+#[test]
+fn a_missing_path_is_an_error_and_nothing_more() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "src/lib.rs", UNBOUNDED);
+    for format in ["human", "json", "concise"] {
+        let out = leash(dir.path(), &["check", "--format", format, "src", "srx"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert_eq!(stdout(&out), "", "{format}");
+        assert_eq!(
+            stderr(&out),
+            "error: srx: No such file or directory (os error 2)\n",
+            "{format}"
+        );
+    }
+}
+
+#[test]
+fn no_rust_files_is_said_and_passes_as_with_ruff() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "empty/README.md", "no Rust here\n");
+    let out = leash(dir.path(), &["check", "empty"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(stderr(&out), "warning: no Rust files found under empty\n");
+    // The reports CI steps read are still written.
+    let out = leash(dir.path(), &["check", "--format", "sarif", "empty"]);
+    assert_eq!(out.status.code(), Some(0));
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sarif["runs"][0]["results"], serde_json::json!([]));
+    assert_eq!(stderr(&leash(dir.path(), &["check", "-q", "empty"])), "");
+}
+
+#[test]
+fn syntax_errors_are_told_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "unclosed.rs",
+            "fn f( {\n",
+            "1:7",
+            "this `{` is never closed",
+        ),
+        (
+            "stray.rs",
+            "fn f() {}\n}\n",
+            "2:1",
+            "this `}` has no matching opening delimiter",
+        ),
+        (
+            "mismatched.rs",
+            "fn f() { let x = (1]; }\n",
+            "1:20",
+            "this `]` has no matching opening delimiter",
+        ),
+        (
+            "string.rs",
+            "fn f() { let s = \"abc;\n}\n",
+            "1:18",
+            "this string or character literal is never closed",
+        ),
+        (
+            "comment.rs",
+            "fn f() { /* note\n}\n",
+            "1:10",
+            "this block comment is never closed",
+        ),
+        (
+            "backtick.rs",
+            "fn f() { let x = 1 ` 2; }\n",
+            "1:20",
+            "the character '`' is not part of Rust's syntax",
+        ),
+    ];
+    let mut expected = String::new();
+    for (name, text, at, words) in cases {
+        write(dir.path(), name, text);
+        expected.push_str(&format!(
+            "{name}:{at}: warning[parse_error] could not parse this file: {words}\n"
+        ));
+    }
+    let out = leash(
+        dir.path(),
+        &["check", "--no-prefilter", "--format", "concise", "."],
+    );
+    let mut lines: Vec<&str> = expected.lines().collect();
+    lines.sort();
+    assert_eq!(stdout(&out), lines.join("\n") + "\n");
+    assert!(!stderr(&out).contains("token stream"), "{}", stderr(&out));
+}
