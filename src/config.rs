@@ -94,7 +94,12 @@ fn toml_error(path: &Path, text: &str, err: toml::de::Error) -> ConfigError {
 impl Config {
     /// Finds the configuration for `start` (a file or directory), walking up.
     pub fn discover(start: &Path) -> Result<Config, ConfigError> {
-        let abs = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
+        // A path not on disk yet (an unsaved buffer's `--stdin-filename`) is
+        // still looked up from where it would be.
+        let abs = std::fs::canonicalize(start).unwrap_or_else(|_| {
+            let joined = std::env::current_dir().unwrap_or_default().join(start);
+            crate::walk::normalize(&joined)
+        });
         let mut dir = if abs.is_dir() {
             Some(abs.as_path())
         } else {
@@ -165,9 +170,9 @@ impl Config {
             if leash_lints::lint_by_name(name.get_ref()).is_none() && !known_group {
                 let (line, col) = line_col(text, name.span().start);
                 return Err(ConfigError(format!(
-                    "{}:{line}:{col}: unknown lint `{}` (run `leash rules` for the list)",
+                    "{}:{line}:{col}: {}",
                     path.display(),
-                    name.get_ref()
+                    unknown_lint(name.get_ref())
                 )));
             }
             let Some(lv) = Level::parse(level.get_ref()) else {
@@ -236,6 +241,19 @@ impl Config {
             return *l;
         }
         def.default_level
+    }
+}
+
+/// The error for a lint name that names no lint, group or `all`, with the
+/// name it most likely meant.
+pub fn unknown_lint(name: &str) -> String {
+    match leash_lints::similar_lint_name(name) {
+        Some(close) => {
+            format!(
+                "unknown lint `{name}`: did you mean `{close}`? (run `leash rules` for the list)"
+            )
+        }
+        None => format!("unknown lint `{name}` (run `leash rules` for the list)"),
     }
 }
 

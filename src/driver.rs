@@ -147,6 +147,46 @@ pub fn display_path(path: &Path) -> String {
     shown.to_string_lossy().replace('\\', "/")
 }
 
+/// What `syn` says of a file its lexer cannot split into tokens, whatever
+/// the cause.
+const LEXER_MESSAGE: &str = "cannot parse string into token stream";
+
+/// The lexer's error in words, from the text where it stopped: an opening
+/// delimiter never closed, a closing one with no match, a string or comment
+/// never closed, or a character Rust does not have.
+fn lexer_error_in_words(at: Option<&str>) -> (String, &'static str) {
+    let rest = at.unwrap_or("");
+    let Some(c) = rest.chars().next() else {
+        return (
+            "the text cannot be split into Rust tokens (an unclosed delimiter, string or comment, or a character Rust does not have)".into(),
+            "cannot read the text from here",
+        );
+    };
+    let string_start = rest
+        .trim_start_matches(['b', 'c', 'r'])
+        .trim_start_matches('#')
+        .starts_with(['"', '\'']);
+    match c {
+        '(' | '[' | '{' => (format!("this `{c}` is never closed"), "never closed"),
+        ')' | ']' | '}' => (
+            format!("this `{c}` has no matching opening delimiter"),
+            "closes nothing open here",
+        ),
+        '/' if rest.starts_with("/*") => (
+            "this block comment is never closed".into(),
+            "comment never closed",
+        ),
+        _ if string_start => (
+            "this string or character literal is never closed".into(),
+            "never closed",
+        ),
+        _ => (
+            format!("the character {c:?} is not part of Rust's syntax"),
+            "not valid Rust",
+        ),
+    }
+}
+
 fn file_problem(display: String, message: String, bytes: u64) -> FileOutcome {
     let f =
         Finding::new("parse_error", leash_lints::Span::default(), message).label("file skipped");
@@ -808,6 +848,12 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
                 }
                 _ => (0, 0),
             };
+            if f.lint == "parse_error" && f.message.ends_with(LEXER_MESSAGE) {
+                let at = o.source.as_deref().map(|s| &s[byte_start.min(s.len())..]);
+                let (message, label) = lexer_error_in_words(at);
+                f.message = format!("could not parse this file: {message}");
+                f.label = label.to_string();
+            }
             findings.push(Located {
                 file: i,
                 level,

@@ -53,7 +53,7 @@ mod source_map;
 mod walk;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+use codespan_reporting::term::termcolor::{ColorChoice, NoColor, StandardStream, WriteColor};
 use config::Config;
 use driver::RunOptions;
 use leash_lints::Level;
@@ -117,6 +117,8 @@ enum RulesFormat {
 enum Format {
     /// rustc-style diagnostics.
     Human,
+    /// One line per finding: `path:line:col: level[lint] message`.
+    Concise,
     /// One JSON object per finding (JSON Lines).
     Json,
     /// SARIF 2.1.0 (GitHub code scanning and other SARIF viewers).
@@ -146,7 +148,11 @@ enum ConfidenceArg {
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, PartialOrd, Ord)]
 enum FailLevel {
+    /// Warnings and errors (also `warning`).
+    #[value(alias = "warning")]
     Warn,
+    /// Errors only, the findings printed as `error[..]` (also `error`).
+    #[value(alias = "error")]
     Deny,
 }
 
@@ -162,9 +168,18 @@ struct CheckArgs {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
     /// Cargo's message format: `json` (or `json-diagnostic-*`) is `--format
-    /// rustc-json`, for rust-analyzer's `check.overrideCommand`.
+    /// rustc-json`, for rust-analyzer's `check.overrideCommand`; `short` is
+    /// `--format concise`; `human` is `--format human`.
     #[arg(long, value_name = "FMT", conflicts_with = "format")]
     message_format: Option<String>,
+    /// Print how many findings each lint gave, most frequent first, instead
+    /// of the findings.
+    #[arg(long)]
+    statistics: bool,
+    /// Write the report to this file instead of standard output (replaced
+    /// whole: readers never see a partial report).
+    #[arg(long, value_name = "PATH")]
+    output_file: Option<PathBuf>,
     /// Also run `cargo clippy --message-format=json` and pass its messages
     /// through (with `--message-format=json`, for the editor).
     #[arg(long)]
@@ -199,7 +214,7 @@ struct CheckArgs {
     /// Set a lint (or group) to warn.
     #[arg(short = 'W', long = "warn", value_name = "LINT")]
     warn: Vec<String>,
-    /// Set a lint (or group) to deny.
+    /// Set a lint (or group) to deny; `-D warnings` makes every warning an error.
     #[arg(short = 'D', long = "deny", value_name = "LINT")]
     deny: Vec<String>,
     /// Set a lint (or group) to allow (off).
@@ -222,6 +237,10 @@ struct CheckArgs {
     /// Skip files matching this glob (in addition to the configuration's).
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
+    /// Apply the exclusions to files named on the command line (and to
+    /// `--stdin-filename`) too; otherwise a named file is always checked.
+    #[arg(long)]
+    force_exclude: bool,
     /// Lowest level that makes the exit status 1.
     #[arg(long, value_enum, default_value_t = FailLevel::Warn)]
     fail_level: FailLevel,
@@ -264,12 +283,10 @@ fn main() -> ExitCode {
     if as_cargo_subcommand {
         argv.remove(1);
         // `cargo leash` and `cargo leash --format sarif` mean `check`.
-        let explicit = argv.get(1).and_then(|a| a.to_str()).is_some_and(|a| {
-            matches!(
-                a,
-                "check" | "rules" | "explain" | "help" | "-h" | "--help" | "-V" | "--version"
-            )
-        });
+        let explicit = argv
+            .get(1)
+            .and_then(|a| a.to_str())
+            .is_some_and(names_a_subcommand);
         if !explicit {
             argv.insert(1, "check".into());
         }
@@ -310,6 +327,24 @@ fn main() -> ExitCode {
     }
 }
 
+/// Whether `arg`, first after `cargo leash`, is a subcommand (or the top-level
+/// help or version flag) rather than a `check` argument. Read from the command
+/// definition itself, so a new subcommand needs no second list.
+fn names_a_subcommand(arg: &str) -> bool {
+    let mut cli = Cli::command();
+    // Building adds clap's own `help` subcommand and `-h`/`-V` flags.
+    cli.build();
+    let subcommand = cli
+        .get_subcommands()
+        .any(|s| s.get_name() == arg || s.get_all_aliases().any(|a| a == arg));
+    let top_level_flag = cli.get_arguments().any(|a| {
+        a.get_long()
+            .is_some_and(|l| arg.strip_prefix("--") == Some(l))
+            || a.get_short().is_some_and(|c| arg == format!("-{c}"))
+    });
+    subcommand || top_level_flag
+}
+
 /// `-W/-D/-A` values with their position on the command line, in that order.
 fn level_flags_in_order(m: &clap::ArgMatches) -> Vec<(String, Level)> {
     let mut all: Vec<(usize, String, Level)> = Vec::new();
@@ -336,13 +371,19 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     let format = match args.message_format.as_deref() {
         None => args.format,
         Some(f) if f.starts_with("json") => Format::RustcJson,
-        Some("human" | "short") => Format::Human,
+        Some("human") => Format::Human,
+        Some("short") => Format::Concise,
         Some(other) => {
             return usage_error(&format!(
-                "unsupported --message-format `{other}` (use `json` or `human`)"
+                "unsupported --message-format `{other}` (use `json`, `short` or `human`)"
             ))
         }
     };
+    if args.statistics && !matches!(format, Format::Human | Format::Concise) {
+        return usage_error(
+            "--statistics prints a table: it replaces the human or concise report, not a machine-readable one",
+        );
+    }
     if args.with_clippy && format != Format::RustcJson {
         return usage_error("--with-clippy needs --message-format=json");
     }
@@ -375,19 +416,22 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     } else {
         args.level_order.clone()
     };
-    {
-        for (n, level) in &order {
-            let level = *level;
-            if n != "all"
-                && leash_lints::lint_by_name(n).is_none()
-                && !leash_lints::groups().contains(&n.as_str())
-            {
-                return usage_error(&format!(
-                    "unknown lint `{n}` (run `leash rules` for the list)"
-                ));
-            }
-            overrides.push((n.clone(), level));
+    // `-D warnings` (as with rustc and Clippy) turns every warning shown into
+    // an error, whatever the order of the other flags; the last of `-D/-W/-A
+    // warnings` wins.
+    let mut warnings = Level::Warn;
+    for (n, level) in &order {
+        if n == "warnings" {
+            warnings = *level;
+            continue;
         }
+        if n != "all"
+            && leash_lints::lint_by_name(n).is_none()
+            && !leash_lints::groups().contains(&n.as_str())
+        {
+            return usage_error(&config::unknown_lint(n));
+        }
+        overrides.push((n.clone(), *level));
     }
     let config = if args.no_config {
         Ok(Config {
@@ -410,14 +454,15 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     };
     let mut globs = config.exclude.clone();
     globs.extend(args.exclude.iter().cloned());
-    let excludes = match walk::Excludes::new(&globs, &config.root) {
+    let mut excludes = match walk::Excludes::new(&globs, &config.root) {
         Ok(e) => e,
         Err(e) => return usage_error(&e),
     };
+    excludes.force = args.force_exclude;
     let mut stdin_file = None;
     let walked = match (&stdin_text, &args.stdin_filename) {
         (Some(text), Some(name)) => {
-            if excludes.is_excluded(name) {
+            if excludes.force && excludes.is_excluded(name) {
                 walk::Walked {
                     files: Vec::new(),
                     errors: Vec::new(),
@@ -444,6 +489,19 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     };
     for (path, err) in &walked.errors {
         say!("error: {}: {err}", driver::display_path(path));
+    }
+    // A path asked for that is missing (or not a file or directory) is a usage
+    // error: nothing is checked, and no summary says "0 findings".
+    if walked.errors.iter().any(|(p, _)| args.paths.contains(p)) {
+        return ExitCode::from(2);
+    }
+    // Nothing to check is no failure (as with ruff), but it is said: a typo'd
+    // directory or a misplaced exclude would otherwise look like a clean tree.
+    // The reports are still written (empty), for the CI steps that read them.
+    let nothing_found = walked.files.is_empty() && walked.errors.is_empty() && stdin_text.is_none();
+    if nothing_found && !args.quiet {
+        let paths: Vec<String> = args.paths.iter().map(|p| driver::display_path(p)).collect();
+        say!("warning: no Rust files found under {}", paths.join(", "));
     }
     // Part of the tree was not read: the run cannot pass (as ripgrep exits 2).
     let walk_failed = !walked.errors.is_empty();
@@ -499,6 +557,26 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
         None
     };
     let mut result = driver::run(&walked.files, &opts);
+    match warnings {
+        Level::Deny => {
+            for f in result
+                .findings
+                .iter_mut()
+                .filter(|f| f.level == Level::Warn)
+            {
+                f.level = Level::Deny;
+            }
+        }
+        Level::Allow => {
+            let keep: Vec<bool> = result
+                .findings
+                .iter()
+                .map(|f| f.level != Level::Warn)
+                .collect();
+            integrate::retain(&mut result, &mut fingerprint::Anchors::default(), &keep);
+        }
+        Level::Warn => {}
+    }
     result.walk_errors = walked
         .errors
         .iter()
@@ -602,8 +680,25 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
         integrate::retain(&mut result, &mut anchors, &keep);
     }
 
-    let emitted = match format {
-        Format::Human => {
+    let report = Report {
+        result: &result,
+        anchors: &anchors,
+        root: &root,
+        config_file: config_file.as_deref(),
+        workspace: ws.as_ref(),
+        format,
+        statistics: args.statistics,
+    };
+    let emitted = match &args.output_file {
+        Some(path) => {
+            let mut text = NoColor::new(Vec::new());
+            match report.write(&mut text) {
+                Ok(()) => write_atomically(path, &text.into_inner())
+                    .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
+                Err(e) => Err(e),
+            }
+        }
+        None if format == Format::Human && !args.statistics => {
             let choice = match args.color {
                 Color::Always => ColorChoice::Always,
                 Color::Never => ColorChoice::Never,
@@ -612,21 +707,12 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
                 }
                 Color::Auto => ColorChoice::Never,
             };
-            let mut out = StandardStream::stdout(choice);
-            output::human::emit(&result, &mut out)
+            report.write(&mut StandardStream::stdout(choice))
         }
-        Format::Json => {
-            let stdout = std::io::stdout();
-            let mut lock = std::io::BufWriter::new(stdout.lock());
-            output::json::emit(&result, &mut lock).and_then(|_| lock.flush())
+        None => {
+            let mut out = NoColor::new(std::io::BufWriter::new(std::io::stdout().lock()));
+            report.write(&mut out).and_then(|_| out.flush())
         }
-        Format::Sarif => buffered(|out| {
-            output::sarif::emit(&result, &anchors, &root, config_file.as_deref(), out)
-        }),
-        Format::Github => buffered(|out| output::github::emit(&result, &anchors, out)),
-        Format::Gitlab => buffered(|out| output::gitlab::emit(&result, &anchors, out)),
-        Format::Junit => buffered(|out| output::junit::emit(&result, &anchors, out)),
-        Format::RustcJson => buffered(|out| output::rustc_json::emit(&result, ws.as_ref(), out)),
     };
     let clippy_failed = match clippy {
         Some(c) => match c.pass_through() {
@@ -651,7 +737,9 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
         for n in &notes {
             say!("{n}");
         }
-        say!("{}", output::summary(&result, start.elapsed().as_millis()));
+        if !nothing_found {
+            say!("{}", output::summary(&result, start.elapsed().as_millis()));
+        }
     }
     if args.verbose {
         let secs = start.elapsed().as_secs_f64().max(1e-9);
@@ -686,11 +774,34 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     }
 }
 
-/// Runs an emitter on a buffered, locked stdout.
-fn buffered(emit: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
-    let stdout = std::io::stdout();
-    let mut lock = std::io::BufWriter::new(stdout.lock());
-    emit(&mut lock).and_then(|_| lock.flush())
+/// What `check` prints, and where it takes it from.
+struct Report<'a> {
+    result: &'a driver::RunResult,
+    anchors: &'a fingerprint::Anchors,
+    root: &'a std::path::Path,
+    config_file: Option<&'a std::path::Path>,
+    workspace: Option<&'a cargo::Workspace>,
+    format: Format,
+    statistics: bool,
+}
+
+impl Report<'_> {
+    fn write<W: WriteColor>(&self, out: &mut W) -> std::io::Result<()> {
+        let r = self.result;
+        if self.statistics {
+            return output::concise::emit_statistics(r, out);
+        }
+        match self.format {
+            Format::Human => output::human::emit(r, out),
+            Format::Concise => output::concise::emit(r, out),
+            Format::Json => output::json::emit(r, out),
+            Format::Sarif => output::sarif::emit(r, self.anchors, self.root, self.config_file, out),
+            Format::Github => output::github::emit(r, self.anchors, out),
+            Format::Gitlab => output::gitlab::emit(r, self.anchors, out),
+            Format::Junit => output::junit::emit(r, self.anchors, out),
+            Format::RustcJson => output::rustc_json::emit(r, self.workspace, out),
+        }
+    }
 }
 
 fn rules(format: RulesFormat) -> ExitCode {
@@ -749,9 +860,7 @@ fn explain(name: &str) -> ExitCode {
                 Err(e) => write_failed(&e),
             }
         }
-        None => usage_error(&format!(
-            "unknown lint `{name}` (run `leash rules` for the list)"
-        )),
+        None => usage_error(&config::unknown_lint(name)),
     }
 }
 

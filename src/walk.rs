@@ -1,6 +1,8 @@
 //! Finding the `.rs` files to check: `.gitignore`/`.ignore` honoured, `target/`
-//! skipped, `exclude` globs applied. Files named on the command line are always
-//! checked unless excluded.
+//! skipped, `exclude` globs applied. A file named on the command line is
+//! checked even when an `exclude` glob matches it (as ruff does: naming it is
+//! asking for it), unless `--force-exclude` is given (for pre-commit hooks and
+//! editors, which name every file).
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::path::{Path, PathBuf};
@@ -16,6 +18,8 @@ pub struct Walked {
 pub struct Excludes {
     set: GlobSet,
     root: PathBuf,
+    /// `--force-exclude`: the globs apply to files named on the command line too.
+    pub force: bool,
 }
 
 impl Excludes {
@@ -35,6 +39,7 @@ impl Excludes {
         Ok(Excludes {
             set: b.build().map_err(|e| e.to_string())?,
             root,
+            force: false,
         })
     }
 
@@ -59,7 +64,7 @@ impl Excludes {
 }
 
 /// Removes `.` and `..` components without touching the file system.
-fn normalize(p: &Path) -> PathBuf {
+pub fn normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {
@@ -81,7 +86,7 @@ pub fn walk(paths: &[PathBuf], excludes: &Excludes, include_tests: bool) -> Walk
     for root in paths {
         match std::fs::metadata(root) {
             Ok(m) if m.is_file() => {
-                if !excludes.is_excluded(root) {
+                if !(excludes.force && excludes.is_excluded(root)) {
                     files.push(root.clone());
                 }
                 continue;

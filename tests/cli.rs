@@ -811,3 +811,377 @@ fn special_files_named_on_the_command_line_fail_the_run() {
         );
     }
 }
+
+/// Two queues and an unbounded, immediate retry: findings of three lints, one
+/// of them twice.
+fn three_lints(dir: &Path) {
+    write(
+        dir,
+        "src/main.rs",
+        "fn main() {\n    let (_tx, _rx) = std::sync::mpsc::channel::<u8>();\n    let (_a, _b) = std::sync::mpsc::channel::<u8>();\n}\n",
+    );
+    write(
+        dir,
+        "src/lib.rs",
+        "pub fn f() {\n    loop {\n        if g().is_ok() { break; }\n    }\n}\nfn g() -> Result<(), ()> { Ok(()) }\n",
+    );
+}
+
+const CONCISE: &str = "\
+src/lib.rs:2:5: warning[unbounded_retry] unbounded retry: `g` is retried until it succeeds, with no attempt limit
+src/lib.rs:3:12: warning[retry_without_backoff] retry without backoff: after a failure of `g` the next attempt starts at once
+src/main.rs:2:22: error[unbounded_channel] unbounded channel: `std::sync::mpsc::channel` has no capacity limit
+src/main.rs:3:20: error[unbounded_channel] unbounded channel: `std::sync::mpsc::channel` has no capacity limit
+";
+
+#[test]
+fn concise_format_is_one_line_per_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    three_lints(dir.path());
+    let args = ["check", "--no-config", "-D", "unbounded_channel"];
+    let out = leash(dir.path(), &[&args[..], &["--format", "concise"]].concat());
+    assert_eq!(stdout(&out), CONCISE);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("4 findings in 2 files"),
+        "{}",
+        stderr(&out)
+    );
+    // Cargo's spelling of the same thing.
+    let out = leash(
+        dir.path(),
+        &[&args[..], &["--message-format=short"]].concat(),
+    );
+    assert_eq!(stdout(&out), CONCISE);
+    // A problem with the whole file has no line and column.
+    write(dir.path(), "src/blob.rs", [0xff, 0xfe, 0x00]);
+    let out = leash(
+        dir.path(),
+        &["check", "--no-config", "--format", "concise", "src/blob.rs"],
+    );
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("src/blob.rs: warning[parse_error] "),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 1, "{text}");
+}
+
+#[test]
+fn statistics_count_each_lint_most_frequent_first() {
+    let dir = tempfile::tempdir().unwrap();
+    three_lints(dir.path());
+    let out = leash(
+        dir.path(),
+        &[
+            "check",
+            "--no-config",
+            "-D",
+            "unbounded_channel",
+            "--statistics",
+        ],
+    );
+    assert_eq!(
+        stdout(&out),
+        "\
+2  unbounded_channel      error    a channel or queue with no capacity limit
+1  retry_without_backoff  warning  a retry loop that re-attempts immediately after a failure
+1  unbounded_retry        warning  a retry loop or retry strategy with no attempt bound
+"
+    );
+    assert_eq!(out.status.code(), Some(1));
+    // A table cannot be a machine-readable report.
+    let out = leash(dir.path(), &["check", "--statistics", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--statistics"), "{}", stderr(&out));
+}
+
+#[test]
+fn output_file_holds_the_report_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    three_lints(dir.path());
+    write(dir.path(), "reports/old.txt", "");
+    let out = leash(
+        dir.path(),
+        &[
+            "check",
+            "--no-config",
+            "-D",
+            "unbounded_channel",
+            "--format",
+            "concise",
+            "--output-file",
+            "reports/leash.txt",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out), "");
+    assert!(
+        stderr(&out).starts_with("4 findings in 2 files"),
+        "{}",
+        stderr(&out)
+    );
+    let written = std::fs::read_to_string(dir.path().join("reports/leash.txt")).unwrap();
+    assert_eq!(written, CONCISE);
+    // Written beside, then renamed: no temporary file is left behind.
+    let mut names: Vec<_> = std::fs::read_dir(dir.path().join("reports"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["leash.txt", "old.txt"]);
+    // Human output in a file has no colour codes, even when asked for.
+    let out = leash(
+        dir.path(),
+        &[
+            "check",
+            "--no-config",
+            "--color",
+            "always",
+            "--output-file",
+            "human.txt",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let human = std::fs::read_to_string(dir.path().join("human.txt")).unwrap();
+    assert!(human.starts_with("warning[unbounded_retry]: "), "{human}");
+    assert!(!human.contains('\u{1b}'), "{human}");
+    // A file that cannot be written fails the run.
+    let out = leash(
+        dir.path(),
+        &["check", "--output-file", "missing/dir/leash.txt"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot write output: missing/dir/leash.txt: "),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn misspelt_lint_names_get_a_suggestion_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "src/lib.rs", UNBOUNDED);
+    let suggestion = "did you mean `unbounded_channel`?";
+    for args in [
+        &["check", "-A", "unbounded_chanel"][..],
+        &["check", "-D", "unbounded-channel"],
+        &["explain", "unbounded_chanel"],
+    ] {
+        let out = leash(dir.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(
+            stderr(&out),
+            format!(
+                "error: unknown lint `{}`: {suggestion} (run `leash rules` for the list)\n",
+                args[args.len() - 1]
+            )
+        );
+    }
+    // Groups and `all` are suggested too; a name far from every lint is not.
+    let out = leash(dir.path(), &["check", "-A", "concurency"]);
+    assert!(
+        stderr(&out).contains("did you mean `concurrency`?"),
+        "{}",
+        stderr(&out)
+    );
+    let out = leash(dir.path(), &["explain", "fast_path"]);
+    assert_eq!(
+        stderr(&out),
+        "error: unknown lint `fast_path` (run `leash rules` for the list)\n"
+    );
+    // The configuration.
+    write(
+        dir.path(),
+        "leash.toml",
+        "[lints]\nsilent_fallbak = \"deny\"\n",
+    );
+    let out = leash(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(
+            "leash.toml:2:1: unknown lint `silent_fallbak`: did you mean `silent_fallback`?"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::remove_file(dir.path().join("leash.toml")).unwrap();
+    // Comments and attributes: the `unknown_lint` finding's help.
+    write(
+        dir.path(),
+        "src/lib.rs",
+        "// leash: allow(unbounded_chanel) -- start-up only\nfn a() {}\n\n#[leash::allow(retry_without_jiter, reason = \"tests\")]\nfn b() {}\n",
+    );
+    let out = leash(dir.path(), &["check", "--format", "json"]);
+    let found = json_lines(&out);
+    let helps: Vec<(&str, &str)> = found
+        .iter()
+        .map(|f| (f["message"].as_str().unwrap(), f["help"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        helps,
+        [
+            (
+                "unknown lint `unbounded_chanel` in suppression",
+                "did you mean `unbounded_channel`?"
+            ),
+            (
+                "unknown lint `retry_without_jiter` in `#[leash::allow]`",
+                "did you mean `retry_without_jitter`?"
+            )
+        ]
+    );
+}
+
+#[test]
+fn deny_warnings_and_fail_level_error_as_clippy_users_type_them() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "src/lib.rs", UNBOUNDED);
+    let concise = ["check", "--format", "concise", "-q"];
+    // `-D warnings`: every warning is an error, wherever the flag stands.
+    for args in [
+        &["-D", "warnings", "-W", "unbounded_channel"][..],
+        &["-W", "unbounded_channel", "-D", "warnings"],
+    ] {
+        let out = leash(dir.path(), &[&concise[..], args].concat());
+        assert!(
+            stdout(&out).contains(": error[unbounded_channel] "),
+            "{args:?}: {}",
+            stdout(&out)
+        );
+        let gate = [&concise[..], args, &["--fail-level", "error"]].concat();
+        assert_eq!(leash(dir.path(), &gate).status.code(), Some(1));
+    }
+    // An allowed lint stays allowed.
+    let out = leash(
+        dir.path(),
+        &[&concise[..], &["-D", "warnings", "-A", "all"]].concat(),
+    );
+    assert_eq!((stdout(&out).as_str(), out.status.code()), ("", Some(0)));
+    // `--fail-level error` is `deny`: a warning passes it.
+    let out = leash(
+        dir.path(),
+        &[&concise[..], &["--fail-level", "error"]].concat(),
+    );
+    assert!(
+        stdout(&out).contains(": warning[unbounded_channel] "),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let out = leash(
+        dir.path(),
+        &[&concise[..], &["--fail-level", "warning"]].concat(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn a_file_named_on_the_command_line_is_checked_even_if_excluded() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "leash.toml", "exclude = [\"generated\"]\n");
+    write(dir.path(), "generated/queues.rs", UNBOUNDED);
+    write(dir.path(), "src/lib.rs", CLEAN);
+    let json = ["check", "--format", "json"];
+    // Walking a directory skips it.
+    assert!(json_lines(&leash(dir.path(), &json)).is_empty());
+    // Naming it asks for it, as with ruff.
+    let named = [&json[..], &["generated/queues.rs"]].concat();
+    let found = json_lines(&leash(dir.path(), &named));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["path"], "generated/queues.rs");
+    // Unless the exclusions are forced (pre-commit names every staged file).
+    let forced = [&named[..], &["--force-exclude"]].concat();
+    assert!(json_lines(&leash(dir.path(), &forced)).is_empty());
+}
+
+#[test]
+fn a_missing_path_is_an_error_and_nothing_more() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "src/lib.rs", UNBOUNDED);
+    for format in ["human", "json", "concise"] {
+        let out = leash(dir.path(), &["check", "--format", format, "src", "srx"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert_eq!(stdout(&out), "", "{format}");
+        assert_eq!(
+            stderr(&out),
+            "error: srx: No such file or directory (os error 2)\n",
+            "{format}"
+        );
+    }
+}
+
+#[test]
+fn no_rust_files_is_said_and_passes_as_with_ruff() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "empty/README.md", "no Rust here\n");
+    let out = leash(dir.path(), &["check", "empty"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(stderr(&out), "warning: no Rust files found under empty\n");
+    // The reports CI steps read are still written.
+    let out = leash(dir.path(), &["check", "--format", "sarif", "empty"]);
+    assert_eq!(out.status.code(), Some(0));
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sarif["runs"][0]["results"], serde_json::json!([]));
+    assert_eq!(stderr(&leash(dir.path(), &["check", "-q", "empty"])), "");
+}
+
+#[test]
+fn syntax_errors_are_told_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "unclosed.rs",
+            "fn f( {\n",
+            "1:7",
+            "this `{` is never closed",
+        ),
+        (
+            "stray.rs",
+            "fn f() {}\n}\n",
+            "2:1",
+            "this `}` has no matching opening delimiter",
+        ),
+        (
+            "mismatched.rs",
+            "fn f() { let x = (1]; }\n",
+            "1:20",
+            "this `]` has no matching opening delimiter",
+        ),
+        (
+            "string.rs",
+            "fn f() { let s = \"abc;\n}\n",
+            "1:18",
+            "this string or character literal is never closed",
+        ),
+        (
+            "comment.rs",
+            "fn f() { /* note\n}\n",
+            "1:10",
+            "this block comment is never closed",
+        ),
+        (
+            "backtick.rs",
+            "fn f() { let x = 1 ` 2; }\n",
+            "1:20",
+            "the character '`' is not part of Rust's syntax",
+        ),
+    ];
+    let mut expected = String::new();
+    for (name, text, at, words) in cases {
+        write(dir.path(), name, text);
+        expected.push_str(&format!(
+            "{name}:{at}: warning[parse_error] could not parse this file: {words}\n"
+        ));
+    }
+    let out = leash(
+        dir.path(),
+        &["check", "--no-prefilter", "--format", "concise", "."],
+    );
+    let mut lines: Vec<&str> = expected.lines().collect();
+    lines.sort();
+    assert_eq!(stdout(&out), lines.join("\n") + "\n");
+    assert!(!stderr(&out).contains("token stream"), "{}", stderr(&out));
+}

@@ -608,19 +608,52 @@ fn stdin_is_reported_under_the_given_name() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0]["path"], "src/editing.rs");
     assert_eq!(found[0]["line"], 2);
-    // Excluded names report nothing.
+    // The name is asked for, as a file named on the command line: checked
+    // even when excluded, unless the exclusions are forced (as with ruff).
+    let excluded = [
+        "check",
+        "--no-config",
+        "--format",
+        "json",
+        "--exclude",
+        "src/**",
+        "--stdin-filename",
+        "src/editing.rs",
+    ];
+    let out = run_in(dir.path(), &excluded, Some(&src));
+    assert_eq!(json_lines(&stdout(&out)).len(), 1);
     let out = run_in(
         dir.path(),
-        &[
-            "check",
-            "--no-config",
-            "--format",
-            "json",
-            "--exclude",
-            "src/**",
-            "--stdin-filename",
-            "src/editing.rs",
-        ],
+        &[&excluded[..], &["--force-exclude"]].concat(),
+        Some(&src),
+    );
+    assert_eq!(stdout(&out), "");
+    // An unsaved file uses the configuration it will have once saved, found
+    // by walking up from where it will be, above the current directory too.
+    write(
+        dir.path(),
+        "leash.toml",
+        "exclude = [\"src/generated\"]\n[lints]\nunbounded_channel = \"deny\"\n",
+    );
+    std::fs::create_dir_all(dir.path().join("src")).expect("mkdir");
+    let unsaved = [
+        "check",
+        "--format",
+        "json",
+        "--force-exclude",
+        "--stdin-filename",
+    ];
+    let out = run_in(
+        &dir.path().join("src"),
+        &[&unsaved[..], &["new/module.rs"]].concat(),
+        Some(&src),
+    );
+    let found = json_lines(&stdout(&out));
+    assert_eq!(found[0]["path"], "new/module.rs");
+    assert_eq!(found[0]["level"], "error");
+    let out = run_in(
+        &dir.path().join("src"),
+        &[&unsaved[..], &["generated/module.rs"]].concat(),
         Some(&src),
     );
     assert_eq!(stdout(&out), "");
@@ -751,6 +784,61 @@ fn cargo_subcommand_checks_workspace_members() {
         .output()
         .expect("runs cargo-leash");
     assert_eq!(paths_of(&json_lines(&stdout(&out))), ["alpha/src/lib.rs"]);
+}
+
+/// The subcommands `leash --help` lists, read from its `Commands:` section.
+fn subcommands_in_help() -> Vec<String> {
+    let help = Command::new(LEASH)
+        .arg("--help")
+        .output()
+        .expect("runs leash");
+    let text = String::from_utf8_lossy(&help.stdout).into_owned();
+    text.lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn cargo_subcommand_knows_every_subcommand() {
+    let dir = workspace();
+    let d = dir.path();
+    let subcommands = subcommands_in_help();
+    assert!(subcommands.len() >= 5, "{subcommands:?}");
+    // Each one, after `cargo leash`, is that subcommand, not a path to check.
+    for sub in &subcommands {
+        // `help` takes a subcommand, not `--help`.
+        let (args, usage) = match sub.as_str() {
+            "help" => (
+                ["leash", "help", "budgets"],
+                "Usage: leash budgets".to_string(),
+            ),
+            _ => (["leash", sub, "--help"], format!("Usage: leash {sub}")),
+        };
+        let out = run_in(d, &args, None);
+        assert!(
+            stdout(&out).contains(&usage),
+            "cargo {}: {}",
+            args.join(" "),
+            stdout(&out)
+        );
+    }
+    let out = run_in(d, &["leash", "budgets", "--format", "json"], None);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = json_lines(&stdout(&out));
+    assert_eq!(paths_of(&rows).len(), 3, "{rows:?}");
+    assert!(rows.iter().all(|r| r["kind"] == "queue"), "{rows:?}");
+    // A top-level flag is still the flag.
+    let out = run_in(d, &["leash", "--version"], None);
+    assert!(stdout(&out).starts_with("leash "), "{}", stdout(&out));
 }
 
 /// A tree with nothing to report but a part that cannot be read: a symbolic

@@ -307,7 +307,7 @@ fn unknown_lints(s: &Suppressions) -> Vec<Finding> {
                         format!("unknown lint `{name}` in suppression"),
                     )
                     .label("suppresses nothing")
-                    .help("`leash rules` lists the lint names"),
+                    .help(unknown_lint_help(name)),
                 );
             }
         }
@@ -323,13 +323,20 @@ fn unknown_lints(s: &Suppressions) -> Vec<Finding> {
                             format!("unknown lint `{name}` in `#[leash::{}]`", d.kind),
                         )
                         .label("suppresses nothing")
-                        .help("`leash rules` lists the lint names"),
+                        .help(unknown_lint_help(name)),
                     );
                 }
             }
         }
     }
     out
+}
+
+fn unknown_lint_help(name: &str) -> String {
+    match crate::similar_lint_name(name) {
+        Some(close) => format!("did you mean `{close}`?"),
+        None => "`leash rules` lists the lint names".to_string(),
+    }
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {

@@ -84,6 +84,39 @@ pub fn lint_by_name(name: &str) -> Option<&'static Lint> {
     rules::ALL.iter().copied().find(|l| l.name == name)
 }
 
+/// The lint, group or `all` a misspelt `name` most likely meant, for a "did
+/// you mean" hint: the nearest by edit distance, if within a third of its length.
+pub fn similar_lint_name(name: &str) -> Option<&'static str> {
+    let known = rules::ALL
+        .iter()
+        .map(|l| l.name)
+        .chain(groups())
+        .chain(["all"]);
+    known
+        .map(|k| (edit_distance(name, k), k))
+        .filter(|&(d, k)| d > 0 && d <= k.chars().count().max(name.chars().count()) / 3)
+        .min()
+        .map(|(_, k)| k)
+}
+
+/// Levenshtein distance in characters (a dozen short names: no crate needed).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (diagonal + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(above + 1);
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
 /// The lint groups, in catalogue order.
 pub fn groups() -> Vec<&'static str> {
     let mut out: Vec<&'static str> = Vec::new();
@@ -93,4 +126,27 @@ pub fn groups() -> Vec<&'static str> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod similar_name_tests {
+    use super::similar_lint_name;
+
+    #[test]
+    fn nearest_known_name_within_a_third_of_its_length() {
+        assert_eq!(
+            similar_lint_name("unbounded_chanel"),
+            Some("unbounded_channel")
+        );
+        assert_eq!(
+            similar_lint_name("unbounded-spawn"),
+            Some("unbounded_spawn")
+        );
+        assert_eq!(similar_lint_name("timeouts"), Some("timeout"));
+        assert_eq!(similar_lint_name("al"), Some("all"));
+        // A known name is not misspelt; a far one has no suggestion.
+        assert_eq!(similar_lint_name("silent_fallback"), None);
+        assert_eq!(similar_lint_name("warnings"), None);
+        assert_eq!(similar_lint_name("fast_path"), None);
+    }
 }

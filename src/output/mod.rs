@@ -1,5 +1,6 @@
 //! Reporting formats.
 
+pub mod concise;
 pub mod excerpt;
 pub mod github;
 pub mod gitlab;
