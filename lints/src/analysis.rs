@@ -63,6 +63,9 @@ pub struct FileAnalysis {
 /// and returned as [`Problem::LintPanicked`]).
 pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileAnalysis {
     let mut out = FileAnalysis::default();
+    // A cargo script's frontmatter is not Rust: read as blank lines.
+    let without_frontmatter = crate::recover::blank_frontmatter(source);
+    let source = without_frontmatter.as_deref().unwrap_or(source);
     // The item prefilter's scan measures the nesting as it goes (and stops
     // early on a file too deep for it); otherwise a separate scan does.
     let mut blanked = opts.body_filter.and_then(|f| f.blank(source, opts.keep));
@@ -127,21 +130,24 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
         None => syn::parse_file(source),
     };
     drop(blanked);
-    let mut file = match parsed {
-        Ok(f) => f,
-        Err(e) => {
-            let span = Span::from(e.span());
-            out.findings.push(
-                Finding::new(
-                    "parse_error",
-                    span,
-                    format!("could not parse this file: {e}"),
-                )
-                .label(e.to_string())
-                .help("leash reads Rust 2018+ syntax; files that rustc rejects are skipped"),
-            );
-            return out;
-        }
+    // A file that does not parse as a whole loses only the items that do not
+    // parse (see `crate::recover`); what is analysed is the source with those
+    // items blanked.
+    let mut lost_items = Vec::new();
+    let recovered_text;
+    let (mut file, parsed_text) = match parsed {
+        Ok(f) => (f, source),
+        Err(e) => match crate::recover::parse_items(source) {
+            Some(r) => {
+                lost_items = r.failures;
+                recovered_text = r.text;
+                (r.file, recovered_text.as_str())
+            }
+            None => {
+                out.findings.push(whole_file_error(&e));
+                return out;
+            }
+        },
     };
     out.parsed = true;
     if !opts.include_tests {
@@ -171,7 +177,14 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
             }
         };
         let hidden = crate::views::hide(&mut file, &fn_masks, mask);
-        let cx = FileContext::new(path, source, &file, &imports, opts.policy, &memos[memo].1);
+        let cx = FileContext::new(
+            path,
+            parsed_text,
+            &file,
+            &imports,
+            opts.policy,
+            &memos[memo].1,
+        );
         let before = sink.findings.len();
         let result = catch_unwind(AssertUnwindSafe(|| check(&cx, &mut sink)));
         if let Err(payload) = result {
@@ -185,11 +198,13 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
     }
     if opts.inventory {
         let memo = crate::context::Memo::default();
-        let cx = FileContext::new(path, source, &file, &imports, opts.policy, &memo);
+        let cx = FileContext::new(path, parsed_text, &file, &imports, opts.policy, &memo);
         sink.budgets = crate::inventory::collect(&cx);
     }
     crate::support_code::demote(path, &file, &mut sink.findings);
-    let mut suppressions = Suppressions::new(source, Some(&file));
+    sink.findings.append(&mut lost_items);
+    // Comments inside a lost item suppress nothing and are not reported unused.
+    let mut suppressions = Suppressions::new(parsed_text, Some(&file));
     if (opts.enabled)("missing_reason") {
         sink.findings.extend(missing_reasons(&suppressions));
     }
@@ -221,6 +236,18 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
     // every file parsed on the thread.
     proc_macro2::extra::invalidate_current_thread_spans();
     out
+}
+
+/// The `parse_error` of a file whose items could not be told apart.
+fn whole_file_error(e: &syn::Error) -> Finding {
+    // proc-macro2's words for text it cannot split into tokens are put in
+    // plain words by the driver, which reads the text where it stopped.
+    let message = e.to_string();
+    let label = message.clone();
+    let message = format!("could not parse this file: {message}");
+    Finding::new("parse_error", Span::from(e.span()), message)
+        .label(label)
+        .help("leash reads Rust 2018+ syntax; files that rustc rejects are skipped")
 }
 
 fn missing_reasons(s: &Suppressions) -> Vec<Finding> {

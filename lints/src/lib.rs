@@ -17,6 +17,7 @@ pub mod imports;
 pub mod inventory;
 pub mod nesting;
 pub mod prefilter;
+pub mod recover;
 pub mod retry_model;
 pub mod retry_sites;
 pub mod rules;

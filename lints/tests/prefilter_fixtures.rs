@@ -96,8 +96,18 @@ fn body_filter_changes_no_finding() {
                 let full = analyse(path, text, include_tests, &enabled, None);
                 let filtered = analyse(path, text, include_tests, &enabled, Some(&filter));
                 blanked_somewhere += usize::from(filtered.blanked_bodies > 0);
+                // A blanked body is not parsed: an item lost to a syntax error
+                // inside it is reported only by the full parse.
+                let lint_findings = |a: &FileAnalysis| {
+                    a.findings
+                        .iter()
+                        .filter(|f| f.lint != "parse_error")
+                        .cloned()
+                        .collect::<Vec<_>>()
+                };
                 assert_eq!(
-                    full.findings, filtered.findings,
+                    lint_findings(&full),
+                    lint_findings(&filtered),
                     "{path}: blanking bodies changed the findings of {only:?}"
                 );
                 assert_eq!(full.facts, filtered.facts, "{path}: facts of {only:?}");
