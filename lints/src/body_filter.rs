@@ -1088,9 +1088,6 @@ impl BodyFilter {
         // (open, close, end of the function's name: the signature is stubbed too)
         let mut blank: Vec<(usize, usize, Option<usize>)> =
             skeleton.tests.iter().map(|&(o, c)| (o, c, None)).collect();
-        // Struct and enum fields stay: lints read their types (a spawner kept
-        // in a struct, the client type behind `self.client` for the effect
-        // model), and blanking them saves little.
         let file_wide: Vec<bool> = self
             .rules
             .iter()
@@ -1150,6 +1147,22 @@ impl BodyFilter {
             masks.push(mask);
         }
         self.keep_callees(src, &skeleton.bodies, &mut masks);
+        // Fields are read for two things: a spawner kept in a struct
+        // (`spawn_model`: a `JoinSet`, a `Runtime`, a runtime `Handle`), and
+        // the type behind `self.client` (the effect model of
+        // `silent_fallback`, when a body is kept for it).
+        let effects_read = masks
+            .iter()
+            .any(|&m| m & self.lint_mask("silent_fallback") != 0);
+        if !effects_read {
+            blank.extend(
+                skeleton
+                    .fields
+                    .iter()
+                    .filter(|&&(o, c)| !names_a_spawner(&b[o..=c]))
+                    .map(|&(o, c)| (o, c, None)),
+            );
+        }
         for (body, &mask) in skeleton.bodies.iter().zip(&masks) {
             if mask != 0 {
                 kept += 1;
@@ -1179,14 +1192,11 @@ impl BodyFilter {
             });
         }
         blank.sort_unstable();
-        // A spawner kept in a struct (`spawn_model`: a `JoinSet`, a
-        // `Runtime`, a runtime `Handle`) makes the file worth parsing.
-        let fields_kept = blank.iter().filter(|x| x.2.is_none()).count() < skeleton.tests.len()
-            || skeleton.fields.iter().any(|&(o, c)| {
-                [&b"JoinSet"[..], b"Runtime", b"Handle"]
-                    .iter()
-                    .any(|w| contains_word(&b[o..=c], w))
-            });
+        // A spawner kept in a struct makes the file worth parsing.
+        let fields_kept = skeleton
+            .fields
+            .iter()
+            .any(|&(o, c)| names_a_spawner(&b[o..=c]));
         // Suppression comments are read from the text, blanked or not (a stale
         // one in test code is still reported): a file naming `leash` is parsed.
         let inert = (kept == 0
@@ -1652,6 +1662,13 @@ fn any_occurrence(hay: &[u8], needle: &[u8], mut accept: impl FnMut(usize) -> bo
     }
 }
 
+/// Fields naming a spawner the spawn model follows.
+fn names_a_spawner(fields: &[u8]) -> bool {
+    [&b"JoinSet"[..], b"Runtime", b"Handle"]
+        .iter()
+        .any(|w| contains_word(fields, w))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1909,13 +1926,18 @@ fn other() { g(1) }
     }
 
     #[test]
-    fn fields_are_kept() {
+    fn fields_are_kept_for_a_spawner_or_the_effect_model() {
         let f = filter("unbounded_spawn");
-        let src = "struct A { client: reqwest::Client }\nstruct B { tasks: JoinSet<()> }\nfn a() { work(); }\nfn b() { spawn(x) }\n";
-        let out = f.blank(src, None).expect("a is blanked").text;
-        assert!(out.contains("client: reqwest::Client") && out.contains("tasks: JoinSet<()>"));
-        assert!(!out.contains("work()"));
+        let src = "struct A { name: String }\nstruct B { tasks: JoinSet<()> }\nenum E { X { n: u8 } }\nstruct T(u8);\n";
+        let out = f.blank(src, None).expect("A and E are blanked").text;
+        assert!(!out.contains("name") && !out.contains("n: u8"));
+        assert!(out.contains("tasks: JoinSet<()>") && out.contains("struct T(u8);"));
         assert!(syn::parse_file(&out).is_ok());
+        // A body kept for `silent_fallback` reads `self.client`'s type.
+        let f = filter("silent_fallback");
+        let src = "struct S { client: reqwest::Client }\nimpl S { fn f(&self) { match self.client.get() { Err(_) => 0, Ok(x) => x }; } }\nfn g() { work(); }\n";
+        let out = f.blank(src, None).expect("g is blanked").text;
+        assert!(out.contains("client: reqwest::Client") && !out.contains("work()"));
     }
 
     #[test]
