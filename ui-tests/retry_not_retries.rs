@@ -234,3 +234,28 @@ fn report_stats(addr: &str) {
         std::thread::sleep(Duration::from_secs(10));
     }
 }
+
+// Not a retry: a rate limiter answers "not until", and the loop waits for
+// exactly the time the answer names before it asks again (readiness, as
+// with `WouldBlock`).
+async fn until_ready(limiter: &RateLimiter, clock: &Clock) {
+    loop {
+        match limiter.check() {
+            Ok(()) => return,
+            Err(not_until) => {
+                let wait = not_until.wait_time_from(clock.now());
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+}
+
+// Still a retry: the wait does not come from the failure.
+async fn until_sent(client: &Client, msg: &Msg) {
+    loop {
+        match client.send(msg).await {
+            Ok(()) => return,
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}

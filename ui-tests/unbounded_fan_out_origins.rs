@@ -70,3 +70,16 @@ impl<F: Future> FromIterator<F> for AllOf<F> {
     }
 }
 
+
+// Silent at the default tier: the work per subscriber is a send on its own
+// channel, in memory.
+async fn notify_subscribers(subscribers: Vec<Sender<Token>>, token: Result<Token, Error>) {
+    join_all(subscribers.iter().map(|sender| {
+        let response = match &token {
+            Ok(t) => Ok(convert(t)),
+            Err(e) => Err(convert_error(e)),
+        };
+        sender.send(response)
+    }))
+    .await;
+}

@@ -1694,6 +1694,7 @@ impl<'l, 'ast> BodyScan<'l, 'ast> {
                         .call
                         .is_some_and(|c| state_machine::moves_on(self.body, r, c, self.fns))
                     || shapes::keeps_error_in_state(r, &self.err_names)
+                    || shapes::waits_as_the_error_says(r, &self.err_names)
             })
     }
 

@@ -278,3 +278,81 @@ pub(super) fn local_peer(body: &Block) -> bool {
     }
     walk(body.to_token_stream())
 }
+
+/// A readiness answer, not a failure: the failure branch waits for exactly
+/// the time its error names (a rate limiter's "not until": `Err(n) =>
+/// sleep(n.wait_time_from(now))`), directly or through a local of the
+/// branch. Like `WouldBlock`, the loop waits until it may go on; it does not
+/// re-attempt a failed operation.
+pub(super) fn waits_as_the_error_says(branch: Region, err_names: &[String]) -> bool {
+    struct W<'e> {
+        err_names: &'e [String],
+        /// Locals of the branch computed from the error (`let d = e.wait()`).
+        from_error: Vec<String>,
+        found: bool,
+    }
+    impl W<'_> {
+        /// A method called on the error (`e.wait_time_from(now)`), or a local
+        /// holding one.
+        fn reads_error(&self, e: &syn::Expr) -> bool {
+            struct M<'a, 'e>(&'a W<'e>, bool);
+            impl<'ast> Visit<'ast> for M<'_, '_> {
+                fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+                    if idents_of(&m.receiver)
+                        .iter()
+                        .any(|i| self.0.err_names.contains(i))
+                    {
+                        self.1 = true;
+                    }
+                    syn::visit::visit_expr_method_call(self, m);
+                }
+                fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+                    if p.path
+                        .get_ident()
+                        .is_some_and(|i| self.0.from_error.contains(&i.to_string()))
+                    {
+                        self.1 = true;
+                    }
+                }
+            }
+            let mut m = M(self, false);
+            m.visit_expr(e);
+            m.1
+        }
+    }
+    impl<'ast> Visit<'ast> for W<'_> {
+        fn visit_local(&mut self, l: &'ast syn::Local) {
+            if let (syn::Pat::Ident(pi), Some(init)) = (&l.pat, &l.init) {
+                if self.reads_error(&init.expr) {
+                    self.from_error.push(pi.ident.to_string());
+                }
+            }
+            syn::visit::visit_local(self, l);
+        }
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            let delay = crate::syntax::call_path(c).is_some_and(|p| {
+                let segs: Vec<String> = p.segments.iter().map(|s| s.ident.to_string()).collect();
+                segs.iter().any(|s| super::is_delay_name(s))
+            });
+            if delay && c.args.iter().any(|a| self.reads_error(a)) {
+                self.found = true;
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            if super::is_delay_name(&m.method.to_string())
+                && m.args.iter().any(|a| self.reads_error(a))
+            {
+                self.found = true;
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    let mut w = W {
+        err_names,
+        from_error: Vec::new(),
+        found: false,
+    };
+    branch.visit(&mut w);
+    w.found
+}

@@ -460,7 +460,8 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
             return;
         }
         let origin = self.origin(items, line, 0);
-        self.report_with(span, what, why, origin != Origin::Input);
+        let low = origin != Origin::Input || sends_to_each_item(items);
+        self.report_with(span, what, why, low);
     }
 
     fn report_with(&mut self, span: Span, what: &str, why: &str, low: bool) {
@@ -532,6 +533,36 @@ fn names_member_set(name: &str) -> bool {
         let singular = part.strip_suffix('s').unwrap_or(part);
         MEMBERS.contains(&singular)
     })
+}
+
+/// `subscribers.iter().map(|tx| tx.send(event))`: the future joined for
+/// each item is a send on the item's own channel, in memory, not an
+/// operation that reaches a service (contract v2.0: `high` needs one).
+/// What the closure computes before (the message) does not change that.
+fn sends_to_each_item(items: &syn::Expr) -> bool {
+    let (calls, _) = method_chain(items);
+    calls
+        .iter()
+        .filter(|m| matches!(m.method.to_string().as_str(), "map" | "then"))
+        .filter_map(|m| match m.args.first().map(strip_parens) {
+            Some(syn::Expr::Closure(c)) => Some(c),
+            _ => None,
+        })
+        .any(|c| {
+            let Some(syn::Pat::Ident(param)) = c.inputs.first() else {
+                return false;
+            };
+            let tail = match strip_parens(&c.body) {
+                syn::Expr::Block(b) => match b.block.stmts.last() {
+                    Some(syn::Stmt::Expr(e, None)) => e,
+                    _ => return false,
+                },
+                e => e,
+            };
+            matches!(strip_parens(tail), syn::Expr::MethodCall(m)
+                if matches!(m.method.to_string().as_str(), "send" | "try_send" | "unbounded_send" | "send_async")
+                    && matches!(strip_parens(&m.receiver), syn::Expr::Path(p) if p.path.is_ident(&param.ident)))
+        })
 }
 
 /// A type naming the members of a configured set among its path segments
