@@ -67,3 +67,26 @@ async fn relay(listener: TcpListener, mut control: Framed) {
         }
     }
 }
+
+// Low: the servers were built one per configured entry, so the spawn loop
+// walks a configured set.
+async fn run_servers(config: Config) {
+    let mut servers = Vec::new();
+    for inst in config.server {
+        servers.push(Server::build(inst).await);
+    }
+    for server in servers {
+        tokio::spawn(async move { server.run().await });
+    }
+}
+
+// High: one server per connection accepted.
+async fn run_per_peer(listener: TcpListener) {
+    let mut servers = Vec::new();
+    while let Ok((conn, _)) = listener.accept().await {
+        servers.push(Server::for_peer(conn));
+    }
+    for server in servers {
+        tokio::spawn(async move { server.run().await });
+    }
+}

@@ -170,6 +170,74 @@ struct Visitor<'a, 'c, 's, 'ast> {
     slots: usize,
 }
 
+/// An iterable rooted in configuration: a field of `self` or of an object
+/// named for configuration, or resolved addresses.
+fn configured_root(root: &syn::Expr) -> bool {
+    let configured = |id: &str| {
+        id == "self"
+            || crate::syntax::names_configuration(id)
+            || id.ends_with("addrs")
+            || id.ends_with("addresses")
+    };
+    match root {
+        syn::Expr::Field(_) => crate::syntax::any_ident(root, &mut |id| configured(id)),
+        syn::Expr::Path(p) => p
+            .path
+            .get_ident()
+            .is_some_and(|i| configured(&i.to_string())),
+        _ => false,
+    }
+}
+
+/// Is every `name.push(..)` / `name.insert(..)` / `name.extend(..)` of the
+/// function inside a `for` over a configured set (and is there one)?
+fn filled_from_configured_set(block: &syn::Block, name: &str) -> bool {
+    struct Fills<'n> {
+        name: &'n str,
+        /// For each enclosing `for`: does it walk a configured set?
+        loops: Vec<bool>,
+        configured: usize,
+        other: usize,
+    }
+    impl<'ast> Visit<'ast> for Fills<'_> {
+        fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+            self.visit_expr(&f.expr);
+            let (_, root) = method_chain(&f.expr);
+            let root = match strip_parens(root) {
+                syn::Expr::Reference(r) => strip_parens(&r.expr),
+                r => r,
+            };
+            self.loops.push(configured_root(root));
+            self.visit_block(&f.body);
+            self.loops.pop();
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            let fills = matches!(
+                m.method.to_string().as_str(),
+                "push" | "insert" | "extend" | "push_back"
+            );
+            let on_name = matches!(strip_parens(&m.receiver), syn::Expr::Path(p) if p.path.is_ident(self.name));
+            if fills && on_name {
+                if self.loops.iter().any(|&c| c) {
+                    self.configured += 1;
+                } else {
+                    self.other += 1;
+                }
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = Fills {
+        name,
+        loops: Vec::new(),
+        configured: 0,
+        other: 0,
+    };
+    f.visit_block(block);
+    f.configured > 0 && f.other == 0
+}
+
 /// `let Some(x) = place.take()` on a field or local: an `Option` emptied as
 /// it is read.
 fn takes_out_once(cond: &syn::Expr) -> bool {
@@ -467,18 +535,18 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
             syn::Expr::Reference(r) => strip_parens(&r.expr),
             r => r,
         };
-        let configured = |id: &str| {
-            id == "self"
-                || crate::syntax::names_configuration(id)
-                || id.ends_with("addrs")
-                || id.ends_with("addresses")
+        if configured_root(root) {
+            return true;
+        }
+        // `for server in servers` where `servers` was filled, one per
+        // configured entry, in a `for inst in config.server` loop.
+        let syn::Expr::Path(p) = root else {
+            return false;
         };
-        match root {
-            syn::Expr::Field(_) => crate::syntax::any_ident(root, &mut |id| configured(id)),
-            syn::Expr::Path(p) => p
-                .path
-                .get_ident()
-                .is_some_and(|i| configured(&i.to_string())),
+        match (p.path.get_ident(), self.cur_fn) {
+            (Some(name), Some((_, block, _))) => {
+                filled_from_configured_set(block, &name.to_string())
+            }
             _ => false,
         }
     }
