@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-#[test]
-fn demo_shows_every_lint() {
+/// The lint of each finding the README's first command gives, in order.
+fn demo_lints() -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = Command::new(env!("CARGO_BIN_EXE_leash"))
         .args(["check", "--format", "json", "demo"])
@@ -19,13 +19,18 @@ fn demo_shows_every_lint() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let seen: BTreeSet<String> = String::from_utf8_lossy(&out.stdout)
+    String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| {
             let v: serde_json::Value = serde_json::from_str(l).expect("JSON line");
             v["lint"].as_str().expect("lint name").to_string()
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn demo_shows_every_lint() {
+    let seen: BTreeSet<String> = demo_lints().into_iter().collect();
     assert!(!seen.contains("parse_error"), "the demo parses: {seen:?}");
     for lint in leash_lints::rules::ALL {
         let wanted = lint.check.is_some() || lint.name == "missing_reason";
@@ -48,19 +53,7 @@ fn readme() -> String {
 /// demo gives; the demo gives exactly that.
 #[test]
 fn readme_counts_the_demo_findings() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(env!("CARGO_BIN_EXE_leash"))
-        .args(["check", "--format", "json", "demo"])
-        .current_dir(root)
-        .output()
-        .expect("leash runs");
-    let lints: Vec<String> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).expect("JSON line");
-            v["lint"].as_str().expect("lint name").to_string()
-        })
-        .collect();
+    let lints = demo_lints();
     let distinct: BTreeSet<&String> = lints.iter().collect();
     let claim = format!(
         "check demo      # leash on the bundled sample service: {} findings of {} lints",
