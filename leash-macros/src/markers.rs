@@ -5,7 +5,8 @@ use syn::{Error, Result};
 
 use crate::args::{self, Arg, Seen};
 
-/// Lint names known to the analyser, then group names.
+/// Lint names known to the analyser, `all`, then group names (kept equal to
+/// the analyser's by `tests/ui.rs::macro_crate_knows_every_lint_name`).
 const LINTS: &[&str] = &[
     "unbounded_retry",
     "retry_without_backoff",
@@ -19,12 +20,17 @@ const LINTS: &[&str] = &[
     "missing_timeout",
     "budget_exceeds_policy",
     "missing_reason",
+    "unknown_lint",
+    "unused_allow",
+    "parse_error",
+    "all",
     "retry",
     "concurrency",
     "fallback",
     "switching",
     "timeout",
     "budget",
+    "input",
 ];
 
 fn check_item(item: &TokenStream, attr: &str) -> Result<()> {
