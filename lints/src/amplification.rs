@@ -229,7 +229,7 @@ fn report(
         _ => None,
     };
     if let Some((a, b, p)) = product {
-        msg.push_str(&format!(" ({a} x {b} = {p} attempts per call)"));
+        msg.push_str(&format!(" ({} attempts per call)", product_text(a, b, p)));
     }
     let mut finding = Finding::new("retry_amplification", site.span, msg)
         .label(format!("outer {}", site.kind))
@@ -340,7 +340,7 @@ fn report_nested(
         .zip(inner.attempts)
         .map(|(a, b)| (a, b, a.saturating_mul(b)));
     if let Some((a, b, p)) = product {
-        msg.push_str(&format!(" ({a} x {b} = {p} attempts per call)"));
+        msg.push_str(&format!(" ({} attempts per call)", product_text(a, b, p)));
     }
     let finding = Finding::new("retry_amplification", site.span, msg)
         .label(format!("outer {}", site.kind))
@@ -349,6 +349,16 @@ fn report_nested(
     let mut out = vec![(file.file, finding)];
     out.extend(over_policy(site, product, policy).map(|f| (file.file, f)));
     out
+}
+
+/// `a x b = p`, or `a x b = at least p` when the product saturated (its true
+/// value does not fit in a `u64`, so `p` is only a lower bound).
+fn product_text(a: u64, b: u64, p: u64) -> String {
+    if a.checked_mul(b).is_some() {
+        format!("{a} x {b} = {p}")
+    } else {
+        format!("{a} x {b} = at least {p}")
+    }
 }
 
 /// `budget_exceeds_policy` when the product of known attempt counts is above
@@ -364,7 +374,8 @@ fn over_policy(
             "budget_exceeds_policy",
             site.span,
             format!(
-                "retry amplification of {a} x {b} = {p} attempts exceeds the policy's max_amplification = {}",
+                "retry amplification of {} attempts exceeds the policy's max_amplification = {}",
+                product_text(a, b, p),
                 policy.max_amplification
             ),
         )
