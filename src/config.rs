@@ -55,7 +55,56 @@ struct CargoManifest {
 
 #[derive(Debug, Deserialize)]
 struct CargoSection {
-    metadata: Option<CargoMetadata>,
+    #[serde(default)]
+    metadata: MetadataField,
+}
+
+/// `package.metadata` / `workspace.metadata`: cargo accepts any value there,
+/// and only a table can hold a `leash` table; anything else is ignored.
+#[derive(Debug, Default)]
+struct MetadataField(Option<CargoMetadata>);
+
+impl<'de> Deserialize<'de> for MetadataField {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MetadataField;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any TOML value")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                // A table: its `leash` entry is read (and validated) as before.
+                CargoMetadata::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(|m| MetadataField(Some(m)))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(MetadataField(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(MetadataField(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(MetadataField(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(MetadataField(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(MetadataField(None))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(MetadataField(None))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -149,12 +198,12 @@ impl Config {
             toml::from_str(&text).map_err(|e| toml_error(path, &text, e))?;
         let raw = manifest
             .workspace
-            .and_then(|w| w.metadata)
+            .and_then(|w| w.metadata.0)
             .and_then(|m| m.leash)
             .or_else(|| {
                 manifest
                     .package
-                    .and_then(|p| p.metadata)
+                    .and_then(|p| p.metadata.0)
                     .and_then(|m| m.leash)
             });
         match raw {

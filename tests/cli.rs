@@ -201,6 +201,43 @@ fn config_in_cargo_metadata_and_levels_by_group() {
 }
 
 #[test]
+fn non_table_package_metadata_is_ignored() {
+    // Cargo accepts any value as `package.metadata`; one that is not a table
+    // holds no leash configuration, and the run goes on with the defaults.
+    for metadata in ["3", "\"leash\"", "[1, 2]", "true", "1979-05-27"] {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "Cargo.toml",
+            format!("[package]\nname = \"leash-user\"\nmetadata = {metadata}\n"),
+        );
+        write(dir.path(), "src/lib.rs", UNBOUNDED);
+        let out = leash(dir.path(), &["check", "--format", "json", "."]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "metadata = {metadata}: {}",
+            stderr(&out)
+        );
+        assert!(
+            !stderr(&out).contains("Cargo.toml"),
+            "metadata = {metadata}: {}",
+            stderr(&out)
+        );
+        assert_eq!(json_lines(&out).len(), 1, "metadata = {metadata}");
+    }
+    // A `leash` entry that is not a table is still a configuration error.
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"x\"\n[package.metadata]\nleash = 3\n",
+    );
+    write(dir.path(), "src/lib.rs", UNBOUNDED);
+    assert_eq!(leash(dir.path(), &["check", "."]).status.code(), Some(2));
+}
+
+#[test]
 fn bad_config_is_a_clear_error_with_position() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "src/lib.rs", CLEAN);
