@@ -77,16 +77,26 @@ impl Baseline {
             .unwrap_or_else(|| "baseline".into());
         let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
         let result = (|| {
-            let mut file = std::fs::File::create(&tmp)?;
-            serde_json::to_writer_pretty(&mut file, self)?;
-            file.write_all(b"\n")?;
+            let file = self.write_pretty(std::fs::File::create(&tmp)?)?;
             file.sync_all()?;
             std::fs::rename(&tmp, path)
         })();
         if result.is_err() {
+            // Whatever failed (the write, the sync or the rename), the
+            // temporary file is not left behind.
             let _ = std::fs::remove_file(&tmp);
         }
         result
+    }
+
+    /// The baseline as pretty JSON and a newline, through a buffer (the JSON
+    /// serialiser writes a few bytes at a time), flushed into `out`.
+    fn write_pretty<W: Write>(&self, out: W) -> std::io::Result<W> {
+        let mut buf = std::io::BufWriter::with_capacity(64 * 1024, out);
+        serde_json::to_writer_pretty(&mut buf, self)?;
+        buf.write_all(b"\n")?;
+        buf.into_inner()
+            .map_err(std::io::IntoInnerError::into_error)
     }
 
     /// Matches current findings against the baseline.
@@ -123,4 +133,91 @@ pub struct Applied {
     pub still_present: Vec<Entry>,
     /// Baseline entries with no current finding.
     pub fixed: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn baseline(n: usize) -> Baseline {
+        Baseline {
+            version: VERSION,
+            findings: (0..n)
+                .map(|i| Entry {
+                    path: format!("src/file_{i}.rs"),
+                    line: i + 1,
+                    lint: "unbounded_retry".into(),
+                    fingerprint: format!("{i:016x}"),
+                    message: "retry loop without an attempt limit".into(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Counts the `write` calls that reach it.
+    struct Counting {
+        bytes: Vec<u8>,
+        writes: usize,
+    }
+
+    impl Write for Counting {
+        fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+            self.writes += 1;
+            self.bytes.extend_from_slice(data);
+            Ok(data.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn baseline_is_written_in_large_blocks() {
+        let b = baseline(2000);
+        let out = b
+            .write_pretty(Counting {
+                bytes: Vec::new(),
+                writes: 0,
+            })
+            .unwrap();
+        let mut expected = serde_json::to_string_pretty(&b).unwrap();
+        expected.push('\n');
+        assert_eq!(String::from_utf8(out.bytes).unwrap(), expected);
+        // One write per 64 KiB buffer, not one per JSON token.
+        let blocks = expected.len().div_ceil(64 * 1024);
+        assert!(
+            out.writes <= blocks + 1,
+            "{} writes for {} bytes",
+            out.writes,
+            expected.len()
+        );
+    }
+
+    #[test]
+    fn failed_write_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // The rename cannot replace a non-empty directory.
+        let target = dir.path().join("leash-baseline.json");
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("keep"), "").unwrap();
+        assert!(baseline(3).write_atomic(&target).is_err());
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(left, ["leash-baseline.json"], "only the target remains");
+    }
+
+    #[test]
+    fn written_baseline_loads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("leash-baseline.json");
+        let b = baseline(5);
+        b.write_atomic(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.ends_with("}\n"));
+        let back = Baseline::load(&path).unwrap();
+        assert_eq!(back.version, VERSION);
+        assert!(back.findings == b.findings);
+    }
 }
