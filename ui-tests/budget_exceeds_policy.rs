@@ -74,3 +74,12 @@ fn loop_within_policy() -> Result<u32, std::io::Error> {
     }
     fetch()
 }
+
+// Beyond u64: still a number, and above every policy.
+#[leash::retry(attempts = 99999999999999999999999, backoff = "10ms..1s")]
+async fn attempts_beyond_u64() -> Result<(), std::io::Error> {
+    Ok(())
+}
+
+#[leash::concurrency(max = 340282366920938463463374607431768211456)]
+async fn width_beyond_u128() {}

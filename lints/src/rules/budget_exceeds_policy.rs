@@ -1,6 +1,6 @@
 //! `budget_exceeds_policy`: a declared budget larger than the workspace policy.
 
-use crate::syntax::{int_literal, leash_attr, method_chain};
+use crate::syntax::{int_literal, leash_attr, method_chain, strip_parens};
 use crate::{FileContext, Finding, Level, Lint, Sink, Span};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
@@ -88,7 +88,14 @@ struct Visitor<'a, 'b> {
 }
 
 impl<'a> Visitor<'a, '_> {
-    fn exceeded(&mut self, span: Span, what: &str, value: u64, key: &str, limit: u64) {
+    fn exceeded(
+        &mut self,
+        span: Span,
+        what: &str,
+        value: impl std::fmt::Display,
+        key: &str,
+        limit: u64,
+    ) {
         self.sink.report(
             Finding::new(LINT.name, span, format!("{what} of {value} exceeds the policy's {key} = {limit}"))
                 .label(format!("{value} > {limit}"))
@@ -101,7 +108,7 @@ impl<'a> Visitor<'a, '_> {
         let policy = self.cx.policy.clone();
         if let Some(attr) = leash_attr(attrs, "retry") {
             if let Some((span, n)) = numeric_arg(attr, "attempts") {
-                if n > policy.max_retry_attempts {
+                if n.exceeds(policy.max_retry_attempts) {
                     self.exceeded(
                         span,
                         "retry budget",
@@ -116,7 +123,7 @@ impl<'a> Visitor<'a, '_> {
             if let (Some((span, n)), Some(limit)) =
                 (numeric_arg(attr, "max"), policy.max_concurrency)
             {
-                if n > limit {
+                if n.exceeds(limit) {
                     self.exceeded(span, "concurrency budget", n, "max_concurrency", limit);
                 }
             }
@@ -130,8 +137,50 @@ impl<'a> Visitor<'a, '_> {
     }
 }
 
+/// A declared count: a `u64`, or an integer literal too large for one (its
+/// decimal digits), which exceeds every limit.
+enum Count {
+    Fits(u64),
+    Beyond(String),
+}
+
+impl Count {
+    fn exceeds(&self, limit: u64) -> bool {
+        match self {
+            Count::Fits(n) => *n > limit,
+            Count::Beyond(_) => true,
+        }
+    }
+}
+
+impl std::fmt::Display for Count {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Count::Fits(n) => write!(f, "{n}"),
+            Count::Beyond(digits) => f.write_str(digits),
+        }
+    }
+}
+
+/// An integer literal (in parentheses or a cast, as `int_literal` reads it),
+/// whether or not it fits in a `u64`: `int_literal` rejects an integer literal
+/// only when it overflows.
+fn count_literal(expr: &syn::Expr) -> Option<Count> {
+    if let Some(n) = int_literal(expr) {
+        return Some(Count::Fits(n));
+    }
+    match strip_parens(expr) {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) => Some(Count::Beyond(i.base10_digits().to_string())),
+        syn::Expr::Cast(c) => count_literal(&c.expr),
+        _ => None,
+    }
+}
+
 /// `name = <integer>` inside `#[leash::x(..)]`, with the literal's span.
-fn numeric_arg(attr: &syn::Attribute, name: &str) -> Option<(Span, u64)> {
+fn numeric_arg(attr: &syn::Attribute, name: &str) -> Option<(Span, Count)> {
     let syn::Meta::List(list) = &attr.meta else {
         return None;
     };
@@ -140,7 +189,7 @@ fn numeric_arg(attr: &syn::Attribute, name: &str) -> Option<(Span, u64)> {
         if meta.input.peek(syn::Token![=]) {
             let value: syn::Expr = meta.value()?.parse()?;
             if meta.path.is_ident(name) {
-                if let Some(n) = int_literal(&value) {
+                if let Some(n) = count_literal(&value) {
                     found = Some((Span::from(value.span()), n));
                 }
             }
