@@ -1151,9 +1151,8 @@ impl BodyFilter {
         // (`spawn_model`: a `JoinSet`, a `Runtime`, a runtime `Handle`), and
         // the type behind `self.client` (the effect model of
         // `silent_fallback`, when a body is kept for it).
-        let effects_read = masks
-            .iter()
-            .any(|&m| m & self.lint_mask("silent_fallback") != 0);
+        let effect_model = self.lint_mask("silent_fallback");
+        let effects_read = masks.iter().any(|&m| m & effect_model != 0);
         if !effects_read {
             blank.extend(
                 skeleton

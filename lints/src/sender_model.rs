@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 use syn::visit::Visit;
 
 /// Methods that put a message on a queue.
-const SEND_METHODS: &[&str] = &[
+pub(crate) const SEND_METHODS: &[&str] = &[
     "send",
     "unbounded_send",
     "try_send",

@@ -53,6 +53,17 @@ fn root_uri(root: &Path) -> String {
     format!("file://{}", encode_uri_path(&p))
 }
 
+/// A `file://` URI for an absolute path (a Windows path gets its leading `/`).
+fn absolute_location(abs: &Path) -> Value {
+    let abs = abs.to_string_lossy().replace('\\', "/");
+    let abs = if abs.starts_with('/') {
+        abs
+    } else {
+        format!("/{abs}")
+    };
+    json!({ "uri": format!("file://{}", encode_uri_path(&abs)) })
+}
+
 /// A path as SARIF locates it: relative to `%SRCROOT%` inside the repository,
 /// an absolute URI outside it. Symbolic links are not resolved: the path is
 /// the one that could not be read (a link in a loop, say).
@@ -63,15 +74,7 @@ fn artifact_location(path: &Path, root: &Path) -> Value {
             "uri": encode_uri_path(&rel.to_string_lossy().replace('\\', "/")),
             "uriBaseId": "%SRCROOT%",
         }),
-        Err(_) => {
-            let abs = abs.to_string_lossy().replace('\\', "/");
-            let abs = if abs.starts_with('/') {
-                abs
-            } else {
-                format!("/{abs}")
-            };
-            json!({ "uri": format!("file://{}", encode_uri_path(&abs)) })
-        }
+        Err(_) => absolute_location(&abs),
     }
 }
 
@@ -122,14 +125,7 @@ pub fn emit(
         .map(|((f, rel), fp)| {
             // Files outside the repository (`leash check /elsewhere`) get an absolute URI.
             let artifact = if rel.starts_with('/') || rel.starts_with("../") {
-                let abs = crate::fingerprint::absolute(&result.files[f.file].path);
-                let abs = abs.to_string_lossy().replace('\\', "/");
-                let abs = if abs.starts_with('/') {
-                    abs
-                } else {
-                    format!("/{abs}")
-                };
-                json!({ "uri": format!("file://{}", encode_uri_path(&abs)) })
+                absolute_location(&crate::fingerprint::absolute(&result.files[f.file].path))
             } else {
                 json!({ "uri": encode_uri_path(rel), "uriBaseId": "%SRCROOT%" })
             };

@@ -30,6 +30,11 @@ Builder chains are followed through `let` bindings in the same function. A
 builder handed to another function is not followed, and a `Client` that is not
 reqwest's or hyper's (resolved through `use` imports) is never reported.
 
+Not reported either: a client kept in a struct field when every use of that
+field in the file is wrapped in `timeout(..)` (each request is bounded), and
+a client built under `#[cfg(target_arch = "wasm32")]` (reqwest on wasm runs on
+the browser's `fetch`, which has no timeout to set).
+
 ## Why is this bad?
 A request to a peer that accepts the connection and never answers (an overloaded
 server, a half-open connection after a network partition, a stuck proxy) blocks

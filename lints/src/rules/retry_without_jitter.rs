@@ -15,8 +15,11 @@ Reports the delay of a retry loop when it is visibly deterministic: a literal or
 `thread_rng`, `random`, `gen_range`, `jitter`) in the delay or in the local that
 feeds it. Also library strategies built without jitter (`tokio_retry`/`retry`
 strategies with no `.map(jitter)`, backon builders with no `.with_jitter()`,
-`backoff` strategies with `randomization_factor: 0.0`). A delay that comes from
-an opaque helper is not reported.
+`backoff` strategies with `randomization_factor: 0.0`). A cap does not
+randomise a delay: `min(self.timeout / 2, delay * 2)` or `backoff.min(time
+left before the deadline)` is deterministic, and so is a delay the server may
+send whose fallback is (`retry_after.unwrap_or_else(|| base * 2u32.pow(n))`).
+A delay that comes from an opaque helper is not reported.
 
 Low confidence (shown with `--confidence low`): a delay towards a single local
 peer, where no fleet of identical clients retries in step: `localhost`,

@@ -26,6 +26,8 @@ Reported by default when the file shows a producer the consumer does not
 pace: a send on the sender (a clone of it, a field storing it, a parameter it
 is passed as) on a path that repeats with input: a loop over a socket, a
 stream, a receiver or an accept, a per-item closure, a task spawned per item.
+A loop driven by a timer (its first statement a `tick()` or `sleep`, or a
+`while` over an interval) or a `for` up to a configured count is not input.
 A queue whose producers cannot be seen (the sender is stored away or handed to
 another file), that is sent on at most once, or where every message carries a
 reply sender its producer awaits, is `low` confidence: shown with

@@ -25,11 +25,15 @@ range with literal ends, a chain of `Option`s or tuple fields, a `Vec` filled by
 Reported by default when the items come from input (a parameter, the result
 of a read, query or decoding, an awaited call, a collection filled by a loop
 over input). Futures that only wait for work already started (join handles,
-reply receivers) add no concurrency and are not reported. A collection that
-is a field of `self` or of a configuration, pool, topology or registry
-object, or that is named for the members of a configured set (nodes, pooled
-connections, peers, shards), is `low` confidence: reaching every member is the
-operation, and configuration sets its size.
+reply receivers, whatever the closure then does with each result) add no
+concurrency and are not reported. A collection that is a field of `self` or
+of a configuration, pool, topology or registry object, that is named for the
+members of a configured set (nodes, pooled connections, peers, shards), or a
+parameter whose type names them (`HashMap<Server, Connection>`), is `low`
+confidence: reaching every member is the operation, and configuration sets
+its size. So is a future per item that is only a send on the item's own
+channel (`subscribers.iter().map(|tx| tx.send(msg))`: no operation reaches a
+service), and a join combinator's own `FromIterator` impl.
 
 ## Why is this bad?
 Every item becomes an in-flight request at the same moment. With ten items that
@@ -560,7 +564,7 @@ fn sends_to_each_item(items: &syn::Expr) -> bool {
                 e => e,
             };
             matches!(strip_parens(tail), syn::Expr::MethodCall(m)
-                if matches!(m.method.to_string().as_str(), "send" | "try_send" | "unbounded_send" | "send_async")
+                if crate::sender_model::SEND_METHODS.contains(&m.method.to_string().as_str())
                     && matches!(strip_parens(&m.receiver), syn::Expr::Path(p) if p.path.is_ident(&param.ident)))
         })
 }

@@ -34,7 +34,9 @@ that keep serving, also when a handshake on the accepted connection fails; a
 round, success included (a periodic report that reconnects each time), `for`
 loops over a collection of alternatives (a failover pass), compare-and-swap,
 `WouldBlock` and full-channel (`TrySendError`) readiness loops (also when the
-compare-exchange sits in a function of the file the loop calls), test code.
+compare-exchange sits in a function of the file the loop calls), a wait for
+the time the failure itself names (a rate limiter's "not until": `Err(n) =>
+sleep(n.wait_time_from(now))`), test code.
 And loops that go round again after an error without retrying:
 - the failure path changes the operation's input: a new or stepped argument
   (`buf.resize(needed)`, `offset += n`, `dir = dir.parent()`), or one drawn at

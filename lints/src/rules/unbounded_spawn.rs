@@ -41,11 +41,13 @@ handle is awaited or joined in the same iteration, and
 `#[leash::concurrency(max = N)]` on the function or on the spawned function.
 
 Not reported either: one task at a time (the handle stored in a single slot
-by an assignment, as a poll state machine does), and reply-paced work (the
-spawned task answers the item's own reply sender, `while let Some((req,
-reply_tx))`). A loop over a configured set (a field of `self`, a
-configuration, pool or registry object) or over one host's resolved
-addresses is `low` confidence: shown with `--confidence low`.
+by an assignment, as a poll state machine does), a spawn that happens at most
+once per run (`if let Some(monitor) = self.pending.take() { spawn(..) }`), and
+reply-paced work (the spawned task answers the item's own reply sender,
+`while let Some((req, reply_tx))`). A loop over a configured set (a field of
+`self`, a configuration, pool or registry object, or a local the function
+fills only inside a `for` over one) or over one host's resolved addresses is
+`low` confidence: shown with `--confidence low`.
 
 ## Why is this bad?
 Each connection or message becomes a task, and nothing caps how many run at
