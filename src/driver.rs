@@ -821,11 +821,16 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
         } else {
             test_modules.reach(path)
         };
-        let test_only = !opts.include_tests && reach == crate::scope::ModuleReach::TestOnly;
+        let test_only = !opts.include_tests
+            && matches!(
+                reach,
+                crate::scope::ModuleReach::TestOnly | crate::scope::ModuleReach::BuildScript
+            );
         for mut f in o.findings.into_iter().filter(|_| !test_only) {
             // A file no module declares is not built: what it shows is no
-            // risk of the program (contract v2.0: `low` where undecided).
-            if reach == crate::scope::ModuleReach::Undeclared && f.lint != "parse_error" {
+            // risk of the program (contract v2.0: `low` where undecided),
+            // and failing to read it loses nothing.
+            if reach == crate::scope::ModuleReach::Undeclared {
                 f.confidence = leash_lints::Confidence::Low;
             }
             if f.unless_any.iter().any(|fact| facts.contains(fact)) {

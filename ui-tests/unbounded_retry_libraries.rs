@@ -17,11 +17,12 @@ async fn strategies() {
     let _b = ExponentialBuilder::default().without_max_times();
     // backon: default max times, with jitter: fine
     let _c = ExponentialBuilder::default().with_jitter();
-    // backoff crate: no max elapsed time
-    let _d = backoff::ExponentialBackoff {
+    // backoff crate: no max elapsed time, handed to a retry
+    let d = backoff::ExponentialBackoff {
         max_elapsed_time: None,
         ..Default::default()
     };
+    let _ = backoff::future::retry(d, op).await;
     // tryhard: u32::MAX retries and no backoff
     let _ = tryhard::retry_fn(op).retries(u32::MAX).await;
 }

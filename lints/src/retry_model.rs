@@ -337,30 +337,47 @@ fn body_err_names(body: &Block) -> Vec<String> {
 /// Operations that take the next item of a stream or queue: a loop around them
 /// handles one item per iteration (an event loop), it does not retry.
 fn is_item_op(name: &str) -> bool {
-    matches!(
-        name,
-        "next"
-            | "try_next"
-            | "poll_next"
-            | "poll_next_unpin"
-            | "next_event"
-            | "next_message"
-            | "read_message"
-            | "poll_recv"
-            | "poll_read"
-            | "read"
-            | "read_line"
-            | "read_until"
-            | "read_to_end"
-            | "read_to_string"
-            | "read_buf"
-            | "pop"
-            | "pop_front"
-            | "pop_back"
-            | "recv_msg"
-            | "next_frame"
-            | "read_frame"
-    ) || name.starts_with("recv")
+    is_framed_read(name)
+        || matches!(
+            name,
+            "next"
+                | "try_next"
+                | "poll_next"
+                | "poll_next_unpin"
+                | "next_event"
+                | "next_message"
+                | "read_message"
+                | "poll_recv"
+                | "poll_read"
+                | "read"
+                | "read_line"
+                | "read_until"
+                | "read_to_end"
+                | "read_to_string"
+                | "read_buf"
+                | "pop"
+                | "pop_front"
+                | "pop_back"
+                | "recv_msg"
+                | "next_frame"
+                | "read_frame"
+        )
+        || name.starts_with("recv")
+}
+
+/// A read of a fixed-size value off a stream (`read_u8`, `read_u32_le`,
+/// `read_exact`): the next header or frame of a protocol.
+fn is_framed_read(name: &str) -> bool {
+    let Some(kind) = name.strip_prefix("read_") else {
+        return false;
+    };
+    let kind = ["_le", "_be", "_ne"]
+        .iter()
+        .fold(kind, |k, order| k.strip_suffix(order).unwrap_or(k));
+    kind == "exact"
+        || (kind.len() > 1
+            && matches!(kind.as_bytes()[0], b'u' | b'i' | b'f')
+            && kind[1..].parse::<u8>().is_ok())
 }
 
 /// Does the operation establish a connection or session?
@@ -590,9 +607,27 @@ struct ExitScan<'l> {
     depth: usize,
     exits: bool,
     continues: bool,
+    /// On a success path, an exit under a later failure (`Err(Closed) =>
+    /// return`) is that failure's exit, not success leaving the loop.
+    skip_failure_arms: bool,
 }
 
 impl<'ast> Visit<'ast> for ExitScan<'_> {
+    fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+        if !(self.skip_failure_arms && pat_is_err(&arm.pat)) {
+            syn::visit::visit_arm(self, arm);
+        }
+    }
+    fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+        let failure_test = matches!(&*i.cond, Expr::Let(l) if pat_is_err(&l.pat));
+        if !(self.skip_failure_arms && failure_test) {
+            return syn::visit::visit_expr_if(self, i);
+        }
+        self.visit_expr(&i.cond);
+        if let Some((_, e)) = &i.else_branch {
+            self.visit_expr(e);
+        }
+    }
     fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
         self.exits = true;
     }
@@ -638,11 +673,27 @@ impl<'ast> Visit<'ast> for ExitScan<'_> {
 }
 
 fn scan_exits(expr: Option<&Expr>, stmts: &[&[Stmt]], label: Option<&str>) -> (bool, bool) {
+    scan_exits_as(false, expr, stmts, label)
+}
+
+/// Does success leave the loop? Exits under a failure met after the
+/// operation succeeded do not count.
+fn success_exits(expr: Option<&Expr>, stmts: &[&[Stmt]], label: Option<&str>) -> bool {
+    scan_exits_as(true, expr, stmts, label).0
+}
+
+fn scan_exits_as(
+    skip_failure_arms: bool,
+    expr: Option<&Expr>,
+    stmts: &[&[Stmt]],
+    label: Option<&str>,
+) -> (bool, bool) {
     let mut s = ExitScan {
         label,
         depth: 0,
         exits: false,
         continues: false,
+        skip_failure_arms,
     };
     if let Some(e) = expr {
         s.visit_expr(e);
@@ -1406,6 +1457,8 @@ struct BodyScan<'l, 'ast> {
     site_value: Vec<String>,
     /// The guard of the failure arm being recorded (`Err(e) if retry(&e).await`).
     site_guard: Option<&'ast Expr>,
+    /// Inside `return <expr>`: a failure branch that ends there is returned.
+    returning: usize,
     /// Innermost branch context: `true` inside a failure branch, `false`
     /// inside a success (or not-ready) branch of a failure site.
     ctx: Vec<bool>,
@@ -1511,6 +1564,16 @@ impl<'l, 'ast> BodyScan<'l, 'ast> {
         if self.depth > 0 || is_contention_expr(op_expr, self.locals) {
             return;
         }
+        // `return match op() { .., Err(e) => Err(e) }`: the failure's value
+        // is returned unless its branch goes round itself.
+        let branch_continues = || match failure {
+            Branch::Expr(e) => scan_exits(Some(e), &[], self.label.as_deref()).1,
+            Branch::Block(b) => scan_exits(None, &[&b.stmts], self.label.as_deref()).1,
+            Branch::None => false,
+        };
+        if self.returning > 0 && !branch_continues() {
+            return;
+        }
         let mut op = operation::resolve(op_expr, self.locals);
         // Panic isolation re-entering an executor: a panic is not a failure to retry.
         if op.catch_unwind {
@@ -1597,6 +1660,7 @@ impl<'l, 'ast> BodyScan<'l, 'ast> {
             fn_name: &f.name,
             pending_value: Vec::new(),
             site_value: Vec::new(),
+            returning: 0,
             site_guard: None,
             ctx: Vec::new(),
         }
@@ -1786,7 +1850,9 @@ impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
         if !pending {
             self.exit(None);
         }
+        self.returning += 1;
         syn::visit::visit_expr_return(self, r);
+        self.returning -= 1;
     }
     fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
         if break_exits(b, self.label.as_deref(), self.depth) {
@@ -2390,7 +2456,7 @@ fn analyse_loop<'ast>(
     // A loop that takes the next item of a stream or queue (or the next
     // connection) each time round is an event loop: a failed item is
     // tolerated, not retried.
-    if scan.item_ops {
+    if scan.item_ops || shapes::waits_for_change(body) {
         return None;
     }
     let found = retry_paths(&scan, lp, f, file.fns)?;
@@ -2508,10 +2574,10 @@ fn site_kind(site: &Site, scan: &BodyScan, lp: LoopRef) -> Option<LoopKind> {
     let success_exits = site.cond_site
         || site
             .success
-            .is_some_and(|e| scan_exits(Some(e), &[], lbl).0)
+            .is_some_and(|e| success_exits(Some(e), &[], lbl))
         || site
             .success_block
-            .is_some_and(|b| scan_exits(None, &[&b.stmts], lbl).0)
+            .is_some_and(|b| success_exits(None, &[&b.stmts], lbl))
         || rest_exits;
     // A loop that waits on every round, success included, runs on a
     // schedule (a periodic report that reconnects each time), not a retry.

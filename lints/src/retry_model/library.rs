@@ -119,9 +119,18 @@ fn find_strategies(cx: &FileContext) -> Vec<Strategy> {
     let mut v = V {
         cx,
         out: Vec::new(),
+        literal_spans: Vec::new(),
     };
     v.visit_file(cx.file);
     let mut out = v.out;
+    // A struct-literal strategy that never reaches a retry call is driven
+    // by hand (`backoff.next_backoff()` after an accept error): the loop
+    // around it is what the loop model judges, not the strategy.
+    if !v.literal_spans.is_empty() {
+        let inputs = retry_inputs(cx.file);
+        let inside = |s: &Span| inputs.iter().any(|i| i.start <= s.start && s.end <= i.end);
+        out.retain(|s| !v.literal_spans.contains(&s.span) || inside(&s.span));
+    }
     if out.iter().any(|s| s.no_jitter) {
         let jittered = jittered_bindings(cx.file);
         for s in out.iter_mut() {
@@ -188,6 +197,8 @@ fn jittered_bindings(file: &syn::File) -> Vec<Span> {
 struct V<'a, 'c> {
     cx: &'a FileContext<'c>,
     out: Vec<Strategy>,
+    /// Strategies written as struct literals (`ExponentialBackoff { .. }`).
+    literal_spans: Vec<Span>,
 }
 
 impl V<'_, '_> {
@@ -327,9 +338,96 @@ impl V<'_, '_> {
             _ => return,
         }
         if s.unbounded || s.no_jitter {
+            self.literal_spans.push(s.span);
             self.out.push(s);
         }
     }
+}
+
+/// Where a strategy value goes to retry something: arguments of a call
+/// whose name says retry (`retry_notify(backoff, ..)`, `Retry::spawn(..)`,
+/// `op.retry(b)`), and what a function returns (a helper that builds the
+/// strategy for such a call). A local bound to a strategy counts when the
+/// local itself goes there.
+fn retry_inputs(file: &syn::File) -> Vec<Span> {
+    #[derive(Default)]
+    struct R {
+        spans: Vec<Span>,
+        /// `let name = init`: the init's span per name.
+        lets: Vec<(String, Span)>,
+        /// Names passed to a retry call or returned.
+        names: Vec<String>,
+    }
+    impl R {
+        fn input(&mut self, e: &Expr) {
+            match strip_parens(e) {
+                Expr::Path(p) if p.path.get_ident().is_some() => {
+                    self.names.push(p.path.segments[0].ident.to_string());
+                }
+                Expr::Reference(r) => self.input(&r.expr),
+                Expr::MethodCall(m) if m.method == "clone" => self.input(&m.receiver),
+                other => self.spans.push(Span::from(other.span())),
+            }
+        }
+        fn tail(&mut self, b: &syn::Block) {
+            if let Some(syn::Stmt::Expr(e, None)) = b.stmts.last() {
+                self.input(e);
+            }
+        }
+    }
+    fn says_retry(name: &str) -> bool {
+        name.to_ascii_lowercase().contains("retry")
+    }
+    impl<'ast> Visit<'ast> for R {
+        fn visit_local(&mut self, l: &'ast syn::Local) {
+            if let (syn::Pat::Ident(pi), Some(init)) = (&l.pat, &l.init) {
+                self.lets
+                    .push((pi.ident.to_string(), Span::from(init.expr.span())));
+            }
+            syn::visit::visit_local(self, l);
+        }
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            let named_retry = matches!(&*c.func, Expr::Path(p)
+                if p.path.segments.iter().any(|s| says_retry(&s.ident.to_string())));
+            if named_retry {
+                c.args.iter().for_each(|a| self.input(a));
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            if says_retry(&m.method.to_string()) {
+                m.args.iter().for_each(|a| self.input(a));
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+            if let Some(e) = &r.expr {
+                self.input(e);
+            }
+            syn::visit::visit_expr_return(self, r);
+        }
+        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+            self.tail(&f.block);
+            syn::visit::visit_item_fn(self, f);
+        }
+        fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+            self.tail(&f.block);
+            syn::visit::visit_impl_item_fn(self, f);
+        }
+    }
+    let mut r = R::default();
+    r.visit_file(file);
+    let R {
+        mut spans,
+        lets,
+        names,
+    } = r;
+    spans.extend(
+        lets.into_iter()
+            .filter(|(name, _)| names.contains(name))
+            .map(|(_, span)| span),
+    );
+    spans
 }
 
 fn is_none_expr(e: &Expr) -> bool {

@@ -322,3 +322,40 @@ fn delay_inside_select() {
     let l = one("async fn f(rx: Rx) { loop { match establish().await { Ok(c) => return c, Err(e) => log(e) } tokio::select! { r = rx.recv() => handle(r), } } }");
     assert!(l.failure_paths[0].hot.is_some());
 }
+
+// (b) loops that handle events, not attempts
+
+#[test]
+fn framed_read_at_the_head_is_an_event_loop() {
+    // Each round reads the next packet; a failed connect drops that packet.
+    none("async fn f(rd: &mut R) -> Result<(), E> { loop { let len = rd.read_u8().await?; let p = read_packet(rd, len).await?; match connect(p.to).await { Ok(s) => { spawn(forward(s)); } Err(e) => { log(e); } } } }");
+    // Near miss: the same connect with nothing read per round.
+    let l = one("async fn f(to: Addr) -> Result<(), E> { loop { match connect(to).await { Ok(s) => { run(s).await; } Err(e) => { log(e); } } } }");
+    assert_eq!(l.kind, LoopKind::ReconnectSupervisor);
+    assert!(is_framed_read("read_u32_le") && is_framed_read("read_exact"));
+    assert!(!is_framed_read("read_config") && !is_framed_read("read_u"));
+}
+
+#[test]
+fn exit_under_a_later_failure_is_not_success_leaving() {
+    // A poller publishes and goes round; only a closed channel ends it.
+    none("fn f(tx: Tx) { loop { match poll() { Ok(v) => match tx.try_send(v) { Ok(()) => {} Err(Closed) => return }, Err(e) => log(e) } } }");
+    none("fn f(tx: Tx) { loop { match poll() { Ok(v) => { if let Err(_) = tx.send(v) { return; } } Err(e) => log(e) } } }");
+    // Near miss: success itself returns.
+    one("fn f(tx: Tx) { loop { match poll() { Ok(v) => match tx.try_send(v) { Ok(()) => return, Err(_) => {} }, Err(e) => log(e) } } }");
+}
+
+#[test]
+fn waiting_for_a_state_change_is_not_a_retry() {
+    none("async fn f(rx: &mut Watch) -> Permit { loop { let s = rx.borrow().clone(); match s.acquire().await { Ok(p) => return p, Err(_closed) => {} } rx.changed().await; } }");
+    // Near miss: the notification only races a sleep (a shutdown signal).
+    one("async fn f(rx: &mut Watch) -> Permit { loop { match acquire().await { Ok(p) => return p, Err(_) => {} } select! { _ = rx.changed() => {}, _ = sleep(D) => {} } } }");
+}
+
+#[test]
+fn returned_failure_is_not_retried() {
+    none("async fn f() -> Result<R, E> { loop { let r = scan().await; return match r { Ok(v) => Ok(v), Err(e) => Err(e) }; } }");
+    // Near miss: the failure arm falls through to the next round.
+    let l = one("async fn f() -> Result<R, E> { loop { let r = scan().await; match r { Ok(v) => return Ok(v), Err(e) => log(e) } } }");
+    assert_eq!(l.ops, ["scan"]);
+}
