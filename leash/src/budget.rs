@@ -7,9 +7,9 @@ use std::panic::Location;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-#[cfg(loom)]
+#[cfg(leash_loom)]
 use loom::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-#[cfg(not(loom))]
+#[cfg(not(leash_loom))]
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use crate::registry::{BudgetKind, BudgetSite};
@@ -311,7 +311,7 @@ impl Ledger {
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(leash_loom)))]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -457,7 +457,7 @@ mod tests {
     }
 }
 
-#[cfg(all(test, loom))]
+#[cfg(all(test, leash_loom))]
 mod loom_tests {
     use super::*;
     use loom::sync::Arc;

@@ -1,5 +1,6 @@
 //! `budget_exceeds_policy`: a declared budget larger than the workspace policy.
 
+use crate::inventory::LeashCall;
 use crate::syntax::{int_literal, leash_attr, method_chain, strip_parens};
 use crate::{FileContext, Finding, Level, Lint, Sink, Span};
 use syn::spanned::Spanned;
@@ -15,9 +16,10 @@ Compares every budget leash can read against `[policy]` in `leash.toml`:
 `#[leash::retry(attempts = N)]`, `.take(N)` on a retry strategy and a literal
 attempt bound of a retry loop (`for attempt in 0..N`, `if n >= MAX`) against
 `max_retry_attempts` (default 10); `#[leash::concurrency(max = N)]` and
-`Semaphore::new(N)` in a function that spawns against `max_concurrency` (unset by
-default: no limit); `.cycle().take(N)` over alternatives (not over text or bytes) against
-`max_switches` (default 10); and the product of nested retry attempts found by
+`Semaphore::new(N)` in a function that spawns, `leash::Concurrency::new(N)` and
+`leash::Concurrency::per_key(N)` against `max_concurrency` (unset by default: no
+limit); `.cycle().take(N)` over alternatives (not over text or bytes) and
+`leash::Failover::new(N)` against `max_switches` (default 10); and the product of nested retry attempts found by
 `retry_amplification` against `max_amplification` (default 10).
 
 ## Why is this bad?
@@ -130,6 +132,37 @@ impl<'a> Visitor<'a, '_> {
         }
     }
 
+    /// `leash::Failover::new(n)` against `max_switches`;
+    /// `leash::Concurrency::new(n)` and `::per_key(n)` against `max_concurrency`.
+    fn leash_constructor(&mut self, call: &syn::ExprCall) {
+        let Some(which) = crate::inventory::leash_call(self.cx, call) else {
+            return;
+        };
+        let Some(first) = call.args.first() else {
+            return;
+        };
+        let Some(n) = count_literal(first) else {
+            return;
+        };
+        let policy = self.cx.policy.clone();
+        let span = Span::from(first.span());
+        match which {
+            LeashCall::Failover if n.exceeds(policy.max_switches) => self.exceeded(
+                span,
+                "switch budget",
+                n,
+                "max_switches",
+                policy.max_switches,
+            ),
+            LeashCall::Concurrency | LeashCall::ConcurrencyPerKey => {
+                if let Some(limit) = policy.max_concurrency.filter(|l| n.exceeds(*l)) {
+                    self.exceeded(span, "concurrency budget", n, "max_concurrency", limit);
+                }
+            }
+            _ => {}
+        }
+    }
+
     fn body(&mut self, block: &'a syn::Block, f: impl FnOnce(&mut Self)) {
         let saved = self.fn_block.replace(block);
         f(self);
@@ -215,6 +248,7 @@ impl<'ast> Visit<'ast> for Visitor<'ast, '_> {
     }
 
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        self.leash_constructor(call);
         if let (Some(path), Some(limit)) = (
             crate::syntax::call_path(call),
             self.cx.policy.max_concurrency,
