@@ -84,6 +84,10 @@ impl RetryBudget {
     ///
     /// Out-of-range numbers are brought into range rather than refused:
     /// `ttl` to 1..=60 s, `retry_ratio` to 0..=1000 (NaN reads as 0).
+    ///
+    /// [`Retry::budget`](crate::Retry::budget) takes a `&'static` budget:
+    /// keep one made here in a `static` (`LazyLock`) or use
+    /// [`RetryBudget::named`].
     #[track_caller]
     pub fn new(ttl: Duration, min_per_sec: u32, retry_ratio: f32) -> Self {
         Self::build(

@@ -300,25 +300,25 @@ struct KeyedSlots<K> {
 #[derive(Debug)]
 struct KeyRef<'a, K: Hash + Eq> {
     key: K,
-    semaphore: Option<Arc<Semaphore>>,
+    semaphore: Arc<Semaphore>,
     slots: &'a KeyedSlots<K>,
 }
 
 impl<K: Hash + Eq> Drop for KeyRef<'_, K> {
     fn drop(&mut self) {
-        drop(self.semaphore.take());
         let mut keys = self
             .slots
             .keys
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         if let Some(keys) = keys.as_mut() {
-            // Clones are only made under this lock: a count of one means the
-            // map's own reference is the last.
-            if keys
+            // Clones are only made under this lock, and a holder's guard is
+            // dropped before its key: two references, the map's and this
+            // one, mean nobody else holds or waits for the key.
+            let idle = keys
                 .get(&self.key)
-                .is_some_and(|s| Arc::strong_count(s) == 1)
-            {
+                .is_some_and(|s| Arc::ptr_eq(s, &self.semaphore) && Arc::strong_count(s) == 2);
+            if idle {
                 keys.remove(&self.key);
             }
         }
@@ -346,7 +346,7 @@ impl<K: Hash + Eq + Clone> KeyedSlots<K> {
             .or_insert_with(|| Arc::new(Semaphore::new(self.max)));
         KeyRef {
             key,
-            semaphore: Some(Arc::clone(semaphore)),
+            semaphore: Arc::clone(semaphore),
             slots: self,
         }
     }
@@ -357,8 +357,7 @@ impl<K: Hash + Eq + Clone> KeyedSlots<K> {
         guard: SemaphoreGuardArc,
         site: &'a BudgetSite,
     ) -> KeyPermit<'a, K> {
-        let free = key.semaphore.as_ref().map_or(0, |s| s.available_permits());
-        let running_for_key = self.max.saturating_sub(free);
+        let running_for_key = self.max.saturating_sub(key.semaphore.available_permits());
         decision::in_flight(site, site.enter_key(running_for_key as u64));
         KeyPermit {
             _guard: guard,
@@ -369,10 +368,9 @@ impl<K: Hash + Eq + Clone> KeyedSlots<K> {
 
     fn acquire_blocking<'a>(&'a self, key: K, site: &'a BudgetSite) -> KeyPermit<'a, K> {
         let key = self.key(key);
-        let semaphore = key.semaphore();
-        let guard = semaphore.try_acquire_arc().unwrap_or_else(|| {
+        let guard = key.semaphore.try_acquire_arc().unwrap_or_else(|| {
             let start = Instant::now();
-            let guard = semaphore.acquire_arc_blocking();
+            let guard = key.semaphore.acquire_arc_blocking();
             decision::waited(site, start.elapsed());
             guard
         });
@@ -381,12 +379,11 @@ impl<K: Hash + Eq + Clone> KeyedSlots<K> {
 
     async fn acquire<'a>(&'a self, key: K, site: &'a BudgetSite) -> KeyPermit<'a, K> {
         let key = self.key(key);
-        let semaphore = key.semaphore();
-        let guard = match semaphore.try_acquire_arc() {
+        let guard = match key.semaphore.try_acquire_arc() {
             Some(guard) => guard,
             None => {
                 let start = Instant::now();
-                let guard = semaphore.acquire_arc().await;
+                let guard = key.semaphore.acquire_arc().await;
                 decision::waited(site, start.elapsed());
                 guard
             }
@@ -396,22 +393,13 @@ impl<K: Hash + Eq + Clone> KeyedSlots<K> {
 
     fn try_acquire<'a>(&'a self, key: K, site: &'a BudgetSite) -> Option<KeyPermit<'a, K>> {
         let key = self.key(key);
-        match key.semaphore().try_acquire_arc() {
+        match key.semaphore.try_acquire_arc() {
             Some(guard) => Some(self.permit(key, guard, site)),
             None => {
                 rejected(site);
                 None
             }
         }
-    }
-}
-
-impl<K: Hash + Eq> KeyRef<'_, K> {
-    fn semaphore(&self) -> Arc<Semaphore> {
-        // Set from creation until drop.
-        self.semaphore
-            .clone()
-            .unwrap_or_else(|| Arc::new(Semaphore::new(0)))
     }
 }
 

@@ -185,3 +185,27 @@ async fn async_functions_wait_per_key() {
         .unwrap();
     assert_eq!((report.current, report.peak), (0, 2));
 }
+
+struct NoWake;
+
+impl std::task::Wake for NoWake {
+    fn wake(self: Arc<Self>) {}
+}
+
+/// A waiter that gives up (its future dropped) does not keep its key.
+#[test]
+fn a_cancelled_waiter_leaves_no_key_behind() {
+    use std::future::Future;
+    let limit = Concurrency::per_key(1);
+    let held = limit.try_acquire("k").unwrap();
+    {
+        let waiter = limit.acquire("k");
+        let mut waiter = std::pin::pin!(waiter);
+        let waker = std::task::Waker::from(Arc::new(NoWake));
+        let mut cx = std::task::Context::from_waker(&waker);
+        assert!(waiter.as_mut().poll(&mut cx).is_pending());
+    }
+    assert_eq!(limit.keys(), 1);
+    drop(held);
+    assert_eq!(limit.keys(), 0);
+}
