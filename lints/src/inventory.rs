@@ -48,6 +48,8 @@ pub enum LeashCall {
     Concurrency,
     /// `leash::fall_back(reason, value)`
     FallBack,
+    /// `leash::RetryBudget::named(name)` or `::configure(name, ..)`
+    RetryBudget,
 }
 
 /// Which `leash` budget constructor `call` is, if any (paths resolved through
@@ -75,12 +77,14 @@ pub fn leash_call(cx: &FileContext, call: &syn::ExprCall) -> Option<LeashCall> {
             "Concurrency::per_key" => Some(LeashCall::ConcurrencyPerKey),
             "Concurrency::new" => Some(LeashCall::Concurrency),
             "fall_back" => Some(LeashCall::FallBack),
+            "RetryBudget::named" | "RetryBudget::configure" => Some(LeashCall::RetryBudget),
             _ => None,
         }
     })
 }
 
-fn str_literal(expr: &syn::Expr) -> Option<String> {
+/// The text of a string literal (in parentheses or not).
+pub fn str_literal(expr: &syn::Expr) -> Option<String> {
     match crate::syntax::strip_parens(expr) {
         syn::Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Str(s),
@@ -169,7 +173,8 @@ impl<'ast> Visit<'ast> for V<'_> {
         syn::visit::visit_impl_item_fn(self, f);
     }
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
-        if let Some(what) = leash_call(self.cx, call) {
+        // Shared retry budgets are listed where retries name them.
+        if let Some(what) = leash_call(self.cx, call).filter(|w| *w != LeashCall::RetryBudget) {
             let first = call.args.first();
             let (kind, bound, what) = match what {
                 LeashCall::Failover => (
@@ -188,7 +193,7 @@ impl<'ast> Visit<'ast> for V<'_> {
                     first.and_then(int_literal),
                     "`Concurrency::new`: at most this many at once (declared)".to_string(),
                 ),
-                LeashCall::FallBack => (
+                LeashCall::FallBack | LeashCall::RetryBudget => (
                     "fallback",
                     None,
                     format!(

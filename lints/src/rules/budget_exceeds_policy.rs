@@ -19,7 +19,10 @@ attempt bound of a retry loop (`for attempt in 0..N`, `if n >= MAX`) against
 `Semaphore::new(N)` in a function that spawns, `leash::Concurrency::new(N)` and
 `leash::Concurrency::per_key(N)` against `max_concurrency` (unset by default: no
 limit); `.cycle().take(N)` over alternatives (not over text or bytes) and
-`leash::Failover::new(N)` against `max_switches` (default 10); and the product of nested retry attempts found by
+`leash::Failover::new(N)` against `max_switches` (default 10); when the policy
+defines shared retry budgets (`[budgets.NAME]`), every budget the code names
+(`#[leash::retry(budget = "NAME")]`, `RetryBudget::named("NAME")`,
+`RetryBudget::configure("NAME", ..)`) against those names; and the product of nested retry attempts found by
 `retry_amplification` against `max_amplification` (default 10).
 
 ## Why is this bad?
@@ -121,6 +124,11 @@ impl<'a> Visitor<'a, '_> {
                 }
             }
         }
+        if let Some(attr) = leash_attr(attrs, "retry") {
+            if let Some(budget) = string_arg(attr, "budget") {
+                self.undefined_budget(&budget);
+            }
+        }
         if let Some(attr) = leash_attr(attrs, "concurrency") {
             if let (Some((span, n)), Some(limit)) =
                 (numeric_arg(attr, "max"), policy.max_concurrency)
@@ -132,6 +140,37 @@ impl<'a> Visitor<'a, '_> {
         }
     }
 
+    /// A shared retry budget named in code but not defined in the policy's
+    /// `[budgets]`, when the policy defines any.
+    fn undefined_budget(&mut self, name: &syn::LitStr) {
+        let Some(defined) = &self.cx.policy.retry_budgets else {
+            return;
+        };
+        let text = name.value();
+        if defined.contains(&text) {
+            return;
+        }
+        let known: Vec<String> = defined.iter().map(|d| format!("`{d}`")).collect();
+        let help = if known.is_empty() {
+            format!("define it as `[budgets.{text}]` in leash.toml")
+        } else {
+            format!(
+                "use one of {}, or define `[budgets.{text}]` in leash.toml",
+                known.join(", ")
+            )
+        };
+        self.sink.report(
+            Finding::new(
+                LINT.name,
+                Span::from(name.span()),
+                format!("retry budget `{text}` is not defined in the policy"),
+            )
+            .label("not in `[budgets]`")
+            .help(help)
+            .note("the policy's `[budgets]` is the one definition of the shared budgets the team agreed on"),
+        );
+    }
+
     /// `leash::Failover::new(n)` against `max_switches`;
     /// `leash::Concurrency::new(n)` and `::per_key(n)` against `max_concurrency`.
     fn leash_constructor(&mut self, call: &syn::ExprCall) {
@@ -141,6 +180,16 @@ impl<'a> Visitor<'a, '_> {
         let Some(first) = call.args.first() else {
             return;
         };
+        if which == LeashCall::RetryBudget {
+            if let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(name),
+                ..
+            }) = strip_parens(first)
+            {
+                self.undefined_budget(name);
+            }
+            return;
+        }
         let Some(n) = count_literal(first) else {
             return;
         };
@@ -210,6 +259,31 @@ fn count_literal(expr: &syn::Expr) -> Option<Count> {
         syn::Expr::Cast(c) => count_literal(&c.expr),
         _ => None,
     }
+}
+
+/// `name = "text"` inside `#[leash::x(..)]`.
+fn string_arg(attr: &syn::Attribute, name: &str) -> Option<syn::LitStr> {
+    let syn::Meta::List(list) = &attr.meta else {
+        return None;
+    };
+    let mut found = None;
+    let _ = list.parse_nested_meta(|meta| {
+        if meta.input.peek(syn::Token![=]) {
+            let value: syn::Expr = meta.value()?.parse()?;
+            if let (
+                true,
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }),
+            ) = (meta.path.is_ident(name), strip_parens(&value))
+            {
+                found = Some(s.clone());
+            }
+        }
+        Ok(())
+    });
+    found
 }
 
 /// `name = <integer>` inside `#[leash::x(..)]`, with the literal's span.
