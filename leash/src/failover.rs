@@ -92,19 +92,12 @@ impl Failover {
     }
 }
 
-/// Where one job stands: which call it is on and what comes next.
+/// Where one job stands: the calls made so far, with their counters.
 struct Job {
     site: &'static BudgetSite,
     targets: usize,
     calls: u32,
     tried: Vec<usize>,
-}
-
-enum Next {
-    /// Call the next target, after this delay if any.
-    Switch(Option<Duration>),
-    /// Every switch is used.
-    Exhausted,
 }
 
 impl Job {
@@ -118,6 +111,7 @@ impl Job {
         }
     }
 
+    /// The target of the next call, counted.
     fn call(&mut self) -> usize {
         let target = self.calls as usize % self.targets;
         self.calls += 1;
@@ -126,28 +120,25 @@ impl Job {
         target
     }
 
-    fn after_failure<S>(&mut self, policy: &Failover<S>) -> Next {
-        let switches = self.calls - 1;
-        if switches >= policy.max_switches {
-            self.site.exhausted.fetch_add(1, Ordering::Relaxed);
-            decision::switching_exhausted(self.site, self.calls);
-            return Next::Exhausted;
-        }
+    /// Counts a switch to the next target; the delay to wait first when it
+    /// starts a new round.
+    fn switch<S>(&mut self, policy: &Failover<S>) -> Option<Duration> {
         let from = (self.calls as usize - 1) % self.targets;
         let to = self.calls as usize % self.targets;
         self.site.switches.fetch_add(1, Ordering::Relaxed);
-        decision::switched(self.site, switches + 1, from, to);
-        let round = self.calls as usize / self.targets;
-        let delay = match policy.backoff {
-            Some((min, max)) if to == 0 => Some(backoff_delay(
-                min,
-                max,
-                policy.jitter,
-                u32::try_from(round).unwrap_or(u32::MAX),
-            )),
-            _ => None,
-        };
-        Next::Switch(delay)
+        decision::switched(self.site, self.calls, from, to);
+        let (min, max) = policy.backoff.filter(|_| to == 0)?;
+        let round = u32::try_from(self.calls as usize / self.targets).unwrap_or(u32::MAX);
+        Some(backoff_delay(min, max, policy.jitter, round))
+    }
+
+    fn exhausted<E>(self, last: E) -> FailoverError<E> {
+        self.site.exhausted.fetch_add(1, Ordering::Relaxed);
+        decision::switching_exhausted(self.site, self.calls);
+        FailoverError::Exhausted {
+            last,
+            tried: self.tried,
+        }
     }
 }
 
@@ -210,25 +201,20 @@ impl<S> Failover<S> {
             return Err(FailoverError::NoTargets);
         }
         let mut job = self.start(targets.len());
-        loop {
-            let error = match op(&targets[job.call()]) {
+        let mut error = match op(&targets[job.call()]) {
+            Ok(value) => return Ok(value),
+            Err(error) => error,
+        };
+        for _ in 0..self.max_switches {
+            if let Some(delay) = job.switch(self) {
+                std::thread::sleep(delay);
+            }
+            error = match op(&targets[job.call()]) {
                 Ok(value) => return Ok(value),
                 Err(error) => error,
             };
-            match job.after_failure(self) {
-                Next::Switch(delay) => {
-                    if let Some(delay) = delay {
-                        std::thread::sleep(delay);
-                    }
-                }
-                Next::Exhausted => {
-                    return Err(FailoverError::Exhausted {
-                        last: error,
-                        tried: job.tried,
-                    })
-                }
-            }
         }
+        Err(job.exhausted(error))
     }
 
     /// Like [`Failover::run`] for async calls; waits between rounds with
@@ -247,24 +233,19 @@ impl<S> Failover<S> {
             return Err(FailoverError::NoTargets);
         }
         let mut job = self.start(targets.len());
-        loop {
-            let error = match op(&targets[job.call()]).await {
+        let mut error = match op(&targets[job.call()]).await {
+            Ok(value) => return Ok(value),
+            Err(error) => error,
+        };
+        for _ in 0..self.max_switches {
+            if let Some(delay) = job.switch(self) {
+                self.sleep.sleep(delay).await;
+            }
+            error = match op(&targets[job.call()]).await {
                 Ok(value) => return Ok(value),
                 Err(error) => error,
             };
-            match job.after_failure(self) {
-                Next::Switch(delay) => {
-                    if let Some(delay) = delay {
-                        self.sleep.sleep(delay).await;
-                    }
-                }
-                Next::Exhausted => {
-                    return Err(FailoverError::Exhausted {
-                        last: error,
-                        tried: job.tried,
-                    })
-                }
-            }
         }
+        Err(job.exhausted(error))
     }
 }
