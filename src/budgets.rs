@@ -167,11 +167,14 @@ pub fn graph_dot(result: &RunResult) -> String {
         "digraph retries {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n",
     );
     let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
-    for (name, attempts) in &nodes {
-        let label = match attempts {
+    for (name, attempts, shared) in &nodes {
+        let mut label = match attempts {
             Some(n) => format!("{name}\\nretries: {n} attempts"),
             None => format!("{name}\\nretries"),
         };
+        for budget in shared {
+            label.push_str(&format!("\\npaid from retry budget {budget}"));
+        }
         dot.push_str(&format!(
             "  \"{}\" [label=\"{}\", style=bold];\n",
             esc(name),

@@ -36,6 +36,45 @@ struct RawConfig {
     lints: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     policy: Option<RawPolicy>,
+    /// `[budgets.NAME]`: shared retry budgets the code may name.
+    #[serde(default)]
+    budgets: Option<BTreeMap<String, RawRetryBudget>>,
+}
+
+/// One `[budgets.NAME]` table, with the numbers of `leash::RetryBudget::new`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRetryBudget {
+    retry_ratio: Option<f64>,
+    ttl: Option<String>,
+    min_per_sec: Option<u64>,
+}
+
+impl RawRetryBudget {
+    /// The first number out of the runtime crate's range, as a message.
+    fn invalid(&self) -> Option<String> {
+        if let Some(r) = self.retry_ratio.filter(|r| !(0.0..=1000.0).contains(r)) {
+            return Some(format!("retry_ratio = {r} is outside 0..=1000"));
+        }
+        if let Some(n) = self.min_per_sec.filter(|n| *n > u64::from(u32::MAX)) {
+            return Some(format!("min_per_sec = {n} is too large"));
+        }
+        let ttl = self.ttl.as_deref()?;
+        let seconds = ttl
+            .strip_suffix('s')
+            .and_then(|n| n.trim().parse::<u64>().ok())
+            .or_else(|| {
+                ttl.strip_suffix('m')
+                    .and_then(|n| n.trim().parse::<u64>().ok())
+                    .and_then(|m| m.checked_mul(60))
+            });
+        match seconds {
+            Some(1..=60) => None,
+            _ => Some(format!(
+                "ttl = \"{ttl}\" is not a duration from \"1s\" to \"60s\""
+            )),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -258,6 +297,17 @@ impl Config {
             if let Some(v) = p.max_amplification {
                 policy.max_amplification = v;
             }
+        }
+        if let Some(budgets) = &raw.budgets {
+            for (name, budget) in budgets {
+                if let Some(problem) = budget.invalid() {
+                    return Err(ConfigError(format!(
+                        "{}: [budgets.{name}]: {problem}",
+                        path.display()
+                    )));
+                }
+            }
+            policy.retry_budgets = Some(budgets.keys().cloned().collect());
         }
         for glob in &raw.exclude {
             globset::Glob::new(glob).map_err(|e| {

@@ -129,6 +129,26 @@ where
     Ok(n)
 }
 
+/// A shared budget's name: a non-empty string literal of letters, digits,
+/// `_`, `-` and `.` (the names a policy file can define).
+pub fn budget_name(name: &Ident, value: &Expr) -> Result<LitStr> {
+    let lit = lit_str(name, value)?;
+    let text = lit.value();
+    if text.is_empty()
+        || !text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    {
+        return Err(Error::new(
+            lit.span(),
+            format!(
+                "`{name}` must name a shared retry budget: letters, digits, `_`, `-` or `.`, not \"{text}\""
+            ),
+        ));
+    }
+    Ok(lit)
+}
+
 /// A non-empty `reason = ".."`.
 pub fn reason(name: &Ident, value: &Expr) -> Result<LitStr> {
     let lit = lit_str(name, value)?;

@@ -1,4 +1,4 @@
-//! `#[retry(attempts = N, backoff = "A..B", jitter = "..", when = path, sleep = path)]`
+//! `#[retry(attempts = N, backoff = "A..B", jitter = "..", when = path, sleep = path, budget = "name")]`
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -9,7 +9,7 @@ use syn::{
 
 use crate::args::{self, Seen};
 
-const EXPECTED: &str = "attempts, backoff, jitter, when, sleep";
+const EXPECTED: &str = "attempts, backoff, jitter, when, sleep, budget";
 
 /// Parses the annotated item as a function with a body.
 pub fn parse_fn(item: TokenStream, attr: &str) -> Result<ItemFn> {
@@ -39,6 +39,7 @@ struct Config {
     jitter: Ident,
     when: Option<Expr>,
     sleep: Option<Expr>,
+    budget: Option<syn::LitStr>,
 }
 
 fn config(attr: TokenStream) -> Result<Config> {
@@ -47,10 +48,11 @@ fn config(attr: TokenStream) -> Result<Config> {
     let mut jitter = format_ident!("Full");
     let mut when = None;
     let mut sleep = None;
+    let mut budget = None;
     let mut seen = Seen::default();
     for arg in args::parse(attr)? {
         seen.check(arg.name())?;
-        if !["attempts", "backoff", "jitter", "when", "sleep"]
+        if !["attempts", "backoff", "jitter", "when", "sleep", "budget"]
             .contains(&arg.name().to_string().as_str())
         {
             return Err(args::unknown(arg.name(), "retry", EXPECTED));
@@ -79,6 +81,7 @@ fn config(attr: TokenStream) -> Result<Config> {
                 jitter = Ident::new(variant, Span::call_site());
             }
             "when" => when = Some(value),
+            "budget" => budget = Some(args::budget_name(&name, &value)?),
             _ => sleep = Some(value),
         }
     }
@@ -90,6 +93,7 @@ fn config(attr: TokenStream) -> Result<Config> {
         jitter,
         when,
         sleep,
+        budget,
     })
 }
 
@@ -165,6 +169,19 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> Result<TokenStream> {
     let attempts = cfg.attempts;
     let (min, max) = cfg.backoff;
     let jitter = &cfg.jitter;
+    let (budget_name, with_budget) = match &cfg.budget {
+        Some(budget) => (
+            quote!(::core::option::Option::Some(#budget)),
+            quote! {
+                .with_budget({
+                    static __LEASH_BUDGET: ::leash::__private::OnceLock<&'static ::leash::RetryBudget> =
+                        ::leash::__private::OnceLock::new();
+                    ::leash::__private::named_budget(&__LEASH_BUDGET, #budget)
+                })
+            },
+        ),
+        None => (quote!(::core::option::Option::None), quote!()),
+    };
     let when = match &cfg.when {
         Some(when) => quote!((#when)(__leash_error)),
         None => quote!({
@@ -216,10 +233,14 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> Result<TokenStream> {
                 #min,
                 #max,
                 ::leash::Jitter::#jitter,
+                #budget_name,
             );
-            let mut __leash_retry = ::leash::__private::RetryLoop::new(&__LEASH_SITE);
+            let mut __leash_retry = ::leash::__private::RetryLoop::new(&__LEASH_SITE)#with_budget;
             loop {
-                let __leash_result #annotation = #attempt;
+                let __leash_result #annotation = {
+                    let __leash_attempt = __leash_retry.begin();
+                    #attempt
+                };
                 let __leash_retryable = #classify;
                 match __leash_retry.step(__leash_retryable) {
                     ::core::option::Option::Some(__leash_delay) => {

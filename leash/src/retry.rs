@@ -5,6 +5,8 @@ use std::panic::Location;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use crate::budget::RetryBudget;
+use crate::decision;
 use crate::registry::{inline_site, BudgetKind, BudgetSite};
 
 /// How the delay between two attempts is randomised.
@@ -120,7 +122,8 @@ impl Sleeper for DefaultSleep {
 }
 
 /// The state of one retried call: counts attempts, updates the site's
-/// counters and picks the delays. Shared by [`Retry`] and `#[retry]`.
+/// counters, asks the shared budget (if any) and picks the delays. Shared
+/// by [`Retry`] and `#[retry]`.
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct RetryLoop {
@@ -129,7 +132,26 @@ pub struct RetryLoop {
     min: Duration,
     max: Duration,
     jitter: Jitter,
+    budget: Option<&'static RetryBudget>,
     made: u32,
+}
+
+/// One attempt under way. Dropped while unwinding, it counts the attempt as
+/// panicked; the panic goes on.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Attempt {
+    site: &'static BudgetSite,
+    number: u32,
+}
+
+impl Drop for Attempt {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.site.panics.fetch_add(1, Ordering::Relaxed);
+            decision::panicked(self.site, self.number);
+        }
+    }
 }
 
 impl RetryLoop {
@@ -141,10 +163,9 @@ impl RetryLoop {
                 min_backoff,
                 max_backoff,
                 jitter,
+                ..
             } => Self::with(site, attempts, min_backoff, max_backoff, jitter),
-            BudgetKind::Concurrency { .. } => {
-                Self::with(site, 1, Duration::ZERO, Duration::ZERO, Jitter::None)
-            }
+            _ => Self::with(site, 1, Duration::ZERO, Duration::ZERO, Jitter::None),
         }
     }
 
@@ -162,42 +183,59 @@ impl RetryLoop {
             min,
             max,
             jitter,
+            budget: None,
             made: 0,
         }
     }
 
-    /// Records the outcome of an attempt: `None` for success, `Some(true)`
-    /// for a retryable error, `Some(false)` for an error not to retry.
-    /// Returns the delay to sleep before the next attempt, or `None` when
-    /// the call is over and its result must be returned.
-    pub fn step(&mut self, error: Option<bool>) -> Option<Duration> {
+    /// Pays for retries from `budget`.
+    pub fn with_budget(mut self, budget: &'static RetryBudget) -> Self {
+        self.budget = Some(budget);
+        self
+    }
+
+    /// Starts an attempt. A retry is counted here, when it actually starts,
+    /// so one cancelled during its backoff is not counted as made; the first
+    /// attempt pays into the shared budget.
+    pub fn begin(&mut self) -> Attempt {
         self.made += 1;
         self.site.attempts.fetch_add(1, Ordering::Relaxed);
+        if self.made == 1 {
+            if let Some(budget) = self.budget {
+                budget.deposit();
+            }
+        } else {
+            self.site.retries.fetch_add(1, Ordering::Relaxed);
+        }
+        decision::attempt(self.site, self.made);
+        Attempt {
+            site: self.site,
+            number: self.made,
+        }
+    }
+
+    /// Records the outcome of the attempt begun last: `None` for success,
+    /// `Some(true)` for a retryable error, `Some(false)` for an error not to
+    /// retry. Returns the delay to sleep before the next attempt, or `None`
+    /// when the call is over and its result must be returned.
+    pub fn step(&mut self, error: Option<bool>) -> Option<Duration> {
         match error {
             None | Some(false) => None,
             Some(true) if self.made >= self.attempts => {
                 self.site.exhausted.fetch_add(1, Ordering::Relaxed);
-                #[cfg(feature = "tracing")]
-                tracing::warn!(
-                    target: "leash",
-                    budget = self.site.name(),
-                    attempts = self.made,
-                    "retry budget exhausted"
-                );
+                decision::gave_up(self.site, self.made);
                 None
             }
             Some(true) => {
-                self.site.retries.fetch_add(1, Ordering::Relaxed);
+                if let Some(budget) = self.budget {
+                    if !budget.withdraw() {
+                        self.site.throttled.fetch_add(1, Ordering::Relaxed);
+                        decision::throttled(self.site, budget.name(), self.made);
+                        return None;
+                    }
+                }
                 let delay = backoff_delay(self.min, self.max, self.jitter, self.made);
-                #[cfg(feature = "tracing")]
-                tracing::info!(
-                    target: "leash",
-                    budget = self.site.name(),
-                    attempt = self.made,
-                    max_attempts = self.attempts,
-                    delay_ms = delay.as_secs_f64() * 1e3,
-                    "retrying"
-                );
+                decision::retrying(self.site, self.made, self.attempts, delay);
                 Some(delay)
             }
         }
@@ -254,6 +292,7 @@ pub struct Retry<W = RetryAll, S = DefaultSleep> {
     jitter: Jitter,
     when: W,
     sleep: S,
+    budget: Option<&'static RetryBudget>,
     location: &'static Location<'static>,
 }
 
@@ -272,6 +311,7 @@ impl Retry {
             jitter: Jitter::Full,
             when: RetryAll,
             sleep: DefaultSleep,
+            budget: None,
             location: Location::caller(),
         }
     }
@@ -308,6 +348,7 @@ impl<W, S> Retry<W, S> {
             jitter: self.jitter,
             when,
             sleep: self.sleep,
+            budget: self.budget,
             location: self.location,
         }
     }
@@ -322,8 +363,17 @@ impl<W, S> Retry<W, S> {
             jitter: self.jitter,
             when: self.when,
             sleep,
+            budget: self.budget,
             location: self.location,
         }
+    }
+
+    /// Pays for every retry from the shared `budget`: every first attempt
+    /// pays in, and a retry the budget refuses ends the run with the last
+    /// error (counted as throttled).
+    pub fn budget(mut self, budget: &'static RetryBudget) -> Self {
+        self.budget = Some(budget);
+        self
     }
 
     /// Maximum number of attempts.
@@ -339,13 +389,20 @@ impl<W, S> Retry<W, S> {
                 min_backoff: self.min,
                 max_backoff: self.max,
                 jitter: self.jitter,
+                budget: self.budget.map(RetryBudget::name),
             },
         );
-        RetryLoop::with(site, self.attempts, self.min, self.max, self.jitter)
+        let state = RetryLoop::with(site, self.attempts, self.min, self.max, self.jitter);
+        match self.budget {
+            Some(budget) => state.with_budget(budget),
+            None => state,
+        }
     }
 
     /// Runs `op` until it succeeds, returns an error that must not be
-    /// retried, or the attempts are used up; returns the last result.
+    /// retried, or the attempts (or the shared budget) are used up; returns
+    /// the last result. A panic in `op` counts as a failed attempt and goes
+    /// on unwinding.
     /// Sleeps with `std::thread::sleep` between attempts.
     pub fn run<T, E, F>(&self, mut op: F) -> Result<T, E>
     where
@@ -354,7 +411,10 @@ impl<W, S> Retry<W, S> {
     {
         let mut state = self.start();
         loop {
-            let result = op();
+            let result = {
+                let _attempt = state.begin();
+                op()
+            };
             let error = result.as_ref().err().map(|e| self.when.should_retry(e));
             match state.step(error) {
                 Some(delay) => std::thread::sleep(delay),
@@ -374,7 +434,10 @@ impl<W, S> Retry<W, S> {
     {
         let mut state = self.start();
         loop {
-            let result = op().await;
+            let result = {
+                let _attempt = state.begin();
+                op().await
+            };
             let error = result.as_ref().err().map(|e| self.when.should_retry(e));
             match state.step(error) {
                 Some(delay) => self.sleep.sleep(delay).await,

@@ -63,7 +63,7 @@ fn retries_stop_at_attempts_and_return_last_error() {
     assert_eq!(r.module, module_path!());
     assert!(matches!(
         r.kind,
-        BudgetKind::Retry { attempts: 3, min_backoff, max_backoff, jitter: Jitter::Full }
+        BudgetKind::Retry { attempts: 3, min_backoff, max_backoff, jitter: Jitter::Full, .. }
             if min_backoff == Duration::from_millis(1) && max_backoff == Duration::from_millis(2)
     ));
 }

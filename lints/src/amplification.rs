@@ -285,8 +285,12 @@ fn files_index(graph: &Graph, file: usize) -> usize {
 /// The retry call graph for `leash budgets --graph`: every function with a
 /// retry site (with its attempts, when known), and the call chains from a retry
 /// site to the next retry below it.
-/// Functions that retry (name, attempts) and the call edges between them.
-pub type RetryGraph = (Vec<(String, Option<u64>)>, Vec<(String, String)>);
+/// Functions that retry (name, attempts, shared retry budgets paying for
+/// them) and the call edges between them.
+pub type RetryGraph = (
+    Vec<(String, Option<u64>, Vec<String>)>,
+    Vec<(String, String)>,
+);
 
 pub fn retry_graph(files: &[FileSummaries]) -> RetryGraph {
     let graph = Graph::new(files);
@@ -297,7 +301,12 @@ pub fn retry_graph(files: &[FileSummaries]) -> RetryGraph {
             if f.retry_sites.is_empty() {
                 continue;
             }
-            nodes.push((f.qualified(), inner_attempts(f)));
+            let budgets = f
+                .retry_sites
+                .iter()
+                .filter_map(|s| s.budget.clone())
+                .collect();
+            nodes.push((f.qualified(), inner_attempts(f), budgets));
             for site in &f.retry_sites {
                 if let Some(chain) = search(&graph, (fi, i), site) {
                     let mut from = f.qualified();

@@ -29,6 +29,10 @@ pub struct RetrySite {
     pub bounded: bool,
     /// What retries: "retry loop", "retry strategy", "`#[leash::retry]`".
     pub kind: String,
+    /// The shared retry budget paying for the retries
+    /// (`#[leash::retry(budget = "name")]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<String>,
     /// Calls made by the retried operation (calls inside spawned tasks excluded).
     pub calls: Vec<CallRef>,
 }

@@ -10,6 +10,9 @@ pub struct Policy {
     pub max_concurrency: Option<u64>,
     pub max_switches: u64,
     pub max_amplification: u64,
+    /// The shared retry budgets the policy defines (`[budgets.NAME]`), when
+    /// it defines any: then every budget name the code uses must be one.
+    pub retry_budgets: Option<std::collections::BTreeSet<String>>,
 }
 
 impl Default for Policy {
@@ -19,6 +22,7 @@ impl Default for Policy {
             max_concurrency: None,
             max_switches: 10,
             max_amplification: 10,
+            retry_budgets: None,
         }
     }
 }

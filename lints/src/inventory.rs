@@ -37,6 +37,63 @@ struct V<'a> {
     out: Vec<BudgetEntry>,
 }
 
+/// A budget built with the `leash` crate's types rather than its attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeashCall {
+    /// `leash::Failover::new(max_switches)`
+    Failover,
+    /// `leash::Concurrency::per_key(max)`
+    ConcurrencyPerKey,
+    /// `leash::Concurrency::new(max)`
+    Concurrency,
+    /// `leash::fall_back(reason, value)`
+    FallBack,
+    /// `leash::RetryBudget::named(name)` or `::configure(name, ..)`
+    RetryBudget,
+}
+
+/// Which `leash` budget constructor `call` is, if any (paths resolved through
+/// the file's imports: `Failover::new` after `use leash::Failover`).
+pub fn leash_call(cx: &FileContext, call: &syn::ExprCall) -> Option<LeashCall> {
+    let segments: Vec<String> = call_path(call)?
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    let mut candidates = cx.imports.resolve_segments(&segments);
+    // A type brought in by a glob (`use leash::prelude::*`): resolve its name
+    // alone, then add the rest (`Failover` + `::new`).
+    if let [first, rest @ ..] = segments.as_slice() {
+        if !rest.is_empty() {
+            for head in cx.imports.resolve_segments(std::slice::from_ref(first)) {
+                candidates.push(format!("{head}::{}", rest.join("::")));
+            }
+        }
+    }
+    candidates.iter().find_map(|full| {
+        let item = full.strip_prefix("leash::")?;
+        match item.strip_prefix("prelude::").unwrap_or(item) {
+            "Failover::new" => Some(LeashCall::Failover),
+            "Concurrency::per_key" => Some(LeashCall::ConcurrencyPerKey),
+            "Concurrency::new" => Some(LeashCall::Concurrency),
+            "fall_back" => Some(LeashCall::FallBack),
+            "RetryBudget::named" | "RetryBudget::configure" => Some(LeashCall::RetryBudget),
+            _ => None,
+        }
+    })
+}
+
+/// The text of a string literal (in parentheses or not).
+pub fn str_literal(expr: &syn::Expr) -> Option<String> {
+    match crate::syntax::strip_parens(expr) {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Some(s.value()),
+        _ => None,
+    }
+}
+
 fn arg(attr: &syn::Attribute, name: &str) -> Option<syn::Expr> {
     let syn::Meta::List(list) = &attr.meta else {
         return None;
@@ -57,21 +114,34 @@ fn arg(attr: &syn::Attribute, name: &str) -> Option<syn::Expr> {
 impl V<'_> {
     fn attrs(&mut self, attrs: &[syn::Attribute], name: &syn::Ident) {
         if let Some(a) = leash_attr(attrs, "retry") {
+            let what = match arg(a, "budget").as_ref().and_then(str_literal) {
+                Some(budget) => {
+                    format!("`{name}` retries (declared, paid from retry budget `{budget}`)")
+                }
+                None => format!("`{name}` retries (declared)"),
+            };
             self.out.push(BudgetEntry {
                 kind: "retry",
                 span: Span::from(a.span()),
                 bound: arg(a, "attempts").as_ref().and_then(int_literal),
                 declared: true,
-                what: format!("`{name}` retries (declared)"),
+                what,
             });
         }
         if let Some(a) = leash_attr(attrs, "concurrency") {
+            let what = match arg(a, "per") {
+                Some(syn::Expr::Path(p)) if p.path.get_ident().is_some() => format!(
+                    "`{name}` runs at most this many at once per `{}` (declared)",
+                    p.path.segments[0].ident
+                ),
+                _ => format!("`{name}` runs at most this many at once (declared)"),
+            };
             self.out.push(BudgetEntry {
                 kind: "concurrency",
                 span: Span::from(a.span()),
                 bound: arg(a, "max").as_ref().and_then(int_literal),
                 declared: true,
-                what: format!("`{name}` runs at most this many at once (declared)"),
+                what,
             });
         }
         if let Some(a) = leash_attr(attrs, "fallback") {
@@ -103,6 +173,43 @@ impl<'ast> Visit<'ast> for V<'_> {
         syn::visit::visit_impl_item_fn(self, f);
     }
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        // Shared retry budgets are listed where retries name them.
+        if let Some(what) = leash_call(self.cx, call).filter(|w| *w != LeashCall::RetryBudget) {
+            let first = call.args.first();
+            let (kind, bound, what) = match what {
+                LeashCall::Failover => (
+                    "switching",
+                    first.and_then(int_literal),
+                    "`Failover`: switches per job (declared)".to_string(),
+                ),
+                LeashCall::ConcurrencyPerKey => (
+                    "concurrency",
+                    first.and_then(int_literal),
+                    "`Concurrency::per_key`: at most this many at once per key (declared)"
+                        .to_string(),
+                ),
+                LeashCall::Concurrency => (
+                    "concurrency",
+                    first.and_then(int_literal),
+                    "`Concurrency::new`: at most this many at once (declared)".to_string(),
+                ),
+                LeashCall::FallBack | LeashCall::RetryBudget => (
+                    "fallback",
+                    None,
+                    format!(
+                        "counted fallback (declared: {})",
+                        first.and_then(str_literal).unwrap_or_default()
+                    ),
+                ),
+            };
+            self.out.push(BudgetEntry {
+                kind,
+                span: Span::from(call.span()),
+                bound,
+                declared: true,
+                what,
+            });
+        }
         if let Some(path) = call_path(call) {
             let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
             let n = segs.len();

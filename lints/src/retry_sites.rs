@@ -46,6 +46,7 @@ pub fn loop_sites(cx: &FileContext, block: &syn::Block, impl_type: Option<&str>)
                     attempts: l.bound.attempts(),
                     bounded: l.bound.is_bounded(),
                     kind: "retry loop".to_string(),
+                    budget: None,
                     calls: retried_calls_in(e, self.impl_type),
                 });
             }

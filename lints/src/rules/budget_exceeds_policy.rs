@@ -1,5 +1,6 @@
 //! `budget_exceeds_policy`: a declared budget larger than the workspace policy.
 
+use crate::inventory::LeashCall;
 use crate::syntax::{int_literal, leash_attr, method_chain, strip_parens};
 use crate::{FileContext, Finding, Level, Lint, Sink, Span};
 use syn::spanned::Spanned;
@@ -15,9 +16,13 @@ Compares every budget leash can read against `[policy]` in `leash.toml`:
 `#[leash::retry(attempts = N)]`, `.take(N)` on a retry strategy and a literal
 attempt bound of a retry loop (`for attempt in 0..N`, `if n >= MAX`) against
 `max_retry_attempts` (default 10); `#[leash::concurrency(max = N)]` and
-`Semaphore::new(N)` in a function that spawns against `max_concurrency` (unset by
-default: no limit); `.cycle().take(N)` over alternatives (not over text or bytes) against
-`max_switches` (default 10); and the product of nested retry attempts found by
+`Semaphore::new(N)` in a function that spawns, `leash::Concurrency::new(N)` and
+`leash::Concurrency::per_key(N)` against `max_concurrency` (unset by default: no
+limit); `.cycle().take(N)` over alternatives (not over text or bytes) and
+`leash::Failover::new(N)` against `max_switches` (default 10); when the policy
+defines shared retry budgets (`[budgets.NAME]`), every budget the code names
+(`#[leash::retry(budget = "NAME")]`, `RetryBudget::named("NAME")`,
+`RetryBudget::configure("NAME", ..)`) against those names; and the product of nested retry attempts found by
 `retry_amplification` against `max_amplification` (default 10).
 
 ## Why is this bad?
@@ -119,6 +124,11 @@ impl<'a> Visitor<'a, '_> {
                 }
             }
         }
+        if let Some(attr) = leash_attr(attrs, "retry") {
+            if let Some(budget) = string_arg(attr, "budget") {
+                self.undefined_budget(&budget);
+            }
+        }
         if let Some(attr) = leash_attr(attrs, "concurrency") {
             if let (Some((span, n)), Some(limit)) =
                 (numeric_arg(attr, "max"), policy.max_concurrency)
@@ -127,6 +137,78 @@ impl<'a> Visitor<'a, '_> {
                     self.exceeded(span, "concurrency budget", n, "max_concurrency", limit);
                 }
             }
+        }
+    }
+
+    /// A shared retry budget named in code but not defined in the policy's
+    /// `[budgets]`, when the policy defines any.
+    fn undefined_budget(&mut self, name: &syn::LitStr) {
+        let Some(defined) = &self.cx.policy.retry_budgets else {
+            return;
+        };
+        let text = name.value();
+        if defined.contains(&text) {
+            return;
+        }
+        let known: Vec<String> = defined.iter().map(|d| format!("`{d}`")).collect();
+        let help = if known.is_empty() {
+            format!("define it as `[budgets.{text}]` in leash.toml")
+        } else {
+            format!(
+                "use one of {}, or define `[budgets.{text}]` in leash.toml",
+                known.join(", ")
+            )
+        };
+        self.sink.report(
+            Finding::new(
+                LINT.name,
+                Span::from(name.span()),
+                format!("retry budget `{text}` is not defined in the policy"),
+            )
+            .label("not in `[budgets]`")
+            .help(help)
+            .note("the policy's `[budgets]` is the one definition of the shared budgets the team agreed on"),
+        );
+    }
+
+    /// `leash::Failover::new(n)` against `max_switches`;
+    /// `leash::Concurrency::new(n)` and `::per_key(n)` against `max_concurrency`.
+    fn leash_constructor(&mut self, call: &syn::ExprCall) {
+        let Some(which) = crate::inventory::leash_call(self.cx, call) else {
+            return;
+        };
+        let Some(first) = call.args.first() else {
+            return;
+        };
+        if which == LeashCall::RetryBudget {
+            if let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(name),
+                ..
+            }) = strip_parens(first)
+            {
+                self.undefined_budget(name);
+            }
+            return;
+        }
+        let Some(n) = count_literal(first) else {
+            return;
+        };
+        let policy = self.cx.policy.clone();
+        let span = Span::from(first.span());
+        match which {
+            LeashCall::Failover if n.exceeds(policy.max_switches) => self.exceeded(
+                span,
+                "switch budget",
+                n,
+                "max_switches",
+                policy.max_switches,
+            ),
+            LeashCall::Concurrency | LeashCall::ConcurrencyPerKey => {
+                if let Some(limit) = policy.max_concurrency.filter(|l| n.exceeds(*l)) {
+                    self.exceeded(span, "concurrency budget", n, "max_concurrency", limit);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -179,6 +261,31 @@ fn count_literal(expr: &syn::Expr) -> Option<Count> {
     }
 }
 
+/// `name = "text"` inside `#[leash::x(..)]`.
+fn string_arg(attr: &syn::Attribute, name: &str) -> Option<syn::LitStr> {
+    let syn::Meta::List(list) = &attr.meta else {
+        return None;
+    };
+    let mut found = None;
+    let _ = list.parse_nested_meta(|meta| {
+        if meta.input.peek(syn::Token![=]) {
+            let value: syn::Expr = meta.value()?.parse()?;
+            if let (
+                true,
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }),
+            ) = (meta.path.is_ident(name), strip_parens(&value))
+            {
+                found = Some(s.clone());
+            }
+        }
+        Ok(())
+    });
+    found
+}
+
 /// `name = <integer>` inside `#[leash::x(..)]`, with the literal's span.
 fn numeric_arg(attr: &syn::Attribute, name: &str) -> Option<(Span, Count)> {
     let syn::Meta::List(list) = &attr.meta else {
@@ -215,6 +322,7 @@ impl<'ast> Visit<'ast> for Visitor<'ast, '_> {
     }
 
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        self.leash_constructor(call);
         if let (Some(path), Some(limit)) = (
             crate::syntax::call_path(call),
             self.cx.policy.max_concurrency,

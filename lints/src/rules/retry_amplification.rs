@@ -87,6 +87,7 @@ impl Collector<'_> {
                 attempts: attempts_arg(attr),
                 bounded: true,
                 kind: "`#[leash::retry]` function".to_string(),
+                budget: string_arg(attr, "budget"),
                 calls: calls.clone(),
             });
         }
@@ -141,20 +142,35 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 }
 
 fn attempts_arg(attr: &syn::Attribute) -> Option<u64> {
+    arg_value(attr, "attempts").as_ref().and_then(int_literal)
+}
+
+/// `name = "text"` inside `#[leash::retry(..)]`.
+fn string_arg(attr: &syn::Attribute, name: &str) -> Option<String> {
+    match arg_value(attr, name)? {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Some(s.value()),
+        _ => None,
+    }
+}
+
+fn arg_value(attr: &syn::Attribute, name: &str) -> Option<syn::Expr> {
     let syn::Meta::List(list) = &attr.meta else {
         return None;
     };
-    let mut n = None;
+    let mut found = None;
     let _ = list.parse_nested_meta(|meta| {
         if meta.input.peek(syn::Token![=]) {
             let v: syn::Expr = meta.value()?.parse()?;
-            if meta.path.is_ident("attempts") {
-                n = int_literal(&v);
+            if meta.path.is_ident(name) {
+                found = Some(v);
             }
         }
         Ok(())
     });
-    n
+    found
 }
 
 thread_local! {
@@ -388,6 +404,7 @@ fn strategy_sites(cx: &FileContext, block: &syn::Block, impl_type: Option<&str>)
                         attempts,
                         bounded: attempts.is_some(),
                         kind: "retry strategy".to_string(),
+                        budget: None,
                         calls,
                     });
                 }
@@ -403,6 +420,7 @@ fn strategy_sites(cx: &FileContext, block: &syn::Block, impl_type: Option<&str>)
                     attempts: backon_times(&m.args[0]),
                     bounded: backon_times(&m.args[0]).is_some(),
                     kind: "retry strategy".to_string(),
+                    budget: None,
                     calls: calls_in(&*m.receiver, self.impl_type),
                 });
             }

@@ -31,8 +31,9 @@ propagates an error, panics, nor uses the error value. The shapes reported:
 A failure path is traced when it calls a logging macro (any macro whose name
 contains `log`, `trace`, `debug`, `info`, `warn` or `error`, crate-local ones
 included), `eprintln!`/`println!`, a function or method whose name contains
-`warn`, `log`, `report`, `record`, `metric`, `count` or `inc`, or when an
-`inspect_err(..)` precedes the fallback in the chain.
+`warn`, `log`, `report`, `record`, `metric`, `count` or `inc`, calls
+`leash::fall_back(reason, value)` (which counts the fallback at its site), or
+when an `inspect_err(..)` precedes the fallback in the chain.
 
 Not reported:
 - conversions and lookups, whose failure is an ordinary branch: the failing call's
@@ -381,12 +382,14 @@ fn is_parser_file(file: &syn::File) -> bool {
     })
 }
 
-/// A call or method name that leaves a trace (spec list).
+/// A call or method name that leaves a trace (spec list), or `leash::fall_back`,
+/// which counts the fallback at its site.
 fn is_trace_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    ["warn", "log", "report", "record", "metric", "count", "inc"]
-        .iter()
-        .any(|k| n.contains(k))
+    n == "fall_back"
+        || ["warn", "log", "report", "record", "metric", "count", "inc"]
+            .iter()
+            .any(|k| n.contains(k))
 }
 
 fn is_print_macro(name: &str) -> bool {

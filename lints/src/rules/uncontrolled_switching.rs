@@ -61,6 +61,13 @@ for endpoint in endpoints.iter().cycle().take(MAX_SWITCHES) {
 }
 Err(Error::AllEndpointsFailed)
 ```
+or let `leash::Failover` keep the budget, count the switches and report them:
+```rust
+let response = leash::Failover::new(MAX_SWITCHES)
+    .backoff(Duration::from_millis(100), Duration::from_secs(2)) // between passes
+    .run_async(&endpoints, |endpoint| client.get(endpoint).send())
+    .await?;
+```
 "#,
     check: Some(check),
 };
