@@ -49,6 +49,7 @@ mod fingerprint;
 mod integrate;
 mod output;
 mod scope;
+mod settings;
 mod source_map;
 mod walk;
 
@@ -259,15 +260,37 @@ struct CheckArgs {
     /// Do not read or write the result cache (`.leash_cache/`).
     #[arg(long)]
     no_cache: bool,
+    /// Keep the result cache in this directory (default: `.leash_cache/` at
+    /// the project root; also `LEASH_CACHE_DIR`).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    cache_dir: Option<PathBuf>,
     /// Parse every file and every function body, even those containing none of
     /// the enabled lints' words (findings are the same; syntax errors inside
     /// skipped code are reported too).
     #[arg(long)]
     no_prefilter: bool,
+    /// Print the configuration this run would use, each value with the file
+    /// it came from (or `default`, or `command line`), and exit.
+    #[arg(long, conflicts_with_all = SHOW_CONFLICTS)]
+    show_settings: bool,
+    /// Print the files this run would check, one per line, and exit.
+    #[arg(long, conflicts_with_all = SHOW_CONFLICTS, conflicts_with = "show_settings")]
+    show_files: bool,
     /// Benchmark baselines: stop after reading (`read`) or parsing (`parse`) each file.
     #[arg(long, value_enum, hide = true)]
     bench_mode: Option<BenchArg>,
 }
+
+/// What `--show-settings` and `--show-files` cannot be combined with: they
+/// print instead of checking, so these would be ignored.
+const SHOW_CONFLICTS: [&str; 6] = [
+    "statistics",
+    "output_file",
+    "baseline",
+    "write_baseline",
+    "diff_base",
+    "with_clippy",
+];
 
 #[derive(Clone, Copy, ValueEnum)]
 enum BenchArg {
@@ -433,28 +456,52 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
         }
         overrides.push((n.clone(), *level));
     }
+    let first_path = args
+        .paths
+        .first()
+        .map(PathBuf::as_path)
+        .unwrap_or(std::path::Path::new("."));
     let config = if args.no_config {
-        Ok(Config {
-            root: std::env::current_dir().unwrap_or_default(),
-            ..Config::default()
-        })
+        Ok(Config::defaults(first_path))
     } else if let Some(path) = &args.config {
         Config::load(path)
     } else {
-        Config::discover(
-            args.paths
-                .first()
-                .map(PathBuf::as_path)
-                .unwrap_or(std::path::Path::new(".")),
-        )
+        Config::discover(first_path)
     };
     let config = match config {
         Ok(c) => c,
         Err(e) => return usage_error(&format!("bad configuration: {e}")),
     };
-    let mut globs = config.exclude.clone();
-    globs.extend(args.exclude.iter().cloned());
-    let mut excludes = match walk::Excludes::new(&globs, &config.root) {
+    let mut config = config;
+    config
+        .exclude
+        .extend(args.exclude.iter().map(|g| config::RootedGlob {
+            glob: g.clone(),
+            root: config.root.clone(),
+            source: None,
+        }));
+    // `unused_allow` speaks only when asked for, and then at least as a warning.
+    if !args.report_unused_allows {
+        overrides.push(("unused_allow".into(), Level::Allow));
+    } else {
+        let flagged = overrides
+            .iter()
+            .rev()
+            .find(|(k, _)| matches!(k.as_str(), "unused_allow" | "budget" | "all"))
+            .map(|(_, l)| *l);
+        if flagged.unwrap_or_else(|| config.level_of("unused_allow")) == Level::Allow {
+            overrides.push(("unused_allow".into(), Level::Warn));
+        }
+    }
+    let cache_dir = (!args.no_cache).then(|| cache_dir(args.cache_dir.as_deref(), &config));
+    if args.show_settings {
+        let mut out = std::io::stdout().lock();
+        return match settings::write(&mut out, &config, &overrides, cache_dir.as_deref()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => write_failed(&e),
+        };
+    }
+    let mut excludes = match walk::Excludes::new(&config.exclude) {
         Ok(e) => e,
         Err(e) => return usage_error(&e),
     };
@@ -495,6 +542,19 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     if walked.errors.iter().any(|(p, _)| args.paths.contains(p)) {
         return ExitCode::from(2);
     }
+    if args.show_files {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let listed = walked
+            .files
+            .iter()
+            .try_for_each(|f| writeln!(out, "{}", driver::display_path(f)))
+            .and_then(|()| out.flush());
+        return match listed {
+            Ok(()) if walked.errors.is_empty() => ExitCode::SUCCESS,
+            Ok(()) => ExitCode::from(2),
+            Err(e) => write_failed(&e),
+        };
+    }
     // Nothing to check is no failure (as with ruff), but it is said: a typo'd
     // directory or a misplaced exclude would otherwise look like a clean tree.
     // The reports are still written (empty), for the CI steps that read them.
@@ -506,11 +566,16 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     // Part of the tree was not read: the run cannot pass (as ripgrep exits 2).
     let walk_failed = !walked.errors.is_empty();
     if args.verbose {
-        match &config.source {
-            Some(p) => say!("configuration: {}", p.display()),
-            None => {
-                say!("configuration: defaults (no leash.toml or Cargo.toml metadata found)")
-            }
+        if config.layers.is_empty() {
+            say!("configuration: defaults (no leash.toml or Cargo.toml metadata found)");
+        }
+        for (i, p) in config.layers.iter().enumerate() {
+            let role = if i + 1 == config.layers.len() {
+                ""
+            } else {
+                " (layered under the next)"
+            };
+            say!("configuration: {}{role}", p.display());
         }
     }
     let include_tests = args.include_tests || config.include_tests;
@@ -520,18 +585,20 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
         None => config.confidence,
     };
     let config_file = config.source.clone();
+    if let (true, Some(dir)) = (args.verbose, &cache_dir) {
+        say!("cache: {}", dir.display());
+    }
     let perf = driver::PerfOptions {
         no_prefilter: args.no_prefilter,
         // Standard input is staged under a new temporary name every time: an
         // entry for it would never be found again.
-        cache_root: (!args.no_cache && args.bench_mode.is_none() && args.stdin_filename.is_none())
-            .then(|| config.root.clone()),
+        cache_dir: cache_dir.filter(|_| args.bench_mode.is_none() && args.stdin_filename.is_none()),
         bench: args.bench_mode.map(|b| match b {
             BenchArg::Read => driver::BenchMode::Read,
             BenchArg::Parse => driver::BenchMode::Parse,
         }),
     };
-    let mut opts = RunOptions {
+    let opts = RunOptions {
         config,
         overrides,
         include_tests,
@@ -542,12 +609,6 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
         inventory: false,
         perf,
     };
-    // `unused_allow` speaks only when asked for.
-    if !args.report_unused_allows {
-        opts.overrides.push(("unused_allow".into(), Level::Allow));
-    } else if opts.level_of("unused_allow") == Level::Allow {
-        opts.overrides.push(("unused_allow".into(), Level::Warn));
-    }
     let clippy = if args.with_clippy {
         match integrate::Clippy::spawn(args.package.as_deref(), args.manifest_path.as_deref()) {
             Ok(c) => Some(c),
@@ -874,7 +935,7 @@ fn budgets_cmd(args: BudgetsArgs) -> ExitCode {
         Ok(c) => c,
         Err(e) => return usage_error(&format!("bad configuration: {e}")),
     };
-    let excludes = match walk::Excludes::new(&config.exclude, &config.root) {
+    let excludes = match walk::Excludes::new(&config.exclude) {
         Ok(e) => e,
         Err(e) => return usage_error(&e),
     };
@@ -941,6 +1002,19 @@ fn budgets_cmd(args: BudgetsArgs) -> ExitCode {
     } else {
         ExitCode::from(2)
     }
+}
+
+/// The result cache's directory: `--cache-dir`, else `LEASH_CACHE_DIR`, else
+/// `.leash_cache/` at the project root (beside the configuration, or at the
+/// workspace root), wherever leash runs from.
+fn cache_dir(flag: Option<&std::path::Path>, config: &Config) -> PathBuf {
+    flag.map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("LEASH_CACHE_DIR")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        })
+        .unwrap_or_else(|| config.project_root.join(".leash_cache"))
 }
 
 /// Writes a file so that readers see the old or the new contents, never a mix.
