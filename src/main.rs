@@ -203,6 +203,12 @@ struct CheckArgs {
     /// Report only findings on lines added or changed since this git revision.
     #[arg(long, value_name = "REV")]
     diff_base: Option<String>,
+    /// Check what would be committed: the staged content of the files (not
+    /// the working tree's), reporting only findings on lines the index
+    /// changes against HEAD; untracked files and unstaged edits are not seen
+    /// (for the `leash-changed` pre-commit hook).
+    #[arg(long, conflicts_with_all = ["diff_base", "stdin_filename"])]
+    staged: bool,
     /// Read the source from standard input and report it as this path.
     #[arg(long, value_name = "PATH")]
     stdin_filename: Option<PathBuf>,
@@ -555,13 +561,29 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
             Err(e) => write_failed(&e),
         };
     }
+    let staged_tree = if args.staged {
+        match diff::StagedTree::create(&walked.files, first_path) {
+            Ok(tree) => Some(tree),
+            Err(e) => return usage_error(&e),
+        }
+    } else {
+        None
+    };
+    let mut walked = walked;
+    if let Some(tree) = &staged_tree {
+        walked.files = tree.files.iter().map(|(copy, _)| copy.clone()).collect();
+    }
     // Nothing to check is no failure (as with ruff), but it is said: a typo'd
     // directory or a misplaced exclude would otherwise look like a clean tree.
     // The reports are still written (empty), for the CI steps that read them.
     let nothing_found = walked.files.is_empty() && walked.errors.is_empty() && stdin_text.is_none();
     if nothing_found && !args.quiet {
         let paths: Vec<String> = args.paths.iter().map(|p| driver::display_path(p)).collect();
-        say!("warning: no Rust files found under {}", paths.join(", "));
+        let staged = if args.staged { "staged " } else { "" };
+        say!(
+            "warning: no {staged}Rust files found under {}",
+            paths.join(", ")
+        );
     }
     // Part of the tree was not read: the run cannot pass (as ripgrep exits 2).
     let walk_failed = !walked.errors.is_empty();
@@ -590,9 +612,10 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     }
     let perf = driver::PerfOptions {
         no_prefilter: args.no_prefilter,
-        // Standard input is staged under a new temporary name every time: an
-        // entry for it would never be found again.
-        cache_dir: cache_dir.filter(|_| args.bench_mode.is_none() && args.stdin_filename.is_none()),
+        // Standard input and staged copies live under new temporary names every
+        // time: an entry for them would never be found again.
+        cache_dir: cache_dir
+            .filter(|_| args.bench_mode.is_none() && args.stdin_filename.is_none() && !args.staged),
         bench: args.bench_mode.map(|b| match b {
             BenchArg::Read => driver::BenchMode::Read,
             BenchArg::Parse => driver::BenchMode::Parse,
@@ -651,6 +674,9 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
         staged.restore_names(&mut result, name);
     }
     drop(stdin_file);
+    if let Some(tree) = staged_tree {
+        tree.restore_names(&mut result);
+    }
 
     // Repository-relative paths and fingerprints, for the formats and modes that use them.
     let needs_anchors = args.baseline.is_some()
@@ -730,8 +756,13 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
             notes.push("baseline: --prune-baseline removes the fixed entries".into());
         }
     }
-    if let Some(rev) = &args.diff_base {
-        let changes = match diff::changes_since(rev, &args.paths[0]) {
+    let changes = match (&args.diff_base, args.staged) {
+        (Some(rev), _) => Some(diff::changes_since(rev, &args.paths[0])),
+        (None, true) => Some(diff::staged_changes(&args.paths[0])),
+        (None, false) => None,
+    };
+    if let Some(changes) = changes {
+        let changes = match changes {
             Ok(c) => c,
             Err(e) => return usage_error(&e),
         };
