@@ -44,6 +44,7 @@ fn keep_freed_memory() {
 mod cache;
 mod config;
 mod diff;
+mod docs;
 mod driver;
 mod fingerprint;
 mod integrate;
@@ -89,6 +90,17 @@ enum Command {
     Explain {
         /// The lint name (see `leash rules`).
         lint: String,
+    },
+    /// Write one Markdown page per lint (what `explain` prints) and an index
+    /// to DIR, or with `--check` say which pages differ (exit 1).
+    Docs {
+        /// The directory of the pages.
+        #[arg(default_value = docs::PAGES_DIR)]
+        dir: PathBuf,
+        /// Write nothing: exit 1 when a page is missing, differs, or documents
+        /// no lint.
+        #[arg(long)]
+        check: bool,
     },
 }
 
@@ -348,6 +360,7 @@ fn main() -> ExitCode {
         Command::Rules { format } => rules(format),
         Command::Budgets(args) => budgets_cmd(args),
         Command::Explain { lint } => explain(&lint),
+        Command::Docs { dir, check } => docs_cmd(&dir, check),
     };
     if STDERR_FAILED.load(std::sync::atomic::Ordering::Relaxed) {
         ExitCode::from(2)
@@ -939,14 +952,7 @@ fn write_failed(e: &std::io::Error) -> ExitCode {
 fn explain(name: &str) -> ExitCode {
     match leash_lints::lint_by_name(name) {
         Some(lint) => {
-            let text = format!(
-                "# {} ({}, {} by default)\n\n{}\n\n{}",
-                lint.name,
-                lint.group,
-                lint.default_level.as_str(),
-                lint.summary,
-                lint.docs
-            );
+            let text = docs::explanation(lint);
             match std::io::stdout().lock().write_all(text.as_bytes()) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => write_failed(&e),
@@ -954,6 +960,30 @@ fn explain(name: &str) -> ExitCode {
         }
         None => usage_error(&config::unknown_lint(name)),
     }
+}
+
+fn docs_cmd(dir: &std::path::Path, check: bool) -> ExitCode {
+    if check {
+        let stale = docs::stale(dir);
+        for problem in &stale {
+            say!("{}/{problem}", dir.display());
+        }
+        if stale.is_empty() {
+            return ExitCode::SUCCESS;
+        }
+        say!("run `leash docs {}` to regenerate the pages", dir.display());
+        return ExitCode::from(1);
+    }
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        return usage_error(&format!("cannot create {}: {e}", dir.display()));
+    }
+    for (name, text) in docs::pages() {
+        let path = dir.join(name);
+        if let Err(e) = write_atomically(&path, text.as_bytes()) {
+            return usage_error(&format!("cannot write {}: {e}", path.display()));
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 fn budgets_cmd(args: BudgetsArgs) -> ExitCode {
