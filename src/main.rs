@@ -561,19 +561,6 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     if walked.errors.iter().any(|(p, _)| args.paths.contains(p)) {
         return ExitCode::from(2);
     }
-    if args.show_files {
-        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        let listed = walked
-            .files
-            .iter()
-            .try_for_each(|f| writeln!(out, "{}", driver::display_path(f)))
-            .and_then(|()| out.flush());
-        return match listed {
-            Ok(()) if walked.errors.is_empty() => ExitCode::SUCCESS,
-            Ok(()) => ExitCode::from(2),
-            Err(e) => write_failed(&e),
-        };
-    }
     let staged_tree = if args.staged {
         match diff::StagedTree::create(&walked.files, first_path) {
             Ok(tree) => Some(tree),
@@ -582,6 +569,23 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     } else {
         None
     };
+    if args.show_files {
+        // Under `--staged`, the files whose staged content would be checked.
+        let listed: Vec<&PathBuf> = match &staged_tree {
+            Some(tree) => tree.files.iter().map(|(_, original)| original).collect(),
+            None => walked.files.iter().collect(),
+        };
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let written = listed
+            .iter()
+            .try_for_each(|f| writeln!(out, "{}", driver::display_path(f)))
+            .and_then(|()| out.flush());
+        return match written {
+            Ok(()) if walked.errors.is_empty() => ExitCode::SUCCESS,
+            Ok(()) => ExitCode::from(2),
+            Err(e) => write_failed(&e),
+        };
+    }
     let mut walked = walked;
     if let Some(tree) = &staged_tree {
         walked.files = tree.files.iter().map(|(copy, _)| copy.clone()).collect();

@@ -89,7 +89,14 @@ fn pre_commit_hooks_run_valid_commands() {
         entries,
         ["leash check --force-exclude", "leash check --staged"]
     );
+    // A repository, as pre-commit runs in one (`--staged` reads its index).
     let dir = tempfile::tempdir().unwrap();
+    let init = Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(init.success());
     for entry in entries {
         let args: Vec<&str> = entry.split(' ').skip(1).collect();
         let out = Command::new(env!("CARGO_BIN_EXE_leash"))

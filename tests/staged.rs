@@ -79,6 +79,16 @@ fn only_staged_content_is_checked() {
         stdout(&out),
         "src/staged.rs:3:22: warning[unbounded_channel] unbounded channel: `std::sync::mpsc::channel` has no capacity limit\n"
     );
+    // `--show-files` lists what is staged, nothing untracked.
+    let out = Command::new(env!("CARGO_BIN_EXE_leash"))
+        .args(["check", "--staged", "--show-files"])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&out),
+        "src/committed.rs\nsrc/old.rs\nsrc/staged.rs\n"
+    );
     // Staging the fix clears it; the unstaged and untracked findings still do not count.
     git(d, &["add", "src/staged.rs"]);
     assert_eq!(check_staged(d).status.code(), Some(0));
