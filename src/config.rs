@@ -560,3 +560,72 @@ fn read(path: &Path) -> Result<String, ConfigError> {
     std::fs::read_to_string(path)
         .map_err(|e| ConfigError(format!("{}: cannot read: {e}", path.display())))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn a_group_set_above_replaces_the_base_levels_of_its_lints() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        write(
+            d,
+            "base.toml",
+            "[lints]\nunbounded_retry = \"deny\"\nretry_without_jitter = \"deny\"\nunbounded_channel = \"deny\"\n",
+        );
+        let top = write(
+            d,
+            "leash.toml",
+            "extend = \"base.toml\"\n[lints]\nretry = \"allow\"\nretry_without_jitter = \"warn\"\n",
+        );
+        let c = Config::load(&top).unwrap();
+        assert_eq!(
+            c.level_of("unbounded_retry"),
+            Level::Allow,
+            "group above wins"
+        );
+        assert_eq!(
+            c.level_of("retry_without_jitter"),
+            Level::Warn,
+            "own key in the same file wins"
+        );
+        assert_eq!(
+            c.level_of("unbounded_channel"),
+            Level::Deny,
+            "other groups kept"
+        );
+        assert!(!c.origins.contains_key("lints.unbounded_retry"));
+        assert_eq!(c.layers.len(), 2);
+        assert_eq!(c.project_root, std::fs::canonicalize(d).unwrap());
+    }
+
+    #[test]
+    fn all_sets_every_lint_and_overrides_apply_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let top = write(
+            d,
+            "leash.toml",
+            "[lints]\nall = \"deny\"\n[[overrides]]\nfiles = [\"gen\"]\nlints = { all = \"allow\" }\n[[overrides]]\nfiles = [\"gen/keep.rs\"]\nlints = { unbounded_spawn = \"warn\" }\n",
+        );
+        let c = Config::load(&top).unwrap();
+        assert_eq!(c.level_of("missing_timeout"), Level::Deny);
+        let root = std::fs::canonicalize(d).unwrap();
+        let keep = root.join("gen/keep.rs");
+        let other = root.join("gen/other.rs");
+        assert_eq!(c.level_in_file("unbounded_spawn", &keep), Level::Warn);
+        assert_eq!(c.level_in_file("missing_timeout", &keep), Level::Allow);
+        assert_eq!(c.level_in_file("unbounded_spawn", &other), Level::Allow);
+        assert_eq!(
+            c.level_in_file("unbounded_spawn", &root.join("src/a.rs")),
+            Level::Deny
+        );
+    }
+}

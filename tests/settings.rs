@@ -318,6 +318,11 @@ fn file_level_suppressions_cover_the_file() {
     );
     write(
         d,
+        "attr_noreason.rs",
+        format!("#![leash::allow(unbounded_channel)]\n{body}"),
+    );
+    write(
+        d,
         "late.rs",
         format!("{body}// leash: allow-file(unbounded_channel) -- too late\n"),
     );
@@ -338,6 +343,7 @@ fn file_level_suppressions_cover_the_file() {
     assert_eq!(
         lines,
         [
+            "attr_noreason.rs:1:1: error[missing_reason]",
             "late.rs:2:13: warning[unbounded_channel]",
             "late.rs:5:13: warning[unbounded_channel]",
             "late.rs:7:1: warning[unused_allow]",
