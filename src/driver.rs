@@ -66,14 +66,20 @@ impl RunOptions {
             })
     }
 
-    fn with_flags(&self, lint: &str, mut level: Level) -> Level {
-        for (name, lv) in &self.overrides {
-            if lint_or_group(name, lint) {
-                level = *lv;
-            }
-        }
-        level
+    fn with_flags(&self, lint: &str, level: Level) -> Level {
+        with_flags(&self.overrides, lint, level)
     }
+}
+
+/// `level` after the command line's `-W/-D/-A` flags (in order) that name the
+/// lint, its group or `all`.
+pub fn with_flags(flags: &[(String, Level)], lint: &str, mut level: Level) -> Level {
+    for (name, lv) in flags {
+        if lint_or_group(name, lint) {
+            level = *lv;
+        }
+    }
+    level
 }
 
 /// Whether a level key (a lint, a group or `all`) sets `lint`.

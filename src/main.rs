@@ -487,11 +487,10 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     } else {
         Config::discover(first_path)
     };
-    let config = match config {
+    let mut config = match config {
         Ok(c) => c,
         Err(e) => return usage_error(&format!("bad configuration: {e}")),
     };
-    let mut config = config;
     config
         .exclude
         .extend(args.exclude.iter().map(|g| config::RootedGlob {
@@ -502,15 +501,10 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     // `unused_allow` speaks only when asked for, and then at least as a warning.
     if !args.report_unused_allows {
         overrides.push(("unused_allow".into(), Level::Allow));
-    } else {
-        let flagged = overrides
-            .iter()
-            .rev()
-            .find(|(k, _)| matches!(k.as_str(), "unused_allow" | "budget" | "all"))
-            .map(|(_, l)| *l);
-        if flagged.unwrap_or_else(|| config.level_of("unused_allow")) == Level::Allow {
-            overrides.push(("unused_allow".into(), Level::Warn));
-        }
+    } else if driver::with_flags(&overrides, "unused_allow", config.level_of("unused_allow"))
+        == Level::Allow
+    {
+        overrides.push(("unused_allow".into(), Level::Warn));
     }
     let cache_dir = (!args.no_cache).then(|| cache_dir(args.cache_dir.as_deref(), &config));
     if args.show_settings {
