@@ -144,7 +144,8 @@ fn the_github_action_installs_caches_and_runs_leash() {
         "uses: actions/cache@v4",
         "key: leash-${{ runner.os }}-${{ runner.arch }}-${{ steps.ref.outputs.ref }}",
         "if: steps.cache.outputs.cache-hit != 'true'",
-        &format!("--git {REPOSITORY} ${{REF:+--rev \"$REF\"}} leash-cli"),
+        &format!("--git {REPOSITORY} --rev \"$REF\" leash-cli"),
+        r#"if ! [[ "$ref" =~ ^[0-9a-f]{40}$ ]]; then"#,
         "leash check --format sarif $ARGS > \"$SARIF_FILE\"",
         "uses: github/codeql-action/upload-sarif@v3",
     ] {
