@@ -3,7 +3,7 @@
 //! configuration, or at the workspace root; `--cache-dir` and `LEASH_CACHE_DIR`
 //! move it), one file per build of leash and set of settings that change results.
 //!
-//! Entries are keyed by the file's path relative to the cache's directory, with
+//! Entries are keyed by the file's path relative to the project root, with
 //! symbolic links resolved: one key names one file whatever the current
 //! directory. A file is taken as unchanged without reading it only when its
 //! metadata proves it, as git's index does: the same length, modification time,
@@ -265,7 +265,7 @@ impl Cache {
         }
     }
 
-    /// The key of a file: its path relative to the cache's directory (or
+    /// The key of a file: its path relative to the project root (or
     /// absolute, outside it), with its directory's symbolic links resolved.
     pub fn key_of(&self, file: &Path) -> String {
         let name = file.file_name();
