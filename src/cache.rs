@@ -1,8 +1,9 @@
 //! Per-file results of earlier runs, so an unchanged tree re-checks without
-//! parsing. Kept in `.leash_cache/` beside the configuration (or in the current
-//! directory), one file per build of leash and set of settings that change results.
+//! parsing. Kept in `.leash_cache/` at the project root (beside the
+//! configuration, or at the workspace root; `--cache-dir` and `LEASH_CACHE_DIR`
+//! move it), one file per build of leash and set of settings that change results.
 //!
-//! Entries are keyed by the file's path relative to the cache's directory, with
+//! Entries are keyed by the file's path relative to the project root, with
 //! symbolic links resolved: one key names one file whatever the current
 //! directory. A file is taken as unchanged without reading it only when its
 //! metadata proves it, as git's index does: the same length, modification time,
@@ -224,18 +225,17 @@ fn executable_identity() -> String {
 }
 
 impl Cache {
-    /// Opens (reads) the cache for these settings; `settings` is every input
-    /// other than file contents that changes a file's analysis.
-    pub fn open(root: &Path, settings: &str) -> Cache {
+    /// Opens (reads) the cache kept in `dir`, for these settings; `settings` is
+    /// every input other than file contents that changes a file's analysis.
+    /// Keys are paths relative to `root` (the project root).
+    pub fn open(dir: &Path, root: &Path, settings: &str) -> Cache {
         let identity = format!(
             "leash {}\0format {FORMAT}\0executable {}\0{settings}",
             env!("CARGO_PKG_VERSION"),
             executable_identity()
         );
         let key = format!("{:032x}", xxhash_rust::xxh3::xxh3_128(identity.as_bytes()));
-        let path = root
-            .join(".leash_cache")
-            .join(format!("v{FORMAT}-{key}.json"));
+        let path = dir.join(format!("v{FORMAT}-{key}.json"));
         let (old, old_written) = std::fs::File::open(&path)
             .ok()
             .and_then(|mut f| {
@@ -265,7 +265,7 @@ impl Cache {
         }
     }
 
-    /// The key of a file: its path relative to the cache's directory (or
+    /// The key of a file: its path relative to the project root (or
     /// absolute, outside it), with its directory's symbolic links resolved.
     pub fn key_of(&self, file: &Path) -> String {
         let name = file.file_name();
@@ -555,7 +555,7 @@ mod tests {
             calls: Vec::new(),
             retry_sites: Vec::new(),
         };
-        let c = Cache::open(dir.path(), "s");
+        let c = Cache::open(dir.path(), dir.path(), "s");
         assert!(c.get("a.rs", "h1", 3).is_none());
         c.put(
             "a.rs",
@@ -571,7 +571,7 @@ mod tests {
             None,
         );
         c.save();
-        let c = Cache::open(dir.path(), "s");
+        let c = Cache::open(dir.path(), dir.path(), "s");
         let got = c.get("a.rs", "h1", 3).unwrap();
         assert_eq!(got.findings, vec![f]);
         assert_eq!(got.facts, vec![fact]);
@@ -580,10 +580,14 @@ mod tests {
         assert!(c.get("a.rs", "h2", 3).is_none());
         assert!(c.get("a.rs", "h1", 4).is_none());
         // Other settings: another cache.
-        assert!(Cache::open(dir.path(), "t").get("a.rs", "h1", 3).is_none());
+        assert!(Cache::open(dir.path(), dir.path(), "t")
+            .get("a.rs", "h1", 3)
+            .is_none());
         // Corrupt file: ignored.
         std::fs::write(&c.path, b"{not json").unwrap();
-        assert!(Cache::open(dir.path(), "s").get("a.rs", "h1", 3).is_none());
+        assert!(Cache::open(dir.path(), dir.path(), "s")
+            .get("a.rs", "h1", 3)
+            .is_none());
         assert_ne!(content_hash(b"a"), content_hash(b"b"));
     }
 
@@ -619,11 +623,11 @@ mod tests {
         let old = stat(now - 3600, now - 3600, 7);
         // Modified in the second the cache is written (or later): racily clean.
         let racy = stat(now + 3600, now + 3600, 8);
-        let c = Cache::open(dir.path(), "s");
+        let c = Cache::open(dir.path(), dir.path(), "s");
         put_with(&c, "old.rs", old);
         put_with(&c, "racy.rs", racy);
         c.save();
-        let c = Cache::open(dir.path(), "s");
+        let c = Cache::open(dir.path(), dir.path(), "s");
         assert!(c.get_unchanged("old.rs", &old).is_some());
         for other in [
             stat(now - 3599, now - 3600, 7),
@@ -640,7 +644,7 @@ mod tests {
         // a later write time must not make it look settled.
         put_with(&c, "third.rs", old);
         c.save();
-        let c = Cache::open(dir.path(), "s");
+        let c = Cache::open(dir.path(), dir.path(), "s");
         assert!(c.old["racy.rs"].stat.is_none());
         assert_eq!(c.old["old.rs"].stat, Some(old));
         assert!(c.get_unchanged("third.rs", &old).is_some());
@@ -652,7 +656,7 @@ mod tests {
         let root = dir.path().join("root");
         std::fs::create_dir_all(root.join("src")).unwrap();
         std::fs::write(root.join("src/lib.rs"), "").unwrap();
-        let c = Cache::open(&root, "s");
+        let c = Cache::open(&root, &root, "s");
         assert_eq!(c.key_of(&root.join("src/lib.rs")), "src/lib.rs");
         assert_eq!(c.key_of(&root.join("src/../src/lib.rs")), "src/lib.rs");
         #[cfg(unix)]

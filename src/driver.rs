@@ -33,8 +33,8 @@ pub struct RunOptions {
 pub struct PerfOptions {
     /// Parse every file, even those the prefilter proves finding-free.
     pub no_prefilter: bool,
-    /// Where the result cache lives (`None`: no cache).
-    pub cache_root: Option<PathBuf>,
+    /// The result cache's directory (`None`: no cache).
+    pub cache_dir: Option<PathBuf>,
     /// Benchmark baselines: stop after reading, or after parsing.
     pub bench: Option<BenchMode>,
 }
@@ -46,16 +46,46 @@ pub enum BenchMode {
 }
 
 impl RunOptions {
+    /// A lint's level outside any `[[overrides]]`.
     pub fn level_of(&self, lint: &str) -> Level {
-        let group = leash_lints::lint_by_name(lint).map(|l| l.group);
-        let mut level = self.config.level_of(lint);
-        for (name, lv) in &self.overrides {
-            if name == lint || Some(name.as_str()) == group || name == "all" {
-                level = *lv;
-            }
-        }
-        level
+        self.with_flags(lint, self.config.level_of(lint))
     }
+
+    /// A lint's level in one file: the configuration's (overrides included),
+    /// then the command line's flags.
+    pub fn level_in_file(&self, lint: &str, file: &Path) -> Level {
+        self.with_flags(lint, self.config.level_in_file(lint, file))
+    }
+
+    /// Whether a lint is on in some file: analysed at all.
+    pub fn enabled(&self, lint: &str) -> bool {
+        self.level_of(lint) != Level::Allow
+            || self.config.overrides.iter().any(|o| {
+                o.level_of(lint)
+                    .is_some_and(|l| self.with_flags(lint, l) != Level::Allow)
+            })
+    }
+
+    fn with_flags(&self, lint: &str, level: Level) -> Level {
+        with_flags(&self.overrides, lint, level)
+    }
+}
+
+/// `level` after the command line's `-W/-D/-A` flags (in order) that name the
+/// lint, its group or `all`.
+pub fn with_flags(flags: &[(String, Level)], lint: &str, mut level: Level) -> Level {
+    for (name, lv) in flags {
+        if lint_or_group(name, lint) {
+            level = *lv;
+        }
+    }
+    level
+}
+
+/// Whether a level key (a lint, a group or `all`) sets `lint`.
+fn lint_or_group(key: &str, lint: &str) -> bool {
+    let group = leash_lints::lint_by_name(lint).map(|l| l.group);
+    key == lint || Some(key) == group || key == "all"
 }
 
 /// One reported finding, located in a file.
@@ -683,7 +713,7 @@ fn settings_key(opts: &RunOptions, enabled: &dyn Fn(&str) -> bool) -> String {
 
 pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
     let started = std::time::Instant::now();
-    let enabled = |lint: &str| opts.level_of(lint) != Level::Allow;
+    let enabled = |lint: &str| opts.enabled(lint);
     let prefilter = (!opts.perf.no_prefilter && opts.perf.bench.is_none())
         .then(|| Prefilter::for_lints(&enabled))
         .filter(|p| !p.passes_everything());
@@ -695,8 +725,12 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
     // is ambiguous): with bodies blanked, a file without trigger words costs
     // only the parse of its signatures.
     let prefilter = prefilter.filter(|_| body_filter.is_none() || !enabled("retry_amplification"));
-    let cache = match (&opts.perf.cache_root, opts.perf.bench) {
-        (Some(root), None) => Some(Cache::open(root, &settings_key(opts, &enabled))),
+    let cache = match (&opts.perf.cache_dir, opts.perf.bench) {
+        (Some(dir), None) => Some(Cache::open(
+            dir,
+            &opts.config.project_root,
+            &settings_key(opts, &enabled),
+        )),
         _ => None,
     };
     let cx = Ctx {
@@ -839,7 +873,7 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
             if !f.only_if_any.is_empty() && !f.only_if_any.iter().any(|fact| facts.contains(fact)) {
                 continue;
             }
-            let level = opts.level_of(f.lint);
+            let level = opts.level_in_file(f.lint, path);
             if level == Level::Allow || f.confidence < opts.min_confidence {
                 continue;
             }

@@ -44,11 +44,13 @@ fn keep_freed_memory() {
 mod cache;
 mod config;
 mod diff;
+mod docs;
 mod driver;
 mod fingerprint;
 mod integrate;
 mod output;
 mod scope;
+mod settings;
 mod source_map;
 mod walk;
 
@@ -88,6 +90,17 @@ enum Command {
     Explain {
         /// The lint name (see `leash rules`).
         lint: String,
+    },
+    /// Write one Markdown page per lint (what `explain` prints) and an index
+    /// to DIR, or with `--check` say which pages differ (exit 1).
+    Docs {
+        /// The directory of the pages.
+        #[arg(default_value = docs::PAGES_DIR)]
+        dir: PathBuf,
+        /// Write nothing: exit 1 when a page is missing, differs, or documents
+        /// no lint.
+        #[arg(long)]
+        check: bool,
     },
 }
 
@@ -202,6 +215,12 @@ struct CheckArgs {
     /// Report only findings on lines added or changed since this git revision.
     #[arg(long, value_name = "REV")]
     diff_base: Option<String>,
+    /// Check what would be committed: the staged content of the files (not
+    /// the working tree's), reporting only findings on lines the index
+    /// changes against HEAD; untracked files and unstaged edits are not seen
+    /// (for the `leash-changed` pre-commit hook).
+    #[arg(long, conflicts_with_all = ["diff_base", "stdin_filename"])]
+    staged: bool,
     /// Read the source from standard input and report it as this path.
     #[arg(long, value_name = "PATH")]
     stdin_filename: Option<PathBuf>,
@@ -259,15 +278,37 @@ struct CheckArgs {
     /// Do not read or write the result cache (`.leash_cache/`).
     #[arg(long)]
     no_cache: bool,
+    /// Keep the result cache in this directory (default: `.leash_cache/` at
+    /// the project root; also `LEASH_CACHE_DIR`).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    cache_dir: Option<PathBuf>,
     /// Parse every file and every function body, even those containing none of
     /// the enabled lints' words (findings are the same; syntax errors inside
     /// skipped code are reported too).
     #[arg(long)]
     no_prefilter: bool,
+    /// Print the configuration this run would use, each value with the file
+    /// it came from (or `default`, or `command line`), and exit.
+    #[arg(long, conflicts_with_all = SHOW_CONFLICTS)]
+    show_settings: bool,
+    /// Print the files this run would check, one per line, and exit.
+    #[arg(long, conflicts_with_all = SHOW_CONFLICTS, conflicts_with = "show_settings")]
+    show_files: bool,
     /// Benchmark baselines: stop after reading (`read`) or parsing (`parse`) each file.
     #[arg(long, value_enum, hide = true)]
     bench_mode: Option<BenchArg>,
 }
+
+/// What `--show-settings` and `--show-files` cannot be combined with: they
+/// print instead of checking, so these would be ignored.
+const SHOW_CONFLICTS: [&str; 6] = [
+    "statistics",
+    "output_file",
+    "baseline",
+    "write_baseline",
+    "diff_base",
+    "with_clippy",
+];
 
 #[derive(Clone, Copy, ValueEnum)]
 enum BenchArg {
@@ -319,6 +360,7 @@ fn main() -> ExitCode {
         Command::Rules { format } => rules(format),
         Command::Budgets(args) => budgets_cmd(args),
         Command::Explain { lint } => explain(&lint),
+        Command::Docs { dir, check } => docs_cmd(&dir, check),
     };
     if STDERR_FAILED.load(std::sync::atomic::Ordering::Relaxed) {
         ExitCode::from(2)
@@ -433,28 +475,46 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
         }
         overrides.push((n.clone(), *level));
     }
+    let first_path = args
+        .paths
+        .first()
+        .map(PathBuf::as_path)
+        .unwrap_or(std::path::Path::new("."));
     let config = if args.no_config {
-        Ok(Config {
-            root: std::env::current_dir().unwrap_or_default(),
-            ..Config::default()
-        })
+        Ok(Config::defaults(first_path))
     } else if let Some(path) = &args.config {
         Config::load(path)
     } else {
-        Config::discover(
-            args.paths
-                .first()
-                .map(PathBuf::as_path)
-                .unwrap_or(std::path::Path::new(".")),
-        )
+        Config::discover(first_path)
     };
-    let config = match config {
+    let mut config = match config {
         Ok(c) => c,
         Err(e) => return usage_error(&format!("bad configuration: {e}")),
     };
-    let mut globs = config.exclude.clone();
-    globs.extend(args.exclude.iter().cloned());
-    let mut excludes = match walk::Excludes::new(&globs, &config.root) {
+    config
+        .exclude
+        .extend(args.exclude.iter().map(|g| config::RootedGlob {
+            glob: g.clone(),
+            root: config.root.clone(),
+            source: None,
+        }));
+    // `unused_allow` speaks only when asked for, and then at least as a warning.
+    if !args.report_unused_allows {
+        overrides.push(("unused_allow".into(), Level::Allow));
+    } else if driver::with_flags(&overrides, "unused_allow", config.level_of("unused_allow"))
+        == Level::Allow
+    {
+        overrides.push(("unused_allow".into(), Level::Warn));
+    }
+    let cache_dir = (!args.no_cache).then(|| cache_dir(args.cache_dir.as_deref(), &config));
+    if args.show_settings {
+        let mut out = std::io::stdout().lock();
+        return match settings::write(&mut out, &config, &overrides, cache_dir.as_deref()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => write_failed(&e),
+        };
+    }
+    let mut excludes = match walk::Excludes::new(&config.exclude) {
         Ok(e) => e,
         Err(e) => return usage_error(&e),
     };
@@ -495,22 +555,60 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     if walked.errors.iter().any(|(p, _)| args.paths.contains(p)) {
         return ExitCode::from(2);
     }
+    let staged_tree = if args.staged {
+        match diff::StagedTree::create(&walked.files, first_path) {
+            Ok(tree) => Some(tree),
+            Err(e) => return usage_error(&e),
+        }
+    } else {
+        None
+    };
+    if args.show_files {
+        // Under `--staged`, the files whose staged content would be checked.
+        let listed: Vec<&PathBuf> = match &staged_tree {
+            Some(tree) => tree.files.iter().map(|(_, original)| original).collect(),
+            None => walked.files.iter().collect(),
+        };
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let written = listed
+            .iter()
+            .try_for_each(|f| writeln!(out, "{}", driver::display_path(f)))
+            .and_then(|()| out.flush());
+        return match written {
+            Ok(()) if walked.errors.is_empty() => ExitCode::SUCCESS,
+            Ok(()) => ExitCode::from(2),
+            Err(e) => write_failed(&e),
+        };
+    }
+    let mut walked = walked;
+    if let Some(tree) = &staged_tree {
+        walked.files = tree.files.iter().map(|(copy, _)| copy.clone()).collect();
+    }
     // Nothing to check is no failure (as with ruff), but it is said: a typo'd
     // directory or a misplaced exclude would otherwise look like a clean tree.
     // The reports are still written (empty), for the CI steps that read them.
     let nothing_found = walked.files.is_empty() && walked.errors.is_empty() && stdin_text.is_none();
     if nothing_found && !args.quiet {
         let paths: Vec<String> = args.paths.iter().map(|p| driver::display_path(p)).collect();
-        say!("warning: no Rust files found under {}", paths.join(", "));
+        let staged = if args.staged { "staged " } else { "" };
+        say!(
+            "warning: no {staged}Rust files found under {}",
+            paths.join(", ")
+        );
     }
     // Part of the tree was not read: the run cannot pass (as ripgrep exits 2).
     let walk_failed = !walked.errors.is_empty();
     if args.verbose {
-        match &config.source {
-            Some(p) => say!("configuration: {}", p.display()),
-            None => {
-                say!("configuration: defaults (no leash.toml or Cargo.toml metadata found)")
-            }
+        if config.layers.is_empty() {
+            say!("configuration: defaults (no leash.toml or Cargo.toml metadata found)");
+        }
+        for (i, p) in config.layers.iter().enumerate() {
+            let role = if i + 1 == config.layers.len() {
+                ""
+            } else {
+                " (layered under the next)"
+            };
+            say!("configuration: {}{role}", p.display());
         }
     }
     let include_tests = args.include_tests || config.include_tests;
@@ -520,18 +618,21 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
         None => config.confidence,
     };
     let config_file = config.source.clone();
+    if let (true, Some(dir)) = (args.verbose, &cache_dir) {
+        say!("cache: {}", dir.display());
+    }
     let perf = driver::PerfOptions {
         no_prefilter: args.no_prefilter,
-        // Standard input is staged under a new temporary name every time: an
-        // entry for it would never be found again.
-        cache_root: (!args.no_cache && args.bench_mode.is_none() && args.stdin_filename.is_none())
-            .then(|| config.root.clone()),
+        // Standard input and staged copies live under new temporary names every
+        // time: an entry for them would never be found again.
+        cache_dir: cache_dir
+            .filter(|_| args.bench_mode.is_none() && args.stdin_filename.is_none() && !args.staged),
         bench: args.bench_mode.map(|b| match b {
             BenchArg::Read => driver::BenchMode::Read,
             BenchArg::Parse => driver::BenchMode::Parse,
         }),
     };
-    let mut opts = RunOptions {
+    let opts = RunOptions {
         config,
         overrides,
         include_tests,
@@ -542,12 +643,6 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
         inventory: false,
         perf,
     };
-    // `unused_allow` speaks only when asked for.
-    if !args.report_unused_allows {
-        opts.overrides.push(("unused_allow".into(), Level::Allow));
-    } else if opts.level_of("unused_allow") == Level::Allow {
-        opts.overrides.push(("unused_allow".into(), Level::Warn));
-    }
     let clippy = if args.with_clippy {
         match integrate::Clippy::spawn(args.package.as_deref(), args.manifest_path.as_deref()) {
             Ok(c) => Some(c),
@@ -590,6 +685,9 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
         staged.restore_names(&mut result, name);
     }
     drop(stdin_file);
+    if let Some(tree) = staged_tree {
+        tree.restore_names(&mut result);
+    }
 
     // Repository-relative paths and fingerprints, for the formats and modes that use them.
     let needs_anchors = args.baseline.is_some()
@@ -669,8 +767,13 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
             notes.push("baseline: --prune-baseline removes the fixed entries".into());
         }
     }
-    if let Some(rev) = &args.diff_base {
-        let changes = match diff::changes_since(rev, &args.paths[0]) {
+    let changes = match (&args.diff_base, args.staged) {
+        (Some(rev), _) => Some(diff::changes_since(rev, &args.paths[0])),
+        (None, true) => Some(diff::staged_changes(&args.paths[0])),
+        (None, false) => None,
+    };
+    if let Some(changes) = changes {
+        let changes = match changes {
             Ok(c) => c,
             Err(e) => return usage_error(&e),
         };
@@ -847,14 +950,7 @@ fn write_failed(e: &std::io::Error) -> ExitCode {
 fn explain(name: &str) -> ExitCode {
     match leash_lints::lint_by_name(name) {
         Some(lint) => {
-            let text = format!(
-                "# {} ({}, {} by default)\n\n{}\n\n{}",
-                lint.name,
-                lint.group,
-                lint.default_level.as_str(),
-                lint.summary,
-                lint.docs
-            );
+            let text = docs::explanation(lint);
             match std::io::stdout().lock().write_all(text.as_bytes()) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => write_failed(&e),
@@ -862,6 +958,30 @@ fn explain(name: &str) -> ExitCode {
         }
         None => usage_error(&config::unknown_lint(name)),
     }
+}
+
+fn docs_cmd(dir: &std::path::Path, check: bool) -> ExitCode {
+    if check {
+        let stale = docs::stale(dir);
+        for problem in &stale {
+            say!("{}/{problem}", dir.display());
+        }
+        if stale.is_empty() {
+            return ExitCode::SUCCESS;
+        }
+        say!("run `leash docs {}` to regenerate the pages", dir.display());
+        return ExitCode::from(1);
+    }
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        return usage_error(&format!("cannot create {}: {e}", dir.display()));
+    }
+    for (name, text) in docs::pages() {
+        let path = dir.join(name);
+        if let Err(e) = write_atomically(&path, text.as_bytes()) {
+            return usage_error(&format!("cannot write {}: {e}", path.display()));
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 fn budgets_cmd(args: BudgetsArgs) -> ExitCode {
@@ -874,7 +994,7 @@ fn budgets_cmd(args: BudgetsArgs) -> ExitCode {
         Ok(c) => c,
         Err(e) => return usage_error(&format!("bad configuration: {e}")),
     };
-    let excludes = match walk::Excludes::new(&config.exclude, &config.root) {
+    let excludes = match walk::Excludes::new(&config.exclude) {
         Ok(e) => e,
         Err(e) => return usage_error(&e),
     };
@@ -941,6 +1061,19 @@ fn budgets_cmd(args: BudgetsArgs) -> ExitCode {
     } else {
         ExitCode::from(2)
     }
+}
+
+/// The result cache's directory: `--cache-dir`, else `LEASH_CACHE_DIR`, else
+/// `.leash_cache/` at the project root (beside the configuration, or at the
+/// workspace root), wherever leash runs from.
+fn cache_dir(flag: Option<&std::path::Path>, config: &Config) -> PathBuf {
+    flag.map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("LEASH_CACHE_DIR")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        })
+        .unwrap_or_else(|| config.project_root.join(".leash_cache"))
 }
 
 /// Writes a file so that readers see the old or the new contents, never a mix.

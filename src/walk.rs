@@ -15,19 +15,20 @@ pub struct Walked {
     pub errors: Vec<(PathBuf, String)>,
 }
 
-pub struct Excludes {
+/// Globs relative to a directory, matched against paths as given or taken
+/// relative to that directory.
+#[derive(Debug, Clone)]
+pub struct Globs {
     set: GlobSet,
     root: PathBuf,
-    /// `--force-exclude`: the globs apply to files named on the command line too.
-    pub force: bool,
 }
 
-impl Excludes {
-    pub fn new(globs: &[String], root: &Path) -> Result<Excludes, String> {
+impl Globs {
+    /// `generated` also matches everything below it.
+    pub fn new(globs: &[String], root: &Path) -> Result<Globs, String> {
         let mut b = GlobSetBuilder::new();
         for g in globs {
-            b.add(Glob::new(g).map_err(|e| format!("bad exclude glob `{g}`: {e}"))?);
-            // `generated` also excludes everything below it.
+            b.add(Glob::new(g).map_err(|e| format!("bad glob `{g}`: {e}"))?);
             if !g.ends_with("/**") {
                 b.add(
                     Glob::new(&format!("{}/**", g.trim_end_matches('/')))
@@ -36,14 +37,13 @@ impl Excludes {
             }
         }
         let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-        Ok(Excludes {
+        Ok(Globs {
             set: b.build().map_err(|e| e.to_string())?,
             root,
-            force: false,
         })
     }
 
-    pub fn is_excluded(&self, path: &Path) -> bool {
+    pub fn matches(&self, path: &Path) -> bool {
         if self.set.is_empty() {
             return false;
         }
@@ -60,6 +60,37 @@ impl Excludes {
         let abs = normalize(&abs);
         abs.strip_prefix(&self.root)
             .is_ok_and(|rel| self.set.is_match(rel))
+    }
+}
+
+pub struct Excludes {
+    /// One set per directory the globs are relative to.
+    sets: Vec<Globs>,
+    /// `--force-exclude`: the globs apply to files named on the command line too.
+    pub force: bool,
+}
+
+impl Excludes {
+    pub fn new(globs: &[crate::config::RootedGlob]) -> Result<Excludes, String> {
+        let mut roots: Vec<&Path> = globs.iter().map(|g| g.root.as_path()).collect();
+        roots.sort();
+        roots.dedup();
+        let sets = roots
+            .into_iter()
+            .map(|root| {
+                let here: Vec<String> = globs
+                    .iter()
+                    .filter(|g| g.root == root)
+                    .map(|g| g.glob.clone())
+                    .collect();
+                Globs::new(&here, root).map_err(|e| format!("exclude: {e}"))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Excludes { sets, force: false })
+    }
+
+    pub fn is_excluded(&self, path: &Path) -> bool {
+        self.sets.iter().any(|s| s.matches(path))
     }
 }
 

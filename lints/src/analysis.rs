@@ -314,7 +314,11 @@ fn unused_allows(s: &Suppressions, enabled: &(dyn Fn(&str) -> bool + Sync)) -> V
                 format!("`allow({})` suppresses nothing", c.lints.join(", ")),
             )
             .label("no finding here to suppress")
-            .help("remove the stale suppression"),
+            .help(if c.file_form && !c.whole_file {
+                "`allow-file(..)` covers the file only among the comments that open it: move it above the first item"
+            } else {
+                "remove the stale suppression"
+            }),
         );
     }
     out

@@ -1,5 +1,7 @@
 //! Suppressions and declarations: `// leash: allow(lint, ..) -- reason` comments,
 //! and `#[leash::allow(..)]` / `#[leash::fallback(..)]` attributes on items.
+//! For a whole file: `// leash: allow-file(lint, ..) -- reason` among the
+//! comments that open it, or an inner `#![leash::allow(lint, reason = "..")]`.
 
 use crate::finding::{Pos, Span};
 use crate::syntax::leash_attr;
@@ -15,6 +17,12 @@ pub struct AllowComment {
     pub reason: Option<String>,
     /// Code precedes the comment on its line: it covers that line only.
     pub trailing: bool,
+    /// `allow-file(..)`: among the file's opening comments it covers the
+    /// file (`whole_file`); placed after code, it covers nothing.
+    #[serde(default)]
+    pub file_form: bool,
+    #[serde(default)]
+    pub whole_file: bool,
 }
 
 /// Finds `// leash: allow(..)` comments by scanning the text (syn drops comments).
@@ -23,7 +31,15 @@ pub fn allow_comments(src: &str) -> Vec<AllowComment> {
     if !src.contains("leash:") {
         return out;
     }
+    // Still among the comments, blank lines and inner attributes that open the file.
+    let mut opening = true;
     for (idx, line) in src.lines().enumerate() {
+        let t = line.trim_start();
+        opening &= t.is_empty()
+            || t.starts_with("//")
+            || t.starts_with("/*")
+            || t.starts_with('*')
+            || t.starts_with("#!");
         let Some(pos) = line.find("//") else { continue };
         let comment = &line[pos..];
         let body = comment.trim_start_matches('/').trim_start();
@@ -33,6 +49,10 @@ pub fn allow_comments(src: &str) -> Vec<AllowComment> {
         let rest = rest.trim_start();
         let Some(rest) = rest.strip_prefix("allow") else {
             continue;
+        };
+        let (file_form, rest) = match rest.strip_prefix("-file") {
+            Some(rest) => (true, rest),
+            None => (false, rest),
         };
         let rest = rest.trim_start();
         let Some(rest) = rest.strip_prefix('(') else {
@@ -69,6 +89,8 @@ pub fn allow_comments(src: &str) -> Vec<AllowComment> {
             lints,
             reason,
             trailing: !line[..pos].trim().is_empty(),
+            file_form,
+            whole_file: file_form && opening,
         });
     }
     out
@@ -100,6 +122,16 @@ pub struct Declaration {
 /// Every item (at any depth) with its extent and leash declarations.
 pub fn item_ranges(file: &syn::File) -> Vec<ItemRange> {
     let mut c = RangeCollector { out: Vec::new() };
+    // `#![leash::allow(..)]` declares for the whole file: a range no line
+    // falls outside, and that no comment precedes.
+    if let Some(attr) = leash_attr(&file.attrs, "allow") {
+        c.out.push(ItemRange {
+            start_line: 1,
+            header_line: 0,
+            end_line: usize::MAX,
+            declared: vec![parse_declaration(attr, "allow")],
+        });
+    }
     c.visit_file(file);
     c.out
 }
@@ -248,7 +280,9 @@ impl Suppressions {
             if !c.lints.iter().any(names) {
                 continue;
             }
-            let covers = if c.trailing {
+            let covers = if c.file_form {
+                c.whole_file
+            } else if c.trailing {
                 c.line == line
             } else {
                 c.line + 1 == line
@@ -267,10 +301,7 @@ impl Suppressions {
         self.items.iter().any(|it| {
             it.start_line <= line
                 && line <= it.end_line
-                && it
-                    .declared
-                    .iter()
-                    .any(|d| d.lints.iter().any(|l| l == lint || l == "all"))
+                && it.declared.iter().any(|d| d.lints.iter().any(names))
         })
     }
 }
@@ -301,6 +332,30 @@ mod tests {
         assert!(s.allows("x", &at(4)));
         assert!(!s.allows("x", &at(7)));
         assert!(!s.allows("y", &at(4)));
+    }
+
+    #[test]
+    fn file_level_suppressions_cover_the_whole_file() {
+        let at = |line| Span::new(Pos { line, column: 4 }, Pos { line, column: 8 });
+        let src = "//! A module.\n// leash: allow-file(x) -- generated\n\nfn f() {\n    a();\n}\n// leash: allow-file(y) -- too late\nfn g() {\n    b();\n}\n";
+        let file = syn::parse_file(src).unwrap();
+        let mut s = Suppressions::new(src, Some(&file));
+        assert!(s.comments[0].whole_file);
+        assert!(!s.comments[1].whole_file, "after code: not the file's");
+        assert!(s.allows("x", &at(5)));
+        assert!(s.allows("x", &at(9)));
+        assert!(
+            !s.allows("y", &at(9)),
+            "a misplaced allow-file covers nothing"
+        );
+        assert_eq!(s.comment_hits, vec![2, 0]);
+
+        let src = "#![leash::allow(x, reason = \"vendored\")]\nfn f() {\n    a();\n}\n";
+        let file = syn::parse_file(src).unwrap();
+        let mut s = Suppressions::new(src, Some(&file));
+        assert!(s.allows("x", &at(3)));
+        assert!(!s.allows("y", &at(3)));
+        assert_eq!(s.items[0].declared[0].reason.as_deref(), Some("vendored"));
     }
 
     #[test]

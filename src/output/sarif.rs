@@ -111,6 +111,7 @@ pub fn emit(
                 "shortDescription": { "text": lint.summary },
                 "fullDescription": { "text": what_it_does(lint.docs) },
                 "help": { "text": help, "markdown": help },
+                "helpUri": crate::docs::page_url(lint.name),
                 "defaultConfiguration": { "level": sarif_level(lint.default_level) },
                 // Default findings are the `high` tier; each result's `rank` says which.
                 "properties": { "tags": [lint.group], "precision": "high" },
