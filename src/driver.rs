@@ -854,6 +854,10 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
                 f.message = format!("could not parse this file: {message}");
                 f.label = label.to_string();
             }
+            if let Some(src) = &o.source {
+                f.suggestions
+                    .extend(leash_lints::suppress::suppression(src, &f));
+            }
             findings.push(Located {
                 file: i,
                 level,

@@ -1,7 +1,7 @@
 //! Suppressions and declarations: `// leash: allow(lint, ..) -- reason` comments,
 //! and `#[leash::allow(..)]` / `#[leash::fallback(..)]` attributes on items.
 
-use crate::finding::{Pos, Span};
+use crate::finding::{Applicability, Edit, Finding, Pos, Span, Suggestion};
 use crate::syntax::leash_attr;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
@@ -72,6 +72,56 @@ pub fn allow_comments(src: &str) -> Vec<AllowComment> {
         });
     }
     out
+}
+
+/// The reason written by a suppression suggestion when none is given: a
+/// placeholder a person replaces.
+pub const REASON_PLACEHOLDER: &str = "<reason>";
+
+/// A `// leash: allow(LINTS) -- REASON` line placed above `line` (1-based)
+/// with that line's indentation: the edit behind both the suppression
+/// suggestion and `--add-allow`.
+pub fn allow_comment_edit(source: &str, line: usize, lints: &[&str], reason: &str) -> Edit {
+    let text = source.lines().nth(line.saturating_sub(1)).unwrap_or("");
+    let indent: String = text.chars().take_while(|c| c.is_whitespace()).collect();
+    Edit::insert(
+        Pos { line, column: 0 },
+        format!(
+            "{indent}// leash: allow({}) -- {reason}\n",
+            lints.join(", ")
+        ),
+    )
+}
+
+/// The suggestion to suppress `finding` with a comment above its line, its
+/// reason a placeholder. `None` for the findings about leash itself (syntax
+/// errors and suppressions), which a comment does not silence.
+pub fn suppression(source: &str, finding: &Finding) -> Option<Suggestion> {
+    let lint = crate::lint_by_name(finding.lint)?;
+    if crate::rules::meta::META.iter().any(|m| m.name == lint.name) || finding.span.start.line == 0
+    {
+        return None;
+    }
+    Some(Suggestion {
+        message: format!("suppress `{}` here with a reason", lint.name),
+        edits: vec![allow_comment_edit(
+            source,
+            finding.span.start.line,
+            &[lint.name],
+            REASON_PLACEHOLDER,
+        )],
+        applicability: Applicability::HasPlaceholders,
+    })
+}
+
+/// Whether `s` is the suppression comment [`suppression`] suggests (formats
+/// that show one suggestion in words leave it out: it fits every finding).
+pub fn is_suppression(s: &Suggestion) -> bool {
+    s.edits.len() == 1
+        && s.edits[0]
+            .replacement
+            .trim_start()
+            .starts_with("// leash: allow(")
 }
 
 /// An item's extent, for comments placed before it and for attribute declarations.
@@ -289,6 +339,54 @@ mod tests {
         assert!(!c[1].trailing);
         assert_eq!(c[1].lints, vec!["a", "b"]);
         assert_eq!(c[1].reason, None);
+    }
+
+    #[test]
+    fn suppression_suggestion_is_a_comment_above_with_the_line_indent() {
+        let src = "fn f() {\n    let (tx, rx) = unbounded_channel();\n}\n";
+        let f = Finding::new(
+            "unbounded_channel",
+            Span::new(
+                Pos {
+                    line: 2,
+                    column: 19,
+                },
+                Pos {
+                    line: 2,
+                    column: 36,
+                },
+            ),
+            "m",
+        );
+        let s = suppression(src, &f).unwrap();
+        assert_eq!(s.applicability, Applicability::HasPlaceholders);
+        assert_eq!(s.edits.len(), 1);
+        assert_eq!(s.edits[0].span.start, Pos { line: 2, column: 0 });
+        assert_eq!(s.edits[0].span.start, s.edits[0].span.end);
+        assert_eq!(
+            s.edits[0].replacement,
+            "    // leash: allow(unbounded_channel) -- <reason>\n"
+        );
+        // The comment it writes suppresses the finding.
+        let fixed = format!(
+            "fn f() {{\n{}    let (tx, rx) = unbounded_channel();\n}}\n",
+            s.edits[0].replacement
+        );
+        let file = syn::parse_file(&fixed).unwrap();
+        let mut sup = Suppressions::new(&fixed, Some(&file));
+        let moved = Span::new(
+            Pos {
+                line: 3,
+                column: 19,
+            },
+            Pos {
+                line: 3,
+                column: 36,
+            },
+        );
+        assert!(sup.allows("unbounded_channel", &moved));
+        // Findings about leash itself get none.
+        assert!(suppression(src, &Finding::new("parse_error", f.span, "m")).is_none());
     }
 
     #[test]
