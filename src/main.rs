@@ -46,6 +46,7 @@ mod config;
 mod diff;
 mod driver;
 mod fingerprint;
+mod fix;
 mod integrate;
 mod output;
 mod scope;
@@ -205,6 +206,23 @@ struct CheckArgs {
     /// Read the source from standard input and report it as this path.
     #[arg(long, value_name = "PATH")]
     stdin_filename: Option<PathBuf>,
+    /// Apply the fixes that are safe to apply (machine-applicable
+    /// suggestions) to the files, then report what is left.
+    #[arg(long, conflicts_with_all = ["diff", "stdin_filename", "write_baseline"])]
+    fix: bool,
+    /// With `--fix` or `--diff`: also apply the fixes that may change
+    /// behaviour or not compile (maybe-incorrect suggestions). Suggestions
+    /// with a placeholder are never applied.
+    #[arg(long)]
+    unsafe_fixes: bool,
+    /// Print what `--fix` would change as a unified diff and write nothing
+    /// (exit 1 when there is a change).
+    #[arg(long, conflicts_with_all = ["stdin_filename", "write_baseline"])]
+    diff: bool,
+    /// Write `// leash: allow(LINT) -- REASON` above every line with a finding
+    /// (to adopt leash in existing code; a second run adds nothing).
+    #[arg(long, value_name = "REASON", conflicts_with_all = ["fix", "diff", "stdin_filename", "write_baseline"])]
+    add_allow: Option<String>,
     /// Report `// leash: allow(..)` comments that suppress nothing (`unused_allow`).
     #[arg(long)]
     report_unused_allows: bool,
@@ -387,6 +405,18 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     if args.with_clippy && format != Format::RustcJson {
         return usage_error("--with-clippy needs --message-format=json");
     }
+    if args.unsafe_fixes && !args.fix && !args.diff {
+        return usage_error(
+            "--unsafe-fixes widens what --fix or --diff applies: give one of them too",
+        );
+    }
+    if let Some(reason) = &args.add_allow {
+        if reason.trim().is_empty() || reason.contains(['\n', '\r']) {
+            return usage_error(
+                "--add-allow needs a reason on one line: `--add-allow \"legacy code, reviewed in #123\"`",
+            );
+        }
+    }
     let ws = match integrate::workspace_paths(&mut args, as_cargo_subcommand, format) {
         Ok(ws) => ws,
         Err(e) => return usage_error(&e),
@@ -531,6 +561,9 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
             BenchArg::Parse => driver::BenchMode::Parse,
         }),
     };
+    // What the run says besides the report, and whether a fix failed.
+    let mut notes = Vec::new();
+    let mut fix_failed = false;
     let mut opts = RunOptions {
         config,
         overrides,
@@ -556,26 +589,68 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     } else {
         None
     };
-    let mut result = driver::run(&walked.files, &opts);
-    match warnings {
-        Level::Deny => {
-            for f in result
-                .findings
-                .iter_mut()
-                .filter(|f| f.level == Level::Warn)
-            {
-                f.level = Level::Deny;
+    let mut result = run_checks(&walked.files, &opts, warnings);
+    if args.fix || args.diff || args.add_allow.is_some() {
+        let recheck = |path: &str, text: &str| recheck(path, text, &opts, warnings);
+        let mut stdout = std::io::stdout().lock();
+        let action = match (&args.add_allow, args.diff) {
+            (Some(reason), _) => fix::Action::AddAllow { reason },
+            (None, true) => fix::Action::Diff {
+                unsafe_fixes: args.unsafe_fixes,
+                out: &mut stdout,
+            },
+            (None, false) => fix::Action::Write {
+                unsafe_fixes: args.unsafe_fixes,
+            },
+        };
+        let done = match fix::run(&result, &recheck, action) {
+            Ok(done) => done,
+            Err(e) => {
+                say!("error: cannot write output: {e}");
+                return ExitCode::from(2);
             }
+        };
+        drop(stdout);
+        for file in &done.broke_parse {
+            say!("error: {file}: fixes left out: the fixed text does not parse (the file is unchanged by them)");
         }
-        Level::Allow => {
-            let keep: Vec<bool> = result
-                .findings
-                .iter()
-                .map(|f| f.level != Level::Warn)
-                .collect();
-            integrate::retain(&mut result, &mut fingerprint::Anchors::default(), &keep);
+        for e in &done.errors {
+            say!("error: {e}");
         }
-        Level::Warn => {}
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let failed = !done.errors.is_empty() || !done.broke_parse.is_empty() || walk_failed;
+        if args.add_allow.is_some() || args.diff {
+            if !args.quiet {
+                let (what, verb) = if args.diff {
+                    (plural(done.applied, "fix", "fixes"), "would change")
+                } else {
+                    (
+                        plural(done.applied, "suppression", "suppressions"),
+                        "added to",
+                    )
+                };
+                say!("{what} {verb} {}", plural(done.files, "file", "files"));
+            }
+            return if failed || !result.internal_errors.is_empty() {
+                ExitCode::from(2)
+            } else if args.diff && done.files > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+        if !args.quiet {
+            notes.push(format!(
+                "fixed {} in {}",
+                plural(done.applied, "finding", "findings"),
+                plural(done.files, "file", "files")
+            ));
+        }
+        fix_failed = failed;
+        if done.files > 0 {
+            result = run_checks(&walked.files, &opts, warnings);
+        }
     }
     result.walk_errors = walked
         .errors
@@ -630,7 +705,6 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
             ExitCode::from(2)
         };
     }
-    let mut notes = Vec::new();
     if let Some(path) = &args.baseline {
         let b = match baseline::Baseline::load(path) {
             Ok(b) => b,
@@ -760,7 +834,7 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
             start.elapsed().as_millis()
         );
     }
-    if !result.internal_errors.is_empty() || walk_failed {
+    if !result.internal_errors.is_empty() || walk_failed || fix_failed {
         return ExitCode::from(2);
     }
     let threshold = match args.fail_level {
@@ -772,6 +846,65 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Checks `files`, with `-D/-W/-A warnings` (`warnings`) applied to the
+/// findings at warn level.
+fn run_checks(files: &[PathBuf], opts: &RunOptions, warnings: Level) -> driver::RunResult {
+    let mut result = driver::run(files, opts);
+    match warnings {
+        Level::Deny => {
+            for f in result
+                .findings
+                .iter_mut()
+                .filter(|f| f.level == Level::Warn)
+            {
+                f.level = Level::Deny;
+            }
+        }
+        Level::Allow => {
+            let keep: Vec<bool> = result
+                .findings
+                .iter()
+                .map(|f| f.level != Level::Warn)
+                .collect();
+            integrate::retain(&mut result, &mut fingerprint::Anchors::default(), &keep);
+        }
+        Level::Warn => {}
+    }
+    result
+}
+
+/// The findings `check` would show in one file's `text` (between rounds of
+/// `--fix`): the file alone, so without what other files tell about it.
+fn recheck(
+    path: &str,
+    text: &str,
+    opts: &RunOptions,
+    warnings: Level,
+) -> Vec<leash_lints::Finding> {
+    let shown = |lint: &str| match opts.level_of(lint) {
+        Level::Allow => false,
+        Level::Warn => warnings != Level::Allow,
+        Level::Deny => true,
+    };
+    let analysis = leash_lints::analyze_source(
+        path,
+        text,
+        &leash_lints::AnalysisOptions {
+            policy: &opts.config.policy,
+            include_tests: opts.include_tests,
+            enabled: &shown,
+            inventory: false,
+            body_filter: None,
+            keep: None,
+        },
+    );
+    analysis
+        .findings
+        .into_iter()
+        .filter(|f| shown(f.lint) && f.confidence >= opts.min_confidence)
+        .collect()
 }
 
 /// What `check` prints, and where it takes it from.
