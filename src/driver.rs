@@ -1100,6 +1100,42 @@ fn reachable_fns(outcomes: &[FileOutcome], packages: &mut Packages) -> HashSet<(
     with_summaries(outcomes, packages, leash_lints::amplification::reachable)
 }
 
+/// The findings `leash check FILE` shows for one file whose text is `text`
+/// (an editor's unsaved buffer, a file between rounds of `--fix`), with
+/// their levels: the file alone, so its own facts are all that is known.
+pub fn check_text(path: &str, text: &str, opts: &RunOptions) -> Vec<(Level, Finding)> {
+    let shown = |lint: &str| opts.level_of(lint) != Level::Allow;
+    let analysis = analyze_source(
+        path,
+        text,
+        &AnalysisOptions {
+            policy: &opts.config.policy,
+            include_tests: opts.include_tests,
+            enabled: &shown,
+            inventory: false,
+            body_filter: None,
+            keep: None,
+        },
+    );
+    let facts = &analysis.facts;
+    analysis
+        .findings
+        .into_iter()
+        .filter(|f| {
+            !f.unless_any.iter().any(|fact| facts.contains(fact))
+                && (f.only_if_any.is_empty()
+                    || f.only_if_any.iter().any(|fact| facts.contains(fact)))
+                && f.confidence >= opts.min_confidence
+        })
+        .filter_map(|mut f| {
+            let level = opts.level_of(f.lint);
+            f.suggestions
+                .extend(leash_lints::suppress::suppression(text, &f));
+            (level != Level::Allow).then_some((level, f))
+        })
+        .collect()
+}
+
 /// Findings that need every file's summaries: retries reaching other retries.
 fn add_cross_file_findings(
     outcomes: &mut [FileOutcome],

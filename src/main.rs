@@ -50,6 +50,7 @@ mod fix;
 mod integrate;
 mod output;
 mod scope;
+mod server;
 mod source_map;
 mod walk;
 
@@ -85,6 +86,10 @@ enum Command {
     /// List every retry, concurrency, queue, switching and fallback decision
     /// with its bound (declared or inferred).
     Budgets(BudgetsArgs),
+    /// Run a language server over standard input and output, for editors:
+    /// diagnostics as you type, quick fixes, and lint documentation on hover
+    /// (see docs/editors.md).
+    Server,
     /// Print a lint's documentation.
     Explain {
         /// The lint name (see `leash rules`).
@@ -337,6 +342,10 @@ fn main() -> ExitCode {
         Command::Rules { format } => rules(format),
         Command::Budgets(args) => budgets_cmd(args),
         Command::Explain { lint } => explain(&lint),
+        Command::Server => match server::run() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => usage_error(&format!("server: {e}")),
+        },
     };
     if STDERR_FAILED.load(std::sync::atomic::Ordering::Relaxed) {
         ExitCode::from(2)
@@ -876,34 +885,17 @@ fn run_checks(files: &[PathBuf], opts: &RunOptions, warnings: Level) -> driver::
 }
 
 /// The findings `check` would show in one file's `text` (between rounds of
-/// `--fix`): the file alone, so without what other files tell about it.
+/// `--fix`), with `-A warnings` applied.
 fn recheck(
     path: &str,
     text: &str,
     opts: &RunOptions,
     warnings: Level,
 ) -> Vec<leash_lints::Finding> {
-    let shown = |lint: &str| match opts.level_of(lint) {
-        Level::Allow => false,
-        Level::Warn => warnings != Level::Allow,
-        Level::Deny => true,
-    };
-    let analysis = leash_lints::analyze_source(
-        path,
-        text,
-        &leash_lints::AnalysisOptions {
-            policy: &opts.config.policy,
-            include_tests: opts.include_tests,
-            enabled: &shown,
-            inventory: false,
-            body_filter: None,
-            keep: None,
-        },
-    );
-    analysis
-        .findings
+    driver::check_text(path, text, opts)
         .into_iter()
-        .filter(|f| shown(f.lint) && f.confidence >= opts.min_confidence)
+        .filter(|(level, _)| *level != Level::Warn || warnings != Level::Allow)
+        .map(|(_, f)| f)
         .collect()
 }
 
