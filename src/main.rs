@@ -162,6 +162,23 @@ enum FailLevel {
     Deny,
 }
 
+/// What `--diff` and `--add-allow` cannot be given with: they print no
+/// report (so no format, statistics or report file), read files from disk
+/// (not standard input), and look at every finding (no baseline or diff
+/// filter).
+const NO_REPORT_CONFLICTS: [&str; 10] = [
+    "stdin_filename",
+    "write_baseline",
+    "baseline",
+    "diff_base",
+    "format",
+    "message_format",
+    "statistics",
+    "output_file",
+    "with_clippy",
+    "fix",
+];
+
 #[derive(Args)]
 struct CheckArgs {
     /// `-W/-D/-A` as given, in command-line order (filled after parsing).
@@ -221,12 +238,13 @@ struct CheckArgs {
     #[arg(long)]
     unsafe_fixes: bool,
     /// Print what `--fix` would change as a unified diff and write nothing
-    /// (exit 1 when there is a change).
-    #[arg(long, conflicts_with_all = ["stdin_filename", "write_baseline"])]
+    /// (exit 1 when there is a change). No report is printed.
+    #[arg(long, conflicts_with_all = NO_REPORT_CONFLICTS)]
     diff: bool,
     /// Write `// leash: allow(LINT) -- REASON` above every line with a finding
-    /// (to adopt leash in existing code; a second run adds nothing).
-    #[arg(long, value_name = "REASON", conflicts_with_all = ["fix", "diff", "stdin_filename", "write_baseline"])]
+    /// (to adopt leash in existing code; a second run adds nothing). No
+    /// report is printed.
+    #[arg(long, value_name = "REASON", conflicts_with_all = NO_REPORT_CONFLICTS, conflicts_with = "diff")]
     add_allow: Option<String>,
     /// Report `// leash: allow(..)` comments that suppress nothing (`unused_allow`).
     #[arg(long)]

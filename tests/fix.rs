@@ -308,6 +308,16 @@ fn conflicting_and_incomplete_fix_flags_are_usage_errors() {
     let o = leash(dir.path(), &["check", "--fix", "--diff"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("'--fix' cannot be used with '--diff'"));
+    // They print no report: a report's flags would be ignored.
+    let o = leash(dir.path(), &["check", "--diff", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("'--diff' cannot be used with '--format <FORMAT>'"));
+    let o = leash(
+        dir.path(),
+        &["check", "--add-allow", "r", "--baseline", "b.json"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("'--add-allow <REASON>' cannot be used with '--baseline <FILE>'"));
     let o = leash(dir.path(), &["check", "--add-allow", " "]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).starts_with("error: --add-allow needs a reason on one line"));

@@ -79,15 +79,22 @@ pub fn allow_comments(src: &str) -> Vec<AllowComment> {
 pub const REASON_PLACEHOLDER: &str = "<reason>";
 
 /// A `// leash: allow(LINTS) -- REASON` line placed above `line` (1-based)
-/// with that line's indentation: the edit behind both the suppression
-/// suggestion and `--add-allow`.
+/// with that line's indentation and line ending: the edit behind both the
+/// suppression suggestion and `--add-allow`.
 pub fn allow_comment_edit(source: &str, line: usize, lints: &[&str], reason: &str) -> Edit {
-    let text = source.lines().nth(line.saturating_sub(1)).unwrap_or("");
-    let indent: String = text.chars().take_while(|c| c.is_whitespace()).collect();
+    let text = source
+        .split_inclusive('\n')
+        .nth(line.saturating_sub(1))
+        .unwrap_or("");
+    let indent: String = text
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect();
+    let eol = if text.ends_with("\r\n") { "\r\n" } else { "\n" };
     Edit::insert(
         Pos { line, column: 0 },
         format!(
-            "{indent}// leash: allow({}) -- {reason}\n",
+            "{indent}// leash: allow({}) -- {reason}{eol}",
             lints.join(", ")
         ),
     )
@@ -385,6 +392,13 @@ mod tests {
             },
         );
         assert!(sup.allows("unbounded_channel", &moved));
+        // A file with Windows line endings keeps them.
+        let crlf = src.replace('\n', "\r\n");
+        let s = suppression(&crlf, &f).unwrap();
+        assert_eq!(
+            s.edits[0].replacement,
+            "    // leash: allow(unbounded_channel) -- <reason>\r\n"
+        );
         // Findings about leash itself get none.
         assert!(suppression(src, &Finding::new("parse_error", f.span, "m")).is_none());
     }
