@@ -17,11 +17,12 @@ use lsp_types::{
     request::{self, Request as _},
     CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams,
     CodeActionProviderCapability, Diagnostic, DiagnosticSeverity, DidChangeTextDocumentParams,
-    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams, Hover,
-    HoverContents, HoverParams, HoverProviderCapability, MarkupContent, MarkupKind, NumberOrString,
-    Position, PublishDiagnosticsParams, Range, ServerCapabilities, TextDocumentSyncCapability,
-    TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions, TextEdit, Uri,
-    WorkspaceEdit,
+    DidChangeWatchedFilesRegistrationOptions, DidCloseTextDocumentParams,
+    DidOpenTextDocumentParams, DidSaveTextDocumentParams, FileSystemWatcher, GlobPattern, Hover,
+    HoverContents, HoverParams, HoverProviderCapability, MarkupContent, MarkupKind, MessageType,
+    NumberOrString, Position, PublishDiagnosticsParams, Range, Registration, RegistrationParams,
+    ServerCapabilities, ShowMessageParams, TextDocumentSyncCapability, TextDocumentSyncKind,
+    TextDocumentSyncOptions, TextDocumentSyncSaveOptions, TextEdit, Uri, WorkspaceEdit,
 };
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -32,6 +33,9 @@ struct Document {
     text: String,
     version: Option<i32>,
     findings: Vec<(Level, Finding)>,
+    /// Why the configuration for this file did not load (the defaults
+    /// applied instead).
+    config_error: Option<String>,
 }
 
 /// Runs the server until the editor asks it to exit. Errors are the
@@ -61,8 +65,16 @@ fn capabilities() -> ServerCapabilities {
 
 fn serve(connection: &Connection) -> Result<(), String> {
     let caps = serde_json::to_value(capabilities()).map_err(|e| e.to_string())?;
-    connection.initialize(caps).map_err(|e| e.to_string())?;
+    let params = connection.initialize(caps).map_err(|e| e.to_string())?;
+    // Editors that can watch files for a server are asked to report changes
+    // to configuration files; the others report them when saved in the editor.
+    if params["capabilities"]["workspace"]["didChangeWatchedFiles"]["dynamicRegistration"] == true {
+        send(connection, watch_configuration().into())?;
+    }
     let mut docs: HashMap<String, Document> = HashMap::new();
+    // Configuration errors already shown: each is shown once, not on every
+    // keystroke.
+    let mut shown_errors: Vec<String> = Vec::new();
     for msg in &connection.receiver {
         match msg {
             Message::Request(req) => {
@@ -77,15 +89,58 @@ fn serve(connection: &Connection) -> Result<(), String> {
             }
             Message::Notification(n) => {
                 for uri in on_notification(&mut docs, n) {
-                    if let Some(doc) = docs.get(&uri) {
-                        send(connection, diagnostics_of(doc).into())?;
+                    let Some(doc) = docs.get(&uri) else { continue };
+                    if let Some(e) = &doc.config_error {
+                        if !shown_errors.contains(e) {
+                            shown_errors.push(e.clone());
+                            send(connection, configuration_warning(e).into())?;
+                        }
                     }
+                    send(connection, diagnostics_of(doc).into())?;
                 }
             }
             Message::Response(_) => {}
         }
     }
     Ok(())
+}
+
+/// Asks the editor to report changes to `leash.toml` and `Cargo.toml`.
+fn watch_configuration() -> Request {
+    let watchers: Vec<FileSystemWatcher> = ["**/leash.toml", "**/Cargo.toml"]
+        .into_iter()
+        .map(|glob| FileSystemWatcher {
+            glob_pattern: GlobPattern::String(glob.into()),
+            kind: None,
+        })
+        .collect();
+    let params = RegistrationParams {
+        registrations: vec![Registration {
+            id: "leash-configuration".into(),
+            method: notification::DidChangeWatchedFiles::METHOD.into(),
+            register_options: serde_json::to_value(DidChangeWatchedFilesRegistrationOptions {
+                watchers,
+            })
+            .ok(),
+        }],
+    };
+    Request::new(
+        RequestId::from("leash-watch-configuration".to_string()),
+        request::RegisterCapability::METHOD.into(),
+        params,
+    )
+}
+
+fn configuration_warning(error: &str) -> Notification {
+    Notification::new(
+        notification::ShowMessage::METHOD.into(),
+        ShowMessageParams {
+            typ: MessageType::WARNING,
+            message: format!(
+                "leash: bad configuration: {error}; using the defaults until it loads"
+            ),
+        },
+    )
 }
 
 fn send(connection: &Connection, msg: Message) -> Result<(), String> {
@@ -108,6 +163,7 @@ fn on_notification(docs: &mut HashMap<String, Document>, n: Notification) -> Vec
                 text: p.text_document.text,
                 version: Some(p.text_document.version),
                 findings: Vec::new(),
+                config_error: None,
             };
             analyse(&mut doc);
             docs.insert(key.clone(), doc);
@@ -201,14 +257,18 @@ fn path_of(uri: &str) -> Option<PathBuf> {
 /// Analyses a document's text as `leash check FILE` would.
 fn analyse(doc: &mut Document) {
     let path = path_of(doc.uri.as_str()).unwrap_or_else(|| PathBuf::from("untitled.rs"));
+    // A configuration that does not load is shown to the user, and the
+    // defaults keep diagnostics coming while it is edited.
+    doc.config_error = None;
     let config = match Config::discover(&path) {
         Ok(c) => c,
-        // A configuration that does not load is reported by `leash check`;
-        // here the defaults keep diagnostics coming while it is edited.
-        Err(_) => Config {
-            root: path.parent().map(PathBuf::from).unwrap_or_default(),
-            ..Config::default()
-        },
+        Err(e) => {
+            doc.config_error = Some(e.to_string());
+            Config {
+                root: path.parent().map(PathBuf::from).unwrap_or_default(),
+                ..Config::default()
+            }
+        }
     };
     let opts = RunOptions {
         include_tests: config.include_tests,

@@ -143,13 +143,28 @@ fn an_editor_session() {
     let init = ed.request(
         1,
         "initialize",
-        json!({"processId": null, "rootUri": file_uri(&root), "capabilities": {}}),
+        json!({
+            "processId": null,
+            "rootUri": file_uri(&root),
+            "capabilities": {"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}},
+        }),
     );
     let caps = &init["result"]["capabilities"];
     assert_eq!(caps["hoverProvider"], true);
     assert_eq!(caps["codeActionProvider"], true);
     assert_eq!(caps["textDocumentSync"]["change"], 1);
     ed.notify("initialized", json!({}));
+    // The editor can watch files: the server asks it to watch the
+    // configuration files.
+    let register = ed.next();
+    assert_eq!(register["method"], "client/registerCapability");
+    let registration = &register["params"]["registrations"][0];
+    assert_eq!(registration["method"], "workspace/didChangeWatchedFiles");
+    assert_eq!(
+        registration["registerOptions"]["watchers"],
+        json!([{"globPattern": "**/leash.toml"}, {"globPattern": "**/Cargo.toml"}])
+    );
+    ed.send(json!({"jsonrpc": "2.0", "id": register["id"], "result": null}));
 
     // Open: the unsaved text is analysed.
     ed.notify(
@@ -256,6 +271,35 @@ fn an_editor_session() {
         json!({"textDocument": {"uri": file_uri(&root.join("leash.toml"))}}),
     );
     assert_eq!(ed.diagnostics()["diagnostics"], json!([]));
+
+    // A configuration that does not load: one warning message, and the
+    // defaults meanwhile (the finding is back, at warn).
+    std::fs::write(
+        root.join("leash.toml"),
+        "[lints]\nretry_without_jitter = \"sometimes\"\n",
+    )
+    .unwrap();
+    ed.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": file_uri(&root.join("leash.toml"))}}),
+    );
+    let warning = ed.next();
+    assert_eq!(warning["method"], "window/showMessage");
+    assert_eq!(warning["params"]["type"], 2);
+    let text = warning["params"]["message"].as_str().unwrap();
+    assert!(
+        text.starts_with("leash: bad configuration: ") && text.contains("sometimes"),
+        "{text}"
+    );
+    let published = ed.diagnostics();
+    assert_eq!(published["diagnostics"][0]["severity"], 2);
+    // Typing on: the same error is not shown again.
+    ed.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 4}, "contentChanges": [{"text": JITTERLESS}]}),
+    );
+    let next = ed.next();
+    assert_eq!(next["method"], "textDocument/publishDiagnostics", "{next}");
 
     // Shutdown and exit: the server answers, then ends with status 0.
     let down = ed.request(5, "shutdown", Value::Null);
