@@ -854,9 +854,10 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
                 f.message = format!("could not parse this file: {message}");
                 f.label = label.to_string();
             }
-            if let Some(src) = &o.source {
+            if let (Some(src), Some(idx)) = (&o.source, &line_index) {
+                let line = &src[idx.line_range(src, f.span.start.line.saturating_sub(1))];
                 f.suggestions
-                    .extend(leash_lints::suppress::suppression(src, &f));
+                    .extend(leash_lints::suppress::suppression(line, &f));
             }
             findings.push(Located {
                 file: i,
@@ -1118,6 +1119,7 @@ pub fn check_text(path: &str, text: &str, opts: &RunOptions) -> Vec<(Level, Find
         },
     );
     let facts = &analysis.facts;
+    let idx = LineIndex::new(text);
     analysis
         .findings
         .into_iter()
@@ -1129,8 +1131,9 @@ pub fn check_text(path: &str, text: &str, opts: &RunOptions) -> Vec<(Level, Find
         })
         .filter_map(|mut f| {
             let level = opts.level_of(f.lint);
+            let line = &text[idx.line_range(text, f.span.start.line.saturating_sub(1))];
             f.suggestions
-                .extend(leash_lints::suppress::suppression(text, &f));
+                .extend(leash_lints::suppress::suppression(line, &f));
             (level != Level::Allow).then_some((level, f))
         })
         .collect()

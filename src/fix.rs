@@ -152,7 +152,7 @@ fn corrupt_for_tests(text: String) -> String {
 pub fn add_allow(src: &str, findings: &[&Finding], reason: &str) -> Option<(String, usize)> {
     let mut lines: Vec<(usize, Vec<&str>)> = Vec::new();
     for f in findings {
-        if leash_lints::suppress::suppression(src, f).is_none() {
+        if !leash_lints::suppress::suppressible(f) {
             continue;
         }
         let line = f.span.start.line;
@@ -165,12 +165,16 @@ pub fn add_allow(src: &str, findings: &[&Finding], reason: &str) -> Option<(Stri
     if lines.is_empty() {
         return None;
     }
+    let idx = LineIndex::new(src);
     let suggestions: Vec<Suggestion> = lines
         .iter()
         .map(|(line, lints)| Suggestion {
             message: String::new(),
             edits: vec![leash_lints::suppress::allow_comment_edit(
-                src, *line, lints, reason,
+                &src[idx.line_range(src, line - 1)],
+                *line,
+                lints,
+                reason,
             )],
             applicability: Applicability::MachineApplicable,
         })

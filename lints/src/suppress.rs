@@ -78,19 +78,26 @@ pub fn allow_comments(src: &str) -> Vec<AllowComment> {
 /// placeholder a person replaces.
 pub const REASON_PLACEHOLDER: &str = "<reason>";
 
-/// A `// leash: allow(LINTS) -- REASON` line placed above `line` (1-based)
-/// with that line's indentation and line ending: the edit behind both the
-/// suppression suggestion and `--add-allow`.
-pub fn allow_comment_edit(source: &str, line: usize, lints: &[&str], reason: &str) -> Edit {
-    let text = source
+/// Line `line` (1-based) of `source`, with its line ending (a scan of the
+/// text: callers with many lines to look up index them instead).
+pub fn source_line(source: &str, line: usize) -> &str {
+    source
         .split_inclusive('\n')
         .nth(line.saturating_sub(1))
-        .unwrap_or("");
-    let indent: String = text
+        .unwrap_or("")
+}
+
+/// A `// leash: allow(LINTS) -- REASON` line placed above `line` (1-based),
+/// whose text is `line_text` (with or without its line ending), with that
+/// line's indentation and line ending: the edit behind both the suppression
+/// suggestion and `--add-allow`.
+pub fn allow_comment_edit(line_text: &str, line: usize, lints: &[&str], reason: &str) -> Edit {
+    let indent: String = line_text
         .chars()
         .take_while(|c| *c == ' ' || *c == '\t')
         .collect();
-    let eol = if text.ends_with("\r\n") { "\r\n" } else { "\n" };
+    let crlf = line_text.trim_end_matches('\n').ends_with('\r');
+    let eol = if crlf { "\r\n" } else { "\n" };
     Edit::insert(
         Pos { line, column: 0 },
         format!(
@@ -100,21 +107,30 @@ pub fn allow_comment_edit(source: &str, line: usize, lints: &[&str], reason: &st
     )
 }
 
-/// The suggestion to suppress `finding` with a comment above its line, its
-/// reason a placeholder. `None` for the findings about leash itself (syntax
-/// errors and suppressions), which a comment does not silence.
-pub fn suppression(source: &str, finding: &Finding) -> Option<Suggestion> {
-    let lint = crate::lint_by_name(finding.lint)?;
-    if crate::rules::meta::META.iter().any(|m| m.name == lint.name) || finding.span.start.line == 0
-    {
+/// Whether a suppression comment can silence `finding`: not one about leash
+/// itself (syntax errors, suppressions), nor one of the whole file.
+pub fn suppressible(finding: &Finding) -> bool {
+    finding.span.start.line > 0
+        && crate::lint_by_name(finding.lint).is_some()
+        && !crate::rules::meta::META
+            .iter()
+            .any(|m| m.name == finding.lint)
+}
+
+/// The suggestion to suppress `finding` with a comment above its line (whose
+/// text is `line_text`), its reason a placeholder; `None` when a comment
+/// cannot silence it (see [`suppressible`]).
+pub fn suppression(line_text: &str, finding: &Finding) -> Option<Suggestion> {
+    if !suppressible(finding) {
         return None;
     }
+    let lint = finding.lint;
     Some(Suggestion {
-        message: format!("suppress `{}` here with a reason", lint.name),
+        message: format!("suppress `{lint}` here with a reason"),
         edits: vec![allow_comment_edit(
-            source,
+            line_text,
             finding.span.start.line,
-            &[lint.name],
+            &[lint],
             REASON_PLACEHOLDER,
         )],
         applicability: Applicability::HasPlaceholders,
@@ -365,7 +381,7 @@ mod tests {
             ),
             "m",
         );
-        let s = suppression(src, &f).unwrap();
+        let s = suppression(source_line(src, 2), &f).unwrap();
         assert_eq!(s.applicability, Applicability::HasPlaceholders);
         assert_eq!(s.edits.len(), 1);
         assert_eq!(s.edits[0].span.start, Pos { line: 2, column: 0 });
@@ -394,13 +410,13 @@ mod tests {
         assert!(sup.allows("unbounded_channel", &moved));
         // A file with Windows line endings keeps them.
         let crlf = src.replace('\n', "\r\n");
-        let s = suppression(&crlf, &f).unwrap();
+        let s = suppression(source_line(&crlf, 2), &f).unwrap();
         assert_eq!(
             s.edits[0].replacement,
             "    // leash: allow(unbounded_channel) -- <reason>\r\n"
         );
         // Findings about leash itself get none.
-        assert!(suppression(src, &Finding::new("parse_error", f.span, "m")).is_none());
+        assert!(suppression("", &Finding::new("parse_error", f.span, "m")).is_none());
     }
 
     #[test]

@@ -194,7 +194,8 @@ fn every_suppression_suggestion_suppresses_its_finding() {
     };
     let found = analyze_source("src/lib.rs", src, &opts).findings;
     assert_eq!(found.len(), 1);
-    let s = leash_lints::suppress::suppression(src, &found[0]).unwrap();
+    let line = leash_lints::suppress::source_line(src, found[0].span.start.line);
+    let s = leash_lints::suppress::suppression(line, &found[0]).unwrap();
     let mut f = found[0].clone();
     f.suggestions = vec![s];
     let out = fixed(src, &f, Applicability::HasPlaceholders);
