@@ -618,65 +618,17 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     };
     let mut result = run_checks(&walked.files, &opts, warnings);
     if args.fix || args.diff || args.add_allow.is_some() {
-        let recheck = |path: &str, text: &str| recheck(path, text, &opts, warnings);
-        let mut stdout = std::io::stdout().lock();
-        let action = match (&args.add_allow, args.diff) {
-            (Some(reason), _) => fix::Action::AddAllow { reason },
-            (None, true) => fix::Action::Diff {
-                unsafe_fixes: args.unsafe_fixes,
-                out: &mut stdout,
-            },
-            (None, false) => fix::Action::Write {
-                unsafe_fixes: args.unsafe_fixes,
-            },
-        };
-        let done = match fix::run(&result, &recheck, action) {
-            Ok(done) => done,
-            Err(e) => {
-                say!("error: cannot write output: {e}");
-                return ExitCode::from(2);
+        match fix_files(&args, &result, &opts, warnings, walk_failed) {
+            Ok(fixed) => {
+                if !args.quiet {
+                    notes.push(fixed.note);
+                }
+                fix_failed = fixed.failed;
+                if fixed.changed {
+                    result = run_checks(&walked.files, &opts, warnings);
+                }
             }
-        };
-        drop(stdout);
-        for file in &done.broke_parse {
-            say!("error: {file}: fixes left out: the fixed text does not parse (the file is unchanged by them)");
-        }
-        for e in &done.errors {
-            say!("error: {e}");
-        }
-        let plural =
-            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-        let failed = !done.errors.is_empty() || !done.broke_parse.is_empty() || walk_failed;
-        if args.add_allow.is_some() || args.diff {
-            if !args.quiet {
-                let (what, verb) = if args.diff {
-                    (plural(done.applied, "fix", "fixes"), "would change")
-                } else {
-                    (
-                        plural(done.applied, "suppression", "suppressions"),
-                        "added to",
-                    )
-                };
-                say!("{what} {verb} {}", plural(done.files, "file", "files"));
-            }
-            return if failed || !result.internal_errors.is_empty() {
-                ExitCode::from(2)
-            } else if args.diff && done.files > 0 {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            };
-        }
-        if !args.quiet {
-            notes.push(format!(
-                "fixed {} in {}",
-                plural(done.applied, "finding", "findings"),
-                plural(done.files, "file", "files")
-            ));
-        }
-        fix_failed = failed;
-        if done.files > 0 {
-            result = run_checks(&walked.files, &opts, warnings);
+            Err(code) => return code,
         }
     }
     result.walk_errors = walked
@@ -873,6 +825,89 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// What `--fix` did, for the report that follows it.
+struct Fixed {
+    /// `fixed N findings in M files`.
+    note: String,
+    /// A file was changed: the report checks the files again.
+    changed: bool,
+    /// A file could not be fixed or written: the run exits 2.
+    failed: bool,
+}
+
+/// `--fix`, `--diff` or `--add-allow` on a run's findings (`walk_failed`:
+/// part of the tree could not be read). `--diff` and `--add-allow` end the
+/// run (`Err` with its exit status), as does output that cannot be written;
+/// `--fix` is followed by the report.
+fn fix_files(
+    args: &CheckArgs,
+    result: &driver::RunResult,
+    opts: &RunOptions,
+    warnings: Level,
+    walk_failed: bool,
+) -> Result<Fixed, ExitCode> {
+    let recheck = |path: &str, text: &str| recheck(path, text, opts, warnings);
+    let mut stdout = std::io::stdout().lock();
+    let action = match (&args.add_allow, args.diff) {
+        (Some(reason), _) => fix::Action::AddAllow { reason },
+        (None, true) => fix::Action::Diff {
+            unsafe_fixes: args.unsafe_fixes,
+            out: &mut stdout,
+        },
+        (None, false) => fix::Action::Write {
+            unsafe_fixes: args.unsafe_fixes,
+        },
+    };
+    let done = match fix::run(result, &recheck, action) {
+        Ok(done) => done,
+        Err(e) => {
+            say!("error: cannot write output: {e}");
+            return Err(ExitCode::from(2));
+        }
+    };
+    drop(stdout);
+    for file in &done.broke_parse {
+        say!("error: {file}: fixes left out: the fixed text does not parse (the file is unchanged by them)");
+    }
+    for e in &done.errors {
+        say!("error: {e}");
+    }
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let failed = !done.errors.is_empty() || !done.broke_parse.is_empty();
+    if args.fix {
+        return Ok(Fixed {
+            note: format!(
+                "fixed {} in {}",
+                plural(done.applied, "finding", "findings"),
+                plural(done.files, "file", "files")
+            ),
+            changed: done.files > 0,
+            failed,
+        });
+    }
+    if !args.quiet {
+        let (what, verb) = if args.diff {
+            (plural(done.applied, "fix", "fixes"), "would change")
+        } else {
+            (
+                plural(done.applied, "suppression", "suppressions"),
+                "added to",
+            )
+        };
+        say!("{what} {verb} {}", plural(done.files, "file", "files"));
+    }
+    Err(
+        if failed || walk_failed || !result.internal_errors.is_empty() {
+            ExitCode::from(2)
+        } else if args.diff && done.files > 0 {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
 }
 
 /// Checks `files`, with `-D/-W/-A warnings` (`warnings`) applied to the
