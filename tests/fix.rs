@@ -297,6 +297,42 @@ fn add_allow_suppresses_every_finding_once() {
 }
 
 #[test]
+fn add_allow_beside_an_existing_suppression_keeps_it_working() {
+    let src = "pub fn start() {\n    // leash: allow(missing_timeout) -- internal service\n    let _c = reqwest::Client::new(); let (_a, _b) = std::sync::mpsc::channel::<u8>();\n}\n";
+    let dir = krate(&[("src/lib.rs", src)]);
+    let args = [
+        "check",
+        "--no-cache",
+        "--confidence",
+        "low",
+        "--format",
+        "concise",
+    ];
+    let before = leash(dir.path(), &args);
+    assert_eq!(stdout(&before).matches("[unbounded_channel]").count(), 1);
+    assert!(!stdout(&before).contains("[missing_timeout]"));
+    let o = leash(
+        dir.path(),
+        &[
+            "check",
+            "--no-cache",
+            "--confidence",
+            "low",
+            "--add-allow",
+            "legacy",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        read(dir.path(), "src/lib.rs"),
+        "pub fn start() {\n    // leash: allow(missing_timeout) -- internal service\n    // leash: allow(unbounded_channel) -- legacy\n    let _c = reqwest::Client::new(); let (_a, _b) = std::sync::mpsc::channel::<u8>();\n}\n"
+    );
+    // Both comments reach the line: nothing is reported.
+    let after = leash(dir.path(), &args);
+    assert_eq!(after.status.code(), Some(0), "{}", stdout(&after));
+}
+
+#[test]
 fn conflicting_and_incomplete_fix_flags_are_usage_errors() {
     let dir = krate(&[("src/lib.rs", BACKON)]);
     let o = leash(dir.path(), &["check", "--unsafe-fixes"]);

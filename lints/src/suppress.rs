@@ -286,6 +286,17 @@ fn item_header(item: &syn::Item) -> Option<proc_macro2::Span> {
     })
 }
 
+/// The line a leading comment on `line` applies to: the next one that is not
+/// itself a leading suppression comment, so stacked comments (one per lint,
+/// as `--add-allow` writes beside an existing one) all reach the code.
+fn next_line_after_comments(comments: &[AllowComment], line: usize) -> usize {
+    let mut next = line + 1;
+    while comments.iter().any(|c| !c.trailing && c.line == next) {
+        next += 1;
+    }
+    next
+}
+
 /// All suppressions of one file, answering "is this finding allowed?".
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Suppressions {
@@ -324,10 +335,11 @@ impl Suppressions {
             let covers = if c.trailing {
                 c.line == line
             } else {
-                c.line + 1 == line
+                let next = next_line_after_comments(&self.comments, c.line);
+                next == line
                     || c.line == line
                     || self.items.iter().any(|it| {
-                        (it.start_line..=it.header_line).contains(&(c.line + 1))
+                        (it.start_line..=it.header_line).contains(&next)
                             && it.start_line <= line
                             && line <= it.end_line
                     })
@@ -417,6 +429,18 @@ mod tests {
         );
         // Findings about leash itself get none.
         assert!(suppression("", &Finding::new("parse_error", f.span, "m")).is_none());
+    }
+
+    #[test]
+    fn stacked_comments_all_reach_the_line_below_them() {
+        let src = "fn f() {\n    // leash: allow(a) -- one\n    // leash: allow(b) -- two\n    x(); y();\n    z();\n}\n";
+        let file = syn::parse_file(src).unwrap();
+        let mut s = Suppressions::new(src, Some(&file));
+        let at = |line| Span::new(Pos { line, column: 4 }, Pos { line, column: 8 });
+        assert!(s.allows("a", &at(4)));
+        assert!(s.allows("b", &at(4)));
+        assert!(!s.allows("a", &at(5)));
+        assert_eq!(s.comment_hits, vec![1, 1]);
     }
 
     #[test]
