@@ -91,7 +91,7 @@ pub struct FileFix {
 }
 
 /// Fixes one file's text in rounds: apply what `findings_of` finds fixable,
-/// check the result still parses (when the original did), re-check, repeat.
+/// check the result parses as well as the original, re-check, repeat.
 /// `findings_of` analyses a text as the file's; the first round may use
 /// `first` (the findings already at hand) instead.
 pub fn fix_text(
@@ -100,7 +100,9 @@ pub fn fix_text(
     findings_of: &dyn Fn(&str) -> Vec<Finding>,
     unsafe_fixes: bool,
 ) -> FileFix {
-    let must_parse = leash_lints::analysis::parse_only(original);
+    // A file with items that do not parse may be fixed elsewhere, as long
+    // as no more of its items fail than before.
+    let syntax_errors = leash_lints::analysis::syntax_errors(original);
     let mut text = original.to_string();
     let mut out = FileFix::default();
     let mut findings = first;
@@ -120,7 +122,7 @@ pub fn fix_text(
         if applied == 0 || next == text {
             break;
         }
-        if must_parse && !leash_lints::analysis::parse_only(&next) {
+        if leash_lints::analysis::syntax_errors(&next) > syntax_errors {
             out.broke_parse = true;
             break;
         }
@@ -518,6 +520,24 @@ mod tests {
         assert!(out.broke_parse);
         assert_eq!(out.text, None);
         assert_eq!(out.applied, 0);
+    }
+
+    #[test]
+    fn a_file_with_a_broken_item_is_fixed_elsewhere_but_not_broken_further() {
+        // `g` does not parse; `f` does.
+        let src = "fn f() {\n    a();\n}\nfn g() {\n    let = ;\n}\n";
+        let mut f = Finding::new("retry_without_jitter", Span::default(), "m");
+        f.suggestions = vec![insert(2, 7, ".b()", Applicability::MachineApplicable)];
+        let out = fix_text(src, vec![f.clone()], &|_| Vec::new(), false);
+        assert_eq!(
+            out.text.as_deref(),
+            Some("fn f() {\n    a().b();\n}\nfn g() {\n    let = ;\n}\n")
+        );
+        // An edit that breaks `f` too is dropped.
+        f.suggestions = vec![insert(2, 7, " +", Applicability::MachineApplicable)];
+        let out = fix_text(src, vec![f], &|_| Vec::new(), false);
+        assert!(out.broke_parse);
+        assert_eq!(out.text, None);
     }
 
     #[test]
