@@ -188,122 +188,11 @@ pub fn add_allow(src: &str, findings: &[&Finding], reason: &str) -> Option<(Stri
 /// A unified diff of `old` to `new` for `path` (`--diff`), three lines of
 /// context, as `diff -u` and `git diff` print it.
 pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
-    let a: Vec<&str> = old.split_inclusive('\n').collect();
-    let b: Vec<&str> = new.split_inclusive('\n').collect();
-    let ops = line_ops(&a, &b);
-    let mut out = format!("--- a/{path}\n+++ b/{path}\n");
-    const CONTEXT: usize = 3;
-    // Group changes into hunks separated by more than twice the context.
-    let changed: Vec<usize> = ops
-        .iter()
-        .enumerate()
-        .filter(|(_, op)| !matches!(op, Op::Same(..)))
-        .map(|(i, _)| i)
-        .collect();
-    let mut i = 0;
-    while i < changed.len() {
-        let mut j = i;
-        while j + 1 < changed.len() && changed[j + 1] - changed[j] <= 2 * CONTEXT {
-            j += 1;
-        }
-        let lo = changed[i].saturating_sub(CONTEXT);
-        let hi = (changed[j] + CONTEXT + 1).min(ops.len());
-        let (mut a_start, mut b_start) = (None, None);
-        let (mut a_len, mut b_len) = (0, 0);
-        let mut body = String::new();
-        for op in &ops[lo..hi] {
-            let (sign, line, ai, bi) = match *op {
-                Op::Same(ai, bi) => (' ', a[ai], Some(ai), Some(bi)),
-                Op::Del(ai) => ('-', a[ai], Some(ai), None),
-                Op::Add(bi) => ('+', b[bi], None, Some(bi)),
-            };
-            if let Some(ai) = ai {
-                a_start.get_or_insert(ai);
-                a_len += 1;
-            }
-            if let Some(bi) = bi {
-                b_start.get_or_insert(bi);
-                b_len += 1;
-            }
-            body.push(sign);
-            body.push_str(line);
-            if !line.ends_with('\n') {
-                body.push_str("\n\\ No newline at end of file\n");
-            }
-        }
-        let start = |s: Option<usize>, len: usize, before: usize| match s {
-            Some(s) => s + 1,
-            // An empty side names the line before the hunk.
-            None if len == 0 => before,
-            None => 1,
-        };
-        let a_before = ops[..lo]
-            .iter()
-            .filter(|op| !matches!(op, Op::Add(_)))
-            .count();
-        let b_before = ops[..lo]
-            .iter()
-            .filter(|op| !matches!(op, Op::Del(_)))
-            .count();
-        out.push_str(&format!(
-            "@@ -{},{} +{},{} @@\n",
-            start(a_start, a_len, a_before),
-            a_len,
-            start(b_start, b_len, b_before),
-            b_len
-        ));
-        out.push_str(&body);
-        i = j + 1;
-    }
-    out
-}
-
-enum Op {
-    Same(usize, usize),
-    Del(usize),
-    Add(usize),
-}
-
-/// A line diff: the common prefix and suffix, and the longest common
-/// subsequence of what lies between (fixes change a few lines of a file).
-fn line_ops(a: &[&str], b: &[&str]) -> Vec<Op> {
-    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    let suffix = a[prefix..]
-        .iter()
-        .rev()
-        .zip(b[prefix..].iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count();
-    let (am, bm) = (&a[prefix..a.len() - suffix], &b[prefix..b.len() - suffix]);
-    let mut ops: Vec<Op> = (0..prefix).map(|i| Op::Same(i, i)).collect();
-    // lcs[i][j]: the longest common subsequence of am[i..] and bm[j..].
-    let mut lcs = vec![vec![0usize; bm.len() + 1]; am.len() + 1];
-    for i in (0..am.len()).rev() {
-        for j in (0..bm.len()).rev() {
-            lcs[i][j] = if am[i] == bm[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
-        }
-    }
-    let (mut i, mut j) = (0, 0);
-    while i < am.len() || j < bm.len() {
-        if i < am.len() && j < bm.len() && am[i] == bm[j] {
-            ops.push(Op::Same(prefix + i, prefix + j));
-            i += 1;
-            j += 1;
-        } else if i < am.len() && (j == bm.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
-            // Deletions first, as `diff -u` prints them.
-            ops.push(Op::Del(prefix + i));
-            i += 1;
-        } else {
-            ops.push(Op::Add(prefix + j));
-            j += 1;
-        }
-    }
-    ops.extend((0..suffix).map(|k| Op::Same(a.len() - suffix + k, b.len() - suffix + k)));
-    ops
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .to_string()
 }
 
 /// What `--fix`, `--diff` or `--add-allow` did to a run's files.
@@ -588,6 +477,11 @@ mod tests {
         assert_eq!(
             unified_diff("y.rs", "a\nb\nc\n", changed),
             "--- a/y.rs\n+++ b/y.rs\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n"
+        );
+        // A last line without a line ending is marked as `diff` marks it.
+        assert_eq!(
+            unified_diff("z.rs", "a\nb", "a\nB"),
+            "--- a/z.rs\n+++ b/z.rs\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+B\n\\ No newline at end of file\n"
         );
     }
 }
