@@ -16,13 +16,14 @@ use lsp_types::{
     notification::{self, Notification as _},
     request::{self, Request as _},
     CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams,
-    CodeActionProviderCapability, Diagnostic, DiagnosticSeverity, DidChangeTextDocumentParams,
-    DidChangeWatchedFilesRegistrationOptions, DidCloseTextDocumentParams,
-    DidOpenTextDocumentParams, DidSaveTextDocumentParams, FileSystemWatcher, GlobPattern, Hover,
-    HoverContents, HoverParams, HoverProviderCapability, MarkupContent, MarkupKind, MessageType,
-    NumberOrString, Position, PublishDiagnosticsParams, Range, Registration, RegistrationParams,
-    ServerCapabilities, ShowMessageParams, TextDocumentSyncCapability, TextDocumentSyncKind,
-    TextDocumentSyncOptions, TextDocumentSyncSaveOptions, TextEdit, Uri, WorkspaceEdit,
+    CodeActionProviderCapability, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity,
+    DidChangeTextDocumentParams, DidChangeWatchedFilesRegistrationOptions,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams,
+    FileSystemWatcher, GlobPattern, Hover, HoverContents, HoverParams, HoverProviderCapability,
+    Location, MarkupContent, MarkupKind, MessageType, NumberOrString, Position,
+    PublishDiagnosticsParams, Range, Registration, RegistrationParams, ServerCapabilities,
+    ShowMessageParams, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+    TextDocumentSyncSaveOptions, TextEdit, Uri, WorkspaceEdit,
 };
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -157,6 +158,10 @@ fn on_notification(docs: &mut HashMap<String, Document>, n: Notification) -> Vec
             let key = p.text_document.uri.as_str().to_string();
             if is_config(&key) {
                 return reanalyse_all(docs);
+            }
+            // An editor configured for more languages may open other files.
+            if p.text_document.language_id != "rust" && !key.ends_with(".rs") {
+                return Vec::new();
             }
             let mut doc = Document {
                 uri: p.text_document.uri,
@@ -312,12 +317,24 @@ fn range(text: &str, span: leash_lints::Span) -> Range {
     Range::new(position(text, span.start), position(text, span.end))
 }
 
-fn diagnostic(text: &str, level: Level, f: &Finding) -> Diagnostic {
+fn diagnostic(uri: &Uri, text: &str, level: Level, f: &Finding) -> Diagnostic {
     let mut message = f.message.clone();
     if let Some(h) = &f.help {
         message.push_str(&format!("\nhelp: {h}"));
     }
+    // The other places that explain the finding (the retry loop a delay is
+    // in, ..), as rust-analyzer shows rustc's secondary labels.
+    let related: Vec<DiagnosticRelatedInformation> = f
+        .labels
+        .iter()
+        .filter(|l| l.span.start.line > 0)
+        .map(|l| DiagnosticRelatedInformation {
+            location: Location::new(uri.clone(), range(text, l.span)),
+            message: l.message.clone(),
+        })
+        .collect();
     Diagnostic {
+        related_information: (!related.is_empty()).then_some(related),
         range: range(text, f.span),
         severity: Some(if level == Level::Deny {
             DiagnosticSeverity::ERROR
@@ -337,7 +354,7 @@ fn diagnostics_of(doc: &Document) -> Notification {
         diagnostics: doc
             .findings
             .iter()
-            .map(|(level, f)| diagnostic(&doc.text, *level, f))
+            .map(|(level, f)| diagnostic(&doc.uri, &doc.text, *level, f))
             .collect(),
         version: doc.version,
     };
@@ -387,7 +404,7 @@ fn code_actions(
     };
     let mut out = Vec::new();
     for (level, f) in &doc.findings {
-        let diag = diagnostic(&doc.text, *level, f);
+        let diag = diagnostic(&doc.uri, &doc.text, *level, f);
         if !overlaps(&diag.range, &p.range) {
             continue;
         }

@@ -323,7 +323,7 @@ fn an_editor_session() {
 }
 
 #[test]
-fn malformed_requests_get_errors_not_a_crash() {
+fn malformed_requests_other_languages_and_secondary_labels() {
     let mut ed = Editor::start();
     ed.request(
         1,
@@ -348,6 +348,32 @@ fn malformed_requests_get_errors_not_a_crash() {
     );
     let published = ed.diagnostics();
     assert_eq!(published["diagnostics"][0]["code"], "parse_error");
+    // A file in another language is not analysed: the next diagnostics
+    // published are the Rust file's, with its secondary label as related
+    // information.
+    ed.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": "file:///nowhere/notes.md", "languageId": "markdown", "version": 1, "text": "# fn f( {"}}),
+    );
+    let retry = "async fn get() -> Result<(), std::io::Error> {\n    Ok(())\n}\npub async fn f() {\n    for _ in 0..3 {\n        match get().await {\n            Ok(()) => break,\n            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,\n        }\n    }\n}\n";
+    ed.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": "file:///nowhere/retry.rs", "languageId": "rust", "version": 1, "text": retry}}),
+    );
+    let published = ed.diagnostics();
+    assert_eq!(published["uri"], "file:///nowhere/retry.rs");
+    let diag = &published["diagnostics"][0];
+    assert_eq!(diag["code"], "retry_without_jitter");
+    assert_eq!(
+        diag["relatedInformation"],
+        json!([{
+            "location": {
+                "uri": "file:///nowhere/retry.rs",
+                "range": {"start": {"line": 4, "character": 4}, "end": {"line": 4, "character": 17}},
+            },
+            "message": "in this retry loop",
+        }])
+    );
     let down = ed.request(4, "shutdown", Value::Null);
     assert_eq!(down["result"], Value::Null);
     ed.notify("exit", Value::Null);
