@@ -16,14 +16,14 @@
 //! file is analysed again. The cache is written once at the end of a run, to a
 //! temporary file renamed into place.
 
-use leash_lints::{Fact, FactKind, Finding, Label, Span};
+use leash_lints::{Applicability, Edit, Fact, FactKind, Finding, Label, Span, Suggestion};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-const FORMAT: u32 = 7;
+const FORMAT: u32 = 8;
 
 use leash_lints::callgraph::FnSummary;
 use leash_lints::suppress::Suppressions;
@@ -115,8 +115,46 @@ struct StoredFinding {
     labels: Vec<([usize; 4], String)>,
     help: Option<String>,
     note: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    suggestions: Vec<StoredSuggestion>,
     unless_any: Vec<(String, String)>,
     only_if_any: Vec<(String, String)>,
+}
+
+#[derive(Serialize, Deserialize, Clone)]
+struct StoredSuggestion {
+    message: String,
+    applicability: String,
+    edits: Vec<([usize; 4], String)>,
+}
+
+impl StoredSuggestion {
+    fn store(s: &Suggestion) -> StoredSuggestion {
+        StoredSuggestion {
+            message: s.message.clone(),
+            applicability: s.applicability.as_str().to_string(),
+            edits: s
+                .edits
+                .iter()
+                .map(|e| (e.span.into(), e.replacement.clone()))
+                .collect(),
+        }
+    }
+
+    fn restore(&self) -> Option<Suggestion> {
+        Some(Suggestion {
+            message: self.message.clone(),
+            applicability: Applicability::parse(&self.applicability)?,
+            edits: self
+                .edits
+                .iter()
+                .map(|(span, replacement)| Edit {
+                    span: Span::from(*span),
+                    replacement: replacement.clone(),
+                })
+                .collect(),
+        })
+    }
 }
 
 #[derive(Serialize, Deserialize, Default)]
@@ -498,6 +536,7 @@ impl StoredFinding {
                 .collect(),
             help: f.help.clone(),
             note: f.note.clone(),
+            suggestions: f.suggestions.iter().map(StoredSuggestion::store).collect(),
             unless_any: f.unless_any.iter().map(store_fact).collect(),
             only_if_any: f.only_if_any.iter().map(store_fact).collect(),
         }
@@ -518,6 +557,11 @@ impl StoredFinding {
             .collect();
         f.help = self.help.clone();
         f.note = self.note.clone();
+        f.suggestions = self
+            .suggestions
+            .iter()
+            .map(StoredSuggestion::restore)
+            .collect::<Option<_>>()?;
         f.unless_any = self
             .unless_any
             .iter()
@@ -543,6 +587,14 @@ mod tests {
             .label("l")
             .secondary(Span::default(), "s")
             .help("h")
+            .suggest(
+                "add `.with_jitter()`",
+                Applicability::MachineApplicable,
+                vec![Edit::insert(
+                    leash_lints::Pos { line: 2, column: 7 },
+                    ".with_jitter()",
+                )],
+            )
             .unless(FactKind::DelayFn, ["wait".to_string()]);
         let fact = Fact {
             kind: FactKind::SpawnWrapper,

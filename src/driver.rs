@@ -893,6 +893,11 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
                 f.message = format!("could not parse this file: {message}");
                 f.label = label.to_string();
             }
+            if let (Some(src), Some(idx)) = (&o.source, &line_index) {
+                let line = &src[idx.line_range(src, f.span.start.line.saturating_sub(1))];
+                f.suggestions
+                    .extend(leash_lints::suppress::suppression(line, &f));
+            }
             findings.push(Located {
                 file: i,
                 level,
@@ -1133,6 +1138,44 @@ fn with_summaries<R>(
 /// (file, function) pairs `retry_amplification` may follow from a retry site.
 fn reachable_fns(outcomes: &[FileOutcome], packages: &mut Packages) -> HashSet<(usize, String)> {
     with_summaries(outcomes, packages, leash_lints::amplification::reachable)
+}
+
+/// The findings `leash check FILE` shows for one file whose text is `text`
+/// (an editor's unsaved buffer, a file between rounds of `--fix`), with
+/// their levels: the file alone, so its own facts are all that is known.
+pub fn check_text(path: &str, text: &str, opts: &RunOptions) -> Vec<(Level, Finding)> {
+    let shown = |lint: &str| opts.level_of(lint) != Level::Allow;
+    let analysis = analyze_source(
+        path,
+        text,
+        &AnalysisOptions {
+            policy: &opts.config.policy,
+            include_tests: opts.include_tests,
+            enabled: &shown,
+            inventory: false,
+            body_filter: None,
+            keep: None,
+        },
+    );
+    let facts = &analysis.facts;
+    let idx = LineIndex::new(text);
+    analysis
+        .findings
+        .into_iter()
+        .filter(|f| {
+            !f.unless_any.iter().any(|fact| facts.contains(fact))
+                && (f.only_if_any.is_empty()
+                    || f.only_if_any.iter().any(|fact| facts.contains(fact)))
+                && f.confidence >= opts.min_confidence
+        })
+        .filter_map(|mut f| {
+            let level = opts.level_of(f.lint);
+            let line = &text[idx.line_range(text, f.span.start.line.saturating_sub(1))];
+            f.suggestions
+                .extend(leash_lints::suppress::suppression(line, &f));
+            (level != Level::Allow).then_some((level, f))
+        })
+        .collect()
 }
 
 /// Findings that need every file's summaries: retries reaching other retries.

@@ -47,9 +47,11 @@ mod diff;
 mod docs;
 mod driver;
 mod fingerprint;
+mod fix;
 mod integrate;
 mod output;
 mod scope;
+mod server;
 mod settings;
 mod source_map;
 mod walk;
@@ -86,6 +88,10 @@ enum Command {
     /// List every retry, concurrency, queue, switching and fallback decision
     /// with its bound (declared or inferred).
     Budgets(BudgetsArgs),
+    /// Run a language server over standard input and output, for editors:
+    /// diagnostics as you type, quick fixes, and lint documentation on hover
+    /// (see docs/editors.md).
+    Server,
     /// Print a lint's documentation.
     Explain {
         /// The lint name (see `leash rules`).
@@ -169,6 +175,23 @@ enum FailLevel {
     Deny,
 }
 
+/// What `--diff` and `--add-allow` cannot be given with: they print no
+/// report (so no format, statistics or report file), read files from disk
+/// (not standard input), and look at every finding (no baseline or diff
+/// filter).
+const NO_REPORT_CONFLICTS: [&str; 10] = [
+    "stdin_filename",
+    "write_baseline",
+    "baseline",
+    "diff_base",
+    "format",
+    "message_format",
+    "statistics",
+    "output_file",
+    "with_clippy",
+    "fix",
+];
+
 #[derive(Args)]
 struct CheckArgs {
     /// `-W/-D/-A` as given, in command-line order (filled after parsing).
@@ -224,6 +247,24 @@ struct CheckArgs {
     /// Read the source from standard input and report it as this path.
     #[arg(long, value_name = "PATH")]
     stdin_filename: Option<PathBuf>,
+    /// Apply the fixes that are safe to apply (machine-applicable
+    /// suggestions) to the files, then report what is left.
+    #[arg(long, conflicts_with_all = ["diff", "stdin_filename", "write_baseline"])]
+    fix: bool,
+    /// With `--fix` or `--diff`: also apply the fixes that may change
+    /// behaviour or not compile (maybe-incorrect suggestions). Suggestions
+    /// with a placeholder are never applied.
+    #[arg(long)]
+    unsafe_fixes: bool,
+    /// Print what `--fix` would change as a unified diff and write nothing
+    /// (exit 1 when there is a change). No report is printed.
+    #[arg(long, conflicts_with_all = NO_REPORT_CONFLICTS)]
+    diff: bool,
+    /// Write `// leash: allow(LINT) -- REASON` above every line with a finding
+    /// (to adopt leash in existing code; a second run adds nothing). No
+    /// report is printed.
+    #[arg(long, value_name = "REASON", conflicts_with_all = NO_REPORT_CONFLICTS, conflicts_with = "diff")]
+    add_allow: Option<String>,
     /// Report `// leash: allow(..)` comments that suppress nothing (`unused_allow`).
     #[arg(long)]
     report_unused_allows: bool,
@@ -361,6 +402,10 @@ fn main() -> ExitCode {
         Command::Budgets(args) => budgets_cmd(args),
         Command::Explain { lint } => explain(&lint),
         Command::Docs { dir, check } => docs_cmd(&dir, check),
+        Command::Server => match server::run() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => usage_error(&format!("server: {e}")),
+        },
     };
     if STDERR_FAILED.load(std::sync::atomic::Ordering::Relaxed) {
         ExitCode::from(2)
@@ -428,6 +473,18 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     }
     if args.with_clippy && format != Format::RustcJson {
         return usage_error("--with-clippy needs --message-format=json");
+    }
+    if args.unsafe_fixes && !args.fix && !args.diff {
+        return usage_error(
+            "--unsafe-fixes widens what --fix or --diff applies: give one of them too",
+        );
+    }
+    if let Some(reason) = &args.add_allow {
+        if reason.trim().is_empty() || reason.contains(['\n', '\r']) {
+            return usage_error(
+                "--add-allow needs a reason on one line: `--add-allow \"legacy code, reviewed in #123\"`",
+            );
+        }
     }
     let ws = match integrate::workspace_paths(&mut args, as_cargo_subcommand, format) {
         Ok(ws) => ws,
@@ -632,6 +689,9 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
             BenchArg::Parse => driver::BenchMode::Parse,
         }),
     };
+    // What the run says besides the report, and whether a fix failed.
+    let mut notes = Vec::new();
+    let mut fix_failed = false;
     let opts = RunOptions {
         config,
         overrides,
@@ -651,26 +711,20 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     } else {
         None
     };
-    let mut result = driver::run(&walked.files, &opts);
-    match warnings {
-        Level::Deny => {
-            for f in result
-                .findings
-                .iter_mut()
-                .filter(|f| f.level == Level::Warn)
-            {
-                f.level = Level::Deny;
+    let mut result = run_checks(&walked.files, &opts, warnings);
+    if args.fix || args.diff || args.add_allow.is_some() {
+        match fix_files(&args, &result, &opts, warnings, walk_failed) {
+            Ok(fixed) => {
+                if !args.quiet {
+                    notes.push(fixed.note);
+                }
+                fix_failed = fixed.failed;
+                if fixed.changed {
+                    result = run_checks(&walked.files, &opts, warnings);
+                }
             }
+            Err(code) => return code,
         }
-        Level::Allow => {
-            let keep: Vec<bool> = result
-                .findings
-                .iter()
-                .map(|f| f.level != Level::Warn)
-                .collect();
-            integrate::retain(&mut result, &mut fingerprint::Anchors::default(), &keep);
-        }
-        Level::Warn => {}
     }
     result.walk_errors = walked
         .errors
@@ -728,7 +782,6 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
             ExitCode::from(2)
         };
     }
-    let mut notes = Vec::new();
     if let Some(path) = &args.baseline {
         let b = match baseline::Baseline::load(path) {
             Ok(b) => b,
@@ -863,7 +916,7 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
             start.elapsed().as_millis()
         );
     }
-    if !result.internal_errors.is_empty() || walk_failed {
+    if !result.internal_errors.is_empty() || walk_failed || fix_failed {
         return ExitCode::from(2);
     }
     let threshold = match args.fail_level {
@@ -875,6 +928,131 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// What `--fix` did, for the report that follows it.
+struct Fixed {
+    /// `fixed N findings in M files`.
+    note: String,
+    /// A file was changed: the report checks the files again.
+    changed: bool,
+    /// A file could not be fixed or written: the run exits 2.
+    failed: bool,
+}
+
+/// `--fix`, `--diff` or `--add-allow` on a run's findings (`walk_failed`:
+/// part of the tree could not be read). `--diff` and `--add-allow` end the
+/// run (`Err` with its exit status), as does output that cannot be written;
+/// `--fix` is followed by the report.
+fn fix_files(
+    args: &CheckArgs,
+    result: &driver::RunResult,
+    opts: &RunOptions,
+    warnings: Level,
+    walk_failed: bool,
+) -> Result<Fixed, ExitCode> {
+    let recheck = |path: &str, text: &str| recheck(path, text, opts, warnings);
+    let mut stdout = std::io::stdout().lock();
+    let action = match (&args.add_allow, args.diff) {
+        (Some(reason), _) => fix::Action::AddAllow { reason },
+        (None, true) => fix::Action::Diff {
+            unsafe_fixes: args.unsafe_fixes,
+            out: &mut stdout,
+        },
+        (None, false) => fix::Action::Write {
+            unsafe_fixes: args.unsafe_fixes,
+        },
+    };
+    let done = match fix::run(result, &recheck, action) {
+        Ok(done) => done,
+        Err(e) => {
+            say!("error: cannot write output: {e}");
+            return Err(ExitCode::from(2));
+        }
+    };
+    drop(stdout);
+    for file in &done.broke_parse {
+        say!("error: {file}: fixes left out: the fixed text does not parse (the file is unchanged by them)");
+    }
+    for e in &done.errors {
+        say!("error: {e}");
+    }
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let failed = !done.errors.is_empty() || !done.broke_parse.is_empty();
+    if args.fix {
+        return Ok(Fixed {
+            note: format!(
+                "fixed {} in {}",
+                plural(done.applied, "finding", "findings"),
+                plural(done.files, "file", "files")
+            ),
+            changed: done.files > 0,
+            failed,
+        });
+    }
+    if !args.quiet {
+        let (what, verb) = if args.diff {
+            (plural(done.applied, "fix", "fixes"), "would change")
+        } else {
+            (
+                plural(done.applied, "suppression", "suppressions"),
+                "added to",
+            )
+        };
+        say!("{what} {verb} {}", plural(done.files, "file", "files"));
+    }
+    Err(
+        if failed || walk_failed || !result.internal_errors.is_empty() {
+            ExitCode::from(2)
+        } else if args.diff && done.files > 0 {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
+}
+
+/// Checks `files`, with `-D/-W/-A warnings` (`warnings`) applied to the
+/// findings at warn level.
+fn run_checks(files: &[PathBuf], opts: &RunOptions, warnings: Level) -> driver::RunResult {
+    let mut result = driver::run(files, opts);
+    match warnings {
+        Level::Deny => {
+            for f in result
+                .findings
+                .iter_mut()
+                .filter(|f| f.level == Level::Warn)
+            {
+                f.level = Level::Deny;
+            }
+        }
+        Level::Allow => {
+            let keep: Vec<bool> = result
+                .findings
+                .iter()
+                .map(|f| f.level != Level::Warn)
+                .collect();
+            integrate::retain(&mut result, &mut fingerprint::Anchors::default(), &keep);
+        }
+        Level::Warn => {}
+    }
+    result
+}
+
+/// The findings `check` would show in one file's `text` (between rounds of
+/// `--fix`), with `-A warnings` applied.
+fn recheck(
+    path: &str,
+    text: &str,
+    opts: &RunOptions,
+    warnings: Level,
+) -> Vec<leash_lints::Finding> {
+    driver::check_text(path, text, opts)
+        .into_iter()
+        .filter(|(level, _)| *level != Level::Warn || warnings != Level::Allow)
+        .map(|(_, f)| f)
+        .collect()
 }
 
 /// What `check` prints, and where it takes it from.

@@ -100,6 +100,22 @@ fn sarif_validates_against_the_sarif_2_1_0_schema() {
     assert!(errors.is_empty(), "schema violations: {errors:#?}");
 
     let run = &sarif["runs"][0];
+    // The validated report carries fixes: the suppression every finding has.
+    let fix = run["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find_map(|r| r["fixes"].get(0))
+        .expect("a result with fixes");
+    let replacement = &fix["artifactChanges"][0]["replacements"][0];
+    assert!(replacement["insertedContent"]["text"]
+        .as_str()
+        .is_some_and(|t| t.contains("// leash: allow(")));
+    assert_eq!(
+        replacement["deletedRegion"]["startColumn"],
+        replacement["deletedRegion"]["endColumn"]
+    );
+    assert_eq!(fix["properties"]["applicability"], "HasPlaceholders");
     let driver = &run["tool"]["driver"];
     assert_eq!(driver["name"], "leash");
     assert!(driver["version"].is_string() && driver["informationUri"].is_string());

@@ -380,6 +380,23 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
+/// How many items of a text do not parse: 0 for a file that parses whole,
+/// `usize::MAX` for one leash cannot read at all (too deep, too long, or
+/// its items cannot be told apart). A fix must not raise it.
+pub fn syntax_errors(source: &str) -> usize {
+    if parse_only(source) {
+        return 0;
+    }
+    if crate::nesting::max_nesting_depth(source) > MAX_NESTING
+        || (source.len() > MAX_CHAIN && crate::nesting::max_chain_length(source) > MAX_CHAIN)
+    {
+        return usize::MAX;
+    }
+    let errors = crate::recover::parse_items(source).map_or(usize::MAX, |r| r.failures.len());
+    proc_macro2::extra::invalidate_current_thread_spans();
+    errors
+}
+
 /// Benchmark baseline: the nesting guard and `syn::parse_file` only, no lints.
 /// Returns whether the file parsed.
 pub fn parse_only(source: &str) -> bool {

@@ -118,6 +118,67 @@ pub struct Label {
     pub message: String,
 }
 
+/// How safely a suggestion can be applied without a person reading it (the
+/// levels rustc and rust-analyzer use).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Applicability {
+    /// Correct as written: `leash check --fix` applies it.
+    MachineApplicable,
+    /// Probably what is wanted, but may not compile or may change behaviour:
+    /// applied only with `--unsafe-fixes`.
+    MaybeIncorrect,
+    /// Holds a value a person must choose (`<reason>`, a guessed duration):
+    /// never applied automatically.
+    HasPlaceholders,
+}
+
+impl Applicability {
+    /// The name rustc's JSON uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::MachineApplicable => "MachineApplicable",
+            Applicability::MaybeIncorrect => "MaybeIncorrect",
+            Applicability::HasPlaceholders => "HasPlaceholders",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Applicability> {
+        [
+            Applicability::MachineApplicable,
+            Applicability::MaybeIncorrect,
+            Applicability::HasPlaceholders,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == s)
+    }
+}
+
+/// Replace the text of `span` with `replacement` (an empty span inserts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub span: Span,
+    pub replacement: String,
+}
+
+impl Edit {
+    /// Inserts `text` at `at`.
+    pub fn insert(at: Pos, text: impl Into<String>) -> Self {
+        Edit {
+            span: Span::new(at, at),
+            replacement: text.into(),
+        }
+    }
+}
+
+/// A change that would resolve (or suppress) a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    /// What the change does, in a few words (`add jitter`).
+    pub message: String,
+    pub edits: Vec<Edit>,
+    pub applicability: Applicability,
+}
+
 /// A fact a file contributes to the workspace (e.g. "`fn backoff_sleep` contains a
 /// delay"), and the facts a finding depends on. The driver resolves these after
 /// every file is analysed, so helpers defined in other files are followed.
@@ -175,6 +236,8 @@ pub struct Finding {
     pub labels: Vec<Label>,
     pub help: Option<String>,
     pub note: Option<String>,
+    /// Changes that would fix or suppress the finding, best first.
+    pub suggestions: Vec<Suggestion>,
     /// Drop this finding if any of these facts holds in the workspace.
     pub unless_any: Vec<Fact>,
     /// Keep this finding only if one of these facts holds (empty: always keep).
@@ -192,6 +255,7 @@ impl Finding {
             labels: Vec::new(),
             help: None,
             note: None,
+            suggestions: Vec::new(),
             unless_any: Vec::new(),
             only_if_any: Vec::new(),
         }
@@ -226,6 +290,20 @@ impl Finding {
 
     pub fn note(mut self, text: impl Into<String>) -> Self {
         self.note = Some(text.into());
+        self
+    }
+
+    pub fn suggest(
+        mut self,
+        message: impl Into<String>,
+        applicability: Applicability,
+        edits: Vec<Edit>,
+    ) -> Self {
+        self.suggestions.push(Suggestion {
+            message: message.into(),
+            edits,
+            applicability,
+        });
         self
     }
 

@@ -31,7 +31,9 @@ pub mod views;
 
 pub use analysis::{analyze_source, AnalysisOptions, FileAnalysis, Problem};
 pub use context::{FileContext, Policy, Sink};
-pub use finding::{Confidence, Fact, FactKind, Finding, Label, Pos, Span};
+pub use finding::{
+    Applicability, Confidence, Edit, Fact, FactKind, Finding, Label, Pos, Span, Suggestion,
+};
 pub use prefilter::Prefilter;
 
 /// How loudly a lint speaks.

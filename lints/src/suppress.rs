@@ -3,7 +3,7 @@
 //! For a whole file: `// leash: allow-file(lint, ..) -- reason` among the
 //! comments that open it, or an inner `#![leash::allow(lint, reason = "..")]`.
 
-use crate::finding::{Pos, Span};
+use crate::finding::{Applicability, Edit, Finding, Pos, Span, Suggestion};
 use crate::syntax::leash_attr;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
@@ -94,6 +94,79 @@ pub fn allow_comments(src: &str) -> Vec<AllowComment> {
         });
     }
     out
+}
+
+/// The reason written by a suppression suggestion when none is given: a
+/// placeholder a person replaces.
+pub const REASON_PLACEHOLDER: &str = "<reason>";
+
+/// Line `line` (1-based) of `source`, with its line ending (a scan of the
+/// text: callers with many lines to look up index them instead).
+pub fn source_line(source: &str, line: usize) -> &str {
+    source
+        .split_inclusive('\n')
+        .nth(line.saturating_sub(1))
+        .unwrap_or("")
+}
+
+/// A `// leash: allow(LINTS) -- REASON` line placed above `line` (1-based),
+/// whose text is `line_text` (with or without its line ending), with that
+/// line's indentation and line ending: the edit behind both the suppression
+/// suggestion and `--add-allow`.
+pub fn allow_comment_edit(line_text: &str, line: usize, lints: &[&str], reason: &str) -> Edit {
+    let indent: String = line_text
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect();
+    let crlf = line_text.trim_end_matches('\n').ends_with('\r');
+    let eol = if crlf { "\r\n" } else { "\n" };
+    Edit::insert(
+        Pos { line, column: 0 },
+        format!(
+            "{indent}// leash: allow({}) -- {reason}{eol}",
+            lints.join(", ")
+        ),
+    )
+}
+
+/// Whether a suppression comment can silence `finding`: not one about leash
+/// itself (syntax errors, suppressions), nor one of the whole file.
+pub fn suppressible(finding: &Finding) -> bool {
+    finding.span.start.line > 0
+        && crate::lint_by_name(finding.lint).is_some()
+        && !crate::rules::meta::META
+            .iter()
+            .any(|m| m.name == finding.lint)
+}
+
+/// The suggestion to suppress `finding` with a comment above its line (whose
+/// text is `line_text`), its reason a placeholder; `None` when a comment
+/// cannot silence it (see [`suppressible`]).
+pub fn suppression(line_text: &str, finding: &Finding) -> Option<Suggestion> {
+    if !suppressible(finding) {
+        return None;
+    }
+    let lint = finding.lint;
+    Some(Suggestion {
+        message: format!("suppress `{lint}` here with a reason"),
+        edits: vec![allow_comment_edit(
+            line_text,
+            finding.span.start.line,
+            &[lint],
+            REASON_PLACEHOLDER,
+        )],
+        applicability: Applicability::HasPlaceholders,
+    })
+}
+
+/// Whether `s` is the suppression comment [`suppression`] suggests (formats
+/// that show one suggestion in words leave it out: it fits every finding).
+pub fn is_suppression(s: &Suggestion) -> bool {
+    s.edits.len() == 1
+        && s.edits[0]
+            .replacement
+            .trim_start()
+            .starts_with("// leash: allow(")
 }
 
 /// An item's extent, for comments placed before it and for attribute declarations.
@@ -245,6 +318,17 @@ fn item_header(item: &syn::Item) -> Option<proc_macro2::Span> {
     })
 }
 
+/// The line a leading comment on `line` applies to: the next one that is not
+/// itself a leading suppression comment, so stacked comments (one per lint,
+/// as `--add-allow` writes beside an existing one) all reach the code.
+fn next_line_after_comments(comments: &[AllowComment], line: usize) -> usize {
+    let mut next = line + 1;
+    while comments.iter().any(|c| !c.trailing && c.line == next) {
+        next += 1;
+    }
+    next
+}
+
 /// All suppressions of one file, answering "is this finding allowed?".
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Suppressions {
@@ -285,10 +369,11 @@ impl Suppressions {
             } else if c.trailing {
                 c.line == line
             } else {
-                c.line + 1 == line
+                let next = next_line_after_comments(&self.comments, c.line);
+                next == line
                     || c.line == line
                     || self.items.iter().any(|it| {
-                        (it.start_line..=it.header_line).contains(&(c.line + 1))
+                        (it.start_line..=it.header_line).contains(&next)
                             && it.start_line <= line
                             && line <= it.end_line
                     })
@@ -320,6 +405,73 @@ mod tests {
         assert!(!c[1].trailing);
         assert_eq!(c[1].lints, vec!["a", "b"]);
         assert_eq!(c[1].reason, None);
+    }
+
+    #[test]
+    fn suppression_suggestion_is_a_comment_above_with_the_line_indent() {
+        let src = "fn f() {\n    let (tx, rx) = unbounded_channel();\n}\n";
+        let f = Finding::new(
+            "unbounded_channel",
+            Span::new(
+                Pos {
+                    line: 2,
+                    column: 19,
+                },
+                Pos {
+                    line: 2,
+                    column: 36,
+                },
+            ),
+            "m",
+        );
+        let s = suppression(source_line(src, 2), &f).unwrap();
+        assert_eq!(s.applicability, Applicability::HasPlaceholders);
+        assert_eq!(s.edits.len(), 1);
+        assert_eq!(s.edits[0].span.start, Pos { line: 2, column: 0 });
+        assert_eq!(s.edits[0].span.start, s.edits[0].span.end);
+        assert_eq!(
+            s.edits[0].replacement,
+            "    // leash: allow(unbounded_channel) -- <reason>\n"
+        );
+        // The comment it writes suppresses the finding.
+        let fixed = format!(
+            "fn f() {{\n{}    let (tx, rx) = unbounded_channel();\n}}\n",
+            s.edits[0].replacement
+        );
+        let file = syn::parse_file(&fixed).unwrap();
+        let mut sup = Suppressions::new(&fixed, Some(&file));
+        let moved = Span::new(
+            Pos {
+                line: 3,
+                column: 19,
+            },
+            Pos {
+                line: 3,
+                column: 36,
+            },
+        );
+        assert!(sup.allows("unbounded_channel", &moved));
+        // A file with Windows line endings keeps them.
+        let crlf = src.replace('\n', "\r\n");
+        let s = suppression(source_line(&crlf, 2), &f).unwrap();
+        assert_eq!(
+            s.edits[0].replacement,
+            "    // leash: allow(unbounded_channel) -- <reason>\r\n"
+        );
+        // Findings about leash itself get none.
+        assert!(suppression("", &Finding::new("parse_error", f.span, "m")).is_none());
+    }
+
+    #[test]
+    fn stacked_comments_all_reach_the_line_below_them() {
+        let src = "fn f() {\n    // leash: allow(a) -- one\n    // leash: allow(b) -- two\n    x(); y();\n    z();\n}\n";
+        let file = syn::parse_file(src).unwrap();
+        let mut s = Suppressions::new(src, Some(&file));
+        let at = |line| Span::new(Pos { line, column: 4 }, Pos { line, column: 8 });
+        assert!(s.allows("a", &at(4)));
+        assert!(s.allows("b", &at(4)));
+        assert!(!s.allows("a", &at(5)));
+        assert_eq!(s.comment_hits, vec![1, 1]);
     }
 
     #[test]

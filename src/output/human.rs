@@ -64,6 +64,11 @@ pub fn emit_findings<'a>(
         if let Some(h) = &f.finding.help {
             notes.push(format!("help: {h}"));
         }
+        for s in &f.finding.suggestions {
+            if !leash_lints::suppress::is_suppression(s) {
+                notes.push(super::suggestion_line(s));
+            }
+        }
         if let Some(n) = &f.finding.note {
             notes.push(format!("note: {n}"));
         }

@@ -38,6 +38,7 @@ pub fn emit(result: &RunResult, out: &mut dyn Write) -> std::io::Result<()> {
             "help": f.finding.help,
             "note": f.finding.note,
             "labels": labels,
+            "fixes": f.finding.suggestions.iter().map(super::suggestion_json).collect::<Vec<_>>(),
         });
         serde_json::to_writer(&mut *out, &obj)?;
         out.write_all(b"\n")?;

@@ -19,6 +19,51 @@ pub fn positions(f: &Located) -> (usize, usize, usize, usize) {
     (s.line.max(1), s.column + 1, e.line.max(1), e.column + 1)
 }
 
+/// A suggestion in one line: `help: add `.with_jitter()`: `.with_jitter()`
+/// (`leash check --fix` applies it)`.
+pub fn suggestion_line(s: &leash_lints::Suggestion) -> String {
+    let mut line = format!("help: {}", s.message);
+    if let [edit] = s.edits.as_slice() {
+        let text = edit.replacement.trim();
+        if !text.is_empty() && !text.contains('\n') && !s.message.contains(text) {
+            line.push_str(&format!(": `{text}`"));
+        }
+    }
+    match s.applicability {
+        leash_lints::Applicability::MachineApplicable => {
+            line.push_str(" (`leash check --fix` applies it)")
+        }
+        leash_lints::Applicability::MaybeIncorrect => {
+            line.push_str(" (`leash check --fix --unsafe-fixes` applies it; check the result)")
+        }
+        leash_lints::Applicability::HasPlaceholders => line.push_str(" (choose the value)"),
+    }
+    line
+}
+
+/// A suggestion's edits as JSON: 1-based lines and columns (columns in
+/// Unicode scalar values, the end exclusive), and the replacement text.
+pub fn suggestion_json(s: &leash_lints::Suggestion) -> serde_json::Value {
+    let edits: Vec<serde_json::Value> = s
+        .edits
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "line": e.span.start.line,
+                "column": e.span.start.column + 1,
+                "end_line": e.span.end.line,
+                "end_column": e.span.end.column + 1,
+                "replacement": e.replacement,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "message": s.message,
+        "applicability": s.applicability.as_str(),
+        "edits": edits,
+    })
+}
+
 pub fn level_name(l: leash_lints::Level) -> &'static str {
     match l {
         leash_lints::Level::Deny => "error",

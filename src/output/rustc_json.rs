@@ -71,6 +71,29 @@ pub fn emit(
                 }));
             }
         }
+        // As rustc carries a suggestion: a `help` child whose spans hold the
+        // replacements (rust-analyzer offers them as quick fixes).
+        for s in &f.finding.suggestions {
+            let spans: Vec<Value> = s
+                .edits
+                .iter()
+                .map(|e| {
+                    let mut span = span_json(file, &file_name, e.span, true, "");
+                    span["suggested_replacement"] = json!(e.replacement);
+                    span["suggestion_applicability"] = json!(s.applicability.as_str());
+                    span
+                })
+                .collect();
+            children.push(json!({
+                "$message_type": "diagnostic",
+                "message": s.message,
+                "code": null,
+                "level": "help",
+                "spans": spans,
+                "children": [],
+                "rendered": null,
+            }));
+        }
         let msg = json!({
             "reason": "compiler-message",
             "package_id": package_id,

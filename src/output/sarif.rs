@@ -189,6 +189,40 @@ pub fn emit(
             if !related.is_empty() {
                 res["relatedLocations"] = json!(related);
             }
+            let fixes: Vec<Value> = f
+                .finding
+                .suggestions
+                .iter()
+                .map(|s| {
+                    let replacements: Vec<Value> = s
+                        .edits
+                        .iter()
+                        .map(|e| {
+                            json!({
+                                // An empty region is an insertion point.
+                                "deletedRegion": {
+                                    "startLine": e.span.start.line,
+                                    "startColumn": e.span.start.column + 1,
+                                    "endLine": e.span.end.line,
+                                    "endColumn": e.span.end.column + 1,
+                                },
+                                "insertedContent": { "text": e.replacement },
+                            })
+                        })
+                        .collect();
+                    json!({
+                        "description": { "text": s.message },
+                        "artifactChanges": [{
+                            "artifactLocation": artifact,
+                            "replacements": replacements,
+                        }],
+                        "properties": { "applicability": s.applicability.as_str() },
+                    })
+                })
+                .collect();
+            if !fixes.is_empty() {
+                res["fixes"] = json!(fixes);
+            }
             res
         })
         .collect();

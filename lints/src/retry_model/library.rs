@@ -5,7 +5,7 @@
 use super::helpers::FileFns;
 use super::state_machine::{moves_on, Region};
 use crate::context::FileContext;
-use crate::finding::{Finding, Span};
+use crate::finding::{Applicability, Edit, Finding, Span};
 use crate::syntax::{call_path, method_chain, strip_parens};
 use crate::Sink;
 use syn::spanned::Spanned;
@@ -25,6 +25,9 @@ pub struct Strategy {
     pub no_backoff: bool,
     /// `.take(n)` / `with_max_times(n)` / `retries(n)` when readable.
     pub attempts: Option<u64>,
+    /// With `no_jitter`: the call that, appended to the chain, switches jitter
+    /// on, when the chain is all builder calls (so the call exists there).
+    pub jitter_fix: Option<(String, Applicability)>,
 }
 
 const TOKIO_RETRY_STRATEGIES: &[&str] = &[
@@ -238,7 +241,13 @@ impl V<'_, '_> {
             no_jitter: false,
             no_backoff: false,
             attempts: None,
+            jitter_fix: None,
         };
+        // Builder methods return the builder, so a switch appended after them
+        // lands on it.
+        let all_builder_calls = methods
+            .iter()
+            .all(|m| m.starts_with("with_") || m.starts_with("without_"));
         match krate {
             "tokio_retry" | "tokio_retry2" | "retry" => {
                 if !TOKIO_RETRY_STRATEGIES.iter().any(|n| names_has(n)) {
@@ -251,6 +260,19 @@ impl V<'_, '_> {
                     && !crate::syntax::any_ident(expr, &mut |i| {
                         i.to_ascii_lowercase().contains("jitter")
                     });
+                // The strategies are iterators of delays; `.map(jitter)`
+                // changes the strategy's type, which a declared type or a
+                // field would not accept: a person checks it.
+                let jitter = if self.cx.imports.imported("jitter").is_some() {
+                    "jitter"
+                } else if krate == "retry" {
+                    "retry::delay::jitter"
+                } else if krate == "tokio_retry2" {
+                    "tokio_retry2::strategy::jitter"
+                } else {
+                    "tokio_retry::strategy::jitter"
+                };
+                s.jitter_fix = Some((format!(".map({jitter})"), Applicability::MaybeIncorrect));
             }
             "backon" => {
                 if !["ExponentialBuilder", "ConstantBuilder", "FibonacciBuilder"]
@@ -263,6 +285,8 @@ impl V<'_, '_> {
                 s.attempts = arg_of("with_max_times").and_then(crate::syntax::int_literal);
                 // `with_max_times(0)` never retries: nothing to spread.
                 s.no_jitter = !has("with_jitter") && s.attempts != Some(0);
+                s.jitter_fix = all_builder_calls
+                    .then(|| (".with_jitter()".into(), Applicability::MachineApplicable));
             }
             "backoff" => {
                 s.unbounded = arg_of("with_max_elapsed_time").is_some_and(is_none_expr);
@@ -281,6 +305,13 @@ impl V<'_, '_> {
                         && m.args.first().is_some_and(|a| {
                             !matches!(strip_parens(a), Expr::Lit(syn::ExprLit { lit: syn::Lit::Bool(b), .. }) if !b.value)
                         })
+                });
+                // `.with_jitter(false)` is a choice to change, not to add to.
+                s.jitter_fix = (all_builder_calls && !has("with_jitter")).then(|| {
+                    (
+                        ".with_jitter(true)".into(),
+                        Applicability::MachineApplicable,
+                    )
                 });
             }
             "tryhard" => {
@@ -326,6 +357,7 @@ impl V<'_, '_> {
             no_jitter: false,
             no_backoff: false,
             attempts: None,
+            jitter_fix: None,
         };
         match (krate, last.as_str()) {
             ("backoff", "ExponentialBackoff") => {
@@ -512,16 +544,22 @@ pub fn check_no_jitter(cx: &FileContext, sink: &mut Sink) {
             "again" => "add `.with_jitter(true)`",
             _ => "randomise each delay: `.map(jitter)` on the strategy",
         };
-        sink.report(
-            Finding::new(
-                lint,
-                s.span,
-                format!("retry strategy without jitter: this `{}` strategy waits the same times in every client", s.name),
-            )
-            .label("deterministic retry delays")
-            .help(help)
-            .note("identical clients that fail together retry together: synchronised retries hit the recovering service in waves"),
-        );
+        let mut finding = Finding::new(
+            lint,
+            s.span,
+            format!("retry strategy without jitter: this `{}` strategy waits the same times in every client", s.name),
+        )
+        .label("deterministic retry delays")
+        .help(help)
+        .note("identical clients that fail together retry together: synchronised retries hit the recovering service in waves");
+        if let Some((call, applicability)) = &s.jitter_fix {
+            finding = finding.suggest(
+                format!("add `{call}`"),
+                *applicability,
+                vec![Edit::insert(s.span.end, call.clone())],
+            );
+        }
+        sink.report(finding);
     }
 }
 

@@ -2,7 +2,7 @@
 //! forever, built with no timeout.
 
 use crate::syntax::{call_path, macro_call_name, method_chain, strip_parens};
-use crate::{FileContext, Finding, Level, Lint, Sink, Span};
+use crate::{Applicability, Edit, FileContext, Finding, Level, Lint, Sink, Span};
 use std::collections::{HashMap, HashSet};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
@@ -386,7 +386,7 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
         None
     }
 
-    fn report(&mut self, span: Span, what: &str, help: &str, hyper: bool) {
+    fn report(&mut self, span: Span, what: &str, help: &str, hyper: bool, fix: Option<Edit>) {
         // `HttpClient { inner: Client::new() }` where every request through
         // `self.inner` is wrapped in `timeout(..)`: bounded per request.
         if let Some(field) = &self.field_init {
@@ -404,12 +404,18 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
         } else {
             "the library's default is no timeout at all; set one on the client so every request is bounded"
         };
-        self.sink.report(
-            Finding::new(LINT.name, span, msg)
-                .label("no timeout configured here")
-                .help(help)
-                .note(note),
-        );
+        let mut finding = Finding::new(LINT.name, span, msg)
+            .label("no timeout configured here")
+            .help(help)
+            .note(note);
+        if let Some(edit) = fix {
+            finding = finding.suggest(
+                "set a total request timeout",
+                Applicability::HasPlaceholders,
+                vec![edit],
+            );
+        }
+        self.sink.report(finding);
     }
 
     /// Handles a method chain (outermost call first). Returns the builder state
@@ -450,7 +456,20 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
                         Kind::Ureq => ("ureq::Agent::config_builder()..build()", UREQ_HELP),
                         Kind::Hyper => ("hyper::Client::builder()..build(..)", HYPER_HELP),
                     };
-                    self.report(span, what, help, kind == Kind::Hyper);
+                    // reqwest's builder takes `.timeout(..)` anywhere before
+                    // `.build()`; the value is a guess a person must check.
+                    let fix = (kind == Kind::Reqwest).then(|| {
+                        let duration = if self.cx.imports.imported("Duration").is_some() {
+                            "Duration"
+                        } else {
+                            "std::time::Duration"
+                        };
+                        Edit::insert(
+                            Span::from(m.receiver.span()).end,
+                            format!(".timeout({duration}::from_secs(30))"),
+                        )
+                    });
+                    self.report(span, what, help, kind == Kind::Hyper, fix);
                 }
                 return None;
             }
@@ -548,7 +567,7 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
                                 crate::syntax::any_ident(b, &mut |i| i == "connect_timeout")
                             });
                         if !(tcp && (awaited || optional || c.args.iter().any(is_loopback))) {
-                            self.report(Span::from(c.span()), &what, help, false)
+                            self.report(Span::from(c.span()), &what, help, false, None)
                         }
                     }
                     Some(Ctor::HyperNew) if !self.has_timeout() => self.report(
@@ -556,6 +575,7 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
                         "hyper::Client::new()",
                         HYPER_HELP,
                         true,
+                        None,
                     ),
                     _ => {}
                 }

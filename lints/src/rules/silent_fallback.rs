@@ -118,8 +118,50 @@ fn check(cx: &FileContext, sink: &mut Sink) {
         value_pos: HashSet::new(),
         reported: HashSet::new(),
         diverging: diverging_fns(cx.file),
+        logger: logger_in(cx.source),
     };
     v.visit_file(cx.file);
+}
+
+/// The logging crate the file already names (`tracing::..`, `use log::..`),
+/// for a suggestion that traces the error with it: `tracing` first.
+fn logger_in(source: &str) -> Option<&'static str> {
+    let names = |krate: &str| {
+        let pattern = format!("{krate}::");
+        source.match_indices(&pattern).any(|(at, _)| {
+            !source[..at]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':')
+        })
+    };
+    ["tracing", "log"].into_iter().find(|k| names(k))
+}
+
+/// `.inspect_err(..)` after `result`, logging the error with `logger` before
+/// the fallback takes it. Only after an expression a method call can follow
+/// without parentheses (a call, a method call, `.await`, a name, a field).
+fn trace_edit(result: &syn::Expr, logger: &str, name: &str) -> Option<crate::Edit> {
+    if !matches!(
+        result,
+        syn::Expr::Call(_)
+            | syn::Expr::MethodCall(_)
+            | syn::Expr::Await(_)
+            | syn::Expr::Path(_)
+            | syn::Expr::Field(_)
+            | syn::Expr::Paren(_)
+    ) {
+        return None;
+    }
+    let log = if logger == "tracing" {
+        format!("tracing::warn!(error = %e, \"{name} failed; falling back\")")
+    } else {
+        format!("log::warn!(\"{name} failed; falling back: {{e}}\")")
+    };
+    Some(crate::Edit::insert(
+        Span::from(result.span()).end,
+        format!(".inspect_err(|e| {log})"),
+    ))
 }
 
 /// What is known about one function (or closure) body being analysed.
@@ -149,6 +191,8 @@ struct Visitor<'a, 'ast> {
     reported: HashSet<usize>,
     /// Functions of this file that never return (`fn oom() -> !`).
     diverging: HashSet<String>,
+    /// The logging crate the file uses, if any (see [`logger_in`]).
+    logger: Option<&'static str>,
 }
 
 fn addr(e: &syn::Expr) -> usize {
@@ -167,6 +211,8 @@ enum Hide {
 struct Failing<'ast> {
     /// The call or method call itself.
     call: &'ast syn::Expr,
+    /// The expression whose value is the `Result` (the call, awaited, adapted).
+    result: &'ast syn::Expr,
     name: String,
     awaited: bool,
     /// An `inspect_err(..)` in the chain already traces the error.
@@ -960,6 +1006,7 @@ impl<'ast> Visitor<'_, 'ast> {
                     }
                     return Some(Failing {
                         call: cur,
+                        result: e,
                         name,
                         awaited,
                         traced,
@@ -976,6 +1023,7 @@ impl<'ast> Visitor<'_, 'ast> {
                     }
                     return Some(Failing {
                         call: cur,
+                        result: e,
                         name,
                         awaited,
                         traced,
@@ -985,6 +1033,7 @@ impl<'ast> Visitor<'_, 'ast> {
                     let name = p.path.segments.first()?.ident.to_string();
                     let init = self.frame()?.scope.init_of(&name)?;
                     let mut f = self.failing(init, depth + 1)?;
+                    f.result = e;
                     f.awaited |= awaited;
                     f.traced |= traced;
                     return Some(f);
@@ -1004,7 +1053,8 @@ impl<'ast> Visitor<'_, 'ast> {
 
     /// The failing call, unless it is excluded (conversion/lookup) or traced.
     fn reportable_failing(&self, e: &'ast syn::Expr) -> Option<Failing<'ast>> {
-        let f = self.failing(e, 0)?;
+        let mut f = self.failing(e, 0)?;
+        f.result = e;
         (!is_conversion(&f) && !f.traced).then_some(f)
     }
 
@@ -1074,6 +1124,18 @@ impl<'ast> Visitor<'_, 'ast> {
             .label(label)
             .help(HELP)
             .low_if(low);
+        // The error may not implement `Display`, and the log line is one
+        // more event: a person checks the change.
+        if let Some(edit) = self
+            .logger
+            .and_then(|l| trace_edit(failing.result, l, &failing.name))
+        {
+            f = f.suggest(
+                "log the error before falling back",
+                crate::Applicability::MaybeIncorrect,
+                vec![edit],
+            );
+        }
         f = if looped {
             f.note("inside a loop the fallback repeats silently on every iteration")
         } else {
