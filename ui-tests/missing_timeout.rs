@@ -82,6 +82,15 @@ async fn async_connects(addr: &str) {
 fn loopback(listener: std::net::TcpListener) {
     let _ = TcpStream::connect(listener.local_addr().unwrap());
     let _ = TcpStream::connect("127.0.0.1:8080");
+    // The address of a listener this function bound, through a local.
+    let own = listener.local_addr().unwrap();
+    let _ = TcpStream::connect(own);
+}
+
+// Reported: a local that holds a remote address.
+fn remote(host: &str) {
+    let target = format!("{host}:8080");
+    let _ = TcpStream::connect(target);
 }
 
 // Not reported: the caller chooses; with a timeout given, the connect is bounded.

@@ -126,6 +126,9 @@ pub fn producers(file: &syn::File, at: crate::Span) -> Producers {
         shadowed: HashSet::new(),
         sends: Vec::new(),
         called_repeatedly: HashMap::new(),
+        started: HashSet::new(),
+        configured_counts: HashSet::new(),
+        paced_repeats: Vec::new(),
     };
     finder.visit_file(file);
     let repeated = finder.called_repeatedly;
@@ -408,6 +411,12 @@ struct SendFinder<'a> {
     sends: Vec<(String, Send)>,
     /// Functions called where something repeats, with the repeating header.
     called_repeatedly: HashMap<String, crate::Span>,
+    /// Of the current function: locals holding started tasks, and counts
+    /// made of constants (see [`FnSurvey`]).
+    started: HashSet<String>,
+    configured_counts: HashSet<String>,
+    /// Parallel to `repeats`: does that repetition await a bounded send?
+    paced_repeats: Vec<bool>,
 }
 
 impl SendFinder<'_> {
@@ -418,7 +427,11 @@ impl SendFinder<'_> {
         let outer_replies = std::mem::replace(&mut self.replies, survey.replies);
         let outer_checked = std::mem::replace(&mut self.capacity_checked, survey.capacity_checked);
         let outer_shadowed = std::mem::take(&mut self.shadowed);
+        let outer_started = std::mem::replace(&mut self.started, survey.started);
+        let outer_counts = std::mem::replace(&mut self.configured_counts, survey.configured_counts);
         body(self);
+        self.started = outer_started;
+        self.configured_counts = outer_counts;
         self.fn_name = outer_name;
         self.repeats = outer_repeats;
         self.replies = outer_replies;
@@ -454,15 +467,44 @@ impl SendFinder<'_> {
         }
     }
 
+    /// Runs `body` inside a repeat. A repetition that also awaits a send
+    /// (on some other, bounded, queue) waits for that consumer each round:
+    /// the sends recorded in it are paced (marked when the repeat ends, so
+    /// the body is walked once).
     fn in_repeat<F: FnOnce(&mut Self)>(&mut self, header: crate::Span, body: F) {
+        let first_send = self.sends.len();
         self.repeats.push(header);
+        self.paced_repeats.push(false);
         body(self);
+        let paced = self.paced_repeats.pop().unwrap_or(false);
         self.repeats.pop();
+        if paced {
+            for (_, send) in &mut self.sends[first_send..] {
+                if send.repeat == Some(header) {
+                    send.reply_paced = true;
+                }
+            }
+        }
     }
 
+    /// An awaited send paces the innermost repeat.
+    fn awaited_send(&mut self) {
+        if let Some(paced) = self.paced_repeats.last_mut() {
+            *paced = true;
+        }
+    }
+
+    /// Does the message carry what paces its producer: a reply sender the
+    /// producer awaits, a permit of a limit, or a task already started?
     fn carries_reply(&self, args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>) -> bool {
         args.iter().any(|a| {
-            crate::syntax::any_ident(a, &mut |id| self.replies.contains(id) || names_a_reply(id))
+            is_spawn_call(a)
+                || crate::syntax::any_ident(a, &mut |id| {
+                    self.replies.contains(id)
+                        || names_a_reply(id)
+                        || names_a_permit(id)
+                        || self.started.contains(id)
+                })
         })
     }
 
@@ -536,6 +578,12 @@ struct FnSurvey<'a> {
     /// Names moved into a value.
     carried: HashSet<String>,
     capacity_checked: bool,
+    /// Locals bound to a spawned task's handle (`let t = spawn(..)`): a
+    /// message carrying one queues work that already runs.
+    started: HashSet<String>,
+    /// Locals bound to a count from constants (`let n = match kind { Tcp =>
+    /// TCP_POOL, Udp => UDP_POOL }`).
+    configured_counts: HashSet<String>,
 }
 
 impl<'a> FnSurvey<'a> {
@@ -549,6 +597,8 @@ impl<'a> FnSurvey<'a> {
             replies: HashSet::new(),
             carried: HashSet::new(),
             capacity_checked: false,
+            started: HashSet::new(),
+            configured_counts: HashSet::new(),
         };
         s.visit_block(block);
         let carried = std::mem::take(&mut s.carried);
@@ -569,6 +619,15 @@ impl<'ast> Visit<'ast> for FnSurvey<'_> {
             if crate::syntax::any_ident(&*init.expr, &mut |id| id == "oneshot") {
                 if let Some(name) = first_of_tuple(&local.pat) {
                     self.replies.insert(name);
+                }
+            }
+            if let syn::Pat::Ident(pi) = strip_pat_type(&local.pat) {
+                let name = pi.ident.to_string();
+                if is_spawn_call(&init.expr) {
+                    self.started.insert(name.clone());
+                }
+                if counts_from_constants(&init.expr) {
+                    self.configured_counts.insert(name);
                 }
             }
         }
@@ -616,20 +675,105 @@ fn pat_idents(pat: &syn::Pat, out: &mut Vec<String>) {
     Idents(out).visit_pat(pat);
 }
 
+/// `spawn(..)`, `tokio::spawn(..)`, `rt.spawn(..)`, `spawn_blocking(..)`,
+/// with `.await`/`?` around it or not.
+fn is_spawn_call(e: &syn::Expr) -> bool {
+    let spawn = |name: &str| name.starts_with("spawn");
+    match crate::syntax::strip_await_try(e) {
+        syn::Expr::Call(c) => crate::syntax::call_path(c)
+            .and_then(crate::syntax::last_segment)
+            .is_some_and(|n| spawn(&n)),
+        syn::Expr::MethodCall(m) => spawn(&m.method.to_string()),
+        _ => false,
+    }
+}
+
+/// A name for a permit of a semaphore or slot supplier (`permit`,
+/// `OwnedSemaphorePermit`, `TrackedPermittedTqResp`): a message holding one
+/// is counted against that limit while it waits in the queue.
+fn names_a_permit(ident: &str) -> bool {
+    ident.to_ascii_lowercase().contains("permit")
+}
+
+/// An upper-case constant (`POOL_SIZE`), not a one-letter type parameter.
+fn is_constant_name(ident: &str) -> bool {
+    ident.len() > 1
+        && ident.bytes().any(|b| b.is_ascii_uppercase())
+        && ident
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// Is a count made of constants (`POOL_SIZE`, a `match` whose arms are
+/// constants), with no length of anything in it?
+fn counts_from_constants(e: &syn::Expr) -> bool {
+    let mut constant = false;
+    let mut measured = false;
+    crate::syntax::any_ident(e, &mut |id| {
+        constant |= is_constant_name(id);
+        measured |= id == "len" || id == "count";
+        false
+    });
+    constant && !measured
+}
+
 /// Does a `for` loop run over input? A literal range or array, or a field of
 /// `self` (configuration), is not; nor is a range up to a field of `self`
 /// (`for _ in 0..self.size`: one message per configured worker).
-fn for_over_input(f: &syn::ExprForLoop) -> bool {
+fn for_over_input(f: &syn::ExprForLoop, configured_counts: &HashSet<String>) -> bool {
     match crate::syntax::strip_parens(&f.expr) {
         syn::Expr::Range(r) => match r.end.as_deref() {
             Some(end) => {
                 crate::syntax::int_literal(end).is_none()
-                    && !crate::syntax::any_ident(end, &mut |id| id == "self")
+                    && !counts_from_constants(end)
+                    && !crate::syntax::any_ident(end, &mut |id| {
+                        id == "self" || configured_counts.contains(id)
+                    })
             }
             None => true,
         },
         syn::Expr::Array(_) => false,
         other => !crate::syntax::any_ident(other, &mut |id| id == "self"),
+    }
+}
+
+/// Does the code await a send (`tx.send(v).await`, `send_async`,
+/// `reserve`), also inside macro tokens (`select!` arms)? An unbounded
+/// queue's send is not awaited: this is a bounded one, whose consumer paces
+/// the loop.
+fn awaits_a_send(tokens: TokenStream) -> bool {
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    trees.windows(4).any(|w| match w {
+        [TokenTree::Ident(send), TokenTree::Group(args), TokenTree::Punct(dot), TokenTree::Ident(wait)] => {
+            matches!(send.to_string().as_str(), "send" | "send_async" | "reserve")
+                && args.delimiter() == proc_macro2::Delimiter::Parenthesis
+                && dot.as_char() == '.'
+                && wait == "await"
+        }
+        _ => false,
+    }) || trees.iter().any(|t| match t {
+        TokenTree::Group(g) => awaits_a_send(g.stream()),
+        _ => false,
+    })
+}
+
+/// `let timer = after(d);` (then `select! { recv(timer) .. }`): the round
+/// starts by arming a timer.
+fn binds_a_timer(st: &syn::Stmt) -> bool {
+    let syn::Stmt::Local(local) = st else {
+        return false;
+    };
+    let Some(init) = &local.init else {
+        return false;
+    };
+    match crate::syntax::strip_await_try(&init.expr) {
+        syn::Expr::Call(c) => crate::syntax::call_path(c)
+            .and_then(crate::syntax::last_segment)
+            .is_some_and(|n| {
+                matches!(n.as_str(), "after" | "tick" | "interval" | "timeout_at")
+                    || crate::retry_model::is_delay_name(&n)
+            }),
+        _ => false,
     }
 }
 
@@ -694,7 +838,7 @@ impl<'ast> Visit<'ast> for SendFinder<'_> {
         if l.body
             .stmts
             .first()
-            .is_some_and(crate::retry_model::is_delay_stmt)
+            .is_some_and(|st| crate::retry_model::is_delay_stmt(st) || binds_a_timer(st))
         {
             return syn::visit::visit_expr_loop(self, l);
         }
@@ -714,7 +858,7 @@ impl<'ast> Visit<'ast> for SendFinder<'_> {
     }
 
     fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
-        if for_over_input(l) {
+        if for_over_input(l, &self.configured_counts) {
             self.in_repeat(crate::Span::from(l.for_token.span), |s| {
                 syn::visit::visit_expr_for_loop(s, l)
             });
@@ -751,7 +895,24 @@ impl<'ast> Visit<'ast> for SendFinder<'_> {
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        if awaits_a_send(mac.tokens.clone()) {
+            self.awaited_send();
+        }
         self.scan_tokens(&mac.tokens);
+    }
+
+    fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+        if let syn::Expr::MethodCall(m) = &*a.base {
+            // Not the unbounded queue's own `send_async` (it returns at once).
+            if matches!(
+                m.method.to_string().as_str(),
+                "send" | "send_async" | "reserve"
+            ) && !self.is_sender(&m.receiver)
+            {
+                self.awaited_send();
+            }
+        }
+        syn::visit::visit_expr_await(self, a);
     }
 }
 
@@ -790,6 +951,36 @@ mod tests {
         let p = producers_of("fn start() { let (tx, rx) = unbounded_channel(); std::thread::spawn(move || tx.send(init())); }");
         assert_eq!(p.sends.len(), 1);
         assert!(p.unpaced_repeating().is_none());
+    }
+
+    #[test]
+    fn messages_that_carry_their_pacing() {
+        for src in [
+            // A permit taken before the send holds a slot while it waits.
+            "async fn f(l: L, sem: Arc<Semaphore>) { let (tx, rx) = unbounded_channel(); \
+             loop { let permit = sem.clone().acquire_owned().await; let r = l.poll().await; tx.send((r, permit)); } }",
+            // A handle of a task already running.
+            "async fn f(l: L) { let (tx, rx) = unbounded_channel(); \
+             loop { let r = l.poll().await; let task = tokio::spawn(work(r)); tx.send(task); } }",
+            // Each round also waits on a bounded queue's consumer.
+            "async fn f(l: L, out: Sender<S>) { let (tx, rx) = unbounded_channel(); \
+             loop { let s = l.accept().await; tx.send(true); out.send(s).await; } }",
+            // A count made of constants, through a local.
+            "fn f(kind: Kind) { let (tx, rx) = unbounded_channel(); \
+             let n = match kind { Kind::Tcp => TCP_POOL, Kind::Udp => UDP_POOL }; for _ in 0..n { tx.send(true); } }",
+            // A round that starts by arming a timer.
+            "fn f() { let (tx, rx) = unbounded_channel(); loop { let timer = after(D); select! { recv(timer) -> _ => { tx.send(Renew); } } } }",
+        ] {
+            assert!(producers_of(src).unpaced_repeating().is_none(), "{src}");
+        }
+        // Near misses: a message of input only, a count of the input.
+        for src in [
+            "async fn f(l: L) { let (tx, rx) = unbounded_channel(); loop { let r = l.poll().await; tx.send(r); } }",
+            "fn f(items: &[u8]) { let (tx, rx) = unbounded_channel(); let n = items.len(); for _ in 0..n { tx.send(true); } }",
+            "async fn f(l: L) { let (tx, rx) = unbounded_channel(); loop { let s = l.accept().await; tx.send_async(s).await; } }",
+        ] {
+            assert!(producers_of(src).unpaced_repeating().is_some(), "{src}");
+        }
     }
 
     #[test]

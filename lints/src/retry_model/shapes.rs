@@ -260,12 +260,28 @@ const LOCAL_IDENTS: &[&str] = &[
     "QueueFull",
 ];
 
+/// A name that says the peer is on this machine: the list above, a Unix
+/// socket or address (`UnixAddr`, `unix_addr`), a signal (`send_signal`,
+/// `SIGUSR1`).
+fn is_local_ident(ident: &str) -> bool {
+    let lower = ident.to_ascii_lowercase();
+    LOCAL_IDENTS.contains(&ident)
+        || lower.contains("unix")
+        || lower.ends_with("_signal")
+        || ident.strip_prefix("SIG").is_some_and(|rest| {
+            rest.len() >= 3
+                && rest
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        })
+}
+
 /// Does the loop talk to a single local peer? Then no fleet of identical
 /// clients retries in step, and jitter has nothing to spread.
 pub(super) fn local_peer(body: &Block) -> bool {
     fn walk(ts: proc_macro2::TokenStream) -> bool {
         ts.into_iter().any(|tt| match tt {
-            TokenTree::Ident(i) => LOCAL_IDENTS.iter().any(|l| i == l),
+            TokenTree::Ident(i) => is_local_ident(&i.to_string()),
             TokenTree::Literal(l) => {
                 let s = l.to_string();
                 ["localhost", "127.0.0.1", "[::1]", "unix:", ".sock"]

@@ -273,6 +273,14 @@ fn single_local_peer() {
     let src = "fn f() { loop { match TcpStream::connect(ADDR) { Ok(s) => return s, Err(_) => sleep(Duration::from_millis(100)) } } }";
     assert!(one(&src.replace("ADDR", "\"127.0.0.1:9000\"")).local_peer);
     assert!(!one(&src.replace("ADDR", "\"db.internal:5432\"")).local_peer);
+    // A signal to a process, a Unix-domain address: this machine.
+    let signal = "fn f(pid: Pid) { loop { match send_signal(pid, libc::SIGUSR1) { Ok(()) => return, Err(_) => sleep(D) } } }";
+    assert!(one(signal).local_peer);
+    let unix = "fn f(fd: Fd, path: &str) { let addr = UnixAddr::new(path); loop { match socket::connect(fd, &addr) { Ok(_) => return, Err(_) => sleep(D) } } }";
+    assert!(one(unix).local_peer);
+    // Near miss: a signaling server is remote.
+    let remote = "fn f(signaling: Url) { loop { match connect_signaling(&signaling) { Ok(_) => return, Err(_) => sleep(D) } } }";
+    assert!(!one(remote).local_peer);
 }
 
 // event loops and schedules

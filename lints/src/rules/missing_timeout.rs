@@ -113,6 +113,7 @@ fn check(cx: &FileContext, sink: &mut Sink) {
         awaited: HashSet::new(),
         done: HashSet::new(),
         field_init: None,
+        loopback_locals: HashSet::new(),
     };
     v.visit_file(cx.file);
 }
@@ -137,6 +138,9 @@ struct Visitor<'a, 'c, 's, 'ast> {
     done: HashSet<usize>,
     /// The struct field whose initialiser is being visited.
     field_init: Option<String>,
+    /// Locals of the current function bound to a loopback address
+    /// (`let addr = listener.local_addr()?`).
+    loopback_locals: HashSet<String>,
 }
 
 /// `#[cfg(target_arch = "wasm32")]`: reqwest's client on wasm runs on the
@@ -303,8 +307,10 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
             std::mem::replace(&mut self.escaped, pre.escaped),
             self.fn_has_timeout.take(),
             self.fn_block.replace(block),
+            std::mem::take(&mut self.loopback_locals),
         );
         self.visit_block(block);
+        self.loopback_locals = saved.5;
         self.builders = saved.0;
         self.timed = saved.1;
         self.escaped = saved.2;
@@ -401,6 +407,8 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
         };
         let note = if hyper {
             "hyper's client has no request timeout of its own"
+        } else if what.starts_with("std::net") {
+            "a connect waits as long as the operating system retries the handshake (minutes), blocking the thread"
         } else {
             "the library's default is no timeout at all; set one on the client so every request is bounded"
         };
@@ -512,6 +520,11 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
         };
         if let syn::Pat::Ident(pi) = pat {
             let name = pi.ident.to_string();
+            if l.init.as_ref().is_some_and(|i| is_loopback(&i.expr)) {
+                self.loopback_locals.insert(name.clone());
+            } else {
+                self.loopback_locals.remove(&name);
+            }
             let state = l.init.as_ref().and_then(|i| {
                 let e = crate::syntax::strip_await_try(&i.expr);
                 match e {
@@ -566,7 +579,12 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
                             && self.fn_block.is_some_and(|b| {
                                 crate::syntax::any_ident(b, &mut |i| i == "connect_timeout")
                             });
-                        if !(tcp && (awaited || optional || c.args.iter().any(is_loopback))) {
+                        let loopback = c.args.iter().any(|a| {
+                            is_loopback(a)
+                                || matches!(strip_parens(a), syn::Expr::Path(p)
+                                    if p.path.get_ident().is_some_and(|i| self.loopback_locals.contains(&i.to_string())))
+                        });
+                        if !(tcp && (awaited || optional || loopback)) {
                             self.report(Span::from(c.span()), &what, help, false, None)
                         }
                     }
