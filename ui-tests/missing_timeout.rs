@@ -136,3 +136,22 @@ pub fn native_client() -> reqwest::Client {
 pub fn user_agent(version: &str) -> String {
     format!("client/{version}")
 }
+
+// Low: a proxy's service forwards the request it serves; the caller's
+// deadline and the stack's timeout layers bound it.
+struct Forward;
+impl tower::Service<http::Request<Body>> for Forward {
+    fn call(&mut self, req: http::Request<Body>) -> Self::Future {
+        hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+            .build(HttpConnector::new())
+            .request(req)
+    }
+}
+
+// Reported: the same client built by a service's constructor for its own calls.
+impl Forward {
+    fn new() -> Self {
+        let _client = hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build(HttpConnector::new());
+        Forward
+    }
+}

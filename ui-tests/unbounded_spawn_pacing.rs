@@ -90,3 +90,28 @@ async fn run_per_peer(listener: TcpListener) {
         tokio::spawn(async move { server.run().await });
     }
 }
+
+// Low: a snapshot of the configured backends, through a local.
+impl Balancer {
+    async fn check_all(&self) {
+        let backends = self.backends.load();
+        let jobs = backends.iter().map(|backend| tokio::spawn(check(backend.clone())));
+        futures::future::join_all(jobs).await;
+    }
+}
+
+// Low: one task per store of the cluster's topology.
+async fn per_store(pd: PdClient) {
+    let stores = pd.all_stores().await.unwrap();
+    for store in stores {
+        tokio::spawn(scan_store(store));
+    }
+}
+
+// High: one task per key the caller asked for.
+async fn per_key(pd: PdClient, keys: Vec<Key>) {
+    let regions = pd.regions_for(keys).await.unwrap();
+    for region in regions {
+        tokio::spawn(scan_region(region));
+    }
+}

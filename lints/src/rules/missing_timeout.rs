@@ -114,6 +114,8 @@ fn check(cx: &FileContext, sink: &mut Sink) {
         done: HashSet::new(),
         field_init: None,
         loopback_locals: HashSet::new(),
+        in_service_impl: false,
+        forwarding: false,
     };
     v.visit_file(cx.file);
 }
@@ -141,6 +143,11 @@ struct Visitor<'a, 'c, 's, 'ast> {
     /// Locals of the current function bound to a loopback address
     /// (`let addr = listener.local_addr()?`).
     loopback_locals: HashSet<String>,
+    /// Inside `impl Service<..> for T`, and inside its `call`: a client
+    /// built there forwards the request being served (a proxy), whose
+    /// deadline belongs to the caller and to the stack's timeout layers.
+    in_service_impl: bool,
+    forwarding: bool,
 }
 
 /// `#[cfg(target_arch = "wasm32")]`: reqwest's client on wasm runs on the
@@ -415,7 +422,8 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
         let mut finding = Finding::new(LINT.name, span, msg)
             .label("no timeout configured here")
             .help(help)
-            .note(note);
+            .note(note)
+            .low_if(hyper && self.forwarding);
         if let Some(edit) = fix {
             finding = finding.suggest(
                 "set a total request timeout",
@@ -494,8 +502,22 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
     }
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
         if !builds_for_wasm(&f.attrs) {
+            let outer = self.forwarding;
+            self.forwarding = self.in_service_impl && f.sig.ident == "call";
             self.enter_fn(&f.block);
+            self.forwarding = outer;
         }
+    }
+
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        // `impl Service<Request> for Proxy`: a layer of a service stack.
+        let service = i
+            .trait_
+            .as_ref()
+            .is_some_and(|(path, _)| path.segments.last().is_some_and(|s| s.ident == "Service"));
+        let outer = std::mem::replace(&mut self.in_service_impl, service);
+        syn::visit::visit_item_impl(self, i);
+        self.in_service_impl = outer;
     }
 
     fn visit_field_value(&mut self, fv: &'ast syn::FieldValue) {

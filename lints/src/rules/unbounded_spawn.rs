@@ -191,6 +191,68 @@ fn configured_root(root: &syn::Expr) -> bool {
     }
 }
 
+/// Queries that list a service's configured or discovered members
+/// (`all_stores()`, `cluster.nodes()`, `get_backends()`): their size is the
+/// deployment's, not the input's.
+fn lists_members(call: &str) -> bool {
+    const MEMBERS: &[&str] = &[
+        "stores",
+        "nodes",
+        "servers",
+        "backends",
+        "brokers",
+        "members",
+        "replicas",
+        "hosts",
+        "endpoints",
+    ];
+    let call = call.to_ascii_lowercase();
+    call.split('_').any(|part| MEMBERS.contains(&part))
+}
+
+/// Is `name` bound (by a `let` of the function) to a configured set: a
+/// chain rooted in a field of `self` or of a configuration object
+/// (`let backends = self.backends.load();`), or a member listing
+/// (`let stores = pd.all_stores().await?;`)?
+fn bound_to_configured_set(block: &syn::Block, name: &str) -> bool {
+    struct Bound<'n> {
+        name: &'n str,
+        configured: Option<bool>,
+    }
+    impl<'ast> Visit<'ast> for Bound<'_> {
+        fn visit_local(&mut self, l: &'ast syn::Local) {
+            if let (syn::Pat::Ident(pi), Some(init)) = (&l.pat, &l.init) {
+                if pi.ident == self.name {
+                    let (calls, root) = method_chain(strip_await_try(&init.expr));
+                    let root = match strip_parens(root) {
+                        syn::Expr::Reference(r) => strip_parens(&r.expr),
+                        r => r,
+                    };
+                    let root_call = match root {
+                        syn::Expr::Call(c) => {
+                            crate::syntax::call_path(c).and_then(crate::syntax::last_segment)
+                        }
+                        _ => None,
+                    };
+                    let here = configured_root(root)
+                        || calls.iter().any(|c| lists_members(&c.method.to_string()))
+                        || root_call.is_some_and(|c| lists_members(&c));
+                    // Every binding of the name must be one.
+                    self.configured = Some(self.configured.unwrap_or(true) && here);
+                }
+            }
+            syn::visit::visit_local(self, l);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut b = Bound {
+        name,
+        configured: None,
+    };
+    b.visit_block(block);
+    b.configured.unwrap_or(false)
+}
+
 /// Is every `name.push(..)` / `name.insert(..)` / `name.extend(..)` of the
 /// function inside a `for` over a configured set (and is there one)?
 fn filled_from_configured_set(block: &syn::Block, name: &str) -> bool {
@@ -547,7 +609,8 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
         };
         match (p.path.get_ident(), self.cur_fn) {
             (Some(name), Some((_, block, _))) => {
-                filled_from_configured_set(block, &name.to_string())
+                let name = name.to_string();
+                filled_from_configured_set(block, &name) || bound_to_configured_set(block, &name)
             }
             _ => false,
         }
