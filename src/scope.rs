@@ -88,7 +88,14 @@ pub fn is_test_support_crate(dir: &Path) -> bool {
         .and_then(|d| d.as_str())
         .unwrap_or("")
         .to_lowercase();
-    named_for_tests || TEST_SUPPORT_PHRASES.iter().any(|p| description.contains(p))
+    // An unpublished `integration` crate is a workspace's test harness.
+    let unpublished = package.get("publish").and_then(|p| p.as_bool()) == Some(false);
+    let integration = name
+        .split(['-', '_'])
+        .any(|s| s.eq_ignore_ascii_case("integration"));
+    named_for_tests
+        || (integration && unpublished)
+        || TEST_SUPPORT_PHRASES.iter().any(|p| description.contains(p))
 }
 
 /// How a module file is built, as its parents declare it.
@@ -556,6 +563,13 @@ mod tests {
         assert!(!krate("contest", "[package]\nname = \"contest-client\"\n"));
         assert!(!krate("sentry", "[package]\nname = \"sentry-integration\"\ndescription = \"Sentry integration for tower\"\n"));
         assert!(!krate("ws", "[workspace]\nmembers = [\"test\"]\n"));
+        // An unpublished integration crate is a test harness; a published
+        // one is a library.
+        assert!(krate(
+            "harness",
+            "[package]\nname = \"integration\"\npublish = false\n"
+        ));
+        assert!(!krate("plugin", "[package]\nname = \"db-integration\"\n"));
         assert!(!krate("broken", "[package\nname = \"x-test\"\n"));
     }
 }

@@ -113,3 +113,15 @@ fn executor_delay(ex: &Exec) -> Option<u32> {
     }
     None
 }
+
+// Reported: a declared budget whose longest wait is zero retries at once.
+#[leash::retry(attempts = 3, backoff = "0ms..0ms")]
+fn declared_hot() -> Result<(), std::io::Error> {
+    Ok(())
+}
+
+// Silent: a declared budget that waits.
+#[leash::retry(attempts = 3, backoff = "0ms..50ms")]
+fn declared_paced() -> Result<(), std::io::Error> {
+    Ok(())
+}

@@ -94,7 +94,7 @@ pub fn str_literal(expr: &syn::Expr) -> Option<String> {
     }
 }
 
-fn arg(attr: &syn::Attribute, name: &str) -> Option<syn::Expr> {
+pub(crate) fn arg(attr: &syn::Attribute, name: &str) -> Option<syn::Expr> {
     let syn::Meta::List(list) = &attr.meta else {
         return None;
     };

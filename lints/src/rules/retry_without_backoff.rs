@@ -18,7 +18,8 @@ whose body contains one (followed at any depth within the file, and through
 methods on `self`). A delay on any branch of the failure path counts: a failure path that
 waits only for some errors is not reported. An operation of the file that
 waits in its own flow before it tries (`self.recreate()` sleeping first) is a
-delay before every attempt. Also: `tryhard` retries with no `*_backoff` call.
+delay before every attempt. Also: `tryhard` retries with no `*_backoff` call,
+and a declared `#[leash::retry(backoff = "0ms..0ms")]` whose longest wait is zero.
 
 Not retry loops (see `unbounded_retry`): a failure path that changes the
 operation's input (a search or scan), panic isolation, a repair whose own
@@ -104,4 +105,73 @@ fn check(cx: &FileContext, sink: &mut Sink) {
         }
     }
     crate::retry_model::library::check_no_backoff(cx, sink);
+    check_declared(cx, sink);
+}
+
+/// `#[leash::retry(.., backoff = "0ms..0ms")]`: a declared budget whose
+/// longest wait is zero retries at once, whatever the attempt count.
+fn check_declared(cx: &FileContext, sink: &mut Sink) {
+    struct V<'s> {
+        found: Vec<(crate::Span, String)>,
+        _sink: std::marker::PhantomData<&'s ()>,
+    }
+    impl V<'_> {
+        fn attrs(&mut self, attrs: &[syn::Attribute]) {
+            let Some(attr) = crate::syntax::leash_attr(attrs, "retry") else {
+                return;
+            };
+            let Some(range) = crate::inventory::arg(attr, "backoff")
+                .as_ref()
+                .and_then(crate::inventory::str_literal)
+            else {
+                return;
+            };
+            if range
+                .split_once("..")
+                .is_some_and(|(_, max)| is_zero_duration(max))
+            {
+                self.found
+                    .push((crate::Span::from(syn::spanned::Spanned::span(attr)), range));
+            }
+        }
+    }
+    impl<'ast> syn::visit::Visit<'ast> for V<'_> {
+        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+            self.attrs(&f.attrs);
+            syn::visit::visit_item_fn(self, f);
+        }
+        fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+            self.attrs(&f.attrs);
+            syn::visit::visit_impl_item_fn(self, f);
+        }
+    }
+    if !cx.source.contains("backoff") {
+        return;
+    }
+    let mut v = V {
+        found: Vec::new(),
+        _sink: std::marker::PhantomData,
+    };
+    syn::visit::Visit::visit_file(&mut v, cx.file);
+    for (span, range) in v.found {
+        sink.report(
+            Finding::new(
+                LINT.name,
+                span,
+                format!("retry without backoff: the declared backoff `{range}` never waits, so every attempt follows the last at once"),
+            )
+            .label("a retry budget whose longest wait is zero")
+            .help("declare a real range: `backoff = \"100ms..5s\"`"),
+        );
+    }
+}
+
+/// `"0ms"`, `"0s"`, `"0"`: a duration of zero in the macro's syntax.
+fn is_zero_duration(text: &str) -> bool {
+    let digits: String = text
+        .trim()
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    !digits.is_empty() && digits.parse::<f64>().is_ok_and(|v| v == 0.0)
 }
