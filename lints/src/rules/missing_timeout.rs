@@ -33,7 +33,15 @@ reqwest's or hyper's (resolved through `use` imports) is never reported.
 Not reported either: a client kept in a struct field when every use of that
 field in the file is wrapped in `timeout(..)` (each request is bounded), and
 a client built under `#[cfg(target_arch = "wasm32")]` (reqwest on wasm runs on
-the browser's `fetch`, which has no timeout to set).
+the browser's `fetch`, which has no timeout to set), and a std connect to a
+loopback address or to a local bound to one (`let addr =
+listener.local_addr()?`).
+
+`low` (hidden by default): a client in a file that sets a timeout on its
+requests (`client.get(url).timeout(t)`, a `prepare()` helper every call goes
+through), and a hyper client built in `Service::call` of an `impl Service`
+(a proxy forwarding the request it serves: the caller's deadline and the
+stack's timeout layers bound it).
 
 ## Why is this bad?
 A request to a peer that accepts the connection and never answers (an overloaded
@@ -116,6 +124,7 @@ fn check(cx: &FileContext, sink: &mut Sink) {
         loopback_locals: HashSet::new(),
         in_service_impl: false,
         forwarding: false,
+        file_requests_timed: None,
     };
     v.visit_file(cx.file);
 }
@@ -148,6 +157,8 @@ struct Visitor<'a, 'c, 's, 'ast> {
     /// deadline belongs to the caller and to the stack's timeout layers.
     in_service_impl: bool,
     forwarding: bool,
+    /// The file sets timeouts on requests (computed when first asked).
+    file_requests_timed: Option<bool>,
 }
 
 /// `#[cfg(target_arch = "wasm32")]`: reqwest's client on wasm runs on the
@@ -259,6 +270,38 @@ impl<'ast> Visit<'ast> for Pre {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
+/// Does the file set a timeout on a request (`.timeout(t)` on a chain that
+/// makes one: `client.get(url)`, `.request(method, url)`, or a local named
+/// for a request builder)?
+fn sets_request_timeouts(file: &syn::File) -> bool {
+    struct T(bool);
+    impl<'ast> Visit<'ast> for T {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            if m.method == "timeout" && m.args.len() == 1 {
+                let (calls, root) = crate::syntax::method_chain(&m.receiver);
+                let makes_request = calls.iter().any(|c| {
+                    matches!(
+                        c.method.to_string().as_str(),
+                        "get" | "post" | "put" | "delete" | "patch" | "head" | "request"
+                    )
+                });
+                let builder_local = matches!(strip_parens(root), syn::Expr::Path(p)
+                if p.path.get_ident().is_some_and(|i| {
+                    let i = i.to_string().to_ascii_lowercase();
+                    i.contains("request") || i == "req"
+                }));
+                if makes_request || builder_local {
+                    self.0 = true;
+                }
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    let mut t = T(false);
+    t.visit_file(file);
+    t.0
+}
+
 /// A connect to this process's own listener or to loopback cannot hang on the
 /// network: `listener.local_addr()`, `"127.0.0.1:..."`, `localhost`, `LOCALHOST`.
 fn is_loopback(e: &syn::Expr) -> bool {
@@ -323,6 +366,12 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
         self.escaped = saved.2;
         self.fn_has_timeout = saved.3;
         self.fn_block = saved.4;
+    }
+
+    fn requests_timed(&mut self) -> bool {
+        *self
+            .file_requests_timed
+            .get_or_insert_with(|| sets_request_timeouts(self.cx.file))
     }
 
     fn has_timeout(&mut self) -> bool {
@@ -407,6 +456,10 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
                 return;
             }
         }
+        // The file sets a timeout on its requests (`client.get(url)
+        // .timeout(t)`, a `prepare()` helper every call goes through): the
+        // client's own default is not what bounds them.
+        let per_request = !what.starts_with("std::net") && self.requests_timed();
         let msg = if what.starts_with("std::net") {
             format!("missing timeout: `{what}` with no connect timeout can block for minutes")
         } else {
@@ -423,7 +476,7 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
             .label("no timeout configured here")
             .help(help)
             .note(note)
-            .low_if(hyper && self.forwarding);
+            .low_if((hyper && self.forwarding) || per_request);
         if let Some(edit) = fix {
             finding = finding.suggest(
                 "set a total request timeout",
