@@ -279,6 +279,14 @@ fn is_readiness_ident(id: &str) -> bool {
             | "TryRecvError"
             | "TryLockError"
             | "TryAcquireError"
+            // a compare-and-set that lost to another writer (optimistic
+            // concurrency on a revision or version): contention
+            | "WrongLastRevision"
+            | "WrongRevision"
+            | "RevisionMismatch"
+            | "VersionMismatch"
+            | "VersionConflict"
+            | "CasFailed"
     )
 }
 
@@ -1735,11 +1743,20 @@ impl<'l, 'ast> BodyScan<'l, 'ast> {
             Branch::None => None,
         };
         // A readiness result handled inside the failure branch
-        // (`Err(e) => match e.kind() { Interrupted => continue, .. }`).
+        // (`Err(e) => match e.kind() { Interrupted => continue, .. }`), or
+        // named by the arm's guard (`Err(e) if e.kind() == WrongLastRevision`).
         let readiness = match failure {
             Branch::Expr(e) => idents_of(*e).iter().any(|i| is_readiness_ident(i)),
             Branch::Block(b) => idents_of(*b).iter().any(|i| is_readiness_ident(i)),
             Branch::None => false,
+        } || self
+            .site_guard
+            .is_some_and(|g| idents_of(g).iter().any(|i| is_readiness_ident(i)));
+        // The locals the operation is given (`call(request)`).
+        let op_inputs: Vec<String> = match op.call {
+            Some(Expr::MethodCall(m)) => m.args.iter().flat_map(idents_of).collect(),
+            Some(Expr::Call(c)) => c.args.iter().flat_map(idents_of).collect(),
+            _ => Vec::new(),
         };
         let inputs = operation::LoopInputs {
             body: self.body,
@@ -1759,6 +1776,7 @@ impl<'l, 'ast> BodyScan<'l, 'ast> {
                         .is_some_and(|c| state_machine::moves_on(self.body, r, c, self.fns))
                     || shapes::keeps_error_in_state(r, &self.err_names)
                     || shapes::waits_as_the_error_says(r, &self.err_names)
+                    || shapes::hands_back_input(r, &self.err_names, &op_inputs)
             })
     }
 

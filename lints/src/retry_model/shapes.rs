@@ -399,3 +399,41 @@ pub(super) fn waits_for_change(body: &Block) -> bool {
     w.visit_block(body);
     w.0
 }
+
+/// The failure hands the unsent input back (`Err(PermitReclaimed(req)) =>
+/// request = req`): the operation never ran on it (a pool race, a lost
+/// stream permit), so going round again sends it for the first time.
+pub(super) fn hands_back_input(branch: Region, err_names: &[String], op_inputs: &[String]) -> bool {
+    struct H<'a> {
+        err_names: &'a [String],
+        op_inputs: &'a [String],
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for H<'_> {
+        fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+            let target = assigned_name(&a.left);
+            let from_error = idents_of(&*a.right)
+                .iter()
+                .any(|i| self.err_names.contains(i));
+            if from_error && target.is_some_and(|t| self.op_inputs.contains(&t)) {
+                self.found = true;
+            }
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    if err_names.is_empty() || op_inputs.is_empty() {
+        return false;
+    }
+    let mut h = H {
+        err_names,
+        op_inputs,
+        found: false,
+    };
+    match branch {
+        Region::Expr(e) => h.visit_expr(e),
+        Region::Block(b) => h.visit_block(b),
+    }
+    h.found
+}

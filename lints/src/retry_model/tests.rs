@@ -367,3 +367,18 @@ fn returned_failure_is_not_retried() {
     let l = one("async fn f() -> Result<R, E> { loop { let r = scan().await; match r { Ok(v) => return Ok(v), Err(e) => log(e) } } }");
     assert_eq!(l.ops, ["scan"]);
 }
+
+#[test]
+fn handed_back_input_is_sent_for_the_first_time() {
+    // A pool race returns the unsent request; the loop sends it now.
+    none("async fn f(mut request: Req) -> Result<R, E> { loop { match pool.call(request).await { Ok(r) => return Ok(r), Err(ConnError::Error(e)) => return Err(e), Err(ConnError::PermitReclaimed(req)) => { request = req; } } } }");
+    // Near miss: the same request again after a real failure.
+    one("async fn f(request: Req) -> Result<R, E> { loop { match pool.call(request.clone()).await { Ok(r) => return Ok(r), Err(e) => { log(e); } } } }");
+}
+
+#[test]
+fn lost_compare_and_set_is_contention() {
+    none("async fn f(s: Store) -> Result<i64, E> { loop { let (rev, cur) = s.entry().await?; match s.update(cur + 1, rev).await { Ok(_) => return Ok(cur + 1), Err(e) if e.kind() == UpdateErrorKind::WrongLastRevision => continue, Err(e) => return Err(e) } } }");
+    // Near miss: any error goes round.
+    one("async fn f(s: Store) -> Result<i64, E> { loop { let (rev, cur) = s.entry().await?; match s.update(cur + 1, rev).await { Ok(_) => return Ok(cur + 1), Err(e) => continue } } }");
+}
