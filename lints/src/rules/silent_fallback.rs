@@ -33,7 +33,10 @@ contains `log`, `trace`, `debug`, `info`, `warn` or `error`, crate-local ones
 included), `eprintln!`/`println!`, a function or method whose name contains
 `warn`, `log`, `report`, `record`, `metric`, `count` or `inc`, calls
 `leash::fall_back(reason, value)` (which counts the fallback at its site), or
-when an `inspect_err(..)` precedes the fallback in the chain.
+when an `inspect_err(..)` precedes the fallback in the chain. A failure path
+that returns an error through `bail!`/`ensure!`, or whose substitute is text
+describing the failure (`"Unknown error"`, `"failed to read body"`: the message
+of an error being built), reports the failure.
 
 Not reported:
 - conversions and lookups, whose failure is an ordinary branch: the failing call's
@@ -458,6 +461,15 @@ fn is_panic_macro(name: &str) -> bool {
     )
 }
 
+/// Text that says something failed (`"Unknown error"`, `"failed to read
+/// body"`, `"could not decode"`).
+fn describes_a_failure(text: &str) -> bool {
+    let l = text.to_ascii_lowercase();
+    ["error", "fail", "could not", "couldn't", "unable to"]
+        .iter()
+        .any(|w| l.contains(w))
+}
+
 /// An identifier that names an error value or type (`Err`, `err`, `PayloadError`,
 /// `closed_connection_error`): a failure path that builds or records an error
 /// propagates it.
@@ -491,6 +503,10 @@ impl Scan<'_> {
     fn macro_name(&mut self, name: &str) {
         if is_log_macro(name) || is_print_macro(name) {
             self.trace = true;
+        }
+        // `anyhow::bail!(..)`, `ensure!(..)`: returns an error.
+        if matches!(name, "bail" | "ensure") {
+            self.exit = true;
         }
         if is_panic_macro(name) {
             self.panic = true;
@@ -565,11 +581,17 @@ impl<'ast> Visit<'ast> for Scan<'_> {
         }
     }
     fn visit_lit_str(&mut self, l: &'ast syn::LitStr) {
+        let v = l.value();
         if let Some(b) = self.binding {
-            let v = l.value();
             if v.contains(&format!("{{{b}")) {
                 self.uses_binding = true;
             }
+        }
+        // `"Unknown error"`, `"failed to read response body"`: the substitute
+        // describes the failure (the text of an error being built), it does
+        // not pass for a value.
+        if describes_a_failure(&v) {
+            self.error = true;
         }
     }
 }
