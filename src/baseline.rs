@@ -67,26 +67,7 @@ impl Baseline {
     /// Writes to a temporary file in the same directory, then renames it over
     /// `path`, so a reader never sees half a baseline.
     pub fn write_atomic(&self, path: &Path) -> std::io::Result<()> {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => std::path::PathBuf::from("."),
-        };
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "baseline".into());
-        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let result = (|| {
-            let file = self.write_pretty(std::fs::File::create(&tmp)?)?;
-            file.sync_all()?;
-            std::fs::rename(&tmp, path)
-        })();
-        if result.is_err() {
-            // Whatever failed (the write, the sync or the rename), the
-            // temporary file is not left behind.
-            let _ = std::fs::remove_file(&tmp);
-        }
-        result
+        crate::atomic::write(path, |file| self.write_pretty(file))
     }
 
     /// The baseline as pretty JSON and a newline, through a buffer (the JSON

@@ -73,7 +73,8 @@ impl Override {
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawConfig {
-    #[serde(default)]
+    /// `extend = "base.toml"` (also spelt `extends`, as a policy is).
+    #[serde(default, alias = "extends")]
     extend: Option<Spanned<String>>,
     #[serde(default)]
     exclude: Vec<String>,

@@ -299,8 +299,7 @@ pub fn write_source(path: &std::path::Path, old: &str, new: &str) -> std::io::Re
         ));
     }
     let permissions = std::fs::metadata(&path)?.permissions();
-    let dir = path.parent().unwrap_or(std::path::Path::new("."));
-    let mut tmp = tempfile_in(dir, &path)?;
+    let mut tmp = crate::atomic::temporary_beside(&path)?;
     let written = (|| {
         use std::io::Write;
         if bom {
@@ -315,30 +314,6 @@ pub fn write_source(path: &std::path::Path, old: &str, new: &str) -> std::io::Re
         let _ = std::fs::remove_file(&tmp.0);
     }
     written
-}
-
-/// A new file beside `path` for its replacement (`.NAME.PID.N.tmp`).
-fn tempfile_in(
-    dir: &std::path::Path,
-    path: &std::path::Path,
-) -> std::io::Result<(std::path::PathBuf, std::fs::File)> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut n = 0u32;
-    loop {
-        let tmp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-        {
-            Ok(f) => return Ok((tmp, f)),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
-            Err(e) => return Err(e),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ macro_rules! say {
     }};
 }
 
+mod atomic;
 mod baseline;
 mod budgets;
 mod cargo;
@@ -1256,18 +1257,10 @@ fn cache_dir(flag: Option<&std::path::Path>, config: &Config) -> PathBuf {
 
 /// Writes a file so that readers see the old or the new contents, never a mix.
 fn write_atomically(path: &std::path::Path, data: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, data)?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
+    use std::io::Write;
+    crate::atomic::write(path, |mut file| {
+        file.write_all(data)?;
+        Ok(file)
     })
 }
 

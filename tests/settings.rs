@@ -183,6 +183,14 @@ fn extend_layers_a_base_under_the_file() {
         "{}",
         stderr(&out)
     );
+    // `extends`, as an organisation's base policy is often spelt, is the same key.
+    write(
+        d,
+        "app/leash.toml",
+        "extends = \"../shared/base.toml\"\nexclude = [\"vendor\"]\n[lints]\nunbounded_channel = \"warn\"\n",
+    );
+    let out = leash(&app, &["check", "--format", "concise", "."]);
+    assert_eq!(findings(&out).len(), 2, "{:?}", findings(&out));
 }
 
 #[test]
