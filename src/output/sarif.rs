@@ -118,114 +118,6 @@ pub fn emit(
             })
         })
         .collect();
-    let results: Vec<Value> = result
-        .findings
-        .iter()
-        .zip(&anchors.rel_paths)
-        .zip(&anchors.fingerprints)
-        .map(|((f, rel), fp)| {
-            // Files outside the repository (`leash check /elsewhere`) get an absolute URI.
-            let artifact = if rel.starts_with('/') || rel.starts_with("../") {
-                absolute_location(&crate::fingerprint::absolute(&result.files[f.file].path))
-            } else {
-                json!({ "uri": encode_uri_path(rel), "uriBaseId": "%SRCROOT%" })
-            };
-            let region = if f.finding.span.start.line == 0 {
-                json!({ "startLine": 1 })
-            } else {
-                let (line, column, end_line, end_column) = positions(f);
-                json!({
-                    "startLine": line,
-                    "startColumn": column,
-                    "endLine": end_line,
-                    "endColumn": end_column,
-                })
-            };
-            let mut message = f.finding.message.clone();
-            if let Some(h) = &f.finding.help {
-                message.push_str(&format!("\nhelp: {h}"));
-            }
-            if let Some(n) = &f.finding.note {
-                message.push_str(&format!("\nnote: {n}"));
-            }
-            let mut res = json!({
-                "ruleId": f.finding.lint,
-                "level": sarif_level(f.level),
-                "rank": rank(f.finding.confidence),
-                "message": { "text": message },
-                "locations": [{
-                    "physicalLocation": { "artifactLocation": artifact, "region": region },
-                }],
-                "partialFingerprints": { FINGERPRINT_KEY: fp },
-            });
-            if let Some(i) = leash_lints::rules::ALL
-                .iter()
-                .position(|l| l.name == f.finding.lint)
-            {
-                res["ruleIndex"] = json!(i);
-            }
-            let related: Vec<Value> = f
-                .finding
-                .labels
-                .iter()
-                .enumerate()
-                .filter(|(_, l)| l.span.start.line > 0)
-                .map(|(i, l)| {
-                    json!({
-                        "id": i,
-                        "message": { "text": l.message },
-                        "physicalLocation": {
-                            "artifactLocation": artifact,
-                            "region": {
-                                "startLine": l.span.start.line,
-                                "startColumn": l.span.start.column + 1,
-                                "endLine": l.span.end.line.max(l.span.start.line),
-                                "endColumn": l.span.end.column + 1,
-                            },
-                        },
-                    })
-                })
-                .collect();
-            if !related.is_empty() {
-                res["relatedLocations"] = json!(related);
-            }
-            let fixes: Vec<Value> = f
-                .finding
-                .suggestions
-                .iter()
-                .map(|s| {
-                    let replacements: Vec<Value> = s
-                        .edits
-                        .iter()
-                        .map(|e| {
-                            json!({
-                                // An empty region is an insertion point.
-                                "deletedRegion": {
-                                    "startLine": e.span.start.line,
-                                    "startColumn": e.span.start.column + 1,
-                                    "endLine": e.span.end.line,
-                                    "endColumn": e.span.end.column + 1,
-                                },
-                                "insertedContent": { "text": e.replacement },
-                            })
-                        })
-                        .collect();
-                    json!({
-                        "description": { "text": s.message },
-                        "artifactChanges": [{
-                            "artifactLocation": artifact,
-                            "replacements": replacements,
-                        }],
-                        "properties": { "applicability": s.applicability.as_str() },
-                    })
-                })
-                .collect();
-            if !fixes.is_empty() {
-                res["fixes"] = json!(fixes);
-            }
-            res
-        })
-        .collect();
     // What stopped part of the run: unread files and directories, internal errors.
     let mut notifications: Vec<Value> = result
         .walk_errors
@@ -271,9 +163,178 @@ pub fn emit(
                     "configurationFile": config_file.map(|p| p.to_string_lossy().replace('\\', "/")),
                 },
             }],
-            "results": results,
         }]
     });
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    // The results are built and written one at a time, not held as one
+    // document: SARIF for many findings stays small in memory.
+    let Value::Object(mut top) = doc else {
+        unreachable!("a JSON object")
+    };
+    let Some(Value::Array(mut runs)) = top.remove("runs") else {
+        unreachable!("one run")
+    };
+    let Some(Value::Object(run)) = runs.pop() else {
+        unreachable!("one run")
+    };
+    let document = Document {
+        schema: top.remove("$schema").unwrap_or_default(),
+        runs: [Run {
+            column_kind: &run["columnKind"],
+            invocations: &run["invocations"],
+            original_uri_base_ids: &run["originalUriBaseIds"],
+            results: Results { result, anchors },
+            tool: &run["tool"],
+        }],
+        version: top.remove("version").unwrap_or_default(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &document)?;
     out.write_all(b"\n")
+}
+
+/// The document's outer levels, with its keys in the order a JSON map sorts
+/// them, so that only `results` is written lazily.
+#[derive(serde::Serialize)]
+struct Document<'a> {
+    #[serde(rename = "$schema")]
+    schema: Value,
+    runs: [Run<'a>; 1],
+    version: Value,
+}
+
+#[derive(serde::Serialize)]
+struct Run<'a> {
+    #[serde(rename = "columnKind")]
+    column_kind: &'a Value,
+    invocations: &'a Value,
+    #[serde(rename = "originalUriBaseIds")]
+    original_uri_base_ids: &'a Value,
+    results: Results<'a>,
+    tool: &'a Value,
+}
+
+/// Every finding as a SARIF result, each built when it is written.
+struct Results<'a> {
+    result: &'a RunResult,
+    anchors: &'a Anchors,
+}
+
+impl serde::Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = serializer.serialize_seq(Some(self.result.findings.len()))?;
+        for ((f, rel), fp) in self
+            .result
+            .findings
+            .iter()
+            .zip(&self.anchors.rel_paths)
+            .zip(&self.anchors.fingerprints)
+        {
+            seq.serialize_element(&sarif_result(self.result, f, rel, fp))?;
+        }
+        seq.end()
+    }
+}
+
+/// One finding as a SARIF result.
+fn sarif_result(result: &RunResult, f: &crate::driver::Located, rel: &str, fp: &str) -> Value {
+    // Files outside the repository (`leash check /elsewhere`) get an absolute URI.
+    let artifact = if rel.starts_with('/') || rel.starts_with("../") {
+        absolute_location(&crate::fingerprint::absolute(&result.files[f.file].path))
+    } else {
+        json!({ "uri": encode_uri_path(rel), "uriBaseId": "%SRCROOT%" })
+    };
+    let region = if f.finding.span.start.line == 0 {
+        json!({ "startLine": 1 })
+    } else {
+        let (line, column, end_line, end_column) = positions(f);
+        json!({
+            "startLine": line,
+            "startColumn": column,
+            "endLine": end_line,
+            "endColumn": end_column,
+        })
+    };
+    let mut message = f.finding.message.clone();
+    if let Some(h) = &f.finding.help {
+        message.push_str(&format!("\nhelp: {h}"));
+    }
+    if let Some(n) = &f.finding.note {
+        message.push_str(&format!("\nnote: {n}"));
+    }
+    let mut res = json!({
+        "ruleId": f.finding.lint,
+        "level": sarif_level(f.level),
+        "rank": rank(f.finding.confidence),
+        "message": { "text": message },
+        "locations": [{
+            "physicalLocation": { "artifactLocation": artifact, "region": region },
+        }],
+        "partialFingerprints": { FINGERPRINT_KEY: fp },
+    });
+    if let Some(i) = leash_lints::rules::ALL
+        .iter()
+        .position(|l| l.name == f.finding.lint)
+    {
+        res["ruleIndex"] = json!(i);
+    }
+    let related: Vec<Value> = f
+        .finding
+        .labels
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.span.start.line > 0)
+        .map(|(i, l)| {
+            json!({
+                "id": i,
+                "message": { "text": l.message },
+                "physicalLocation": {
+                    "artifactLocation": artifact,
+                    "region": {
+                        "startLine": l.span.start.line,
+                        "startColumn": l.span.start.column + 1,
+                        "endLine": l.span.end.line.max(l.span.start.line),
+                        "endColumn": l.span.end.column + 1,
+                    },
+                },
+            })
+        })
+        .collect();
+    if !related.is_empty() {
+        res["relatedLocations"] = json!(related);
+    }
+    let fixes: Vec<Value> = f
+        .finding
+        .suggestions
+        .iter()
+        .map(|s| {
+            let replacements: Vec<Value> = s
+                .edits
+                .iter()
+                .map(|e| {
+                    json!({
+                        // An empty region is an insertion point.
+                        "deletedRegion": {
+                            "startLine": e.span.start.line,
+                            "startColumn": e.span.start.column + 1,
+                            "endLine": e.span.end.line,
+                            "endColumn": e.span.end.column + 1,
+                        },
+                        "insertedContent": { "text": e.replacement },
+                    })
+                })
+                .collect();
+            json!({
+                "description": { "text": s.message },
+                "artifactChanges": [{
+                    "artifactLocation": artifact,
+                    "replacements": replacements,
+                }],
+                "properties": { "applicability": s.applicability.as_str() },
+            })
+        })
+        .collect();
+    if !fixes.is_empty() {
+        res["fixes"] = json!(fixes);
+    }
+    res
 }
