@@ -179,8 +179,9 @@ enum FailLevel {
 /// What `--diff` and `--add-allow` cannot be given with: they print no
 /// report (so no format, statistics or report file), read files from disk
 /// (not standard input), and look at every finding (no baseline or diff
-/// filter).
-const NO_REPORT_CONFLICTS: [&str; 10] = [
+/// filter). `--staged` checks copies of the staged blobs: there is nothing
+/// on disk to write.
+const NO_REPORT_CONFLICTS: [&str; 11] = [
     "stdin_filename",
     "write_baseline",
     "baseline",
@@ -191,6 +192,7 @@ const NO_REPORT_CONFLICTS: [&str; 10] = [
     "output_file",
     "with_clippy",
     "fix",
+    "staged",
 ];
 
 #[derive(Args)]
@@ -250,7 +252,7 @@ struct CheckArgs {
     stdin_filename: Option<PathBuf>,
     /// Apply the fixes that are safe to apply (machine-applicable
     /// suggestions) to the files, then report what is left.
-    #[arg(long, conflicts_with_all = ["diff", "stdin_filename", "write_baseline"])]
+    #[arg(long, conflicts_with_all = ["diff", "stdin_filename", "write_baseline", "staged"])]
     fix: bool,
     /// With `--fix` or `--diff`: also apply the fixes that may change
     /// behaviour or not compile (maybe-incorrect suggestions). Suggestions

@@ -354,6 +354,14 @@ fn conflicting_and_incomplete_fix_flags_are_usage_errors() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("'--add-allow <REASON>' cannot be used with '--baseline <FILE>'"));
+    // `--staged` checks copies of the staged blobs: nothing to write back.
+    for flag in [&["--fix"][..], &["--diff"], &["--add-allow", "r"]] {
+        let mut args = vec!["check", "--staged"];
+        args.extend_from_slice(flag);
+        let o = leash(dir.path(), &args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains("cannot be used with"), "{}", stderr(&o));
+    }
     let o = leash(dir.path(), &["check", "--add-allow", " "]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).starts_with("error: --add-allow needs a reason on one line"));

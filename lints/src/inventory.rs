@@ -2,7 +2,7 @@
 //! many times to retry, how much to run at once, how far to queue, how often to
 //! switch, or what to do when an operation fails — declared or inferred.
 
-use crate::syntax::{call_path, int_literal, leash_attr, method_chain};
+use crate::syntax::{attr_arg, call_path, int_literal, leash_attr, method_chain, str_literal};
 use crate::{FileContext, Span};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
@@ -83,38 +83,10 @@ pub fn leash_call(cx: &FileContext, call: &syn::ExprCall) -> Option<LeashCall> {
     })
 }
 
-/// The text of a string literal (in parentheses or not).
-pub fn str_literal(expr: &syn::Expr) -> Option<String> {
-    match crate::syntax::strip_parens(expr) {
-        syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Str(s),
-            ..
-        }) => Some(s.value()),
-        _ => None,
-    }
-}
-
-pub(crate) fn arg(attr: &syn::Attribute, name: &str) -> Option<syn::Expr> {
-    let syn::Meta::List(list) = &attr.meta else {
-        return None;
-    };
-    let mut found = None;
-    let _ = list.parse_nested_meta(|meta| {
-        if meta.input.peek(syn::Token![=]) {
-            let v: syn::Expr = meta.value()?.parse()?;
-            if meta.path.is_ident(name) {
-                found = Some(v);
-            }
-        }
-        Ok(())
-    });
-    found
-}
-
 impl V<'_> {
     fn attrs(&mut self, attrs: &[syn::Attribute], name: &syn::Ident) {
         if let Some(a) = leash_attr(attrs, "retry") {
-            let what = match arg(a, "budget").as_ref().and_then(str_literal) {
+            let what = match attr_arg(a, "budget").as_ref().and_then(str_literal) {
                 Some(budget) => {
                     format!("`{name}` retries (declared, paid from retry budget `{budget}`)")
                 }
@@ -123,13 +95,13 @@ impl V<'_> {
             self.out.push(BudgetEntry {
                 kind: "retry",
                 span: Span::from(a.span()),
-                bound: arg(a, "attempts").as_ref().and_then(int_literal),
+                bound: attr_arg(a, "attempts").as_ref().and_then(int_literal),
                 declared: true,
                 what,
             });
         }
         if let Some(a) = leash_attr(attrs, "concurrency") {
-            let what = match arg(a, "per") {
+            let what = match attr_arg(a, "per") {
                 Some(syn::Expr::Path(p)) if p.path.get_ident().is_some() => format!(
                     "`{name}` runs at most this many at once per `{}` (declared)",
                     p.path.segments[0].ident
@@ -139,13 +111,13 @@ impl V<'_> {
             self.out.push(BudgetEntry {
                 kind: "concurrency",
                 span: Span::from(a.span()),
-                bound: arg(a, "max").as_ref().and_then(int_literal),
+                bound: attr_arg(a, "max").as_ref().and_then(int_literal),
                 declared: true,
                 what,
             });
         }
         if let Some(a) = leash_attr(attrs, "fallback") {
-            let reason = match arg(a, "reason") {
+            let reason = match attr_arg(a, "reason") {
                 Some(syn::Expr::Lit(syn::ExprLit {
                     lit: syn::Lit::Str(s),
                     ..

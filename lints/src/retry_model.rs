@@ -1452,6 +1452,10 @@ struct BodyScan<'l, 'ast> {
     mutated: HashSet<String>,
     err_names: Vec<String>,
     item_ops: bool,
+    /// The body's own flow awaits a change notification (`watch.changed()
+    /// .await`, `notify.notified().await`); one raced inside `select!` does
+    /// not count (macro bodies are not visited).
+    waits_for_change: bool,
     /// The body calls `.accept()`: unless that is the operation retried, each
     /// iteration serves a new connection (an accept loop).
     accepts: bool,
@@ -1661,6 +1665,7 @@ impl<'l, 'ast> BodyScan<'l, 'ast> {
             mutated: HashSet::new(),
             err_names: Vec::new(),
             item_ops: false,
+            waits_for_change: false,
             accepts: false,
             locals: &f.locals,
             bindings: &f.bindings,
@@ -1902,6 +1907,13 @@ impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
         }
         self.accepts |= self.depth == 0 && name == "accept";
         syn::visit::visit_expr_method_call(self, m);
+    }
+    fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+        if let Expr::MethodCall(m) = &*a.base {
+            let notification = matches!(m.method.to_string().as_str(), "changed" | "notified");
+            self.waits_for_change |= notification && m.args.is_empty();
+        }
+        syn::visit::visit_expr_await(self, a);
     }
     fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
         if let Some(n) = assigned_name(&a.left) {
@@ -2474,7 +2486,9 @@ fn analyse_loop<'ast>(
     // A loop that takes the next item of a stream or queue (or the next
     // connection) each time round is an event loop: a failed item is
     // tolerated, not retried.
-    if scan.item_ops || shapes::waits_for_change(body) {
+    // A loop that awaits a change notification each round waits for the
+    // state it reads to change: going round again is not a retry.
+    if scan.item_ops || scan.waits_for_change {
         return None;
     }
     let found = retry_paths(&scan, lp, f, file.fns)?;

@@ -66,8 +66,10 @@ pub struct Send {
     pub span: crate::Span,
     /// The loop or closure header that repeats it, when one does.
     pub repeat: Option<crate::Span>,
-    /// The message carries a reply sender.
-    pub reply_paced: bool,
+    /// The consumer paces it: the message carries a reply sender, a permit
+    /// or a started task, the producer checks the queue's length, or each
+    /// repetition also awaits a bounded send.
+    pub paced: bool,
 }
 
 /// What the file shows about one channel's producers.
@@ -82,9 +84,7 @@ impl Producers {
     /// The first send that repeats without reply pacing: the evidence that
     /// makes the queue a risk.
     pub fn unpaced_repeating(&self) -> Option<&Send> {
-        self.sends
-            .iter()
-            .find(|s| s.repeat.is_some() && !s.reply_paced)
+        self.sends.iter().find(|s| s.repeat.is_some() && !s.paced)
     }
 }
 
@@ -481,7 +481,7 @@ impl SendFinder<'_> {
         if paced {
             for (_, send) in &mut self.sends[first_send..] {
                 if send.repeat == Some(header) {
-                    send.reply_paced = true;
+                    send.paced = true;
                 }
             }
         }
@@ -496,27 +496,31 @@ impl SendFinder<'_> {
 
     /// Does the message carry what paces its producer: a reply sender the
     /// producer awaits, a permit of a limit, or a task already started?
-    fn carries_reply(&self, args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>) -> bool {
-        args.iter().any(|a| {
-            is_spawn_call(a)
-                || crate::syntax::any_ident(a, &mut |id| {
-                    self.replies.contains(id)
-                        || names_a_reply(id)
-                        || names_a_permit(id)
-                        || self.started.contains(id)
-                })
-        })
+    fn carries_pacing(
+        &self,
+        args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>,
+    ) -> bool {
+        args.iter()
+            .any(|a| is_spawn_call(a) || crate::syntax::any_ident(a, &mut |id| self.paces(id)))
     }
 
-    fn record(&mut self, span: crate::Span, reply_paced: bool) {
+    /// A name in a message that paces its producer (see [`Self::carries_pacing`]).
+    fn paces(&self, ident: &str) -> bool {
+        self.replies.contains(ident)
+            || names_a_reply(ident)
+            || names_a_permit(ident)
+            || self.started.contains(ident)
+    }
+
+    fn record(&mut self, span: crate::Span, carries_pacing: bool) {
         // A function that makes reply senders builds messages that carry
         // them, even when the message was assembled before the send; one
         // that checks the queue's length paces itself.
-        let paced = reply_paced || !self.replies.is_empty() || self.capacity_checked;
+        let paced = carries_pacing || !self.replies.is_empty() || self.capacity_checked;
         let send = Send {
             span,
             repeat: self.repeats.last().copied(),
-            reply_paced: paced,
+            paced,
         };
         self.sends.push((self.fn_name.clone(), send));
     }
@@ -554,14 +558,14 @@ impl SendFinder<'_> {
                             && self.names.locals.contains(&(self.fn_name.clone(), name))
                     };
                     if dot.as_char() == '.' && known {
-                        let reply = match trees.get(i + 1) {
-                            Some(TokenTree::Group(args)) => args.stream().into_iter().any(|t| {
-                                let s = t.to_string();
-                                self.replies.contains(&s) || names_a_reply(&s)
-                            }),
+                        let carries = match trees.get(i + 1) {
+                            Some(TokenTree::Group(args)) => args
+                                .stream()
+                                .into_iter()
+                                .any(|t| self.paces(&t.to_string())),
                             _ => false,
                         };
-                        self.record(crate::Span::from(method.span()), reply);
+                        self.record(crate::Span::from(method.span()), carries);
                     }
                 }
                 _ => {}
@@ -870,8 +874,8 @@ impl<'ast> Visit<'ast> for SendFinder<'_> {
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
         let method = m.method.to_string();
         if SEND_METHODS.contains(&method.as_str()) && self.is_sender(&m.receiver) {
-            let reply = self.carries_reply(&m.args);
-            self.record(crate::Span::from(m.method.span()), reply);
+            let carries = self.carries_pacing(&m.args);
+            self.record(crate::Span::from(m.method.span()), carries);
         }
         self.note_call(method.clone());
         if PER_ITEM.contains(&method.as_str()) {
@@ -1047,7 +1051,7 @@ mod tests {
              self.tx.send((r, reply)); wait.await; } } }",
         );
         assert_eq!(p.sends.len(), 1);
-        assert!(p.sends[0].reply_paced);
+        assert!(p.sends[0].paced);
         assert!(p.unpaced_repeating().is_none());
     }
 

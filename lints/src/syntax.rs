@@ -119,6 +119,36 @@ pub fn leash_attr<'a>(attrs: &'a [syn::Attribute], name: &str) -> Option<&'a syn
     })
 }
 
+/// The value of `name = <expr>` inside an attribute's list
+/// (`#[leash::retry(attempts = 3, budget = "api")]`), the last one given.
+pub fn attr_arg(attr: &syn::Attribute, name: &str) -> Option<syn::Expr> {
+    let syn::Meta::List(list) = &attr.meta else {
+        return None;
+    };
+    let mut found = None;
+    let _ = list.parse_nested_meta(|meta| {
+        if meta.input.peek(syn::Token![=]) {
+            let v: syn::Expr = meta.value()?.parse()?;
+            if meta.path.is_ident(name) {
+                found = Some(v);
+            }
+        }
+        Ok(())
+    });
+    found
+}
+
+/// The text of a string literal (in parentheses or not).
+pub fn str_literal(expr: &syn::Expr) -> Option<String> {
+    match strip_parens(expr) {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Some(s.value()),
+        _ => None,
+    }
+}
+
 /// An integer literal's value, looking through parentheses, casts and suffixes.
 pub fn int_literal(expr: &syn::Expr) -> Option<u64> {
     match strip_parens(expr) {

@@ -373,33 +373,6 @@ pub(super) fn waits_as_the_error_says(branch: Region, err_names: &[String]) -> b
     w.found
 }
 
-/// A loop that awaits a change notification in its own flow each round
-/// (`watch.changed().await`, `notify.notified().await`) waits for the state
-/// it reads to change; going round again is not a retry. A notification
-/// raced inside `select!` (a shutdown signal beside a sleep) does not count:
-/// macro bodies are not visited.
-pub(super) fn waits_for_change(body: &Block) -> bool {
-    struct W(bool);
-    impl<'ast> Visit<'ast> for W {
-        fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
-            if let Expr::MethodCall(m) = &*a.base {
-                if m.args.is_empty()
-                    && matches!(m.method.to_string().as_str(), "changed" | "notified")
-                {
-                    self.0 = true;
-                }
-            }
-            syn::visit::visit_expr_await(self, a);
-        }
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    let mut w = W(false);
-    w.visit_block(body);
-    w.0
-}
-
 /// The failure hands the unsent input back (`Err(PermitReclaimed(req)) =>
 /// request = req`): the operation never ran on it (a pool race, a lost
 /// stream permit), so going round again sends it for the first time.

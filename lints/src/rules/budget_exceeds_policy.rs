@@ -110,7 +110,7 @@ impl<'a> Visitor<'a, '_> {
     }
 
     fn attrs(&mut self, attrs: &[syn::Attribute]) {
-        let policy = self.cx.policy.clone();
+        let policy = self.cx.policy;
         if let Some(attr) = leash_attr(attrs, "retry") {
             if let Some((span, n)) = numeric_arg(attr, "attempts") {
                 if n.exceeds(policy.max_retry_attempts) {
@@ -193,7 +193,7 @@ impl<'a> Visitor<'a, '_> {
         let Some(n) = count_literal(first) else {
             return;
         };
-        let policy = self.cx.policy.clone();
+        let policy = self.cx.policy;
         let span = Span::from(first.span());
         match which {
             LeashCall::Failover if n.exceeds(policy.max_switches) => self.exceeded(
@@ -263,47 +263,20 @@ fn count_literal(expr: &syn::Expr) -> Option<Count> {
 
 /// `name = "text"` inside `#[leash::x(..)]`.
 fn string_arg(attr: &syn::Attribute, name: &str) -> Option<syn::LitStr> {
-    let syn::Meta::List(list) = &attr.meta else {
-        return None;
-    };
-    let mut found = None;
-    let _ = list.parse_nested_meta(|meta| {
-        if meta.input.peek(syn::Token![=]) {
-            let value: syn::Expr = meta.value()?.parse()?;
-            if let (
-                true,
-                syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(s),
-                    ..
-                }),
-            ) = (meta.path.is_ident(name), strip_parens(&value))
-            {
-                found = Some(s.clone());
-            }
-        }
-        Ok(())
-    });
-    found
+    let value = crate::syntax::attr_arg(attr, name)?;
+    match strip_parens(&value) {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Some(s.clone()),
+        _ => None,
+    }
 }
 
 /// `name = <integer>` inside `#[leash::x(..)]`, with the literal's span.
 fn numeric_arg(attr: &syn::Attribute, name: &str) -> Option<(Span, Count)> {
-    let syn::Meta::List(list) = &attr.meta else {
-        return None;
-    };
-    let mut found = None;
-    let _ = list.parse_nested_meta(|meta| {
-        if meta.input.peek(syn::Token![=]) {
-            let value: syn::Expr = meta.value()?.parse()?;
-            if meta.path.is_ident(name) {
-                if let Some(n) = count_literal(&value) {
-                    found = Some((Span::from(value.span()), n));
-                }
-            }
-        }
-        Ok(())
-    });
-    found
+    let value = crate::syntax::attr_arg(attr, name)?;
+    count_literal(&value).map(|n| (Span::from(value.span()), n))
 }
 
 fn spawns_anything(block: &syn::Block) -> bool {
@@ -352,7 +325,7 @@ impl<'ast> Visit<'ast> for Visitor<'ast, '_> {
         if m.method == "take" {
             if let Some(n) = m.args.first().and_then(int_literal) {
                 let (chain, root) = method_chain(&m.receiver);
-                let policy = self.cx.policy.clone();
+                let policy = self.cx.policy;
                 // `.cycle().take(n)` over text or bytes pads data; only a rotation
                 // over alternatives is a switch budget.
                 let over_data = chain.iter().any(|c| {

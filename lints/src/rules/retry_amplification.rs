@@ -87,7 +87,9 @@ impl Collector<'_> {
                 attempts: attempts_arg(attr),
                 bounded: true,
                 kind: "`#[leash::retry]` function".to_string(),
-                budget: string_arg(attr, "budget"),
+                budget: crate::syntax::attr_arg(attr, "budget")
+                    .as_ref()
+                    .and_then(crate::syntax::str_literal),
                 calls: calls.clone(),
             });
         }
@@ -142,35 +144,9 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 }
 
 fn attempts_arg(attr: &syn::Attribute) -> Option<u64> {
-    arg_value(attr, "attempts").as_ref().and_then(int_literal)
-}
-
-/// `name = "text"` inside `#[leash::retry(..)]`.
-fn string_arg(attr: &syn::Attribute, name: &str) -> Option<String> {
-    match arg_value(attr, name)? {
-        syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Str(s),
-            ..
-        }) => Some(s.value()),
-        _ => None,
-    }
-}
-
-fn arg_value(attr: &syn::Attribute, name: &str) -> Option<syn::Expr> {
-    let syn::Meta::List(list) = &attr.meta else {
-        return None;
-    };
-    let mut found = None;
-    let _ = list.parse_nested_meta(|meta| {
-        if meta.input.peek(syn::Token![=]) {
-            let v: syn::Expr = meta.value()?.parse()?;
-            if meta.path.is_ident(name) {
-                found = Some(v);
-            }
-        }
-        Ok(())
-    });
-    found
+    crate::syntax::attr_arg(attr, "attempts")
+        .as_ref()
+        .and_then(int_literal)
 }
 
 thread_local! {

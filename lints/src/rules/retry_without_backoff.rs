@@ -22,8 +22,10 @@ delay before every attempt. Also: `tryhard` retries with no `*_backoff` call,
 and a declared `#[leash::retry(backoff = "0ms..0ms")]` whose longest wait is zero.
 
 Not retry loops (see `unbounded_retry`): a failure path that changes the
-operation's input (a search or scan), panic isolation, a repair whose own
-failure leaves, a state machine that moves on.
+operation's input (a search or scan) or hands the unsent input back, panic
+isolation, a repair whose own failure leaves, a state machine that moves on, a
+returned failure, a lost compare-and-set, a loop that reads a frame or awaits a
+change notification each round.
 
 ## Why is this bad?
 A hot retry turns one failure into a burst of load: a client that fails in a
@@ -111,18 +113,17 @@ fn check(cx: &FileContext, sink: &mut Sink) {
 /// `#[leash::retry(.., backoff = "0ms..0ms")]`: a declared budget whose
 /// longest wait is zero retries at once, whatever the attempt count.
 fn check_declared(cx: &FileContext, sink: &mut Sink) {
-    struct V<'s> {
+    struct V {
         found: Vec<(crate::Span, String)>,
-        _sink: std::marker::PhantomData<&'s ()>,
     }
-    impl V<'_> {
+    impl V {
         fn attrs(&mut self, attrs: &[syn::Attribute]) {
             let Some(attr) = crate::syntax::leash_attr(attrs, "retry") else {
                 return;
             };
-            let Some(range) = crate::inventory::arg(attr, "backoff")
+            let Some(range) = crate::syntax::attr_arg(attr, "backoff")
                 .as_ref()
-                .and_then(crate::inventory::str_literal)
+                .and_then(crate::syntax::str_literal)
             else {
                 return;
             };
@@ -135,7 +136,7 @@ fn check_declared(cx: &FileContext, sink: &mut Sink) {
             }
         }
     }
-    impl<'ast> syn::visit::Visit<'ast> for V<'_> {
+    impl<'ast> syn::visit::Visit<'ast> for V {
         fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
             self.attrs(&f.attrs);
             syn::visit::visit_item_fn(self, f);
@@ -148,10 +149,7 @@ fn check_declared(cx: &FileContext, sink: &mut Sink) {
     if !cx.source.contains("backoff") {
         return;
     }
-    let mut v = V {
-        found: Vec::new(),
-        _sink: std::marker::PhantomData,
-    };
+    let mut v = V { found: Vec::new() };
     syn::visit::Visit::visit_file(&mut v, cx.file);
     for (span, range) in v.found {
         sink.report(

@@ -26,12 +26,15 @@ Reported by default when the file shows a producer the consumer does not
 pace: a send on the sender (a clone of it, a field storing it, a parameter it
 is passed as) on a path that repeats with input: a loop over a socket, a
 stream, a receiver or an accept, a per-item closure, a task spawned per item.
-A loop driven by a timer (its first statement a `tick()` or `sleep`, or a
-`while` over an interval) or a `for` up to a configured count is not input.
-A queue whose producers cannot be seen (the sender is stored away or handed to
-another file), that is sent on at most once, or where every message carries a
-reply sender its producer awaits, is `low` confidence: shown with
-`--confidence low`.
+A loop driven by a timer (its first statement a `tick()`, a `sleep` or arming
+a timer, `let t = after(d)`, or a `while` over an interval) or a `for` up to a
+configured count (a field of `self`, a constant, a local computed from
+constants) is not input. A producer is paced when each message carries a reply
+sender its producer awaits, a permit (a name containing `permit`) or a started
+task's handle, or when each repetition also awaits a send on another (bounded)
+queue. A queue whose producers cannot be seen (the sender is stored away or
+handed to another file), that is sent on at most once, or whose producers are
+all paced, is `low` confidence: shown with `--confidence low`.
 
 ## Example
 ```rust

@@ -46,7 +46,21 @@ And loops that go round again after an error without retrying:
   (`create_dir_all(parent)?`), or a once-flag (`retried = true`);
 - a state machine whose failure moves to a state that does not issue the failed
   call again before a state whose own failure leaves (a reconnect);
-- a failure value that a later `match`, `?` or `if let Err` leaves on.
+- a failure value that a later `match`, `?` or `if let Err` leaves on, or that
+  is returned (`return match op() { .., Err(e) => Err(e) }`);
+- a failure that hands the unsent input back (`Err(PermitReclaimed(req)) =>
+  request = req`: a pool race, the request was never sent);
+- a revision or version conflict (`WrongLastRevision`, `VersionMismatch`, also
+  named only by the arm's guard): compare-and-set contention;
+- a loop that reads a fixed-size frame each round (`read_u8`, `read_exact`), or
+  whose own flow awaits a change notification (`watch.changed().await`,
+  `notify.notified().await`; one raced in `select!` does not count);
+- success that does not leave: an exit met only under a later failure (a
+  poller that returns when its channel closes).
+
+A struct-literal strategy (`backoff::ExponentialBackoff { max_elapsed_time:
+None, .. }`) is reported only when it reaches a retry call or a helper returns
+it; driven by hand (`next_backoff()`), the loop around it is judged instead.
 
 ## Why is this bad?
 A dependency that is down, or a request that can never succeed (bad credentials,

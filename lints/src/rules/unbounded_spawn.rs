@@ -45,9 +45,12 @@ by an assignment, as a poll state machine does), a spawn that happens at most
 once per run (`if let Some(monitor) = self.pending.take() { spawn(..) }`), and
 reply-paced work (the spawned task answers the item's own reply sender,
 `while let Some((req, reply_tx))`). A loop over a configured set (a field of
-`self`, a configuration, pool or registry object, or a local the function
-fills only inside a `for` over one) or over one host's resolved addresses is
-`low` confidence: shown with `--confidence low`.
+`self`, a configuration, pool or registry object, a local bound to one
+(`let backends = self.backends.load()`) or to a member listing (`let stores =
+pd.all_stores().await?`; calls named for stores, nodes, servers, backends,
+brokers, members, replicas, hosts or endpoints), or a local the function fills
+only inside a `for` over one) or over one host's resolved addresses is `low`
+confidence: shown with `--confidence low`.
 
 ## Why is this bad?
 Each connection or message becomes a task, and nothing caps how many run at
@@ -503,7 +506,6 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
             return;
         }
         let replies = frame.replies.clone();
-        let configured = walks.is_some_and(|w| self.walks_configured_set(w));
         if self.sequential.contains(&(e as *const syn::Expr as usize)) {
             return;
         }
@@ -525,6 +527,8 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
         if args.iter().any(|a| self.spawns_declared_fn(a)) {
             return;
         }
+        // Judged only for a spawn that is reported (it walks the function).
+        let configured = walks.is_some_and(|w| self.walks_configured_set(w));
         let unit = match spawn {
             Spawn::Listed(n) if n.contains("thread") => "thread",
             _ => "task",
