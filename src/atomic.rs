@@ -78,13 +78,17 @@ fn remove_stale_temporaries(dir: &Path, name: &str) {
                         .split('.')
                         .all(|p| p.bytes().all(|b| b.is_ascii_digit()))
             });
+        // The name first: only our temporaries cost a `stat`.
+        if !ours {
+            continue;
+        }
         let stale = entry
             .metadata()
             .and_then(|m| m.modified())
             .ok()
             .and_then(|t| now.duration_since(t).ok())
             .is_some_and(|age| age > STALE);
-        if ours && stale {
+        if stale {
             let _ = std::fs::remove_file(entry.path());
         }
     }

@@ -1144,7 +1144,9 @@ fn reachable_fns(outcomes: &[FileOutcome], packages: &mut Packages) -> HashSet<(
 /// (an editor's unsaved buffer, a file between rounds of `--fix`), with
 /// their levels: the file alone, so its own facts are all that is known.
 pub fn check_text(path: &str, text: &str, opts: &RunOptions) -> Vec<(Level, Finding)> {
-    let shown = |lint: &str| opts.level_of(lint) != Level::Allow;
+    // As `run` does: a lint on in some `[[overrides]]` entry is analysed,
+    // and each finding takes the level of its file.
+    let shown = |lint: &str| opts.enabled(lint);
     let analysis = analyze_source(
         path,
         text,
@@ -1169,7 +1171,7 @@ pub fn check_text(path: &str, text: &str, opts: &RunOptions) -> Vec<(Level, Find
                 && f.confidence >= opts.min_confidence
         })
         .filter_map(|mut f| {
-            let level = opts.level_of(f.lint);
+            let level = opts.level_in_file(f.lint, Path::new(path));
             let line = &text[idx.line_range(text, f.span.start.line.saturating_sub(1))];
             f.suggestions
                 .extend(leash_lints::suppress::suppression(line, &f));

@@ -229,14 +229,13 @@ pub fn run(
     mut action: Action,
 ) -> std::io::Result<RunFix> {
     let mut out = RunFix::default();
-    for (i, file) in result.files.iter().enumerate() {
+    // The findings of each file, grouped in one pass over them.
+    let mut by_file: Vec<Vec<&Finding>> = vec![Vec::new(); result.files.len()];
+    for f in &result.findings {
+        by_file[f.file].push(&f.finding);
+    }
+    for (file, findings) in result.files.iter().zip(by_file) {
         let Some(src) = &file.source else { continue };
-        let findings: Vec<&Finding> = result
-            .findings
-            .iter()
-            .filter(|f| f.file == i)
-            .map(|f| &f.finding)
-            .collect();
         if findings.is_empty() {
             continue;
         }
