@@ -39,6 +39,16 @@ pub struct Config {
     /// `include-tests`, `policy.max_switches`, `lints.unbounded_retry`); a key
     /// not here has its default.
     pub origins: BTreeMap<String, PathBuf>,
+    /// `[budgets.NAME]` of the top layer, where each name is written.
+    pub budget_definitions: Vec<BudgetDefinition>,
+}
+
+/// One `[budgets.NAME]` header: the name and its byte range in `file`.
+#[derive(Debug, Clone)]
+pub struct BudgetDefinition {
+    pub name: String,
+    pub file: PathBuf,
+    pub span: std::ops::Range<usize>,
 }
 
 /// A glob relative to the directory of the file that declared it.
@@ -90,7 +100,7 @@ struct RawConfig {
     overrides: Vec<RawOverride>,
     /// `[budgets.NAME]`: shared retry budgets the code may name.
     #[serde(default)]
-    budgets: Option<BTreeMap<String, RawRetryBudget>>,
+    budgets: Option<BTreeMap<Spanned<String>, RawRetryBudget>>,
 }
 
 /// One `[budgets.NAME]` table, with the numbers of `leash::RetryBudget::new`.
@@ -558,15 +568,28 @@ fn apply(
         for (name, budget) in budgets {
             if let Some(problem) = budget.invalid() {
                 return Err(ConfigError(format!(
-                    "{}: [budgets.{name}]: {problem}",
-                    path.display()
+                    "{}: [budgets.{}]: {problem}",
+                    path.display(),
+                    name.get_ref()
                 )));
             }
         }
         // Layered files define budgets together: the base's names stay.
         let names = c.policy.retry_budgets.get_or_insert_with(Default::default);
-        names.extend(budgets.keys().cloned());
+        names.extend(budgets.keys().map(|k| k.get_ref().clone()));
         c.origins.insert("budgets".into(), from.clone());
+        // Only the top layer's own definitions are checked for use: a base
+        // shared by many projects defines budgets each uses a few of.
+        c.budget_definitions = budgets
+            .keys()
+            .map(|k| BudgetDefinition {
+                name: k.get_ref().clone(),
+                file: path.to_path_buf(),
+                span: k.span(),
+            })
+            .collect();
+    } else {
+        c.budget_definitions.clear();
     }
     for glob in raw.exclude {
         globset::Glob::new(&glob).map_err(|e| {

@@ -51,6 +51,7 @@ mod fingerprint;
 mod fix;
 mod integrate;
 mod output;
+mod policy_use;
 mod scope;
 mod server;
 mod settings;
@@ -729,6 +730,9 @@ fn check(mut args: CheckArgs, as_cargo_subcommand: bool) -> ExitCode {
             Err(code) => return code,
         }
     }
+    if opts.config.source.is_some() && policy_use::covers_project(&args.paths, &opts.config.root) {
+        policy_use::report_unused(&mut result, &opts, &walked.files);
+    }
     result.walk_errors = walked
         .errors
         .iter()
@@ -1081,7 +1085,7 @@ impl Report<'_> {
             Format::Json => output::json::emit(r, out),
             Format::Sarif => output::sarif::emit(r, self.anchors, self.root, self.config_file, out),
             Format::Github => output::github::emit(r, self.anchors, out),
-            Format::Gitlab => output::gitlab::emit(r, self.anchors, out),
+            Format::Gitlab => output::gitlab::emit(r, self.anchors, self.root, out),
             Format::Junit => output::junit::emit(r, self.anchors, out),
             Format::RustcJson => output::rustc_json::emit(r, self.workspace, out),
         }

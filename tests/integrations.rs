@@ -951,6 +951,50 @@ fn unread_parts_of_the_tree_fail_the_run_in_every_format() {
     assert_eq!(xml.matches("<error ").count(), unread.len());
     assert!(!xml.contains(r#"<testcase name="leash" classname="leash"/>"#));
 
+    // GitLab: a blocker at each unread path, so the quality gate sees it.
+    let gitlab: serde_json::Value = serde_json::from_str(&text(check("gitlab"))).expect("JSON");
+    let blockers: Vec<&serde_json::Value> = gitlab
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["check_name"] == "leash::not_checked")
+        .collect();
+    assert_eq!(blockers.len(), unread.len(), "{gitlab}");
+    for path in &unread {
+        assert!(
+            blockers
+                .iter()
+                .any(|i| i["severity"] == "blocker" && i["location"]["path"] == *path),
+            "{path}: {gitlab}"
+        );
+    }
+    let fingerprints: std::collections::HashSet<&str> = blockers
+        .iter()
+        .map(|i| i["fingerprint"].as_str().unwrap())
+        .collect();
+    assert_eq!(fingerprints.len(), unread.len());
+
+    // rustc JSON: an error message with no span per unread path.
+    let messages = json_lines(&text(check("rustc-json")));
+    let unread_messages: Vec<&serde_json::Value> = messages
+        .iter()
+        .filter(|m| m["message"]["code"]["code"] == "leash::not_checked")
+        .collect();
+    assert_eq!(unread_messages.len(), unread.len(), "{messages:?}");
+    for path in &unread {
+        assert!(
+            unread_messages.iter().any(|m| {
+                m["reason"] == "compiler-message"
+                    && m["message"]["level"] == "error"
+                    && m["message"]["message"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with(&format!("leash could not check {path}: "))
+            }),
+            "{path}: {messages:?}"
+        );
+    }
+
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).expect("chmod");
 }
 

@@ -292,7 +292,16 @@ impl<K: Hash + Eq + Clone> ConcurrencyPerKey<K> {
 #[derive(Debug)]
 struct KeyedSlots<K> {
     max: usize,
-    keys: Mutex<Option<HashMap<K, Arc<Semaphore>>>>,
+    keys: Mutex<Option<HashMap<K, KeyEntry>>>,
+}
+
+/// A key's semaphore and how many holders and waiters use it. The count is
+/// kept under the map's lock, so the last user to let go always sees zero;
+/// a reference count read beside it could lag behind another thread's drop.
+#[derive(Debug)]
+struct KeyEntry {
+    semaphore: Arc<Semaphore>,
+    users: usize,
 }
 
 /// A key's semaphore, kept by a holder or a waiter; the last one to let go
@@ -311,16 +320,13 @@ impl<K: Hash + Eq> Drop for KeyRef<'_, K> {
             .keys
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if let Some(keys) = keys.as_mut() {
-            // Clones are only made under this lock, and a holder's guard is
-            // dropped before its key: two references, the map's and this
-            // one, mean nobody else holds or waits for the key.
-            let idle = keys
-                .get(&self.key)
-                .is_some_and(|s| Arc::ptr_eq(s, &self.semaphore) && Arc::strong_count(s) == 2);
-            if idle {
-                keys.remove(&self.key);
-            }
+        let Some(keys) = keys.as_mut() else { return };
+        let Some(entry) = keys.get_mut(&self.key) else {
+            return;
+        };
+        entry.users = entry.users.saturating_sub(1);
+        if entry.users == 0 {
+            keys.remove(&self.key);
         }
     }
 }
@@ -340,13 +346,17 @@ impl<K: Hash + Eq + Clone> KeyedSlots<K> {
 
     fn key(&self, key: K) -> KeyRef<'_, K> {
         let mut keys = self.keys.lock().unwrap_or_else(PoisonError::into_inner);
-        let semaphore = keys
+        let entry = keys
             .get_or_insert_with(HashMap::new)
             .entry(key.clone())
-            .or_insert_with(|| Arc::new(Semaphore::new(self.max)));
+            .or_insert_with(|| KeyEntry {
+                semaphore: Arc::new(Semaphore::new(self.max)),
+                users: 0,
+            });
+        entry.users += 1;
         KeyRef {
             key,
-            semaphore: Arc::clone(semaphore),
+            semaphore: Arc::clone(&entry.semaphore),
             slots: self,
         }
     }

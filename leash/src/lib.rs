@@ -138,6 +138,20 @@ pub fn fall_back<T>(reason: &'static str, value: T) -> T {
 /// - `sleep = path` (async fns only): a `fn(Duration) -> impl Future`;
 ///   defaults to `tokio::time::sleep` with the `tokio` feature. Sync
 ///   functions sleep with `std::thread::sleep`.
+/// - `budget = "name"`: every call also draws on the shared
+///   [`RetryBudget::named`] budget `name` (letters, digits, `_`, `-`, `.`):
+///   first attempts deposit into it, retries withdraw from it, and a retry it
+///   refuses ends the call with the last error, counted as throttled. A
+///   policy file can define the name under `[budgets.name]`; `leash check`
+///   reports a name the policy does not define.
+///
+/// ```
+/// #[leash::retry(attempts = 3, backoff = "1ms..10ms", budget = "payments")]
+/// fn charge(cents: u64) -> Result<u64, std::io::Error> {
+///     Ok(cents)
+/// }
+/// assert_eq!(charge(5).unwrap(), 5);
+/// ```
 ///
 /// The body runs once per attempt; the last result is returned. Every
 /// argument taken by value is cloned for each attempt, so it must be
@@ -171,6 +185,18 @@ pub use leash_macros::retry;
 ///   With `"reject"` the function returns `Err(From::from(error()))` at once.
 /// - `error = path` (required with `"reject"`): a function returning the
 ///   error value.
+/// - `per = param`: the limit holds per value of the parameter `param`
+///   (a host, tenant or shard) instead of process-wide; its type must be
+///   `Hash`. Keys are independent and an idle key is dropped, as with
+///   [`Concurrency::per_key`].
+///
+/// ```
+/// #[leash::concurrency(max = 2, per = host)]
+/// fn fetch(host: &str, path: &str) -> String {
+///     format!("{host}{path}") // at most 2 fetches per host at once
+/// }
+/// assert_eq!(fetch("example.org", "/"), "example.org/");
+/// ```
 pub use leash_macros::concurrency;
 
 /// Declares a fallback as intended, with the reason why (read by the

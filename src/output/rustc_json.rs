@@ -116,6 +116,28 @@ pub fn emit(
         serde_json::to_writer(&mut *out, &msg)?;
         out.write_all(b"\n")?;
     }
+    // What could not be read: an error with no span, as cargo prints one
+    // about a file it cannot open (the run exits 2).
+    for e in &result.walk_errors {
+        let message = format!("leash could not check {}: {}", e.display, e.message);
+        let msg = json!({
+            "reason": "compiler-message",
+            "package_id": format!("path+file://{}#0.0.0", cwd.to_string_lossy()),
+            "manifest_path": cwd.join("Cargo.toml").to_string_lossy(),
+            "target": synthetic_target(&absolute(&e.path)),
+            "message": {
+                "$message_type": "diagnostic",
+                "message": message,
+                "code": { "code": "leash::not_checked", "explanation": null },
+                "level": "error",
+                "spans": [],
+                "children": [],
+                "rendered": format!("error: {message}\n"),
+            },
+        });
+        serde_json::to_writer(&mut *out, &msg)?;
+        out.write_all(b"\n")?;
+    }
     Ok(())
 }
 

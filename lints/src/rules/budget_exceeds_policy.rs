@@ -22,7 +22,11 @@ limit); `.cycle().take(N)` over alternatives (not over text or bytes) and
 `leash::Failover::new(N)` against `max_switches` (default 10); when the policy
 defines shared retry budgets (`[budgets.NAME]`), every budget the code names
 (`#[leash::retry(budget = "NAME")]`, `RetryBudget::named("NAME")`,
-`RetryBudget::configure("NAME", ..)`) against those names; and the product of nested retry attempts found by
+`RetryBudget::configure("NAME", ..)`) against those names, and, when the run
+reads the whole project, every name the project's own configuration defines
+against the code (a definition nothing names is a warning at its
+`[budgets.NAME]` header; names defined only in an `extend`ed base are not
+checked); and the product of nested retry attempts found by
 `retry_amplification` against `max_amplification` (default 10).
 
 ## Why is this bad?
@@ -372,4 +376,91 @@ fn is_strategy_root(root: &syn::Expr) -> bool {
             .iter()
             .any(|s| STRATEGIES.iter().any(|k| s.ident == k))
     })
+}
+
+/// The shared retry budgets a file names, read from its tokens:
+/// `retry(.., budget = "NAME")` in an attribute and
+/// `RetryBudget::named("NAME")` / `RetryBudget::configure("NAME", ..)`. It
+/// needs no parse, so every file can answer, however broken; a file too
+/// deeply nested to read names none.
+pub fn shared_budget_names(source: &str) -> Vec<String> {
+    use proc_macro2::{TokenStream, TokenTree};
+    if !source.contains("udget")
+        || crate::nesting::max_nesting_depth(source) > crate::analysis::MAX_NESTING
+    {
+        return Vec::new();
+    }
+    let Ok(tokens) = source.parse::<TokenStream>() else {
+        return Vec::new();
+    };
+    fn string(tree: Option<&TokenTree>) -> Option<String> {
+        match tree {
+            Some(TokenTree::Literal(lit)) => match syn::Lit::new(lit.clone()) {
+                syn::Lit::Str(s) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+    fn ident(tree: Option<&TokenTree>, name: &str) -> bool {
+        matches!(tree, Some(TokenTree::Ident(i)) if i == name)
+    }
+    fn scan(tokens: TokenStream, names: &mut Vec<String>) {
+        let trees: Vec<TokenTree> = tokens.into_iter().collect();
+        for (i, tree) in trees.iter().enumerate() {
+            let TokenTree::Group(group) = tree else {
+                continue;
+            };
+            let before = |back: usize| i.checked_sub(back).and_then(|j| trees.get(j));
+            let inner: Vec<TokenTree> = group.stream().into_iter().collect();
+            if ident(before(1), "retry") {
+                // `budget = "NAME"` among the attribute's arguments.
+                for w in inner.windows(3) {
+                    if ident(w.first(), "budget")
+                        && matches!(&w[1], TokenTree::Punct(p) if p.as_char() == '=')
+                    {
+                        names.extend(string(w.get(2)));
+                    }
+                }
+            }
+            let named = ident(before(1), "named") || ident(before(1), "configure");
+            if named && ident(before(4), "RetryBudget") {
+                names.extend(string(inner.first()));
+            }
+            scan(group.stream(), names);
+        }
+    }
+    let mut names = Vec::new();
+    scan(tokens, &mut names);
+    names.sort();
+    names.dedup();
+    names
+}
+
+#[cfg(test)]
+mod shared_budget_tests {
+    use super::shared_budget_names;
+
+    #[test]
+    fn names_from_attributes_and_calls() {
+        let src = r#"
+            #[leash::retry(attempts = 3, backoff = "1ms..2ms", budget = "payments")]
+            fn charge() -> Result<(), E> { Ok(()) }
+            fn setup() {
+                leash::RetryBudget::configure("search", Duration::from_secs(10), 10, 0.2);
+                let b = RetryBudget::named("ledger");
+            }
+        "#;
+        assert_eq!(shared_budget_names(src), ["ledger", "payments", "search"]);
+    }
+
+    #[test]
+    fn near_misses_name_nothing() {
+        let src = r#"
+            #[other(budget = "x")]
+            fn a() { let budget = "y"; named("z"); Budget::named("w"); }
+        "#;
+        assert!(shared_budget_names(src).is_empty());
+        assert!(shared_budget_names("fn broken( { budget").is_empty());
+    }
 }
