@@ -1,10 +1,9 @@
-//! Cargo integration: `cargo metadata` (run as a subprocess and read with
-//! serde_json) to find a workspace's members and their targets.
+//! Cargo integration: `cargo metadata` (through `cargo_metadata`) to find a
+//! workspace's members and their targets.
 
 use serde_json::Value;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// The cargo to run: `$CARGO` (set when running as a cargo subcommand), else `cargo`.
 pub fn cargo_program() -> OsString {
@@ -27,86 +26,57 @@ pub struct Package {
 pub struct Target {
     pub src_path: PathBuf,
     pub kinds: Vec<String>,
-    /// The target object as cargo printed it (reused in compiler messages).
+    /// The target object as cargo prints it (reused in compiler messages).
     pub raw: Value,
 }
 
 /// Runs `cargo metadata --format-version 1 --no-deps` in `dir`.
 pub fn metadata(dir: &Path, manifest_path: Option<&Path>) -> Result<Workspace, String> {
-    let mut cmd = Command::new(cargo_program());
-    cmd.args(["metadata", "--format-version", "1", "--no-deps"])
-        .current_dir(dir);
+    let mut cmd = cargo_metadata::MetadataCommand::new();
+    cmd.cargo_path(cargo_program()).current_dir(dir).no_deps();
     if let Some(m) = manifest_path {
-        cmd.arg("--manifest-path").arg(m);
+        cmd.manifest_path(m);
     }
-    let out = cmd
-        .output()
-        .map_err(|e| format!("cannot run `cargo metadata`: {e}"))?;
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        return Err(format!("`cargo metadata` failed: {}", err.trim()));
+    match cmd.exec() {
+        Ok(m) => Ok(workspace(&m)),
+        Err(cargo_metadata::Error::CargoMetadata { stderr }) => {
+            Err(format!("`cargo metadata` failed: {}", stderr.trim()))
+        }
+        Err(e) => Err(format!("cannot run `cargo metadata`: {e}")),
     }
-    parse(&out.stdout)
 }
 
-fn parse(json: &[u8]) -> Result<Workspace, String> {
-    let v: Value = serde_json::from_slice(json)
-        .map_err(|e| format!("cannot read `cargo metadata` output: {e}"))?;
-    let root = v["workspace_root"]
-        .as_str()
-        .map(PathBuf::from)
-        .ok_or("`cargo metadata` output has no workspace_root")?;
-    let members: Vec<&str> = v["workspace_members"]
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    let mut packages = Vec::new();
-    for p in v["packages"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
-        let (Some(id), Some(name), Some(manifest)) = (
-            p["id"].as_str(),
-            p["name"].as_str(),
-            p["manifest_path"].as_str(),
-        ) else {
-            continue;
-        };
-        if !members.is_empty() && !members.contains(&id) {
-            continue;
-        }
-        let manifest_path = PathBuf::from(manifest);
-        let dir = manifest_path
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
-        let targets = p["targets"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(|t| {
-                Some(Target {
-                    src_path: PathBuf::from(t["src_path"].as_str()?),
-                    kinds: t["kind"]
-                        .as_array()
-                        .map(|k| {
-                            k.iter()
-                                .filter_map(Value::as_str)
-                                .map(str::to_string)
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                    raw: t.clone(),
-                })
-            })
-            .collect();
-        packages.push(Package {
-            id: id.to_string(),
-            name: name.to_string(),
-            manifest_path,
-            dir,
-            targets,
-        });
+/// The members of a workspace as `cargo metadata` describes them.
+fn workspace(m: &cargo_metadata::Metadata) -> Workspace {
+    let packages = m
+        .workspace_packages()
+        .into_iter()
+        .map(|p| {
+            let manifest_path = p.manifest_path.clone().into_std_path_buf();
+            Package {
+                id: p.id.repr.clone(),
+                name: p.name.to_string(),
+                dir: manifest_path
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default(),
+                manifest_path,
+                targets: p
+                    .targets
+                    .iter()
+                    .map(|t| Target {
+                        src_path: t.src_path.clone().into_std_path_buf(),
+                        kinds: t.kind.iter().map(|k| k.to_string()).collect(),
+                        raw: serde_json::to_value(t).unwrap_or(Value::Null),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    Workspace {
+        root: m.workspace_root.clone().into_std_path_buf(),
+        packages,
     }
-    Ok(Workspace { root, packages })
 }
 
 impl Workspace {
@@ -185,23 +155,49 @@ impl Workspace {
 
 #[cfg(test)]
 mod tests {
-    use super::parse;
+    use super::workspace;
     use std::path::Path;
+
+    /// `cargo metadata --no-deps` of a one-package workspace, trimmed to the
+    /// fields cargo always prints.
+    const METADATA: &str = r#"{"packages":[{"name":"a","version":"0.1.0","id":"path+file:///w/a#0.1.0",
+        "license":null,"license_file":null,"description":null,"source":null,"dependencies":[],
+        "targets":[
+          {"kind":["lib"],"crate_types":["lib"],"name":"a","src_path":"/w/a/src/lib.rs","edition":"2021","doc":true,"doctest":true,"test":true},
+          {"kind":["custom-build"],"crate_types":["bin"],"name":"build-script-build","src_path":"/w/a/build.rs","edition":"2021","doc":false,"doctest":false,"test":false},
+          {"kind":["test"],"crate_types":["bin"],"name":"t","src_path":"/w/a/tests/t.rs","edition":"2021","doc":false,"doctest":false,"test":true}],
+        "features":{},"manifest_path":"/w/a/Cargo.toml","metadata":null,"publish":null,"authors":[],
+        "categories":[],"keywords":[],"readme":null,"repository":null,"homepage":null,
+        "documentation":null,"edition":"2021","links":null,"default_run":null,"rust_version":null},
+      {"name":"dep","version":"1.0.0","id":"registry+https://github.com/rust-lang/crates.io-index#dep@1.0.0",
+        "dependencies":[],"targets":[],"features":{},"manifest_path":"/r/dep/Cargo.toml","edition":"2021"}],
+      "workspace_members":["path+file:///w/a#0.1.0"],"workspace_default_members":["path+file:///w/a#0.1.0"],
+      "resolve":null,"target_directory":"/w/target","version":1,"workspace_root":"/w","metadata":null}"#;
 
     #[test]
     fn reads_members_and_targets() {
-        let json = br#"{"workspace_root":"/w","workspace_members":["path+file:///w/a#0.1.0"],
-          "packages":[{"id":"path+file:///w/a#0.1.0","name":"a","manifest_path":"/w/a/Cargo.toml",
-            "targets":[{"name":"a","kind":["lib"],"src_path":"/w/a/src/lib.rs"},
-                       {"name":"build-script-build","kind":["custom-build"],"src_path":"/w/a/build.rs"},
-                       {"name":"t","kind":["test"],"src_path":"/w/a/tests/t.rs"}]}]}"#;
-        let ws = parse(json).expect("parses");
+        let m = cargo_metadata::MetadataCommand::parse(METADATA).expect("parses");
+        let ws = workspace(&m);
+        // Only members: the dependency is not checked.
         assert_eq!(ws.packages.len(), 1);
         let (p, t) = ws.locate(Path::new("/w/a/src/x/y.rs")).expect("located");
         assert_eq!(p.name, "a");
-        assert_eq!(t.expect("target").raw["name"], "a");
+        assert_eq!(p.dir, Path::new("/w/a"));
+        let t = t.expect("target");
+        assert_eq!(
+            (t.raw["name"].as_str(), t.kinds.as_slice()),
+            (Some("a"), &["lib".to_string()][..])
+        );
         let (_, t) = ws.locate(Path::new("/w/a/tests/t.rs")).expect("located");
         assert_eq!(t.expect("target").raw["name"], "t");
         assert!(ws.source_paths(Some("b")).is_err());
+        assert_eq!(
+            ws.source_paths(None).unwrap(),
+            [
+                Path::new("/w/a/build.rs"),
+                Path::new("/w/a/src"),
+                Path::new("/w/a/tests")
+            ]
+        );
     }
 }
