@@ -9,6 +9,7 @@
 //! set above replaces the base's settings of that group's lints), `exclude`
 //! globs and `[[overrides]]` append.
 
+pub use crate::walk::RootedGlob;
 use leash_lints::{Level, Policy};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -49,15 +50,6 @@ pub struct BudgetDefinition {
     pub name: String,
     pub file: PathBuf,
     pub span: std::ops::Range<usize>,
-}
-
-/// A glob relative to the directory of the file that declared it.
-#[derive(Debug, Clone)]
-pub struct RootedGlob {
-    pub glob: String,
-    pub root: PathBuf,
-    /// The declaring file (`None`: the command line).
-    pub source: Option<PathBuf>,
 }
 
 /// `[[overrides]]`: lint levels for the files its globs match.

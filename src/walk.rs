@@ -63,6 +63,15 @@ impl Globs {
     }
 }
 
+/// A glob relative to the directory of the file that declared it.
+#[derive(Debug, Clone)]
+pub struct RootedGlob {
+    pub glob: String,
+    pub root: PathBuf,
+    /// The declaring file (`None`: the command line).
+    pub source: Option<PathBuf>,
+}
+
 pub struct Excludes {
     /// One set per directory the globs are relative to.
     sets: Vec<Globs>,
@@ -71,7 +80,7 @@ pub struct Excludes {
 }
 
 impl Excludes {
-    pub fn new(globs: &[crate::config::RootedGlob]) -> Result<Excludes, String> {
+    pub fn new(globs: &[RootedGlob]) -> Result<Excludes, String> {
         let mut roots: Vec<&Path> = globs.iter().map(|g| g.root.as_path()).collect();
         roots.sort();
         roots.dedup();

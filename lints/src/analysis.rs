@@ -6,8 +6,7 @@ use crate::finding::{Fact, Finding, Span};
 use crate::suppress::Suppressions;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-/// Files nested deeper than this are refused before parsing (see [`crate::nesting`]).
-pub const MAX_NESTING: usize = 256;
+pub use crate::nesting::MAX_NESTING;
 
 /// Files with a longer unbroken chain of tokens are refused before parsing
 /// (see [`crate::nesting::max_chain_length`]): each may be a level of recursion.

@@ -1019,7 +1019,7 @@ impl BodyFilter {
         let skeleton = scan(src, self.skip_tests)?;
         // Too deep to analyse: the caller's own guard reports it. (Word
         // checks below follow brackets from each hit: keep that linear.)
-        if skeleton.depth > crate::analysis::MAX_NESTING {
+        if skeleton.depth > crate::nesting::MAX_NESTING {
             return None;
         }
         if skeleton.bodies.is_empty()

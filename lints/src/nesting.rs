@@ -2,6 +2,9 @@
 //! level of nesting, so a pathological file (100,000 nested parentheses) would
 //! overflow any stack. Real code stays far below the limit.
 
+/// Files nested deeper than this are refused before parsing.
+pub const MAX_NESTING: usize = 256;
+
 /// Deepest nesting of `()`, `[]`, `{}` outside comments, strings and char literals.
 pub fn max_nesting_depth(src: &str) -> usize {
     let b = src.as_bytes();

@@ -73,7 +73,7 @@ pub fn emit_findings<'a>(
             notes.push(format!("note: {n}"));
         }
         if f.finding.confidence == leash_lints::Confidence::Low {
-            notes.push(format!("note: {}", super::rustc_json::LOW_CONFIDENCE));
+            notes.push(format!("note: {}", super::LOW_CONFIDENCE));
         }
         let diag = Diagnostic::new(severity)
             .with_code(f.finding.lint)

@@ -13,6 +13,10 @@ pub mod sarif;
 use crate::driver::{Located, RunResult};
 
 /// 1-based line and column of a finding's start and end, as editors show them.
+/// The note a `low` confidence finding carries in text forms.
+pub const LOW_CONFIDENCE: &str =
+    "low confidence: the construct matches, but the source does not show that it is a risk";
+
 pub fn positions(f: &Located) -> (usize, usize, usize, usize) {
     let s = f.finding.span.start;
     let e = f.finding.span.end;

@@ -53,7 +53,7 @@ pub fn emit(
         }
         let mut children = Vec::new();
         let low = (f.finding.confidence == leash_lints::Confidence::Low)
-            .then(|| LOW_CONFIDENCE.to_string());
+            .then(|| super::LOW_CONFIDENCE.to_string());
         for (level, text) in [
             ("help", &f.finding.help),
             ("note", &f.finding.note),
@@ -215,7 +215,3 @@ fn span_json(file: &CheckedFile, file_name: &str, span: Span, primary: bool, lab
         "expansion": null,
     })
 }
-
-/// The note a `low` confidence finding carries in text forms.
-pub const LOW_CONFIDENCE: &str =
-    "low confidence: the construct matches, but the source does not show that it is a risk";

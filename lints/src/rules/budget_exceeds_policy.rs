@@ -386,7 +386,7 @@ fn is_strategy_root(root: &syn::Expr) -> bool {
 pub fn shared_budget_names(source: &str) -> Vec<String> {
     use proc_macro2::{TokenStream, TokenTree};
     if !source.contains("udget")
-        || crate::nesting::max_nesting_depth(source) > crate::analysis::MAX_NESTING
+        || crate::nesting::max_nesting_depth(source) > crate::nesting::MAX_NESTING
     {
         return Vec::new();
     }

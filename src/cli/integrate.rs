@@ -2,10 +2,10 @@
 //! editors and hooks that pipe a buffer on stdin, and `cargo clippy` messages
 //! passed through beside leash's own.
 
+use super::{CheckArgs, Format};
 use crate::cargo::{self, Workspace};
 use crate::driver::{self, RunResult};
 use crate::fingerprint::Anchors;
-use crate::{CheckArgs, Format};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
