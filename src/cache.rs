@@ -183,6 +183,14 @@ pub struct Cached {
     pub suppressions: Option<Suppressions>,
 }
 
+impl Cached {
+    /// Whether the output needs the file's text: it has findings, or
+    /// suppressions where cross-file findings may still land.
+    pub fn needs_source(&self) -> bool {
+        !self.findings.is_empty() || self.suppressions.is_some()
+    }
+}
+
 pub struct Cache {
     path: PathBuf,
     key: String,
@@ -400,31 +408,28 @@ impl Cache {
 
     // One argument per stored part of a file's result; a struct would only rename them.
     #[allow(clippy::too_many_arguments)]
+    /// Stores a file's analysis under its content hash and length (and its
+    /// metadata, when taken before the content was read).
     pub fn put(
         &self,
         file: &str,
         hash: String,
         len: u64,
         stat: Option<Stat>,
-        parsed: bool,
-        blanked: usize,
         kept: &Kept,
-        findings: &[Finding],
-        facts: &[Fact],
-        summaries: &[FnSummary],
-        suppressions: Option<&Suppressions>,
+        analysis: &leash_lints::FileAnalysis,
     ) {
         let entry = Entry {
             hash,
             len,
             stat,
-            parsed,
-            blanked,
+            parsed: analysis.parsed,
+            blanked: analysis.blanked_bodies,
             kept: kept.clone(),
-            findings: findings.iter().map(StoredFinding::store).collect(),
-            facts: facts.iter().map(store_fact).collect(),
-            summaries: summaries.to_vec(),
-            suppressions: suppressions.cloned(),
+            findings: analysis.findings.iter().map(StoredFinding::store).collect(),
+            facts: analysis.facts.iter().map(store_fact).collect(),
+            summaries: analysis.summaries.clone(),
+            suppressions: analysis.suppressions.clone(),
         };
         if let Ok(mut new) = self.new.lock() {
             new.insert(file.to_string(), entry);
@@ -609,19 +614,15 @@ mod tests {
         };
         let c = Cache::open(dir.path(), dir.path(), "s");
         assert!(c.get("a.rs", "h1", 3).is_none());
-        c.put(
-            "a.rs",
-            "h1".into(),
-            3,
-            None,
-            true,
-            2,
-            &Kept::default(),
-            std::slice::from_ref(&f),
-            std::slice::from_ref(&fact),
-            std::slice::from_ref(&summary),
-            None,
-        );
+        let analysis = leash_lints::FileAnalysis {
+            parsed: true,
+            blanked_bodies: 2,
+            findings: vec![f.clone()],
+            facts: vec![fact.clone()],
+            summaries: vec![summary.clone()],
+            ..leash_lints::FileAnalysis::default()
+        };
+        c.put("a.rs", "h1".into(), 3, None, &Kept::default(), &analysis);
         c.save();
         let c = Cache::open(dir.path(), dir.path(), "s");
         let got = c.get("a.rs", "h1", 3).unwrap();
@@ -653,18 +654,17 @@ mod tests {
     }
 
     fn put_with(c: &Cache, file: &str, stat: Stat) {
+        let analysis = leash_lints::FileAnalysis {
+            parsed: true,
+            ..leash_lints::FileAnalysis::default()
+        };
         c.put(
             file,
             "h1".into(),
             3,
             Some(stat),
-            true,
-            0,
             &Kept::default(),
-            &[],
-            &[],
-            &[],
-            None,
+            &analysis,
         );
     }
 
