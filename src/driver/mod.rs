@@ -110,7 +110,6 @@ pub struct Located {
 }
 
 /// A checked file: its display path, and its text when it has findings.
-#[allow(dead_code)] // `path` and `parsed` are for the output formats
 pub struct CheckedFile {
     pub path: PathBuf,
     pub display: String,

@@ -136,3 +136,93 @@ fn looks_binary(data: &[u8]) -> bool {
     let nuls = head.iter().filter(|&&b| b == 0).count();
     nuls > 0 && nuls * 16 > head.len()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{lexer_error_in_words, looks_binary, read_source};
+    use crate::config::Config;
+    use crate::driver::{PerfOptions, RunOptions};
+    use std::path::Path;
+
+    fn opts(max_file_size: u64) -> RunOptions {
+        RunOptions {
+            config: Config::defaults(Path::new(".")),
+            overrides: Vec::new(),
+            include_tests: false,
+            min_confidence: leash_lints::Confidence::High,
+            named_files: Vec::new(),
+            jobs: None,
+            max_file_size,
+            perf: PerfOptions::default(),
+            inventory: false,
+        }
+    }
+
+    fn read(bytes: &[u8], max: u64) -> Result<String, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.rs");
+        std::fs::write(&path, bytes).unwrap();
+        read_source(&path, "f.rs".into(), &opts(max))
+            .map(|(_, text, _)| text)
+            .map_err(|o| o.findings[0].message.clone())
+    }
+
+    #[test]
+    fn a_few_nul_bytes_are_rust_many_are_binary() {
+        // rustc accepts a NUL inside a string literal.
+        assert!(!looks_binary(b"fn f() { let s = \"a\0b\"; }\n"));
+        assert!(looks_binary(&b"f\0n\0 \0f\0(\0)\0"[..]));
+        assert!(!looks_binary(b""));
+        assert_eq!(
+            read(b"\0\0\0\0", 100).unwrap_err(),
+            "binary file (contains NUL bytes), not Rust source"
+        );
+    }
+
+    #[test]
+    fn text_is_read_without_its_byte_order_mark() {
+        assert_eq!(
+            read("\u{feff}fn f() {}".as_bytes(), 100).unwrap(),
+            "fn f() {}"
+        );
+    }
+
+    #[test]
+    fn what_cannot_be_read_says_why() {
+        assert_eq!(
+            read(b"fn f() { \xff }", 100).unwrap_err(),
+            "file is not valid UTF-8 (invalid byte at offset 9)"
+        );
+        assert_eq!(
+            read(b"fn f() {}", 4).unwrap_err(),
+            "file too large to analyse (9 bytes; the limit is 4 bytes, see --max-file-size)"
+        );
+    }
+
+    #[test]
+    fn lexer_errors_in_words() {
+        assert_eq!(
+            lexer_error_in_words(Some("{ fn")).0,
+            "this `{` is never closed"
+        );
+        assert_eq!(
+            lexer_error_in_words(Some(") x")).0,
+            "this `)` has no matching opening delimiter"
+        );
+        assert_eq!(
+            lexer_error_in_words(Some("/* open")).0,
+            "this block comment is never closed"
+        );
+        assert_eq!(
+            lexer_error_in_words(Some("r#\"abc")).0,
+            "this string or character literal is never closed"
+        );
+        assert_eq!(
+            lexer_error_in_words(Some("€")).0,
+            "the character '€' is not part of Rust's syntax"
+        );
+        assert!(lexer_error_in_words(None)
+            .0
+            .starts_with("the text cannot be split"));
+    }
+}
