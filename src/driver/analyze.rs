@@ -320,35 +320,18 @@ fn analyse(
             fns: keep.and_then(|k| k.fns).filter(|_| scope.fns),
         };
         let enabled = |lint: &str| scope.enabled(lint);
-        let part = analyze_source(
-            display,
-            src,
-            &AnalysisOptions {
-                policy: &opts.config.policy,
-                include_tests: opts.include_tests,
-                enabled: &enabled,
-                inventory: false,
-                body_filter: Some(&scope.filter),
-                keep: Some(&keep),
-            },
-        );
+        let options = opts.analysis(&enabled, Some(&scope.filter), Some(&keep));
+        let part = analyze_source(display, src, &options);
         // A text that did not parse this time is analysed whole below.
         if part.parsed && part.problems.is_empty() {
             return (merge(base, part, scope, keep.fns, blanked_before), true);
         }
     }
-    let whole = analyze_source(
-        display,
-        src,
-        &AnalysisOptions {
-            policy: &opts.config.policy,
-            include_tests: opts.include_tests,
-            enabled: cx.enabled,
-            inventory: opts.inventory,
-            body_filter: cx.body_filter.as_ref(),
-            keep,
-        },
-    );
+    let options = AnalysisOptions {
+        inventory: opts.inventory,
+        ..opts.analysis(cx.enabled, cx.body_filter.as_ref(), keep)
+    };
+    let whole = analyze_source(display, src, &options);
     (whole, false)
 }
 

@@ -15,7 +15,7 @@ use cross_file::{add_cross_file_findings, phase_two, spawn_wrappers, Packages};
 use crate::cache::Kept;
 use crate::config::Config;
 use crate::source_map::LineIndex;
-use leash_lints::body_filter::{BlankedFn, Keep};
+use leash_lints::body_filter::{BlankedFn, BodyFilter, Keep};
 use leash_lints::{analyze_source, AnalysisOptions, Fact, Finding, Level, Prefilter};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -75,6 +75,25 @@ impl RunOptions {
                 o.level_of(lint)
                     .is_some_and(|l| self.with_flags(lint, l) != Level::Allow)
             })
+    }
+
+    /// The options of one file's analysis under this run's policy and scope:
+    /// the lints `enabled`, the bodies `body_filter` blanks less those `keep`
+    /// keeps, and nothing for the inventory (see [`RunOptions::inventory`]).
+    fn analysis<'a>(
+        &'a self,
+        enabled: &'a (dyn Fn(&str) -> bool + Sync),
+        body_filter: Option<&'a BodyFilter>,
+        keep: Option<&'a Keep<'a>>,
+    ) -> AnalysisOptions<'a> {
+        AnalysisOptions {
+            policy: &self.config.policy,
+            include_tests: self.include_tests,
+            enabled,
+            inventory: false,
+            body_filter,
+            keep,
+        }
     }
 
     fn with_flags(&self, lint: &str, level: Level) -> Level {
@@ -285,18 +304,7 @@ pub fn check_text(path: &str, text: &str, opts: &RunOptions) -> Vec<(Level, Find
     // As `run` does: a lint on in some `[[overrides]]` entry is analysed,
     // and each finding takes the level of its file.
     let shown = |lint: &str| opts.enabled(lint);
-    let analysis = analyze_source(
-        path,
-        text,
-        &AnalysisOptions {
-            policy: &opts.config.policy,
-            include_tests: opts.include_tests,
-            enabled: &shown,
-            inventory: false,
-            body_filter: None,
-            keep: None,
-        },
-    );
+    let analysis = analyze_source(path, text, &opts.analysis(&shown, None, None));
     let facts = &analysis.facts;
     let idx = LineIndex::new(text);
     analysis
