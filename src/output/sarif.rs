@@ -138,54 +138,37 @@ pub fn emit(
             .iter()
             .map(|e| json!({ "level": "error", "message": { "text": e } })),
     );
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": "leash",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "semanticVersion": env!("CARGO_PKG_VERSION"),
-                    "informationUri": INFORMATION_URI,
-                    "rules": rules,
-                }
-            },
-            "originalUriBaseIds": { "%SRCROOT%": { "uri": root_uri(root) } },
-            "columnKind": "unicodeCodePoints",
-            "invocations": [{
-                "executionSuccessful": notifications.is_empty(),
-                "toolExecutionNotifications": notifications,
-                "properties": {
-                    "filesChecked": result.files.len(),
-                    "filesNotParsed": result.files.iter().filter(|f| !f.parsed).count(),
-                    "bytesChecked": result.bytes,
-                    "configurationFile": config_file.map(|p| p.to_string_lossy().replace('\\', "/")),
-                },
-            }],
-        }]
+    let tool = json!({
+        "driver": {
+            "name": "leash",
+            "version": env!("CARGO_PKG_VERSION"),
+            "semanticVersion": env!("CARGO_PKG_VERSION"),
+            "informationUri": INFORMATION_URI,
+            "rules": rules,
+        }
     });
+    let invocations = json!([{
+        "executionSuccessful": notifications.is_empty(),
+        "toolExecutionNotifications": notifications,
+        "properties": {
+            "filesChecked": result.files.len(),
+            "filesNotParsed": result.files.iter().filter(|f| !f.parsed).count(),
+            "bytesChecked": result.bytes,
+            "configurationFile": config_file.map(|p| p.to_string_lossy().replace('\\', "/")),
+        },
+    }]);
     // The results are built and written one at a time, not held as one
     // document: SARIF for many findings stays small in memory.
-    let Value::Object(mut top) = doc else {
-        unreachable!("a JSON object")
-    };
-    let Some(Value::Array(mut runs)) = top.remove("runs") else {
-        unreachable!("one run")
-    };
-    let Some(Value::Object(run)) = runs.pop() else {
-        unreachable!("one run")
-    };
     let document = Document {
-        schema: top.remove("$schema").unwrap_or_default(),
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
         runs: [Run {
-            column_kind: &run["columnKind"],
-            invocations: &run["invocations"],
-            original_uri_base_ids: &run["originalUriBaseIds"],
+            column_kind: "unicodeCodePoints",
+            invocations,
+            original_uri_base_ids: json!({ "%SRCROOT%": { "uri": root_uri(root) } }),
             results: Results { result, anchors },
-            tool: &run["tool"],
+            tool,
         }],
-        version: top.remove("version").unwrap_or_default(),
+        version: "2.1.0",
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;
     out.write_all(b"\n")
@@ -196,20 +179,20 @@ pub fn emit(
 #[derive(serde::Serialize)]
 struct Document<'a> {
     #[serde(rename = "$schema")]
-    schema: Value,
+    schema: &'static str,
     runs: [Run<'a>; 1],
-    version: Value,
+    version: &'static str,
 }
 
 #[derive(serde::Serialize)]
 struct Run<'a> {
     #[serde(rename = "columnKind")]
-    column_kind: &'a Value,
-    invocations: &'a Value,
+    column_kind: &'static str,
+    invocations: Value,
     #[serde(rename = "originalUriBaseIds")]
-    original_uri_base_ids: &'a Value,
+    original_uri_base_ids: Value,
     results: Results<'a>,
-    tool: &'a Value,
+    tool: Value,
 }
 
 /// Every finding as a SARIF result, each built when it is written.
