@@ -5,6 +5,7 @@
 
 use crate::finding::{Applicability, Edit, Finding, Pos, Span, Suggestion};
 use crate::syntax::leash_attr;
+use std::collections::HashMap;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 
@@ -318,15 +319,32 @@ fn item_header(item: &syn::Item) -> Option<proc_macro2::Span> {
     })
 }
 
-/// The line a leading comment on `line` applies to: the next one that is not
-/// itself a leading suppression comment, so stacked comments (one per lint,
-/// as `--add-allow` writes beside an existing one) all reach the code.
-fn next_line_after_comments(comments: &[AllowComment], line: usize) -> usize {
-    let mut next = line + 1;
-    while comments.iter().any(|c| !c.trailing && c.line == next) {
-        next += 1;
+/// The line each comment applies to: a trailing or file-level one its own
+/// line; a leading one the next line that is not itself a leading
+/// suppression comment, so stacked comments (one per lint, as `--add-allow`
+/// writes beside an existing one) all reach the code. Linear in the number
+/// of comments: a stack is walked once, from its last line up.
+fn reached_lines(comments: &[AllowComment]) -> Vec<usize> {
+    let leading: std::collections::HashSet<usize> = comments
+        .iter()
+        .filter(|c| !c.trailing)
+        .map(|c| c.line)
+        .collect();
+    let mut below: HashMap<usize, usize> = HashMap::new();
+    let mut lines: Vec<usize> = leading.iter().copied().collect();
+    lines.sort_unstable_by(|a, b| b.cmp(a));
+    for line in lines {
+        let next = if leading.contains(&(line + 1)) {
+            below.get(&(line + 1)).copied().unwrap_or(line + 1)
+        } else {
+            line + 1
+        };
+        below.insert(line, next);
     }
-    next
+    comments
+        .iter()
+        .map(|c| below.get(&c.line).copied().unwrap_or(c.line))
+        .collect()
 }
 
 /// All suppressions of one file, answering "is this finding allowed?".
@@ -336,6 +354,10 @@ pub struct Suppressions {
     pub items: Vec<ItemRange>,
     /// How many findings each comment suppressed (for `--report-unused-allows`).
     pub comment_hits: Vec<usize>,
+    /// The line each comment applies to (see [`reached_lines`]), worked out
+    /// on first use.
+    #[serde(skip)]
+    reached: Vec<usize>,
 }
 
 impl Suppressions {
@@ -352,6 +374,7 @@ impl Suppressions {
             comments,
             items,
             comment_hits,
+            reached: Vec::new(),
         }
     }
 
@@ -360,6 +383,9 @@ impl Suppressions {
         let line = span.start.line;
         let group = crate::lint_by_name(lint).map(|l| l.group);
         let names = |l: &String| l == lint || l == "all" || Some(l.as_str()) == group;
+        if self.reached.len() != self.comments.len() {
+            self.reached = reached_lines(&self.comments);
+        }
         for (i, c) in self.comments.iter().enumerate() {
             if !c.lints.iter().any(names) {
                 continue;
@@ -369,7 +395,7 @@ impl Suppressions {
             } else if c.trailing {
                 c.line == line
             } else {
-                let next = next_line_after_comments(&self.comments, c.line);
+                let next = self.reached[i];
                 next == line
                     || c.line == line
                     || self.items.iter().any(|it| {
@@ -460,6 +486,19 @@ mod tests {
         );
         // Findings about leash itself get none.
         assert!(suppression("", &Finding::new("parse_error", f.span, "m")).is_none());
+    }
+
+    #[test]
+    fn each_comment_reaches_the_first_line_below_its_stack() {
+        let src = "// leash: allow(a) -- 1\n// leash: allow(b) -- 2\nx();\n\n// leash: allow(c) -- 3\ny(); // leash: allow(d) -- 4\n";
+        let comments = allow_comments(src);
+        assert_eq!(reached_lines(&comments), [3, 3, 6, 6]);
+        // A stack of thousands is walked once, not once per comment.
+        let many: String = (0..5000)
+            .map(|i| format!("// leash: allow(a) -- {i}\n"))
+            .collect();
+        let comments = allow_comments(&(many + "z();\n"));
+        assert!(reached_lines(&comments).iter().all(|&l| l == 5001));
     }
 
     #[test]
