@@ -96,3 +96,13 @@ async fn open_tunnels(resolver: &Resolver, service: &str) {
     let urls: Vec<Url> = resolver.srv_lookup(service).await.unwrap().iter().map(to_url).collect();
     join_all(urls.into_iter().map(|u| connect(u))).await;
 }
+
+// Silent by default (low): one batch per server group, keyed by server.
+async fn run_batches(client: &Client, ops: &[Op]) {
+    let plan = plan_by_server(ops);
+    let mut batches = Vec::new();
+    for (server, ids) in plan.groups.iter().enumerate() {
+        batches.push(client.send_batch(server, ids));
+    }
+    join_all(batches).await;
+}

@@ -1827,6 +1827,24 @@ mod tests {
     }
 
     #[test]
+    fn callers_of_a_spawn_body_are_kept_for_its_parameters() {
+        // `supervise` walks its parameter: what `main` passes decides the
+        // confidence, and `start` calls `main`; `unrelated` calls neither.
+        let src = "fn supervise(inputs: Vec<I>) { for i in inputs { tokio::spawn(i.run()); } }\n\
+                   fn main() { let v = cfg.senders.clone(); supervise(v); }\n\
+                   fn start() { main(); }\n\
+                   fn unrelated() { compute(1); }\n";
+        assert_eq!(
+            kept(&filter("unbounded_spawn"), src),
+            ["supervise", "main", "start"]
+        );
+        assert_eq!(
+            kept(&filter("unbounded_fan_out"), src),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
     fn retry_bodies_need_a_signal_inside_a_loop() {
         let f = filter("unbounded_retry");
         let src = "

@@ -38,7 +38,8 @@ set (nodes, pooled connections, peers, shards, ingresses), a parameter whose
 type names them (`HashMap<Server, Connection>`), a parameter of a function
 that is not `pub` when every call of it in the file passes such a set
 (`self.trim(self.pending.drain().collect())`), one service's resolved
-addresses or SRV records, or the results of a join over such a set, is `low`
+addresses or SRV records, the results of a join over such a set, or one
+future per group keyed by a member (`for (server, batch) in groups`), is `low`
 confidence: reaching every member is the operation, and configuration sets
 its size. So is a set read through a getter of an object parameter
 (`searcher.segment_readers()`: state the source does not show as input), a
@@ -110,8 +111,20 @@ type LocalsInfo<'ast> = (
 );
 
 /// What drove one push into a local: the innermost loop's iterable (`None`
-/// for a `while` or `loop`), and those of the `for` loops around it.
-type Fill<'ast> = (Option<&'ast syn::Expr>, Vec<&'ast syn::Expr>);
+/// for a `while` or `loop`), those of the `for` loops around it, and
+/// whether the innermost loop walks groups keyed by members of a configured
+/// set (`for (server, batch) in groups`: one push per member at most).
+type Fill<'ast> = (Option<&'ast syn::Expr>, Vec<&'ast syn::Expr>, bool);
+
+/// `(server, indices)`, `(node_id, requests)`: a pattern whose key (its
+/// first part) names a member of a configured set.
+fn keyed_by_member(pat: &syn::Pat) -> bool {
+    match pat {
+        syn::Pat::Tuple(t) if t.elems.len() >= 2 => matches!(&t.elems[0],
+            syn::Pat::Ident(i) if names_member_set(&i.ident.to_string())),
+        _ => false,
+    }
+}
 
 /// Collects the function's locals and the names filled inside loops.
 struct Locals<'ast> {
@@ -122,6 +135,8 @@ struct Locals<'ast> {
     /// The iterables of the enclosing `for` loops (`None` for `while` and
     /// `loop`), and what drove the pushes into each local.
     drivers: Vec<Option<&'ast syn::Expr>>,
+    /// For each enclosing loop: does its pattern key items by member?
+    keyed: Vec<bool>,
     pushed_by: HashMap<String, Vec<Fill<'ast>>>,
     loop_depth: usize,
 }
@@ -154,13 +169,15 @@ impl<'ast> Visit<'ast> for Locals<'ast> {
         syn::visit::visit_local(self, l);
     }
     fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
-        self.in_loop(None, |s| syn::visit::visit_expr_loop(s, l));
+        self.in_loop(None, false, |s| syn::visit::visit_expr_loop(s, l));
     }
     fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
-        self.in_loop(None, |s| syn::visit::visit_expr_while(s, l));
+        self.in_loop(None, false, |s| syn::visit::visit_expr_while(s, l));
     }
     fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
-        self.in_loop(Some(&l.expr), |s| syn::visit::visit_expr_for_loop(s, l));
+        self.in_loop(Some(&l.expr), keyed_by_member(&l.pat), |s| {
+            syn::visit::visit_expr_for_loop(s, l)
+        });
     }
     fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
         self.loop_depth += 1;
@@ -186,10 +203,11 @@ impl<'ast> Visit<'ast> for Locals<'ast> {
                         .flatten()
                         .copied()
                         .collect();
+                    let keyed = self.keyed.last().copied().unwrap_or(false);
                     self.pushed_by
                         .entry(i.to_string())
                         .or_default()
-                        .push((driver, outer));
+                        .push((driver, outer, keyed));
                 }
                 self.pushed
                     .entry(i.to_string())
@@ -203,10 +221,17 @@ impl<'ast> Visit<'ast> for Locals<'ast> {
 }
 
 impl<'ast> Locals<'ast> {
-    fn in_loop<F: FnOnce(&mut Self)>(&mut self, driver: Option<&'ast syn::Expr>, body: F) {
+    fn in_loop<F: FnOnce(&mut Self)>(
+        &mut self,
+        driver: Option<&'ast syn::Expr>,
+        keyed: bool,
+        body: F,
+    ) {
         self.loop_depth += 1;
         self.drivers.push(driver);
+        self.keyed.push(keyed);
         body(self);
+        self.keyed.pop();
         self.drivers.pop();
         self.loop_depth -= 1;
     }
@@ -256,6 +281,7 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
                 pushed_in_loop: HashSet::new(),
                 pushed: HashMap::new(),
                 drivers: Vec::new(),
+                keyed: Vec::new(),
                 pushed_by: HashMap::new(),
                 loop_depth: 0,
             };
@@ -422,8 +448,9 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
                 // input, it runs as many times again per input item.
                 if let Some(drivers) = self.locals().3.get(&name) {
                     let mut origin = Origin::Unknown;
-                    for (driver, outer) in drivers {
+                    for (driver, outer, keyed) in drivers {
                         let mut o = match driver {
+                            Some(_) if *keyed => Origin::Config,
                             Some(iter) => self.origin(iter, line, depth + 1),
                             None => Origin::Input,
                         };
@@ -1179,6 +1206,22 @@ mod tests {
             for field in searcher.schema().fields() { for seg in searcher.segment_readers() { futs.push(warm(seg, field)); } }\n\
             try_join_all(futs).await; }";
         assert_eq!(findings(schema), vec![(4, Confidence::Low)]);
+    }
+
+    #[test]
+    fn one_future_per_member_group() {
+        let grouped = "async fn f(&self, ops: &[Op]) {\n\
+            let plan = plan(ops, self.servers.len());\n\
+            let mut batches = Vec::new();\n\
+            for (server, ids) in plan.groups.iter().enumerate() { batches.push(self.send(server, ids)); }\n\
+            join_all(batches).await; }";
+        assert_eq!(findings(grouped), vec![(5, Confidence::Low)]);
+        let per_op = "async fn f(&self, ops: &[Op]) {\n\
+            let plan = plan(ops, self.servers.len());\n\
+            let mut batches = Vec::new();\n\
+            for (index, ids) in plan.groups.iter().enumerate() { batches.push(self.send(index, ids)); }\n\
+            join_all(batches).await; }";
+        assert_eq!(findings(per_op), vec![(5, Confidence::High)]);
     }
 
     #[test]
