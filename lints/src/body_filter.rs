@@ -711,6 +711,7 @@ struct Rule {
     imports: Vec<String>,
     /// The file's functions a kept body calls are kept too.
     keeps_callees: bool,
+    keeps_callers: bool,
 }
 
 /// The body rules of the enabled lints, compiled into one word search.
@@ -907,6 +908,11 @@ impl BodyFilter {
                 .copied()
                 .flatten()
                 .any(|n| matches!(n, Need::LocalCallees));
+            let keeps_callers = needs
+                .iter()
+                .copied()
+                .flatten()
+                .any(|n| matches!(n, Need::LocalCallers));
             let file_words: Vec<&'static str> = needs
                 .iter()
                 .copied()
@@ -929,7 +935,9 @@ impl BodyFilter {
                         }
                         Need::LoopWith(ws) => Compiled::LoopWith(ids(&mut id, ws)),
                         Need::SelfCallWith(ws) => Compiled::SelfCallWith(ids(&mut id, ws)),
-                        Need::EveryBodyIfFileHas(_) | Need::LocalCallees => return None,
+                        Need::EveryBodyIfFileHas(_) | Need::LocalCallees | Need::LocalCallers => {
+                            return None
+                        }
                     })
                 })
                 .collect();
@@ -939,6 +947,7 @@ impl BodyFilter {
                 file_words,
                 imports: imports.iter().map(|w| w.to_ascii_lowercase()).collect(),
                 keeps_callees,
+                keeps_callers,
             });
         }
         let mut needed = vec![false; words.len()];
@@ -1147,6 +1156,7 @@ impl BodyFilter {
             masks.push(mask);
         }
         self.keep_callees(src, &skeleton.bodies, &mut masks);
+        self.keep_callers(src, &skeleton.bodies, &mut masks);
         // Fields are read for two things: a spawner kept in a struct
         // (`spawn_model`: a `JoinSet`, a `Runtime`, a runtime `Handle`), and
         // the type behind `self.client` (the effect model of
@@ -1326,6 +1336,29 @@ impl BodyFilter {
         }
         for k in local_callees(src, bodies, seeds) {
             masks[k] |= bits;
+        }
+    }
+
+    /// Keeps the functions of the file that call a body kept for a
+    /// [`Need::LocalCallers`] rule, at any depth, for that rule.
+    fn keep_callers(&self, src: &str, bodies: &[FnBody], masks: &mut [u32]) {
+        for (k, rule) in self.rules.iter().enumerate() {
+            if !rule.keeps_callers {
+                continue;
+            }
+            let bit = 1u32.checked_shl(k as u32).unwrap_or(ALL_LINTS);
+            let bits = if bit & self.whole != 0 {
+                self.whole
+            } else {
+                bit
+            };
+            let seeds: Vec<usize> = (0..bodies.len()).filter(|&b| masks[b] & bit != 0).collect();
+            if seeds.is_empty() || seeds.len() == bodies.len() {
+                continue;
+            }
+            for b in local_callers(src, bodies, seeds) {
+                masks[b] |= bits;
+            }
         }
     }
 
@@ -1635,6 +1668,47 @@ fn local_callees(src: &str, bodies: &[FnBody], seeds: Vec<usize>) -> Vec<usize> 
     (0..bodies.len()).filter(|&k| done[k]).collect()
 }
 
+/// The bodies that call one of `seeds`, at any depth up the calls, and the
+/// seeds themselves (by name, as [`local_callees`] follows them down).
+fn local_callers(src: &str, bodies: &[FnBody], seeds: Vec<usize>) -> Vec<usize> {
+    let b = src.as_bytes();
+    let mut done = vec![false; bodies.len()];
+    let mut names: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for &k in &seeds {
+        done[k] = true;
+        names.insert(&src[bodies[k].name.0..bodies[k].name.1]);
+    }
+    loop {
+        let mut grew = false;
+        for (k, body) in bodies.iter().enumerate() {
+            if done[k] {
+                continue;
+            }
+            let mut i = body.open;
+            while i < body.close {
+                if !is_ident_byte(b[i]) {
+                    i += 1;
+                    continue;
+                }
+                let start = i;
+                while i < body.close && is_ident_byte(b[i]) {
+                    i += 1;
+                }
+                if names.contains(&src[start..i]) && called_at(src, i, body.close).is_some() {
+                    done[k] = true;
+                    names.insert(&src[body.name.0..body.name.1]);
+                    grew = true;
+                    break;
+                }
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    (0..bodies.len()).filter(|&k| done[k]).collect()
+}
+
 /// Whether `word` occurs in `hay` with no identifier character on either side.
 fn contains_word(hay: &[u8], word: &[u8]) -> bool {
     any_occurrence(hay, word, |s| stands_alone(hay, s, s + word.len()))
@@ -1750,6 +1824,24 @@ mod tests {
             })
             .map(|b| b.0.to_string())
             .collect()
+    }
+
+    #[test]
+    fn callers_of_a_spawn_body_are_kept_for_its_parameters() {
+        // `supervise` walks its parameter: what `main` passes decides the
+        // confidence, and `start` calls `main`; `unrelated` calls neither.
+        let src = "fn supervise(inputs: Vec<I>) { for i in inputs { tokio::spawn(i.run()); } }\n\
+                   fn main() { let v = cfg.senders.clone(); supervise(v); }\n\
+                   fn start() { main(); }\n\
+                   fn unrelated() { compute(1); }\n";
+        assert_eq!(
+            kept(&filter("unbounded_spawn"), src),
+            ["supervise", "main", "start"]
+        );
+        assert_eq!(
+            kept(&filter("unbounded_fan_out"), src),
+            Vec::<String>::new()
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod finding;
 pub mod imports;
 pub mod inventory;
 pub mod nesting;
+pub mod origin_model;
 pub mod prefilter;
 pub mod recover;
 pub mod retry_model;

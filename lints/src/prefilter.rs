@@ -159,6 +159,9 @@ pub enum Need {
     /// The functions of the file that a body kept for the lint calls, at any
     /// depth: the lint follows calls into the file's own helpers.
     LocalCallees,
+    /// The functions of the file that call a body kept for the lint, at any
+    /// depth: the lint reads what callers pass for a parameter.
+    LocalCallers,
 }
 
 /// One lint's body rule: a body satisfying none of `needs` is one the lint can
@@ -234,12 +237,14 @@ pub static BODY_RULES: &[BodyRule] = &[
     },
     BodyRule {
         lint: "unbounded_spawn",
-        needs: &[&[Need::Any(SPAWN_FACTS)]],
+        // What callers pass for a parameter the loop walks decides the
+        // confidence (see `crate::origin_model`).
+        needs: &[&[Need::Any(SPAWN_FACTS), Need::LocalCallers]],
         imports: SPAWN_FACTS,
     },
     BodyRule {
         lint: "unbounded_fan_out",
-        needs: &[&[Need::Any(FAN_OUT)]],
+        needs: &[&[Need::Any(FAN_OUT), Need::LocalCallers]],
         imports: FAN_OUT,
     },
     BodyRule {

@@ -85,8 +85,18 @@ pub fn any_ident(node: &impl ToTokens, pred: &mut dyn FnMut(&str) -> bool) -> bo
 /// Words naming an object whose members configuration sets: a config, a
 /// pool, a cluster topology, a registry, options, a builder.
 const CONFIGURATION_WORDS: &[&str] = &[
-    "config", "cfg", "conf", "pool", "topology", "cluster", "registry", "options", "opts",
-    "settings", "builder",
+    "config",
+    "configuration",
+    "cfg",
+    "conf",
+    "pool",
+    "topology",
+    "cluster",
+    "registry",
+    "options",
+    "opts",
+    "settings",
+    "builder",
 ];
 
 /// Does a name (one of its `_`-separated parts) name such an object

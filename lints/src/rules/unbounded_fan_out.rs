@@ -1,5 +1,6 @@
 //! `unbounded_fan_out`: all futures of an iterator of unknown size polled at once.
 
+use crate::origin_model::{self, names_member_set};
 use crate::syntax::{call_path, last_segment, macro_call_name, method_chain, strip_parens};
 use crate::{FileContext, Finding, Level, Lint, Sink, Span};
 use std::collections::{HashMap, HashSet};
@@ -24,16 +25,29 @@ range with literal ends, a chain of `Option`s or tuple fields, a `Vec` filled by
 
 Reported by default when the items come from input (a parameter, the result
 of a read, query or decoding, an awaited call, a collection filled by a loop
-over input). Futures that only wait for work already started (join handles,
-reply receivers, whatever the closure then does with each result) add no
-concurrency and are not reported. A collection that is a field of `self` or
-of a configuration, pool, topology or registry object, that is named for the
-members of a configured set (nodes, pooled connections, peers, shards), or a
-parameter whose type names them (`HashMap<Server, Connection>`), is `low`
+over input). Not reported: futures that only wait for work already started
+(join handles, reply receivers, whatever the closure then does with each
+result; a future whose every `.await` is a call handed a join handle, such as
+closing a connection and draining its tasks under a deadline) add no
+concurrency; futures that each wait for a permit before their work
+(`let permit = search_permit.await`) are bounded by the permits. A
+collection that is a field of `self` or of a configuration, pool, topology
+or registry object, a copy of one taken under this object's own lock
+(`self.state.read().await`), that is named for the members of a configured
+set (nodes, pooled connections, peers, shards, ingresses), a parameter whose
+type names them (`HashMap<Server, Connection>`), a parameter of a function
+that is not `pub` when every call of it in the file passes such a set
+(`self.trim(self.pending.drain().collect())`), one service's resolved
+addresses or SRV records, the results of a join over such a set, or one
+future per group keyed by a member (`for (server, batch) in groups`), is `low`
 confidence: reaching every member is the operation, and configuration sets
-its size. So is a future per item that is only a send on the item's own
-channel (`subscribers.iter().map(|tx| tx.send(msg))`: no operation reaches a
-service), and a join combinator's own `FromIterator` impl.
+its size. So is a set read through a getter of an object parameter
+(`searcher.segment_readers()`: state the source does not show as input), a
+parameter handed to the join unchanged (a wrapper: no per-item operation is
+visible, the caller owns the count), a future per item that is only a send
+on the item's own channel (`subscribers.iter().map(|tx| tx.send(msg))`: no
+operation reaches a service), and a join combinator's own `FromIterator`
+impl.
 
 ## Why is this bad?
 Every item becomes an in-flight request at the same moment. With ten items that
@@ -63,6 +77,8 @@ let responses: Vec<_> = stream::iter(urls.iter().map(|u| client.get(u).send()))
 fn check(cx: &FileContext, sink: &mut Sink) {
     let mut v = Visitor {
         sink,
+        file: cx.file,
+        fns: std::cell::OnceCell::new(),
         cur_block: None,
         locals: std::cell::OnceCell::new(),
         options: HashSet::new(),
@@ -73,6 +89,9 @@ fn check(cx: &FileContext, sink: &mut Sink) {
 
 struct Visitor<'s, 'ast> {
     sink: &'s mut Sink,
+    file: &'ast syn::File,
+    /// The file's functions, to follow a parameter to its callers (on first use).
+    fns: std::cell::OnceCell<origin_model::Fns<'ast>>,
     /// The current function's body.
     cur_block: Option<&'ast syn::Block>,
     /// Local name -> (line of the `let`, initialiser), and the locals that get
@@ -88,8 +107,24 @@ type LocalsInfo<'ast> = (
     HashMap<String, Vec<(usize, &'ast syn::Expr)>>,
     HashSet<String>,
     HashMap<String, Vec<&'ast syn::Expr>>,
-    HashMap<String, Vec<Option<&'ast syn::Expr>>>,
+    HashMap<String, Vec<Fill<'ast>>>,
 );
+
+/// What drove one push into a local: the innermost loop's iterable (`None`
+/// for a `while` or `loop`), those of the `for` loops around it, and
+/// whether the innermost loop walks groups keyed by members of a configured
+/// set (`for (server, batch) in groups`: one push per member at most).
+type Fill<'ast> = (Option<&'ast syn::Expr>, Vec<&'ast syn::Expr>, bool);
+
+/// `(server, indices)`, `(node_id, requests)`: a pattern whose key (its
+/// first part) names a member of a configured set.
+fn keyed_by_member(pat: &syn::Pat) -> bool {
+    match pat {
+        syn::Pat::Tuple(t) if t.elems.len() >= 2 => matches!(&t.elems[0],
+            syn::Pat::Ident(i) if names_member_set(&i.ident.to_string())),
+        _ => false,
+    }
+}
 
 /// Collects the function's locals and the names filled inside loops.
 struct Locals<'ast> {
@@ -100,7 +135,9 @@ struct Locals<'ast> {
     /// The iterables of the enclosing `for` loops (`None` for `while` and
     /// `loop`), and what drove the pushes into each local.
     drivers: Vec<Option<&'ast syn::Expr>>,
-    pushed_by: HashMap<String, Vec<Option<&'ast syn::Expr>>>,
+    /// For each enclosing loop: does its pattern key items by member?
+    keyed: Vec<bool>,
+    pushed_by: HashMap<String, Vec<Fill<'ast>>>,
     loop_depth: usize,
 }
 
@@ -132,13 +169,15 @@ impl<'ast> Visit<'ast> for Locals<'ast> {
         syn::visit::visit_local(self, l);
     }
     fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
-        self.in_loop(None, |s| syn::visit::visit_expr_loop(s, l));
+        self.in_loop(None, false, |s| syn::visit::visit_expr_loop(s, l));
     }
     fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
-        self.in_loop(None, |s| syn::visit::visit_expr_while(s, l));
+        self.in_loop(None, false, |s| syn::visit::visit_expr_while(s, l));
     }
     fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
-        self.in_loop(Some(&l.expr), |s| syn::visit::visit_expr_for_loop(s, l));
+        self.in_loop(Some(&l.expr), keyed_by_member(&l.pat), |s| {
+            syn::visit::visit_expr_for_loop(s, l)
+        });
     }
     fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
         self.loop_depth += 1;
@@ -156,10 +195,19 @@ impl<'ast> Visit<'ast> for Locals<'ast> {
                 if self.loop_depth > 0 || name == "extend" || name == "append" {
                     self.pushed_in_loop.insert(i.to_string());
                     let driver = self.drivers.last().copied().flatten();
+                    let outer = self
+                        .drivers
+                        .iter()
+                        .rev()
+                        .skip(1)
+                        .flatten()
+                        .copied()
+                        .collect();
+                    let keyed = self.keyed.last().copied().unwrap_or(false);
                     self.pushed_by
                         .entry(i.to_string())
                         .or_default()
-                        .push(driver);
+                        .push((driver, outer, keyed));
                 }
                 self.pushed
                     .entry(i.to_string())
@@ -173,10 +221,17 @@ impl<'ast> Visit<'ast> for Locals<'ast> {
 }
 
 impl<'ast> Locals<'ast> {
-    fn in_loop<F: FnOnce(&mut Self)>(&mut self, driver: Option<&'ast syn::Expr>, body: F) {
+    fn in_loop<F: FnOnce(&mut Self)>(
+        &mut self,
+        driver: Option<&'ast syn::Expr>,
+        keyed: bool,
+        body: F,
+    ) {
         self.loop_depth += 1;
         self.drivers.push(driver);
+        self.keyed.push(keyed);
         body(self);
+        self.keyed.pop();
         self.drivers.pop();
         self.loop_depth -= 1;
     }
@@ -226,6 +281,7 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
                 pushed_in_loop: HashSet::new(),
                 pushed: HashMap::new(),
                 drivers: Vec::new(),
+                keyed: Vec::new(),
                 pushed_by: HashMap::new(),
                 loop_depth: 0,
             };
@@ -327,7 +383,33 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
         if depth > 6 {
             return Origin::Unknown;
         }
-        let (_, root) = method_chain(e);
+        // One host's or service's resolved addresses: the deployment's.
+        if origin_model::resolves_names(e) {
+            return Origin::Config;
+        }
+        // `join_all(targets.iter().map(..)).await`: one result per target.
+        if let Some(joined) = joined_items(e) {
+            return self.origin(joined, line, depth + 1);
+        }
+        // `self.state.read().await`: a guard on this object's own state.
+        if guards_self_state(e) {
+            return Origin::Config;
+        }
+        let (calls, root) = method_chain(e);
+        // `searcher.segment_readers()`: what an object parameter holds, read
+        // through its getter, is state the source does not show as input.
+        if let (Some(first), syn::Expr::Path(p)) = (calls.last(), strip_parens(strip_ref(root))) {
+            let getter = first.method.to_string();
+            if p.path
+                .get_ident()
+                .is_some_and(|i| self.params.contains(&i.to_string()))
+                && first.args.is_empty()
+                && !walks_itself(&getter)
+                && !awaits_or_reads(e)
+            {
+                return Origin::Unknown;
+            }
+        }
         match strip_parens(strip_ref(root)) {
             syn::Expr::Field(f) => {
                 let member_set = match &f.member {
@@ -352,18 +434,33 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
                     return Origin::Config;
                 }
                 if self.params.contains(&name) {
-                    return Origin::Input;
+                    // A parameter every caller in the file fills from
+                    // configuration (`self.spawn_trim(self.pending.drain().collect())`).
+                    return if self.param_from_configuration(&name) {
+                        Origin::Config
+                    } else {
+                        Origin::Input
+                    };
                 }
                 // Filled in a loop: as many items as the loop ran rounds; a
                 // `for` takes the origin of what it walks, a `while` or
-                // `loop` reads until its input ends.
+                // `loop` reads until its input ends. Nested in a `for` over
+                // input, it runs as many times again per input item.
                 if let Some(drivers) = self.locals().3.get(&name) {
                     let mut origin = Origin::Unknown;
-                    for driver in drivers {
-                        let o = match driver {
+                    for (driver, outer, keyed) in drivers {
+                        let mut o = match driver {
+                            Some(_) if *keyed => Origin::Config,
                             Some(iter) => self.origin(iter, line, depth + 1),
                             None => Origin::Input,
                         };
+                        if o != Origin::Input
+                            && outer
+                                .iter()
+                                .any(|it| self.origin(it, line, depth + 1) == Origin::Input)
+                        {
+                            o = Origin::Input;
+                        }
                         if o == Origin::Input || origin == Origin::Unknown {
                             origin = o;
                         }
@@ -371,7 +468,7 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
                     return origin;
                 }
                 match self.local_init(&name, line) {
-                    Some(init) if awaits_or_reads(init) => Origin::Input,
+                    Some(init) if awaits_or_reads(init) && !origin_shown(init) => Origin::Input,
                     Some(init) => self.origin(init, line, depth + 1),
                     None => Origin::Unknown,
                 }
@@ -407,10 +504,30 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
         }
     }
 
+    /// Is parameter `name` of the current function, which is not public,
+    /// passed a configured set by every call of it in the file?
+    fn param_from_configuration(&self, name: &str) -> bool {
+        let Some(block) = self.cur_block else {
+            return false;
+        };
+        let fns = self
+            .fns
+            .get_or_init(|| origin_model::Fns::collect(self.file));
+        let Some(body) = fns.by_block(block) else {
+            return false;
+        };
+        let path = syn::Expr::Path(syn::ExprPath {
+            attrs: Vec::new(),
+            qself: None,
+            path: syn::Ident::new(name, proc_macro2::Span::call_site()).into(),
+        });
+        origin_model::configured_set(fns, body, &path, false)
+    }
+
     /// Do the futures only wait for work already started (join handles,
     /// reply receivers)? Then the fan-out adds no concurrency.
     fn joins_started_work(&self, e: &syn::Expr, line: usize) -> bool {
-        let (calls, root) = method_chain(e);
+        let (_, root) = method_chain(e);
         // `receivers.into_iter().map(|(addr, rx)| async move { convert(rx.await) })`:
         // whatever the closure does with the result, it waits for work
         // already sent.
@@ -422,16 +539,8 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
                 return true;
             }
         }
-        let per_item = calls
-            .iter()
-            .filter(|m| matches!(m.method.to_string().as_str(), "map" | "filter_map" | "then"))
-            .filter_map(|m| match m.args.first().map(strip_parens) {
-                Some(syn::Expr::Closure(c)) => Some(&*c.body),
-                _ => None,
-            })
-            .next();
-        if let Some(body) = per_item {
-            return waits_only(body);
+        if let Some(body) = per_item_closures(e).first() {
+            return waits_only(body) || awaits_only_started_work(body);
         }
         let root = strip_parens(strip_ref(root));
         let syn::Expr::Path(p) = root else {
@@ -455,16 +564,47 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
             })
     }
 
+    /// Does each future wait for a permit before its work, in the chain
+    /// that makes them or in the `let` of the local that holds them?
+    fn waits_for_permits(&self, items: &syn::Expr, line: usize) -> bool {
+        let mut closures = per_item_closures(items);
+        let (_, root) = method_chain(items);
+        if let syn::Expr::Path(p) = strip_parens(strip_ref(root)) {
+            if let Some(init) = p
+                .path
+                .get_ident()
+                .and_then(|i| self.local_init(&i.to_string(), line))
+            {
+                closures.extend(per_item_closures(init));
+            }
+        }
+        closures.into_iter().any(awaits_permit)
+    }
+
+    /// `join_all(iter)` where `iter` is a parameter handed on unchanged: no
+    /// per-item operation is visible here, the caller owns the count (a
+    /// wrapper over the join).
+    fn passes_parameter_through(&self, items: &syn::Expr) -> bool {
+        let (calls, root) = method_chain(items);
+        calls
+            .iter()
+            .all(|m| m.method == "into_iter" || m.method == "iter")
+            && matches!(strip_parens(strip_ref(root)), syn::Expr::Path(p)
+                if p.path.get_ident().is_some_and(|i| self.params.contains(&i.to_string())))
+    }
+
     /// Reports a fan-out over `items`: `high` when the items come from input,
     /// `low` when from configuration or nowhere the source shows; nothing
     /// when the futures only join work already started.
     fn report_over(&mut self, items: &syn::Expr, span: Span, what: &str, why: &str) {
         let line = span.start.line;
-        if self.joins_started_work(items, line) {
+        if self.joins_started_work(items, line) || self.waits_for_permits(items, line) {
             return;
         }
         let origin = self.origin(items, line, 0);
-        let low = origin != Origin::Input || sends_to_each_item(items);
+        let low = origin != Origin::Input
+            || sends_to_each_item(items)
+            || self.passes_parameter_through(items);
         self.report_with(span, what, why, low);
     }
 
@@ -481,6 +621,164 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
             .note("a large input becomes a burst of concurrent requests that exhausts connections and overloads the service behind them"),
         );
     }
+}
+
+/// Methods that walk, copy or convert the collection they are called on,
+/// rather than read something an object holds.
+fn walks_itself(method: &str) -> bool {
+    matches!(
+        method,
+        "iter"
+            | "iter_mut"
+            | "drain"
+            | "values"
+            | "keys"
+            | "values_mut"
+            | "chunks"
+            | "windows"
+            | "lines"
+            | "split"
+            | "bytes"
+            | "chars"
+            | "clone"
+            | "cloned"
+            | "copied"
+            | "to_vec"
+            | "to_owned"
+            | "unwrap"
+            | "expect"
+            | "unwrap_or_default"
+    ) || method.starts_with("into_")
+        || method.starts_with("as_")
+}
+
+/// An awaited or reading expression whose origin [`Visitor::origin`] reads
+/// from what it resolves, joins or guards, not from the `.await`.
+fn origin_shown(e: &syn::Expr) -> bool {
+    origin_model::resolves_names(e) || joined_items(e).is_some() || guards_self_state(e)
+}
+
+/// The items of an awaited join (`join_all(targets.iter().map(..)).await`):
+/// its results are one per item.
+fn joined_items(e: &syn::Expr) -> Option<&syn::Expr> {
+    let (_, root) = method_chain(e);
+    let syn::Expr::Call(c) = strip_parens(root) else {
+        return None;
+    };
+    let name = call_path(c).and_then(last_segment)?;
+    (matches!(name.as_str(), "join_all" | "try_join_all") && c.args.len() == 1).then(|| &c.args[0])
+}
+
+/// `self.state.read().await`, `self.inner.lock()`: a lock guard (or a
+/// borrow) on this object's own state, whose collections configuration and
+/// the object's history size, not the input.
+fn guards_self_state(e: &syn::Expr) -> bool {
+    let (calls, root) = method_chain(e);
+    let rooted_in_self = crate::syntax::any_ident(strip_ref(root), &mut |id| id == "self")
+        && matches!(
+            strip_parens(strip_ref(root)),
+            syn::Expr::Field(_) | syn::Expr::Path(_)
+        );
+    rooted_in_self
+        && calls.iter().any(|m| {
+            m.args.is_empty()
+                && matches!(
+                    m.method.to_string().as_str(),
+                    "read" | "write" | "lock" | "borrow" | "borrow_mut"
+                )
+        })
+        && calls.iter().all(|m| {
+            m.args.is_empty()
+                && matches!(
+                    m.method.to_string().as_str(),
+                    "read"
+                        | "write"
+                        | "lock"
+                        | "borrow"
+                        | "borrow_mut"
+                        | "unwrap"
+                        | "expect"
+                        | "load"
+                )
+        })
+}
+
+/// Every `.await` of a per-item future waits for work already started: a
+/// call handed a join handle or receiver (`drain_handle(entry.writer_handle.take(), deadline)`),
+/// a `recv()`, or the handle itself. Closing things and waiting for them
+/// adds no concurrency.
+fn awaits_only_started_work(body: &syn::Expr) -> bool {
+    struct Awaits<'a>(Vec<&'a syn::Expr>);
+    impl<'a> Visit<'a> for Awaits<'a> {
+        fn visit_expr_await(&mut self, a: &'a syn::ExprAwait) {
+            self.0.push(&a.base);
+            syn::visit::visit_expr_await(self, a);
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+    }
+    let mut awaits = Awaits(Vec::new());
+    awaits.visit_expr(body);
+    !awaits.0.is_empty()
+        && awaits.0.iter().all(|base| match strip_parens(base) {
+            syn::Expr::Call(c) => c.args.iter().any(started_value),
+            syn::Expr::MethodCall(m)
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "recv" | "recv_async" | "changed" | "join"
+                ) =>
+            {
+                true
+            }
+            other => started_value(other),
+        })
+}
+
+/// A join handle or receiver, named so and possibly taken out of its place
+/// (`entry.writer_handle.take()`, `rx`).
+fn started_value(e: &syn::Expr) -> bool {
+    let (_, root) = method_chain(e);
+    match strip_parens(strip_ref(root)) {
+        syn::Expr::Path(p) => p
+            .path
+            .get_ident()
+            .is_some_and(|i| names_started_work(&i.to_string())),
+        syn::Expr::Field(f) => {
+            matches!(&f.member, syn::Member::Named(n) if names_started_work(&n.to_string()))
+        }
+        _ => false,
+    }
+}
+
+/// Does the closure that makes each future wait for a permit before its
+/// work (`let permit = permit_rx.await;`)? Then the permits bound how many
+/// run, whatever the join does.
+fn awaits_permit(closure_body: &syn::Expr) -> bool {
+    struct P(bool);
+    impl<'a> Visit<'a> for P {
+        fn visit_expr_await(&mut self, a: &'a syn::ExprAwait) {
+            self.0 |= crate::syntax::any_ident(&a.base, &mut |id| {
+                id.to_ascii_lowercase().contains("permit")
+            });
+            syn::visit::visit_expr_await(self, a);
+        }
+    }
+    let mut p = P(false);
+    p.visit_expr(closure_body);
+    p.0
+}
+
+/// The bodies of the closures that make the futures: `.map(|x| ..)`,
+/// `.then(..)`, `.filter_map(..)` in the chain.
+fn per_item_closures(e: &syn::Expr) -> Vec<&syn::Expr> {
+    let (calls, _) = method_chain(e);
+    calls
+        .iter()
+        .filter(|m| matches!(m.method.to_string().as_str(), "map" | "filter_map" | "then"))
+        .filter_map(|m| match m.args.first().map(strip_parens) {
+            Some(syn::Expr::Closure(c)) => Some(&*c.body),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Where a fan-out's items come from (contract v2.0): input (a parameter,
@@ -507,35 +805,6 @@ fn strip_ref(e: &syn::Expr) -> &syn::Expr {
 fn names_configuration(e: &syn::Expr) -> bool {
     crate::syntax::any_ident(e, &mut |id| {
         id == "self" || crate::syntax::names_configuration(id)
-    })
-}
-
-/// A collection named for the members of a configured set: nodes, pooled
-/// connections, peers, servers, shards, plugins, cache levels.
-fn names_member_set(name: &str) -> bool {
-    const MEMBERS: &[&str] = &[
-        "node",
-        "conn",
-        "connection",
-        "peer",
-        "server",
-        "shard",
-        "replica",
-        "relay",
-        "member",
-        "plugin",
-        "level",
-        "port",
-        "endpoint",
-        "broker",
-        "partition",
-        "backend",
-        "upstream",
-    ];
-    let n = name.to_ascii_lowercase();
-    n.split('_').any(|part| {
-        let singular = part.strip_suffix('s').unwrap_or(part);
-        MEMBERS.contains(&singular)
     })
 }
 
@@ -827,5 +1096,169 @@ impl<'ast> Visit<'ast> for Visitor<'_, 'ast> {
             _ => {}
         }
         syn::visit::visit_expr_method_call(self, m);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Confidence;
+
+    /// The line and confidence of each finding in `src`.
+    fn findings(src: &str) -> Vec<(usize, Confidence)> {
+        let file: syn::File = syn::parse_str(src).unwrap();
+        let imports = crate::imports::Imports::collect(&file);
+        let policy = crate::Policy::default();
+        let memo = crate::context::Memo::default();
+        let cx = FileContext::new("t.rs", src, &file, &imports, &policy, &memo);
+        let mut sink = Sink::default();
+        check(&cx, &mut sink);
+        sink.findings
+            .iter()
+            .map(|f| (f.span.start.line, f.confidence))
+            .collect()
+    }
+
+    #[test]
+    fn futures_that_only_wait_for_started_tasks() {
+        let waits = "async fn f(entries: Vec<Entry>) {\n\
+            join_all(entries.into_iter().map(|mut e| async move {\n\
+            e.tx.close(); drain(e.reader_handle.take(), D).await })).await; }";
+        assert!(findings(waits).is_empty());
+        let works = "async fn f(entries: Vec<Entry>) {\n\
+            join_all(entries.into_iter().map(|mut e| async move {\n\
+            e.tx.close(); e.client.handle_request(D).await })).await; }";
+        assert_eq!(findings(works), vec![(2, Confidence::High)]);
+    }
+
+    #[test]
+    fn futures_that_wait_for_a_permit_first() {
+        let permitted = "async fn f(c: &Client, items: Vec<Item>, permits: Vec<P>) {\n\
+            let futs: Vec<_> = items.iter().zip(permits).map(|(i, search_permit)| async move {\n\
+            let _p = search_permit.await; c.get(i).await }).collect();\n\
+            join_all(futs).await; }";
+        assert!(findings(permitted).is_empty());
+        let near = "async fn f(c: &Client, items: Vec<Item>, tokens: Vec<P>) {\n\
+            let futs: Vec<_> = items.iter().zip(tokens).map(|(i, token)| async move {\n\
+            let _t = token.await; c.get(i).await }).collect();\n\
+            join_all(futs).await; }";
+        assert_eq!(findings(near), vec![(4, Confidence::High)]);
+    }
+
+    #[test]
+    fn the_results_of_a_join_keep_its_items_origin() {
+        let partitions = "async fn f(s: &Shard, partition_ids: Vec<u32>) {\n\
+            let results = join_all(partition_ids.iter().map(|p| s.read(*p))).await;\n\
+            let mut clears = Vec::new();\n\
+            for (p, stale) in results { clears.push(s.clear(p)); }\n\
+            join_all(clears).await; }";
+        assert_eq!(
+            findings(partitions),
+            vec![(2, Confidence::Low), (5, Confidence::Low)]
+        );
+        let requests = "async fn f(s: &Shard, ids: Vec<u32>) {\n\
+            let results = join_all(ids.iter().map(|p| s.read(*p))).await;\n\
+            let mut clears = Vec::new();\n\
+            for (p, stale) in results { clears.push(s.clear(p)); }\n\
+            join_all(clears).await; }";
+        assert_eq!(
+            findings(requests),
+            vec![(2, Confidence::High), (5, Confidence::High)]
+        );
+    }
+
+    #[test]
+    fn a_guard_on_own_state_is_configuration() {
+        let own = "impl M { async fn f(&self) {\n\
+            let g = self.state.read().await;\n\
+            let ids: Vec<u64> = g.indexes.keys().copied().collect();\n\
+            join_all(ids.into_iter().map(|id| self.get(id))).await; } }";
+        assert_eq!(findings(own), vec![(4, Confidence::Low)]);
+        let read = "impl M { async fn f(&self) {\n\
+            let g = self.store.read_all().await;\n\
+            let ids: Vec<u64> = g.indexes.keys().copied().collect();\n\
+            join_all(ids.into_iter().map(|id| self.get(id))).await; } }";
+        assert_eq!(findings(read), vec![(4, Confidence::High)]);
+    }
+
+    #[test]
+    fn a_parameter_filled_by_every_caller_from_own_state() {
+        let drained = "impl W { fn flush(&mut self) { let t = self.pending.drain().collect(); self.trim(t); }\n\
+            async fn trim(&self, t: Vec<Req>) {\n\
+            join_all(t.into_iter().map(|r| self.store.trim(r))).await; } }";
+        assert_eq!(findings(drained), vec![(3, Confidence::Low)]);
+        let decoded =
+            "impl W { fn flush(&mut self, b: &[u8]) { let t = decode(b); self.trim(t); }\n\
+            async fn trim(&self, t: Vec<Req>) {\n\
+            join_all(t.into_iter().map(|r| self.store.trim(r))).await; } }";
+        assert_eq!(findings(decoded), vec![(3, Confidence::High)]);
+    }
+
+    #[test]
+    fn a_loop_nested_in_a_loop_over_input_is_input() {
+        let nested = "async fn f(searcher: &Searcher, fields: &HashSet<Field>) {\n\
+            let mut futs = Vec::new();\n\
+            for field in fields { for seg in searcher.segment_readers() { futs.push(warm(seg, field)); } }\n\
+            try_join_all(futs).await; }";
+        assert_eq!(findings(nested), vec![(4, Confidence::High)]);
+        let schema = "async fn f(searcher: &Searcher) {\n\
+            let mut futs = Vec::new();\n\
+            for field in searcher.schema().fields() { for seg in searcher.segment_readers() { futs.push(warm(seg, field)); } }\n\
+            try_join_all(futs).await; }";
+        assert_eq!(findings(schema), vec![(4, Confidence::Low)]);
+    }
+
+    #[test]
+    fn one_future_per_member_group() {
+        let grouped = "async fn f(&self, ops: &[Op]) {\n\
+            let plan = plan(ops, self.servers.len());\n\
+            let mut batches = Vec::new();\n\
+            for (server, ids) in plan.groups.iter().enumerate() { batches.push(self.send(server, ids)); }\n\
+            join_all(batches).await; }";
+        assert_eq!(findings(grouped), vec![(5, Confidence::Low)]);
+        let per_op = "async fn f(&self, ops: &[Op]) {\n\
+            let plan = plan(ops, self.servers.len());\n\
+            let mut batches = Vec::new();\n\
+            for (index, ids) in plan.groups.iter().enumerate() { batches.push(self.send(index, ids)); }\n\
+            join_all(batches).await; }";
+        assert_eq!(findings(per_op), vec![(5, Confidence::High)]);
+    }
+
+    #[test]
+    fn addresses_are_no_configuration_for_a_fan_out() {
+        let docs = "async fn fetch(s: &Store, doc_addrs: Vec<Addr>) {\n\
+            join_all(doc_addrs.iter().map(|a| s.get(a))).await; }\n\
+            pub async fn fetch_all(s: &Store, hits: Vec<Hit>) {\n\
+            let doc_addrs = hits.iter().map(to_addr).collect(); fetch(s, doc_addrs).await; }";
+        assert_eq!(findings(docs), vec![(2, Confidence::High)]);
+    }
+
+    #[test]
+    fn a_parameter_handed_on_unchanged_is_low() {
+        let wrapper = "pub fn all<I: IntoIterator>(iter: I) -> JoinAll<I::Item> {\n\
+            join_all(iter) }";
+        assert_eq!(findings(wrapper), vec![(2, Confidence::Low)]);
+        let mapped = "pub async fn all(c: &Client, urls: Vec<Url>) {\n\
+            join_all(urls.into_iter().map(|u| c.get(u))).await; }";
+        assert_eq!(findings(mapped), vec![(2, Confidence::High)]);
+    }
+
+    #[test]
+    fn resolved_records_and_getters_on_a_parameter() {
+        let srv = "async fn f(r: &Resolver, name: &str) {\n\
+            let urls: Vec<Url> = r.srv_lookup(name).await.unwrap().iter().map(url).collect();\n\
+            join_all(urls.into_iter().map(connect)).await; }";
+        // `map(connect)` has no closure: still a fan-out over the records.
+        assert_eq!(findings(srv), vec![(3, Confidence::Low)]);
+        let getter = "async fn f(searcher: &Searcher) {\n\
+            let mut futs = Vec::new();\n\
+            for seg in searcher.segment_readers() { futs.push(warm(seg)); }\n\
+            try_join_all(futs).await; }";
+        assert_eq!(findings(getter), vec![(4, Confidence::Low)]);
+        let field = "async fn f(req: &Request) {\n\
+            let mut futs = Vec::new();\n\
+            for seg in req.segments.iter() { futs.push(warm(seg)); }\n\
+            try_join_all(futs).await; }";
+        assert_eq!(findings(field), vec![(4, Confidence::High)]);
     }
 }

@@ -1,6 +1,7 @@
 //! `unbounded_spawn`: a task or thread spawned per item of a loop whose trip count
 //! is not statically bounded, with no bounding primitive in the same function.
 
+use crate::origin_model;
 use crate::spawn_model::{self, FileInfo, FnEnv, Spawn, Trip};
 use crate::syntax::{method_chain, strip_await_try, strip_parens};
 use crate::{FactKind, FileContext, Finding, Level, Lint, Sink, Span};
@@ -32,7 +33,10 @@ around `accept()`, a `while let` over a channel or stream, and a `for` over a
 collection spawn once per connection or item: those are reported.
 
 Bounding primitives that silence it: a semaphore permit acquired in the loop
-(`acquire`, `acquire_owned`, `try_acquire*`), a `JoinSet`/`FuturesUnordered`/
+(`acquire`, `acquire_owned`, `try_acquire*`, also as `Semaphore::acquire_owned(sem)`)
+or a permit future awaited in it (`let permit = permit_future.await`), a loop
+around it that waits or skips while a live-task count is over a limit
+(`if ACTIVE.load(..) > max { sleep(..).await; continue }`), a `JoinSet`/`FuturesUnordered`/
 `Vec<JoinHandle>` whose `len()` is compared with a limit in the loop, a bounded
 queue awaited in the loop (`tx.send(..).await` on a queue's sending end,
 `reserve().await`; a send on a connection or framed stream paces nothing),
@@ -41,16 +45,22 @@ handle is awaited or joined in the same iteration, and
 `#[leash::concurrency(max = N)]` on the function or on the spawned function.
 
 Not reported either: one task at a time (the handle stored in a single slot
-by an assignment, as a poll state machine does), a spawn that happens at most
-once per run (`if let Some(monitor) = self.pending.take() { spawn(..) }`), and
-reply-paced work (the spawned task answers the item's own reply sender,
-`while let Some((req, reply_tx))`). A loop over a configured set (a field of
-`self`, a configuration, pool or registry object, a local bound to one
-(`let backends = self.backends.load()`) or to a member listing (`let stores =
+by an assignment, as a poll state machine does, directly or through a local:
+`let handle = spawn(..); *self = Loading { handle }`), a spawn that happens at
+most once per run (`if let Some(monitor) = self.pending.take() { spawn(..) }`),
+and reply-paced work (the spawned task answers the item's own reply sender,
+`while let Some((req, reply_tx))`, `while let Some(Job { input, reply_tx })`).
+A loop over a configured set is `low` confidence, shown with
+`--confidence low`: a field of `self`, a configuration, pool or registry
+object; a local bound to one (`let backends = self.backends.load()`, through
+`match`, `?` and tuple patterns), to a member listing (`let stores =
 pd.all_stores().await?`; calls named for stores, nodes, servers, backends,
-brokers, members, replicas, hosts or endpoints), or a local the function fills
-only inside a `for` over one) or over one host's resolved addresses is `low`
-confidence: shown with `--confidence low`.
+brokers, members, replicas, hosts or endpoints) or to a value computed from
+configuration alone (`let (shards, n) = plan(&config.sharding)`); a map keyed
+by members (`HashMap<NodeId, _>`); a local the function fills only inside a
+`for` over one; a parameter of a function that is not `pub` when every call
+of it in the file passes one; and one host's resolved addresses or a
+service's SRV records.
 
 ## Why is this bad?
 Each connection or message becomes a task, and nothing caps how many run at
@@ -106,6 +116,7 @@ fn check(cx: &FileContext, sink: &mut Sink) {
         sequential: HashSet::new(),
         local_wrappers,
         slots: 0,
+        fns: std::cell::OnceCell::new(),
     };
     v.visit_file(cx.file);
 }
@@ -126,8 +137,8 @@ struct Frame<'ast> {
     trip: Trip,
     what: &'static str,
     scope: Scope<'ast>,
-    /// (bounding primitive visible, accepts connections, names awaited/joined)
-    scan: Option<(bool, bool, HashSet<String>)>,
+    /// What the body shows (scanned when a spawn is found in it).
+    scan: Option<std::rc::Rc<BodyScan>>,
     /// What a `for` loop or iterator closure walks: a configured set or
     /// resolved addresses make its findings `low` (decided only when a
     /// spawn is reported, not for every loop).
@@ -139,12 +150,16 @@ struct Frame<'ast> {
 }
 
 impl Frame<'_> {
-    fn scanned(&mut self) -> &(bool, bool, HashSet<String>) {
+    fn scanned(&mut self) -> std::rc::Rc<BodyScan> {
         let scope = self.scope;
-        self.scan.get_or_insert_with(|| match scope {
-            Scope::Block(b, e) => scan_block_and(b, e),
-            Scope::Closure(args, root) => scan_exprs(args, root),
-        })
+        self.scan
+            .get_or_insert_with(|| {
+                std::rc::Rc::new(match scope {
+                    Scope::Block(b, e) => scan_block_and(b, e),
+                    Scope::Closure(args, root) => scan_exprs(args, root),
+                })
+            })
+            .clone()
     }
 }
 
@@ -166,143 +181,16 @@ struct Visitor<'a, 'c, 's, 'ast> {
     loops: Vec<Frame<'ast>>,
     /// `#[leash::concurrency]` or a stream limit in the function (on first use).
     fn_bounded: Option<bool>,
-    /// Spawn calls whose handle is awaited or joined right away (addresses).
+    /// Spawn calls that run one at a time (addresses): the handle is
+    /// awaited or joined right away, or stored in a single slot.
     sequential: HashSet<usize>,
     /// Spawn wrappers defined in this file.
     local_wrappers: HashSet<String>,
     /// Right-hand sides of assignments being visited: a spawn stored in one
     /// slot (`self.state = State::Pending(spawn(..))`) runs one at a time.
     slots: usize,
-}
-
-/// An iterable rooted in configuration: a field of `self` or of an object
-/// named for configuration, or resolved addresses.
-fn configured_root(root: &syn::Expr) -> bool {
-    let configured = |id: &str| {
-        id == "self"
-            || crate::syntax::names_configuration(id)
-            || id.ends_with("addrs")
-            || id.ends_with("addresses")
-    };
-    match root {
-        syn::Expr::Field(_) => crate::syntax::any_ident(root, &mut |id| configured(id)),
-        syn::Expr::Path(p) => p
-            .path
-            .get_ident()
-            .is_some_and(|i| configured(&i.to_string())),
-        _ => false,
-    }
-}
-
-/// Queries that list a service's configured or discovered members
-/// (`all_stores()`, `cluster.nodes()`, `get_backends()`): their size is the
-/// deployment's, not the input's.
-fn lists_members(call: &str) -> bool {
-    const MEMBERS: &[&str] = &[
-        "stores",
-        "nodes",
-        "servers",
-        "backends",
-        "brokers",
-        "members",
-        "replicas",
-        "hosts",
-        "endpoints",
-    ];
-    let call = call.to_ascii_lowercase();
-    call.split('_').any(|part| MEMBERS.contains(&part))
-}
-
-/// Is `name` bound (by a `let` of the function) to a configured set: a
-/// chain rooted in a field of `self` or of a configuration object
-/// (`let backends = self.backends.load();`), or a member listing
-/// (`let stores = pd.all_stores().await?;`)?
-fn bound_to_configured_set(block: &syn::Block, name: &str) -> bool {
-    struct Bound<'n> {
-        name: &'n str,
-        configured: Option<bool>,
-    }
-    impl<'ast> Visit<'ast> for Bound<'_> {
-        fn visit_local(&mut self, l: &'ast syn::Local) {
-            if let (syn::Pat::Ident(pi), Some(init)) = (&l.pat, &l.init) {
-                if pi.ident == self.name {
-                    let (calls, root) = method_chain(strip_await_try(&init.expr));
-                    let root = match strip_parens(root) {
-                        syn::Expr::Reference(r) => strip_parens(&r.expr),
-                        r => r,
-                    };
-                    let root_call = match root {
-                        syn::Expr::Call(c) => {
-                            crate::syntax::call_path(c).and_then(crate::syntax::last_segment)
-                        }
-                        _ => None,
-                    };
-                    let here = configured_root(root)
-                        || calls.iter().any(|c| lists_members(&c.method.to_string()))
-                        || root_call.is_some_and(|c| lists_members(&c));
-                    // Every binding of the name must be one.
-                    self.configured = Some(self.configured.unwrap_or(true) && here);
-                }
-            }
-            syn::visit::visit_local(self, l);
-        }
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    let mut b = Bound {
-        name,
-        configured: None,
-    };
-    b.visit_block(block);
-    b.configured.unwrap_or(false)
-}
-
-/// Is every `name.push(..)` / `name.insert(..)` / `name.extend(..)` of the
-/// function inside a `for` over a configured set (and is there one)?
-fn filled_from_configured_set(block: &syn::Block, name: &str) -> bool {
-    struct Fills<'n> {
-        name: &'n str,
-        /// For each enclosing `for`: does it walk a configured set?
-        loops: Vec<bool>,
-        configured: usize,
-        other: usize,
-    }
-    impl<'ast> Visit<'ast> for Fills<'_> {
-        fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
-            self.visit_expr(&f.expr);
-            let (_, root) = method_chain(&f.expr);
-            let root = match strip_parens(root) {
-                syn::Expr::Reference(r) => strip_parens(&r.expr),
-                r => r,
-            };
-            self.loops.push(configured_root(root));
-            self.visit_block(&f.body);
-            self.loops.pop();
-        }
-        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-            let fills = matches!(
-                m.method.to_string().as_str(),
-                "push" | "insert" | "extend" | "push_back"
-            );
-            let on_name = matches!(strip_parens(&m.receiver), syn::Expr::Path(p) if p.path.is_ident(self.name));
-            if fills && on_name {
-                if self.loops.iter().any(|&c| c) {
-                    self.configured += 1;
-                } else {
-                    self.other += 1;
-                }
-            }
-            syn::visit::visit_expr_method_call(self, m);
-        }
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    let mut f = Fills {
-        name,
-        loops: Vec::new(),
-        configured: 0,
-        other: 0,
-    };
-    f.visit_block(block);
-    f.configured > 0 && f.other == 0
+    /// The file's functions, to follow a collection to its callers (on first use).
+    fns: std::cell::OnceCell<origin_model::Fns<'c>>,
 }
 
 /// `let Some(x) = place.take()` on a field or local: an `Option` emptied as
@@ -321,15 +209,102 @@ fn takes_out_once(cond: &syn::Expr) -> bool {
 /// What a loop body shows: bounding primitives, accepts and joined names.
 #[derive(Default)]
 struct BodyScan {
+    /// A bounding primitive: a permit taken, a queue awaited, a length
+    /// compared with a limit.
     bounded: bool,
+    /// A count of live tasks (an atomic's `load`) compared with a limit: the
+    /// loop waits while it is over, so the spawns of its body are gated.
+    gated: bool,
     accept: bool,
     joined: HashSet<String>,
+    /// Locals holding an atomic's value (`let n = ACTIVE.load(..)`).
+    loaded: HashSet<String>,
+}
+
+/// `acquire`, `acquire_owned`, `try_acquire_many`: takes a semaphore permit.
+fn takes_permit(name: &str) -> bool {
+    name.starts_with("acquire") || name.starts_with("try_acquire")
+}
+
+/// Does a block wait (`.await`) or go back to the loop's head (`continue`)?
+fn waits_or_skips(b: &syn::Block) -> bool {
+    struct W(bool);
+    impl<'ast> Visit<'ast> for W {
+        fn visit_expr_await(&mut self, _: &'ast syn::ExprAwait) {
+            self.0 = true;
+        }
+        fn visit_expr_continue(&mut self, _: &'ast syn::ExprContinue) {
+            self.0 = true;
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut w = W(false);
+    w.visit_block(b);
+    w.0
+}
+
+impl BodyScan {
+    /// Does a condition compare an atomic's value with something?
+    fn compares_load(&self, cond: &syn::Expr) -> bool {
+        match strip_parens(cond) {
+            syn::Expr::Binary(b) => match b.op {
+                syn::BinOp::And(_) | syn::BinOp::Or(_) => {
+                    self.compares_load(&b.left) || self.compares_load(&b.right)
+                }
+                syn::BinOp::Lt(_) | syn::BinOp::Le(_) | syn::BinOp::Gt(_) | syn::BinOp::Ge(_) => {
+                    self.is_load(&b.left) || self.is_load(&b.right)
+                }
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// An atomic's value, read here or through a local.
+    fn is_load(&self, e: &syn::Expr) -> bool {
+        match strip_parens(e) {
+            syn::Expr::MethodCall(m) => m.method == "load",
+            syn::Expr::Path(p) => p
+                .path
+                .get_ident()
+                .is_some_and(|i| self.loaded.contains(&i.to_string())),
+            syn::Expr::Cast(c) => self.is_load(&c.expr),
+            _ => false,
+        }
+    }
 }
 
 impl<'ast> Visit<'ast> for BodyScan {
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        if let (syn::Pat::Ident(pi), Some(init)) = (&l.pat, &l.init) {
+            if self.is_load(&init.expr) {
+                self.loaded.insert(pi.ident.to_string());
+            }
+        }
+        syn::visit::visit_local(self, l);
+    }
+    fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+        // `if live > max { sleep(..).await; continue }`: over the limit, the
+        // loop waits instead of going on to spawn.
+        if self.compares_load(&i.cond) && waits_or_skips(&i.then_branch) {
+            self.gated = true;
+        }
+        syn::visit::visit_expr_if(self, i);
+    }
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        // `Semaphore::acquire_owned(sem.clone())`
+        if crate::syntax::call_path(c)
+            .and_then(crate::syntax::last_segment)
+            .is_some_and(|l| takes_permit(&l))
+        {
+            self.bounded = true;
+        }
+        syn::visit::visit_expr_call(self, c);
+    }
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
         let name = m.method.to_string();
-        if name.starts_with("acquire") || name.starts_with("try_acquire") {
+        if takes_permit(&name) {
             self.bounded = true;
         }
         if name == "join" {
@@ -342,6 +317,13 @@ impl<'ast> Visit<'ast> for BodyScan {
         syn::visit::visit_expr_method_call(self, m);
     }
     fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+        // A permit handed out by a provider (`permit_fut.await`,
+        // `provider.get_permit(..).await`) and waited for in the loop.
+        if crate::syntax::any_ident(&a.base, &mut |id| {
+            id.to_ascii_lowercase().contains("permit")
+        }) {
+            self.bounded = true;
+        }
         match strip_parens(&a.base) {
             syn::Expr::Path(p) => {
                 if let Some(i) = p.path.get_ident() {
@@ -371,6 +353,7 @@ impl<'ast> Visit<'ast> for BodyScan {
         {
             self.bounded = true;
         }
+
         syn::visit::visit_expr_binary(self, b);
     }
     fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
@@ -416,10 +399,10 @@ fn is_len(e: &syn::Expr) -> bool {
     matches!(strip_await_try(e), syn::Expr::MethodCall(m) if m.method == "len")
 }
 
-fn scan_impl(f: impl FnOnce(&mut BodyScan)) -> (bool, bool, HashSet<String>) {
+fn scan_impl(f: impl FnOnce(&mut BodyScan)) -> BodyScan {
     let mut s = BodyScan::default();
     f(&mut s);
-    (s.bounded, s.accept, s.joined)
+    s
 }
 
 impl<'ast> Visitor<'_, '_, '_, 'ast> {
@@ -490,12 +473,17 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
         if self.loops.last().is_none_or(|f| f.trip == Trip::Bounded) || self.fn_bounded() {
             return;
         }
+        // A loop around this one that waits while the live tasks are at a
+        // limit gates every batch it spawns.
+        if self.loops.iter_mut().any(|f| f.scanned().gated) {
+            return;
+        }
         let Some(frame) = self.loops.last_mut() else {
             return;
         };
         let (bounded, accept) = {
             let scan = frame.scanned();
-            (scan.0, scan.1)
+            (scan.bounded, scan.accept)
         };
         if bounded {
             return;
@@ -586,38 +574,21 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
     }
 
     /// Does a loop walk a set whose size configuration decides (a field of
-    /// `self` or of a configuration, pool, topology or registry object), or
-    /// the resolved addresses of one host (a failover pass)?
+    /// `self` or of a configuration, pool, topology or registry object, or
+    /// a local or parameter that comes from one), or the resolved addresses
+    /// of one host (a failover pass)?
     fn walks_configured_set(&self, iterable: &syn::Expr) -> bool {
-        let resolves = |id: &str| {
-            matches!(
-                id,
-                "lookup_host" | "to_socket_addrs" | "lookup_ip" | "resolve"
-            )
-        };
-        if crate::syntax::any_ident(iterable, &mut |id| resolves(id)) {
+        if origin_model::resolves_names(iterable) {
             return true;
         }
-        let (_, root) = method_chain(iterable);
-        let root = match strip_parens(root) {
-            syn::Expr::Reference(r) => strip_parens(&r.expr),
-            r => r,
-        };
-        if configured_root(root) {
-            return true;
-        }
-        // `for server in servers` where `servers` was filled, one per
-        // configured entry, in a `for inst in config.server` loop.
-        let syn::Expr::Path(p) = root else {
+        let Some((_, block, _)) = self.cur_fn else {
             return false;
         };
-        match (p.path.get_ident(), self.cur_fn) {
-            (Some(name), Some((_, block, _))) => {
-                let name = name.to_string();
-                filled_from_configured_set(block, &name) || bound_to_configured_set(block, &name)
-            }
-            _ => false,
-        }
+        let fns = self
+            .fns
+            .get_or_init(|| origin_model::Fns::collect(self.cx.file));
+        fns.by_block(block)
+            .is_some_and(|body| origin_model::configured_set(fns, body, iterable, true))
     }
 
     fn spawns_declared_fn(&self, a: &syn::Expr) -> bool {
@@ -652,19 +623,21 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
     }
 }
 
-/// Reply senders bound by a loop's pattern, when the item is a tuple that
-/// carries one (`(req, reply_tx)`, `(cmd, responder)`).
+/// Reply senders bound by a loop's pattern, when the item is a tuple or a
+/// struct that carries one (`(req, reply_tx)`, `(cmd, responder)`,
+/// `Job { input, callback_tx }`).
 fn reply_senders(pat: &syn::Pat) -> Vec<String> {
     let pat = match pat {
         syn::Pat::TupleStruct(ts) if ts.elems.len() == 1 => &ts.elems[0],
         p => p,
     };
-    let syn::Pat::Tuple(t) = pat else {
-        return Vec::new();
+    let parts: Vec<&syn::Pat> = match pat {
+        syn::Pat::Tuple(t) => t.elems.iter().skip(1).collect(),
+        syn::Pat::Struct(s) => s.fields.iter().map(|f| &*f.pat).collect(),
+        _ => return Vec::new(),
     };
-    t.elems
-        .iter()
-        .skip(1)
+    parts
+        .into_iter()
         .filter_map(|p| match p {
             syn::Pat::Ident(i) => Some(i.ident.to_string()),
             _ => None,
@@ -674,6 +647,18 @@ fn reply_senders(pat: &syn::Pat) -> Vec<String> {
             n.ends_with("tx") || n.ends_with("sender") || crate::sender_model::names_a_reply(&n)
         })
         .collect()
+}
+
+/// Is `handle` assigned to a place (not an element of a collection) by one
+/// of these statements: `*self = State::Loading { handle }`?
+fn stored_in_slot(stmts: &[syn::Stmt], handle: &proc_macro2::Ident) -> bool {
+    stmts.iter().any(|s| match s {
+        syn::Stmt::Expr(syn::Expr::Assign(a), _) => {
+            !matches!(strip_parens(&a.left), syn::Expr::Index(_))
+                && crate::syntax::any_ident(&*a.right, &mut |id| handle == id)
+        }
+        _ => false,
+    })
 }
 
 /// Does this expression's outermost call name a spawn (`tokio::spawn(..)`,
@@ -814,7 +799,7 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
                 syn::Pat::Type(pt) => &*pt.pat,
                 p => p,
             };
-            let joined = |f: &mut Frame| f.scanned().2.contains(&pi_name(pat));
+            let joined = |f: &mut Frame| f.scanned().joined.contains(&pi_name(pat));
             if matches!(pat, syn::Pat::Ident(_)) && self.loops.last_mut().is_some_and(joined) {
                 {
                     let e = strip_parens(&init.expr);
@@ -913,6 +898,20 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
     }
 
     fn visit_block(&mut self, b: &'ast syn::Block) {
+        // `let handle = spawn(..); *self = Loading { handle };`: the handle
+        // goes into one slot, like a spawn on an assignment's right side.
+        for (i, stmt) in b.stmts.iter().enumerate() {
+            let syn::Stmt::Local(l) = stmt else {
+                continue;
+            };
+            let (syn::Pat::Ident(pi), Some(init)) = (&l.pat, &l.init) else {
+                continue;
+            };
+            if names_spawn(&init.expr) && stored_in_slot(&b.stmts[i + 1..], &pi.ident) {
+                let e = strip_parens(&init.expr);
+                self.sequential.insert(e as *const syn::Expr as usize);
+            }
+        }
         // A block that ends the loop (`..; break` / `..; return`) runs once.
         let exit = |f: fn(&syn::Expr) -> bool| {
             b.stmts
@@ -952,7 +951,7 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
     }
 }
 
-fn scan_block_and(body: &syn::Block, extra: Option<&syn::Expr>) -> (bool, bool, HashSet<String>) {
+fn scan_block_and(body: &syn::Block, extra: Option<&syn::Expr>) -> BodyScan {
     scan_impl(|v| {
         v.visit_block(body);
         if let Some(e) = extra {
@@ -964,11 +963,122 @@ fn scan_block_and(body: &syn::Block, extra: Option<&syn::Expr>) -> (bool, bool, 
 fn scan_exprs(
     args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>,
     root: &syn::Expr,
-) -> (bool, bool, HashSet<String>) {
+) -> BodyScan {
     scan_impl(|v| {
         for a in args {
             v.visit_expr(a);
         }
         v.visit_expr(root);
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Confidence;
+
+    /// The line and confidence of each finding in `src`.
+    fn findings(src: &str) -> Vec<(usize, Confidence)> {
+        let file: syn::File = syn::parse_str(src).unwrap();
+        let imports = crate::imports::Imports::collect(&file);
+        let policy = crate::Policy::default();
+        let memo = crate::context::Memo::default();
+        let cx = FileContext::new("t.rs", src, &file, &imports, &policy, &memo);
+        let mut sink = Sink::default();
+        check(&cx, &mut sink);
+        sink.findings
+            .iter()
+            .map(|f| (f.span.start.line, f.confidence))
+            .collect()
+    }
+
+    #[test]
+    fn a_permit_from_an_associated_call_bounds_the_loop() {
+        let bounded = "async fn f(s: Arc<Semaphore>, mut rx: Receiver<Job>) { loop {\n\
+            let p = Semaphore::acquire_owned(s.clone()).await.unwrap();\n\
+            let job = rx.recv().await.unwrap();\n\
+            tokio::spawn(run(job, p)); } }";
+        assert!(findings(bounded).is_empty());
+        let near = "async fn f(s: Arc<Semaphore>, mut rx: Receiver<Job>) { loop {\n\
+            let p = Semaphore::available_permits(&s);\n\
+            let job = rx.recv().await.unwrap();\n\
+            tokio::spawn(run(job, p)); } }";
+        assert_eq!(findings(near), vec![(4, Confidence::High)]);
+    }
+
+    #[test]
+    fn an_awaited_permit_future_bounds_the_loop() {
+        let bounded = "async fn f(tasks: Vec<Task>) { for t in tasks {\n\
+            let p = t.permit_future.await;\n\
+            tokio::spawn(run(t.job, p)); } }";
+        assert!(findings(bounded).is_empty());
+        let near = "async fn f(tasks: Vec<Task>) { for t in tasks {\n\
+            let p = t.prepare_future.await;\n\
+            tokio::spawn(run(t.job, p)); } }";
+        assert_eq!(findings(near), vec![(3, Confidence::High)]);
+    }
+
+    #[test]
+    fn a_live_task_count_checked_around_the_batch_gates_it() {
+        let gated = "async fn f(mut q: Queue, max: usize) { loop {\n\
+            let n = LIVE.load(Ordering::Relaxed);\n\
+            if n > max { sleep(D).await; continue; }\n\
+            for item in q.receive_all().await {\n\
+            tokio::spawn(work(item)); } } }";
+        assert!(findings(gated).is_empty());
+        let near = "async fn f(mut q: Queue, max: usize) { loop {\n\
+            let n = LIVE.load(Ordering::Relaxed);\n\
+            if n > max { log(n); }\n\
+            for item in q.receive_all().await {\n\
+            tokio::spawn(work(item)); } } }";
+        assert_eq!(findings(near), vec![(5, Confidence::High)]);
+    }
+
+    #[test]
+    fn a_handle_bound_then_stored_in_one_slot() {
+        let slot = "impl S { fn poll(&mut self) { loop {\n\
+            let handle = tokio::spawn(load());\n\
+            *self = S::Loading { handle }; } } }";
+        assert!(findings(slot).is_empty());
+        let collected = "impl S { fn poll(&mut self) { loop {\n\
+            let handle = tokio::spawn(load());\n\
+            self.handles.push(handle); } } }";
+        assert_eq!(findings(collected), vec![(2, Confidence::High)]);
+    }
+
+    #[test]
+    fn a_struct_item_that_carries_its_reply_sender() {
+        let paced = "async fn f(mut rx: Receiver<Job>) {\n\
+            while let Some(Job { input, callback_tx }) = rx.recv().await {\n\
+            tokio::spawn(async move { callback_tx.send(run(input)) }); } }";
+        assert!(findings(paced).is_empty());
+        let near = "async fn f(mut rx: Receiver<Job>) {\n\
+            while let Some(Job { input, name }) = rx.recv().await {\n\
+            tokio::spawn(async move { run(input, name) }); } }";
+        assert_eq!(findings(near), vec![(3, Confidence::High)]);
+    }
+
+    #[test]
+    fn a_member_listing_in_a_trait_method_is_low() {
+        let src = "impl Plan for AllStores { async fn execute(&self) {\n\
+            let stores = self.pd.all_stores().await?;\n\
+            for store in stores { tokio::spawn(handle(store)); } } }";
+        assert_eq!(findings(src), vec![(3, Confidence::Low)]);
+        let near = "impl Plan for AllKeys { async fn execute(&self, pd: &Pd) {\n\
+            let keys = pd.scan_keys().await?;\n\
+            for key in keys { tokio::spawn(handle(key)); } } }";
+        assert_eq!(findings(near), vec![(3, Confidence::High)]);
+    }
+
+    #[test]
+    fn a_loop_over_a_configuration_parameter_is_low() {
+        let src = "async fn f(nodes_configuration: &NodesConfiguration) {\n\
+            for (id, node) in nodes_configuration.iter() {\n\
+            tokio::spawn(ping(node.address.clone())); } }";
+        assert_eq!(findings(src), vec![(3, Confidence::Low)]);
+        let near = "async fn f(node_requests: &Requests) {\n\
+            for (id, node) in node_requests.iter() {\n\
+            tokio::spawn(ping(node.address.clone())); } }";
+        assert_eq!(findings(near), vec![(3, Confidence::High)]);
+    }
 }

@@ -1,0 +1,559 @@
+//! Where a collection that a loop spawns over, or a fan-out joins, comes
+//! from: configuration or input (contract v2.0, `unbounded_spawn` and
+//! `unbounded_fan_out`).
+//!
+//! A set whose size configuration decides (a field of `self` or of a
+//! configuration, pool, topology or registry object, the members a
+//! deployment lists, one host's resolved addresses) makes a finding `low`.
+//! The model follows a local back to where it was bound or filled, looks
+//! through `match`/`?`/`.await`, judges a value computed from configuration
+//! alone as configuration, and judges a parameter of a function that is not
+//! public by what every call of it in the file passes.
+
+use crate::syntax::{call_path, last_segment, method_chain, strip_await_try, strip_parens};
+use syn::visit::Visit;
+
+/// How far locals, loops and callers are followed.
+const MAX_DEPTH: usize = 5;
+
+/// The words of one camel-case part of a name (`NodeId` -> `node`, `id`),
+/// lower-cased.
+fn camel_words(part: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for ch in part.chars() {
+        if ch.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
+            words.push(std::mem::take(&mut cur));
+        }
+        prev_lower = ch.is_ascii_lowercase() || ch.is_ascii_digit();
+        cur.push(ch.to_ascii_lowercase());
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    words
+}
+
+/// A name for the members of a configured set: nodes, pooled connections,
+/// peers, servers, shards, plugins, cache levels, ingresses and listeners
+/// (`node_ids`, `backends`). A camel-case name names one when its last word
+/// does, or it is a member's identity (`NodeId`, `ServerKey`): the head noun,
+/// not a qualifier (`ServerRequest` is a request).
+pub fn names_member_set(name: &str) -> bool {
+    const MEMBERS: &[&str] = &[
+        "node",
+        "conn",
+        "connection",
+        "peer",
+        "server",
+        "shard",
+        "replica",
+        "relay",
+        "member",
+        "plugin",
+        "level",
+        "port",
+        "endpoint",
+        "broker",
+        "partition",
+        "backend",
+        "upstream",
+        "ingress",
+        "listener",
+    ];
+    let member = |word: &str| {
+        let singular = word
+            .strip_suffix("es")
+            .filter(|s| MEMBERS.contains(s))
+            .or_else(|| word.strip_suffix('s'))
+            .unwrap_or(word);
+        MEMBERS.contains(&singular)
+    };
+    name.split('_')
+        .any(|part| match camel_words(part).as_slice() {
+            [] => false,
+            [word] => member(word),
+            [.., qualifier, last] => {
+                member(last)
+                    || (matches!(last.as_str(), "id" | "ids" | "key" | "name" | "addr")
+                        && member(qualifier))
+            }
+        })
+}
+
+/// Queries that list a service's configured or discovered members
+/// (`all_stores()`, `cluster.nodes()`, `get_backends()`): their size is the
+/// deployment's, not the input's.
+pub fn lists_members(call: &str) -> bool {
+    const MEMBERS: &[&str] = &[
+        "stores",
+        "nodes",
+        "servers",
+        "backends",
+        "brokers",
+        "members",
+        "replicas",
+        "hosts",
+        "endpoints",
+    ];
+    let call = call.to_ascii_lowercase();
+    call.split('_').any(|part| MEMBERS.contains(&part))
+}
+
+/// Name resolution of one host or service (`lookup_host`, `srv_lookup`,
+/// `to_socket_addrs`): its answers are the deployment's addresses.
+pub fn resolves_names(e: &syn::Expr) -> bool {
+    crate::syntax::any_ident(e, &mut |id| {
+        matches!(
+            id,
+            "lookup_host"
+                | "to_socket_addrs"
+                | "lookup_ip"
+                | "resolve"
+                | "srv_lookup"
+                | "ipv4_lookup"
+                | "ipv6_lookup"
+        )
+    })
+}
+
+/// A map keyed by a member of a configured set (`HashMap<NodeId, Vec<_>>`):
+/// it holds at most one entry per member.
+pub fn keyed_by_member(ty: &syn::Type) -> bool {
+    let syn::Type::Path(p) = ty else {
+        return false;
+    };
+    let Some(last) = p.path.segments.last() else {
+        return false;
+    };
+    if !last.ident.to_string().ends_with("Map") {
+        return false;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return false;
+    };
+    let key = args.args.iter().find_map(|a| match a {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    });
+    key.is_some_and(|k| crate::syntax::any_ident(k, &mut |id| names_member_set(id)))
+}
+
+/// An expression rooted in configuration: a field of `self` or of an object
+/// named for configuration; with `addresses`, also one named for addresses
+/// (`addrs`: a failover pass over one host's, for `unbounded_spawn`).
+pub fn configured_root(root: &syn::Expr, addresses: bool) -> bool {
+    let configured = |id: &str| {
+        id == "self"
+            || crate::syntax::names_configuration(id)
+            || (addresses && (id.ends_with("addrs") || id.ends_with("addresses")))
+    };
+    match strip_ref(root) {
+        r @ syn::Expr::Field(_) => crate::syntax::any_ident(r, &mut |id| configured(id)),
+        syn::Expr::Path(p) => p
+            .path
+            .get_ident()
+            .is_some_and(|i| configured(&i.to_string())),
+        _ => false,
+    }
+}
+
+fn strip_ref(e: &syn::Expr) -> &syn::Expr {
+    match strip_parens(e) {
+        syn::Expr::Reference(r) => strip_ref(&r.expr),
+        other => other,
+    }
+}
+
+/// A function of the file: its signature and body, whether it is public
+/// (callable from anywhere: its callers are not all in sight).
+#[derive(Clone, Copy)]
+pub struct FnBody<'a> {
+    pub sig: &'a syn::Signature,
+    pub block: &'a syn::Block,
+    pub public: bool,
+}
+
+/// Every function and method of a file, to find the callers of one.
+pub struct Fns<'a> {
+    fns: Vec<FnBody<'a>>,
+}
+
+impl<'a> Fns<'a> {
+    pub fn collect(file: &'a syn::File) -> Self {
+        struct C<'a> {
+            fns: Vec<FnBody<'a>>,
+            in_trait_impl: bool,
+        }
+        impl<'a> Visit<'a> for C<'a> {
+            fn visit_item_fn(&mut self, f: &'a syn::ItemFn) {
+                self.fns.push(FnBody {
+                    sig: &f.sig,
+                    block: &f.block,
+                    public: matches!(f.vis, syn::Visibility::Public(_)),
+                });
+                syn::visit::visit_item_fn(self, f);
+            }
+            fn visit_impl_item_fn(&mut self, f: &'a syn::ImplItemFn) {
+                // A trait's methods are called through the trait, from
+                // anywhere: their callers are not all in sight.
+                self.fns.push(FnBody {
+                    sig: &f.sig,
+                    block: &f.block,
+                    public: self.in_trait_impl || matches!(f.vis, syn::Visibility::Public(_)),
+                });
+                syn::visit::visit_impl_item_fn(self, f);
+            }
+            fn visit_item_impl(&mut self, i: &'a syn::ItemImpl) {
+                let saved = std::mem::replace(&mut self.in_trait_impl, i.trait_.is_some());
+                syn::visit::visit_item_impl(self, i);
+                self.in_trait_impl = saved;
+            }
+        }
+        let mut c = C {
+            fns: Vec::new(),
+            in_trait_impl: false,
+        };
+        c.visit_file(file);
+        Fns { fns: c.fns }
+    }
+
+    /// The function whose body is `block`.
+    pub fn by_block(&self, block: &syn::Block) -> Option<FnBody<'a>> {
+        self.fns
+            .iter()
+            .find(|f| std::ptr::eq(f.block, block))
+            .copied()
+    }
+
+    /// The argument passed for parameter `index` (not counting `self`) at
+    /// every call of `f` in the file, with the caller.
+    fn call_args(&self, f: FnBody<'a>, index: usize) -> Vec<(FnBody<'a>, &'a syn::Expr)> {
+        let name = f.sig.ident.to_string();
+        let method = f.sig.receiver().is_some();
+        let arity = f
+            .sig
+            .inputs
+            .iter()
+            .filter(|a| matches!(a, syn::FnArg::Typed(_)))
+            .count();
+        struct Calls<'a, 'n> {
+            name: &'n str,
+            method: bool,
+            arity: usize,
+            index: usize,
+            args: Vec<&'a syn::Expr>,
+        }
+        impl<'a> Visit<'a> for Calls<'a, '_> {
+            fn visit_expr_call(&mut self, c: &'a syn::ExprCall) {
+                if !self.method
+                    && c.args.len() == self.arity
+                    && call_path(c).and_then(last_segment).as_deref() == Some(self.name)
+                {
+                    self.args.extend(c.args.iter().nth(self.index));
+                }
+                syn::visit::visit_expr_call(self, c);
+            }
+            fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+                // `self.name(..)`: another receiver's method of that name is
+                // another function.
+                let on_self = matches!(strip_parens(&m.receiver), syn::Expr::Path(p) if p.path.is_ident("self"));
+                if self.method && on_self && m.args.len() == self.arity && m.method == self.name {
+                    self.args.extend(m.args.iter().nth(self.index));
+                }
+                syn::visit::visit_expr_method_call(self, m);
+            }
+            fn visit_item(&mut self, _: &'a syn::Item) {}
+        }
+        let mut out = Vec::new();
+        for caller in &self.fns {
+            let mut c = Calls {
+                name: &name,
+                method,
+                arity,
+                index,
+                args: Vec::new(),
+            };
+            c.visit_block(caller.block);
+            out.extend(c.args.into_iter().map(|a| (*caller, a)));
+        }
+        out
+    }
+}
+
+/// Is the collection `e`, read in function `body`, a set whose size
+/// configuration decides? `addresses`: see [`configured_root`].
+pub fn configured_set(fns: &Fns, body: FnBody, e: &syn::Expr, addresses: bool) -> bool {
+    Judge { fns, addresses }.configured_at(body, e, 0)
+}
+
+struct Judge<'f, 'a> {
+    fns: &'f Fns<'a>,
+    addresses: bool,
+}
+
+impl<'a> Judge<'_, 'a> {
+    fn configured_at(&self, body: FnBody<'a>, e: &syn::Expr, depth: usize) -> bool {
+        let fns = self.fns;
+        if depth > MAX_DEPTH {
+            return false;
+        }
+        let e = strip_ref(strip_await_try(e));
+        // `match self.deps.topological_sort() { Ok(order) => order, Err(..) => exit() }`
+        if let syn::Expr::Match(m) = e {
+            return self.configured_at(body, &m.expr, depth + 1);
+        }
+        if resolves_names(e) {
+            return true;
+        }
+        let (calls, root) = method_chain(e);
+        if calls.iter().any(|c| lists_members(&c.method.to_string())) {
+            return true;
+        }
+        let root = strip_ref(root);
+        if configured_root(root, self.addresses) {
+            return true;
+        }
+        match root {
+            syn::Expr::Path(p) => {
+                let Some(name) = p.path.get_ident().map(|i| i.to_string()) else {
+                    return false;
+                };
+                if let Some((index, ty)) = param_of(body.sig, &name) {
+                    return keyed_by_member(ty)
+                        || (!body.public && {
+                            let args = fns.call_args(body, index);
+                            !args.is_empty()
+                                && args
+                                    .iter()
+                                    .all(|(caller, a)| self.configured_at(*caller, a, depth + 1))
+                        });
+                }
+                if let Some(fills) = fills(body.block, &name) {
+                    return fills.iter().all(|loops| {
+                        loops
+                            .iter()
+                            .any(|iter| self.configured_at(body, iter, depth + 1))
+                    });
+                }
+                let bindings = bindings(body.block, &name);
+                !bindings.is_empty()
+                    && bindings.iter().all(|b| match b {
+                        Binding::Typed(ty) if keyed_by_member(ty) => true,
+                        Binding::Typed(_) => false,
+                        Binding::Init(init) => self.configured_at(body, init, depth + 1),
+                    })
+            }
+            // `resolve_shard_assignments(&config.sharding)`: computed from
+            // configuration alone; `pd.all_stores()`: a member listing.
+            syn::Expr::Call(c) => {
+                call_path(c)
+                    .and_then(last_segment)
+                    .is_some_and(|l| lists_members(&l))
+                    || (!c.args.is_empty()
+                        && c.args
+                            .iter()
+                            .all(|a| self.configured_at(body, a, depth + 1)))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The position (not counting `self`) and type of parameter `name`.
+fn param_of<'s>(sig: &'s syn::Signature, name: &str) -> Option<(usize, &'s syn::Type)> {
+    sig.inputs
+        .iter()
+        .filter_map(|a| match a {
+            syn::FnArg::Typed(pt) => Some(pt),
+            syn::FnArg::Receiver(_) => None,
+        })
+        .enumerate()
+        .find_map(|(i, pt)| match &*pt.pat {
+            syn::Pat::Ident(pi) if pi.ident == name => Some((i, &*pt.ty)),
+            _ => None,
+        })
+}
+
+/// How a `let` binds a name: with a declared type, or from an initialiser.
+enum Binding<'a> {
+    Typed(&'a syn::Type),
+    Init(&'a syn::Expr),
+}
+
+/// Every `let` of `name` in the block: by its type when it declares one that
+/// says where the items come from, else by its initialiser. A name bound in
+/// a tuple pattern (`let (assignments, total) = resolve(&config)?`) comes
+/// from the whole initialiser.
+fn bindings<'a>(block: &'a syn::Block, name: &str) -> Vec<Binding<'a>> {
+    struct B<'a, 'n> {
+        name: &'n str,
+        out: Vec<Binding<'a>>,
+    }
+    fn binds(pat: &syn::Pat, name: &str) -> bool {
+        match pat {
+            syn::Pat::Ident(pi) => pi.ident == name,
+            syn::Pat::Tuple(t) => t.elems.iter().any(|p| binds(p, name)),
+            syn::Pat::Type(pt) => binds(&pt.pat, name),
+            _ => false,
+        }
+    }
+    impl<'a> Visit<'a> for B<'a, '_> {
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            if binds(&l.pat, self.name) {
+                match (&l.pat, &l.init) {
+                    (syn::Pat::Type(pt), _) if keyed_by_member(&pt.ty) => {
+                        self.out.push(Binding::Typed(&pt.ty))
+                    }
+                    (_, Some(init)) => self.out.push(Binding::Init(&init.expr)),
+                    (syn::Pat::Type(pt), None) => self.out.push(Binding::Typed(&pt.ty)),
+                    _ => {}
+                }
+            }
+            syn::visit::visit_local(self, l);
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut b = B {
+        name,
+        out: Vec::new(),
+    };
+    b.visit_block(block);
+    b.out
+}
+
+/// The `for` iterables enclosing each `name.push(..)`/`insert`/`extend` of
+/// the block (`None` when there is none, or one outside every `for`).
+fn fills<'a>(block: &'a syn::Block, name: &str) -> Option<Vec<Vec<&'a syn::Expr>>> {
+    struct F<'a, 'n> {
+        name: &'n str,
+        loops: Vec<&'a syn::Expr>,
+        fills: Vec<Vec<&'a syn::Expr>>,
+        outside: bool,
+    }
+    impl<'a> Visit<'a> for F<'a, '_> {
+        fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
+            self.visit_expr(&f.expr);
+            self.loops.push(&f.expr);
+            self.visit_block(&f.body);
+            self.loops.pop();
+        }
+        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+            let filling = matches!(
+                m.method.to_string().as_str(),
+                "push" | "insert" | "extend" | "push_back"
+            );
+            let on_name = matches!(strip_parens(&m.receiver), syn::Expr::Path(p) if p.path.is_ident(self.name));
+            if filling && on_name {
+                if self.loops.is_empty() {
+                    self.outside = true;
+                } else {
+                    self.fills.push(self.loops.clone());
+                }
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut f = F {
+        name,
+        loops: Vec::new(),
+        fills: Vec::new(),
+        outside: false,
+    };
+    f.visit_block(block);
+    (!f.fills.is_empty() && !f.outside).then_some(f.fills)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Is the iterable of the last `for` of function `f` a configured set?
+    fn walks_configured(src: &str, f: &str) -> bool {
+        let file: syn::File = syn::parse_str(src).unwrap();
+        let fns = Fns::collect(&file);
+        let body = fns.fns.iter().find(|b| b.sig.ident == f).copied().unwrap();
+        struct Last<'a>(Option<&'a syn::Expr>);
+        impl<'a> Visit<'a> for Last<'a> {
+            fn visit_expr_for_loop(&mut self, l: &'a syn::ExprForLoop) {
+                self.0 = Some(&l.expr);
+                syn::visit::visit_expr_for_loop(self, l);
+            }
+        }
+        let mut last = Last(None);
+        last.visit_block(body.block);
+        configured_set(&fns, body, last.0.unwrap(), true)
+    }
+
+    #[test]
+    fn member_names_split_words_and_cases() {
+        assert!(names_member_set("node_ids"));
+        assert!(names_member_set("NodeId"));
+        assert!(names_member_set("ingresses"));
+        assert!(names_member_set("ConnectionPoolServer"));
+        assert!(!names_member_set("ServerRequest"));
+        assert!(!names_member_set("requests"));
+        assert!(!names_member_set("important"));
+    }
+
+    #[test]
+    fn configuration_through_a_computation_and_a_tuple_pattern() {
+        let src = "fn boot(config: &Config) { \
+            let (assignments, total) = plan_shards(&config.sharding)?; \
+            for a in assignments { spawn(a); } }";
+        assert!(walks_configured(src, "boot"));
+        let near = "fn boot(req: &Request) { \
+            let (assignments, total) = plan_shards(&req.items)?; \
+            for a in assignments { spawn(a); } }";
+        assert!(!walks_configured(near, "boot"));
+    }
+
+    #[test]
+    fn a_match_on_self_state() {
+        let src = "impl S { fn run(&mut self) { \
+            let order = match self.deps.sort() { Ok(o) => o, Err(_) => exit(1) }; \
+            let mut rts = Vec::new(); \
+            for svc in order { rts.push(svc); } \
+            for rt in rts { spawn(rt); } } }";
+        assert!(walks_configured(src, "run"));
+        let near = "impl S { fn run(&mut self, order: Vec<Job>) { \
+            let mut rts = Vec::new(); \
+            for svc in order { rts.push(svc); } \
+            for rt in rts { spawn(rt); } } }";
+        assert!(!walks_configured(near, "run"));
+    }
+
+    #[test]
+    fn a_parameter_every_caller_fills_from_configuration() {
+        let src = "fn supervise(inputs: Vec<Input>) { for i in inputs { spawn(i); } } \
+            fn main() { let cfg = load(); let mut v = Vec::new(); \
+            for c in cfg.senders { v.push(c); } supervise(v); }";
+        assert!(walks_configured(src, "supervise"));
+        // A caller that passes what it read: input.
+        let near = "fn supervise(inputs: Vec<Input>) { for i in inputs { spawn(i); } } \
+            fn main() { let cfg = load(); let mut v = Vec::new(); \
+            for c in cfg.senders { v.push(c); } supervise(v); \
+            supervise(read_inputs()); }";
+        assert!(!walks_configured(near, "supervise"));
+        // A public function: its callers are not all in sight.
+        let public = "pub fn supervise(inputs: Vec<Input>) { for i in inputs { spawn(i); } } \
+            fn main() { let cfg = load(); supervise(cfg.senders); }";
+        assert!(!walks_configured(public, "supervise"));
+    }
+
+    #[test]
+    fn a_map_keyed_by_members() {
+        let src = "fn truncate(&self, positions: Vec<P>) { \
+            let mut per_node: HashMap<&NodeId, Vec<R>> = HashMap::default(); \
+            for p in positions { per_node.entry(p.node).or_default().push(p); } \
+            for (node, reqs) in per_node { spawn(reqs); } }";
+        assert!(walks_configured(src, "truncate"));
+        let near = "fn truncate(&self, positions: Vec<P>) { \
+            let mut per_key: HashMap<Key, Vec<R>> = HashMap::default(); \
+            for p in positions { per_key.entry(p.key).or_default().push(p); } \
+            for (k, reqs) in per_key { spawn(reqs); } }";
+        assert!(!walks_configured(near, "truncate"));
+    }
+}
