@@ -113,7 +113,7 @@ struct Wizard {
     done: bool,
 }
 impl Wizard {
-    async fn poll_pairing(&mut self) -> Result<(), String> {
+    async fn poll_device_login(&mut self) -> Result<(), String> {
         let Stage::Pairing { code } = &mut self.stage else {
             return Ok(());
         };
@@ -122,7 +122,7 @@ impl Wizard {
     }
     async fn run(&mut self) {
         while !self.done {
-            if let Err(e) = self.poll_pairing().await {
+            if let Err(e) = self.poll_device_login().await {
                 eprintln!("{e}");
                 self.stage = Stage::Choosing;
             }
@@ -134,8 +134,8 @@ impl Wizard {
 // silent: the recursion descends into the payload of an `Err` data value
 fn flatten(v: Value) -> Result<Value, String> {
     match v {
-        Value::Outcome(Err(inner)) => {
-            let inner = flatten(*inner)?;
+        Value::Outcome(Err(v)) => {
+            let inner = flatten(*v)?;
             Ok(Value::Outcome(Err(Box::new(inner))))
         }
         other => Ok(other),
@@ -163,16 +163,20 @@ impl Pacing {
 
 // silent: the delay comes from `pause_delay`, which draws it at random
 async fn publish(p: &Pacing, feed: &Feed) -> Result<(), String> {
-    for round in 0..5 {
+    let mut round = 0;
+    loop {
         match feed.publish().await {
             Ok(()) => return Ok(()),
-            Err(_) => {
+            Err(e) => {
+                round += 1;
+                if round > 5 {
+                    return Err(e);
+                }
                 let wait = p.pause_delay(round);
                 tokio::time::sleep(wait).await;
             }
         }
     }
-    Err("gave up".into())
 }
 
 // reported (no jitter): a fixed pause towards a shared feed
