@@ -290,6 +290,23 @@ fn is_readiness_ident(id: &str) -> bool {
     )
 }
 
+/// An error that says a chosen name or identifier is already taken.
+fn is_collision_ident(id: &str) -> bool {
+    ["Taken", "AlreadyExists", "Collision", "Duplicate", "InUse"]
+        .iter()
+        .any(|k| id.contains(k))
+}
+
+/// A call that draws a fresh identifier (`Uuid::new_v4()`, `next_id()`,
+/// `minter.mint_client_id()`).
+fn is_fresh_id_call(name: &str) -> bool {
+    matches!(
+        name,
+        "new_v4" | "new_v7" | "next_id" | "new_id" | "generate_id"
+    ) || name.starts_with("mint")
+        || name.contains("_mint")
+}
+
 /// Conversions and lookups: their failure is a property of the input.
 fn is_conversion_op(name: &str) -> bool {
     name.starts_with("parse")
@@ -729,6 +746,14 @@ struct DelayFinder<'l, 'ast> {
     /// Skip branches that leave or restart the loop (for the part of the body
     /// that runs before the operation: such a branch does not reach it).
     skip_diverging: bool,
+    /// Expressions whose value is not used: awaited, or statements on their own.
+    waited: Vec<*const Expr>,
+    /// The expression being visited is used as a value.
+    value_used: bool,
+    /// Delays that compute a duration rather than wait
+    /// (`params.compute_delay(n)` whose value a later `sleep` waits for):
+    /// their jitter is the computing function's.
+    computed: Vec<Span>,
 }
 
 fn ends_in_continue(e: &Expr) -> bool {
@@ -755,7 +780,19 @@ impl<'l, 'ast> DelayFinder<'l, 'ast> {
             local: Vec::new(),
             own_flow: false,
             skip_diverging: false,
+            waited: Vec::new(),
+            value_used: false,
+            computed: Vec::new(),
         }
+    }
+
+    /// A delay-named call whose value is used (`let d =
+    /// policy.compute_delay(n);`) computes the wait; one that is awaited or
+    /// stands alone waits. A timer (`sleep`, `delay_for(d)`) always waits.
+    fn computes(&self, name: &str) -> bool {
+        let timer = name.to_ascii_lowercase().contains("sleep")
+            || matches!(name, "delay" | "delay_for" | "delay_until");
+        self.value_used && !timer
     }
 }
 
@@ -802,7 +839,16 @@ impl<'ast> Visit<'ast> for DelayFinder<'_, 'ast> {
             return;
         }
         self.local.extend(helpers::local_call_name(e));
+        let saved = self.value_used;
+        self.value_used = !self.waited.iter().any(|w| std::ptr::eq(*w, e));
         syn::visit::visit_expr(self, e);
+        self.value_used = saved;
+    }
+    fn visit_stmt(&mut self, st: &'ast Stmt) {
+        if let Stmt::Expr(e, _) = st {
+            self.waited.push(e);
+        }
+        syn::visit::visit_stmt(self, st);
     }
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
         if macro_call_name(c).is_none() {
@@ -819,6 +865,9 @@ impl<'ast> Visit<'ast> for DelayFinder<'_, 'ast> {
                         Some(a) => classify(a, self.locals, 0),
                         None => Jitter::Unknown,
                     };
+                    if !(timer_after || timer_type) && self.computes(&last) {
+                        self.computed.push(Span::from(c.span()));
+                    }
                     self.delays.push(Delay {
                         span: Span::from(c.span()),
                         name: if timer_after {
@@ -840,6 +889,7 @@ impl<'ast> Visit<'ast> for DelayFinder<'_, 'ast> {
         syn::visit::visit_expr_call(self, c);
     }
     fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+        self.waited.push(&*a.base);
         // An async retry policy waits before it says yes
         // (`retry.should_retry(&err).await`), as a backoff's `next().await` does.
         if let Expr::MethodCall(m) = crate::syntax::strip_parens(&a.base) {
@@ -871,6 +921,9 @@ impl<'ast> Visit<'ast> for DelayFinder<'_, 'ast> {
             };
             let start = Span::from(m.method.span());
             let end = Span::from(m.span());
+            if is_delay_name(&name) && self.computes(&name) {
+                self.computed.push(start.to(end));
+            }
             self.delays.push(Delay {
                 span: start.to(end),
                 name,
@@ -1408,6 +1461,8 @@ struct Site<'ast> {
     op_span: Span,
     /// Its name when it may be a function of this file (`self.recreate(..)`).
     helper_op: Option<String>,
+    /// It works on this machine's filesystem (`fs::File::open(path)`).
+    local_file: bool,
     /// The names a `let` binds to the value of the site's `match`/`if`
     /// (`let page = match fetch() { .. }`).
     value_of: Vec<String>,
@@ -1452,9 +1507,10 @@ struct BodyScan<'l, 'ast> {
     mutated: HashSet<String>,
     err_names: Vec<String>,
     item_ops: bool,
-    /// The body's own flow awaits a change notification (`watch.changed()
-    /// .await`, `notify.notified().await`); one raced inside `select!` does
-    /// not count (macro bodies are not visited).
+    /// The body's own flow awaits a change notification or a newer state
+    /// (`watch.changed().await`, `notify.notified().await`,
+    /// `wait_for_version(..).await`); one raced inside `select!` does not
+    /// count (macro bodies are not visited).
     waits_for_change: bool,
     /// The body calls `.accept()`: unless that is the operation retried, each
     /// iteration serves a new connection (an accept loop).
@@ -1469,11 +1525,37 @@ struct BodyScan<'l, 'ast> {
     site_value: Vec<String>,
     /// The guard of the failure arm being recorded (`Err(e) if retry(&e).await`).
     site_guard: Option<&'ast Expr>,
+    /// The pattern of the failure arm being recorded (`Err(Error::Taken)`).
+    site_pat: Option<&'ast Pat>,
     /// Inside `return <expr>`: a failure branch that ends there is returned.
     returning: usize,
     /// Innermost branch context: `true` inside a failure branch, `false`
     /// inside a success (or not-ready) branch of a failure site.
     ctx: Vec<bool>,
+}
+
+/// A wait for the state the loop reads to change: a notification
+/// (`watch.changed()`, `notify.notified()`), a watch predicate
+/// (`rx.wait_for(|v| ..)`), or a newer version of something
+/// (`metadata.wait_for_version(kind, v)`).
+fn is_change_wait(m: &syn::ExprMethodCall) -> bool {
+    let name = m.method.to_string();
+    let notification = matches!(name.as_str(), "changed" | "notified") && m.args.is_empty();
+    let newer = name.strip_prefix("wait_for").is_some_and(|what| {
+        what.is_empty()
+            || [
+                "version",
+                "state",
+                "change",
+                "update",
+                "epoch",
+                "revision",
+                "generation",
+            ]
+            .iter()
+            .any(|k| what.contains(k))
+    });
+    notification || newer
 }
 
 /// Is a scrutinee a contention/readiness result (directly, or through a local
@@ -1620,6 +1702,7 @@ impl<'l, 'ast> BodyScan<'l, 'ast> {
             op: name,
             op_span: Span::from(op_expr.span()),
             helper_op: self.helper_op(&op),
+            local_file: op.call.is_some_and(shapes::is_local_file_op),
             failure,
             report_span,
             success,
@@ -1651,8 +1734,10 @@ impl<'l, 'ast> BodyScan<'l, 'ast> {
         BodyScan {
             body,
             body_err_names: body_err_names(body),
+            // `.cycle()` brings the same targets round again: its variable
+            // does not make each attempt another call.
             for_vars: match lp {
-                LoopRef::For(f) => idents_of(&f.pat),
+                LoopRef::For(f) if !repeats_items(&f.expr) => idents_of(&f.pat),
                 _ => Vec::new(),
             },
             label,
@@ -1675,6 +1760,7 @@ impl<'l, 'ast> BodyScan<'l, 'ast> {
             site_value: Vec::new(),
             returning: 0,
             site_guard: None,
+            site_pat: None,
             ctx: Vec::new(),
         }
     }
@@ -1711,6 +1797,8 @@ impl<'l, 'ast> BodyScan<'l, 'ast> {
             .as_deref()
             .is_some_and(|n| is_item_op(n) || self.fns.contention(n));
         let failure = Branch::Block(self.body);
+        // The body is the failure branch: nothing of it runs before the test.
+        self.top = 0;
         if op.catch_unwind || not_failure || self.not_a_retry(&op, op_expr, &failure, (None, None))
         {
             return;
@@ -1719,6 +1807,7 @@ impl<'l, 'ast> BodyScan<'l, 'ast> {
             op: name,
             op_span: Span::from(op_expr.span()),
             helper_op: self.helper_op(&op),
+            local_file: op.call.is_some_and(shapes::is_local_file_op),
             value_of: Vec::new(),
             guard: None,
             failure,
@@ -1770,12 +1859,21 @@ impl<'l, 'ast> BodyScan<'l, 'ast> {
             fns: self.fns,
             err_names: &self.body_err_names,
             for_vars: &self.for_vars,
+            before: &self.body.stmts[..self.top.min(self.body.stmts.len())],
         };
+        // A name search: the error says the name is taken, and the
+        // operation (a function of this file) mints a fresh one each call.
+        let collision = self
+            .site_pat
+            .is_some_and(|p| idents_of(p).iter().any(|i| is_collision_ident(i)))
+            && self.helper_op(op).is_some_and(|n| self.fns.mints(&n));
         readiness
+            || collision
             || inputs.changes(op, op_expr, success, success_block)
             || region.is_some_and(|r| {
                 let name = op.name().unwrap_or_default();
                 shapes::repairs(r, &name, &self.err_names)
+                    || shapes::asks_a_person(r)
                     || op
                         .call
                         .is_some_and(|c| state_machine::moves_on(self.body, r, c, self.fns))
@@ -1910,8 +2008,7 @@ impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
     }
     fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
         if let Expr::MethodCall(m) = &*a.base {
-            let notification = matches!(m.method.to_string().as_str(), "changed" | "notified");
-            self.waits_for_change |= notification && m.args.is_empty();
+            self.waits_for_change |= is_change_wait(m);
         }
         syn::visit::visit_expr_await(self, a);
     }
@@ -1971,6 +2068,7 @@ impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
                         Pat::Guard(g) => Some(&*g.guard),
                         _ => None,
                     };
+                    self.site_pat = Some(&a.pat);
                     self.site(
                         &m.expr,
                         Branch::Expr(&a.body),
@@ -1979,6 +2077,7 @@ impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
                         None,
                     );
                     self.site_guard = None;
+                    self.site_pat = None;
                 }
             }
         }
@@ -2230,6 +2329,14 @@ enum Driver {
     Open,
     /// A collection or stream: a failover pass or an event loop.
     Items,
+}
+
+/// An iterator that yields its items again and again (`.cycle()`,
+/// `repeat(x)`).
+fn repeats_items(e: &Expr) -> bool {
+    let (calls, root) = crate::syntax::method_chain(e);
+    calls.iter().any(|m| m.method == "cycle")
+        || matches!(crate::syntax::strip_parens(root), Expr::Call(c) if call_name(c).is_some_and(|n| n == "repeat" || n == "repeat_with"))
 }
 
 fn for_driver(e: &Expr, consts: &HashMap<String, u64>) -> Driver {
@@ -2486,8 +2593,9 @@ fn analyse_loop<'ast>(
     // A loop that takes the next item of a stream or queue (or the next
     // connection) each time round is an event loop: a failed item is
     // tolerated, not retried.
-    // A loop that awaits a change notification each round waits for the
-    // state it reads to change: going round again is not a retry.
+    // A loop that awaits a change notification (or a newer version) each
+    // round waits for the state it reads to change: going round again is
+    // not a retry.
     if scan.item_ops || scan.waits_for_change {
         return None;
     }
@@ -2508,7 +2616,7 @@ fn analyse_loop<'ast>(
         failure_paths: found.paths,
         bound,
         fn_name: None,
-        local_peer: shapes::local_peer(body) || shapes::local_peer(f.body),
+        local_peer: found.local_files || shapes::local_peer(body) || shapes::local_peer(f.body),
     })
 }
 
@@ -2519,6 +2627,8 @@ struct RetryPaths {
     ops: Vec<String>,
     op_spans: Vec<Span>,
     paths: Vec<FailurePath>,
+    /// Every retried operation works on this machine's files.
+    local_files: bool,
 }
 
 fn retry_paths(scan: &BodyScan, lp: LoopRef, f: &FnInfo, fns: &FileFns) -> Option<RetryPaths> {
@@ -2527,10 +2637,12 @@ fn retry_paths(scan: &BodyScan, lp: LoopRef, f: &FnInfo, fns: &FileFns) -> Optio
     let mut op_spans = Vec::new();
     let mut paths = Vec::new();
     let mut path_sites = Vec::new();
+    let mut local_files = true;
     for site in &scan.sites {
         let Some(k) = site_kind(site, scan, lp) else {
             continue;
         };
+        local_files &= site.local_file;
         if kind.is_none() || k == LoopKind::RetryUntilSuccess {
             kind = Some(k);
         }
@@ -2568,6 +2680,7 @@ fn retry_paths(scan: &BodyScan, lp: LoopRef, f: &FnInfo, fns: &FileFns) -> Optio
         ops,
         op_spans,
         paths,
+        local_files,
     })
 }
 
@@ -2736,8 +2849,17 @@ fn failure_path(
         .find(|n| *n != fn_name && fns.delays(n))
         .or(site.helper_op.as_ref().filter(|n| fns.waits(n)))
         .cloned();
+    let computed: Vec<Span> = branch
+        .computed
+        .iter()
+        .chain(&around.computed)
+        .copied()
+        .collect();
     let mut delays = branch.delays;
     delays.extend(around.delays);
+    for d in delays.iter_mut().filter(|d| computed.contains(&d.span)) {
+        d.jitter = computed_jitter(d, fns);
+    }
     let hot = (delays.is_empty() && waits_in.is_none()).then_some(path_span);
     let mut calls = branch.calls;
     calls.extend(around.calls);
@@ -2750,6 +2872,19 @@ fn failure_path(
         op: site.op.clone(),
         calls,
         waits_in,
+    }
+}
+
+/// The jitter of a delay computed by a function: one of this file shows
+/// whether it draws random numbers; one defined elsewhere does not show that
+/// it lacks them.
+fn computed_jitter(d: &Delay, fns: &FileFns) -> Jitter {
+    if !fns.defines(&d.name) {
+        Jitter::Unknown
+    } else if fns.random(&d.name) {
+        Jitter::Yes
+    } else {
+        d.jitter
     }
 }
 

@@ -6,7 +6,7 @@
 
 use super::{
     always_exits, assigned_name, block_has_delay, block_waits, callee_names, cond_state,
-    has_jitter_source, is_compound_assign, is_state_ident,
+    has_jitter_source, is_compound_assign, is_fresh_id_call, is_state_ident,
 };
 use crate::syntax::{call_path, strip_parens};
 use std::cell::OnceCell;
@@ -25,6 +25,7 @@ pub struct FileFns<'ast> {
     waits: OnceCell<HashSet<String>>,
     bounds: OnceCell<HashSet<String>>,
     random: OnceCell<HashSet<String>>,
+    mints: OnceCell<HashSet<String>>,
     contention: OnceCell<HashSet<String>>,
 }
 
@@ -38,6 +39,7 @@ impl<'ast> FileFns<'ast> {
             waits: OnceCell::new(),
             bounds: OnceCell::new(),
             random: OnceCell::new(),
+            mints: OnceCell::new(),
             contention: OnceCell::new(),
         }
     }
@@ -120,6 +122,17 @@ impl<'ast> FileFns<'ast> {
     pub fn random(&self, name: &str) -> bool {
         self.random
             .get_or_init(|| self.close(self.direct(&|b| has_jitter_source(b))))
+            .contains(name)
+    }
+
+    /// Does it draw a fresh identifier or a random value each call?
+    pub fn mints(&self, name: &str) -> bool {
+        self.mints
+            .get_or_init(|| {
+                self.close(self.direct(&|b| {
+                    has_jitter_source(b) || callee_names_in(b).iter().any(|c| is_fresh_id_call(c))
+                }))
+            })
             .contains(name)
     }
 
@@ -313,4 +326,23 @@ fn returns_contention(b: &Block) -> bool {
                 || n == "fetch_update"
         })
     })
+}
+
+/// Every callee name in a block (not in nested items).
+fn callee_names_in(b: &Block) -> Vec<String> {
+    struct C(Vec<String>);
+    impl<'ast> Visit<'ast> for C {
+        fn visit_expr(&mut self, e: &'ast Expr) {
+            match e {
+                Expr::MethodCall(m) => self.0.push(m.method.to_string()),
+                Expr::Call(c) => self.0.extend(crate::syntax::call_name(c)),
+                _ => {}
+            }
+            syn::visit::visit_expr(self, e);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut c = C(Vec::new());
+    c.visit_block(b);
+    c.0
 }

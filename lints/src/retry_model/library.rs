@@ -605,6 +605,7 @@ fn recursive(cx: &FileContext, sink: &mut Sink) {
                 block,
                 fns: &self.fns,
                 failures: Vec::new(),
+                shadowing: Vec::new(),
             };
             f.visit_block(block);
             for span in f.found {
@@ -648,6 +649,12 @@ struct Fail<'f, 'ast> {
     fns: &'f FileFns<'ast>,
     /// The failed call and its failure branch, innermost last.
     failures: Vec<(Option<&'ast Expr>, Region<'ast>)>,
+    /// Names bound by the `match` and `if let` patterns around the current
+    /// point: a parameter's name among them is a part of the value matched
+    /// (`Err(v) => lift(v)` recurses on the payload, toward the base case).
+    /// A `let` that recomputes a parameter (`let delay = delay * 2`) does
+    /// not shadow it: the recursion still retries.
+    shadowing: Vec<String>,
 }
 impl<'ast> Fail<'_, 'ast> {
     /// A self-call after a failure that moved the state machine on
@@ -665,11 +672,18 @@ impl<'ast> Fail<'_, 'ast> {
 fn failed_call(e: &Expr) -> Option<&Expr> {
     super::operation::resolve(e, &Default::default()).call
 }
-fn same_args(args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>, params: &[String]) -> bool {
+fn same_args(
+    args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+    params: &[String],
+    shadowing: &[String],
+) -> bool {
     if args.len() != params.len() {
         return false;
     }
     args.iter().zip(params).all(|(a, p)| {
+        if shadowing.contains(p) {
+            return false;
+        }
         let mut e = a;
         loop {
             match e {
@@ -683,6 +697,20 @@ fn same_args(args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>, params: &
         matches!(e, Expr::Path(x) if x.path.is_ident(p.as_str()))
     })
 }
+/// The names a pattern binds.
+fn pat_bindings(p: &syn::Pat) -> Vec<String> {
+    struct B(Vec<String>);
+    impl<'ast> Visit<'ast> for B {
+        fn visit_pat_ident(&mut self, i: &'ast syn::PatIdent) {
+            self.0.push(i.ident.to_string());
+            syn::visit::visit_pat_ident(self, i);
+        }
+    }
+    let mut b = B(Vec::new());
+    b.visit_pat(p);
+    b.0
+}
+
 impl<'ast> Visit<'ast> for Fail<'_, 'ast> {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
     fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
@@ -712,9 +740,13 @@ impl<'ast> Visit<'ast> for Fail<'_, 'ast> {
                 )
             });
         self.in_failure += usize::from(failure);
+        let outer = self.shadowing.len();
+        self.shadowing.extend(pat_bindings(&a.pat));
         syn::visit::visit_arm(self, a);
+        self.shadowing.truncate(outer);
         self.in_failure -= usize::from(failure);
     }
+
     fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
         let (failure, tested) = match &*i.cond {
             Expr::Let(l) => (
@@ -728,7 +760,12 @@ impl<'ast> Visit<'ast> for Fail<'_, 'ast> {
         self.in_failure += usize::from(failure);
         self.failures
             .push((failed_call(tested), Region::Block(&i.then_branch)));
+        let outer = self.shadowing.len();
+        if let Expr::Let(l) = &*i.cond {
+            self.shadowing.extend(pat_bindings(&l.pat));
+        }
         self.visit_block(&i.then_branch);
+        self.shadowing.truncate(outer);
         self.failures.pop();
         self.in_failure -= usize::from(failure);
         if let Some((_, e)) = &i.else_branch {
@@ -741,7 +778,7 @@ impl<'ast> Visit<'ast> for Fail<'_, 'ast> {
                 let segs: Vec<String> = p.segments.iter().map(|s| s.ident.to_string()).collect();
                 if segs.last() == Some(&self.name)
                     && (segs.len() == 1 || (segs.len() == 2 && segs[0] == "Self"))
-                    && same_args(&c.args, &self.params)
+                    && same_args(&c.args, &self.params, &self.shadowing)
                 {
                     self.found(Span::from(c.span()));
                 }
@@ -754,7 +791,7 @@ impl<'ast> Visit<'ast> for Fail<'_, 'ast> {
             && self.has_self
             && m.method == self.name.as_str()
             && matches!(strip_parens(&m.receiver), Expr::Path(p) if p.path.is_ident("self"))
-            && same_args(&m.args, &self.params)
+            && same_args(&m.args, &self.params, &self.shadowing)
         {
             self.found(Span::from(m.span()));
         }

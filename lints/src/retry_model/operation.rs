@@ -211,6 +211,19 @@ pub(super) fn vars_of(e: &Expr) -> Vec<String> {
         fn visit_macro(&mut self, m: &'ast syn::Macro) {
             self.out.extend(idents_of(&m.tokens));
         }
+        // `format!("{dir}.{attempt}")` reads `dir` and `attempt`.
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if crate::syntax::macro_call_name(c).is_some() {
+                if let Some(Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                })) = c.args.first()
+                {
+                    self.out.extend(inline_format_args(&s.value()));
+                }
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
     }
     let mut v = V {
         out: Vec::new(),
@@ -224,6 +237,28 @@ pub(super) fn vars_of(e: &Expr) -> Vec<String> {
             && i.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
     });
     v.out
+}
+
+/// The names a format string captures inline (`"{dir}.{attempt:02}"`).
+fn inline_format_args(fmt: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = fmt;
+    while let Some(open) = rest.find('{') {
+        rest = &rest[open + 1..];
+        if let Some(after) = rest.strip_prefix('{') {
+            // `{{` is a literal brace
+            rest = after;
+            continue;
+        }
+        let end = rest.find(['}', ':']).unwrap_or(rest.len());
+        let name = &rest[..end];
+        let is_ident = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if is_ident {
+            out.push(name.to_string());
+        }
+    }
+    out
 }
 
 /// The variables a value comes from: for a `match`, `if` or block, what it
@@ -282,6 +317,8 @@ pub(super) struct LoopInputs<'l, 'ast> {
     pub err_names: &'l [String],
     /// Variables bound by a `for` pattern: a new one each time round.
     pub for_vars: &'l [String],
+    /// The loop body's statements before the one holding the operation.
+    pub before: &'ast [syn::Stmt],
 }
 
 impl<'ast> LoopInputs<'_, 'ast> {
@@ -301,6 +338,7 @@ impl<'ast> LoopInputs<'_, 'ast> {
         let mut m = Mutations {
             names: Vec::new(),
             steps: Vec::new(),
+            assigned: Vec::new(),
             restored_from: self.err_names,
             skip: [Some(site), op.call, success]
                 .into_iter()
@@ -311,19 +349,43 @@ impl<'ast> LoopInputs<'_, 'ast> {
             defs: [self.locals, self.bindings],
         };
         m.visit_block(self.body);
+        // A `for` binds a new value each time round: a different target
+        // when it is the receiver (`for client in nodes { client.get() }`).
         m.names.extend(self.for_vars.iter().cloned());
-        let changed = |n: &&String| !is_budget_name(n);
+        m.steps.extend(self.for_vars.iter().cloned());
+        // A counter or delay passed as such is the retry's own budget; a
+        // value built from it (`format!("{dir}.{attempt}")`, the problem at
+        // inflation level `attempt`) is another input.
+        let input = |n: &&String| !is_budget_name(n) || inputs.derived.contains(*n);
         inputs
             .names
             .iter()
-            .filter(changed)
+            .filter(input)
             .any(|n| m.names.contains(n))
             || inputs
                 .receivers
                 .iter()
-                .filter(changed)
+                .filter(|n| !is_budget_name(n))
                 .any(|n| m.steps.contains(n))
+            || self.refilled(&inputs, &m.assigned)
             || self.random_input(&inputs.exprs)
+    }
+
+    /// A statement before the operation hands one of its inputs to a call
+    /// together with a value the loop assigns (`fill(state, target).await?`
+    /// after `target *= 2`): the input is filled anew from it each round.
+    fn refilled(&self, inputs: &Inputs, changed: &[String]) -> bool {
+        let is_input = |v: &String| inputs.names.contains(v) || inputs.receivers.contains(v);
+        self.before.iter().any(|st| {
+            let mut calls = CallArgs(Vec::new());
+            calls.visit_stmt(st);
+            calls.0.iter().any(|vars| {
+                vars.iter().any(is_input)
+                    && vars
+                        .iter()
+                        .any(|v| !is_input(v) && !is_budget_name(v) && changed.contains(v))
+            })
+        })
     }
 
     /// The names the operation's arguments and receivers come from, followed
@@ -335,20 +397,33 @@ impl<'ast> LoopInputs<'_, 'ast> {
         // The call's own arguments, those of its receiver chain included
         // (`client.get(url).send()`), not those of wrappers (`.instrument(span)`).
         let args: Vec<String> = op.call.map(call_args).unwrap_or_default();
-        let names = self.follow(args, &mut exprs);
+        let mut derived = HashSet::new();
+        let names = self.follow(args, &mut exprs, &mut derived);
         // A receiver is another one only when stepped (`conn = connect()?`
         // replaces the connection: the same operation again), and so is what
         // it comes from (`match &mut self.state { S::Up(c) => c.poll() }`).
-        let receivers = self.follow(op.call.map(receiver_names).unwrap_or_default(), &mut exprs);
+        let receivers = self.follow(
+            op.call.map(receiver_names).unwrap_or_default(),
+            &mut exprs,
+            &mut HashSet::new(),
+        );
         Inputs {
             names,
             receivers,
+            derived,
             exprs,
         }
     }
 
-    /// `start` and the names their definitions read, and so on.
-    fn follow(&self, start: Vec<String>, exprs: &mut Vec<&'ast Expr>) -> HashSet<String> {
+    /// `start` and the names their definitions read, and so on. `derived`
+    /// gets the names read by the definition of an input that is not itself
+    /// a counter or delay.
+    fn follow(
+        &self,
+        start: Vec<String>,
+        exprs: &mut Vec<&'ast Expr>,
+        derived: &mut HashSet<String>,
+    ) -> HashSet<String> {
         let mut seen = HashSet::new();
         let mut todo = start;
         while let Some(n) = todo.pop() {
@@ -357,7 +432,11 @@ impl<'ast> LoopInputs<'_, 'ast> {
             }
             for d in self.bindings.get(&n).into_iter().flatten() {
                 exprs.push(d);
-                todo.extend(value_vars(d));
+                let read = value_vars(d);
+                if !is_budget_name(&n) {
+                    derived.extend(read.iter().cloned());
+                }
+                todo.extend(read);
             }
         }
         seen
@@ -373,7 +452,9 @@ impl<'ast> LoopInputs<'_, 'ast> {
             let inside = body.start <= s.start && s.end <= body.end;
             inside
                 && (has_jitter_source(*e)
-                    || super::callee_names(e).iter().any(|c| self.fns.random(c)))
+                    || super::callee_names(e)
+                        .iter()
+                        .any(|c| self.fns.random(c) || super::is_fresh_id_call(c)))
         })
     }
 }
@@ -383,8 +464,32 @@ struct Inputs<'ast> {
     names: HashSet<String>,
     /// A step of these does.
     receivers: HashSet<String>,
+    /// Names read by the definition of another input: a counter among them
+    /// builds a new input each round.
+    derived: HashSet<String>,
     /// The expressions read on the way.
     exprs: Vec<&'ast Expr>,
+}
+
+/// The variables each call hands over (its arguments, and a method's
+/// receiver), one set per call, not inside closures.
+struct CallArgs(Vec<Vec<String>>);
+
+impl<'ast> Visit<'ast> for CallArgs {
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        if crate::syntax::macro_call_name(c).is_none() {
+            self.0.push(c.args.iter().flat_map(vars_of).collect());
+        }
+        syn::visit::visit_expr_call(self, c);
+    }
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        let mut vars = vars_of(crate::syntax::method_chain(&m.receiver).1);
+        vars.extend(m.args.iter().flat_map(vars_of));
+        self.0.push(vars);
+        syn::visit::visit_expr_method_call(self, m);
+    }
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
 /// The variables read by the arguments of the calls in an expression.
@@ -427,6 +532,8 @@ fn receiver_names(call: &Expr) -> Vec<String> {
 struct Mutations<'l, 'ast> {
     names: Vec<String>,
     steps: Vec<String>,
+    /// Names given a new value by an assignment (`x = ..`, `x *= 2`).
+    assigned: Vec<String>,
     restored_from: &'l [String],
     /// The operation itself (`dispatch(&mut conn)` does not change its own
     /// input), and the success branch.
@@ -547,6 +654,7 @@ impl<'ast> Visit<'ast> for Mutations<'_, 'ast> {
         if !self.same_value(a) {
             if let Some(n) = written_local(&a.left) {
                 let step = self.reads(&a.right, &n, 0);
+                self.assigned.push(n.clone());
                 self.write(n, step);
             }
             // `span.start = ..` steps `span`
@@ -567,6 +675,7 @@ impl<'ast> Visit<'ast> for Mutations<'_, 'ast> {
     fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
         if is_compound_assign(&b.op) {
             if let Some(n) = written_local(&b.left) {
+                self.assigned.push(n.clone());
                 self.write(n, true);
             }
         }

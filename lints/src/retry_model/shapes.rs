@@ -295,6 +295,28 @@ pub(super) fn local_peer(body: &Block) -> bool {
     walk(body.to_token_stream())
 }
 
+/// An operation on this machine's filesystem: a function of an `fs` module
+/// (`std::fs`, `tokio::fs`, `compio::fs`), `File::open`/`File::create`, an
+/// `OpenOptions` chain. Its peer is the local disk, not a shared service.
+pub(super) fn is_local_file_op(call: &Expr) -> bool {
+    let file_type = |seg: &str| matches!(seg, "fs" | "File" | "OpenOptions");
+    match call {
+        Expr::Call(c) => crate::syntax::call_path(c).is_some_and(|p| {
+            p.segments
+                .iter()
+                .rev()
+                .skip(1)
+                .any(|s| file_type(&s.ident.to_string()))
+        }),
+        Expr::MethodCall(m) => match crate::syntax::method_chain(&m.receiver).1 {
+            Expr::Call(c) => crate::syntax::call_path(c)
+                .is_some_and(|p| p.segments.iter().any(|s| s.ident == "OpenOptions")),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 /// A readiness answer, not a failure: the failure branch waits for exactly
 /// the time its error names (a rate limiter's "not until": `Err(n) =>
 /// sleep(n.wait_time_from(now))`), directly or through a local of the
@@ -409,4 +431,34 @@ pub(super) fn hands_back_input(branch: Region, err_names: &[String], op_inputs: 
         Region::Block(b) => h.visit_block(b),
     }
     h.found
+}
+
+/// The failure asks a person what to do (`confirm("Try again?")`,
+/// dialoguer's `Confirm::new()..interact()`, inquire's `.prompt()`, a line
+/// read from stdin): each repeat waits for a human, it is not an automatic
+/// retry.
+pub(super) fn asks_a_person(branch: Region) -> bool {
+    struct A(bool);
+    impl<'ast> Visit<'ast> for A {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            self.0 |= crate::syntax::call_name(c).is_some_and(|n| is_prompt_name(&n));
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            let name = m.method.to_string();
+            let stdin_line =
+                name == "read_line" && crate::syntax::any_ident(&m.receiver, &mut |i| i == "stdin");
+            self.0 |= is_prompt_name(&name) || stdin_line;
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut a = A(false);
+    branch.visit(&mut a);
+    a.0
+}
+
+fn is_prompt_name(n: &str) -> bool {
+    n == "confirm" || n == "prompt" || n.starts_with("confirm_") || n.starts_with("interact")
 }

@@ -40,7 +40,32 @@ pub(super) fn moves_on(scope: &Block, branch: Region, op: &Expr, fns: &FileFns) 
     let op_key = call_key(op);
     sets.out.iter().any(|(state, target)| {
         dispatch(scope, state).is_some_and(|arms| !reissues(&arms, target, &op_key, state, fns))
+            || idles_in(op, state, target, fns)
     })
+}
+
+/// Is `op` a function of this file that does nothing in the state `target`:
+/// its body starts by requiring another state (`let Auth::Waiting { .. } =
+/// &mut self.auth else { return Ok(()) };`)? Then calling it again after the
+/// failure moved the machine to `target` re-issues nothing.
+fn idles_in(op: &Expr, state: &str, target: &str, fns: &FileFns) -> bool {
+    let Some(name) = super::helpers::local_call_name(op) else {
+        return false;
+    };
+    let bodies = fns.bodies(&name);
+    !bodies.is_empty()
+        && bodies.iter().all(|b| {
+            b.stmts.iter().any(|st| match st {
+                syn::Stmt::Local(l) => l.init.as_ref().is_some_and(|init| {
+                    init.diverge
+                        .as_ref()
+                        .is_some_and(|(_, els)| always_exits(els, None, 0))
+                        && place_name(&init.expr).as_deref() == Some(state)
+                        && !pat_names(&l.pat, target)
+                }),
+                _ => false,
+            })
+        })
 }
 
 /// From `target`, following the states each arm moves to, is the call issued

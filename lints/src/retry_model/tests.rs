@@ -183,6 +183,32 @@ fn recursion_after_a_state_change_is_not_a_retry() {
     assert_eq!(count(&src.replace("RECOVER", "")), 1);
 }
 
+/// `unbounded_retry` findings of the recursive-retry model in `src`.
+fn recursive_retries(src: &str) -> usize {
+    let mut file: syn::File = syn::parse_str(src).expect("parses");
+    crate::expand::expand_expr_macros(&mut file);
+    let imports = crate::imports::Imports::collect(&file);
+    let policy = crate::context::Policy::default();
+    let memo = crate::context::Memo::default();
+    let cx = FileContext::new("t.rs", src, &file, &imports, &policy, &memo);
+    let mut sink = crate::Sink::default();
+    library::check_unbounded(&cx, &mut sink);
+    sink.findings.len()
+}
+
+#[test]
+fn recursion_into_the_payload_of_a_data_value_is_structural() {
+    // `Err(v)` here is a value's variant; `lift(v)` lifts its child.
+    let data = "fn lift(v: Val) -> Result<Val, E> { match v { Val::Result(r) => match r { Ok(v) => lift(*v), Err(v) => { let v = lift(*v)?; Ok(Val::Result(Err(Box::new(v)))) } }, other => Ok(other) } }";
+    assert_eq!(recursive_retries(data), 0);
+    // Near miss: the same arguments again after a failed call.
+    let retry = "fn fetch(url: Url) -> Result<Body, E> { match get(&url) { Ok(b) => Ok(b), Err(_) => fetch(url) } }";
+    assert_eq!(recursive_retries(retry), 1);
+    // Near miss: a parameter recomputed by a `let` is no child value.
+    let capped = "fn spawn_connect(delay: Duration, pool: &Pool) { match pool.connect() { Ok(c) => pool.add(c), Err(_) => { let delay = (delay * 2).min(CAP); spawn_connect(delay, pool) } } }";
+    assert_eq!(recursive_retries(capped), 1);
+}
+
 // (e) a failure that leaves later
 
 #[test]
@@ -381,4 +407,112 @@ fn lost_compare_and_set_is_contention() {
     none("async fn f(s: Store) -> Result<i64, E> { loop { let (rev, cur) = s.entry().await?; match s.update(cur + 1, rev).await { Ok(_) => return Ok(cur + 1), Err(e) if e.kind() == UpdateErrorKind::WrongLastRevision => continue, Err(e) => return Err(e) } } }");
     // Near miss: any error goes round.
     one("async fn f(s: Store) -> Result<i64, E> { loop { let (rev, cur) = s.entry().await?; match s.update(cur + 1, rev).await { Ok(_) => return Ok(cur + 1), Err(e) => continue } } }");
+}
+
+// searches whose input changes each round
+
+#[test]
+fn input_built_from_the_attempt_counter_is_a_search() {
+    // Each round tries the next name suffix.
+    none("async fn f(dir: &str) -> Result<String, E> { for attempt in 0..1000 { let candidate = format!(\"{dir}.old.{attempt}\"); match create_dir(&candidate).await { Ok(()) => return Ok(candidate), Err(e) if e.kind() == AlreadyExists => {} Err(e) => return Err(e) } } Err(E) }");
+    // Each round solves a larger problem.
+    none("fn f(base: &Problem) -> Option<S> { for attempt in 0..MAX { let scaled = inflate(base, attempt); if let Ok(s) = solve(&scaled) { return Some(s); } } None }");
+    // Near miss: the counter itself is only handed over (for a log line).
+    one("async fn f(dir: &str) -> Result<(), E> { for attempt in 0..5 { match create_dir(dir, attempt).await { Ok(()) => return Ok(()), Err(e) => log(e) } } Err(E) }");
+    // Near miss: a timeout computed from the counter is the retry's budget.
+    one("async fn f(req: &Req) -> Result<R, E> { for attempt in 0..5 { let timeout = BASE * attempt; match send(req, timeout).await { Ok(r) => return Ok(r), Err(e) => log(e) } } Err(E) }");
+}
+
+#[test]
+fn next_target_of_an_iterator_is_a_failover_pass() {
+    none("async fn f(nodes: Nodes) -> Option<V> { for mut client in nodes.take(6) { if let Ok(v) = client.get_kv(req.clone()).await { return Some(v); } else { log(); } } None }");
+    // Near miss: `.cycle()` brings the same replicas round again.
+    one("async fn f(replicas: Vec<String>) -> String { for replica in replicas.iter().cycle() { let url = format!(\"{replica}/quote\"); match get(&url).await { Ok(r) => return r, Err(e) => log(e) } } String::new() }");
+    // Near miss: the same client each round.
+    one("async fn f(client: Client) -> Option<V> { for _ in (0..6).take(6) { if let Ok(v) = client.get_kv(req.clone()).await { return Some(v); } else { log(); } } None }");
+}
+
+#[test]
+fn input_refilled_from_a_growing_target_is_a_search() {
+    // `fill` reads more into `state` each round: the parse sees more bytes.
+    none("async fn f(state: &mut St, max: usize) -> Result<H, E> { let mut target = 256; loop { fill(state, target).await?; match try_parse_header(&state.pending) { Ok(h) => return Ok(h), Err(e) => { if target >= max { return Err(e); } target = (target * 2).min(max); } } } }");
+    // Near miss: the value changed is not handed to anything the parse reads.
+    one("async fn f(state: &mut St, max: usize) -> Result<H, E> { let mut seen = 0; loop { fill(state).await?; match try_parse_header(&state.pending) { Ok(h) => return Ok(h), Err(e) => { seen += 1; } } } }");
+}
+
+#[test]
+fn fresh_identifier_is_a_search() {
+    // A new random id each round.
+    none("fn f(store: &S) -> Result<Id, E> { for _ in 0..3 { let id = Uuid::new_v4(); match store.insert(id) { Ok(()) => return Ok(id), Err(_) => continue } } Err(E) }");
+    // The operation mints the id itself; the error says it was taken.
+    let mints = "impl S { async fn register_once(&self) -> Result<Session, AuthError> { let id = self.minter.mint_client_id(); self.submit(id).await }
+        async fn register(&self) -> Result<Session, AuthError> { for attempt in 1..=3 { match self.register_once().await { Ok(s) => return Ok(s), Err(AuthError::IdTaken) if attempt < 3 => { warn(); } Err(e) => return Err(e) } } Err(AuthError::Unavailable) } }";
+    none(mints);
+    // Near miss: another error from the same operation is a retry.
+    one(&mints.replace("IdTaken", "Unavailable"));
+    // Near miss: the id is taken, but the operation sends the same one again.
+    one(&mints.replace("self.minter.mint_client_id()", "self.id"));
+}
+
+// waiting for state or a person
+
+#[test]
+fn waiting_for_a_newer_version_is_not_a_retry() {
+    none("async fn f(p: &P, want: Version) -> Result<L, S> { let mut have = current(); loop { match create(p) { Ok(l) => return Ok(l), Err(S::Unknown) => {} Err(e) => return Err(e) } if want > have { have = meta.wait_for_version(Kind::Logs, want).await?; } else { return Err(S::Unknown); } } }");
+    // Near miss: waiting for something that is not the state it reads.
+    one("async fn f(p: &P, want: Version) -> Result<L, S> { let mut have = current(); loop { match create(p) { Ok(l) => return Ok(l), Err(S::Unknown) => {} Err(e) => return Err(e) } if want > have { have = meta.wait_for_slot(want).await?; } else { return Err(S::Unknown); } } }");
+}
+
+#[test]
+fn asking_a_person_is_not_a_retry() {
+    none("fn f(path: &Path) -> Result<Json, E> { loop { open_editor(path)?; match read_json(path) { Ok(j) => break Ok(j), Err(e) => { if auto() || !confirm(\"Re-open editor?\") { return Err(e); } } } } }");
+    none("fn f() -> Result<Cfg, E> { loop { match load() { Ok(c) => return Ok(c), Err(e) => { let again = Confirm::new().with_prompt(\"Retry?\").interact()?; if !again { return Err(e); } } } } }");
+    // Near miss: the same branch with no one asked.
+    one("fn f(path: &Path) -> Result<Json, E> { loop { open_editor(path)?; match read_json(path) { Ok(j) => break Ok(j), Err(e) => { if auto() { return Err(e); } } } } }");
+}
+
+#[test]
+fn operation_that_idles_in_the_new_state_is_not_reissued() {
+    let src = "impl App {
+        async fn poll_login(&mut self) -> Result<(), E> { let Auth::Waiting { session } = &mut self.auth else { return Ok(()) }; session.poll().await?; Ok(()) }
+        async fn run(&mut self) -> Result<(), E> { while !self.quit { if let Err(e) = self.poll_login().await { self.error = Some(e); self.auth = Auth::Choosing { selected: 0 }; } if self.done() { return Ok(()); } } Ok(()) } }";
+    none(src);
+    // Near miss: the failure moves to the state the operation works in.
+    one(&src.replace(
+        "Auth::Choosing { selected: 0 }",
+        "Auth::Waiting { session: new() }",
+    ));
+}
+
+// jitter
+
+#[test]
+fn delay_computed_by_a_function() {
+    let retry = "async fn f(p: &Params) -> Result<R, E> { let mut n = 0; loop { let e = match op().await { Ok(r) => return Ok(r), Err(e) => e }; n += 1; if n >= p.max { return Err(e); } let delay = match e.retry_after() { Some(h) => h.min(p.max_delay), None => p.compute_delay(n) }; sleeper.sleep(delay).await; } }";
+    // Defined elsewhere: the source does not show that it lacks jitter.
+    let l = one(retry);
+    assert!(
+        l.delays().iter().all(|d| d.jitter == Jitter::Unknown),
+        "{l:?}"
+    );
+    // Defined here with a random draw.
+    let here = "impl Params { fn compute_delay(&self, n: u32) -> Duration { Duration::from_millis(rand::rng().random_range(0..self.base * n)) } }";
+    let l = loops(&format!("{here} {retry}")).remove(0);
+    assert!(l.delays().iter().all(|d| d.jitter != Jitter::No), "{l:?}");
+    // Near miss: defined here without randomness, fed the attempt counter.
+    let plain = "impl Params { fn compute_delay(&self, n: u32) -> Duration { self.base * n } }";
+    let l = loops(&format!("{plain} {retry}")).remove(0);
+    assert!(l.delays().iter().any(|d| d.jitter == Jitter::No), "{l:?}");
+    // A delay call that waits keeps what its argument shows.
+    let l = one("async fn f() { loop { match op().await { Ok(()) => return, Err(_) => executor.delay(Duration::from_millis(100)).await } } }");
+    assert_eq!(l.delays()[0].jitter, Jitter::No);
+}
+
+#[test]
+fn local_file_is_a_single_local_peer() {
+    let l = one("async fn f(path: &str) -> Option<File> { for _ in 0..3 { match compio::fs::File::open(path).await { Ok(f) => return Some(f), Err(e) => { warn(e); sleep(Duration::from_millis(10)).await; } } } None }");
+    assert!(l.local_peer);
+    // Near miss: an object store is a shared service.
+    let l = one("async fn f(path: &str) -> Option<Obj> { for _ in 0..3 { match store.get(path).await { Ok(f) => return Some(f), Err(e) => { warn(e); sleep(Duration::from_millis(10)).await; } } } None }");
+    assert!(!l.local_peer);
 }

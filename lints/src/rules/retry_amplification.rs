@@ -18,8 +18,11 @@ Finds a retry site (a retry loop, a retry strategy, or a `#[leash::retry]`
 function) whose retried operation calls, through functions defined in the
 checked sources, another retry site. Calls are resolved by function name and
 `impl` type across all checked files; a name defined more than once stays
-silent. Calls inside a task spawned from the retry are not followed. When both
-attempt counts are numbers, the finding gives their product, and a product above
+silent. A method called on a binding of a visible type (a parameter `client:
+&Client`, `let map = HashMap::new()`) reaches only that type's method:
+`map.insert(..)` on a local map is never a client's `insert`. Calls inside
+a task spawned from the retry are not followed. When both attempt counts are
+numbers, the finding gives their product, and a product above
 `max_amplification` in the policy is also a `budget_exceeds_policy` error.
 
 ## Why is this bad?
@@ -208,7 +211,29 @@ fn local_types(
         }
     }
     Lets(&mut out).visit_block(block);
+    out.retain(|_, t| names_the_receiver_type(t, &sig.generics));
     out
+}
+
+/// The local a method is called on (`map`, `&mut map`, `(map)`).
+fn receiver_binding(e: &syn::Expr) -> Option<String> {
+    match e {
+        syn::Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+        syn::Expr::Reference(r) => receiver_binding(&r.expr),
+        syn::Expr::Paren(p) => receiver_binding(&p.expr),
+        _ => None,
+    }
+}
+
+/// Types that wrap the one whose methods are called (`Arc<Client>`), or
+/// stand for any type: they do not say which `impl` a method call reaches.
+fn names_the_receiver_type(ty: &str, generics: &syn::Generics) -> bool {
+    let wrapper = matches!(
+        ty,
+        "Box" | "Arc" | "Rc" | "Pin" | "RefCell" | "Cell" | "Mutex" | "RwLock" | "Option" | "Cow"
+    );
+    let generic = generics.type_params().any(|p| p.ident == ty);
+    !wrapper && !generic
 }
 
 /// Calls made in `node`, not descending into nested items or spawned tasks.
@@ -310,10 +335,18 @@ impl<'ast> Visit<'ast> for CallVisitor<'_> {
             return;
         }
         let on_self = matches!(crate::syntax::strip_parens(&m.receiver), syn::Expr::Path(p) if p.path.is_ident("self"));
+        // A binding of a visible type reaches only that type's method
+        // (`map.insert(..)` on a local `HashMap` is not `Client::insert`);
+        // a receiver of unknown type is resolved by name.
         let qualifier = if on_self {
             self.impl_type.map(str::to_string)
         } else {
-            None
+            receiver_binding(&m.receiver)
+                .and_then(|b| LOCAL_TYPES.with(|t| t.borrow().get(&b).cloned()))
+                .map(|t| match (t.as_str(), self.impl_type) {
+                    ("Self", Some(it)) => it.to_string(),
+                    _ => t,
+                })
         };
         self.out.push(CallRef {
             name,
@@ -461,5 +494,43 @@ fn backon_times(expr: &syn::Expr) -> Option<u64> {
     match chain.iter().find(|m| m.method == "with_max_times") {
         Some(m) => m.args.first().and_then(int_literal),
         None => Some(3),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The qualifier of each call named `insert` in the summaries of `src`.
+    fn insert_qualifiers(src: &str) -> Vec<Option<String>> {
+        let file: syn::File = syn::parse_str(src).expect("parses");
+        let imports = crate::imports::Imports::collect(&file);
+        let policy = crate::context::Policy::default();
+        let memo = crate::context::Memo::default();
+        let cx = FileContext::new("t.rs", src, &file, &imports, &policy, &memo);
+        let mut sink = Sink::default();
+        check(&cx, &mut sink);
+        sink.summaries
+            .iter()
+            .flat_map(|f| &f.calls)
+            .filter(|c| c.name == "insert")
+            .map(|c| c.qualifier.clone())
+            .collect()
+    }
+
+    #[test]
+    fn method_on_a_local_collection_is_not_a_client_method() {
+        // A `HashMap` built here reaches `HashMap::insert`, never `Client::insert`.
+        let q = insert_qualifiers(
+            "fn parse(s: &str) -> Map { let mut map = HashMap::new(); map.insert(s, 1); map }",
+        );
+        assert_eq!(q, [Some("HashMap".to_string())]);
+        // A parameter of the client's type reaches the client's method.
+        let q = insert_qualifiers("fn save(client: &Client, row: Row) { client.insert(row); }");
+        assert_eq!(q, [Some("Client".to_string())]);
+        // Near miss: a receiver of unknown type (or a wrapper, or a generic)
+        // is still resolved by name.
+        let q = insert_qualifiers("fn save<C: Db>(db: C, pool: Arc<Pool>, row: Row) { conn().insert(row); pool.insert(row); db.insert(row); }");
+        assert_eq!(q, [None, None, None]);
     }
 }

@@ -22,10 +22,12 @@ delay before every attempt. Also: `tryhard` retries with no `*_backoff` call,
 and a declared `#[leash::retry(backoff = "0ms..0ms")]` whose longest wait is zero.
 
 Not retry loops (see `unbounded_retry`): a failure path that changes the
-operation's input (a search or scan) or hands the unsent input back, panic
+operation's input (a search or scan: a name built from the attempt counter, the
+next target of an iterator, a fresh id) or hands the unsent input back, panic
 isolation, a repair whose own failure leaves, a state machine that moves on, a
 returned failure, a lost compare-and-set, a loop that reads a frame or awaits a
-change notification each round.
+change notification or a newer version each round, a failure path that asks a
+person.
 
 ## Why is this bad?
 A hot retry turns one failure into a burst of load: a client that fails in a

@@ -19,12 +19,18 @@ strategies with no `.map(jitter)`, backon builders with no `.with_jitter()`,
 randomise a delay: `min(self.timeout / 2, delay * 2)` or `backoff.min(time
 left before the deadline)` is deterministic, and so is a delay the server may
 send whose fallback is (`retry_after.unwrap_or_else(|| base * 2u32.pow(n))`).
-A delay that comes from an opaque helper is not reported.
+A delay that comes from an opaque helper is not reported. A delay-named call
+whose value is used rather than awaited computes the wait
+(`params.compute_delay(attempt)`): defined in the same file, it is jittered
+when its body draws random numbers; defined elsewhere, the source does not
+show that it lacks jitter, and it is not reported.
 
 Low confidence (shown with `--confidence low`): a delay towards a single local
 peer, where no fleet of identical clients retries in step: `localhost`,
 `127.0.0.1`, a Unix socket, a child process, a signal, a file lock, an
-in-process queue (`QueueFull`).
+in-process queue (`QueueFull`), a file on this machine (every retried
+operation is an `fs` function, `File::open`/`create` or an `OpenOptions`
+chain).
 
 ## Why is this bad?
 Identical clients that fail together retry together. When a dependency blips,

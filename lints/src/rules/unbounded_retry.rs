@@ -21,7 +21,9 @@ retry policy that can say stop (`backoff.next_backoff()` returning `None`,
 enclosing item. An exit that only inspects the error (`if e.is_fatal() { return
 Err(e) }`) is not a bound: transient errors still retry forever. Also reported:
 library strategies that never stop, and a function that calls itself on its
-own failure path with no attempt argument moving toward a base case.
+own failure path with no attempt argument moving toward a base case (a call
+on a name that a `match` or `if let` pattern rebinds, such as the payload of
+a data value's `Err(v)`, is structural recursion, not a retry).
 
 Bounds are followed into the file's own functions, at any depth and through
 methods on `self`: a failure path that calls `self.policy.next_delay()`, which
@@ -39,13 +41,25 @@ the time the failure itself names (a rate limiter's "not until": `Err(n) =>
 sleep(n.wait_time_from(now))`), test code.
 And loops that go round again after an error without retrying:
 - the failure path changes the operation's input: a new or stepped argument
-  (`buf.resize(needed)`, `offset += n`, `dir = dir.parent()`), or one drawn at
-  random (a free-port or temporary-name search);
+  (`buf.resize(needed)`, `offset += n`, `dir = dir.parent()`), a value built
+  from the attempt counter (`format!("{dir}.{attempt}")`, the problem at
+  inflation level `attempt`), a `for` variable that is the receiver (the next
+  node of `nodes.take(6)`), an input refilled before the operation from a
+  value the loop grows (`fill(state, target)` after `target *= 2`), or one
+  drawn at random or minted (a free-port search, `Uuid::new_v4()`,
+  `next_id()`; an operation of the file that mints a fresh id when the error
+  says the id is taken);
+- a wait for newer state before looking again (`wait_for_version(..).await`,
+  a watch's `wait_for(..)`), or a question to a person on the failure path
+  (`confirm("Try again?")`, dialoguer's `.interact()`, inquire's `.prompt()`,
+  a line read from stdin);
 - panic isolation: `catch_unwind` re-entering an executor;
 - a corrective re-attempt: a repair whose own failure leaves
   (`create_dir_all(parent)?`), or a once-flag (`retried = true`);
 - a state machine whose failure moves to a state that does not issue the failed
-  call again before a state whose own failure leaves (a reconnect);
+  call again before a state whose own failure leaves (a reconnect), or in which
+  the operation, a function of the file, does nothing (it starts with `let
+  State::Waiting { .. } = &mut self.state else { return Ok(()) }`);
 - a failure value that a later `match`, `?` or `if let Err` leaves on, or that
   is returned (`return match op() { .., Err(e) => Err(e) }`);
 - a failure that hands the unsent input back (`Err(PermitReclaimed(req)) =>
