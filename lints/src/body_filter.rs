@@ -610,7 +610,7 @@ fn owner_type(src: &str, (head, open): (usize, usize)) -> Option<String> {
         return Some(src[s..e].to_string());
     }
     let item: syn::ItemImpl = syn::parse_str(&format!("{}{{}}", &src[head..open])).ok()?;
-    Some(crate::rules::retry_amplification::type_name(&item.self_ty).unwrap_or_default())
+    Some(crate::callgraph::type_name(&item.self_ty).unwrap_or_default())
 }
 
 /// Keywords a `!` can follow without making a macro call.

@@ -451,10 +451,7 @@ impl<'ast> Visit<'ast> for Collect<'ast> {
         self.owner = saved;
     }
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
-        let saved = std::mem::replace(
-            &mut self.owner,
-            crate::rules::retry_amplification::type_name(&i.self_ty),
-        );
+        let saved = std::mem::replace(&mut self.owner, crate::callgraph::type_name(&i.self_ty));
         for item in &i.items {
             if let syn::ImplItem::Fn(f) = item {
                 self.add(&f.sig, &f.block);

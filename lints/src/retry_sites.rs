@@ -1,8 +1,8 @@
 //! Retry loops (from [`crate::retry_model`]) as retry sites for the
 //! amplification analysis.
 
+use crate::callgraph::retried_calls_in;
 use crate::callgraph::RetrySite;
-use crate::rules::retry_amplification::retried_calls_in;
 use crate::syntax::extent;
 use crate::{FileContext, Span};
 use syn::visit::Visit;

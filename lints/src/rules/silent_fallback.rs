@@ -1482,10 +1482,7 @@ impl<'ast> Visit<'ast> for Visitor<'_, 'ast> {
         if is_fmt_impl(i) {
             return;
         }
-        let saved = std::mem::replace(
-            &mut self.self_type,
-            crate::rules::retry_amplification::type_name(&i.self_ty),
-        );
+        let saved = std::mem::replace(&mut self.self_type, crate::callgraph::type_name(&i.self_ty));
         syn::visit::visit_item_impl(self, i);
         self.self_type = saved;
     }
