@@ -6,8 +6,11 @@
 //! passed as) on a repeating path driven by input — a loop over a socket, a
 //! stream, a receiver or an accept; a per-item closure; a task spawned per
 //! item. Not when every such send carries a reply sender its producer awaits
-//! (reply-paced: one message per waiting caller). Names are followed within
-//! the file only: a sender handed to another file is out of sight.
+//! (reply-paced: one message per waiting caller) or a reservation of a budget
+//! (admission-controlled); nor when the repeat is the consumer's own (a loop
+//! taking messages off this queue), a loop left once the send succeeds, or a
+//! method of another type with the same name. Names are followed within the
+//! file only: a sender handed to another file is out of sight.
 
 use proc_macro2::{TokenStream, TokenTree};
 use std::collections::{HashMap, HashSet};
@@ -23,6 +26,21 @@ pub(crate) const SEND_METHODS: &[&str] = &[
     "blocking_send",
     "force_send",
     "start_send",
+];
+
+/// Methods that take messages off a queue's receiving half.
+const RECEIVE_METHODS: &[&str] = &[
+    "recv",
+    "recv_async",
+    "blocking_recv",
+    "recv_many",
+    "recv_timeout",
+    "try_recv",
+    "next",
+    "iter",
+    "try_iter",
+    "into_stream",
+    "stream",
 ];
 
 /// Iterator adapters whose closure runs once per item.
@@ -97,28 +115,38 @@ pub fn producers(file: &syn::File, at: crate::Span) -> Producers {
         fn_name: String::new(),
     };
     seed.visit_file(file);
-    let Some((fn_name, sender)) = seed.found else {
+    let Some(seed) = seed.found else {
         return Producers::default();
+    };
+    // `let (tx, _) = unbounded()`: the receiver is dropped at once, so a
+    // send fails instead of queueing (a placeholder until the real channel).
+    let receiver = match seed.receiver {
+        ReceiverPat::Dropped => {
+            return Producers {
+                sender: Some(seed.sender),
+                sends: Vec::new(),
+            }
+        }
+        ReceiverPat::Named(r) => Some(r),
+        ReceiverPat::Other => None,
     };
     let params = fn_params(file);
     let mut names = Names::default();
-    names.locals.insert((fn_name, sender.clone()));
-    // Aliases spread through clones, fields and calls: a few rounds reach
-    // every chain the file holds (each round follows one more step).
-    for _ in 0..4 {
-        let before = names.size();
-        let mut spread = Spread {
-            names: &mut names,
-            params: &params,
-            fn_name: String::new(),
-        };
-        spread.visit_file(file);
-        if names.size() == before {
-            break;
-        }
+    names
+        .locals
+        .insert((seed.fn_name.clone(), seed.sender.clone()));
+    let mut receivers = Names::default();
+    if let Some(r) = receiver {
+        receivers.locals.insert((seed.fn_name, r));
     }
+    spread(file, &params, &mut names);
+    spread(file, &params, &mut receivers);
     let mut finder = SendFinder {
         names: &names,
+        receivers: &receivers,
+        fields: struct_fields(file),
+        impl_type: None,
+        leaving: Vec::new(),
         fn_name: String::new(),
         repeats: Vec::new(),
         replies: HashSet::new(),
@@ -128,6 +156,8 @@ pub fn producers(file: &syn::File, at: crate::Span) -> Producers {
         called_repeatedly: HashMap::new(),
         started: HashSet::new(),
         configured_counts: HashSet::new(),
+        admitted: HashSet::new(),
+        local_types: HashMap::new(),
         paced_repeats: Vec::new(),
     };
     finder.visit_file(file);
@@ -137,15 +167,73 @@ pub fn producers(file: &syn::File, at: crate::Span) -> Producers {
         .into_iter()
         .map(|(in_fn, mut send)| {
             if send.repeat.is_none() {
-                send.repeat = repeated.get(&in_fn).copied();
+                send.repeat = repeated
+                    .get(&in_fn.name)
+                    .and_then(|calls| calls.iter().find(|(ty, _)| in_fn.may_be(ty.as_deref())))
+                    .map(|&(_, header)| header);
             }
             send
         })
         .collect();
     Producers {
-        sender: Some(sender),
+        sender: Some(seed.sender),
         sends,
     }
+}
+
+/// Aliases spread through clones, fields and calls: a few rounds reach
+/// every chain the file holds (each round follows one more step).
+fn spread(file: &syn::File, params: &HashMap<String, Vec<String>>, names: &mut Names) {
+    for _ in 0..4 {
+        let before = names.size();
+        let mut spread = Spread {
+            names,
+            params,
+            fn_name: String::new(),
+        };
+        spread.visit_file(file);
+        if names.size() == before {
+            break;
+        }
+    }
+}
+
+/// A function by name, with the type whose `impl` holds it (`None` for a
+/// free function).
+#[derive(Debug, Clone)]
+struct Callee {
+    ty: Option<String>,
+    name: String,
+}
+
+impl Callee {
+    /// Can a call made on a value of type `called_on` (unknown: `None`) reach
+    /// this function? Methods are matched by name; a known type must agree.
+    fn may_be(&self, called_on: Option<&str>) -> bool {
+        match (self.ty.as_deref(), called_on) {
+            (Some(mine), Some(theirs)) => mine == theirs,
+            _ => true,
+        }
+    }
+}
+
+/// The declared types of struct fields, by struct and field name, as text.
+fn struct_fields(file: &syn::File) -> HashMap<(String, String), String> {
+    struct Fields(HashMap<(String, String), String>);
+    impl<'ast> Visit<'ast> for Fields {
+        fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
+            for f in &s.fields {
+                if let Some(name) = &f.ident {
+                    let ty = quote::ToTokens::to_token_stream(&f.ty).to_string();
+                    self.0.insert((s.ident.to_string(), name.to_string()), ty);
+                }
+            }
+            syn::visit::visit_item_struct(self, s);
+        }
+    }
+    let mut f = Fields(HashMap::new());
+    f.visit_file(file);
+    f.0
 }
 
 /// The names standing for the sender: locals per function, fields file-wide.
@@ -212,7 +300,21 @@ fn receiver_name(expr: &syn::Expr) -> Option<Named> {
 struct SeedFinder {
     at: crate::Span,
     fn_name: String,
-    found: Option<(String, String)>,
+    found: Option<Seed>,
+}
+
+/// The pattern that receives a new channel, in the function that makes it.
+struct Seed {
+    fn_name: String,
+    sender: String,
+    receiver: ReceiverPat,
+}
+
+/// The receiving half's pattern: `rx`, `_` (dropped at once), or another.
+enum ReceiverPat {
+    Named(String),
+    Dropped,
+    Other,
 }
 
 impl<'ast> Visit<'ast> for SeedFinder {
@@ -236,8 +338,12 @@ impl<'ast> Visit<'ast> for SeedFinder {
                 _ => false,
             };
             if here {
-                if let Some(name) = first_of_tuple(&local.pat) {
-                    self.found = Some((self.fn_name.clone(), name));
+                if let Some(sender) = first_of_tuple(&local.pat) {
+                    self.found = Some(Seed {
+                        fn_name: self.fn_name.clone(),
+                        sender,
+                        receiver: second_of_tuple(&local.pat),
+                    });
                 }
             }
         }
@@ -254,6 +360,19 @@ fn first_of_tuple(pat: &syn::Pat) -> Option<String> {
             _ => None,
         },
         _ => None,
+    }
+}
+
+/// `rx` in `(tx, rx)`; `_` in `(tx, _)`.
+fn second_of_tuple(pat: &syn::Pat) -> ReceiverPat {
+    match pat {
+        syn::Pat::Type(t) => second_of_tuple(&t.pat),
+        syn::Pat::Tuple(t) => match t.elems.iter().nth(1) {
+            Some(syn::Pat::Ident(i)) => ReceiverPat::Named(i.ident.to_string()),
+            Some(syn::Pat::Wild(_)) => ReceiverPat::Dropped,
+            _ => ReceiverPat::Other,
+        },
+        _ => ReceiverPat::Other,
     }
 }
 
@@ -395,6 +514,15 @@ fn strip_pat_type(pat: &syn::Pat) -> &syn::Pat {
 /// Finds the sends on the sender's names, with what repeats them.
 struct SendFinder<'a> {
     names: &'a Names,
+    /// The names standing for the channel's receiver.
+    receivers: &'a Names,
+    /// Declared field types (see [`struct_fields`]).
+    fields: HashMap<(String, String), String>,
+    /// The type of the `impl` being walked.
+    impl_type: Option<String>,
+    /// Per enclosing repeat: the sends (by their method's span) after which
+    /// that repeat is left on success (see [`leaving_sends`]).
+    leaving: Vec<HashSet<crate::Span>>,
     fn_name: String,
     /// Enclosing repeating constructs (innermost last): their header spans.
     repeats: Vec<crate::Span>,
@@ -408,28 +536,37 @@ struct SendFinder<'a> {
     /// (`if let Some(tx) = &other`).
     shadowed: HashSet<String>,
     /// Each send with the function it is in.
-    sends: Vec<(String, Send)>,
-    /// Functions called where something repeats, with the repeating header.
-    called_repeatedly: HashMap<String, crate::Span>,
-    /// Of the current function: locals holding started tasks, and counts
-    /// made of constants (see [`FnSurvey`]).
+    sends: Vec<(Callee, Send)>,
+    /// Functions called where something repeats, by name: the type the call
+    /// is made on when known, and the repeating header.
+    called_repeatedly: HashMap<String, Vec<(Option<String>, crate::Span)>>,
+    /// Of the current function: locals holding started tasks, counts made
+    /// of constants, admissions, and local types (see [`FnSurvey`]).
     started: HashSet<String>,
     configured_counts: HashSet<String>,
+    admitted: HashSet<String>,
+    local_types: HashMap<String, String>,
     /// Parallel to `repeats`: does that repetition await a bounded send?
     paced_repeats: Vec<bool>,
 }
 
 impl SendFinder<'_> {
-    fn in_fn<F: FnOnce(&mut Self)>(&mut self, name: String, block: &syn::Block, body: F) {
-        let outer_name = std::mem::replace(&mut self.fn_name, name);
+    fn in_fn<F: FnOnce(&mut Self)>(&mut self, sig: &syn::Signature, block: &syn::Block, body: F) {
+        let outer_name = std::mem::replace(&mut self.fn_name, sig.ident.to_string());
         let outer_repeats = std::mem::take(&mut self.repeats);
-        let survey = FnSurvey::of(block, self.names, &self.fn_name);
+        let survey = FnSurvey::of(sig, block, self.names, &self.fn_name);
         let outer_replies = std::mem::replace(&mut self.replies, survey.replies);
         let outer_checked = std::mem::replace(&mut self.capacity_checked, survey.capacity_checked);
         let outer_shadowed = std::mem::take(&mut self.shadowed);
         let outer_started = std::mem::replace(&mut self.started, survey.started);
         let outer_counts = std::mem::replace(&mut self.configured_counts, survey.configured_counts);
+        let outer_admitted = std::mem::replace(&mut self.admitted, survey.admitted);
+        let outer_types = std::mem::replace(&mut self.local_types, survey.local_types);
+        let outer_leaving = std::mem::take(&mut self.leaving);
         body(self);
+        self.leaving = outer_leaving;
+        self.admitted = outer_admitted;
+        self.local_types = outer_types;
         self.started = outer_started;
         self.configured_counts = outer_counts;
         self.fn_name = outer_name;
@@ -445,7 +582,63 @@ impl SendFinder<'_> {
                 return false;
             }
         }
-        self.names.is_sender(&self.fn_name, expr)
+        self.names.is_sender(&self.fn_name, expr) && !self.is_oneshot_field(expr)
+    }
+
+    /// `self.tx` where this `impl`'s struct declares `tx` a oneshot sender:
+    /// a field of the same name holding another kind of channel.
+    fn is_oneshot_field(&self, expr: &syn::Expr) -> bool {
+        let syn::Expr::Field(f) = crate::syntax::strip_parens(expr) else {
+            return false;
+        };
+        let (syn::Member::Named(n), Some(ty)) = (&f.member, &self.impl_type) else {
+            return false;
+        };
+        let on_self = matches!(crate::syntax::strip_parens(&f.base), syn::Expr::Path(p) if p.path.is_ident("self"));
+        on_self
+            && self
+                .fields
+                .get(&(ty.clone(), n.to_string()))
+                .is_some_and(|t| t.contains("oneshot"))
+    }
+
+    /// Does the expression receive from this channel (`rx.recv()`,
+    /// `rx.next()`, `rx.iter()`, or the receiver itself as a `for`'s
+    /// iterator)?
+    fn receives(&self, e: &syn::Expr) -> bool {
+        struct Recv<'s, 'a>(&'s SendFinder<'a>, bool);
+        impl<'ast> Visit<'ast> for Recv<'_, '_> {
+            fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+                if RECEIVE_METHODS.contains(&m.method.to_string().as_str())
+                    && self.0.receivers.is_sender(&self.0.fn_name, &m.receiver)
+                {
+                    self.1 = true;
+                }
+                syn::visit::visit_expr_method_call(self, m);
+            }
+        }
+        if self.receivers.is_sender(&self.fn_name, e) {
+            return true;
+        }
+        let mut r = Recv(self, false);
+        r.visit_expr(e);
+        r.1
+    }
+
+    /// A loop that starts each round by taking a message off this channel:
+    /// the consumer. What it sends back on the channel is paced by what it
+    /// takes off, so it is not a producer's repeat.
+    fn is_consumer_loop(&self, first: Option<&syn::Stmt>) -> bool {
+        match first {
+            Some(syn::Stmt::Local(l)) => l.init.as_ref().is_some_and(|i| self.receives(&i.expr)),
+            Some(syn::Stmt::Expr(e, _)) => match e {
+                syn::Expr::Match(m) => self.receives(&m.expr),
+                syn::Expr::If(i) => self.receives(&i.cond),
+                syn::Expr::Macro(_) => false,
+                e => self.receives(e),
+            },
+            _ => false,
+        }
     }
 
     /// A pattern binding a sender's name to something else hides it for
@@ -471,11 +664,18 @@ impl SendFinder<'_> {
     /// (on some other, bounded, queue) waits for that consumer each round:
     /// the sends recorded in it are paced (marked when the repeat ends, so
     /// the body is walked once).
-    fn in_repeat<F: FnOnce(&mut Self)>(&mut self, header: crate::Span, body: F) {
+    fn in_repeat<F: FnOnce(&mut Self)>(
+        &mut self,
+        header: crate::Span,
+        leaving: HashSet<crate::Span>,
+        body: F,
+    ) {
         let first_send = self.sends.len();
         self.repeats.push(header);
         self.paced_repeats.push(false);
+        self.leaving.push(leaving);
         body(self);
+        self.leaving.pop();
         let paced = self.paced_repeats.pop().unwrap_or(false);
         self.repeats.pop();
         if paced {
@@ -510,6 +710,7 @@ impl SendFinder<'_> {
             || names_a_reply(ident)
             || names_a_permit(ident)
             || self.started.contains(ident)
+            || self.admitted.contains(ident)
     }
 
     fn record(&mut self, span: crate::Span, carries_pacing: bool) {
@@ -517,22 +718,79 @@ impl SendFinder<'_> {
         // them, even when the message was assembled before the send; one
         // that checks the queue's length paces itself.
         let paced = carries_pacing || !self.replies.is_empty() || self.capacity_checked;
+        // A send whose success leaves the loop (`if tx.send(m).is_ok() {
+        // break }`) is made once per run of it: a retry of the send, not a
+        // repeat.
+        let leaves = self
+            .leaving
+            .last()
+            .is_some_and(|sends| sends.contains(&span));
         let send = Send {
             span,
-            repeat: self.repeats.last().copied(),
+            repeat: self.repeats.last().copied().filter(|_| !leaves),
             paced,
         };
-        self.sends.push((self.fn_name.clone(), send));
+        let callee = Callee {
+            ty: self.impl_type.clone(),
+            name: self.fn_name.clone(),
+        };
+        self.sends.push((callee, send));
     }
 
     /// A call from the current function inside a repeat: the callee runs
     /// once per repetition (`loop { self.handle(msg) }`). One level only:
-    /// method names are matched by name, and deeper chains of them reach
-    /// unrelated functions.
-    fn note_call(&mut self, callee: String) {
+    /// method names are matched by name (and by the type called on when
+    /// that is known), and deeper chains of them reach unrelated functions.
+    fn note_call(&mut self, on: Option<String>, callee: String) {
         if let Some(&header) = self.repeats.last() {
-            self.called_repeatedly.entry(callee).or_insert(header);
+            self.called_repeatedly
+                .entry(callee)
+                .or_default()
+                .push((on, header));
         }
+    }
+
+    /// The type a method call is made on, when the file shows it: `self`,
+    /// or a local bound to `Type::new(..)`. `None` when unknown.
+    fn type_of(&self, receiver: &syn::Expr) -> Option<String> {
+        match crate::syntax::strip_parens(receiver) {
+            syn::Expr::Path(p) if p.path.is_ident("self") => self.impl_type.clone(),
+            syn::Expr::Path(p) => {
+                let ty = self.local_types.get(&p.path.get_ident()?.to_string())?;
+                if ty == "Self" {
+                    self.impl_type.clone()
+                } else {
+                    Some(ty.clone())
+                }
+            }
+            syn::Expr::Reference(r) => self.type_of(&r.expr),
+            // `self.as_mut().handle(..)`: the same value, seen through.
+            syn::Expr::MethodCall(m)
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "as_mut" | "as_ref" | "project" | "clone" | "borrow" | "borrow_mut"
+                ) =>
+            {
+                self.type_of(&m.receiver)
+            }
+            _ => None,
+        }
+    }
+
+    /// `Type::f(..)` and `Self::f(..)`: the type named.
+    fn type_of_path_call(&self, path: &syn::Path) -> Option<String> {
+        let n = path.segments.len();
+        let ty = path
+            .segments
+            .iter()
+            .nth(n.checked_sub(2)?)?
+            .ident
+            .to_string();
+        if ty == "Self" {
+            return self.impl_type.clone();
+        }
+        ty.starts_with(|c: char| c.is_ascii_uppercase())
+            .then_some(ty)
     }
 
     /// `tx.send(..)` inside a macro's tokens (`select!` arms and the like).
@@ -588,13 +846,26 @@ struct FnSurvey<'a> {
     /// Locals bound to a count from constants (`let n = match kind { Tcp =>
     /// TCP_POOL, Udp => UDP_POOL }`).
     configured_counts: HashSet<String>,
+    /// Locals holding an admission: a reservation against a budget
+    /// (`pool.reserve(n)`, `sem.acquire_many_owned(n)`, `reserve_slot()`), or
+    /// a value built from one (`Commit::new(permit)`). A message carrying one
+    /// is counted against that budget while it waits in the queue.
+    admitted: HashSet<String>,
+    /// Locals whose type the binding shows: `let t = Task::new(..)`,
+    /// `let t: Task = ..`, `let t = Task { .. }`.
+    local_types: HashMap<String, String>,
 }
 
 impl<'a> FnSurvey<'a> {
     /// Reply senders count only when they travel inside a value (a call's
     /// argument, a field, a tuple): a oneshot the function sends on itself
     /// paces nothing.
-    fn of(block: &syn::Block, names: &'a Names, fn_name: &'a str) -> FnSurvey<'a> {
+    fn of(
+        sig: &syn::Signature,
+        block: &syn::Block,
+        names: &'a Names,
+        fn_name: &'a str,
+    ) -> FnSurvey<'a> {
         let mut s = FnSurvey {
             names,
             fn_name,
@@ -603,11 +874,48 @@ impl<'a> FnSurvey<'a> {
             capacity_checked: false,
             started: HashSet::new(),
             configured_counts: HashSet::new(),
+            admitted: HashSet::new(),
+            local_types: HashMap::new(),
         };
+        // A parameter whose type holds a permit (`tasks: Vec<PermittedTask>`).
+        for input in &sig.inputs {
+            if let syn::FnArg::Typed(t) = input {
+                if crate::syntax::any_ident(&*t.ty, &mut |id| names_a_permit(id)) {
+                    let mut bound = Vec::new();
+                    pat_idents(&t.pat, &mut bound);
+                    s.admitted.extend(bound);
+                }
+            }
+        }
         s.visit_block(block);
         let carried = std::mem::take(&mut s.carried);
         s.replies.retain(|r| carried.contains(r));
         s
+    }
+
+    /// Does a binding's value hold an admission (see [`Self::admitted`])?
+    fn admits(&self, init: &syn::Expr) -> bool {
+        struct Admits<'s, 'a>(&'s FnSurvey<'a>, bool);
+        impl<'ast> Visit<'ast> for Admits<'_, '_> {
+            fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+                self.1 |= is_admission(&m.method.to_string());
+                syn::visit::visit_expr_method_call(self, m);
+            }
+            fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+                let name = crate::syntax::call_path(c).and_then(crate::syntax::last_segment);
+                self.1 |= name.is_some_and(|n| is_admission(&n));
+                // Built from one: `Commit::new(permit)`.
+                self.1 |= c.args.iter().any(|a| {
+                    matches!(receiver_name(a), Some(Named::Local(n))
+                        if self.0.admitted.contains(&n) || names_a_permit(&n))
+                });
+                syn::visit::visit_expr_call(self, c);
+            }
+            fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        }
+        let mut a = Admits(self, false);
+        a.visit_expr(init);
+        a.1
     }
 
     fn carry(&mut self, e: &syn::Expr) {
@@ -625,8 +933,16 @@ impl<'ast> Visit<'ast> for FnSurvey<'_> {
                     self.replies.insert(name);
                 }
             }
+            if self.admits(&init.expr) {
+                let mut bound = Vec::new();
+                pat_idents(&local.pat, &mut bound);
+                self.admitted.extend(bound);
+            }
             if let syn::Pat::Ident(pi) = strip_pat_type(&local.pat) {
                 let name = pi.ident.to_string();
+                if let Some(ty) = bound_type(local) {
+                    self.local_types.insert(name.clone(), ty);
+                }
                 if is_spawn_call(&init.expr) {
                     self.started.insert(name.clone());
                 }
@@ -636,6 +952,17 @@ impl<'ast> Visit<'ast> for FnSurvey<'_> {
             }
         }
         syn::visit::visit_local(self, local);
+    }
+
+    fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+        // `for t in tasks`: each item of an admitted collection holds its own.
+        let admitted = &self.admitted;
+        if crate::syntax::any_ident(&*f.expr, &mut |id| admitted.contains(id)) {
+            let mut bound = Vec::new();
+            pat_idents(&f.pat, &mut bound);
+            self.admitted.extend(bound);
+        }
+        syn::visit::visit_expr_for_loop(self, f);
     }
 
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
@@ -677,6 +1004,165 @@ fn pat_idents(pat: &syn::Pat, out: &mut Vec<String>) {
         }
     }
     Idents(out).visit_pat(pat);
+}
+
+/// A call that reserves a share of a budget before the message is queued:
+/// `reserve`, `force_reserve`, `reserve_slot`, `acquire`, `acquire_many_owned`,
+/// `try_acquire`.
+fn is_admission(name: &str) -> bool {
+    name.contains("reserve") || name.starts_with("acquire") || name.starts_with("try_acquire")
+}
+
+/// The type a `let` shows for its local: an annotation, `Type::ctor(..)`,
+/// or a struct literal (`Self` kept as written).
+fn bound_type(local: &syn::Local) -> Option<String> {
+    let path_type = |p: &syn::Path, nth_last: usize| {
+        let n = p.segments.len().checked_sub(nth_last)?;
+        let ty = p.segments.iter().nth(n)?.ident.to_string();
+        ty.starts_with(|c: char| c.is_ascii_uppercase())
+            .then_some(ty)
+    };
+    if let syn::Pat::Type(t) = &local.pat {
+        if let syn::Type::Path(p) = &*t.ty {
+            return path_type(&p.path, 1);
+        }
+    }
+    match crate::syntax::strip_await_try(&local.init.as_ref()?.expr) {
+        syn::Expr::Call(c) => crate::syntax::call_path(c).and_then(|p| path_type(p, 2)),
+        syn::Expr::Struct(s) => path_type(&s.path, 1),
+        _ => None,
+    }
+}
+
+/// The sends after which a loop is left on success, by the span of the
+/// send method's name: the send is a condition whose branch leaves (`if
+/// let Err(m) = tx.send(m) { continue } else { break }`), or a later
+/// statement of the body leaves (`tx.send(m)?; break;`).
+fn leaving_sends(body: &syn::Block) -> HashSet<crate::Span> {
+    let mut out = HashSet::new();
+    for (i, st) in body.stmts.iter().enumerate() {
+        let then_leaves = body.stmts[i + 1..].iter().any(|later| {
+            matches!(
+                later,
+                syn::Stmt::Expr(syn::Expr::Break(_) | syn::Expr::Return(_), _)
+            )
+        });
+        let cond = match st {
+            syn::Stmt::Expr(e @ (syn::Expr::If(_) | syn::Expr::Match(_)), _) => success_leaves(e),
+            _ => None,
+        };
+        let mut sends = Sends(Vec::new());
+        if then_leaves {
+            sends.visit_stmt(st);
+        } else if let Some(cond) = cond {
+            sends.visit_expr(cond);
+        }
+        out.extend(sends.0);
+    }
+    out
+}
+
+/// `if let Err(m) = tx.send(m) { .. } else { break }`, `if tx.send(m).is_ok()
+/// { return }`, `match tx.send(m) { Ok(_) => break, .. }`: the condition,
+/// when the branch taken on its success leaves the loop.
+fn success_leaves(e: &syn::Expr) -> Option<&syn::Expr> {
+    match e {
+        syn::Expr::If(i) => {
+            let otherwise = || i.else_branch.as_ref().is_some_and(|(_, e)| leaves_expr(e));
+            let success_leaves = match crate::syntax::strip_parens(&i.cond) {
+                syn::Expr::Let(l) => match result_variant(&l.pat) {
+                    Some(true) => leaves_block(&i.then_branch),
+                    Some(false) => otherwise(),
+                    None => false,
+                },
+                cond => match tests_success(cond) {
+                    Some(true) => leaves_block(&i.then_branch),
+                    Some(false) => otherwise(),
+                    None => false,
+                },
+            };
+            success_leaves.then_some(&*i.cond)
+        }
+        syn::Expr::Match(m) => m
+            .arms
+            .iter()
+            .any(|a| result_variant(&a.pat) == Some(true) && leaves_expr(&a.body))
+            .then_some(&*m.expr),
+        _ => None,
+    }
+}
+
+/// `Ok(..)` is `Some(true)`, `Err(..)` `Some(false)`.
+fn result_variant(pat: &syn::Pat) -> Option<bool> {
+    match pat {
+        syn::Pat::TupleStruct(t) => match t.path.segments.last()?.ident.to_string().as_str() {
+            "Ok" => Some(true),
+            "Err" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `x.is_ok()` is `Some(true)`, `x.is_err()` and `!x.is_ok()` `Some(false)`.
+fn tests_success(cond: &syn::Expr) -> Option<bool> {
+    match crate::syntax::strip_parens(cond) {
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
+            tests_success(&u.expr).map(|b| !b)
+        }
+        syn::Expr::MethodCall(m) => match m.method.to_string().as_str() {
+            "is_ok" => Some(true),
+            "is_err" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Does the code `break` or `return` from the loop it sits in (not from a
+/// loop or closure of its own)?
+struct Leaves(bool);
+
+impl<'ast> Visit<'ast> for Leaves {
+    fn visit_expr_break(&mut self, _: &'ast syn::ExprBreak) {
+        self.0 = true;
+    }
+    fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
+        self.0 = true;
+    }
+    fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
+    fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {}
+    fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+}
+
+fn leaves_expr(e: &syn::Expr) -> bool {
+    let mut l = Leaves(false);
+    l.visit_expr(e);
+    l.0
+}
+
+fn leaves_block(b: &syn::Block) -> bool {
+    let mut l = Leaves(false);
+    l.visit_block(b);
+    l.0
+}
+
+/// The spans of send methods' names, outside nested loops and closures.
+struct Sends(Vec<crate::Span>);
+
+impl<'ast> Visit<'ast> for Sends {
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        if SEND_METHODS.contains(&m.method.to_string().as_str()) {
+            self.0.push(crate::Span::from(m.method.span()));
+        }
+        syn::visit::visit_expr_method_call(self, m);
+    }
+    fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
+    fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {}
+    fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
 }
 
 /// `spawn(..)`, `tokio::spawn(..)`, `rt.spawn(..)`, `spawn_blocking(..)`,
@@ -809,15 +1295,21 @@ fn waits_for_a_timer(cond: &syn::Expr) -> bool {
 
 impl<'ast> Visit<'ast> for SendFinder<'_> {
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-        self.in_fn(f.sig.ident.to_string(), &f.block, |s| {
-            syn::visit::visit_item_fn(s, f)
-        });
+        self.in_fn(&f.sig, &f.block, |s| syn::visit::visit_item_fn(s, f));
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        self.in_fn(f.sig.ident.to_string(), &f.block, |s| {
-            syn::visit::visit_impl_item_fn(s, f)
-        });
+        self.in_fn(&f.sig, &f.block, |s| syn::visit::visit_impl_item_fn(s, f));
+    }
+
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        let ty = match &*i.self_ty {
+            syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        };
+        let outer = std::mem::replace(&mut self.impl_type, ty);
+        syn::visit::visit_item_impl(self, i);
+        self.impl_type = outer;
     }
 
     fn visit_local(&mut self, local: &'ast syn::Local) {
@@ -846,26 +1338,35 @@ impl<'ast> Visit<'ast> for SendFinder<'_> {
         {
             return syn::visit::visit_expr_loop(self, l);
         }
-        self.in_repeat(crate::Span::from(l.loop_token.span), |s| {
-            syn::visit::visit_expr_loop(s, l)
-        });
+        if self.is_consumer_loop(l.body.stmts.first()) {
+            return syn::visit::visit_expr_loop(self, l);
+        }
+        self.in_repeat(
+            crate::Span::from(l.loop_token.span),
+            leaving_sends(&l.body),
+            |s| syn::visit::visit_expr_loop(s, l),
+        );
     }
 
     fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
         // `while interval.next().await.is_some()`: driven by a timer.
-        if waits_for_a_timer(&l.cond) {
+        if waits_for_a_timer(&l.cond) || self.receives(&l.cond) {
             return syn::visit::visit_expr_while(self, l);
         }
-        self.in_repeat(crate::Span::from(l.while_token.span), |s| {
-            syn::visit::visit_expr_while(s, l)
-        });
+        self.in_repeat(
+            crate::Span::from(l.while_token.span),
+            leaving_sends(&l.body),
+            |s| syn::visit::visit_expr_while(s, l),
+        );
     }
 
     fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
-        if for_over_input(l, &self.configured_counts) {
-            self.in_repeat(crate::Span::from(l.for_token.span), |s| {
-                syn::visit::visit_expr_for_loop(s, l)
-            });
+        if for_over_input(l, &self.configured_counts) && !self.receives(&l.expr) {
+            self.in_repeat(
+                crate::Span::from(l.for_token.span),
+                leaving_sends(&l.body),
+                |s| syn::visit::visit_expr_for_loop(s, l),
+            );
         } else {
             syn::visit::visit_expr_for_loop(self, l);
         }
@@ -877,11 +1378,29 @@ impl<'ast> Visit<'ast> for SendFinder<'_> {
             let carries = self.carries_pacing(&m.args);
             self.record(crate::Span::from(m.method.span()), carries);
         }
-        self.note_call(method.clone());
-        if PER_ITEM.contains(&method.as_str()) {
+        // A send retried until accepted (see [`leaving_sends`]) is not a
+        // call made on every round. A method on a chain that starts from a
+        // call (`Builder::new().name(n).spawn(..)`) belongs to a type the
+        // file does not show.
+        let leaves = self
+            .leaving
+            .last()
+            .is_some_and(|sends| sends.contains(&crate::Span::from(m.method.span())));
+        let (_, root) = crate::syntax::method_chain(&m.receiver);
+        if !leaves && !matches!(crate::syntax::strip_parens(root), syn::Expr::Call(_)) {
+            self.note_call(self.type_of(&m.receiver), method.clone());
+        }
+        // `rx_stream.map(|m| ..)`: the consumer's own per-message closure.
+        let on_receiver = || {
+            let (_, root) = crate::syntax::method_chain(&m.receiver);
+            self.receives(root)
+                || matches!(crate::syntax::strip_parens(root),
+                    syn::Expr::Call(c) if c.args.len() == 1 && self.receives(&c.args[0]))
+        };
+        if PER_ITEM.contains(&method.as_str()) && !on_receiver() {
             self.visit_expr(&m.receiver);
             let header = crate::Span::from(m.method.span());
-            self.in_repeat(header, |s| {
+            self.in_repeat(header, HashSet::new(), |s| {
                 for a in &m.args {
                     s.visit_expr(a);
                 }
@@ -892,8 +1411,10 @@ impl<'ast> Visit<'ast> for SendFinder<'_> {
     }
 
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-        if let Some(name) = crate::syntax::call_path(c).and_then(crate::syntax::last_segment) {
-            self.note_call(name);
+        if let Some(path) = crate::syntax::call_path(c) {
+            if let Some(name) = crate::syntax::last_segment(path) {
+                self.note_call(self.type_of_path_call(path), name);
+            }
         }
         syn::visit::visit_expr_call(self, c);
     }
@@ -1120,6 +1641,128 @@ mod tests {
              fn handle(&mut self, item: I) { self.sender.send(item); } }",
         );
         assert!(p.unpaced_repeating().is_some());
+    }
+
+    #[test]
+    fn a_dropped_receiver_queues_nothing() {
+        let pump = "fn pump(&self, s: S) { while let Some(x) = s.next() { self.tx.send(x); } } }";
+        let p = producers_of(&format!(
+            "impl C {{ fn new() -> C {{ let (tx, _) = unbounded_channel(); C {{ tx }} }} {pump}"
+        ));
+        assert!(p.sends.is_empty(), "{p:?}");
+        // Near miss: `_rx` keeps the receiver alive.
+        let p = producers_of(&format!(
+            "impl C {{ fn new() -> C {{ let (tx, _rx) = unbounded_channel(); C {{ tx }} }} {pump}"
+        ));
+        assert!(p.unpaced_repeating().is_some(), "{p:?}");
+    }
+
+    #[test]
+    fn the_consumer_loop_is_not_a_producer() {
+        for src in [
+            // Each message taken off may put one back.
+            "fn run() { let (tx, rx) = unbounded_channel(); while let Some(m) = rx.recv() { tx.send(m.next_step()); } }",
+            "fn run() { let (tx, rx) = unbounded_channel(); loop { let m = rx.recv().unwrap(); tx.send(m.retry()); } }",
+            // The consumer's per-message closure over its own stream.
+            "fn run() { let (tx, rx) = unbounded_channel(); let s = ReceiverStream::new(rx).map(|m| { tx.send(Ack); m }); }",
+        ] {
+            assert!(producers_of(src).unpaced_repeating().is_none(), "{src}");
+        }
+        for src in [
+            // Another queue's loop feeds this one.
+            "fn run(other: R) { let (tx, rx) = unbounded_channel(); while let Some(m) = other.recv() { tx.send(m); } }",
+            // A loop inside the consumer that fans one message out to many.
+            "fn run() { let (tx, rx) = unbounded_channel(); while let Some(m) = rx.recv() { for c in m.children() { tx.send(c); } } }",
+        ] {
+            assert!(producers_of(src).unpaced_repeating().is_some(), "{src}");
+        }
+    }
+
+    #[test]
+    fn a_method_of_another_type_is_not_the_one_called() {
+        let client = "impl Client { fn tick(&self) { self.tx.send(Tick); } }";
+        let p = producers_of(&format!(
+            "{client} fn run(s: S) {{ let (tx, rx) = unbounded_channel(); let c = Client {{ tx }}; \
+             let mut w = Worker::new(); loop {{ let m = s.read(); w.tick(); }} }}"
+        ));
+        assert!(p.unpaced_repeating().is_none(), "{p:?}");
+        // A library builder's `spawn` is not the file's own.
+        let p = producers_of(
+            "impl Pool { fn spawn(&self, f: F) { self.tx.send(f); } } \
+             fn new(names: Vec<String>) -> Pool { let (tx, rx) = unbounded_channel(); \
+             for n in names { thread::Builder::new().name(n).spawn(move || work()); } Pool { tx } }",
+        );
+        assert!(p.unpaced_repeating().is_none(), "{p:?}");
+        // Near miss: the loop calls the sending type's method.
+        let p = producers_of(&format!(
+            "{client} fn run(s: S) {{ let (tx, rx) = unbounded_channel(); let c = Client {{ tx }}; \
+             loop {{ let m = s.read(); c.tick(); }} }}"
+        ));
+        assert!(p.unpaced_repeating().is_some(), "{p:?}");
+    }
+
+    #[test]
+    fn a_send_whose_success_leaves_the_loop_is_made_once() {
+        for src in [
+            "async fn f(tx0: T, op: Op) { let (tx, rx) = unbounded_channel(); let mut op = op; \
+             loop { let s = pick().await; if let Err(e) = tx.send(op) { op = e.0; continue; } else { break; } } }",
+            "async fn f(sock: S) { let (tx, rx) = unbounded_channel(); loop { let m = sock.read().await; tx.send(m)?; break; } }",
+            "async fn f(sock: S) { let (tx, rx) = unbounded_channel(); \
+             loop { let m = sock.read().await; match tx.send(m) { Ok(()) => return, Err(_) => {} } } }",
+        ] {
+            assert!(producers_of(src).unpaced_repeating().is_none(), "{src}");
+        }
+        // Near miss: a forwarder that leaves only when the send fails.
+        let p = producers_of(
+            "async fn f(sock: S) { let (tx, rx) = unbounded_channel(); \
+             loop { let m = sock.read().await; if tx.send(m).is_err() { break; } } }",
+        );
+        assert!(p.unpaced_repeating().is_some(), "{p:?}");
+    }
+
+    #[test]
+    fn a_message_holding_an_admission_is_budgeted() {
+        for src in [
+            "fn f(&mut self, records: Vec<R>) { let (tx, rx) = unbounded_channel(); \
+             for r in records { let lease = self.pool.force_reserve(r.size()); tx.send((r, lease)); } }",
+            "async fn f(sock: S, sem: Arc<Semaphore>) { let (tx, rx) = unbounded_channel(); \
+             loop { let m = sock.read().await; let slot = sem.clone().acquire_many_owned(m.len()).await; tx.send((m, slot)); } }",
+            // A value built from a permit carries it.
+            "async fn f(sock: S, sem: Arc<Semaphore>) { let (tx, rx) = unbounded_channel(); \
+             loop { let m = sock.read().await; let p = sem.try_acquire_owned()?; let (commit, resolver) = Commit::new(p); tx.send((resolver, m)); } }",
+        ] {
+            assert!(producers_of(src).unpaced_repeating().is_none(), "{src}");
+        }
+        // Items of a parameter whose type holds a permit.
+        let src = "impl Q { fn new() -> Q { let (tx, rx) = unbounded_channel(); Q { tx } } \
+                   fn add(&self, tasks: Vec<PermittedTask>) { for t in tasks { self.tx.send(t); } } }";
+        assert!(producers_of(src).unpaced_repeating().is_none(), "{src}");
+        let src = src.replace("PermittedTask", "Task");
+        assert!(producers_of(&src).unpaced_repeating().is_some(), "{src}");
+        // Near miss: a reservation made but not carried.
+        let p = producers_of(
+            "fn f(&mut self, records: Vec<R>) { let (tx, rx) = unbounded_channel(); \
+             for r in records { let lease = self.pool.force_reserve(r.size()); tx.send(r); } }",
+        );
+        assert!(p.unpaced_repeating().is_some(), "{p:?}");
+    }
+
+    #[test]
+    fn a_oneshot_field_of_the_same_name_is_another_channel() {
+        let src = |ty: &str| {
+            format!(
+                "struct Resolver {{ tx: {ty} }} impl Resolver {{ fn resolve(self) {{ self.tx.send(Ok(())); }} }} \
+                 struct Handle {{ tx: UnboundedSender<R> }} \
+                 fn new() -> Handle {{ let (tx, rx) = unbounded_channel(); Handle {{ tx }} }} \
+                 fn drain(rs: Vec<Resolver>) {{ for r in rs {{ r.resolve(); }} }}"
+            )
+        };
+        assert!(producers_of(&src("oneshot::Sender<()>"))
+            .unpaced_repeating()
+            .is_none());
+        assert!(producers_of(&src("UnboundedSender<R>"))
+            .unpaced_repeating()
+            .is_some());
     }
 
     #[test]

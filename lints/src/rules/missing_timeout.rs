@@ -39,7 +39,8 @@ listener.local_addr()?`).
 
 `low` (hidden by default): a client in a file that sets a timeout on its
 requests (`client.get(url).timeout(t)`, a `prepare()` helper every call goes
-through), and a hyper client built in `Service::call` of an `impl Service`
+through, `tokio::time::timeout(t, client.request(req))` with its caller's
+duration), and a hyper client built in `Service::call` of an `impl Service`
 (a proxy forwarding the request it serves: the caller's deadline and the
 stack's timeout layers bound it).
 
@@ -125,6 +126,8 @@ fn check(cx: &FileContext, sink: &mut Sink) {
         in_service_impl: false,
         forwarding: false,
         file_requests_timed: None,
+        timed_fields: None,
+        binding: None,
     };
     v.visit_file(cx.file);
 }
@@ -159,6 +162,11 @@ struct Visitor<'a, 'c, 's, 'ast> {
     forwarding: bool,
     /// The file sets timeouts on requests (computed when first asked).
     file_requests_timed: Option<bool>,
+    /// Fields of `self` whose requests the file wraps in `timeout(..)`
+    /// (computed when first asked).
+    timed_fields: Option<HashSet<String>>,
+    /// The local the `let` being visited binds.
+    binding: Option<String>,
 }
 
 /// `#[cfg(target_arch = "wasm32")]`: reqwest's client on wasm runs on the
@@ -300,6 +308,76 @@ fn sets_request_timeouts(file: &syn::File) -> bool {
     let mut t = T(false);
     t.visit_file(file);
     t.0
+}
+
+/// Methods that start building a request.
+const REQUEST_METHODS: &[&str] = &["get", "post", "put", "delete", "patch", "head", "request"];
+
+/// Does the expression send a request (`client.request(req)`,
+/// `self.http.get(url).send()`; see [`sends_a_request`])?
+fn makes_request(e: &syn::Expr) -> bool {
+    let (calls, _) = method_chain(e);
+    (0..calls.len()).any(|i| sends_a_request(calls[i], &calls[i + 1..]))
+}
+
+/// The fields of `self` whose requests the file wraps in `timeout(d, ..)`
+/// (`tokio::time::timeout(t, self.client.request(req))`): it applies a
+/// deadline, its callers' or its own, to what it sends through them.
+fn fields_with_timed_requests(file: &syn::File) -> HashSet<String> {
+    struct W(HashSet<String>);
+    impl<'ast> Visit<'ast> for W {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            let timeout = call_path(c)
+                .and_then(crate::syntax::last_segment)
+                .is_some_and(|n| n == "timeout");
+            if timeout && c.args.len() == 2 && makes_request(&c.args[1]) {
+                let (_, root) = method_chain(&c.args[1]);
+                if let syn::Expr::Field(f) = strip_parens(root) {
+                    let on_self = matches!(strip_parens(&f.base), syn::Expr::Path(p) if p.path.is_ident("self"));
+                    if let (true, syn::Member::Named(n)) = (on_self, &f.member) {
+                        self.0.insert(n.to_string());
+                    }
+                }
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+    }
+    let mut w = W(HashSet::new());
+    w.visit_file(file);
+    w.0
+}
+
+/// The field a local is stored in by a struct literal of the block
+/// (`Self { client, .. }`, `Relay { inner: client }`).
+fn field_storing(block: &syn::Block, local: &str) -> Option<String> {
+    struct F<'l>(&'l str, Option<String>);
+    impl<'ast> Visit<'ast> for F<'_> {
+        fn visit_field_value(&mut self, fv: &'ast syn::FieldValue) {
+            let stores =
+                matches!(strip_parens(&fv.expr), syn::Expr::Path(p) if p.path.is_ident(self.0));
+            if let (true, syn::Member::Named(n)) = (stores, &fv.member) {
+                self.1 = Some(n.to_string());
+            }
+            syn::visit::visit_field_value(self, fv);
+        }
+    }
+    let mut f = F(local, None);
+    f.visit_block(block);
+    f.1
+}
+
+/// Does this call send a request, not only build one: `.call(req)`,
+/// `.execute(req)`, hyper's `.request(req)`, or `.send()` on a chain that
+/// builds a request (`client.get(url).send()`, not a channel's `tx.send(m)`)?
+fn sends_a_request(m: &syn::ExprMethodCall, chain: &[&syn::ExprMethodCall]) -> bool {
+    match m.method.to_string().as_str() {
+        "call" | "execute" => true,
+        "request" => m.args.len() == 1,
+        "send" => chain
+            .iter()
+            .any(|c| REQUEST_METHODS.contains(&c.method.to_string().as_str())),
+        _ => false,
+    }
 }
 
 /// A connect to this process's own listener or to loopback cannot hang on the
@@ -460,6 +538,17 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
         // .timeout(t)`, a `prepare()` helper every call goes through): the
         // client's own default is not what bounds them.
         let per_request = !what.starts_with("std::net") && self.requests_timed();
+        // The field the client is stored in has its requests wrapped in
+        // `timeout(..)` elsewhere in the file.
+        let field = self.field_init.clone().or_else(|| {
+            let local = self.binding.as_deref()?;
+            field_storing(self.fn_block?, local)
+        });
+        let timed_field = field.is_some_and(|f| {
+            self.timed_fields
+                .get_or_insert_with(|| fields_with_timed_requests(self.cx.file))
+                .contains(&f)
+        });
         let msg = if what.starts_with("std::net") {
             format!("missing timeout: `{what}` with no connect timeout can block for minutes")
         } else {
@@ -476,7 +565,7 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
             .label("no timeout configured here")
             .help(help)
             .note(note)
-            .low_if((hyper && self.forwarding) || per_request);
+            .low_if((hyper && self.forwarding) || per_request || timed_field);
         if let Some(edit) = fix {
             finding = finding.suggest(
                 "set a total request timeout",
@@ -593,8 +682,13 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
             syn::Pat::Type(pt) => &*pt.pat,
             p => p,
         };
-        if let syn::Pat::Ident(pi) = pat {
-            let name = pi.ident.to_string();
+        let bound = match pat {
+            syn::Pat::Ident(pi) => Some(pi.ident.to_string()),
+            _ => None,
+        };
+        // A client bound here and stored in a field (see `report`).
+        let outer = std::mem::replace(&mut self.binding, bound.clone());
+        if let Some(name) = bound {
             if l.init.as_ref().is_some_and(|i| is_loopback(&i.expr)) {
                 self.loopback_locals.insert(name.clone());
             } else {
@@ -625,6 +719,7 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
             }
         }
         syn::visit::visit_local(self, l);
+        self.binding = outer;
     }
 
     fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
@@ -676,5 +771,35 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
             _ => {}
         }
         syn::visit::visit_expr(self, e);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_field_whose_requests_are_wrapped_in_timeout() {
+        let file: syn::File = syn::parse_str(
+            "impl Relay { async fn deliver(&self, req: R, d: Duration) { \
+             tokio::time::timeout(d, self.client.request(req)).await; \
+             timeout(d, self.cache.get(key)).await; \
+             timeout(d, self.tx.send(m)).await; } }",
+        )
+        .unwrap();
+        // A request sent through `client`; a lookup and a channel send are
+        // not requests.
+        let timed = fields_with_timed_requests(&file);
+        assert_eq!(timed, HashSet::from(["client".to_string()]));
+    }
+
+    #[test]
+    fn the_field_a_client_is_stored_in() {
+        let block: syn::Block =
+            syn::parse_str("{ let client = build(); Self { client, other: 1 } }").unwrap();
+        assert_eq!(field_storing(&block, "client").as_deref(), Some("client"));
+        let block: syn::Block =
+            syn::parse_str("{ let client = build(); Relay { inner: client.clone() } }").unwrap();
+        assert_eq!(field_storing(&block, "client"), None);
     }
 }

@@ -30,11 +30,20 @@ A loop driven by a timer (its first statement a `tick()`, a `sleep` or arming
 a timer, `let t = after(d)`, or a `while` over an interval) or a `for` up to a
 configured count (a field of `self`, a constant, a local computed from
 constants) is not input. A producer is paced when each message carries a reply
-sender its producer awaits, a permit (a name containing `permit`) or a started
-task's handle, or when each repetition also awaits a send on another (bounded)
-queue. A queue whose producers cannot be seen (the sender is stored away or
-handed to another file), that is sent on at most once, or whose producers are
-all paced, is `low` confidence: shown with `--confidence low`.
+sender its producer awaits, a permit (a name containing `permit`, a parameter
+whose type names one) or a started task's handle, a reservation of a budget
+(a value from `reserve(..)`, `acquire*`, `try_acquire*`, or built from one),
+or when each repetition also awaits a send on another (bounded) queue.
+Not a producer's repeat either: the consumer's own loop (each round takes a
+message off this queue, or runs per message of its stream), a loop left when
+the send succeeds (a send retried until accepted), or a method of another type
+with the same name (a call on `self` or on a local bound to `Type::new(..)`
+names its type; a chain from a call, `Builder::new().spawn(..)`, is not the
+file's own method). A queue whose receiver is dropped at once (`let (tx, _) =
+unbounded()`) holds nothing. A queue whose producers cannot be seen (the
+sender is stored away or handed to another file), that is sent on at most
+once, or whose producers are all paced, is `low` confidence: shown with
+`--confidence low`.
 
 ## Example
 ```rust

@@ -1,0 +1,120 @@
+// leash-flags: -A retry -A unbounded_spawn -A unbounded_fan_out -A fallback -A timeout -A switching -A budget
+// Unbounded queues with no producer that repeats with input (v2.0): a
+// placeholder whose receiver is dropped at once, a consumer that puts work
+// back on its own queue, a send retried until it is accepted once, messages
+// that hold a reservation of a memory budget, and a loop that calls a method
+// of another type with the same name. Beside them, a queue fed from a socket
+// loop is reported.
+use tokio::sync::mpsc;
+
+struct Socket;
+impl Socket {
+    async fn read(&self) -> Vec<u8> {
+        Vec::new()
+    }
+}
+
+struct Budget;
+struct Lease;
+impl Budget {
+    fn reserve(&self, _bytes: usize) -> Lease {
+        Lease
+    }
+}
+
+// low: the receiver is dropped at once, so no message can wait in the queue
+struct Offsets {
+    store: mpsc::UnboundedSender<u64>,
+}
+impl Offsets {
+    fn placeholder() -> Self {
+        let (store, _) = mpsc::unbounded_channel();
+        Offsets { store }
+    }
+    async fn pump(&self, socket: Socket) {
+        loop {
+            let offset = socket.read().await.len() as u64;
+            let _ = self.store.send(offset);
+        }
+    }
+}
+
+// low: the consumer takes one job off and puts at most one back
+async fn crawl_one_level() {
+    let (jobs_tx, mut jobs_rx) = mpsc::unbounded_channel::<u32>();
+    let _ = jobs_tx.send(0);
+    while let Some(depth) = jobs_rx.recv().await {
+        if depth < 3 {
+            let _ = jobs_tx.send(depth + 1);
+        }
+    }
+}
+
+// low: each message holds a lease of the memory budget until it is consumed
+async fn append_with_leases(socket: Socket, budget: Budget) {
+    let (records_tx, records_rx) = mpsc::unbounded_channel();
+    tokio::spawn(consume(records_rx));
+    loop {
+        let record = socket.read().await;
+        let lease = budget.reserve(record.len());
+        let _ = records_tx.send((record, lease));
+    }
+}
+
+// low: the loop retries one send until it is accepted, then leaves
+async fn dispatch_once(op: u32) {
+    let (ops_tx, ops_rx) = mpsc::unbounded_channel();
+    tokio::spawn(consume(ops_rx));
+    let mut op = op;
+    loop {
+        if let Err(mpsc::error::SendError(back)) = ops_tx.send(op) {
+            op = back;
+            continue;
+        } else {
+            break;
+        }
+    }
+}
+
+// low: the loop calls `Timer::wake`, not the `Client::wake` that sends
+struct Client {
+    events: mpsc::UnboundedSender<()>,
+}
+impl Client {
+    fn wake(&self) {
+        let _ = self.events.send(());
+    }
+}
+struct Timer;
+impl Timer {
+    fn new() -> Self {
+        Timer
+    }
+    fn wake(&mut self) {}
+}
+async fn run_timer(socket: Socket) -> Client {
+    let (events, events_rx) = mpsc::unbounded_channel();
+    tokio::spawn(consume(events_rx));
+    let mut timer = Timer::new();
+    loop {
+        if socket.read().await.is_empty() {
+            break;
+        }
+        timer.wake();
+    }
+    Client { events }
+}
+
+// reported: every read from the socket is queued, and nothing paces the loop
+async fn forward(socket: Socket) {
+    let (bytes_tx, bytes_rx) = mpsc::unbounded_channel();
+    tokio::spawn(consume(bytes_rx));
+    loop {
+        let bytes = socket.read().await;
+        if bytes_tx.send(bytes).is_err() {
+            break;
+        }
+    }
+}
+
+async fn consume<T>(_rx: mpsc::UnboundedReceiver<T>) {}
