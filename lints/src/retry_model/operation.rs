@@ -5,7 +5,9 @@ use super::helpers::FileFns;
 use super::{has_jitter_source, idents_of, is_compound_assign, is_state_ident, written_local};
 use crate::finding::Span;
 use crate::syntax::{call_name, call_path, path_string, strip_await_try, strip_parens};
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Block, Expr};
@@ -282,6 +284,8 @@ pub(super) struct LoopInputs<'l, 'ast> {
     pub err_names: &'l [String],
     /// Variables bound by a `for` pattern: a new one each time round.
     pub for_vars: &'l [String],
+    /// What the body writes, walked once for all the loop's sites.
+    pub writes: &'l OnceCell<BodyWrites>,
 }
 
 impl<'ast> LoopInputs<'_, 'ast> {
@@ -298,32 +302,40 @@ impl<'ast> LoopInputs<'_, 'ast> {
         success_block: Option<&'ast Block>,
     ) -> bool {
         let inputs = self.inputs(op);
-        let mut m = Mutations {
-            names: Vec::new(),
-            steps: Vec::new(),
-            restored_from: self.err_names,
-            skip: [Some(site), op.call, success]
-                .into_iter()
-                .flatten()
-                .map(|e| e as *const Expr)
-                .collect(),
-            skip_block: success_block.map(|b| b as *const Block),
-            defs: [self.locals, self.bindings],
-        };
-        m.visit_block(self.body);
-        m.names.extend(self.for_vars.iter().cloned());
+        let writes = self.writes.get_or_init(|| self.body_writes());
+        // The site's own writes do not count: the operation does not change
+        // its own input, nor does what runs after it succeeded.
+        let skipped: Vec<Range<usize>> = [Some(site), op.call, success]
+            .into_iter()
+            .flatten()
+            .filter_map(|e| writes.within.get(&(e as *const Expr as usize)))
+            .chain(success_block.and_then(|b| writes.within.get(&(b as *const Block as usize))))
+            .cloned()
+            .collect();
+        let counted = |at: &[usize]| at.iter().any(|i| !skipped.iter().any(|r| r.contains(i)));
         let changed = |n: &&String| !is_budget_name(n);
         inputs
             .names
             .iter()
             .filter(changed)
-            .any(|n| m.names.contains(n))
+            .any(|n| self.for_vars.contains(n) || writes.names.get(n).is_some_and(|at| counted(at)))
             || inputs
                 .receivers
                 .iter()
                 .filter(changed)
-                .any(|n| m.steps.contains(n))
+                .any(|n| writes.steps.get(n).is_some_and(|at| counted(at)))
             || self.random_input(&inputs.exprs)
+    }
+
+    /// Walks the loop body once: every write, and the writes each node holds.
+    fn body_writes(&self) -> BodyWrites {
+        let mut m = Mutations {
+            writes: BodyWrites::default(),
+            restored_from: self.err_names,
+            defs: [self.locals, self.bindings],
+        };
+        m.visit_block(self.body);
+        m.writes
     }
 
     /// The names the operation's arguments and receivers come from, followed
@@ -420,18 +432,26 @@ fn receiver_names(call: &Expr) -> Vec<String> {
     vars_of(root)
 }
 
-/// What a loop body writes. `names`: anything assigned, stepped, or lent
-/// mutably; `steps`: changes that move from the old value to the next one
-/// (`x += 1`, `buf.push(..)`, `node = node.parent()`), which is what turns a
-/// receiver into another one (`conn = connect()?` only replaces it).
+/// What a loop body writes, numbered in the order the walk meets them.
+/// `names`: anything assigned, stepped, or lent mutably; `steps`: changes that
+/// move from the old value to the next one (`x += 1`, `buf.push(..)`, `node =
+/// node.parent()`), which is what turns a receiver into another one (`conn =
+/// connect()?` only replaces it). Each names the writes of that name.
+#[derive(Default)]
+pub(super) struct BodyWrites {
+    names: HashMap<String, Vec<usize>>,
+    steps: HashMap<String, Vec<usize>>,
+    count: usize,
+    /// For each expression or block (by address) that holds writes, the
+    /// numbers of those writes: a subtree's writes are numbered in a row, so
+    /// a site leaves out its own without walking the body again.
+    within: HashMap<usize, Range<usize>>,
+}
+
+/// Walks a loop body for its [`BodyWrites`].
 struct Mutations<'l, 'ast> {
-    names: Vec<String>,
-    steps: Vec<String>,
+    writes: BodyWrites,
     restored_from: &'l [String],
-    /// The operation itself (`dispatch(&mut conn)` does not change its own
-    /// input), and the success branch.
-    skip: Vec<*const Expr>,
-    skip_block: Option<*const Block>,
     /// Locals and pattern bindings, to see `node = next` step from `node`.
     defs: [&'l Locals<'ast>; 2],
 }
@@ -486,10 +506,23 @@ impl Mutations<'_, '_> {
     }
 
     fn write(&mut self, n: String, step: bool) {
+        let w = &mut self.writes;
         if step {
-            self.steps.push(n.clone());
+            w.steps.entry(n.clone()).or_default().push(w.count);
         }
-        self.names.push(n);
+        w.names.entry(n).or_default().push(w.count);
+        w.count += 1;
+    }
+
+    /// Records the writes `node` holds, found while `walk` visits it.
+    fn holding(&mut self, node: usize, walk: impl FnOnce(&mut Self)) {
+        #[cfg(test)]
+        super::tests::MUTATION_VISITS.with(|v| v.set(v.get() + 1));
+        let start = self.writes.count;
+        walk(self);
+        if self.writes.count > start {
+            self.writes.within.insert(node, start..self.writes.count);
+        }
     }
 
     /// A call that borrows a variable mutably (`fill_next(&mut bytes)`) may
@@ -530,16 +563,12 @@ impl Mutations<'_, '_> {
 
 impl<'ast> Visit<'ast> for Mutations<'_, 'ast> {
     fn visit_expr(&mut self, e: &'ast Expr) {
-        if self.skip.iter().any(|p| std::ptr::eq(*p, e)) {
-            return;
-        }
-        syn::visit::visit_expr(self, e);
+        self.holding(e as *const Expr as usize, |m| syn::visit::visit_expr(m, e));
     }
     fn visit_block(&mut self, b: &'ast Block) {
-        if self.skip_block.is_some_and(|p| std::ptr::eq(p, b)) {
-            return;
-        }
-        syn::visit::visit_block(self, b);
+        self.holding(b as *const Block as usize, |m| {
+            syn::visit::visit_block(m, b)
+        });
     }
     fn visit_item(&mut self, _: &'ast syn::Item) {}
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}

@@ -382,3 +382,65 @@ fn lost_compare_and_set_is_contention() {
     // Near miss: any error goes round.
     one("async fn f(s: Store) -> Result<i64, E> { loop { let (rev, cur) = s.entry().await?; match s.update(cur + 1, rev).await { Ok(_) => return Ok(cur + 1), Err(e) => continue } } }");
 }
+
+// cost: each walk stays linear in the loop's size
+
+thread_local! {
+    /// Nodes the operation model's walk for a loop body's writes visited on
+    /// this thread.
+    pub(super) static MUTATION_VISITS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// A loop with `n` failure sites, each a statement of the success arm.
+fn many_sites(n: usize) -> String {
+    let sites = "if tx.send(x).is_err() { continue; } ".repeat(n);
+    format!("fn f() {{ loop {{ match connect() {{ Ok(c) => {{ {sites} }} Err(e) => {{ sleep(D).await; }} }} }} }}")
+}
+
+#[test]
+fn a_loop_body_is_walked_for_its_writes_once() {
+    let visits = |n| {
+        MUTATION_VISITS.with(|v| v.set(0));
+        loops(&many_sites(n));
+        MUTATION_VISITS.with(|v| v.get())
+    };
+    let (v20, v40) = (visits(20), visits(40));
+    assert!(v20 > 0, "the sites are asked whether their input changes");
+    // One walk per loop: twice the sites, about twice the nodes (one walk
+    // per site would be four times).
+    assert!(
+        v40 <= 2 * v20 + 16,
+        "20 sites: {v20} visits, 40 sites: {v40}"
+    );
+}
+
+#[test]
+fn a_site_leaves_out_only_its_own_writes() {
+    // The write is in another site's branch: it changes this site's input.
+    none("fn f() { let mut port = 1; loop { match bind(port) { Ok(l) => return l, Err(_) => {} } match probe(port) { Ok(_) => {} Err(_) => port += 1 } } }");
+    // The write is in the success branch, after the operation succeeded.
+    one("fn f() { let mut port = 1; loop { match bind(port) { Ok(l) => { port += 1; return l } Err(e) => log(e) } } }");
+}
+
+#[test]
+fn a_finder_for_delays_only_finds_the_same_delays() {
+    let bodies = [
+        "{ sleep(d).await; self.reconnect(); }",
+        "{ tokio::time::sleep(Duration::from_millis(100 + rand())).await; }",
+        "{ Timer::after(d).await; Delay::new(d).await; helper(); }",
+        "{ interval.tick().await; backoff.next().await; policy.should_retry(&e).await; }",
+        "{ select! { _ = sleep(d) => {}, r = op() => {} } }",
+        "{ if failed { std::thread::sleep(d) } else { go() } }",
+        "{ f(f(f(x))); }",
+    ];
+    let locals = HashMap::new();
+    for src in bodies {
+        let b: Block = syn::parse_str(src).expect("parses");
+        let mut all = DelayFinder::new(&locals);
+        all.visit_block(&b);
+        let mut only = DelayFinder::delays_only(&locals);
+        only.visit_block(&b);
+        assert_eq!(all.delays, only.delays, "{src}");
+        assert!(only.calls.is_empty() && only.local.is_empty(), "{src}");
+    }
+}
