@@ -1460,7 +1460,7 @@ struct BodyScan<'l, 'ast> {
     /// Variables bound by the `for` pattern.
     for_vars: Vec<String>,
     /// What the body writes: walked for the first site that asks.
-    writes: std::cell::OnceCell<operation::BodyWrites>,
+    writes: std::cell::OnceCell<operation::BodyWrites<'ast>>,
     label: Option<String>,
     depth: usize,
     rest: Vec<&'ast [Stmt]>,

@@ -285,7 +285,7 @@ pub(super) struct LoopInputs<'l, 'ast> {
     /// Variables bound by a `for` pattern: a new one each time round.
     pub for_vars: &'l [String],
     /// What the body writes, walked once for all the loop's sites.
-    pub writes: &'l OnceCell<BodyWrites>,
+    pub writes: &'l OnceCell<BodyWrites<'ast>>,
 }
 
 impl<'ast> LoopInputs<'_, 'ast> {
@@ -312,27 +312,25 @@ impl<'ast> LoopInputs<'_, 'ast> {
             .chain(success_block.and_then(|b| writes.within.get(&(b as *const Block as usize))))
             .cloned()
             .collect();
-        let counted = |at: &[usize]| at.iter().any(|i| !skipped.iter().any(|r| r.contains(i)));
+        let counted = |i: &usize| !skipped.iter().any(|r| r.contains(i));
         let changed = |n: &&String| !is_budget_name(n);
-        inputs
-            .names
-            .iter()
-            .filter(changed)
-            .any(|n| self.for_vars.contains(n) || writes.names.get(n).is_some_and(|at| counted(at)))
-            || inputs
-                .receivers
-                .iter()
-                .filter(changed)
-                .any(|n| writes.steps.get(n).is_some_and(|at| counted(at)))
-            || self.random_input(&inputs.exprs)
+        let defs = [self.locals, self.bindings];
+        inputs.names.iter().filter(changed).any(|n| {
+            self.for_vars.contains(n)
+                || writes.names.get(n).is_some_and(|at| at.iter().any(counted))
+        }) || inputs.receivers.iter().filter(changed).any(|n| {
+            writes.steps.get(n).is_some_and(|at| {
+                at.iter()
+                    .any(|w| counted(&w.at) && w.is_step(|right| reads(defs, right, n, 0)))
+            })
+        }) || self.random_input(&inputs.exprs)
     }
 
     /// Walks the loop body once: every write, and the writes each node holds.
-    fn body_writes(&self) -> BodyWrites {
+    fn body_writes(&self) -> BodyWrites<'ast> {
         let mut m = Mutations {
             writes: BodyWrites::default(),
             restored_from: self.err_names,
-            defs: [self.locals, self.bindings],
         };
         m.visit_block(self.body);
         m.writes
@@ -438,9 +436,9 @@ fn receiver_names(call: &Expr) -> Vec<String> {
 /// node.parent()`), which is what turns a receiver into another one (`conn =
 /// connect()?` only replaces it). Each names the writes of that name.
 #[derive(Default)]
-pub(super) struct BodyWrites {
+pub(super) struct BodyWrites<'ast> {
     names: HashMap<String, Vec<usize>>,
-    steps: HashMap<String, Vec<usize>>,
+    steps: HashMap<String, Vec<Step<'ast>>>,
     count: usize,
     /// For each expression or block (by address) that holds writes, the
     /// numbers of those writes: a subtree's writes are numbered in a row, so
@@ -448,12 +446,35 @@ pub(super) struct BodyWrites {
     within: HashMap<usize, Range<usize>>,
 }
 
+/// A write that may step its variable.
+struct Step<'ast> {
+    at: usize,
+    /// An assignment steps the variable when its value reads it (`node =
+    /// node.parent()`): decided when a site asks, once. Reading the value of
+    /// every assignment as the walk meets it would read `a = b = c = ..` once
+    /// per `=`.
+    from: Option<&'ast Expr>,
+    reads: std::cell::Cell<Option<bool>>,
+}
+
+impl<'ast> Step<'ast> {
+    fn is_step(&self, reads: impl FnOnce(&'ast Expr) -> bool) -> bool {
+        let Some(right) = self.from else {
+            return true;
+        };
+        if let Some(known) = self.reads.get() {
+            return known;
+        }
+        let r = reads(right);
+        self.reads.set(Some(r));
+        r
+    }
+}
+
 /// Walks a loop body for its [`BodyWrites`].
 struct Mutations<'l, 'ast> {
-    writes: BodyWrites,
+    writes: BodyWrites<'ast>,
     restored_from: &'l [String],
-    /// Locals and pattern bindings, to see `node = next` step from `node`.
-    defs: [&'l Locals<'ast>; 2],
 }
 
 /// Methods that change their receiver.
@@ -488,7 +509,7 @@ const MUTATING: &[&str] = &[
     "seek",
 ];
 
-impl Mutations<'_, '_> {
+impl<'ast> Mutations<'_, 'ast> {
     /// An assignment that does not give the input another value: the input
     /// the error handed back (`Err((e, msg)) => input = msg`), a flag
     /// (`first = false` flips once), a value kept unless a new one is given
@@ -505,10 +526,16 @@ impl Mutations<'_, '_> {
         restored || flag || kept
     }
 
-    fn write(&mut self, n: String, step: bool) {
+    /// A write of `n`. `step`: it steps `n` (`Some(None)`), or, for an
+    /// assignment, does when its value reads `n` (`Some(Some(value))`).
+    fn write(&mut self, n: String, step: Option<Option<&'ast Expr>>) {
         let w = &mut self.writes;
-        if step {
-            w.steps.entry(n.clone()).or_default().push(w.count);
+        if let Some(from) = step {
+            w.steps.entry(n.clone()).or_default().push(Step {
+                at: w.count,
+                from,
+                reads: Default::default(),
+            });
         }
         w.names.entry(n).or_default().push(w.count);
         w.count += 1;
@@ -531,34 +558,37 @@ impl Mutations<'_, '_> {
         for a in args {
             if let Expr::Reference(r) = strip_parens(a) {
                 if let Some(n) = r.mutability.and_then(|_| written_local(&r.expr)) {
-                    self.write(n, true);
+                    self.write(n, Some(None));
                 }
             }
         }
     }
+}
 
-    /// Does `e` come from `n`: read it, directly or through the locals it
-    /// uses, or name what a method of `n` gave (`if let Some(next) =
-    /// node.parent() { node = next }`)?
-    fn reads(&self, e: &Expr, n: &str, depth: usize) -> bool {
-        let [locals, bindings] = self.defs;
-        vars_of(e).iter().any(|v| {
-            let from_method_of_n = || {
-                bindings.get(v).into_iter().flatten().any(|d| {
-                    let (calls, root) = crate::syntax::method_chain(d);
-                    !calls.is_empty() && vars_of(root) == [n]
-                })
-            };
-            v == n
-                || (depth < 3
-                    && locals
-                        .get(v)
-                        .into_iter()
-                        .flatten()
-                        .any(|d| self.reads(d, n, depth + 1)))
-                || from_method_of_n()
-        })
-    }
+/// Does `e` come from `n`: read it, directly or through the locals it uses
+/// (`defs`: locals and pattern bindings), or name what a method of `n` gave
+/// (`if let Some(next) = node.parent() { node = next }`)?
+fn reads(defs: [&Locals<'_>; 2], e: &Expr, n: &str, depth: usize) -> bool {
+    let [locals, bindings] = defs;
+    let vars = vars_of(e);
+    #[cfg(test)]
+    super::tests::READ_VARS.with(|r| r.set(r.get() + vars.len()));
+    vars.iter().any(|v| {
+        let from_method_of_n = || {
+            bindings.get(v).into_iter().flatten().any(|d| {
+                let (calls, root) = crate::syntax::method_chain(d);
+                !calls.is_empty() && vars_of(root) == [n]
+            })
+        };
+        v == n
+            || (depth < 3
+                && locals
+                    .get(v)
+                    .into_iter()
+                    .flatten()
+                    .any(|d| reads(defs, d, n, depth + 1)))
+            || from_method_of_n()
+    })
 }
 
 impl<'ast> Visit<'ast> for Mutations<'_, 'ast> {
@@ -575,14 +605,13 @@ impl<'ast> Visit<'ast> for Mutations<'_, 'ast> {
     fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
         if !self.same_value(a) {
             if let Some(n) = written_local(&a.left) {
-                let step = self.reads(&a.right, &n, 0);
-                self.write(n, step);
+                self.write(n, Some(Some(&a.right)));
             }
             // `span.start = ..` steps `span`
             if let Expr::Field(f) = &*a.left {
                 if let Expr::Path(p) = &*f.base {
                     if let Some(i) = p.path.get_ident().filter(|i| *i != "self") {
-                        self.write(i.to_string(), true);
+                        self.write(i.to_string(), Some(None));
                     }
                 }
             }
@@ -596,7 +625,7 @@ impl<'ast> Visit<'ast> for Mutations<'_, 'ast> {
     fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
         if is_compound_assign(&b.op) {
             if let Some(n) = written_local(&b.left) {
-                self.write(n, true);
+                self.write(n, Some(None));
             }
         }
         syn::visit::visit_expr_binary(self, b);
@@ -606,7 +635,7 @@ impl<'ast> Visit<'ast> for Mutations<'_, 'ast> {
         let name = m.method.to_string();
         if MUTATING.iter().any(|p| name.starts_with(p)) {
             if let Some(n) = written_local(&m.receiver) {
-                self.write(n, true);
+                self.write(n, Some(None));
             }
             // a method that fills or advances its argument (`rng.fill(buf)`)
             if ["fill", "read", "recover", "reset", "advance", "update"]
@@ -615,7 +644,7 @@ impl<'ast> Visit<'ast> for Mutations<'_, 'ast> {
             {
                 for a in &m.args {
                     if let Some(n) = written_local(strip_parens(a)) {
-                        self.write(n, true);
+                        self.write(n, Some(None));
                     }
                 }
             }

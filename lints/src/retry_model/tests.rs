@@ -389,6 +389,8 @@ thread_local! {
     /// Nodes the operation model's walk for a loop body's writes visited on
     /// this thread.
     pub(super) static MUTATION_VISITS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    /// Variables read to decide whether an assignment steps its variable.
+    pub(super) static READ_VARS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// A loop with `n` failure sites, each a statement of the success arm.
@@ -443,4 +445,32 @@ fn a_finder_for_delays_only_finds_the_same_delays() {
         assert_eq!(all.delays, only.delays, "{src}");
         assert!(only.calls.is_empty() && only.local.is_empty(), "{src}");
     }
+}
+
+#[test]
+fn a_chain_of_assignments_is_read_once() {
+    // `a = a = .. = a` in the success branch: what each `=` reads is asked
+    // only when a site's receiver is written there, not for every `=` as the
+    // walk meets it (which read the rest of the chain each time).
+    let chain = |n: usize| vec!["a"; n].join(" = ");
+    let src = |n| {
+        format!("fn f() {{ loop {{ match connect() {{ Ok(c) => {{ {}; }} Err(e) => {{ sleep(D).await; }} }} }} }}", chain(n))
+    };
+    let read = |n| {
+        READ_VARS.with(|v| v.set(0));
+        MUTATION_VISITS.with(|v| v.set(0));
+        one(&src(n));
+        (
+            READ_VARS.with(|v| v.get()),
+            MUTATION_VISITS.with(|v| v.get()),
+        )
+    };
+    let ((r100, v100), (r200, v200)) = (read(100), read(200));
+    assert!(
+        r200 <= 2 * r100 + 16,
+        "100: {r100} variables read, 200: {r200}"
+    );
+    assert!(v200 <= 2 * v100 + 16, "100: {v100} visits, 200: {v200}");
+    // A receiver stepped by an assignment that reads it is still a search.
+    none("fn f(mut node: Node) { loop { match node.fetch() { Ok(v) => return v, Err(_) => node = node.parent() } } }");
 }
