@@ -197,7 +197,7 @@ pub fn delay_fns(file: &syn::File) -> Vec<String> {
 
 fn block_has_delay(b: &Block) -> bool {
     let locals = HashMap::new();
-    let mut d = DelayFinder::new(&locals);
+    let mut d = DelayFinder::delays_only(&locals);
     d.visit_block(b);
     !d.delays.is_empty()
 }
@@ -206,7 +206,7 @@ fn block_has_delay(b: &Block) -> bool {
 /// task, or a future raced against another).
 fn block_waits(b: &Block) -> bool {
     let locals = HashMap::new();
-    let mut d = DelayFinder::new(&locals);
+    let mut d = DelayFinder::delays_only(&locals);
     d.own_flow = true;
     d.visit_block(b);
     !d.delays.is_empty()
@@ -746,14 +746,17 @@ struct DelayFinder<'l, 'ast> {
     /// Skip branches that leave or restart the loop (for the part of the body
     /// that runs before the operation: such a branch does not reach it).
     skip_diverging: bool,
-    /// Expressions whose value is not used: awaited, or statements on their own.
-    waited: Vec<*const Expr>,
+    /// Expressions whose value is not used: awaited, or statements on their
+    /// own. A set: every expression of the walk asks whether it is one.
+    waited: HashSet<*const Expr>,
     /// The expression being visited is used as a value.
     value_used: bool,
     /// Delays that compute a duration rather than wait
     /// (`params.compute_delay(n)` whose value a later `sleep` waits for):
     /// their jitter is the computing function's.
     computed: Vec<Span>,
+    /// Only the delays are asked for: the calls are not collected.
+    delays_only: bool,
 }
 
 fn ends_in_continue(e: &Expr) -> bool {
@@ -780,9 +783,19 @@ impl<'l, 'ast> DelayFinder<'l, 'ast> {
             local: Vec::new(),
             own_flow: false,
             skip_diverging: false,
-            waited: Vec::new(),
+            waited: HashSet::new(),
             value_used: false,
             computed: Vec::new(),
+            delays_only: false,
+        }
+    }
+
+    /// A finder that collects only delays, for the walks that ask only
+    /// whether there is one (every function of the file is walked so).
+    fn delays_only(locals: &'l HashMap<String, Vec<&'ast Expr>>) -> Self {
+        DelayFinder {
+            delays_only: true,
+            ..DelayFinder::new(locals)
         }
     }
 
@@ -838,28 +851,31 @@ impl<'ast> Visit<'ast> for DelayFinder<'_, 'ast> {
         if self.own_flow && matches!(e, Expr::Closure(_) | Expr::Async(_)) {
             return;
         }
-        self.local.extend(helpers::local_call_name(e));
+        if !self.delays_only {
+            self.local.extend(helpers::local_call_name(e));
+        }
         let saved = self.value_used;
-        self.value_used = !self.waited.iter().any(|w| std::ptr::eq(*w, e));
+        self.value_used = !self.waited.contains(&(e as *const Expr));
         syn::visit::visit_expr(self, e);
         self.value_used = saved;
     }
     fn visit_stmt(&mut self, st: &'ast Stmt) {
         if let Stmt::Expr(e, _) = st {
-            self.waited.push(e);
+            self.waited.insert(e);
         }
         syn::visit::visit_stmt(self, st);
     }
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
         if macro_call_name(c).is_none() {
             if let Some(path) = crate::syntax::call_path(c) {
-                let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-                let last = segs.last().cloned().unwrap_or_default();
-                let timer_after =
-                    segs.len() >= 2 && last == "after" && segs[segs.len() - 2] == "Timer";
+                // The last two segments only: every call of every walk asks.
+                let segs = &path.segments;
+                let last = segs.last().map(|s| s.ident.to_string()).unwrap_or_default();
+                let before_last = segs.len().checked_sub(2).map(|k| segs[k].ident.to_string());
+                let before_last = before_last.as_deref();
+                let timer_after = last == "after" && before_last == Some("Timer");
                 // `Delay::new(d)`, `Sleep::new(d)`: a timer future
-                let timer_type =
-                    segs.len() >= 2 && last == "new" && is_delay_name(&segs[segs.len() - 2]);
+                let timer_type = last == "new" && before_last.is_some_and(is_delay_name);
                 if is_delay_name(&last) || timer_after || timer_type {
                     let jitter = match c.args.first() {
                         Some(a) => classify(a, self.locals, 0),
@@ -877,9 +893,10 @@ impl<'ast> Visit<'ast> for DelayFinder<'_, 'ast> {
                         },
                         jitter,
                     });
-                } else if segs.len() == 1
-                    || (segs.len() == 2
-                        && matches!(segs[0].as_str(), "self" | "crate" | "super" | "Self"))
+                } else if !self.delays_only
+                    && (segs.len() == 1
+                        || (segs.len() == 2
+                            && matches!(before_last, Some("self" | "crate" | "super" | "Self"))))
                 {
                     // A crate-local helper (free function or `Self::f`).
                     self.calls.push(last);
@@ -889,7 +906,7 @@ impl<'ast> Visit<'ast> for DelayFinder<'_, 'ast> {
         syn::visit::visit_expr_call(self, c);
     }
     fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
-        self.waited.push(&*a.base);
+        self.waited.insert(&*a.base);
         // An async retry policy waits before it says yes
         // (`retry.should_retry(&err).await`), as a backoff's `next().await` does.
         if let Expr::MethodCall(m) = crate::syntax::strip_parens(&a.base) {
@@ -929,7 +946,8 @@ impl<'ast> Visit<'ast> for DelayFinder<'_, 'ast> {
                 name,
                 jitter,
             });
-        } else if matches!(crate::syntax::strip_parens(&m.receiver), Expr::Path(p) if p.path.is_ident("self"))
+        } else if !self.delays_only
+            && matches!(crate::syntax::strip_parens(&m.receiver), Expr::Path(p) if p.path.is_ident("self"))
         {
             // `self.helper()`: a method of this type.
             self.calls.push(name);
@@ -1497,6 +1515,8 @@ struct BodyScan<'l, 'ast> {
     body_err_names: Vec<String>,
     /// Variables bound by the `for` pattern.
     for_vars: Vec<String>,
+    /// What the body writes: walked for the first site that asks.
+    writes: std::cell::OnceCell<operation::BodyWrites<'ast>>,
     label: Option<String>,
     depth: usize,
     rest: Vec<&'ast [Stmt]>,
@@ -1740,6 +1760,7 @@ impl<'l, 'ast> BodyScan<'l, 'ast> {
                 LoopRef::For(f) if !repeats_items(&f.expr) => idents_of(&f.pat),
                 _ => Vec::new(),
             },
+            writes: Default::default(),
             label,
             depth: 0,
             rest: Vec::new(),
@@ -1860,6 +1881,7 @@ impl<'l, 'ast> BodyScan<'l, 'ast> {
             err_names: &self.body_err_names,
             for_vars: &self.for_vars,
             before: &self.body.stmts[..self.top.min(self.body.stmts.len())],
+            writes: &self.writes,
         };
         // A name search: the error says the name is taken, and the
         // operation (a function of this file) mints a fresh one each call.
@@ -2747,7 +2769,7 @@ pub(crate) fn is_delay_stmt(st: &Stmt) -> bool {
         return false;
     };
     let locals = HashMap::new();
-    let mut d = DelayFinder::new(&locals);
+    let mut d = DelayFinder::delays_only(&locals);
     d.visit_expr(e);
     !d.delays.is_empty() && matches!(strip_await_try(e), Expr::Call(_) | Expr::MethodCall(_))
 }

@@ -200,11 +200,13 @@ pub fn on_self(receiver: &Expr) -> bool {
 pub fn local_call_name(e: &Expr) -> Option<String> {
     match e {
         Expr::Call(c) if crate::syntax::macro_call_name(c).is_none() => {
-            let p = call_path(c)?;
-            let segs: Vec<String> = p.segments.iter().map(|s| s.ident.to_string()).collect();
-            let local_prefix =
-                segs.len() == 2 && matches!(segs[0].as_str(), "self" | "Self" | "crate" | "super");
-            (segs.len() == 1 || local_prefix).then(|| segs[segs.len() - 1].clone())
+            // Compared in place: every call of every walk asks.
+            let segs = &call_path(c)?.segments;
+            let local_prefix = segs.len() == 2
+                && ["self", "Self", "crate", "super"]
+                    .iter()
+                    .any(|k| segs[0].ident == k);
+            (segs.len() == 1 || local_prefix).then(|| segs[segs.len() - 1].ident.to_string())
         }
         Expr::MethodCall(m) if on_self(&m.receiver) => Some(m.method.to_string()),
         _ => None,

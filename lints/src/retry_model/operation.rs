@@ -5,7 +5,9 @@ use super::helpers::FileFns;
 use super::{has_jitter_source, idents_of, is_compound_assign, is_state_ident, written_local};
 use crate::finding::Span;
 use crate::syntax::{call_name, call_path, path_string, strip_await_try, strip_parens};
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Block, Expr};
@@ -319,6 +321,8 @@ pub(super) struct LoopInputs<'l, 'ast> {
     pub for_vars: &'l [String],
     /// The loop body's statements before the one holding the operation.
     pub before: &'ast [syn::Stmt],
+    /// What the body writes, walked once for all the loop's sites.
+    pub writes: &'l OnceCell<BodyWrites<'ast>>,
 }
 
 impl<'ast> LoopInputs<'_, 'ast> {
@@ -335,46 +339,61 @@ impl<'ast> LoopInputs<'_, 'ast> {
         success_block: Option<&'ast Block>,
     ) -> bool {
         let inputs = self.inputs(op);
-        let mut m = Mutations {
-            names: Vec::new(),
-            steps: Vec::new(),
-            assigned: Vec::new(),
-            restored_from: self.err_names,
-            skip: [Some(site), op.call, success]
-                .into_iter()
-                .flatten()
-                .map(|e| e as *const Expr)
-                .collect(),
-            skip_block: success_block.map(|b| b as *const Block),
-            defs: [self.locals, self.bindings],
-        };
-        m.visit_block(self.body);
-        // A `for` binds a new value each time round: a different target
-        // when it is the receiver (`for client in nodes { client.get() }`).
-        m.names.extend(self.for_vars.iter().cloned());
-        m.steps.extend(self.for_vars.iter().cloned());
+        let writes = self.writes.get_or_init(|| self.body_writes());
+        // The site's own writes do not count: the operation does not change
+        // its own input, nor does what runs after it succeeded.
+        let skipped: Vec<Range<usize>> = [Some(site), op.call, success]
+            .into_iter()
+            .flatten()
+            .filter_map(|e| writes.within.get(&(e as *const Expr as usize)))
+            .chain(success_block.and_then(|b| writes.within.get(&(b as *const Block as usize))))
+            .cloned()
+            .collect();
+        let counted = |i: &usize| !skipped.iter().any(|r| r.contains(i));
+        let defs = [self.locals, self.bindings];
         // A counter or delay passed as such is the retry's own budget; a
         // value built from it (`format!("{dir}.{attempt}")`, the problem at
         // inflation level `attempt`) is another input.
         let input = |n: &&String| !is_budget_name(n) || inputs.derived.contains(*n);
-        inputs
-            .names
+        // A `for` binds a new value each time round: a different target
+        // when it is the receiver (`for client in nodes { client.get() }`).
+        inputs.names.iter().filter(input).any(|n| {
+            self.for_vars.contains(n)
+                || writes.names.get(n).is_some_and(|at| at.iter().any(counted))
+        }) || inputs
+            .receivers
             .iter()
-            .filter(input)
-            .any(|n| m.names.contains(n))
-            || inputs
-                .receivers
-                .iter()
-                .filter(|n| !is_budget_name(n))
-                .any(|n| m.steps.contains(n))
-            || self.refilled(&inputs, &m.assigned)
+            .filter(|n| !is_budget_name(n))
+            .any(|n| {
+                self.for_vars.contains(n)
+                    || writes.steps.get(n).is_some_and(|at| {
+                        at.iter()
+                            .any(|w| counted(&w.at) && w.is_step(|right| reads(defs, right, n, 0)))
+                    })
+            })
+            || self.refilled(&inputs, |v| {
+                writes
+                    .assigned
+                    .get(v)
+                    .is_some_and(|at| at.iter().any(counted))
+            })
             || self.random_input(&inputs.exprs)
+    }
+
+    /// Walks the loop body once: every write, and the writes each node holds.
+    fn body_writes(&self) -> BodyWrites<'ast> {
+        let mut m = Mutations {
+            writes: BodyWrites::default(),
+            restored_from: self.err_names,
+        };
+        m.visit_block(self.body);
+        m.writes
     }
 
     /// A statement before the operation hands one of its inputs to a call
     /// together with a value the loop assigns (`fill(state, target).await?`
     /// after `target *= 2`): the input is filled anew from it each round.
-    fn refilled(&self, inputs: &Inputs, changed: &[String]) -> bool {
+    fn refilled(&self, inputs: &Inputs, assigned: impl Fn(&str) -> bool) -> bool {
         let is_input = |v: &String| inputs.names.contains(v) || inputs.receivers.contains(v);
         self.before.iter().any(|st| {
             let mut calls = CallArgs(Vec::new());
@@ -383,7 +402,7 @@ impl<'ast> LoopInputs<'_, 'ast> {
                 vars.iter().any(is_input)
                     && vars
                         .iter()
-                        .any(|v| !is_input(v) && !is_budget_name(v) && changed.contains(v))
+                        .any(|v| !is_input(v) && !is_budget_name(v) && assigned(v))
             })
         })
     }
@@ -525,22 +544,53 @@ fn receiver_names(call: &Expr) -> Vec<String> {
     vars_of(root)
 }
 
-/// What a loop body writes. `names`: anything assigned, stepped, or lent
-/// mutably; `steps`: changes that move from the old value to the next one
-/// (`x += 1`, `buf.push(..)`, `node = node.parent()`), which is what turns a
-/// receiver into another one (`conn = connect()?` only replaces it).
-struct Mutations<'l, 'ast> {
-    names: Vec<String>,
-    steps: Vec<String>,
+/// What a loop body writes, numbered in the order the walk meets them.
+/// `names`: anything assigned, stepped, or lent mutably; `steps`: changes that
+/// move from the old value to the next one (`x += 1`, `buf.push(..)`, `node =
+/// node.parent()`), which is what turns a receiver into another one (`conn =
+/// connect()?` only replaces it). Each names the writes of that name.
+#[derive(Default)]
+pub(super) struct BodyWrites<'ast> {
+    names: HashMap<String, Vec<usize>>,
+    steps: HashMap<String, Vec<Step<'ast>>>,
     /// Names given a new value by an assignment (`x = ..`, `x *= 2`).
-    assigned: Vec<String>,
+    assigned: HashMap<String, Vec<usize>>,
+    count: usize,
+    /// For each expression or block (by address) that holds writes, the
+    /// numbers of those writes: a subtree's writes are numbered in a row, so
+    /// a site leaves out its own without walking the body again.
+    within: HashMap<usize, Range<usize>>,
+}
+
+/// A write that may step its variable.
+struct Step<'ast> {
+    at: usize,
+    /// An assignment steps the variable when its value reads it (`node =
+    /// node.parent()`): decided when a site asks, once. Reading the value of
+    /// every assignment as the walk meets it would read `a = b = c = ..` once
+    /// per `=`.
+    from: Option<&'ast Expr>,
+    reads: std::cell::Cell<Option<bool>>,
+}
+
+impl<'ast> Step<'ast> {
+    fn is_step(&self, reads: impl FnOnce(&'ast Expr) -> bool) -> bool {
+        let Some(right) = self.from else {
+            return true;
+        };
+        if let Some(known) = self.reads.get() {
+            return known;
+        }
+        let r = reads(right);
+        self.reads.set(Some(r));
+        r
+    }
+}
+
+/// Walks a loop body for its [`BodyWrites`].
+struct Mutations<'l, 'ast> {
+    writes: BodyWrites<'ast>,
     restored_from: &'l [String],
-    /// The operation itself (`dispatch(&mut conn)` does not change its own
-    /// input), and the success branch.
-    skip: Vec<*const Expr>,
-    skip_block: Option<*const Block>,
-    /// Locals and pattern bindings, to see `node = next` step from `node`.
-    defs: [&'l Locals<'ast>; 2],
 }
 
 /// Methods that change their receiver.
@@ -575,7 +625,7 @@ const MUTATING: &[&str] = &[
     "seek",
 ];
 
-impl Mutations<'_, '_> {
+impl<'ast> Mutations<'_, 'ast> {
     /// An assignment that does not give the input another value: the input
     /// the error handed back (`Err((e, msg)) => input = msg`), a flag
     /// (`first = false` flips once), a value kept unless a new one is given
@@ -592,11 +642,39 @@ impl Mutations<'_, '_> {
         restored || flag || kept
     }
 
-    fn write(&mut self, n: String, step: bool) {
-        if step {
-            self.steps.push(n.clone());
+    /// A write of `n`. `step`: it steps `n` (`Some(None)`), or, for an
+    /// assignment, does when its value reads `n` (`Some(Some(value))`).
+    fn write(&mut self, n: String, step: Option<Option<&'ast Expr>>) {
+        let w = &mut self.writes;
+        if let Some(from) = step {
+            w.steps.entry(n.clone()).or_default().push(Step {
+                at: w.count,
+                from,
+                reads: Default::default(),
+            });
         }
-        self.names.push(n);
+        w.names.entry(n).or_default().push(w.count);
+        w.count += 1;
+    }
+
+    /// An assignment of `n` (`x = ..`, `x *= 2`): a write that gives it a new
+    /// value. `from`: the value of `x = ..`, a step when it reads `x`; `None`
+    /// for `x *= 2`, always a step.
+    fn assign(&mut self, n: String, from: Option<&'ast Expr>) {
+        let w = &mut self.writes;
+        w.assigned.entry(n.clone()).or_default().push(w.count);
+        self.write(n, Some(from));
+    }
+
+    /// Records the writes `node` holds, found while `walk` visits it.
+    fn holding(&mut self, node: usize, walk: impl FnOnce(&mut Self)) {
+        #[cfg(test)]
+        super::tests::MUTATION_VISITS.with(|v| v.set(v.get() + 1));
+        let start = self.writes.count;
+        walk(self);
+        if self.writes.count > start {
+            self.writes.within.insert(node, start..self.writes.count);
+        }
     }
 
     /// A call that borrows a variable mutably (`fill_next(&mut bytes)`) may
@@ -605,63 +683,60 @@ impl Mutations<'_, '_> {
         for a in args {
             if let Expr::Reference(r) = strip_parens(a) {
                 if let Some(n) = r.mutability.and_then(|_| written_local(&r.expr)) {
-                    self.write(n, true);
+                    self.write(n, Some(None));
                 }
             }
         }
     }
+}
 
-    /// Does `e` come from `n`: read it, directly or through the locals it
-    /// uses, or name what a method of `n` gave (`if let Some(next) =
-    /// node.parent() { node = next }`)?
-    fn reads(&self, e: &Expr, n: &str, depth: usize) -> bool {
-        let [locals, bindings] = self.defs;
-        vars_of(e).iter().any(|v| {
-            let from_method_of_n = || {
-                bindings.get(v).into_iter().flatten().any(|d| {
-                    let (calls, root) = crate::syntax::method_chain(d);
-                    !calls.is_empty() && vars_of(root) == [n]
-                })
-            };
-            v == n
-                || (depth < 3
-                    && locals
-                        .get(v)
-                        .into_iter()
-                        .flatten()
-                        .any(|d| self.reads(d, n, depth + 1)))
-                || from_method_of_n()
-        })
-    }
+/// Does `e` come from `n`: read it, directly or through the locals it uses
+/// (`defs`: locals and pattern bindings), or name what a method of `n` gave
+/// (`if let Some(next) = node.parent() { node = next }`)?
+fn reads(defs: [&Locals<'_>; 2], e: &Expr, n: &str, depth: usize) -> bool {
+    let [locals, bindings] = defs;
+    let vars = vars_of(e);
+    #[cfg(test)]
+    super::tests::READ_VARS.with(|r| r.set(r.get() + vars.len()));
+    vars.iter().any(|v| {
+        let from_method_of_n = || {
+            bindings.get(v).into_iter().flatten().any(|d| {
+                let (calls, root) = crate::syntax::method_chain(d);
+                !calls.is_empty() && vars_of(root) == [n]
+            })
+        };
+        v == n
+            || (depth < 3
+                && locals
+                    .get(v)
+                    .into_iter()
+                    .flatten()
+                    .any(|d| reads(defs, d, n, depth + 1)))
+            || from_method_of_n()
+    })
 }
 
 impl<'ast> Visit<'ast> for Mutations<'_, 'ast> {
     fn visit_expr(&mut self, e: &'ast Expr) {
-        if self.skip.iter().any(|p| std::ptr::eq(*p, e)) {
-            return;
-        }
-        syn::visit::visit_expr(self, e);
+        self.holding(e as *const Expr as usize, |m| syn::visit::visit_expr(m, e));
     }
     fn visit_block(&mut self, b: &'ast Block) {
-        if self.skip_block.is_some_and(|p| std::ptr::eq(p, b)) {
-            return;
-        }
-        syn::visit::visit_block(self, b);
+        self.holding(b as *const Block as usize, |m| {
+            syn::visit::visit_block(m, b)
+        });
     }
     fn visit_item(&mut self, _: &'ast syn::Item) {}
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
         if !self.same_value(a) {
             if let Some(n) = written_local(&a.left) {
-                let step = self.reads(&a.right, &n, 0);
-                self.assigned.push(n.clone());
-                self.write(n, step);
+                self.assign(n, Some(&a.right));
             }
             // `span.start = ..` steps `span`
             if let Expr::Field(f) = &*a.left {
                 if let Expr::Path(p) = &*f.base {
                     if let Some(i) = p.path.get_ident().filter(|i| *i != "self") {
-                        self.write(i.to_string(), true);
+                        self.write(i.to_string(), Some(None));
                     }
                 }
             }
@@ -675,8 +750,7 @@ impl<'ast> Visit<'ast> for Mutations<'_, 'ast> {
     fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
         if is_compound_assign(&b.op) {
             if let Some(n) = written_local(&b.left) {
-                self.assigned.push(n.clone());
-                self.write(n, true);
+                self.assign(n, None);
             }
         }
         syn::visit::visit_expr_binary(self, b);
@@ -686,7 +760,7 @@ impl<'ast> Visit<'ast> for Mutations<'_, 'ast> {
         let name = m.method.to_string();
         if MUTATING.iter().any(|p| name.starts_with(p)) {
             if let Some(n) = written_local(&m.receiver) {
-                self.write(n, true);
+                self.write(n, Some(None));
             }
             // a method that fills or advances its argument (`rng.fill(buf)`)
             if ["fill", "read", "recover", "reset", "advance", "update"]
@@ -695,7 +769,7 @@ impl<'ast> Visit<'ast> for Mutations<'_, 'ast> {
             {
                 for a in &m.args {
                     if let Some(n) = written_local(strip_parens(a)) {
-                        self.write(n, true);
+                        self.write(n, Some(None));
                     }
                 }
             }

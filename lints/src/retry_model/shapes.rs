@@ -11,7 +11,6 @@ use super::{
 };
 use crate::syntax::strip_await_try;
 use proc_macro2::TokenTree;
-use quote::ToTokens;
 use syn::visit::Visit;
 use syn::{Block, Expr, Stmt};
 
@@ -278,21 +277,118 @@ fn is_local_ident(ident: &str) -> bool {
 
 /// Does the loop talk to a single local peer? Then no fleet of identical
 /// clients retries in step, and jitter has nothing to spread.
+///
+/// Reads every name and literal the body's tokens hold from the tree itself:
+/// printing a body to tokens copies all of it, and a deep body cost more to
+/// print than the rest of the model took.
 pub(super) fn local_peer(body: &Block) -> bool {
-    fn walk(ts: proc_macro2::TokenStream) -> bool {
-        ts.into_iter().any(|tt| match tt {
-            TokenTree::Ident(i) => is_local_ident(&i.to_string()),
-            TokenTree::Literal(l) => {
-                let s = l.to_string();
-                ["localhost", "127.0.0.1", "[::1]", "unix:", ".sock"]
-                    .iter()
-                    .any(|k| s.contains(k))
-            }
-            TokenTree::Group(g) => walk(g.stream()),
-            TokenTree::Punct(_) => false,
-        })
+    let mut p = Peer(false);
+    p.visit_block(body);
+    p.0
+}
+
+fn is_local_literal(l: &proc_macro2::Literal) -> bool {
+    let s = l.to_string();
+    ["localhost", "127.0.0.1", "[::1]", "unix:", ".sock"]
+        .iter()
+        .any(|k| s.contains(k))
+}
+
+/// A local name or address among tokens.
+fn tokens_local(ts: proc_macro2::TokenStream) -> bool {
+    ts.into_iter().any(|tt| match tt {
+        TokenTree::Ident(i) => is_local_ident(&i.to_string()),
+        TokenTree::Literal(l) => is_local_literal(&l),
+        TokenTree::Group(g) => tokens_local(g.stream()),
+        TokenTree::Punct(_) => false,
+    })
+}
+
+/// Finds a local name or address anywhere in a node: its identifiers and
+/// literals, and the tokens it keeps unparsed (macro arguments, attribute
+/// lists, verbatim nodes). Keywords, which print as identifiers too, name no
+/// local peer.
+struct Peer(bool);
+
+impl Peer {
+    fn literal(&mut self, l: proc_macro2::Literal) {
+        self.0 = self.0 || is_local_literal(&l);
     }
-    walk(body.to_token_stream())
+}
+
+impl<'ast> Visit<'ast> for Peer {
+    fn visit_expr(&mut self, e: &'ast Expr) {
+        // Once found, the rest of the body is not walked.
+        if !self.0 {
+            syn::visit::visit_expr(self, e);
+        }
+    }
+    fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+        self.0 = self.0 || is_local_ident(&i.to_string());
+    }
+    fn visit_token_stream(&mut self, ts: &'ast proc_macro2::TokenStream) {
+        self.0 = self.0 || tokens_local(ts.clone());
+    }
+    fn visit_lit(&mut self, l: &'ast syn::Lit) {
+        if let syn::Lit::Verbatim(v) = l {
+            self.literal(v.clone());
+        }
+        syn::visit::visit_lit(self, l);
+    }
+    fn visit_lit_str(&mut self, l: &'ast syn::LitStr) {
+        self.literal(l.token());
+    }
+    fn visit_lit_byte_str(&mut self, l: &'ast syn::LitByteStr) {
+        self.literal(l.token());
+    }
+    fn visit_lit_cstr(&mut self, l: &'ast syn::LitCStr) {
+        self.literal(l.token());
+    }
+    fn visit_lit_byte(&mut self, l: &'ast syn::LitByte) {
+        self.literal(l.token());
+    }
+    fn visit_lit_char(&mut self, l: &'ast syn::LitChar) {
+        self.literal(l.token());
+    }
+    fn visit_lit_int(&mut self, l: &'ast syn::LitInt) {
+        self.literal(l.token());
+    }
+    fn visit_lit_float(&mut self, l: &'ast syn::LitFloat) {
+        self.literal(l.token());
+    }
+}
+
+#[cfg(test)]
+#[test]
+fn local_peer_reads_what_the_printed_tokens_hold() {
+    use quote::ToTokens;
+    let bodies = [
+        "{ connect(\"127.0.0.1:80\") }",
+        "{ connect(\"db.internal:5432\") }",
+        "{ let s = UnixStream::connect(p)?; }",
+        "{ let s = TcpStream::connect(p)?; }",
+        "{ select! { _ = unix_sock.read() => {} } }",
+        "{ #[cfg(unix)] let x = 1; }",
+        "{ #[cfg(target_os = \"linux\")] let x = 1; }",
+        "{ fn inner<'a>(x: &'a str) -> Child { spawn(x) } }",
+        "{ let x = 'c'; let y = b\"[::1]\"; let z = 1.5e3f64; }",
+        "{ kill(pid, SIGTERM); }",
+        "{ let r: fn() -> u8 = send_signal; }",
+        "{ 'outer: loop { break 'outer; } }",
+        "{ match x { 42 => run(), _ => go() } }",
+        "{ println!(\"{}\", addr); log::warn!(\"at {}\", \"/tmp/app.sock\"); }",
+    ];
+    for src in bodies {
+        let b: Block = syn::parse_str(src).expect("parses");
+        let printed = tokens_local(b.to_token_stream());
+        assert_eq!(local_peer(&b), printed, "{src}");
+    }
+    // Both answers occur among the bodies above.
+    let answers: Vec<bool> = bodies
+        .iter()
+        .map(|s| local_peer(&syn::parse_str(s).unwrap()))
+        .collect();
+    assert!(answers.contains(&true) && answers.contains(&false));
 }
 
 /// An operation on this machine's filesystem: a function of an `fs` module

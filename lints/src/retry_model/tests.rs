@@ -516,3 +516,95 @@ fn local_file_is_a_single_local_peer() {
     let l = one("async fn f(path: &str) -> Option<Obj> { for _ in 0..3 { match store.get(path).await { Ok(f) => return Some(f), Err(e) => { warn(e); sleep(Duration::from_millis(10)).await; } } } None }");
     assert!(!l.local_peer);
 }
+
+// cost: each walk stays linear in the loop's size
+
+thread_local! {
+    /// Nodes the operation model's walk for a loop body's writes visited on
+    /// this thread.
+    pub(super) static MUTATION_VISITS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    /// Variables read to decide whether an assignment steps its variable.
+    pub(super) static READ_VARS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// A loop with `n` failure sites, each a statement of the success arm.
+fn many_sites(n: usize) -> String {
+    let sites = "if tx.send(x).is_err() { continue; } ".repeat(n);
+    format!("fn f() {{ loop {{ match connect() {{ Ok(c) => {{ {sites} }} Err(e) => {{ sleep(D).await; }} }} }} }}")
+}
+
+#[test]
+fn a_loop_body_is_walked_for_its_writes_once() {
+    let visits = |n| {
+        MUTATION_VISITS.with(|v| v.set(0));
+        loops(&many_sites(n));
+        MUTATION_VISITS.with(|v| v.get())
+    };
+    let (v20, v40) = (visits(20), visits(40));
+    assert!(v20 > 0, "the sites are asked whether their input changes");
+    // One walk per loop: twice the sites, about twice the nodes (one walk
+    // per site would be four times).
+    assert!(
+        v40 <= 2 * v20 + 16,
+        "20 sites: {v20} visits, 40 sites: {v40}"
+    );
+}
+
+#[test]
+fn a_site_leaves_out_only_its_own_writes() {
+    // The write is in another site's branch: it changes this site's input.
+    none("fn f() { let mut port = 1; loop { match bind(port) { Ok(l) => return l, Err(_) => {} } match probe(port) { Ok(_) => {} Err(_) => port += 1 } } }");
+    // The write is in the success branch, after the operation succeeded.
+    one("fn f() { let mut port = 1; loop { match bind(port) { Ok(l) => { port += 1; return l } Err(e) => log(e) } } }");
+}
+
+#[test]
+fn a_finder_for_delays_only_finds_the_same_delays() {
+    let bodies = [
+        "{ sleep(d).await; self.reconnect(); }",
+        "{ tokio::time::sleep(Duration::from_millis(100 + rand())).await; }",
+        "{ Timer::after(d).await; Delay::new(d).await; helper(); }",
+        "{ interval.tick().await; backoff.next().await; policy.should_retry(&e).await; }",
+        "{ select! { _ = sleep(d) => {}, r = op() => {} } }",
+        "{ if failed { std::thread::sleep(d) } else { go() } }",
+        "{ f(f(f(x))); }",
+    ];
+    let locals = HashMap::new();
+    for src in bodies {
+        let b: Block = syn::parse_str(src).expect("parses");
+        let mut all = DelayFinder::new(&locals);
+        all.visit_block(&b);
+        let mut only = DelayFinder::delays_only(&locals);
+        only.visit_block(&b);
+        assert_eq!(all.delays, only.delays, "{src}");
+        assert!(only.calls.is_empty() && only.local.is_empty(), "{src}");
+    }
+}
+
+#[test]
+fn a_chain_of_assignments_is_read_once() {
+    // `a = a = .. = a` in the success branch: what each `=` reads is asked
+    // only when a site's receiver is written there, not for every `=` as the
+    // walk meets it (which read the rest of the chain each time).
+    let chain = |n: usize| vec!["a"; n].join(" = ");
+    let src = |n| {
+        format!("fn f() {{ loop {{ match connect() {{ Ok(c) => {{ {}; }} Err(e) => {{ sleep(D).await; }} }} }} }}", chain(n))
+    };
+    let read = |n| {
+        READ_VARS.with(|v| v.set(0));
+        MUTATION_VISITS.with(|v| v.set(0));
+        one(&src(n));
+        (
+            READ_VARS.with(|v| v.get()),
+            MUTATION_VISITS.with(|v| v.get()),
+        )
+    };
+    let ((r100, v100), (r200, v200)) = (read(100), read(200));
+    assert!(
+        r200 <= 2 * r100 + 16,
+        "100: {r100} variables read, 200: {r200}"
+    );
+    assert!(v200 <= 2 * v100 + 16, "100: {v100} visits, 200: {v200}");
+    // A receiver stepped by an assignment that reads it is still a search.
+    none("fn f(mut node: Node) { loop { match node.fetch() { Ok(v) => return v, Err(_) => node = node.parent() } } }");
+}

@@ -5,7 +5,7 @@ use crate::effect_model::{Effect, EffectModel, Scope, Verdict};
 use crate::syntax::{call_path, is_log_macro, last_segment, macro_call_name, strip_parens};
 use crate::{FileContext, Finding, Level, Lint, Sink, Span};
 use std::cell::OnceCell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 
@@ -121,6 +121,7 @@ fn check(cx: &FileContext, sink: &mut Sink) {
         value_pos: HashSet::new(),
         reported: HashSet::new(),
         diverging: diverging_fns(cx.file),
+        loop_exits: HashMap::new(),
         logger: logger_in(cx.source),
     };
     v.visit_file(cx.file);
@@ -194,6 +195,9 @@ struct Visitor<'a, 'ast> {
     reported: HashSet<usize>,
     /// Functions of this file that never return (`fn oom() -> !`).
     diverging: HashSet<String>,
+    /// The exits of each loop body asked about (by address): walked once,
+    /// not once per skip in the loop.
+    loop_exits: HashMap<usize, Exits>,
     /// The logging crate the file uses, if any (see [`logger_in`]).
     logger: Option<&'static str>,
 }
@@ -922,6 +926,8 @@ fn is_delay_name(s: &str) -> bool {
 }
 
 fn exits_in_block(b: &syn::Block) -> Exits {
+    #[cfg(test)]
+    tests::LOOP_BODY_WALKS.with(|w| w.set(w.get() + 1));
     let mut e = Exits::default();
     e.visit_block(b);
     e
@@ -1082,11 +1088,14 @@ impl<'ast> Visitor<'_, 'ast> {
 
     /// `continue` is a silent skip unless the loop is a retry loop: its success
     /// path leaves it, or it waits between iterations.
-    fn skip_is_retry(&self, failure_path: &syn::Expr) -> bool {
-        let Some(body) = self.frame().and_then(|f| f.loops.last()) else {
+    fn skip_is_retry(&mut self, failure_path: &syn::Expr) -> bool {
+        let Some(body) = self.frame().and_then(|f| f.loops.last().copied()) else {
             return true; // `continue` with no loop in sight: stay silent
         };
-        let all = exits_in_block(body);
+        let all = self
+            .loop_exits
+            .entry(body as *const syn::Block as usize)
+            .or_insert_with(|| exits_in_block(body));
         let inside = exits_in_expr(failure_path);
         all.delay || all.count > inside.count
     }
@@ -1620,5 +1629,48 @@ impl<'ast> Visitor<'_, 'ast> {
         if let Some(f) = self.frames.last_mut() {
             f.loops.pop();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    thread_local! {
+        /// Loop bodies walked for their exits on this thread.
+        pub(super) static LOOP_BODY_WALKS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    fn findings(src: &str) -> Vec<crate::Finding> {
+        let file: syn::File = syn::parse_str(src).expect("parses");
+        let imports = crate::imports::Imports::collect(&file);
+        let policy = crate::context::Policy::default();
+        let memo = crate::context::Memo::default();
+        let cx = FileContext::new("t.rs", src, &file, &imports, &policy, &memo);
+        let mut sink = Sink::default();
+        check(&cx, &mut sink);
+        sink.findings
+    }
+
+    #[test]
+    fn a_loop_body_is_walked_for_its_exits_once() {
+        // Each skip asks whether the loop is a retry loop: one walk of the
+        // body answers all of them.
+        let skips = "if tx.send(x).is_err() { continue; } ".repeat(30);
+        let src = format!("fn f() {{ loop {{ match connect() {{ Ok(c) => {{ {skips} }} Err(e) => {{ sleep(D).await; }} }} }} }}");
+        LOOP_BODY_WALKS.with(|w| w.set(0));
+        assert!(findings(&src).is_empty(), "the loop waits: a retry loop");
+        assert_eq!(LOOP_BODY_WALKS.with(|w| w.get()), 1);
+    }
+
+    #[test]
+    fn skips_in_two_loops_are_judged_by_their_own_loop() {
+        // The first loop waits (a retry loop: silent); the second does not,
+        // so its skip is a silent fallback.
+        let src = "fn f() { loop { if tx.send(x).is_err() { continue; } sleep(D); } for i in items { if tx.send(i).is_err() { continue; } } }";
+        let found = findings(src);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        // At the second loop's `if`.
+        assert_eq!(found[0].span.start.column, 82);
     }
 }
