@@ -3,8 +3,8 @@
 use futures::future::{join_all, try_join_all};
 use futures::stream::{self, FuturesUnordered, StreamExt, TryStreamExt};
 
-async fn fetch(_u: &str) -> Result<u32, ()> {
-    Ok(0)
+async fn fetch(u: &str) -> Result<u32, ()> {
+    reqwest::get(u).await.map(|_| 0).map_err(|_| ())
 }
 
 async fn positives(urls: Vec<String>, ids: &[u32]) {
@@ -18,10 +18,14 @@ async fn positives(urls: Vec<String>, ids: &[u32]) {
     let _set: FuturesUnordered<_> = urls.iter().map(|u| fetch(u)).collect();
     let _ = urls.iter().map(|u| fetch(u)).collect::<FuturesUnordered<_>>();
     let _ = FuturesUnordered::from_iter(ids.iter().map(|_| fetch("x")));
-    stream::iter(ids).for_each_concurrent(None, |_| async {}).await;
+    stream::iter(ids)
+        .for_each_concurrent(None, |_| async {
+            let _ = fetch("x").await;
+        })
+        .await;
     let _ = stream::iter(ids)
         .map(Ok::<_, ()>)
-        .try_for_each_concurrent(0, |_| async { Ok(()) })
+        .try_for_each_concurrent(0, |_| async { fetch("x").await.map(|_| ()) })
         .await;
     let _: Vec<_> = stream::iter(urls.iter().map(|u| fetch(u)))
         .buffer_unordered(usize::MAX)

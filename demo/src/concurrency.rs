@@ -69,4 +69,7 @@ async fn handle_connection(_socket: TcpStream) {}
 
 async fn run_worker(_id: usize) {}
 
-async fn notify(_subscriber: &Subscriber, _order_id: u64) {}
+/// One notification: a connection to the subscriber.
+async fn notify(subscriber: &Subscriber, _order_id: u64) {
+    let _ = TcpStream::connect(subscriber.url.as_str()).await;
+}

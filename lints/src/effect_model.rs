@@ -78,7 +78,27 @@ enum Kind {
     Path,
     /// `std::alloc::Layout`: arithmetic.
     Layout,
+    /// What `X::builder()` returns, and its setters' results: an in-memory
+    /// value (`Response::builder().status(..).body(..)`) until a send
+    /// ([`BUILDER_SENDS`]) hands it to a service or `build()` makes the
+    /// client it describes.
+    Builder,
 }
+
+/// Methods that send what a builder describes (`RequestBuilder::send`).
+const BUILDER_SENDS: &[&str] = &[
+    "send",
+    "execute",
+    "send_request",
+    "call",
+    "fetch",
+    "fetch_all",
+    "fetch_one",
+    "fetch_optional",
+    "query",
+    "query_async",
+    "connect",
+];
 
 /// Handle types whose fallible methods do file I/O.
 const FILE_TYPES: &[&str] = &[
@@ -687,6 +707,7 @@ impl<'ast> EffectModel<'ast> {
             Some(Kind::Lock) => LOCK_METHODS.contains(&name).then_some(Effect::Lock),
             Some(Kind::ChannelEnd) => CHANNEL_METHODS.contains(&name).then_some(Effect::Channel),
             Some(Kind::Path) => PATH_IO_METHODS.contains(&name).then_some(Effect::File),
+            Some(Kind::Builder) => BUILDER_SENDS.contains(&name).then_some(Effect::Client),
             Some(Kind::Layout) | None => None,
         };
         by_receiver.or(match name {
@@ -810,7 +831,12 @@ impl<'ast> EffectModel<'ast> {
         let receiver = self.kind_of(&m.receiver, scope, depth + 1)?;
         match receiver {
             _ if PASS_THROUGH.contains(&name.as_str()) => Some(receiver),
-            Kind::Client | Kind::Process => Some(receiver),
+            // `Client::builder().timeout(t).build()` is a client; a send
+            // hands back the response, which stays the client's.
+            Kind::Builder if name == "build" || BUILDER_SENDS.contains(&name.as_str()) => {
+                Some(Kind::Client)
+            }
+            Kind::Client | Kind::Process | Kind::Builder => Some(receiver),
             Kind::Path => matches!(
                 name.as_str(),
                 "join" | "with_extension" | "with_file_name" | "to_path_buf" | "as_path"
@@ -840,6 +866,7 @@ impl<'ast> EffectModel<'ast> {
                 return self.kind_of(c.args.first()?, scope, depth + 1);
             }
             (None, "Some") => return self.kind_of(c.args.first()?, scope, depth + 1),
+            (Some(_), "builder") => return Some(Kind::Builder),
             _ => {}
         }
         for full in self.candidates(path) {
@@ -1155,6 +1182,17 @@ mod tests {
             Verdict::Effect { effect, .. } => Some(effect),
             _ => None,
         }
+    }
+
+    #[test]
+    fn a_builder_chain_is_in_memory_until_it_sends() {
+        let built = "use hyper::Response; fn probe() { Response::builder().status(200).body(b) }";
+        assert_eq!(verdict_of(built), Verdict::Unknown);
+        let sent = "use reqwest::Client; fn probe(u: &str) { Client::builder().build()?.get(u).send().await }";
+        assert_eq!(effect(sent), Some(Effect::Client));
+        let request =
+            "use reqwest::Request; fn probe(c: &C) { Request::builder().uri(u).send().await }";
+        assert_eq!(effect(request), Some(Effect::Client));
     }
 
     #[test]

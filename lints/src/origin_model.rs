@@ -219,6 +219,15 @@ impl<'a> Fns<'a> {
         Fns { fns: c.fns }
     }
 
+    /// The functions of the file named `name` (of any `impl`).
+    pub fn named(&self, name: &str) -> Vec<FnBody<'a>> {
+        self.fns
+            .iter()
+            .filter(|f| f.sig.ident == name)
+            .copied()
+            .collect()
+    }
+
     /// The function whose body is `block`.
     pub fn by_block(&self, block: &syn::Block) -> Option<FnBody<'a>> {
         self.fns

@@ -244,7 +244,10 @@ pub static BODY_RULES: &[BodyRule] = &[
     },
     BodyRule {
         lint: "unbounded_fan_out",
-        needs: &[&[Need::Any(FAN_OUT), Need::LocalCallers]],
+        // Callers decide where the items come from; the file's functions
+        // the per-item futures call show whether they perform an operation
+        // or take a permit (see the lint).
+        needs: &[&[Need::Any(FAN_OUT), Need::LocalCallers, Need::LocalCallees]],
         imports: FAN_OUT,
     },
     BodyRule {

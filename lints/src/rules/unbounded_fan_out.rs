@@ -1,5 +1,6 @@
 //! `unbounded_fan_out`: all futures of an iterator of unknown size polled at once.
 
+use crate::effect_model::{EffectModel, Scope, Verdict};
 use crate::origin_model::{self, names_member_set};
 use crate::syntax::{call_path, last_segment, macro_call_name, method_chain, strip_parens};
 use crate::{FileContext, Finding, Level, Lint, Sink, Span};
@@ -30,7 +31,9 @@ over input). Not reported: futures that only wait for work already started
 result; a future whose every `.await` is a call handed a join handle, such as
 closing a connection and draining its tasks under a deadline) add no
 concurrency; futures that each wait for a permit before their work
-(`let permit = search_permit.await`) are bounded by the permits. A
+(`let permit = search_permit.await`), directly or in a function of the
+file they call (`self.get_client()` taking `self.client_permits.acquire()`),
+are bounded by the permits. A
 collection that is a field of `self` or of a configuration, pool, topology
 or registry object, a copy of one taken under this object's own lock
 (`self.state.read().await`), that is named for the members of a configured
@@ -46,8 +49,15 @@ its size. So is a set read through a getter of an object parameter
 parameter handed to the join unchanged (a wrapper: no per-item operation is
 visible, the caller owns the count), a future per item that is only a send
 on the item's own channel (`subscribers.iter().map(|tx| tx.send(msg))`: no
-operation reaches a service), and a join combinator's own `FromIterator`
-impl.
+operation reaches a service), a join combinator's own `FromIterator`
+impl, and per-item futures that show no operation: only calls of a callback
+handed in (`f(x)` with `f: F`), methods of the item that name no service
+verb (`item.unref()`), in-memory collection and value methods, functions of
+the file whose calls show none (followed two levels), or futures made
+elsewhere and moved into the collection. A call the effect model sees as
+I/O or a client call, a service verb on the item, an item that is a client
+(`clients: Vec<Client>`), or a call the file cannot judge counts as an
+operation.
 
 ## Why is this bad?
 Every item becomes an in-flight request at the same moment. With ten items that
@@ -74,12 +84,16 @@ let responses: Vec<_> = stream::iter(urls.iter().map(|u| client.get(u).send()))
     check: Some(check),
 };
 
-fn check(cx: &FileContext, sink: &mut Sink) {
+fn check<'ast>(cx: &FileContext<'ast>, sink: &mut Sink) {
     let mut v = Visitor {
         sink,
         file: cx.file,
         fns: std::cell::OnceCell::new(),
         cur_block: None,
+        cur_sig: None,
+        self_type: None,
+        effects: std::cell::OnceCell::new(),
+        imports: cx.imports,
         locals: std::cell::OnceCell::new(),
         options: HashSet::new(),
         params: HashSet::new(),
@@ -92,8 +106,14 @@ struct Visitor<'s, 'ast> {
     file: &'ast syn::File,
     /// The file's functions, to follow a parameter to its callers (on first use).
     fns: std::cell::OnceCell<origin_model::Fns<'ast>>,
-    /// The current function's body.
+    /// The current function's body and signature, and the `impl` type it
+    /// belongs to.
     cur_block: Option<&'ast syn::Block>,
+    cur_sig: Option<&'ast syn::Signature>,
+    self_type: Option<String>,
+    /// What the file shows about its calls' effects (on first use).
+    effects: std::cell::OnceCell<EffectModel<'ast>>,
+    imports: &'ast crate::imports::Imports,
     /// Local name -> (line of the `let`, initialiser), and the locals that get
     /// `push`/`extend`/`insert` calls inside a loop (computed on first use).
     locals: std::cell::OnceCell<LocalsInfo<'ast>>,
@@ -265,9 +285,11 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
         let saved_params = std::mem::replace(&mut self.params, params);
         let saved_options = std::mem::replace(&mut self.options, options);
         let saved_block = self.cur_block.replace(block);
+        let saved_sig = self.cur_sig.replace(sig);
         let saved_locals = std::mem::take(&mut self.locals);
         self.visit_block(block);
         self.locals = saved_locals;
+        self.cur_sig = saved_sig;
         self.cur_block = saved_block;
         self.options = saved_options;
         self.params = saved_params;
@@ -593,19 +615,281 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
                 if p.path.get_ident().is_some_and(|i| self.params.contains(&i.to_string())))
     }
 
-    /// Reports a fan-out over `items`: `high` when the items come from input,
-    /// `low` when from configuration or nowhere the source shows; nothing
-    /// when the futures only join work already started.
-    fn report_over(&mut self, items: &syn::Expr, span: Span, what: &str, why: &str) {
+    /// Reports a fan-out over `items` (with `each`, the closure a
+    /// `for_each_concurrent` runs per item): `high` when the items come from
+    /// input and each future visibly performs an operation, `low` when the
+    /// items come from configuration or nowhere the source shows, or the
+    /// per-item work shows no operation; nothing when the futures only join
+    /// work already started or each takes a permit first.
+    fn report_over(
+        &mut self,
+        items: &'ast syn::Expr,
+        each: Option<&'ast syn::Expr>,
+        span: Span,
+        what: &str,
+        why: &str,
+    ) {
         let line = span.start.line;
         if self.joins_started_work(items, line) || self.waits_for_permits(items, line) {
+            return;
+        }
+        let work = self.per_item_work(items, each, line);
+        if work.iter().any(|w| self.takes_permit_in_helper(w)) {
             return;
         }
         let origin = self.origin(items, line, 0);
         let low = origin != Origin::Input
             || sends_to_each_item(items)
-            || self.passes_parameter_through(items);
+            || self.passes_parameter_through(items)
+            || !work
+                .iter()
+                .any(|w| self.performs_operation(w, self.items_are_clients(items)));
         self.report_with(span, what, why, low);
+    }
+
+    /// What the source shows of the future made for each item: the closures
+    /// that map items to futures (in the chain, in the `let` of the local
+    /// joined, or handed to `for_each_concurrent`), a function mapped by
+    /// name (`.map(LenEntry::unref)`), and what is pushed into the local.
+    fn per_item_work(
+        &self,
+        items: &'ast syn::Expr,
+        each: Option<&'ast syn::Expr>,
+        line: usize,
+    ) -> Vec<ItemWork<'ast>> {
+        let mut work = Vec::new();
+        let mut chains = vec![items];
+        let (_, mut root) = method_chain(items);
+        // `stream::iter(urls.iter().map(..))`: the futures are made inside.
+        if let syn::Expr::Call(c) = strip_parens(root) {
+            let wraps = call_path(c)
+                .and_then(last_segment)
+                .is_some_and(|n| n == "iter" || n == "from_iter");
+            if let (true, Some(inner)) = (wraps && c.args.len() == 1, c.args.first()) {
+                chains.push(inner);
+                root = method_chain(inner).1;
+            }
+        }
+        if let syn::Expr::Path(p) = strip_parens(strip_ref(root)) {
+            if let Some(name) = p.path.get_ident().map(|i| i.to_string()) {
+                if let Some(init) = self.local_init(&name, line) {
+                    chains.push(init);
+                }
+                for pushed in self.locals().2.get(&name).into_iter().flatten() {
+                    work.push(ItemWork::Expr(pushed));
+                }
+            }
+        }
+        for chain in chains {
+            let (calls, _) = method_chain(chain);
+            for m in calls.iter().filter(|m| {
+                matches!(
+                    m.method.to_string().as_str(),
+                    "map" | "filter_map" | "then" | "and_then"
+                )
+            }) {
+                match m.args.first().map(strip_parens) {
+                    Some(syn::Expr::Closure(c)) => work.push(ItemWork::Closure(c)),
+                    Some(syn::Expr::Path(p)) => work.push(ItemWork::Function(&p.path)),
+                    _ => {}
+                }
+            }
+        }
+        if let Some(syn::Expr::Closure(c)) = each.map(strip_parens) {
+            work.push(ItemWork::Closure(c));
+        }
+        work
+    }
+
+    /// The current function's scope for the effect model.
+    fn scope(&self) -> Scope<'ast> {
+        match self.cur_block {
+            Some(b) => Scope::of_fn(self.cur_sig, b, self.self_type.clone()),
+            None => Scope::default(),
+        }
+    }
+
+    fn effects(&self) -> &EffectModel<'ast> {
+        self.effects
+            .get_or_init(|| EffectModel::new(self.file, self.imports))
+    }
+
+    /// Does this per-item work visibly perform an operation (contract v2.0:
+    /// `high` needs one)? A call the effect model shows as I/O, a client
+    /// call, a process, .. does, and so does a call whose effect the file
+    /// cannot judge and that is none of: a method of the item itself that
+    /// names no service verb (`item.unref()`), a callback handed in as a
+    /// parameter (`f(x)` with `f: F`), in-memory collection and value
+    /// methods, or a function of this file whose own calls show none
+    /// (followed two levels).
+    fn performs_operation(&self, work: &ItemWork<'ast>, items_are_clients: bool) -> bool {
+        let scope = self.scope();
+        let fns = self.fns();
+        let seen = &mut HashSet::new();
+        match work {
+            // `clients.iter().map(|c| c.quit())`: each item is a client, so
+            // its methods are client calls.
+            ItemWork::Closure(_) if items_are_clients => true,
+            ItemWork::Closure(c) => {
+                let item_names = closure_bindings(c);
+                calls_in(&c.body)
+                    .into_iter()
+                    .any(|call| self.call_operates(call, &item_names, &scope, fns, 0, seen))
+            }
+            ItemWork::Expr(e) => calls_in(e)
+                .into_iter()
+                .any(|call| self.call_operates(call, &HashSet::new(), &scope, fns, 0, seen)),
+            ItemWork::Function(path) => {
+                let name = last_segment(path).unwrap_or_default();
+                self.file_fn_operates(&name, fns, 0, seen)
+            }
+        }
+    }
+
+    /// Is the joined collection a parameter whose type names a client
+    /// (`clients: Vec<Client>`, as the effect model names one)?
+    fn items_are_clients(&self, items: &syn::Expr) -> bool {
+        let (_, root) = method_chain(items);
+        let syn::Expr::Path(p) = strip_parens(strip_ref(root)) else {
+            return false;
+        };
+        let Some(name) = p.path.get_ident() else {
+            return false;
+        };
+        self.cur_sig.is_some_and(|sig| {
+            sig.inputs.iter().any(|arg| match arg {
+                syn::FnArg::Typed(t) => {
+                    matches!(&*t.pat, syn::Pat::Ident(i) if i.ident == *name)
+                        && crate::syntax::any_ident(&t.ty, &mut |id| id.ends_with("Client"))
+                }
+                syn::FnArg::Receiver(_) => false,
+            })
+        })
+    }
+
+    fn fns(&self) -> &origin_model::Fns<'ast> {
+        self.fns
+            .get_or_init(|| origin_model::Fns::collect(self.file))
+    }
+
+    /// Does one call of per-item work perform an operation? `items` are the
+    /// names the closure binds for the item.
+    fn call_operates(
+        &self,
+        call: &syn::Expr,
+        items: &HashSet<String>,
+        scope: &Scope<'ast>,
+        fns: &origin_model::Fns<'ast>,
+        depth: usize,
+        seen: &mut HashSet<usize>,
+    ) -> bool {
+        match self.effects().verdict(call, scope) {
+            Verdict::Effect { .. } => return true,
+            Verdict::InMemory => return false,
+            Verdict::Unknown => {}
+        }
+        match call {
+            syn::Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                if IN_MEMORY_METHODS.contains(&name.as_str()) {
+                    return false;
+                }
+                let receiver = strip_parens(strip_ref(&m.receiver));
+                let on_item = matches!(receiver, syn::Expr::Path(p)
+                    if p.path.get_ident().is_some_and(|i| items.contains(&i.to_string())));
+                if on_item {
+                    return names_service_verb(&name);
+                }
+                // A method the file defines (`self.get(..)`, `entry.unref()`
+                // with `fn unref` here): what its body shows.
+                self.file_fn_operates(&name, fns, depth, seen)
+            }
+            syn::Expr::Call(c) => {
+                let Some(path) = call_path(c) else {
+                    // `(self.callback)(x)`: a callback the site does not show.
+                    return false;
+                };
+                let name = last_segment(path).unwrap_or_default();
+                if let Some(id) = path.get_ident() {
+                    let id = id.to_string();
+                    // `f(x)` with `f` a parameter or the item: a callback.
+                    if self.params.contains(&id) || items.contains(&id) {
+                        return false;
+                    }
+                }
+                if matches!(
+                    name.as_str(),
+                    "Ok" | "Err" | "Some" | "ready" | "from" | "default"
+                ) {
+                    return false;
+                }
+                let local = path.segments.len() == 1
+                    || path.segments.first().is_some_and(|s| {
+                        s.ident == "Self" || s.ident == "self" || s.ident == "crate"
+                    });
+                if local {
+                    return self.file_fn_operates(&name, fns, depth, seen);
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// A function of this file called by name: does its body operate? One
+    /// not defined here is a call the file cannot judge, so it may.
+    fn file_fn_operates(
+        &self,
+        name: &str,
+        fns: &origin_model::Fns<'ast>,
+        depth: usize,
+        seen: &mut HashSet<usize>,
+    ) -> bool {
+        let defined = fns.named(name);
+        if defined.is_empty() {
+            return true;
+        }
+        defined
+            .iter()
+            .any(|f| self.body_operates(f, fns, depth + 1, seen))
+    }
+
+    fn body_operates(
+        &self,
+        f: &origin_model::FnBody<'ast>,
+        fns: &origin_model::Fns<'ast>,
+        depth: usize,
+        seen: &mut HashSet<usize>,
+    ) -> bool {
+        // A function already followed adds nothing (`unref` calling the
+        // inner value's `unref`).
+        if !seen.insert(f.block as *const syn::Block as usize) {
+            return false;
+        }
+        // Deeper than two levels the file stops telling: assume it may.
+        if depth > 2 {
+            return true;
+        }
+        let scope = Scope::of_fn(Some(f.sig), f.block, self.self_type.clone());
+        calls_in_block(f.block)
+            .into_iter()
+            .any(|call| self.call_operates(call, &HashSet::new(), &scope, fns, depth, seen))
+    }
+
+    /// Does the per-item work call a function of this file that waits for a
+    /// permit (`self.get_client()` taking `self.client_permits.acquire()`)?
+    /// Then the permits bound how many run.
+    fn takes_permit_in_helper(&self, work: &ItemWork<'ast>) -> bool {
+        let fns = self.fns();
+        let calls = match work {
+            ItemWork::Closure(c) => calls_in(&c.body),
+            ItemWork::Expr(e) => calls_in(e),
+            ItemWork::Function(_) => return false,
+        };
+        calls
+            .into_iter()
+            .filter_map(file_fn_name)
+            .any(|name| fns.named(&name).iter().any(|f| acquires_permit(f, fns, 1)))
     }
 
     fn report_with(&mut self, span: Span, what: &str, why: &str, low: bool) {
@@ -621,6 +905,161 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
             .note("a large input becomes a burst of concurrent requests that exhausts connections and overloads the service behind them"),
         );
     }
+}
+
+/// What the source shows of the future made for each item of a fan-out.
+enum ItemWork<'ast> {
+    /// `.map(|item| async move { .. })`
+    Closure(&'ast syn::ExprClosure),
+    /// `.map(LenEntry::unref)`
+    Function(&'ast syn::Path),
+    /// `futs.push(client.get(url))`
+    Expr(&'ast syn::Expr),
+}
+
+/// Methods of in-memory values and collections: they reach no service.
+const IN_MEMORY_METHODS: &[&str] = &[
+    "clone",
+    "cloned",
+    "copied",
+    "to_owned",
+    "to_string",
+    "into",
+    "as_ref",
+    "as_mut",
+    "borrow",
+    "borrow_mut",
+    "unwrap",
+    "expect",
+    "unwrap_or",
+    "unwrap_or_default",
+    "unwrap_or_else",
+    "map_err",
+    "ok",
+    "err",
+    "is_some",
+    "is_none",
+    "is_ok",
+    "is_err",
+    "len",
+    "is_empty",
+    "iter",
+    "into_iter",
+    "collect",
+    "insert",
+    "remove",
+    "contains",
+    "contains_key",
+    "push",
+    "extend",
+    "entry",
+    "or_default",
+    "or_insert",
+    "or_insert_with",
+    "take",
+    "replace",
+    "inc",
+    "add",
+    "observe",
+    "record",
+];
+
+/// A method named for an operation on a service: the item is a request,
+/// a statement or a connection it sends or runs (`request.send()`).
+fn names_service_verb(method: &str) -> bool {
+    const VERBS: &[&str] = &[
+        "send", "execute", "fetch", "query", "call", "connect", "request", "upload", "download",
+        "get", "put", "post", "delete", "publish", "prepare", "lookup", "resolve", "open", "read",
+        "write", "run", "invoke", "ping", "probe", "sync", "flush", "commit",
+    ];
+    VERBS
+        .iter()
+        .any(|v| method == *v || method.starts_with(&format!("{v}_")))
+}
+
+/// The names a closure binds for its item (`|(key, result)|` binds both).
+fn closure_bindings(c: &syn::ExprClosure) -> HashSet<String> {
+    fn bind(p: &syn::Pat, out: &mut HashSet<String>) {
+        match p {
+            syn::Pat::Ident(i) => {
+                out.insert(i.ident.to_string());
+            }
+            syn::Pat::Tuple(t) => t.elems.iter().for_each(|e| bind(e, out)),
+            syn::Pat::TupleStruct(t) => t.elems.iter().for_each(|e| bind(e, out)),
+            syn::Pat::Reference(r) => bind(&r.pat, out),
+            syn::Pat::Type(t) => bind(&t.pat, out),
+            _ => {}
+        }
+    }
+    let mut out = HashSet::new();
+    c.inputs.iter().for_each(|p| bind(p, &mut out));
+    out
+}
+
+/// Every call and method call in `e` (nested closures included), not in
+/// macros.
+fn calls_in(e: &syn::Expr) -> Vec<&syn::Expr> {
+    let mut c = Calls(Vec::new());
+    c.visit_expr(e);
+    c.0
+}
+
+fn calls_in_block(b: &syn::Block) -> Vec<&syn::Expr> {
+    let mut c = Calls(Vec::new());
+    c.visit_block(b);
+    c.0
+}
+
+struct Calls<'a>(Vec<&'a syn::Expr>);
+
+impl<'a> Visit<'a> for Calls<'a> {
+    fn visit_expr(&mut self, e: &'a syn::Expr) {
+        if matches!(e, syn::Expr::Call(_) | syn::Expr::MethodCall(_)) {
+            self.0.push(e);
+        }
+        syn::visit::visit_expr(self, e);
+    }
+    fn visit_item(&mut self, _: &'a syn::Item) {}
+}
+
+/// The name of the file's function a call may name: `self.f(..)`, `f(..)`,
+/// `Self::f(..)`.
+fn file_fn_name(call: &syn::Expr) -> Option<String> {
+    match call {
+        syn::Expr::MethodCall(m) => {
+            matches!(strip_parens(&m.receiver), syn::Expr::Path(p) if p.path.is_ident("self"))
+                .then(|| m.method.to_string())
+        }
+        syn::Expr::Call(c) => {
+            let path = call_path(c)?;
+            let local = path.segments.len() == 1
+                || path.segments.first().is_some_and(|s| s.ident == "Self");
+            local.then(|| last_segment(path)).flatten()
+        }
+        _ => None,
+    }
+}
+
+/// Does `f` wait for a semaphore permit (`self.permits.acquire_owned().await`,
+/// `let _permit = permit_rx.await`), itself or through the file's functions
+/// it calls (one level more)?
+fn acquires_permit(f: &origin_model::FnBody, fns: &origin_model::Fns, depth: usize) -> bool {
+    let calls = calls_in_block(f.block);
+    let acquires = calls.iter().any(|c| {
+        matches!(c, syn::Expr::MethodCall(m) if matches!(
+            m.method.to_string().as_str(),
+            "acquire" | "acquire_owned" | "acquire_many" | "acquire_many_owned"
+        ))
+    });
+    if acquires {
+        return true;
+    }
+    depth < 2
+        && calls.into_iter().filter_map(file_fn_name).any(|name| {
+            fns.named(&name)
+                .iter()
+                .any(|g| !std::ptr::eq(g.block, f.block) && acquires_permit(g, fns, depth + 1))
+        })
 }
 
 /// Methods that walk, copy or convert the collection they are called on,
@@ -991,6 +1430,14 @@ fn turbofish_names(m: &syn::ExprMethodCall, name: &str) -> bool {
 }
 
 impl<'ast> Visit<'ast> for Visitor<'_, 'ast> {
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        let saved = std::mem::replace(
+            &mut self.self_type,
+            crate::rules::retry_amplification::type_name(&i.self_ty),
+        );
+        syn::visit::visit_item_impl(self, i);
+        self.self_type = saved;
+    }
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         self.enter_fn(&f.sig, &f.block);
     }
@@ -1013,6 +1460,7 @@ impl<'ast> Visit<'ast> for Visitor<'_, 'ast> {
                         if !self.fixed_size(&m.receiver, span.start.line, 0) {
                             self.report_over(
                                 &m.receiver,
+                                None,
                                 span,
                                 "collect::<FuturesUnordered<_>>",
                                 "polls one future per item at once, with no limit",
@@ -1037,6 +1485,7 @@ impl<'ast> Visit<'ast> for Visitor<'_, 'ast> {
                     if !self.fixed_size(&c.args[0], line, 0) {
                         self.report_over(
                             &c.args[0],
+                            None,
                             span,
                             last,
                             "runs one future per item at once, with no limit",
@@ -1050,6 +1499,7 @@ impl<'ast> Visit<'ast> for Visitor<'_, 'ast> {
                 {
                     self.report_over(
                         &c.args[0],
+                        None,
                         span,
                         "FuturesUnordered::from_iter",
                         "polls one future per item at once, with no limit",
@@ -1069,6 +1519,7 @@ impl<'ast> Visit<'ast> for Visitor<'_, 'ast> {
             {
                 self.report_over(
                     &m.receiver,
+                    m.args.iter().nth(1),
                     span,
                     &name,
                     "with no limit (`None` or 0) runs every item of the stream at once",
@@ -1077,6 +1528,7 @@ impl<'ast> Visit<'ast> for Visitor<'_, 'ast> {
             "buffer_unordered" | "buffered" if m.args.first().is_some_and(is_max) => {
                 self.report_over(
                     &m.receiver,
+                    None,
                     span,
                     &name,
                     "with `usize::MAX` is no limit: every item of the stream runs at once",
@@ -1088,6 +1540,7 @@ impl<'ast> Visit<'ast> for Visitor<'_, 'ast> {
             {
                 self.report_over(
                     &m.receiver,
+                    None,
                     span,
                     "collect::<FuturesUnordered<_>>",
                     "polls one future per item at once, with no limit",
@@ -1117,6 +1570,63 @@ mod tests {
             .iter()
             .map(|f| (f.span.start.line, f.confidence))
             .collect()
+    }
+
+    #[test]
+    fn per_item_work_without_an_operation_is_low() {
+        // Callbacks handed in, and a method of the item the file defines
+        // with no operation in its body.
+        let callbacks = "async fn f<F: Fn(u64) -> Fut>(ids: Vec<u64>, cb: F) {\n\
+            join_all(ids.into_iter().map(|id| async move { cb(id).await })).await; }";
+        assert_eq!(findings(callbacks), vec![(2, Confidence::Low)]);
+        let unref = "impl E { async fn unref(&self) { self.count.fetch_sub(1); } }\n\
+            async fn f(items: Vec<E>) {\n\
+            join_all(items.iter().map(|item| async move { item.unref().await })).await; }";
+        assert_eq!(findings(unref), vec![(3, Confidence::Low)]);
+        let mapped = "impl E { async fn unref(&self) { self.as_ref().unref().await } }\n\
+            async fn f(items: Vec<E>) { join_all(items.iter().map(E::unref)).await; }";
+        assert_eq!(findings(mapped), vec![(2, Confidence::Low)]);
+        // Near misses: a service call, a helper of the file that makes one,
+        // a method of an item that is a client.
+        let fetch = "async fn f(c: &Store, ids: Vec<u64>) {\n\
+            join_all(ids.into_iter().map(|id| async move { c.fetch(id).await })).await; }";
+        assert_eq!(findings(fetch), vec![(2, Confidence::High)]);
+        let helper = "use reqwest::Client;\n\
+            impl S { async fn load(&self, id: u64) { self.http.get(id).send().await } }\n\
+            impl S { async fn f(&self, ids: Vec<u64>) {\n\
+            join_all(ids.into_iter().map(|id| self.load(id))).await; } }";
+        assert_eq!(findings(helper), vec![(4, Confidence::High)]);
+        let clients = "async fn f(clients: Vec<Client>) {\n\
+            join_all(clients.iter().map(|c| c.quit())).await; }";
+        assert_eq!(findings(clients), vec![(2, Confidence::High)]);
+    }
+
+    #[test]
+    fn futures_made_elsewhere_show_no_operation() {
+        let moved = "async fn f(keys: Vec<u64>, m: &Map) {\n\
+            let mut futs = Vec::new();\n\
+            for k in keys { let (_, fs) = m.evict(k); futs.extend(fs); }\n\
+            join_all(futs).await; }";
+        assert_eq!(findings(moved), vec![(4, Confidence::Low)]);
+        let made = "async fn f(keys: Vec<u64>, m: &Map) {\n\
+            let mut futs = Vec::new();\n\
+            for k in keys { futs.push(m.evict(k)); }\n\
+            join_all(futs).await; }";
+        assert_eq!(findings(made), vec![(4, Confidence::High)]);
+    }
+
+    #[test]
+    fn a_permit_taken_in_a_helper_bounds_the_fan_out() {
+        let helper = "impl S {\n\
+            async fn client(&self) -> C { let p = self.client_permits.acquire_owned().await; self.pool.get().await }\n\
+            async fn f(&self, keys: Vec<u64>) {\n\
+            join_all(keys.iter().map(|k| async move { let c = self.client().await; c.query(k).await })).await; } }";
+        assert!(findings(helper).is_empty());
+        let no_permit = "impl S {\n\
+            async fn client(&self) -> C { self.pool.get().await }\n\
+            async fn f(&self, keys: Vec<u64>) {\n\
+            join_all(keys.iter().map(|k| async move { let c = self.client().await; c.query(k).await })).await; } }";
+        assert_eq!(findings(no_permit), vec![(4, Confidence::High)]);
     }
 
     #[test]
