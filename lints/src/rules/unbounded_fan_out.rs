@@ -1431,10 +1431,7 @@ fn turbofish_names(m: &syn::ExprMethodCall, name: &str) -> bool {
 
 impl<'ast> Visit<'ast> for Visitor<'_, 'ast> {
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
-        let saved = std::mem::replace(
-            &mut self.self_type,
-            crate::rules::retry_amplification::type_name(&i.self_ty),
-        );
+        let saved = std::mem::replace(&mut self.self_type, crate::callgraph::type_name(&i.self_ty));
         syn::visit::visit_item_impl(self, i);
         self.self_type = saved;
     }
