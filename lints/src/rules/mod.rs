@@ -33,3 +33,20 @@ pub static ALL: &[&Lint] = &[
     &meta::PARSE_ERROR,
     &meta::UNUSED_ALLOW,
 ];
+
+/// Runs one lint's `check` on `src` alone (for its unit tests): the sink
+/// holds its findings and summaries.
+#[cfg(test)]
+pub(crate) fn run_check(
+    src: &str,
+    check: fn(&crate::FileContext, &mut crate::Sink),
+) -> crate::Sink {
+    let file: syn::File = syn::parse_str(src).expect("parses");
+    let imports = crate::imports::Imports::collect(&file);
+    let policy = crate::context::Policy::default();
+    let memo = crate::context::Memo::default();
+    let cx = crate::FileContext::new("t.rs", src, &file, &imports, &policy, &memo);
+    let mut sink = crate::Sink::default();
+    check(&cx, &mut sink);
+    sink
+}

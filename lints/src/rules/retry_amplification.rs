@@ -288,14 +288,8 @@ mod tests {
 
     /// The qualifier of each call named `insert` in the summaries of `src`.
     fn insert_qualifiers(src: &str) -> Vec<Option<String>> {
-        let file: syn::File = syn::parse_str(src).expect("parses");
-        let imports = crate::imports::Imports::collect(&file);
-        let policy = crate::context::Policy::default();
-        let memo = crate::context::Memo::default();
-        let cx = FileContext::new("t.rs", src, &file, &imports, &policy, &memo);
-        let mut sink = Sink::default();
-        check(&cx, &mut sink);
-        sink.summaries
+        crate::rules::run_check(src, check)
+            .summaries
             .iter()
             .flat_map(|f| &f.calls)
             .filter(|c| c.name == "insert")

@@ -1642,14 +1642,7 @@ mod tests {
     }
 
     fn findings(src: &str) -> Vec<crate::Finding> {
-        let file: syn::File = syn::parse_str(src).expect("parses");
-        let imports = crate::imports::Imports::collect(&file);
-        let policy = crate::context::Policy::default();
-        let memo = crate::context::Memo::default();
-        let cx = FileContext::new("t.rs", src, &file, &imports, &policy, &memo);
-        let mut sink = Sink::default();
-        check(&cx, &mut sink);
-        sink.findings
+        crate::rules::run_check(src, check).findings
     }
 
     #[test]

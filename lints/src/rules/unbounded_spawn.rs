@@ -979,14 +979,8 @@ mod tests {
 
     /// The line and confidence of each finding in `src`.
     fn findings(src: &str) -> Vec<(usize, Confidence)> {
-        let file: syn::File = syn::parse_str(src).unwrap();
-        let imports = crate::imports::Imports::collect(&file);
-        let policy = crate::Policy::default();
-        let memo = crate::context::Memo::default();
-        let cx = FileContext::new("t.rs", src, &file, &imports, &policy, &memo);
-        let mut sink = Sink::default();
-        check(&cx, &mut sink);
-        sink.findings
+        crate::rules::run_check(src, check)
+            .findings
             .iter()
             .map(|f| (f.span.start.line, f.confidence))
             .collect()
