@@ -1626,38 +1626,15 @@ pub fn with_local_callees(
 /// call, and so on: `helper(..)`, `self.helper(..)`, `Self::helper::<T>(..)`
 /// (every body of a name: methods of two types may share it). Seeds included.
 fn local_callees(src: &str, bodies: &[FnBody], seeds: Vec<usize>) -> Vec<usize> {
-    let b = src.as_bytes();
-    let mut named: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
-    for (k, body) in bodies.iter().enumerate() {
-        named
-            .entry(&src[body.name.0..body.name.1])
-            .or_default()
-            .push(k);
-    }
+    let named = bodies_by_name(src, bodies);
     let mut done = vec![false; bodies.len()];
     for &k in &seeds {
         done[k] = true;
     }
     let mut todo = seeds;
     while let Some(k) = todo.pop() {
-        let body = &bodies[k];
-        let mut i = body.open;
-        while i < body.close {
-            if !is_ident_byte(b[i]) {
-                i += 1;
-                continue;
-            }
-            let start = i;
-            while i < body.close && is_ident_byte(b[i]) {
-                i += 1;
-            }
-            let Some(ks) = named.get(&src[start..i]) else {
-                continue;
-            };
-            if ks.iter().all(|&c| done[c]) || called_at(src, i, body.close).is_none() {
-                continue;
-            }
-            for &c in ks {
+        for callee in local_calls(src, &bodies[k], &named) {
+            for &c in &named[callee] {
                 if !done[c] {
                     done[c] = true;
                     todo.push(c);
@@ -1669,44 +1646,75 @@ fn local_callees(src: &str, bodies: &[FnBody], seeds: Vec<usize>) -> Vec<usize> 
 }
 
 /// The bodies that call one of `seeds`, at any depth up the calls, and the
-/// seeds themselves (by name, as [`local_callees`] follows them down).
+/// seeds themselves (by name, as [`local_callees`] follows them down). Each
+/// body is scanned once: the calls found give the edges walked upwards.
 fn local_callers(src: &str, bodies: &[FnBody], seeds: Vec<usize>) -> Vec<usize> {
-    let b = src.as_bytes();
+    let named = bodies_by_name(src, bodies);
+    let mut callers: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
+    for (k, body) in bodies.iter().enumerate() {
+        for callee in local_calls(src, body, &named) {
+            callers.entry(callee).or_default().push(k);
+        }
+    }
+    let name = |k: usize| &src[bodies[k].name.0..bodies[k].name.1];
     let mut done = vec![false; bodies.len()];
-    let mut names: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for &k in &seeds {
         done[k] = true;
-        names.insert(&src[bodies[k].name.0..bodies[k].name.1]);
     }
-    loop {
-        let mut grew = false;
-        for (k, body) in bodies.iter().enumerate() {
-            if done[k] {
-                continue;
+    let mut todo: Vec<&str> = seeds.iter().map(|&k| name(k)).collect();
+    while let Some(callee) = todo.pop() {
+        for &k in callers.get(callee).into_iter().flatten() {
+            if !done[k] {
+                done[k] = true;
+                todo.push(name(k));
             }
-            let mut i = body.open;
-            while i < body.close {
-                if !is_ident_byte(b[i]) {
-                    i += 1;
-                    continue;
-                }
-                let start = i;
-                while i < body.close && is_ident_byte(b[i]) {
-                    i += 1;
-                }
-                if names.contains(&src[start..i]) && called_at(src, i, body.close).is_some() {
-                    done[k] = true;
-                    names.insert(&src[body.name.0..body.name.1]);
-                    grew = true;
-                    break;
-                }
-            }
-        }
-        if !grew {
-            break;
         }
     }
     (0..bodies.len()).filter(|&k| done[k]).collect()
+}
+
+/// The file's function bodies by name.
+fn bodies_by_name<'s>(
+    src: &'s str,
+    bodies: &[FnBody],
+) -> std::collections::HashMap<&'s str, Vec<usize>> {
+    let mut named: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
+    for (k, body) in bodies.iter().enumerate() {
+        named
+            .entry(&src[body.name.0..body.name.1])
+            .or_default()
+            .push(k);
+    }
+    named
+}
+
+/// The names of the file's own functions that `body` calls, each once.
+fn local_calls<'s>(
+    src: &'s str,
+    body: &FnBody,
+    named: &std::collections::HashMap<&'s str, Vec<usize>>,
+) -> Vec<&'s str> {
+    let b = src.as_bytes();
+    let mut out: Vec<&str> = Vec::new();
+    let mut i = body.open;
+    while i < body.close {
+        if !is_ident_byte(b[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < body.close && is_ident_byte(b[i]) {
+            i += 1;
+        }
+        let word = &src[start..i];
+        if named.contains_key(word)
+            && !out.contains(&word)
+            && called_at(src, i, body.close).is_some()
+        {
+            out.push(word);
+        }
+    }
+    out
 }
 
 /// Whether `word` occurs in `hay` with no identifier character on either side.

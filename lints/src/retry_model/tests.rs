@@ -168,19 +168,11 @@ fn recursion_after_a_state_change_is_not_a_retry() {
             }
         }
     }";
-    let count = |src: &str| {
-        let mut file: syn::File = syn::parse_str(src).expect("parses");
-        crate::expand::expand_expr_macros(&mut file);
-        let imports = crate::imports::Imports::collect(&file);
-        let policy = crate::context::Policy::default();
-        let memo = crate::context::Memo::default();
-        let cx = FileContext::new("t.rs", src, &file, &imports, &policy, &memo);
-        let mut sink = crate::Sink::default();
-        library::check_unbounded(&cx, &mut sink);
-        sink.findings.len()
-    };
-    assert_eq!(count(&src.replace("RECOVER", "self.restart();")), 0);
-    assert_eq!(count(&src.replace("RECOVER", "")), 1);
+    assert_eq!(
+        recursive_retries(&src.replace("RECOVER", "self.restart();")),
+        0
+    );
+    assert_eq!(recursive_retries(&src.replace("RECOVER", "")), 1);
 }
 
 /// `unbounded_retry` findings of the recursive-retry model in `src`.
