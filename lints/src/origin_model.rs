@@ -370,6 +370,204 @@ impl<'a> Judge<'_, 'a> {
     }
 }
 
+/// Is the collection `e`, read in function `body`, driven by input: a
+/// parameter, the result of a read, query, receive or decode, a stream, or
+/// a local filled from one of those or by a `while`/`loop` that reads until
+/// its input ends? Asked after [`configured_set`]: a set that shows neither
+/// origin is `low` (contract v2.0: `high` needs the input that drives it).
+pub fn input_set(fns: &Fns, body: FnBody, e: &syn::Expr) -> bool {
+    input_at(fns, body, e, 0)
+}
+
+fn input_at(fns: &Fns, body: FnBody, e: &syn::Expr, depth: usize) -> bool {
+    if depth > MAX_DEPTH {
+        return false;
+    }
+    let e = strip_ref(e);
+    // A block, `if` or `match` yields what its arms compute, or (for a
+    // `match`) what it inspects: not every call made on the way.
+    match e {
+        syn::Expr::Block(b) => return tail_input(fns, body, &b.block, depth),
+        syn::Expr::If(i) => {
+            return tail_input(fns, body, &i.then_branch, depth)
+                || i.else_branch
+                    .as_ref()
+                    .is_some_and(|(_, els)| input_at(fns, body, els, depth + 1))
+        }
+        syn::Expr::Match(m) => return input_at(fns, body, &m.expr, depth + 1),
+        _ => {}
+    }
+    // `self.peers.read().unwrap()`: a guard on the object's own state.
+    if guards_self_state(e) || resolves_names(e) {
+        return false;
+    }
+    if awaits_or_reads(e) {
+        return true;
+    }
+    let e = strip_ref(strip_await_try(e));
+    let (calls, root) = method_chain(e);
+    if calls.iter().any(|c| names_stream(&c.method.to_string())) {
+        return true;
+    }
+    match strip_ref(root) {
+        syn::Expr::Path(p) => p
+            .path
+            .get_ident()
+            .is_some_and(|i| name_input(fns, body, &i.to_string(), depth)),
+        syn::Expr::Field(f) => input_at(fns, body, &f.base, depth + 1),
+        syn::Expr::Call(c) => c.args.iter().any(|a| input_at(fns, body, a, depth + 1)),
+        // `(0..req.count)`, `vec![a, b]`, `(to_ping, to_retry)`: computed
+        // from what it names.
+        other => {
+            let mut found = false;
+            crate::syntax::any_ident(other, &mut |id| {
+                found = name_input(fns, body, id, depth);
+                found
+            });
+            found
+        }
+    }
+}
+
+fn tail_input(fns: &Fns, body: FnBody, b: &syn::Block, depth: usize) -> bool {
+    match b.stmts.last() {
+        Some(syn::Stmt::Expr(tail, None)) => input_at(fns, body, tail, depth + 1),
+        _ => false,
+    }
+}
+
+/// Is the variable `name` of function `body` driven by input?
+fn name_input(fns: &Fns, body: FnBody, name: &str, depth: usize) -> bool {
+    if name == "self" {
+        return false;
+    }
+    if names_stream(name) || param_of(body.sig, name).is_some() {
+        return true;
+    }
+    // `for leaf in requests { for split in leaf.splits { .. } }`: an item of
+    // what the outer loop walks.
+    if let Some(iter) = for_iterable(body.block, name) {
+        return input_at(fns, body, iter, depth + 1);
+    }
+    let filled = fill_loops(body.block, name);
+    if !filled.is_empty() {
+        return filled.iter().any(|loops| {
+            loops.iter().any(|l| match l {
+                None => true,
+                Some(iter) => input_at(fns, body, iter, depth + 1),
+            })
+        });
+    }
+    bindings(body.block, name).iter().any(|b| match b {
+        Binding::Typed(_) => false,
+        Binding::Init(init) => input_at(fns, body, init, depth + 1),
+    })
+}
+
+/// The iterable of the `for` of the block whose pattern binds `name`.
+fn for_iterable<'a>(block: &'a syn::Block, name: &str) -> Option<&'a syn::Expr> {
+    struct F<'a, 'n> {
+        name: &'n str,
+        found: Option<&'a syn::Expr>,
+    }
+    impl<'a> Visit<'a> for F<'a, '_> {
+        fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
+            if self.found.is_none() && pat_binds(&f.pat, self.name) {
+                self.found = Some(&f.expr);
+            }
+            syn::visit::visit_expr_for_loop(self, f);
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut f = F { name, found: None };
+    f.visit_block(block);
+    f.found
+}
+
+/// Does the pattern bind `name` anywhere (`(_, (schema, rows))`, `Item { id, .. }`)?
+fn pat_binds(pat: &syn::Pat, name: &str) -> bool {
+    match pat {
+        syn::Pat::Ident(pi) => pi.ident == name,
+        syn::Pat::Tuple(t) => t.elems.iter().any(|p| pat_binds(p, name)),
+        syn::Pat::TupleStruct(t) => t.elems.iter().any(|p| pat_binds(p, name)),
+        syn::Pat::Struct(s) => s.fields.iter().any(|f| pat_binds(&f.pat, name)),
+        syn::Pat::Reference(r) => pat_binds(&r.pat, name),
+        syn::Pat::Type(pt) => pat_binds(&pt.pat, name),
+        _ => false,
+    }
+}
+
+/// A stream or receiver, read until it ends (`incoming`, `events_rx`,
+/// `into_stream()`, `try_iter()`).
+fn names_stream(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.contains("stream")
+        || name.contains("incoming")
+        || name == "rx"
+        || name.ends_with("_rx")
+        || name.ends_with("receiver")
+        || name == "try_iter"
+}
+
+/// For each `name.push(..)`/`insert`/`extend`/`entry` inside a loop of the
+/// block, the loops around it that started after `name` was declared:
+/// `Some(iterable)` for a `for`, `None` for a `while` or `loop` (it runs
+/// until its input ends). A loop around the declaration makes a new
+/// collection each round, not a bigger one.
+fn fill_loops<'a>(block: &'a syn::Block, name: &str) -> Vec<Vec<Option<&'a syn::Expr>>> {
+    struct F<'a, 'n> {
+        name: &'n str,
+        loops: Vec<Option<&'a syn::Expr>>,
+        declared_at: usize,
+        fills: Vec<Vec<Option<&'a syn::Expr>>>,
+    }
+    impl<'a> Visit<'a> for F<'a, '_> {
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            syn::visit::visit_local(self, l);
+            if pat_binds(&l.pat, self.name) {
+                self.declared_at = self.loops.len();
+            }
+        }
+        fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
+            self.visit_expr(&f.expr);
+            self.loops.push(Some(&f.expr));
+            self.visit_block(&f.body);
+            self.loops.pop();
+        }
+        fn visit_expr_while(&mut self, w: &'a syn::ExprWhile) {
+            self.loops.push(None);
+            syn::visit::visit_expr_while(self, w);
+            self.loops.pop();
+        }
+        fn visit_expr_loop(&mut self, l: &'a syn::ExprLoop) {
+            self.loops.push(None);
+            syn::visit::visit_expr_loop(self, l);
+            self.loops.pop();
+        }
+        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+            let filling = matches!(
+                m.method.to_string().as_str(),
+                "push" | "insert" | "extend" | "push_back" | "entry"
+            );
+            let on_name = matches!(strip_parens(&m.receiver), syn::Expr::Path(p) if p.path.is_ident(self.name));
+            let inner = self.loops.get(self.declared_at..).unwrap_or_default();
+            if filling && on_name && !inner.is_empty() {
+                self.fills.push(inner.to_vec());
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut f = F {
+        name,
+        loops: Vec::new(),
+        declared_at: 0,
+        fills: Vec::new(),
+    };
+    f.visit_block(block);
+    f.fills
+}
+
 /// The position (not counting `self`) and type of parameter `name`.
 fn param_of<'s>(sig: &'s syn::Signature, name: &str) -> Option<(usize, &'s syn::Type)> {
     sig.inputs
@@ -475,6 +673,88 @@ fn fills<'a>(block: &'a syn::Block, name: &str) -> Option<Vec<Vec<&'a syn::Expr>
     (!f.fills.is_empty() && !f.outside).then_some(f.fills)
 }
 
+/// An expression that reads input: an `.await`ed call, or a call whose name
+/// says it reads, receives, queries, fetches, lists or decodes.
+pub fn awaits_or_reads(e: &syn::Expr) -> bool {
+    struct Reads(bool);
+    impl<'ast> Visit<'ast> for Reads {
+        fn visit_expr_await(&mut self, _: &'ast syn::ExprAwait) {
+            self.0 = true;
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            self.0 |= reads(&m.method.to_string());
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            self.0 |= call_path(c)
+                .and_then(last_segment)
+                .is_some_and(|n| reads(&n));
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    fn reads(name: &str) -> bool {
+        const VERBS: &[&str] = &[
+            "read",
+            "recv",
+            "receive",
+            "query",
+            "fetch",
+            "list",
+            "decode",
+            "deserialize",
+            "parse",
+            "from_str",
+            "from_slice",
+            "from_reader",
+            "lines",
+            "scan",
+            "search",
+            "lookup",
+        ];
+        VERBS
+            .iter()
+            .any(|v| name == *v || name.starts_with(&format!("{v}_")))
+    }
+    let mut r = Reads(false);
+    r.visit_expr(e);
+    r.0
+}
+
+/// `self.state.read().await`, `self.inner.lock()`: a lock guard (or a
+/// borrow) on this object's own state, whose collections configuration and
+/// the object's history size, not the input.
+pub fn guards_self_state(e: &syn::Expr) -> bool {
+    let (calls, root) = method_chain(e);
+    let rooted_in_self = crate::syntax::any_ident(strip_ref(root), &mut |id| id == "self")
+        && matches!(
+            strip_parens(strip_ref(root)),
+            syn::Expr::Field(_) | syn::Expr::Path(_)
+        );
+    rooted_in_self
+        && calls.iter().any(|m| {
+            m.args.is_empty()
+                && matches!(
+                    m.method.to_string().as_str(),
+                    "read" | "write" | "lock" | "borrow" | "borrow_mut"
+                )
+        })
+        && calls.iter().all(|m| {
+            (m.args.is_empty() || m.method == "expect")
+                && matches!(
+                    m.method.to_string().as_str(),
+                    "read"
+                        | "write"
+                        | "lock"
+                        | "borrow"
+                        | "borrow_mut"
+                        | "unwrap"
+                        | "expect"
+                        | "load"
+                )
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -494,6 +774,53 @@ mod tests {
         let mut last = Last(None);
         last.visit_block(body.block);
         configured_set(&fns, body, last.0.unwrap(), true)
+    }
+
+    /// Is the iterable of the last `for` of function `f` driven by input?
+    fn walks_input(src: &str, f: &str) -> bool {
+        let file: syn::File = syn::parse_str(src).unwrap();
+        let fns = Fns::collect(&file);
+        let body = fns.fns.iter().find(|b| b.sig.ident == f).copied().unwrap();
+        struct Last<'a>(Option<&'a syn::Expr>);
+        impl<'a> Visit<'a> for Last<'a> {
+            fn visit_expr_for_loop(&mut self, l: &'a syn::ExprForLoop) {
+                self.0 = Some(&l.expr);
+                syn::visit::visit_expr_for_loop(self, l);
+            }
+        }
+        let mut last = Last(None);
+        last.visit_block(body.block);
+        input_set(&fns, body, last.0.unwrap())
+    }
+
+    #[test]
+    fn input_through_an_outer_loops_item() {
+        let src = "pub fn f(reqs: Vec<R>) { for r in reqs { for s in r.splits { spawn(s); } } }";
+        assert!(walks_input(src, "f"));
+        let near = "impl S { pub fn f(&self) { for r in self.reqs.iter() { for s in r.splits { spawn(s); } } } }";
+        assert!(!walks_input(near, "f"));
+    }
+
+    #[test]
+    fn a_collection_filled_while_reading_is_input() {
+        let src = "pub fn f(mut it: I) { let mut by: HashMap<u32, Vec<R>> = HashMap::new(); \
+            while let Some(e) = it.next() { by.entry(e.t).or_default().push(e.r); } \
+            for (t, rows) in by { spawn(rows); } }";
+        assert!(walks_input(src, "f"));
+        // Filled from the object's own table, declared inside the outer loop.
+        let near =
+            "impl S { pub fn f(&self) { loop { let ids = { let k = self.known.read().unwrap(); \
+            let mut ids = vec![]; for (id, _) in k.list.iter() { ids.push(*id); } ids }; \
+            for id in ids { spawn(id); } } } }";
+        assert!(!walks_input(near, "f"));
+    }
+
+    #[test]
+    fn an_unseen_origin_is_not_input() {
+        let src = "pub fn f() { let all = Pools::snapshot(); for p in all { spawn(p); } }";
+        assert!(!walks_input(src, "f"));
+        let near = "pub async fn f(c: &Client) { let all = c.list_pools().await; for p in all { spawn(p); } }";
+        assert!(walks_input(near, "f"));
     }
 
     #[test]

@@ -257,7 +257,7 @@ fn is_contention_op(name: &str) -> bool {
         || name == "lock"
 }
 
-fn is_readiness_ident(id: &str) -> bool {
+pub(crate) fn is_readiness_ident(id: &str) -> bool {
     matches!(
         id,
         "WouldBlock"
@@ -265,6 +265,10 @@ fn is_readiness_ident(id: &str) -> bool {
             | "EAGAIN"
             | "EINTR"
             | "EWOULDBLOCK"
+            // `rustix::io::Errno::INTR`
+            | "INTR"
+            | "AGAIN"
+            | "WOULDBLOCK"
             | "Again"
             | "WANT_READ"
             | "WANT_WRITE"
@@ -386,6 +390,10 @@ fn is_item_op(name: &str) -> bool {
                 | "recv_msg"
                 | "next_frame"
                 | "read_frame"
+                // waits for the next event of a watch, notify or token
+                | "changed"
+                | "notified"
+                | "cancelled"
         )
         || name.starts_with("recv")
 }
@@ -567,6 +575,9 @@ fn always_exits(expr: &Expr, label: Option<&str>, depth: usize) -> bool {
         }
         Expr::Macro(m) => is_exit_macro(&m.mac),
         Expr::Call(c) => call_exits(c),
+        // `Err(e)?`: returns the error.
+        Expr::Try(t) => matches!(crate::syntax::strip_parens(&t.expr), Expr::Call(c)
+            if crate::syntax::call_path(c).is_some_and(|p| p.is_ident("Err"))),
         _ => false,
     }
 }
@@ -1730,7 +1741,12 @@ impl<'l, 'ast> BodyScan<'l, 'ast> {
             rest: self.rest.clone(),
             top: self.top,
             cond_site: false,
-            value_of: self.site_value.clone(),
+            value_of: self
+                .site_value
+                .iter()
+                .cloned()
+                .chain(shapes::result_local(op_expr))
+                .collect(),
             guard: self.site_guard,
         });
     }
@@ -1889,8 +1905,14 @@ impl<'l, 'ast> BodyScan<'l, 'ast> {
             .site_pat
             .is_some_and(|p| idents_of(p).iter().any(|i| is_collision_ident(i)))
             && self.helper_op(op).is_some_and(|n| self.fns.mints(&n));
+        // Each attempt waits for a person's new answer (`ask_free_text(..)`).
+        let asks = op
+            .call
+            .is_some_and(|c| shapes::asks_a_person(Region::Expr(c)))
+            || self.helper_op(op).is_some_and(|n| self.fns.asks(&n));
         readiness
             || collision
+            || asks
             || inputs.changes(op, op_expr, success, success_block)
             || region.is_some_and(|r| {
                 let name = op.name().unwrap_or_default();

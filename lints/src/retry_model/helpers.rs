@@ -27,6 +27,7 @@ pub struct FileFns<'ast> {
     random: OnceCell<HashSet<String>>,
     mints: OnceCell<HashSet<String>>,
     contention: OnceCell<HashSet<String>>,
+    asks: OnceCell<HashSet<String>>,
 }
 
 impl<'ast> FileFns<'ast> {
@@ -41,6 +42,7 @@ impl<'ast> FileFns<'ast> {
             random: OnceCell::new(),
             mints: OnceCell::new(),
             contention: OnceCell::new(),
+            asks: OnceCell::new(),
         }
     }
 
@@ -136,6 +138,17 @@ impl<'ast> FileFns<'ast> {
             .contains(name)
     }
 
+    /// Does it ask a person (a prompt, a line read from stdin), at any depth?
+    pub fn asks(&self, name: &str) -> bool {
+        self.asks
+            .get_or_init(|| {
+                self.close(self.direct(&|b| {
+                    super::shapes::asks_a_person(super::state_machine::Region::Block(b))
+                }))
+            })
+            .contains(name)
+    }
+
     /// Is it a compare-exchange wrapper? One level: the compare-exchange
     /// decides its result.
     pub fn contention(&self, name: &str) -> bool {
@@ -215,19 +228,28 @@ pub fn local_call_name(e: &Expr) -> Option<String> {
 
 /// Every call in a block that may reach a function of the file.
 pub fn local_calls(b: &Block) -> Vec<String> {
-    struct C(Vec<String>);
-    impl<'ast> Visit<'ast> for C {
-        fn visit_expr(&mut self, e: &'ast Expr) {
-            if let Some(n) = local_call_name(e) {
-                self.0.push(n);
-            }
-            syn::visit::visit_expr(self, e);
-        }
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    let mut c = C(Vec::new());
+    let mut c = LocalCalls(Vec::new());
     c.visit_block(b);
     c.0
+}
+
+/// Every call in a statement that may reach a function of the file.
+pub fn local_calls_in_stmt(st: &syn::Stmt) -> Vec<String> {
+    let mut c = LocalCalls(Vec::new());
+    c.visit_stmt(st);
+    c.0
+}
+
+struct LocalCalls(Vec<String>);
+
+impl<'ast> Visit<'ast> for LocalCalls {
+    fn visit_expr(&mut self, e: &'ast Expr) {
+        if let Some(n) = local_call_name(e) {
+            self.0.push(n);
+        }
+        syn::visit::visit_expr(self, e);
+    }
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
 /// Names a body assigns or steps (`x = ..`, `self.n += 1`): what changes

@@ -135,7 +135,7 @@ fn find_strategies(cx: &FileContext) -> Vec<Strategy> {
         out.retain(|s| !v.literal_spans.contains(&s.span) || inside(&s.span));
     }
     if out.iter().any(|s| s.no_jitter) {
-        let jittered = jittered_bindings(cx.file);
+        let jittered = bindings_later_calling(cx.file, &|m| m.contains("jitter"));
         for s in out.iter_mut() {
             let inside = |b: &Span| b.start <= s.span.start && s.span.end <= b.end;
             if jittered.iter().any(inside) {
@@ -143,15 +143,30 @@ fn find_strategies(cx: &FileContext) -> Vec<Strategy> {
             }
         }
     }
+    if out.iter().any(|s| s.unbounded) {
+        // `let mut st = ExponentialBackoff::from_millis(..); ..; st.take(n)`.
+        let limited =
+            bindings_later_calling(cx.file, &|m| m == "take" || m.starts_with("with_max_times"));
+        for s in out.iter_mut() {
+            let inside = |b: &Span| b.start <= s.span.start && s.span.end <= b.end;
+            if limited.iter().any(inside) {
+                s.unbounded = false;
+            }
+        }
+    }
     out
 }
 
-/// The initialisers of `let` bindings that the same function later gives
-/// jitter (`let b = Builder::default()..; let b = if on { b.with_jitter() }
-/// else { b };`): a strategy built there is jittered.
-fn jittered_bindings(file: &syn::File) -> Vec<Span> {
-    struct J(Vec<Span>);
-    impl J {
+/// The initialisers of `let` bindings on which the same function later
+/// calls a method that `wanted` accepts: jitter (`let b =
+/// Builder::default()..; let b = if on { b.with_jitter() } else { b };`) or
+/// a limit (`st.take(n)`) given after the strategy was built.
+fn bindings_later_calling(file: &syn::File, wanted: &dyn Fn(&str) -> bool) -> Vec<Span> {
+    struct J<'w> {
+        wanted: &'w dyn Fn(&str) -> bool,
+        out: Vec<Span>,
+    }
+    impl J<'_> {
         fn body(&mut self, b: &syn::Block) {
             let mut lets: Vec<(String, &Expr)> = Vec::new();
             for st in &b.stmts {
@@ -161,28 +176,28 @@ fn jittered_bindings(file: &syn::File) -> Vec<Span> {
                     }
                 }
             }
-            let mut calls = JitterCalls(Vec::new());
+            let mut calls = WantedCalls(self.wanted, Vec::new());
             calls.visit_block(b);
             for (name, init) in lets {
-                if calls.0.contains(&name) {
-                    self.0.push(Span::from(init.span()));
+                if calls.1.contains(&name) {
+                    self.out.push(Span::from(init.span()));
                 }
             }
         }
     }
-    /// Roots of chains that call a jitter method (`b.with_jitter()`).
-    struct JitterCalls(Vec<String>);
-    impl<'ast> Visit<'ast> for JitterCalls {
+    /// Roots of chains that call a wanted method (`b.with_jitter()`).
+    struct WantedCalls<'w>(&'w dyn Fn(&str) -> bool, Vec<String>);
+    impl<'ast> Visit<'ast> for WantedCalls<'_> {
         fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-            if m.method.to_string().contains("jitter") {
+            if (self.0)(&m.method.to_string()) {
                 if let Expr::Path(p) = method_chain(&m.receiver).1 {
-                    self.0.extend(p.path.get_ident().map(|i| i.to_string()));
+                    self.1.extend(p.path.get_ident().map(|i| i.to_string()));
                 }
             }
             syn::visit::visit_expr_method_call(self, m);
         }
     }
-    impl<'ast> Visit<'ast> for J {
+    impl<'ast> Visit<'ast> for J<'_> {
         fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
             self.body(&f.block);
             syn::visit::visit_item_fn(self, f);
@@ -192,9 +207,12 @@ fn jittered_bindings(file: &syn::File) -> Vec<Span> {
             syn::visit::visit_impl_item_fn(self, f);
         }
     }
-    let mut j = J(Vec::new());
+    let mut j = J {
+        wanted,
+        out: Vec::new(),
+    };
     j.visit_file(file);
-    j.0
+    j.out
 }
 
 struct V<'a, 'c> {
@@ -726,19 +744,7 @@ impl<'ast> Visit<'ast> for Fail<'_, 'ast> {
         // `Some(Err(e))`: a stream's failed item, not a failed attempt.
         let failure = crate::syntax::any_ident(&a.pat, &mut |i| i == "Err")
             && !crate::syntax::any_ident(&a.pat, &mut |i| i == "Some")
-            && !crate::syntax::any_ident(a, &mut |i| {
-                matches!(
-                    i,
-                    "WouldBlock"
-                        | "Interrupted"
-                        | "EAGAIN"
-                        | "EINTR"
-                        | "WANT_READ"
-                        | "WANT_WRITE"
-                        | "would_block"
-                        | "interrupted"
-                )
-            });
+            && !crate::syntax::any_ident(a, &mut super::is_readiness_ident);
         self.in_failure += usize::from(failure);
         let outer = self.shadowing.len();
         self.shadowing.extend(pat_bindings(&a.pat));

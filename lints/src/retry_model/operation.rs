@@ -378,6 +378,19 @@ impl<'ast> LoopInputs<'_, 'ast> {
                     .is_some_and(|at| at.iter().any(counted))
             })
             || self.random_input(&inputs.exprs)
+            || self.asks_before()
+    }
+
+    /// Each round asks a person before the operation (`let input =
+    /// ask_free_text(..)`): a human paces the loop, and each attempt checks
+    /// a new answer.
+    fn asks_before(&self) -> bool {
+        self.before.iter().any(|st| {
+            super::shapes::stmt_asks_a_person(st)
+                || super::helpers::local_calls_in_stmt(st)
+                    .iter()
+                    .any(|c| self.fns.asks(c))
+        })
     }
 
     /// Walks the loop body once: every write, and the writes each node holds.
@@ -462,7 +475,7 @@ impl<'ast> LoopInputs<'_, 'ast> {
     }
 
     /// An input drawn at random inside the loop (a free-port or temporary-name
-    /// search): `fastrand::u16(..)`, or a helper of the file that draws one.
+    /// search), or a person's new answer: `fastrand::u16(..)`, or a helper of the file that draws one.
     fn random_input(&self, exprs: &[&'ast Expr]) -> bool {
         // The braces' span: `Spanned::span` would print the whole body.
         let body = Span::from(self.body.brace_token.span.join());
@@ -471,9 +484,10 @@ impl<'ast> LoopInputs<'_, 'ast> {
             let inside = body.start <= s.start && s.end <= body.end;
             inside
                 && (has_jitter_source(*e)
-                    || super::callee_names(e)
-                        .iter()
-                        .any(|c| self.fns.random(c) || super::is_fresh_id_call(c)))
+                    || super::shapes::asks_a_person(super::state_machine::Region::Expr(e))
+                    || super::callee_names(e).iter().any(|c| {
+                        self.fns.random(c) || super::is_fresh_id_call(c) || self.fns.asks(c)
+                    }))
         })
     }
 }
@@ -617,6 +631,7 @@ const MUTATING: &[&str] = &[
     "append",
     "split_off",
     "rotate",
+    "retain",
     "shuffle",
     "swap",
     "iter_mut",

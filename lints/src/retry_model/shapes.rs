@@ -158,6 +158,23 @@ pub(super) fn keeps_error_in_state(branch: Region, err_names: &[String]) -> bool
     s.found
 }
 
+/// The local a site tests through a view of it (`if let Ok(n) =
+/// io_result.as_ref()`): a later statement may leave on it.
+pub(super) fn result_local(op_expr: &Expr) -> Option<String> {
+    let (calls, root) = crate::syntax::method_chain(op_expr);
+    let views = !calls.is_empty()
+        && calls.iter().all(|m| {
+            matches!(
+                m.method.to_string().as_str(),
+                "as_ref" | "as_mut" | "as_deref"
+            )
+        });
+    match crate::syntax::strip_parens(root) {
+        Expr::Path(p) if views => p.path.get_ident().map(|i| i.to_string()),
+        _ => None,
+    }
+}
+
 /// The failure branch hands its value on (`let page = match fetch() { ..,
 /// Err(e) => Err(e) }`) and a later statement leaves on it: `page?`, an
 /// `Err`/`None` arm or `if let Err(..)` that returns or breaks, a `let
@@ -170,6 +187,8 @@ pub(super) fn leaves_later(rest: &[&[Stmt]], names: &[String], label: Option<&st
         names: &'a [String],
         label: Option<&'a str>,
         found: bool,
+        /// Flags set from the value's failure (`let failed = res.is_err()`).
+        flags: Vec<String>,
     }
     impl L<'_> {
         fn is_value(&self, e: &Expr) -> bool {
@@ -207,6 +226,8 @@ pub(super) fn leaves_later(rest: &[&[Stmt]], names: &[String], label: Option<&st
                 }
                 None => {
                     is_ok_err_test(&i.cond).is_some_and(|(r, failed)| failed && self.is_value(r))
+                        || matches!(crate::syntax::strip_parens(&i.cond), Expr::Path(p)
+                            if p.path.get_ident().is_some_and(|f| self.flags.iter().any(|n| f == n)))
                 }
             };
             self.found |= tests_failure && self.block_exits(&i.then_branch);
@@ -216,6 +237,13 @@ pub(super) fn leaves_later(rest: &[&[Stmt]], names: &[String], label: Option<&st
             if let Some(init) = &l.init {
                 if let Some((_, els)) = &init.diverge {
                     self.found |= self.is_value(&init.expr) && self.exits(els);
+                }
+                if let (syn::Pat::Ident(flag), Some((r, true))) =
+                    (&l.pat, is_ok_err_test(&init.expr))
+                {
+                    if self.is_value(r) {
+                        self.flags.push(flag.ident.to_string());
+                    }
                 }
             }
             syn::visit::visit_local(self, l);
@@ -231,6 +259,7 @@ pub(super) fn leaves_later(rest: &[&[Stmt]], names: &[String], label: Option<&st
         names,
         label,
         found: false,
+        flags: Vec::new(),
     };
     for st in rest.iter().flat_map(|s| s.iter()) {
         l.visit_stmt(st);
@@ -534,25 +563,34 @@ pub(super) fn hands_back_input(branch: Region, err_names: &[String], op_inputs: 
 /// read from stdin): each repeat waits for a human, it is not an automatic
 /// retry.
 pub(super) fn asks_a_person(branch: Region) -> bool {
-    struct A(bool);
-    impl<'ast> Visit<'ast> for A {
-        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-            self.0 |= crate::syntax::call_name(c).is_some_and(|n| is_prompt_name(&n));
-            syn::visit::visit_expr_call(self, c);
-        }
-        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-            let name = m.method.to_string();
-            let stdin_line =
-                name == "read_line" && crate::syntax::any_ident(&m.receiver, &mut |i| i == "stdin");
-            self.0 |= is_prompt_name(&name) || stdin_line;
-            syn::visit::visit_expr_method_call(self, m);
-        }
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    let mut a = A(false);
+    let mut a = PersonAsked(false);
     branch.visit(&mut a);
     a.0
+}
+
+/// A statement that asks a person ([`asks_a_person`]).
+pub(super) fn stmt_asks_a_person(st: &syn::Stmt) -> bool {
+    let mut a = PersonAsked(false);
+    a.visit_stmt(st);
+    a.0
+}
+
+struct PersonAsked(bool);
+
+impl<'ast> Visit<'ast> for PersonAsked {
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        self.0 |= crate::syntax::call_name(c).is_some_and(|n| is_prompt_name(&n));
+        syn::visit::visit_expr_call(self, c);
+    }
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        let name = m.method.to_string();
+        let stdin_line =
+            name == "read_line" && crate::syntax::any_ident(&m.receiver, &mut |i| i == "stdin");
+        self.0 |= is_prompt_name(&name) || stdin_line;
+        syn::visit::visit_expr_method_call(self, m);
+    }
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
 fn is_prompt_name(n: &str) -> bool {

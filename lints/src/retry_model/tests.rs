@@ -600,3 +600,37 @@ fn a_chain_of_assignments_is_read_once() {
     // A receiver stepped by an assignment that reads it is still a search.
     none("fn f(mut node: Node) { loop { match node.fetch() { Ok(v) => return v, Err(_) => node = node.parent() } } }");
 }
+
+#[test]
+fn checking_a_persons_new_answer_is_not_a_retry() {
+    let helper = "fn ask(p: &str) -> Result<String, E> { let r = Input::<String>::new().with_prompt(p).interact_text()?; Ok(r) }";
+    none(&format!("{helper} fn f(param: &P) -> Option<String> {{ loop {{ let input = ask(\"x\"); match input {{ Ok(text) => match param.validate_value(text) {{ Ok(t) => return Some(t), Err(e) => {{ println!(\"{{}}\", e); }} }}, Err(e) => {{ println!(\"{{}}\", e); }} }} }} }}"));
+    // Near miss: the value checked again is the same each time.
+    one(&format!("{helper} fn f(param: &P, text: String) -> Option<String> {{ loop {{ match param.validate_value(&text) {{ Ok(t) => return Some(t), Err(e) => {{ println!(\"{{}}\", e); }} }} }} }}"));
+}
+
+#[test]
+fn dropping_the_failed_alternative_is_a_failover_pass() {
+    none("async fn f(mut srcs: Vec<S>) -> Result<B, E> { loop { let s = pick(&srcs); match get(s).await { Ok(b) => return Ok(b), Err(e) => { let id = s.id; srcs.retain(|x| x.id != id); if srcs.is_empty() { return Err(e); } } } } }");
+    // Near miss: the list is only looked at, never shrunk.
+    one("async fn f(srcs: Vec<S>) -> Result<B, E> { loop { let s = pick(&srcs); match get(s).await { Ok(b) => return Ok(b), Err(e) => log(e) } } }");
+}
+
+#[test]
+fn an_interrupted_call_restarted_is_not_a_retry() {
+    none("fn f(fd: i32) -> Result<(), E> { loop { match fallocate(fd, 0, 1) { Ok(_) => return Ok(()), Err(rustix::io::Errno::INTR) => continue, Err(e) => return Err(e) } } }");
+    one("fn f(fd: i32) -> Result<(), E> { loop { match fallocate(fd, 0, 1) { Ok(_) => return Ok(()), Err(rustix::io::Errno::IO) => continue, Err(e) => return Err(e) } } }");
+}
+
+#[test]
+fn an_err_returned_through_question_mark_leaves() {
+    none("fn f() -> Result<(), E> { loop { match start_server() { Ok(again) => { if !again { break; } } Err(e) => { sleep(D); Err(e)? } } } Ok(()) }");
+    one("fn f() -> Result<(), E> { loop { match start_server() { Ok(again) => { if !again { break; } } Err(e) => { sleep(D); log(e) } } } Ok(()) }");
+}
+
+#[test]
+fn a_flag_set_from_the_failure_that_a_later_statement_leaves_on() {
+    none("async fn f(file: F, tx: T) { let mut pos = 0; loop { let r = file.read_at(pos).await; if let Ok(n) = r.as_ref() { if *n == 0 { break; } pos += *n; } let failed = r.is_err(); tx.send(r).await; if failed { break; } } }");
+    // Near miss: the flag is set but nothing leaves on it.
+    one("async fn f(file: F, tx: T) { let mut pos = 0; loop { let r = file.read_at(pos).await; if let Ok(n) = r.as_ref() { if *n == 0 { break; } pos += *n; } let failed = r.is_err(); tx.send(r).await; if failed { log(); } } }");
+}

@@ -1,7 +1,7 @@
 //! `unbounded_fan_out`: all futures of an iterator of unknown size polled at once.
 
 use crate::effect_model::{EffectModel, Scope, Verdict};
-use crate::origin_model::{self, names_member_set};
+use crate::origin_model::{self, awaits_or_reads, guards_self_state, names_member_set};
 use crate::syntax::{call_path, last_segment, macro_call_name, method_chain, strip_parens};
 use crate::{FileContext, Finding, Level, Lint, Sink, Span};
 use std::collections::{HashMap, HashSet};
@@ -603,6 +603,91 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
         closures.into_iter().any(awaits_permit)
     }
 
+    /// Are the items cut to a limit before the fan-out: `.take(LIMIT)` in
+    /// the chain, or the local cut earlier in the function
+    /// (`items.truncate(MAX)`, `items = items.get(0..MAX)..`)? Then their
+    /// number is known.
+    fn capped(&self, items: &syn::Expr, line: usize) -> bool {
+        let (calls, root) = method_chain(items);
+        if calls
+            .iter()
+            .any(|m| m.method == "take" && m.args.first().is_some_and(names_limit))
+        {
+            return true;
+        }
+        let (Some(block), syn::Expr::Path(p)) = (self.cur_block, strip_parens(strip_ref(root)))
+        else {
+            return false;
+        };
+        let Some(name) = p.path.get_ident().map(|i| i.to_string()) else {
+            return false;
+        };
+        struct Cut<'n> {
+            name: &'n str,
+            line: usize,
+            found: bool,
+        }
+        impl<'ast> Visit<'ast> for Cut<'_> {
+            fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+                let on_name = matches!(strip_parens(&m.receiver), syn::Expr::Path(p) if p.path.is_ident(self.name));
+                if on_name
+                    && m.method == "truncate"
+                    && Span::from(m.method.span()).start.line < self.line
+                {
+                    self.found = true;
+                }
+                syn::visit::visit_expr_method_call(self, m);
+            }
+            fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+                let on_name = matches!(strip_parens(&a.left), syn::Expr::Path(p) if p.path.is_ident(self.name));
+                if on_name && Span::from(a.eq_token.span).start.line < self.line && cuts(&a.right) {
+                    self.found = true;
+                }
+                syn::visit::visit_expr_assign(self, a);
+            }
+            fn visit_local(&mut self, l: &'ast syn::Local) {
+                let binds = matches!(&l.pat, syn::Pat::Ident(pi) if pi.ident == self.name);
+                if binds
+                    && Span::from(l.let_token.span).start.line < self.line
+                    && l.init.as_ref().is_some_and(|i| cuts(&i.expr))
+                {
+                    self.found = true;
+                }
+                syn::visit::visit_local(self, l);
+            }
+            fn visit_item(&mut self, _: &'ast syn::Item) {}
+        }
+        /// `x.get(0..MAX)`, `&x[..MAX]`, `x.into_iter().take(MAX)`.
+        fn cuts(e: &syn::Expr) -> bool {
+            struct Cuts(bool);
+            impl<'ast> Visit<'ast> for Cuts {
+                fn visit_expr(&mut self, x: &'ast syn::Expr) {
+                    let limited_range = |r: &syn::Expr| matches!(strip_parens(r), syn::Expr::Range(r) if r.end.as_deref().is_some_and(names_limit));
+                    self.0 |= match x {
+                        syn::Expr::MethodCall(m) => {
+                            (m.method == "get" && m.args.first().is_some_and(limited_range))
+                                || (m.method == "take" && m.args.first().is_some_and(names_limit))
+                        }
+                        syn::Expr::Index(i) => limited_range(&i.index),
+                        _ => false,
+                    };
+                    syn::visit::visit_expr(self, x);
+                }
+                fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+            }
+            let mut c = Cuts(false);
+            c.visit_expr(e);
+            c.0
+        }
+        let mut cut = Cut {
+            name: &name,
+            line,
+            found: false,
+        };
+        cut.visit_block(block);
+        cut.found
+    }
+
     /// `join_all(iter)` where `iter` is a parameter handed on unchanged: no
     /// per-item operation is visible here, the caller owns the count (a
     /// wrapper over the join).
@@ -630,7 +715,10 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
         why: &str,
     ) {
         let line = span.start.line;
-        if self.joins_started_work(items, line) || self.waits_for_permits(items, line) {
+        if self.joins_started_work(items, line)
+            || self.waits_for_permits(items, line)
+            || self.capped(items, line)
+        {
             return;
         }
         let work = self.per_item_work(items, each, line);
@@ -1108,40 +1196,6 @@ fn joined_items(e: &syn::Expr) -> Option<&syn::Expr> {
     (matches!(name.as_str(), "join_all" | "try_join_all") && c.args.len() == 1).then(|| &c.args[0])
 }
 
-/// `self.state.read().await`, `self.inner.lock()`: a lock guard (or a
-/// borrow) on this object's own state, whose collections configuration and
-/// the object's history size, not the input.
-fn guards_self_state(e: &syn::Expr) -> bool {
-    let (calls, root) = method_chain(e);
-    let rooted_in_self = crate::syntax::any_ident(strip_ref(root), &mut |id| id == "self")
-        && matches!(
-            strip_parens(strip_ref(root)),
-            syn::Expr::Field(_) | syn::Expr::Path(_)
-        );
-    rooted_in_self
-        && calls.iter().any(|m| {
-            m.args.is_empty()
-                && matches!(
-                    m.method.to_string().as_str(),
-                    "read" | "write" | "lock" | "borrow" | "borrow_mut"
-                )
-        })
-        && calls.iter().all(|m| {
-            m.args.is_empty()
-                && matches!(
-                    m.method.to_string().as_str(),
-                    "read"
-                        | "write"
-                        | "lock"
-                        | "borrow"
-                        | "borrow_mut"
-                        | "unwrap"
-                        | "expect"
-                        | "load"
-                )
-        })
-}
-
 /// Every `.await` of a per-item future waits for work already started: a
 /// call handed a join handle or receiver (`drain_handle(entry.writer_handle.take(), deadline)`),
 /// a `recv()`, or the handle itself. Closing things and waiting for them
@@ -1292,52 +1346,25 @@ fn type_names_member_set(ty: &syn::Type) -> bool {
     m.0
 }
 
-/// An expression that reads input: an `.await`ed call, or a call whose name
-/// says it reads, receives, queries, fetches, lists or decodes.
-fn awaits_or_reads(e: &syn::Expr) -> bool {
-    struct Reads(bool);
-    impl<'ast> Visit<'ast> for Reads {
-        fn visit_expr_await(&mut self, _: &'ast syn::ExprAwait) {
-            self.0 = true;
-        }
-        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-            self.0 |= reads(&m.method.to_string());
-            syn::visit::visit_expr_method_call(self, m);
-        }
-        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-            self.0 |= call_path(c)
-                .and_then(last_segment)
-                .is_some_and(|n| reads(&n));
-            syn::visit::visit_expr_call(self, c);
-        }
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+/// A limit: a number, a constant (`FETCH_LIMIT_MAX`), or a value named for
+/// one (`fetch_limit`, `max_items`, `self.batch_size`).
+fn names_limit(e: &syn::Expr) -> bool {
+    if crate::syntax::int_literal(e).is_some() {
+        return true;
     }
-    fn reads(name: &str) -> bool {
-        const VERBS: &[&str] = &[
-            "read",
-            "recv",
-            "receive",
-            "query",
-            "fetch",
-            "list",
-            "decode",
-            "deserialize",
-            "parse",
-            "from_str",
-            "from_slice",
-            "from_reader",
-            "lines",
-            "scan",
-            "search",
-            "lookup",
-        ];
-        VERBS
-            .iter()
-            .any(|v| name == *v || name.starts_with(&format!("{v}_")))
-    }
-    let mut r = Reads(false);
-    r.visit_expr(e);
-    r.0
+    let mut found = false;
+    crate::syntax::any_ident(e, &mut |id| {
+        let lower = id.to_ascii_lowercase();
+        found = (id.len() > 1
+            && id
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit()))
+            || ["limit", "max", "cap", "batch", "chunk", "size"]
+                .iter()
+                .any(|w| lower.contains(w));
+        found
+    });
+    found
 }
 
 /// A future that only waits for work already running: a join handle, a

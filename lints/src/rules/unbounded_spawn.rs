@@ -516,7 +516,10 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
             return;
         }
         // Judged only for a spawn that is reported (it walks the function).
-        let configured = walks.is_some_and(|w| self.walks_configured_set(w));
+        // A `for` or iterator closure reports `high` only over a set that
+        // input drives; one sized by configuration, or of unseen origin, is
+        // `low`.
+        let configured = walks.is_some_and(|w| !self.walks_input(w));
         let unit = match spawn {
             Spawn::Listed(n) if n.contains("thread") => "thread",
             _ => "task",
@@ -589,6 +592,22 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
             .get_or_init(|| origin_model::Fns::collect(self.cx.file));
         fns.by_block(block)
             .is_some_and(|body| origin_model::configured_set(fns, body, iterable, true))
+    }
+
+    /// Does a loop walk a set driven by input, and not one sized by
+    /// configuration?
+    fn walks_input(&self, iterable: &syn::Expr) -> bool {
+        if self.walks_configured_set(iterable) {
+            return false;
+        }
+        let Some((_, block, _)) = self.cur_fn else {
+            return false;
+        };
+        let fns = self
+            .fns
+            .get_or_init(|| origin_model::Fns::collect(self.cx.file));
+        fns.by_block(block)
+            .is_some_and(|body| origin_model::input_set(fns, body, iterable))
     }
 
     fn spawns_declared_fn(&self, a: &syn::Expr) -> bool {
@@ -837,9 +856,17 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
             }
         }
         match e {
+            // `spawn_blocking(..).with_context(cx).await`: awaited through
+            // wrappers, the task finishes before the loop goes on.
             syn::Expr::Await(a) => {
-                let inner = strip_await_try(&a.base);
-                self.sequential.insert(inner as *const syn::Expr as usize);
+                let mut inner = strip_await_try(&a.base);
+                loop {
+                    self.sequential.insert(inner as *const syn::Expr as usize);
+                    match inner {
+                        syn::Expr::MethodCall(m) => inner = strip_await_try(&m.receiver),
+                        _ => break,
+                    }
+                }
             }
             syn::Expr::MethodCall(m) if m.method == "join" && m.args.is_empty() => {
                 let inner = strip_parens(&m.receiver);

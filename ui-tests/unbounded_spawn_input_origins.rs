@@ -1,0 +1,71 @@
+// Default tier (v2.0): a spawn in a `for` reports `high` only when input
+// drives what the loop walks: a parameter, what was read or received, an
+// item of either. A set built from the object's own state, or of an origin
+// the source does not show, stays silent here (it is `low`), and so does a
+// task awaited through a wrapper before the next one starts.
+use std::sync::Arc;
+
+pub struct Peering {
+    known: std::sync::RwLock<Known>,
+}
+
+impl Peering {
+    // Silent: the peers to ping come from this object's own table.
+    pub async fn ping_round(self: Arc<Self>) {
+        loop {
+            let (to_ping, _to_retry) = {
+                let known = self.known.read().unwrap();
+                let mut to_ping = vec![];
+                for (id, info) in known.list.iter() {
+                    if info.due {
+                        to_ping.push(*id);
+                    }
+                }
+                (to_ping, Vec::<u64>::new())
+            };
+            for id in to_ping {
+                tokio::spawn(self.clone().ping(id));
+            }
+            tokio::time::sleep(PING_INTERVAL).await;
+        }
+    }
+
+    async fn ping(self: Arc<Self>, _id: u64) {}
+}
+
+// Reported: one task per split of each request passed in.
+pub async fn search(requests: Vec<LeafRequest>) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for request in requests {
+        for split in request.splits {
+            tasks.spawn(async move { search_split(split).await });
+        }
+    }
+    while tasks.join_next().await.is_some() {}
+}
+
+// Reported: one task per table of an event batch received.
+pub async fn write_batch(events: Vec<Event>, client: Client) -> Result<(), E> {
+    let mut by_table: HashMap<u32, Vec<Row>> = HashMap::new();
+    let mut it = events.into_iter();
+    while let Some(event) = it.next() {
+        by_table.entry(event.table).or_default().push(event.row);
+    }
+    let mut join_set = tokio::task::JoinSet::new();
+    for (table, rows) in by_table {
+        let client = client.clone();
+        join_set.spawn(async move { client.insert_rows(table, rows).await });
+    }
+    Ok(())
+}
+
+// Silent: one blocking task at a time, awaited through a wrapper.
+pub async fn encrypt_all(mut blocks: Receiver<Block>) {
+    while let Some(block) = blocks.recv().await {
+        let sealed = tokio::task::spawn_blocking(move || seal(block))
+            .with_context(Context::current())
+            .await
+            .unwrap();
+        store(sealed);
+    }
+}
