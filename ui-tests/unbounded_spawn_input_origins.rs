@@ -2,7 +2,9 @@
 // drives what the loop walks: a parameter, what was read or received, an
 // item of either. A set built from the object's own state, or of an origin
 // the source does not show, stays silent here (it is `low`), and so does a
-// task awaited through a wrapper before the next one starts.
+// task awaited through a wrapper before the next one starts. A `while` or
+// `loop` reports only when it takes input each round and no timer paces it;
+// the streams of one QUIC connection are bounded by its stream limit.
 use std::sync::Arc;
 
 pub struct Peering {
@@ -67,5 +69,38 @@ pub async fn encrypt_all(mut blocks: Receiver<Block>) {
             .await
             .unwrap();
         store(sealed);
+    }
+}
+
+// Silent: a timer paces the rounds; one task per period.
+pub async fn advertise(self_: Arc<System>, stop: watch::Receiver<bool>) {
+    while !*stop.borrow() {
+        tokio::spawn(self_.clone().advertise_once());
+        tokio::select! {
+            _ = tokio::time::sleep(DISCOVERY_INTERVAL) => {},
+            _ = stop.changed() => {},
+        }
+    }
+}
+
+// Silent: the streams of one QUIC connection, which its stream limit bounds.
+pub async fn serve_streams(conn: quinn::Connection) {
+    while let Ok((send, recv)) = conn.accept_bi().await {
+        tokio::spawn(handle_stream(send, recv));
+    }
+}
+
+// Reported: an accept loop, through a mapping accept, with a sleep only
+// after a failed accept.
+pub async fn serve(listener: Listener) {
+    loop {
+        let (stream, peer) = match listener.accept_map(|s| Metered::new(s)).await {
+            Ok(s) => s,
+            Err(_) => {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        tokio::spawn(handle(stream, peer));
     }
 }

@@ -64,18 +64,23 @@ const REPLY_WORDS: &[&str] = &[
     "replies",
     "respond",
     "responder",
-    "response",
-    "resp",
     "ack",
     "callback",
     "oneshot",
 ];
 
+/// `response` and `resp` alone name the data received (`let response =
+/// client.get(..)`); with a sender's word they name where it goes
+/// (`response_tx`, `resp_sender`).
+const RESPONSE_WORDS: &[&str] = &["response", "resp"];
+const SENDER_WORDS: &[&str] = &["tx", "sender", "to", "chan", "channel", "sink"];
+
 pub(crate) fn names_a_reply(ident: &str) -> bool {
-    ident
-        .to_ascii_lowercase()
-        .split('_')
-        .any(|part| REPLY_WORDS.contains(&part))
+    let lower = ident.to_ascii_lowercase();
+    let parts: Vec<&str> = lower.split('_').collect();
+    parts.iter().any(|part| REPLY_WORDS.contains(part))
+        || (parts.iter().any(|part| RESPONSE_WORDS.contains(part))
+            && parts.iter().any(|part| SENDER_WORDS.contains(part)))
 }
 
 /// A send that the model found on the channel, and how it repeats.
@@ -1040,6 +1045,14 @@ fn bound_type(local: &syn::Local) -> Option<String> {
 /// statement of the body leaves (`tx.send(m)?; break;`).
 fn leaving_sends(body: &syn::Block) -> HashSet<crate::Span> {
     let mut out = HashSet::new();
+    collect_leaving_sends(body, &mut out);
+    out
+}
+
+/// [`leaving_sends`] of one block, and of the blocks nested in it (`if
+/// tries >= 10 { tx.send(None); break; }`), not in loops or closures of
+/// their own.
+fn collect_leaving_sends(body: &syn::Block, out: &mut HashSet<crate::Span>) {
     for (i, st) in body.stmts.iter().enumerate() {
         let then_leaves = body.stmts[i + 1..].iter().any(|later| {
             matches!(
@@ -1054,12 +1067,34 @@ fn leaving_sends(body: &syn::Block) -> HashSet<crate::Span> {
         let mut sends = Sends(Vec::new());
         if then_leaves {
             sends.visit_stmt(st);
-        } else if let Some(cond) = cond {
-            sends.visit_expr(cond);
+        } else {
+            if let Some(cond) = cond {
+                sends.visit_expr(cond);
+            }
+            let mut inner = InnerBlocks(Vec::new());
+            inner.visit_stmt(st);
+            for b in inner.0 {
+                collect_leaving_sends(b, out);
+            }
         }
         out.extend(sends.0);
     }
-    out
+}
+
+/// The blocks directly inside a statement: branches of `if` and `match`,
+/// plain blocks; not those of loops or closures, whose exits are their own.
+struct InnerBlocks<'ast>(Vec<&'ast syn::Block>);
+
+impl<'ast> Visit<'ast> for InnerBlocks<'ast> {
+    fn visit_block(&mut self, b: &'ast syn::Block) {
+        self.0.push(b);
+    }
+    fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
+    fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {}
+    fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
 /// `if let Err(m) = tx.send(m) { .. } else { break }`, `if tx.send(m).is_ok()
@@ -1709,6 +1744,10 @@ mod tests {
             "async fn f(sock: S) { let (tx, rx) = unbounded_channel(); loop { let m = sock.read().await; tx.send(m)?; break; } }",
             "async fn f(sock: S) { let (tx, rx) = unbounded_channel(); \
              loop { let m = sock.read().await; match tx.send(m) { Ok(()) => return, Err(_) => {} } } }",
+            // The send sits in a branch that then leaves (a start-up result).
+            "async fn f(addr: A) { let (tx, rx) = unbounded_channel(); let mut tries = 0; \
+             loop { let r = bind(addr); if r.is_ok() { break; } tries += 1; \
+             if tries >= 10 { tx.send(None).await; break; } sleep(D).await; } }",
         ] {
             assert!(producers_of(src).unpaced_repeating().is_none(), "{src}");
         }

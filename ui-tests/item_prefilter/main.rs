@@ -1,3 +1,4 @@
+// leash-flags: --confidence low
 // Cross-file results through function bodies the item prefilter blanks at
 // first sight: `sync_all` retries `store::flush`, whose body has no word any
 // lint looks for, and which calls `disk::write_block`, another retry loop; and

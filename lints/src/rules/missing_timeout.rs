@@ -341,10 +341,59 @@ fn fields_with_timed_requests(file: &syn::File) -> HashSet<String> {
             }
             syn::visit::visit_expr_call(self, c);
         }
+        // `select! { res = self.client.request(req) => res?, _ = sleep(t) => .. }`:
+        // the request races a deadline.
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            if crate::syntax::last_segment(&m.path).as_deref() == Some("select") {
+                let tokens = flat_tokens(m.tokens.clone());
+                let sleeps = tokens
+                    .iter()
+                    .any(|t| matches!(t, proc_macro2::TokenTree::Ident(i) if i.to_string().contains("sleep")));
+                if sleeps {
+                    self.0.extend(self_fields_sending(&tokens));
+                }
+            }
+            syn::visit::visit_macro(self, m);
+        }
     }
     let mut w = W(HashSet::new());
     w.visit_file(file);
     w.0
+}
+
+/// The tokens of a stream with groups opened.
+fn flat_tokens(ts: proc_macro2::TokenStream) -> Vec<proc_macro2::TokenTree> {
+    let mut out = Vec::new();
+    for t in ts {
+        match t {
+            proc_macro2::TokenTree::Group(g) => out.extend(flat_tokens(g.stream())),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The fields in `self . field . method` sequences whose method sends a
+/// request (`self.client.request(..)`, `self.http.call(..)`).
+fn self_fields_sending(tokens: &[proc_macro2::TokenTree]) -> Vec<String> {
+    use proc_macro2::TokenTree::{Ident, Punct};
+    tokens
+        .windows(5)
+        .filter_map(|w| match w {
+            [Ident(s), Punct(d1), Ident(field), Punct(d2), Ident(method)]
+                if s == "self"
+                    && d1.as_char() == '.'
+                    && d2.as_char() == '.'
+                    && matches!(
+                        method.to_string().as_str(),
+                        "request" | "call" | "execute" | "send_request"
+                    ) =>
+            {
+                Some(field.to_string())
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// The field a local is stored in by a struct literal of the block

@@ -216,6 +216,14 @@ struct BodyScan {
     /// loop waits while it is over, so the spawns of its body are gated.
     gated: bool,
     accept: bool,
+    /// It accepts connections, not only the streams of one QUIC connection
+    /// (`accept_bi`), whose count the protocol's stream limit bounds.
+    accepts_connections: bool,
+    /// The loop itself (not a task or closure it makes) takes input: it
+    /// accepts, receives, reads, fetches or pops the next item.
+    reads: bool,
+    /// Closures and async blocks entered: their reads are a task's own.
+    nested: usize,
     joined: HashSet<String>,
     /// Locals holding an atomic's value (`let n = ACTIVE.load(..)`).
     loaded: HashSet<String>,
@@ -292,21 +300,16 @@ impl<'ast> Visit<'ast> for BodyScan {
         }
         syn::visit::visit_expr_if(self, i);
     }
-    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-        // `Semaphore::acquire_owned(sem.clone())`
-        if crate::syntax::call_path(c)
-            .and_then(crate::syntax::last_segment)
-            .is_some_and(|l| takes_permit(&l))
-        {
-            self.bounded = true;
-        }
-        syn::visit::visit_expr_call(self, c);
-    }
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
         let name = m.method.to_string();
         if takes_permit(&name) {
             self.bounded = true;
         }
+        // `read()` with no argument is a lock guard, not a read of input.
+        if self.nested == 0 && takes_input(&name) && (name != "read" || !m.args.is_empty()) {
+            self.reads = true;
+        }
+
         if name == "join" {
             if let syn::Expr::Path(p) = strip_parens(&m.receiver) {
                 if let Some(i) = p.path.get_ident() {
@@ -357,17 +360,105 @@ impl<'ast> Visit<'ast> for BodyScan {
         syn::visit::visit_expr_binary(self, b);
     }
     fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
-        if !self.accept && is_accept_name(&i.to_string()) {
+        let name = i.to_string();
+        if is_accept_name(&name) {
             self.accept = true;
+            self.accepts_connections |= !accepts_stream(&name);
         }
     }
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
-        if !self.accept {
-            self.accept = crate::syntax::any_ident(&m.tokens, &mut is_accept_name);
+        crate::syntax::any_ident(&m.tokens, &mut |id| {
+            if is_accept_name(id) {
+                self.accept = true;
+                self.accepts_connections |= !accepts_stream(id);
+            }
+            false
+        });
+        // `select! { msg = rx.recv() => .. }`
+        if self.nested == 0 && !self.reads {
+            self.reads =
+                crate::syntax::any_ident(&m.tokens, &mut |id| id != "read" && takes_input(id));
         }
         syn::visit::visit_macro(self, m);
     }
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        // `Semaphore::acquire_owned(sem.clone())`
+        let last = crate::syntax::call_path(c).and_then(crate::syntax::last_segment);
+        if last.as_deref().is_some_and(takes_permit) {
+            self.bounded = true;
+        }
+        if self.nested == 0 && last.as_deref().is_some_and(takes_input) {
+            self.reads = true;
+        }
+
+        syn::visit::visit_expr_call(self, c);
+    }
+    fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
+        self.nested += 1;
+        syn::visit::visit_expr_closure(self, c);
+        self.nested -= 1;
+    }
+    fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
+        self.nested += 1;
+        syn::visit::visit_expr_async(self, a);
+        self.nested -= 1;
+    }
     fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// Does every round of the loop wait on a timer: a statement of the body
+/// itself (not a branch, which may not run) that sleeps or ticks
+/// (`interval.tick().await;`, `sleep(period).await;`)?
+fn paced_by_timer(body: &syn::Block) -> bool {
+    let waits = |e: &syn::Expr| {
+        let name = match strip_await_try(e) {
+            syn::Expr::Call(c) => crate::syntax::call_path(c).and_then(crate::syntax::last_segment),
+            syn::Expr::MethodCall(m) => Some(m.method.to_string()),
+            _ => None,
+        };
+        name.is_some_and(|n| {
+            n.contains("sleep") || n == "tick" || n == "delay_for" || n == "delay_until"
+        })
+    };
+    // `select! { _ = sleep(period) => {}, _ = stop.changed() => {} }`: a
+    // timer raced only with a stop signal, no input.
+    let timer_select = |m: &syn::Macro| {
+        crate::syntax::last_segment(&m.path).as_deref() == Some("select")
+            && crate::syntax::any_ident(&m.tokens, &mut |id| id.contains("sleep") || id == "tick")
+            && !crate::syntax::any_ident(&m.tokens, &mut |id| takes_input(id) || is_accept_name(id))
+    };
+    body.stmts.iter().any(|st| match st {
+        syn::Stmt::Expr(syn::Expr::Macro(m), _) => timer_select(&m.mac),
+        syn::Stmt::Macro(m) => timer_select(&m.mac),
+        syn::Stmt::Expr(e, _) => waits(e),
+        syn::Stmt::Local(l) => l.init.as_ref().is_some_and(|i| waits(&i.expr)),
+        _ => false,
+    })
+}
+
+/// Calls that take the next piece of input: an accept, a receive, a read,
+/// a fetch or query, the next item of a stream or queue (any word of the
+/// name: `tcp_accept`, `poll_recv`, `read_frame`).
+fn takes_input(name: &str) -> bool {
+    const VERBS: &[&str] = &[
+        "accept",
+        "incoming",
+        "recv",
+        "receive",
+        "next",
+        "read",
+        "fetch",
+        "query",
+        "list",
+        "pop",
+        "dequeue",
+        "consume",
+        "poll_next",
+        "get_next",
+        "subscribe",
+    ];
+    // Any word of the name (`tcp_accept`, `poll_recv`, `read_frame`).
+    name.split('_').any(|w| VERBS.contains(&w))
 }
 
 /// A receiver named for a queue's sending end (`tx`, `work_tx`, `sender`,
@@ -387,12 +478,16 @@ fn names_queue(e: &syn::Expr) -> bool {
     })
 }
 
-/// Names that say a loop serves connections.
+/// The next stream of one QUIC connection: the peer may open only as many
+/// at once as the connection's stream limit allows.
+fn accepts_stream(name: &str) -> bool {
+    matches!(name, "accept_bi" | "accept_uni")
+}
+
+/// Names that say a loop serves connections (`accept`, `poll_accept`,
+/// `accept_map`, `incoming`), or the streams of one (`accept_bi`).
 fn is_accept_name(name: &str) -> bool {
-    matches!(
-        name,
-        "accept" | "incoming" | "poll_accept" | "accept_async" | "accept_bi" | "accept_uni"
-    )
+    name.split('_').any(|w| w == "accept" || w == "incoming")
 }
 
 fn is_len(e: &syn::Expr) -> bool {
@@ -481,9 +576,18 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
         let Some(frame) = self.loops.last_mut() else {
             return;
         };
-        let (bounded, accept) = {
+        let paced = match frame.scope {
+            Scope::Block(b, _) => paced_by_timer(b),
+            Scope::Closure(..) => false,
+        };
+        let (bounded, accept, streams_only, reads) = {
             let scan = frame.scanned();
-            (scan.bounded, scan.accept)
+            (
+                scan.bounded,
+                scan.accept,
+                scan.accept && !scan.accepts_connections,
+                scan.reads,
+            )
         };
         if bounded {
             return;
@@ -519,12 +623,20 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
         // A `for` or iterator closure reports `high` only over a set that
         // input drives; one sized by configuration, or of unseen origin, is
         // `low`.
-        let configured = walks.is_some_and(|w| !self.walks_input(w));
+        // A `while` or `loop` reports `high` only when it takes input each
+        // round (an accept, a receive, a read) and no timer paces its
+        // rounds; one serving the streams of one QUIC connection is `low`.
+        let configured = match walks {
+            Some(w) => !self.walks_input(w),
+            None => !accept && (!reads || paced),
+        } || streams_only;
         let unit = match spawn {
             Spawn::Listed(n) if n.contains("thread") => "thread",
             _ => "task",
         };
-        let per = if accept {
+        let per = if streams_only {
+            format!("one {unit} per stream, no cap")
+        } else if accept {
             format!("one {unit} per connection, no cap")
         } else {
             format!("one {unit} per item, no cap")
@@ -1057,14 +1169,24 @@ mod tests {
 
     #[test]
     fn a_handle_bound_then_stored_in_one_slot() {
-        let slot = "impl S { fn poll(&mut self) { loop {\n\
-            let handle = tokio::spawn(load());\n\
+        let slot = "impl S { async fn poll(&mut self) { loop {\n\
+            let handle = tokio::spawn(load(self.rx.recv().await));\n\
             *self = S::Loading { handle }; } } }";
         assert!(findings(slot).is_empty());
-        let collected = "impl S { fn poll(&mut self) { loop {\n\
-            let handle = tokio::spawn(load());\n\
+        let collected = "impl S { async fn poll(&mut self) { loop {\n\
+            let handle = tokio::spawn(load(self.rx.recv().await));\n\
             self.handles.push(handle); } } }";
         assert_eq!(findings(collected), vec![(2, Confidence::High)]);
+        // A loop that takes no input, or one a timer paces, is `low`.
+        let unread = "impl S { fn poll(&mut self) { loop {\n\
+            let handle = tokio::spawn(load());\n\
+            self.handles.push(handle); } } }";
+        assert_eq!(findings(unread), vec![(2, Confidence::Low)]);
+        let paced = "impl S { async fn poll(&mut self) { loop {\n\
+            tokio::time::sleep(PERIOD).await;\n\
+            let handle = tokio::spawn(load(self.rx.recv().await));\n\
+            self.handles.push(handle); } } }";
+        assert_eq!(findings(paced), vec![(3, Confidence::Low)]);
     }
 
     #[test]
