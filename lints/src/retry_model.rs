@@ -1126,11 +1126,15 @@ fn classify_in(
                     Some(Expr::Closure(c)) => tail_expr(&c.body),
                     other => other,
                 };
+                // A zero fallback (`.unwrap_or(Duration::ZERO)`: the time to
+                // wait has passed) is no delay of its own: the receiver
+                // decides.
                 match (
                     classify_in(&m.receiver, locals, depth + 1, visiting),
                     fallback,
                 ) {
                     (Jitter::Yes, _) => Jitter::Yes,
+                    (receiver, Some(f)) if is_zero_duration(f) => receiver,
                     (_, Some(f)) => classify_in(f, locals, depth + 1, visiting),
                     (_, None) => Jitter::Unknown,
                 }
@@ -1146,6 +1150,23 @@ fn classify_in(
             }
         }
         _ => Jitter::Unknown,
+    }
+}
+
+/// `Duration::ZERO`, `Duration::from_secs(0)`, `Duration::default()`.
+fn is_zero_duration(e: &Expr) -> bool {
+    match crate::syntax::strip_parens(e) {
+        Expr::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "ZERO"),
+        Expr::Call(c) => {
+            let last = crate::syntax::call_path(c)
+                .and_then(last_segment)
+                .unwrap_or_default();
+            last == "default"
+                || (last.starts_with("from_")
+                    && c.args.len() == 1
+                    && crate::syntax::int_literal(&c.args[0]) == Some(0))
+        }
+        _ => false,
     }
 }
 

@@ -324,18 +324,44 @@ fn makes_request(e: &syn::Expr) -> bool {
 /// (`tokio::time::timeout(t, self.client.request(req))`): it applies a
 /// deadline, its callers' or its own, to what it sends through them.
 fn fields_with_timed_requests(file: &syn::File) -> HashSet<String> {
-    struct W(HashSet<String>);
-    impl<'ast> Visit<'ast> for W {
+    /// The fields found, and the locals of the function walked so far
+    /// (`let request = self.client.get(url).send();`).
+    struct W<'ast>(HashSet<String>, HashMap<String, &'ast syn::Expr>);
+    impl<'ast> Visit<'ast> for W<'ast> {
+        fn visit_block(&mut self, b: &'ast syn::Block) {
+            // A function's locals are its own (blocks nest inside one).
+            let outer = self.1.clone();
+            syn::visit::visit_block(self, b);
+            self.1 = outer;
+        }
+        fn visit_local(&mut self, l: &'ast syn::Local) {
+            syn::visit::visit_local(self, l);
+            if let (syn::Pat::Ident(pi), Some(init)) = (&l.pat, &l.init) {
+                self.1.insert(pi.ident.to_string(), &init.expr);
+            }
+        }
         fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
             let timeout = call_path(c)
                 .and_then(crate::syntax::last_segment)
                 .is_some_and(|n| n == "timeout");
-            if timeout && c.args.len() == 2 && makes_request(&c.args[1]) {
-                let (_, root) = method_chain(&c.args[1]);
-                if let syn::Expr::Field(f) = strip_parens(root) {
-                    let on_self = matches!(strip_parens(&f.base), syn::Expr::Path(p) if p.path.is_ident("self"));
-                    if let (true, syn::Member::Named(n)) = (on_self, &f.member) {
-                        self.0.insert(n.to_string());
+            // `timeout(d, self.client.get(url).send())`, or a local that
+            // holds that request.
+            let timed = c.args.get(1).map(|a| match strip_parens(a) {
+                syn::Expr::Path(p) => p
+                    .path
+                    .get_ident()
+                    .and_then(|i| self.1.get(&i.to_string()).copied())
+                    .unwrap_or(a),
+                _ => a,
+            });
+            if let (true, 2, Some(request)) = (timeout, c.args.len(), timed) {
+                if makes_request(request) {
+                    let (_, root) = method_chain(request);
+                    if let syn::Expr::Field(f) = strip_parens(root) {
+                        let on_self = matches!(strip_parens(&f.base), syn::Expr::Path(p) if p.path.is_ident("self"));
+                        if let (true, syn::Member::Named(n)) = (on_self, &f.member) {
+                            self.0.insert(n.to_string());
+                        }
                     }
                 }
             }
@@ -356,9 +382,69 @@ fn fields_with_timed_requests(file: &syn::File) -> HashSet<String> {
             syn::visit::visit_macro(self, m);
         }
     }
-    let mut w = W(HashSet::new());
+    let mut w = W(HashSet::new(), HashMap::new());
     w.visit_file(file);
     w.0
+}
+
+/// The fields of `self` that send, unchanged, a request the method was
+/// handed (`fn request(&self, req: Request<B>) { self.inner.request(req) }`).
+fn fields_forwarding_requests(file: &syn::File) -> HashSet<String> {
+    struct F {
+        params: Vec<String>,
+        out: HashSet<String>,
+    }
+    impl<'ast> Visit<'ast> for F {
+        fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+            let params = f
+                .sig
+                .inputs
+                .iter()
+                .filter_map(|a| match a {
+                    syn::FnArg::Typed(pt) => match (&*pt.pat, &*pt.ty) {
+                        (syn::Pat::Ident(pi), syn::Type::Path(tp))
+                            if tp
+                                .path
+                                .segments
+                                .last()
+                                .is_some_and(|s| s.ident == "Request") =>
+                        {
+                            Some(pi.ident.to_string())
+                        }
+                        _ => None,
+                    },
+                    syn::FnArg::Receiver(_) => None,
+                })
+                .collect();
+            let outer = std::mem::replace(&mut self.params, params);
+            syn::visit::visit_impl_item_fn(self, f);
+            self.params = outer;
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            let sends = matches!(
+                m.method.to_string().as_str(),
+                "request" | "call" | "send_request"
+            );
+            let handed = m.args.len() == 1
+                && matches!(strip_parens(&m.args[0]), syn::Expr::Path(p)
+                    if p.path.get_ident().is_some_and(|i| self.params.iter().any(|n| i == n)));
+            if sends && handed {
+                if let syn::Expr::Field(f) = strip_parens(&m.receiver) {
+                    let on_self = matches!(strip_parens(&f.base), syn::Expr::Path(p) if p.path.is_ident("self"));
+                    if let (true, syn::Member::Named(n)) = (on_self, &f.member) {
+                        self.out.insert(n.to_string());
+                    }
+                }
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    let mut f = F {
+        params: Vec::new(),
+        out: HashSet::new(),
+    };
+    f.visit_file(file);
+    f.out
 }
 
 /// The tokens of a stream with groups opened.
@@ -593,11 +679,18 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
             let local = self.binding.as_deref()?;
             field_storing(self.fn_block?, local)
         });
-        let timed_field = field.is_some_and(|f| {
+        let timed_field = field.as_ref().is_some_and(|f| {
             self.timed_fields
                 .get_or_insert_with(|| fields_with_timed_requests(self.cx.file))
-                .contains(&f)
+                .contains(f)
         });
+        // The field forwards the requests its owner is handed (`fn
+        // request(&self, req: Request<B>) { self.inner.request(req) }`): a
+        // proxy, whose caller's deadline governs.
+        let forwarding_field = hyper
+            && field
+                .as_ref()
+                .is_some_and(|f| fields_forwarding_requests(self.cx.file).contains(f));
         let msg = if what.starts_with("std::net") {
             format!("missing timeout: `{what}` with no connect timeout can block for minutes")
         } else {
@@ -614,7 +707,7 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
             .label("no timeout configured here")
             .help(help)
             .note(note)
-            .low_if((hyper && self.forwarding) || per_request || timed_field);
+            .low_if((hyper && self.forwarding) || forwarding_field || per_request || timed_field);
         if let Some(edit) = fix {
             finding = finding.suggest(
                 "set a total request timeout",
@@ -840,6 +933,38 @@ mod tests {
         // not requests.
         let timed = fields_with_timed_requests(&file);
         assert_eq!(timed, HashSet::from(["client".to_string()]));
+    }
+
+    #[test]
+    fn requests_held_in_a_local_or_raced_against_a_sleep() {
+        let file: syn::File = syn::parse_str(
+            "impl S { async fn get(&self, url: &str) { \
+             let request = self.client.get(url).send(); \
+             let request = tokio::time::timeout(T, request); request.await; } \
+             async fn put(&self, req: R, t: Duration) { \
+             tokio::select! { r = self.http.request(req) => r, _ = tokio::time::sleep(t) => e } } \
+             async fn other(&self, req: R) { let pending = self.plain.request(req); pending.await } }",
+        )
+        .unwrap();
+        let timed = fields_with_timed_requests(&file);
+        assert_eq!(
+            timed,
+            HashSet::from(["client".to_string(), "http".to_string()])
+        );
+    }
+
+    #[test]
+    fn a_field_that_forwards_the_request_it_is_handed() {
+        let file: syn::File = syn::parse_str(
+            "impl F { async fn forward(&self, req: Request<B>) { self.inner.request(req).await } \
+             async fn probe(&self, uri: Uri) { let req = Request::get(uri); self.health.request(req).await } }",
+        )
+        .unwrap();
+        // `health` sends a request it built itself: not a forwarder.
+        assert_eq!(
+            fields_forwarding_requests(&file),
+            HashSet::from(["inner".to_string()])
+        );
     }
 
     #[test]
