@@ -759,8 +759,8 @@ pub fn guards_self_state(e: &syn::Expr) -> bool {
 mod tests {
     use super::*;
 
-    /// Is the iterable of the last `for` of function `f` a configured set?
-    fn walks_configured(src: &str, f: &str) -> bool {
+    /// Asks `judge` about the iterable of the last `for` of function `f`.
+    fn last_for(src: &str, f: &str, judge: fn(&Fns, FnBody, &syn::Expr) -> bool) -> bool {
         let file: syn::File = syn::parse_str(src).unwrap();
         let fns = Fns::collect(&file);
         let body = fns.fns.iter().find(|b| b.sig.ident == f).copied().unwrap();
@@ -773,24 +773,17 @@ mod tests {
         }
         let mut last = Last(None);
         last.visit_block(body.block);
-        configured_set(&fns, body, last.0.unwrap(), true)
+        judge(&fns, body, last.0.unwrap())
+    }
+
+    /// Is the iterable of the last `for` of function `f` a configured set?
+    fn walks_configured(src: &str, f: &str) -> bool {
+        last_for(src, f, |fns, body, e| configured_set(fns, body, e, true))
     }
 
     /// Is the iterable of the last `for` of function `f` driven by input?
     fn walks_input(src: &str, f: &str) -> bool {
-        let file: syn::File = syn::parse_str(src).unwrap();
-        let fns = Fns::collect(&file);
-        let body = fns.fns.iter().find(|b| b.sig.ident == f).copied().unwrap();
-        struct Last<'a>(Option<&'a syn::Expr>);
-        impl<'a> Visit<'a> for Last<'a> {
-            fn visit_expr_for_loop(&mut self, l: &'a syn::ExprForLoop) {
-                self.0 = Some(&l.expr);
-                syn::visit::visit_expr_for_loop(self, l);
-            }
-        }
-        let mut last = Last(None);
-        last.visit_block(body.block);
-        input_set(&fns, body, last.0.unwrap())
+        last_for(src, f, input_set)
     }
 
     #[test]

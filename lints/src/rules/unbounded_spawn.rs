@@ -500,7 +500,7 @@ fn scan_impl(f: impl FnOnce(&mut BodyScan)) -> BodyScan {
     s
 }
 
-impl<'ast> Visitor<'_, '_, '_, 'ast> {
+impl<'c, 'ast> Visitor<'_, 'c, '_, 'ast> {
     fn enter_fn(
         &mut self,
         attrs: &'ast [syn::Attribute],
@@ -693,33 +693,29 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
     /// a local or parameter that comes from one), or the resolved addresses
     /// of one host (a failover pass)?
     fn walks_configured_set(&self, iterable: &syn::Expr) -> bool {
-        if origin_model::resolves_names(iterable) {
-            return true;
-        }
-        let Some((_, block, _)) = self.cur_fn else {
-            return false;
-        };
-        let fns = self
-            .fns
-            .get_or_init(|| origin_model::Fns::collect(self.cx.file));
-        fns.by_block(block)
-            .is_some_and(|body| origin_model::configured_set(fns, body, iterable, true))
+        origin_model::resolves_names(iterable)
+            || self.ask_origin(|fns, body| origin_model::configured_set(fns, body, iterable, true))
     }
 
     /// Does a loop walk a set driven by input, and not one sized by
     /// configuration?
     fn walks_input(&self, iterable: &syn::Expr) -> bool {
-        if self.walks_configured_set(iterable) {
-            return false;
-        }
+        !self.walks_configured_set(iterable)
+            && self.ask_origin(|fns, body| origin_model::input_set(fns, body, iterable))
+    }
+
+    /// Asks the origin model about the current function (false outside one).
+    fn ask_origin(
+        &self,
+        ask: impl FnOnce(&origin_model::Fns<'c>, origin_model::FnBody<'c>) -> bool,
+    ) -> bool {
         let Some((_, block, _)) = self.cur_fn else {
             return false;
         };
         let fns = self
             .fns
             .get_or_init(|| origin_model::Fns::collect(self.cx.file));
-        fns.by_block(block)
-            .is_some_and(|body| origin_model::input_set(fns, body, iterable))
+        fns.by_block(block).is_some_and(|body| ask(fns, body))
     }
 
     fn spawns_declared_fn(&self, a: &syn::Expr) -> bool {
