@@ -114,6 +114,7 @@ fn check(cx: &FileContext, sink: &mut Sink) {
         loops: Vec::new(),
         fn_bounded: None,
         sequential: HashSet::new(),
+        wrapper_reported: HashSet::new(),
         local_wrappers,
         slots: 0,
         fns: std::cell::OnceCell::new(),
@@ -184,6 +185,8 @@ struct Visitor<'a, 'c, 's, 'ast> {
     /// Spawn calls that run one at a time (addresses): the handle is
     /// awaited or joined right away, or stored in a single slot.
     sequential: HashSet<usize>,
+    /// The (loop header, wrapper of another file) pairs already reported.
+    wrapper_reported: HashSet<(Span, String)>,
     /// Spawn wrappers defined in this file.
     local_wrappers: HashSet<String>,
     /// Right-hand sides of assignments being visited: a spawn stored in one
@@ -663,6 +666,14 @@ impl<'c, 'ast> Visitor<'_, 'c, '_, 'ast> {
                 self.sink.report(f);
             }
             Spawn::Wrapper { shown, facts } => {
+                // A wrapper known only from other files: one conditional
+                // finding per loop and name. `f(f(f(..)))` in a loop is one
+                // place to put a budget, and a nest of calls to an unknown
+                // `f` must not cost a finding each.
+                let elsewhere = !facts.iter().any(|f| self.local_wrappers.contains(f));
+                if elsewhere && !self.wrapper_reported.insert((header, shown.clone())) {
+                    return;
+                }
                 // A function defined in this file that is not a wrapper is the
                 // one called: a namesake elsewhere does not make it spawn.
                 let bare =
@@ -1161,6 +1172,14 @@ mod tests {
             for item in q.receive_all().await {\n\
             tokio::spawn(work(item)); } } }";
         assert_eq!(findings(near), vec![(5, Confidence::High)]);
+    }
+
+    #[test]
+    fn nested_calls_of_a_wrapper_of_another_file_report_once_per_loop() {
+        let nested = "async fn f(mut rx: Receiver<Job>) { while let Some(j) = rx.recv().await {\n\
+            run_later(run_later(run_later(j))); } }";
+        let result = crate::rules::run_check(nested, check);
+        assert_eq!(result.findings.len(), 1, "{:?}", result.findings);
     }
 
     #[test]
