@@ -509,65 +509,6 @@ fn names_stream(name: &str) -> bool {
         || name == "try_iter"
 }
 
-/// For each `name.push(..)`/`insert`/`extend`/`entry` inside a loop of the
-/// block, the loops around it that started after `name` was declared:
-/// `Some(iterable)` for a `for`, `None` for a `while` or `loop` (it runs
-/// until its input ends). A loop around the declaration makes a new
-/// collection each round, not a bigger one.
-fn fill_loops<'a>(block: &'a syn::Block, name: &str) -> Vec<Vec<Option<&'a syn::Expr>>> {
-    struct F<'a, 'n> {
-        name: &'n str,
-        loops: Vec<Option<&'a syn::Expr>>,
-        declared_at: usize,
-        fills: Vec<Vec<Option<&'a syn::Expr>>>,
-    }
-    impl<'a> Visit<'a> for F<'a, '_> {
-        fn visit_local(&mut self, l: &'a syn::Local) {
-            syn::visit::visit_local(self, l);
-            if pat_binds(&l.pat, self.name) {
-                self.declared_at = self.loops.len();
-            }
-        }
-        fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
-            self.visit_expr(&f.expr);
-            self.loops.push(Some(&f.expr));
-            self.visit_block(&f.body);
-            self.loops.pop();
-        }
-        fn visit_expr_while(&mut self, w: &'a syn::ExprWhile) {
-            self.loops.push(None);
-            syn::visit::visit_expr_while(self, w);
-            self.loops.pop();
-        }
-        fn visit_expr_loop(&mut self, l: &'a syn::ExprLoop) {
-            self.loops.push(None);
-            syn::visit::visit_expr_loop(self, l);
-            self.loops.pop();
-        }
-        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
-            let filling = matches!(
-                m.method.to_string().as_str(),
-                "push" | "insert" | "extend" | "push_back" | "entry"
-            );
-            let on_name = matches!(strip_parens(&m.receiver), syn::Expr::Path(p) if p.path.is_ident(self.name));
-            let inner = self.loops.get(self.declared_at..).unwrap_or_default();
-            if filling && on_name && !inner.is_empty() {
-                self.fills.push(inner.to_vec());
-            }
-            syn::visit::visit_expr_method_call(self, m);
-        }
-        fn visit_item(&mut self, _: &'a syn::Item) {}
-    }
-    let mut f = F {
-        name,
-        loops: Vec::new(),
-        declared_at: 0,
-        fills: Vec::new(),
-    };
-    f.visit_block(block);
-    f.fills
-}
-
 /// The position (not counting `self`) and type of parameter `name`.
 fn param_of<'s>(sig: &'s syn::Signature, name: &str) -> Option<(usize, &'s syn::Type)> {
     sig.inputs
@@ -630,34 +571,60 @@ fn bindings<'a>(block: &'a syn::Block, name: &str) -> Vec<Binding<'a>> {
     b.out
 }
 
-/// The `for` iterables enclosing each `name.push(..)`/`insert`/`extend` of
-/// the block (`None` when there is none, or one outside every `for`).
-fn fills<'a>(block: &'a syn::Block, name: &str) -> Option<Vec<Vec<&'a syn::Expr>>> {
+/// One `name.push(..)`/`insert`/`extend`/`push_back`/`entry` of a block:
+/// the loops around it (`Some(iterable)` for a `for`, `None` for a `while`
+/// or `loop`), how many of them were already open where `name` was last
+/// declared, and whether it goes through `entry`.
+struct Fill<'a> {
+    loops: Vec<Option<&'a syn::Expr>>,
+    declared_at: usize,
+    by_entry: bool,
+}
+
+/// Every fill of `name` in the block (not in nested items).
+fn fills_of<'a>(block: &'a syn::Block, name: &str) -> Vec<Fill<'a>> {
     struct F<'a, 'n> {
         name: &'n str,
-        loops: Vec<&'a syn::Expr>,
-        fills: Vec<Vec<&'a syn::Expr>>,
-        outside: bool,
+        loops: Vec<Option<&'a syn::Expr>>,
+        declared_at: usize,
+        fills: Vec<Fill<'a>>,
     }
     impl<'a> Visit<'a> for F<'a, '_> {
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            syn::visit::visit_local(self, l);
+            if pat_binds(&l.pat, self.name) {
+                self.declared_at = self.loops.len();
+            }
+        }
         fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
             self.visit_expr(&f.expr);
-            self.loops.push(&f.expr);
+            self.loops.push(Some(&f.expr));
             self.visit_block(&f.body);
             self.loops.pop();
         }
+        fn visit_expr_while(&mut self, w: &'a syn::ExprWhile) {
+            self.loops.push(None);
+            syn::visit::visit_expr_while(self, w);
+            self.loops.pop();
+        }
+        fn visit_expr_loop(&mut self, l: &'a syn::ExprLoop) {
+            self.loops.push(None);
+            syn::visit::visit_expr_loop(self, l);
+            self.loops.pop();
+        }
         fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+            let method = m.method.to_string();
             let filling = matches!(
-                m.method.to_string().as_str(),
-                "push" | "insert" | "extend" | "push_back"
+                method.as_str(),
+                "push" | "insert" | "extend" | "push_back" | "entry"
             );
             let on_name = matches!(strip_parens(&m.receiver), syn::Expr::Path(p) if p.path.is_ident(self.name));
             if filling && on_name {
-                if self.loops.is_empty() {
-                    self.outside = true;
-                } else {
-                    self.fills.push(self.loops.clone());
-                }
+                self.fills.push(Fill {
+                    loops: self.loops.clone(),
+                    declared_at: self.declared_at.min(self.loops.len()),
+                    by_entry: method == "entry",
+                });
             }
             syn::visit::visit_expr_method_call(self, m);
         }
@@ -666,11 +633,33 @@ fn fills<'a>(block: &'a syn::Block, name: &str) -> Option<Vec<Vec<&'a syn::Expr>
     let mut f = F {
         name,
         loops: Vec::new(),
+        declared_at: 0,
         fills: Vec::new(),
-        outside: false,
     };
     f.visit_block(block);
-    (!f.fills.is_empty() && !f.outside).then_some(f.fills)
+    f.fills
+}
+
+/// For each fill of `name` inside a loop that started after `name` was
+/// declared, those loops (a loop around the declaration makes a new
+/// collection each round, not a bigger one).
+fn fill_loops<'a>(block: &'a syn::Block, name: &str) -> Vec<Vec<Option<&'a syn::Expr>>> {
+    fills_of(block, name)
+        .into_iter()
+        .map(|f| f.loops[f.declared_at..].to_vec())
+        .filter(|inner| !inner.is_empty())
+        .collect()
+}
+
+/// The `for` iterables enclosing each `name.push(..)`/`insert`/`extend` of
+/// the block (`None` when there is none, or one outside every `for`).
+fn fills<'a>(block: &'a syn::Block, name: &str) -> Option<Vec<Vec<&'a syn::Expr>>> {
+    let fors: Vec<Vec<&syn::Expr>> = fills_of(block, name)
+        .into_iter()
+        .filter(|f| !f.by_entry)
+        .map(|f| f.loops.into_iter().flatten().collect())
+        .collect();
+    (!fors.is_empty() && fors.iter().all(|l: &Vec<&syn::Expr>| !l.is_empty())).then_some(fors)
 }
 
 /// An expression that reads input: an `.await`ed call, or a call whose name

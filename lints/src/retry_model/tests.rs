@@ -3,15 +3,22 @@
 
 use super::*;
 
-/// The retry loops of `src`, as the lints see them.
-fn loops(src: &str) -> Vec<RetryLoop> {
+/// Runs `f` on the context of `src`, its standard macros expanded as the
+/// driver does.
+fn with_context<R>(src: &str, f: impl FnOnce(&FileContext) -> R) -> R {
     let mut file: syn::File = syn::parse_str(src).expect("parses");
     crate::expand::expand_expr_macros(&mut file);
     let imports = crate::imports::Imports::collect(&file);
     let policy = crate::context::Policy::default();
     let memo = crate::context::Memo::default();
-    let cx = FileContext::new("t.rs", src, &file, &imports, &policy, &memo);
-    retry_loops(&cx).to_vec()
+    f(&FileContext::new(
+        "t.rs", src, &file, &imports, &policy, &memo,
+    ))
+}
+
+/// The retry loops of `src`, as the lints see them.
+fn loops(src: &str) -> Vec<RetryLoop> {
+    with_context(src, |cx| retry_loops(cx).to_vec())
 }
 
 fn one(src: &str) -> RetryLoop {
@@ -177,15 +184,11 @@ fn recursion_after_a_state_change_is_not_a_retry() {
 
 /// `unbounded_retry` findings of the recursive-retry model in `src`.
 fn recursive_retries(src: &str) -> usize {
-    let mut file: syn::File = syn::parse_str(src).expect("parses");
-    crate::expand::expand_expr_macros(&mut file);
-    let imports = crate::imports::Imports::collect(&file);
-    let policy = crate::context::Policy::default();
-    let memo = crate::context::Memo::default();
-    let cx = FileContext::new("t.rs", src, &file, &imports, &policy, &memo);
-    let mut sink = crate::Sink::default();
-    library::check_unbounded(&cx, &mut sink);
-    sink.findings.len()
+    with_context(src, |cx| {
+        let mut sink = crate::Sink::default();
+        library::check_unbounded(cx, &mut sink);
+        sink.findings.len()
+    })
 }
 
 #[test]

@@ -40,9 +40,11 @@ listener.local_addr()?`).
 `low` (hidden by default): a client in a file that sets a timeout on its
 requests (`client.get(url).timeout(t)`, a `prepare()` helper every call goes
 through, `tokio::time::timeout(t, client.request(req))` with its caller's
-duration), and a hyper client built in `Service::call` of an `impl Service`
-(a proxy forwarding the request it serves: the caller's deadline and the
-stack's timeout layers bound it).
+duration, also through a local holding the request, or a `select!` that
+races the request against a `sleep`), and a hyper client built in
+`Service::call` of an `impl Service`, or stored in a field that sends,
+unchanged, the `Request` its method is handed (a proxy forwarding the request
+it serves: the caller's deadline and the stack's timeout layers bound it).
 
 ## Why is this bad?
 A request to a peer that accepts the connection and never answers (an overloaded
@@ -127,6 +129,7 @@ fn check(cx: &FileContext, sink: &mut Sink) {
         forwarding: false,
         file_requests_timed: None,
         timed_fields: None,
+        forwarding_fields: None,
         binding: None,
     };
     v.visit_file(cx.file);
@@ -165,6 +168,8 @@ struct Visitor<'a, 'c, 's, 'ast> {
     /// Fields of `self` whose requests the file wraps in `timeout(..)`
     /// (computed when first asked).
     timed_fields: Option<HashSet<String>>,
+    /// [`fields_forwarding_requests`], computed when first needed.
+    forwarding_fields: Option<HashSet<String>>,
     /// The local the `let` being visited binds.
     binding: Option<String>,
 }
@@ -326,18 +331,18 @@ fn makes_request(e: &syn::Expr) -> bool {
 fn fields_with_timed_requests(file: &syn::File) -> HashSet<String> {
     /// The fields found, and the locals of the function walked so far
     /// (`let request = self.client.get(url).send();`).
-    struct W<'ast>(HashSet<String>, HashMap<String, &'ast syn::Expr>);
+    struct W<'ast>(HashSet<String>, Vec<(String, &'ast syn::Expr)>);
     impl<'ast> Visit<'ast> for W<'ast> {
         fn visit_block(&mut self, b: &'ast syn::Block) {
-            // A function's locals are its own (blocks nest inside one).
-            let outer = self.1.clone();
+            // A block's locals end with it.
+            let outer = self.1.len();
             syn::visit::visit_block(self, b);
-            self.1 = outer;
+            self.1.truncate(outer);
         }
         fn visit_local(&mut self, l: &'ast syn::Local) {
             syn::visit::visit_local(self, l);
             if let (syn::Pat::Ident(pi), Some(init)) = (&l.pat, &l.init) {
-                self.1.insert(pi.ident.to_string(), &init.expr);
+                self.1.push((pi.ident.to_string(), &init.expr));
             }
         }
         fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
@@ -350,7 +355,7 @@ fn fields_with_timed_requests(file: &syn::File) -> HashSet<String> {
                 syn::Expr::Path(p) => p
                     .path
                     .get_ident()
-                    .and_then(|i| self.1.get(&i.to_string()).copied())
+                    .and_then(|i| self.1.iter().rev().find(|(n, _)| i == n).map(|(_, e)| *e))
                     .unwrap_or(a),
                 _ => a,
             });
@@ -382,7 +387,7 @@ fn fields_with_timed_requests(file: &syn::File) -> HashSet<String> {
             syn::visit::visit_macro(self, m);
         }
     }
-    let mut w = W(HashSet::new(), HashMap::new());
+    let mut w = W(HashSet::new(), Vec::new());
     w.visit_file(file);
     w.0
 }
@@ -688,9 +693,11 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
         // request(&self, req: Request<B>) { self.inner.request(req) }`): a
         // proxy, whose caller's deadline governs.
         let forwarding_field = hyper
-            && field
-                .as_ref()
-                .is_some_and(|f| fields_forwarding_requests(self.cx.file).contains(f));
+            && field.as_ref().is_some_and(|f| {
+                self.forwarding_fields
+                    .get_or_insert_with(|| fields_forwarding_requests(self.cx.file))
+                    .contains(f)
+            });
         let msg = if what.starts_with("std::net") {
             format!("missing timeout: `{what}` with no connect timeout can block for minutes")
         } else {

@@ -50,3 +50,16 @@ pub(crate) fn run_check(
     check(&cx, &mut sink);
     sink
 }
+
+/// The line and confidence of each finding of one lint's `check` on `src`.
+#[cfg(test)]
+pub(crate) fn finding_lines(
+    src: &str,
+    check: fn(&crate::FileContext, &mut crate::Sink),
+) -> Vec<(usize, crate::finding::Confidence)> {
+    run_check(src, check)
+        .findings
+        .iter()
+        .map(|f| (f.span.start.line, f.confidence))
+        .collect()
+}

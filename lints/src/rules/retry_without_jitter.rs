@@ -18,7 +18,9 @@ strategies with no `.map(jitter)`, backon builders with no `.with_jitter()`,
 `backoff` strategies with `randomization_factor: 0.0`). A cap does not
 randomise a delay: `min(self.timeout / 2, delay * 2)` or `backoff.min(time
 left before the deadline)` is deterministic, and so is a delay the server may
-send whose fallback is (`retry_after.unwrap_or_else(|| base * 2u32.pow(n))`).
+send whose fallback is (`retry_after.unwrap_or_else(|| base * 2u32.pow(n))`);
+a zero fallback (`execute_after.duration_since(now).unwrap_or(Duration::ZERO)`:
+the wait has passed) leaves it to the value, here a caller's retry policy.
 A delay that comes from an opaque helper is not reported. A delay-named call
 whose value is used rather than awaited computes the wait
 (`params.compute_delay(attempt)`): defined in the same file, it is jittered

@@ -21,8 +21,11 @@ own), `FuturesUnordered::from_iter(..)` and `.collect::<FuturesUnordered<_>>()`,
 
 Not reported: an iterator of fixed size (an array or `vec![a, b]` literal, a
 range with literal ends, a chain of `Option`s or tuple fields, a `Vec` filled by
-`push` calls outside any loop), and any explicit limit other than `usize::MAX`
-(`buffer_unordered(n)`, `buffered(n)`, `for_each_concurrent(n, ..)`).
+`push` calls outside any loop), items cut to a limit first (`.take(LIMIT)`,
+`items.truncate(MAX)`, `items = items.get(0..MAX)..`, `&items[..MAX]`: a
+number, a constant or a name for a limit), and any explicit limit other than
+`usize::MAX` (`buffer_unordered(n)`, `buffered(n)`, `for_each_concurrent(n,
+..)`).
 
 Reported by default when the items come from input (a parameter, the result
 of a read, query or decoding, an awaited call, a collection filled by a loop
@@ -1583,11 +1586,7 @@ mod tests {
 
     /// The line and confidence of each finding in `src`.
     fn findings(src: &str) -> Vec<(usize, Confidence)> {
-        crate::rules::run_check(src, check)
-            .findings
-            .iter()
-            .map(|f| (f.span.start.line, f.confidence))
-            .collect()
+        crate::rules::finding_lines(src, check)
     }
 
     #[test]

@@ -34,8 +34,10 @@ Not reported: event loops that handle one item per iteration (`accept()` loops
 that keep serving, also when a handshake on the accepted connection fails; a
 `poll_next` that calls itself after a failed item), loops that wait on every
 round, success included (a periodic report that reconnects each time), `for`
-loops over a collection of alternatives (a failover pass), compare-and-swap,
-`WouldBlock` and full-channel (`TrySendError`) readiness loops (also when the
+loops over a collection of alternatives and loops that drop the failed
+alternative (`targets.retain(..)`) and leave when none is left (a failover
+pass), compare-and-swap, `WouldBlock`, `EINTR` (also rustix's
+`Errno::INTR`) and full-channel (`TrySendError`) readiness loops (also when the
 compare-exchange sits in a function of the file the loop calls), a wait for
 the time the failure itself names (a rate limiter's "not until": `Err(n) =>
 sleep(n.wait_time_from(now))`), test code.
@@ -51,8 +53,9 @@ And loops that go round again after an error without retrying:
   says the id is taken);
 - a wait for newer state before looking again (`wait_for_version(..).await`,
   a watch's `wait_for(..)`), or a question to a person on the failure path
-  (`confirm("Try again?")`, dialoguer's `.interact()`, inquire's `.prompt()`,
-  a line read from stdin);
+  or before the operation each round (`confirm("Try again?")`, dialoguer's
+  `.interact()`, inquire's `.prompt()`, a line read from stdin, a helper of
+  the file that asks: each round checks a new answer);
 - panic isolation: `catch_unwind` re-entering an executor;
 - a corrective re-attempt: a repair whose own failure leaves
   (`create_dir_all(parent)?`), or a once-flag (`retried = true`);
@@ -60,19 +63,23 @@ And loops that go round again after an error without retrying:
   call again before a state whose own failure leaves (a reconnect), or in which
   the operation, a function of the file, does nothing (it starts with `let
   State::Waiting { .. } = &mut self.state else { return Ok(()) }`);
-- a failure value that a later `match`, `?` or `if let Err` leaves on, or that
-  is returned (`return match op() { .., Err(e) => Err(e) }`);
+- a failure value that a later `match`, `?` or `if let Err` leaves on, also
+  through a flag (`let failed = r.is_err(); .. if failed { break }`) or a
+  view of it (`if let Ok(n) = r.as_ref()`), or that is returned (`return
+  match op() { .., Err(e) => Err(e) }`, `Err(e)?`);
 - a failure that hands the unsent input back (`Err(PermitReclaimed(req)) =>
   request = req`: a pool race, the request was never sent);
 - a revision or version conflict (`WrongLastRevision`, `VersionMismatch`, also
   named only by the arm's guard): compare-and-set contention;
 - a loop that reads a fixed-size frame each round (`read_u8`, `read_exact`), or
   whose own flow awaits a change notification (`watch.changed().await`,
-  `notify.notified().await`; one raced in `select!` does not count);
+  `notify.notified().await`, also under `timeout(period, ..)`: a periodic
+  tick; one raced in `select!` does not count);
 - success that does not leave: an exit met only under a later failure (a
   poller that returns when its channel closes).
 
-A struct-literal strategy (`backoff::ExponentialBackoff { max_elapsed_time:
+A strategy given `.take(n)` later in the same function (`let mut st = ..;
+.. st.take(n)`) is bounded. A struct-literal strategy (`backoff::ExponentialBackoff { max_elapsed_time:
 None, .. }`) is reported only when it reaches a retry call or a helper returns
 it; driven by hand (`next_backoff()`), the loop around it is judged instead.
 

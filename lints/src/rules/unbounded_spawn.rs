@@ -60,7 +60,18 @@ configuration alone (`let (shards, n) = plan(&config.sharding)`); a map keyed
 by members (`HashMap<NodeId, _>`); a local the function fills only inside a
 `for` over one; a parameter of a function that is not `pub` when every call
 of it in the file passes one; and one host's resolved addresses or a
-service's SRV records.
+service's SRV records. `high` needs input the source shows: a `for` over a
+parameter, the result of a read, receive, query or decode, a stream, an item
+of an outer loop over input, or a local filled by a `while`/`loop` or from
+input; a `while`/`loop` that accepts, receives, reads, fetches or pops the
+next item itself (any word of the call's name: `tcp_accept`, `poll_recv`),
+with no statement of its body waiting on a timer (`sleep`, `tick`, a
+`select!` of a timer and a stop signal only). Anything else is `low`, and so
+is a loop over `accept_bi`/`accept_uni` alone: the streams of one QUIC
+connection, bounded by its stream limit. A spawn awaited at once, also
+through wrapper methods (`spawn_blocking(..).with_context(cx).await`), runs
+one at a time and is not reported; a wrapper known only from another file is
+reported once per loop.
 
 ## Why is this bad?
 Each connection or message becomes a task, and nothing caps how many run at
@@ -1125,11 +1136,7 @@ mod tests {
 
     /// The line and confidence of each finding in `src`.
     fn findings(src: &str) -> Vec<(usize, Confidence)> {
-        crate::rules::run_check(src, check)
-            .findings
-            .iter()
-            .map(|f| (f.span.start.line, f.confidence))
-            .collect()
+        crate::rules::finding_lines(src, check)
     }
 
     #[test]
