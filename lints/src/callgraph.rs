@@ -77,6 +77,7 @@ pub fn calls_in(node: &impl CallsIn, impl_type: Option<&str>) -> Vec<CallRef> {
     let mut v = CallVisitor {
         impl_type,
         out: Vec::new(),
+        seen: Default::default(),
         skip_returns: false,
     };
     node.walk(&mut v);
@@ -90,6 +91,7 @@ pub fn retried_calls_in(node: &impl CallsIn, impl_type: Option<&str>) -> Vec<Cal
     let mut v = CallVisitor {
         impl_type,
         out: Vec::new(),
+        seen: Default::default(),
         skip_returns: true,
     };
     node.walk(&mut v);
@@ -116,7 +118,32 @@ impl CallsIn for syn::Expr {
 pub struct CallVisitor<'t> {
     impl_type: Option<&'t str>,
     out: Vec<CallRef>,
+    /// Callees already listed (name, qualifier, method): the search follows
+    /// a callee from its first call, so later calls of it add nothing.
+    seen: std::collections::HashSet<(String, Option<String>, bool)>,
     skip_returns: bool,
+}
+
+impl CallVisitor<'_> {
+    fn push(
+        &mut self,
+        name: String,
+        qualifier: Option<String>,
+        is_method: bool,
+        span: impl FnOnce() -> Span,
+    ) {
+        if self
+            .seen
+            .insert((name.clone(), qualifier.clone(), is_method))
+        {
+            self.out.push(CallRef {
+                name,
+                qualifier,
+                is_method,
+                span: span(),
+            });
+        }
+    }
 }
 
 fn is_spawn_name(name: &str) -> bool {
@@ -154,12 +181,7 @@ impl<'ast> Visit<'ast> for CallVisitor<'_> {
                     q
                 }
             });
-            self.out.push(CallRef {
-                name,
-                qualifier,
-                is_method: false,
-                span: crate::syntax::call_span(call),
-            });
+            self.push(name, qualifier, false, || crate::syntax::call_span(call));
         }
         syn::visit::visit_expr_call(self, call);
     }
@@ -184,12 +206,7 @@ impl<'ast> Visit<'ast> for CallVisitor<'_> {
                     _ => t,
                 })
         };
-        self.out.push(CallRef {
-            name,
-            qualifier,
-            is_method: true,
-            span: crate::syntax::method_call_span(m),
-        });
+        self.push(name, qualifier, true, || crate::syntax::method_call_span(m));
         syn::visit::visit_expr_method_call(self, m);
     }
 }
@@ -276,4 +293,81 @@ fn names_the_receiver_type(ty: &str, generics: &syn::Generics) -> bool {
     );
     let generic = generics.type_params().any(|p| p.ident == ty);
     !wrapper && !generic
+}
+
+/// Walks up the call edges from the functions in `marked`: every function
+/// that calls a marked one, at any depth, is marked in turn and handed to
+/// `on_mark` (its index in `fns`), each once, callees always before their
+/// callers. Linear in the edges: a loop over every function until nothing
+/// changes is quadratic on a long chain of calls.
+pub fn mark_callers<K: std::hash::Hash + Eq + Clone>(
+    fns: &[(&K, &[K])],
+    marked: &mut std::collections::HashSet<K>,
+    mut on_mark: impl FnMut(usize),
+) {
+    if marked.is_empty() {
+        return;
+    }
+    let mut callers: std::collections::HashMap<&K, Vec<usize>> = Default::default();
+    for (i, (_, calls)) in fns.iter().enumerate() {
+        for c in *calls {
+            callers.entry(c).or_default().push(i);
+        }
+    }
+    let mut queue: std::collections::VecDeque<K> = marked.iter().cloned().collect();
+    while let Some(callee) = queue.pop_front() {
+        for &i in callers.get(&callee).map(Vec::as_slice).unwrap_or(&[]) {
+            let caller = fns[i].0;
+            if marked.insert(caller.clone()) {
+                on_mark(i);
+                queue.push_back(caller.clone());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod mark_callers_tests {
+    use super::mark_callers;
+    use std::collections::HashSet;
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn marks_every_caller_at_any_depth_and_nothing_else() {
+        let (a, b, c, d) = (
+            "a".to_string(),
+            "b".to_string(),
+            "c".to_string(),
+            "d".to_string(),
+        );
+        let (ca, cb, cc, cd) = (names(&["b"]), names(&["c"]), names(&[]), names(&["x"]));
+        let fns: Vec<(&String, &[String])> = vec![(&a, &ca), (&b, &cb), (&c, &cc), (&d, &cd)];
+        let mut marked = HashSet::from(["c".to_string()]);
+        let mut order = Vec::new();
+        mark_callers(&fns, &mut marked, |i| order.push(i));
+        assert_eq!(order, vec![1, 0], "callees before callers");
+        assert_eq!(marked, HashSet::from(["a".into(), "b".into(), "c".into()]));
+    }
+
+    #[test]
+    fn a_long_chain_is_walked_once() {
+        let keys: Vec<String> = (0..20_000).map(|i| format!("f{i}")).collect();
+        let calls: Vec<Vec<String>> = (0..20_000)
+            .map(|i| keys.get(i + 1).cloned().into_iter().collect())
+            .collect();
+        // Callers listed before their callees: the order a fixed-point loop
+        // over the functions needs one round per link for.
+        let fns: Vec<(&String, &[String])> = keys
+            .iter()
+            .zip(&calls)
+            .map(|(k, c)| (k, c.as_slice()))
+            .collect();
+        let mut marked = HashSet::from(["f19999".to_string()]);
+        let mut calls_made = 0;
+        mark_callers(&fns, &mut marked, |_| calls_made += 1);
+        assert_eq!((marked.len(), calls_made), (20_000, 19_999));
+    }
 }

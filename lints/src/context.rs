@@ -45,6 +45,7 @@ pub struct FileContext<'a> {
 #[derive(Default)]
 pub struct Memo {
     pub(crate) retry_loops: std::cell::OnceCell<std::rc::Rc<Vec<crate::retry_model::RetryLoop>>>,
+    pub(crate) delay_fns: std::cell::OnceCell<std::rc::Rc<Vec<String>>>,
     pub(crate) strategies:
         std::cell::OnceCell<std::rc::Rc<Vec<crate::retry_model::library::Strategy>>>,
 }

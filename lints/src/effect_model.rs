@@ -11,6 +11,7 @@
 //! depth (a helper whose body makes such a call has the effect). What the file
 //! does not show is unknown, which is no visible effect.
 
+use crate::callgraph::mark_callers;
 use crate::imports::Imports;
 use crate::syntax::{call_path, last_segment, strip_parens};
 use std::collections::{HashMap, HashSet};
@@ -553,25 +554,24 @@ impl<'ast> EffectModel<'ast> {
         m
     }
 
-    /// Marks functions calling an effectful function of the file, until
-    /// nothing changes.
+    /// Marks the functions calling an effectful function of the file, at any
+    /// depth: each records the effect of its first call that has one.
     fn propagate(&mut self, fns: &[FnDef], callees: &[Vec<FnKey>]) {
-        loop {
-            let mut changed = false;
-            for (def, calls) in fns.iter().zip(callees) {
-                if self.effectful.contains_key(&def.key) {
-                    continue;
-                }
-                let reached = calls.iter().find_map(|k| self.effectful.get(k)).cloned();
-                if let Some(r) = reached {
-                    self.effectful.insert(def.key.clone(), r);
-                    changed = true;
-                }
+        let edges: Vec<(&FnKey, &[FnKey])> = fns
+            .iter()
+            .zip(callees)
+            .map(|(d, c)| (&d.key, c.as_slice()))
+            .collect();
+        let mut marked: HashSet<FnKey> = self.effectful.keys().cloned().collect();
+        mark_callers(&edges, &mut marked, |i| {
+            let reached = callees[i]
+                .iter()
+                .find_map(|k| self.effectful.get(k))
+                .cloned();
+            if let Some(r) = reached {
+                self.effectful.insert(fns[i].key.clone(), r);
             }
-            if !changed {
-                return;
-            }
-        }
+        });
     }
 
     /// A body's first call with a direct effect whose error leaves the body,

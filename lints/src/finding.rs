@@ -86,9 +86,16 @@ impl Span {
 
     /// From the start of `a` to the end of `b`.
     pub fn between(a: TokenSpan, b: TokenSpan) -> Self {
+        let (s, e) = (a.start(), b.end());
         Span {
-            start: Span::from_tokens(a).start,
-            end: Span::from_tokens(b).end,
+            start: Pos {
+                line: s.line,
+                column: s.column,
+            },
+            end: Pos {
+                line: e.line,
+                column: e.column,
+            },
         }
     }
 

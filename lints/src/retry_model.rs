@@ -185,14 +185,22 @@ fn compute_retry_loops(cx: &FileContext) -> Vec<RetryLoop> {
         timeout_depth: 0,
     };
     finder.visit_file(cx.file);
+    if let Some(names) = finder.fns.delay_names_if_known() {
+        let _ = cx.memo.delay_fns.set(std::rc::Rc::new(names));
+    }
     finder.out
 }
 
 /// Names of functions (free and methods) defined in the file whose body
 /// contains a delay, or calls such a function of the file: the facts behind
-/// "a crate-local function whose body contains a delay".
-pub fn delay_fns(file: &syn::File) -> Vec<String> {
-    FileFns::new(file).delay_names()
+/// "a crate-local function whose body contains a delay". Shared with the
+/// retry loops' analysis when it already asked.
+pub fn delay_fns(cx: &FileContext) -> std::rc::Rc<Vec<String>> {
+    retry_loops(cx);
+    cx.memo
+        .delay_fns
+        .get_or_init(|| std::rc::Rc::new(FileFns::new(cx.file).delay_names()))
+        .clone()
 }
 
 fn block_has_delay(b: &Block) -> bool {
@@ -773,16 +781,25 @@ struct DelayFinder<'l, 'ast> {
 fn ends_in_continue(e: &Expr) -> bool {
     match e {
         Expr::Continue(c) => c.label.is_none(),
-        Expr::Block(b) => b.block.stmts.last().is_some_and(|s| match s {
-            Stmt::Expr(e, _) => ends_in_continue(e),
-            _ => false,
-        }),
+        Expr::Block(b) => block_ends_in_continue(&b.block),
         _ => false,
     }
 }
 
+fn block_ends_in_continue(b: &Block) -> bool {
+    b.stmts.last().is_some_and(|s| match s {
+        Stmt::Expr(e, _) => ends_in_continue(e),
+        _ => false,
+    })
+}
+
 fn diverges(e: &Expr) -> bool {
     always_exits(e, None, 0) || ends_in_continue(e)
+}
+
+/// `diverges` of a block, without wrapping a copy of it in an expression.
+fn block_diverges(b: &Block) -> bool {
+    block_always_exits(&b.stmts, None, 0) || block_ends_in_continue(b)
 }
 
 impl<'l, 'ast> DelayFinder<'l, 'ast> {
@@ -862,16 +879,22 @@ impl<'ast> Visit<'ast> for DelayFinder<'_, 'ast> {
         if self.own_flow && matches!(e, Expr::Closure(_) | Expr::Async(_)) {
             return;
         }
-        if !self.delays_only {
-            self.local.extend(helpers::local_call_name(e));
+        // Asked only whether there is a delay: the first one answers, and
+        // what its value is used for does not matter.
+        if self.delays_only {
+            if self.delays.is_empty() {
+                syn::visit::visit_expr(self, e);
+            }
+            return;
         }
+        self.local.extend(helpers::local_call_name(e));
         let saved = self.value_used;
         self.value_used = !self.waited.contains(&(e as *const Expr));
         syn::visit::visit_expr(self, e);
         self.value_used = saved;
     }
     fn visit_stmt(&mut self, st: &'ast Stmt) {
-        if let Stmt::Expr(e, _) = st {
+        if let (Stmt::Expr(e, _), false) = (st, self.delays_only) {
             self.waited.insert(e);
         }
         syn::visit::visit_stmt(self, st);
@@ -889,8 +912,8 @@ impl<'ast> Visit<'ast> for DelayFinder<'_, 'ast> {
                 let timer_type = last == "new" && before_last.is_some_and(is_delay_name);
                 if is_delay_name(&last) || timer_after || timer_type {
                     let jitter = match c.args.first() {
-                        Some(a) => classify(a, self.locals, 0),
-                        None => Jitter::Unknown,
+                        Some(a) if !self.delays_only => classify(a, self.locals, 0),
+                        _ => Jitter::Unknown,
                     };
                     if !(timer_after || timer_type) && self.computes(&last) {
                         self.computed.push(Span::from(c.span()));
@@ -917,7 +940,9 @@ impl<'ast> Visit<'ast> for DelayFinder<'_, 'ast> {
         syn::visit::visit_expr_call(self, c);
     }
     fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
-        self.waited.insert(&*a.base);
+        if !self.delays_only {
+            self.waited.insert(&*a.base);
+        }
         // An async retry policy waits before it says yes
         // (`retry.should_retry(&err).await`), as a backoff's `next().await` does.
         if let Expr::MethodCall(m) = crate::syntax::strip_parens(&a.base) {
@@ -943,8 +968,8 @@ impl<'ast> Visit<'ast> for DelayFinder<'_, 'ast> {
                 Jitter::Unknown
             } else {
                 match m.args.first() {
-                    Some(a) => classify(a, self.locals, 0),
-                    None => Jitter::Unknown,
+                    Some(a) if !self.delays_only => classify(a, self.locals, 0),
+                    _ => Jitter::Unknown,
                 }
             };
             let start = Span::from(m.method.span());
@@ -969,12 +994,7 @@ impl<'ast> Visit<'ast> for DelayFinder<'_, 'ast> {
     fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
         if self.skip_diverging {
             self.visit_expr(&i.cond);
-            let then = Expr::Block(syn::ExprBlock {
-                attrs: Vec::new(),
-                label: None,
-                block: i.then_branch.clone(),
-            });
-            if !diverges(&then) {
+            if !block_diverges(&i.then_branch) {
                 self.visit_block(&i.then_branch);
             }
             if let Some((_, e)) = &i.else_branch {

@@ -71,20 +71,18 @@ impl<'ast> FileFns<'ast> {
         let callees = self.callees.get_or_init(|| {
             self.all()
                 .iter()
-                .map(|(n, bs)| (n.clone(), bs.iter().flat_map(|b| local_calls(b)).collect()))
+                .map(|(n, bs)| {
+                    let mut calls: Vec<String> = bs.iter().flat_map(|b| local_calls(b)).collect();
+                    calls.sort_unstable();
+                    calls.dedup();
+                    (n.clone(), calls)
+                })
                 .collect()
         });
-        loop {
-            let before = set.len();
-            for (name, calls) in callees {
-                if !set.contains(name) && calls.iter().any(|c| set.contains(c)) {
-                    set.insert(name.clone());
-                }
-            }
-            if set.len() == before {
-                return set;
-            }
-        }
+        let fns: Vec<(&String, &[String])> =
+            callees.iter().map(|(n, c)| (n, c.as_slice())).collect();
+        crate::callgraph::mark_callers(&fns, &mut set, |_| {});
+        set
     }
 
     /// Is `name` a function of this file?
@@ -159,14 +157,15 @@ impl<'ast> FileFns<'ast> {
 
     /// Every function of the file whose body waits (at any depth).
     pub fn delay_names(&self) -> Vec<String> {
-        let mut v: Vec<String> = self
-            .delays
-            .get_or_init(|| self.close(self.direct(&block_has_delay)))
-            .iter()
-            .cloned()
-            .collect();
+        self.delays("");
+        self.delay_names_if_known().unwrap_or_default()
+    }
+
+    /// [`Self::delay_names`], when something has already asked for them.
+    pub fn delay_names_if_known(&self) -> Option<Vec<String>> {
+        let mut v: Vec<String> = self.delays.get()?.iter().cloned().collect();
         v.sort();
-        v
+        Some(v)
     }
 }
 

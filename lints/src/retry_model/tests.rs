@@ -554,7 +554,7 @@ fn a_site_leaves_out_only_its_own_writes() {
 }
 
 #[test]
-fn a_finder_for_delays_only_finds_the_same_delays() {
+fn a_finder_for_delays_only_agrees_on_whether_there_is_one() {
     let bodies = [
         "{ sleep(d).await; self.reconnect(); }",
         "{ tokio::time::sleep(Duration::from_millis(100 + rand())).await; }",
@@ -571,7 +571,9 @@ fn a_finder_for_delays_only_finds_the_same_delays() {
         all.visit_block(&b);
         let mut only = DelayFinder::delays_only(&locals);
         only.visit_block(&b);
-        assert_eq!(all.delays, only.delays, "{src}");
+        assert_eq!(all.delays.is_empty(), only.delays.is_empty(), "{src}");
+        // The first delay answers the question: the walk stops there.
+        assert!(only.delays.len() <= 1, "{src}");
         assert!(only.calls.is_empty() && only.local.is_empty(), "{src}");
     }
 }

@@ -308,8 +308,12 @@ mod tests {
         let q = insert_qualifiers("fn save(client: &Client, row: Row) { client.insert(row); }");
         assert_eq!(q, [Some("Client".to_string())]);
         // Near miss: a receiver of unknown type (or a wrapper, or a generic)
-        // is still resolved by name.
+        // is still resolved by name, and one callee is listed once.
         let q = insert_qualifiers("fn save<C: Db>(db: C, pool: Arc<Pool>, row: Row) { conn().insert(row); pool.insert(row); db.insert(row); }");
-        assert_eq!(q, [None, None, None]);
+        assert_eq!(q, [None]);
+        let q = insert_qualifiers(
+            "fn save(c: &Client, m: &mut Map) { c.insert(1); m.insert(2); c.insert(3); }",
+        );
+        assert_eq!(q, [Some("Client".to_string()), Some("Map".to_string())]);
     }
 }

@@ -65,10 +65,10 @@ Or declare it: `#[leash::retry(attempts = 5, backoff = "100ms..5s")]`.
 };
 
 fn check(cx: &FileContext, sink: &mut Sink) {
-    for name in delay_fns(cx.file) {
+    for name in delay_fns(cx).iter() {
         sink.facts.push(Fact {
             kind: FactKind::DelayFn,
-            name,
+            name: name.clone(),
         });
     }
     for rl in retry_loops(cx).iter() {

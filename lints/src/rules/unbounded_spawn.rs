@@ -582,6 +582,16 @@ impl<'c, 'ast> Visitor<'_, 'c, '_, 'ast> {
         if self.loops.last().is_none_or(|f| f.trip == Trip::Bounded) || self.fn_bounded() {
             return;
         }
+        // Asked first, before the body is looked at: a nest of calls to one
+        // unknown `f` reaches here once per level.
+        if let (Spawn::Wrapper { shown, .. }, Some(frame)) = (spawn, self.loops.last()) {
+            if self
+                .wrapper_reported
+                .contains(&(frame.header, shown.clone()))
+            {
+                return;
+            }
+        }
         // A loop around this one that waits while the live tasks are at a
         // limit gates every batch it spawns.
         if self.loops.iter_mut().any(|f| f.scanned().gated) {
