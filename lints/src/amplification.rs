@@ -33,6 +33,8 @@ struct Graph<'a> {
     files: &'a [FileSummaries<'a>],
     /// Every function, in file order.
     fns: Vec<FnId>,
+    /// Where each file's functions start in `fns`.
+    offsets: Vec<usize>,
     /// Per name, the first of its functions (index into `fns`); each one
     /// links to the next of the same name in `same_name`.
     first: HashMap<&'a str, u32, Hasher>,
@@ -46,7 +48,9 @@ impl<'a> Graph<'a> {
             HashMap::with_capacity_and_hasher(total, Hasher::default());
         let mut fns = Vec::with_capacity(total);
         let mut same_name = Vec::with_capacity(total);
+        let mut offsets = Vec::with_capacity(files.len());
         for (fi, f) in files.iter().enumerate() {
+            offsets.push(fns.len());
             for (i, s) in f.fns.iter().enumerate() {
                 let k = fns.len() as u32;
                 fns.push((fi, i));
@@ -58,9 +62,15 @@ impl<'a> Graph<'a> {
         Graph {
             files,
             fns,
+            offsets,
             first,
             same_name,
         }
+    }
+
+    /// The position of a function in `fns`.
+    fn index(&self, id: FnId) -> usize {
+        self.offsets[id.0] + id.1
     }
 
     fn get(&self, id: FnId) -> &'a FnSummary {
@@ -113,6 +123,7 @@ fn inner_attempts(f: &FnSummary) -> Option<u64> {
 /// the file it belongs to.
 pub fn find(files: &[FileSummaries], policy: &Policy) -> Vec<(usize, Finding)> {
     let graph = Graph::new(files);
+    let nearest = Nearest::new(&graph);
     let mut out = Vec::new();
     for (fi, file) in files.iter().enumerate() {
         for (i, outer_fn) in file.fns.iter().enumerate() {
@@ -121,8 +132,8 @@ pub fn find(files: &[FileSummaries], policy: &Policy) -> Vec<(usize, Finding)> {
                     out.extend(report_nested(file, site, inner, policy));
                     continue;
                 }
-                if let Some(chain) = search(&graph, (fi, i), site) {
-                    out.extend(report(&graph, file, outer_fn, site, &chain, policy));
+                if let Some(chain) = nearest.chain(&graph, (fi, i), site) {
+                    out.extend(report(&graph, (fi, i), site, &chain, policy));
                 }
             }
         }
@@ -169,6 +180,91 @@ pub fn reachable(files: &[FileSummaries]) -> HashSet<(usize, String)> {
         .collect()
 }
 
+/// For every function, how many calls away the nearest function that
+/// retries is (0: it retries itself), within `MAX_DEPTH`: one breadth-first
+/// walk up the call edges from every retrying function at once, so that each
+/// retry site's chain is read off in the length of the chain instead of a
+/// search of the graph per site (quadratic when thousands of sites reach one
+/// large part of it).
+struct Nearest {
+    /// By position in `Graph::fns`; `u32::MAX` when none is within reach.
+    distance: Vec<u32>,
+    /// The functions each function's calls resolve to, in call order.
+    callees: Vec<Vec<(usize, FnId)>>,
+}
+
+impl Nearest {
+    fn new(graph: &Graph) -> Self {
+        let n = graph.fns.len();
+        let mut callees = Vec::with_capacity(n);
+        let mut callers: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (k, &id) in graph.fns.iter().enumerate() {
+            let resolved: Vec<(usize, FnId)> = graph
+                .get(id)
+                .calls
+                .iter()
+                .enumerate()
+                .filter_map(|(c, call)| Some((c, graph.resolve(call, id.0)?)))
+                .collect();
+            for &(_, callee) in &resolved {
+                callers[graph.index(callee)].push(k);
+            }
+            callees.push(resolved);
+        }
+        let mut distance = vec![u32::MAX; n];
+        let mut level: Vec<usize> = Vec::new();
+        for (k, &id) in graph.fns.iter().enumerate() {
+            if !graph.get(id).retry_sites.is_empty() {
+                distance[k] = 0;
+                level.push(k);
+            }
+        }
+        // A site's chain is its first call plus at most `MAX_DEPTH - 1` more.
+        for d in 1..MAX_DEPTH as u32 {
+            let mut next = Vec::new();
+            for k in level {
+                for &caller in &callers[k] {
+                    if distance[caller] == u32::MAX {
+                        distance[caller] = d;
+                        next.push(caller);
+                    }
+                }
+            }
+            level = next;
+        }
+        Nearest { distance, callees }
+    }
+
+    /// The chain [`search`] finds from `site`: the shortest, and of those the
+    /// one taking the earliest call at each hop. Read off the distances; a
+    /// chain that would pass through `origin` itself (which the search never
+    /// enters) is left to the search.
+    fn chain(&self, graph: &Graph, origin: FnId, site: &RetrySite) -> Option<Vec<(CallRef, FnId)>> {
+        let dist = |id: FnId| self.distance[graph.index(id)];
+        let first = site
+            .calls
+            .iter()
+            .filter_map(|call| Some((call, graph.resolve(call, origin.0)?)))
+            .filter(|&(_, id)| id != origin)
+            .min_by_key(|&(_, id)| dist(id))
+            .filter(|&(_, id)| dist(id) != u32::MAX)?;
+        let mut chain = vec![(first.0.clone(), first.1)];
+        let mut at = first.1;
+        while dist(at) > 0 {
+            let want = dist(at) - 1;
+            let (c, next) = *self.callees[graph.index(at)]
+                .iter()
+                .find(|&&(_, id)| dist(id) == want)?;
+            if next == origin || chain.iter().any(|(_, id)| *id == next) {
+                return search(graph, origin, site);
+            }
+            chain.push((graph.get(at).calls[c].clone(), next));
+            at = next;
+        }
+        Some(chain)
+    }
+}
+
 /// Breadth-first from the calls of `site` to the nearest function that retries.
 /// Returns the chain of (call, callee) hops.
 fn search(graph: &Graph, origin: FnId, site: &RetrySite) -> Option<Vec<(CallRef, FnId)>> {
@@ -205,12 +301,13 @@ fn search(graph: &Graph, origin: FnId, site: &RetrySite) -> Option<Vec<(CallRef,
 
 fn report(
     graph: &Graph,
-    file: &FileSummaries,
-    outer_fn: &FnSummary,
+    origin: FnId,
     site: &RetrySite,
     chain: &[(CallRef, FnId)],
     policy: &Policy,
 ) -> Vec<(usize, Finding)> {
+    let file = &graph.files[origin.0];
+    let outer_fn = graph.get(origin);
     let inner_fn = graph.get(chain.last().expect("non-empty chain").1);
     let mut names = vec![format!("`{}`", outer_fn.qualified())];
     for (_, id) in chain {
@@ -242,18 +339,21 @@ fn report(
             inner_site.span.start.line
         ));
     // Label every hop that lies in this file.
-    let mut hop_fn = outer_fn;
+    let mut hop = origin;
     for (call, id) in chain {
-        let callee = graph.get(*id);
-        if std::ptr::eq(hop_fn, outer_fn) || graph_file_of(graph, hop_fn) == Some(file.file) {
+        if hop.0 == origin.0 {
             finding = finding.secondary(
                 call.span,
-                format!("`{}` calls `{}`", hop_fn.qualified(), callee.qualified()),
+                format!(
+                    "`{}` calls `{}`",
+                    graph.get(hop).qualified(),
+                    graph.get(*id).qualified()
+                ),
             );
         }
-        hop_fn = callee;
+        hop = *id;
     }
-    if inner_id.0 == files_index(graph, file.file) {
+    if inner_id.0 == origin.0 {
         finding = finding.secondary(inner_site.span, format!("inner {}", inner_site.kind));
     }
     let mut out = vec![(file.file, finding)];
@@ -264,22 +364,6 @@ fn report(
         )
     }));
     out
-}
-
-fn graph_file_of(graph: &Graph, f: &FnSummary) -> Option<usize> {
-    graph
-        .files
-        .iter()
-        .find(|file| file.fns.iter().any(|g| std::ptr::eq(g, f)))
-        .map(|file| file.file)
-}
-
-fn files_index(graph: &Graph, file: usize) -> usize {
-    graph
-        .files
-        .iter()
-        .position(|f| f.file == file)
-        .unwrap_or(usize::MAX)
 }
 
 /// The retry call graph for `leash budgets --graph`: every function with a
@@ -294,6 +378,7 @@ pub type RetryGraph = (
 
 pub fn retry_graph(files: &[FileSummaries]) -> RetryGraph {
     let graph = Graph::new(files);
+    let nearest = Nearest::new(&graph);
     let mut nodes = Vec::new();
     let mut edges = Vec::new();
     for (fi, file) in files.iter().enumerate() {
@@ -308,7 +393,7 @@ pub fn retry_graph(files: &[FileSummaries]) -> RetryGraph {
                 .collect();
             nodes.push((f.qualified(), inner_attempts(f), budgets));
             for site in &f.retry_sites {
-                if let Some(chain) = search(&graph, (fi, i), site) {
+                if let Some(chain) = nearest.chain(&graph, (fi, i), site) {
                     let mut from = f.qualified();
                     for (_, id) in &chain {
                         let to = graph.get(*id).qualified();
@@ -391,4 +476,116 @@ fn over_policy(
         .label(format!("{p} > {}", policy.max_amplification))
         .help("retry at one layer only, or lower the attempts so their product stays within the policy")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Span;
+
+    fn call(name: &str) -> CallRef {
+        CallRef {
+            name: name.to_string(),
+            qualifier: None,
+            is_method: false,
+            span: Span::default(),
+        }
+    }
+
+    fn site(calls: Vec<CallRef>) -> RetrySite {
+        RetrySite {
+            span: Span::default(),
+            extent: Span::default(),
+            attempts: Some(3),
+            bounded: true,
+            kind: "retry loop".to_string(),
+            budget: None,
+            calls,
+        }
+    }
+
+    fn function(name: &str, calls: Vec<CallRef>, retries: Option<Vec<CallRef>>) -> FnSummary {
+        FnSummary {
+            name: name.to_string(),
+            impl_type: None,
+            span: Span::default(),
+            calls,
+            retry_sites: retries.map(site).into_iter().collect(),
+        }
+    }
+
+    /// Every site's chain read off the distances is the one the search finds.
+    fn agrees(fns: &[FnSummary]) {
+        let files = [FileSummaries {
+            file: 0,
+            package: "p",
+            path: "lib.rs",
+            fns,
+        }];
+        let graph = Graph::new(&files);
+        let nearest = Nearest::new(&graph);
+        for (i, f) in fns.iter().enumerate() {
+            for s in &f.retry_sites {
+                let read = nearest.chain(&graph, (0, i), s);
+                let searched = search(&graph, (0, i), s);
+                let ids = |c: &Option<Vec<(CallRef, FnId)>>| {
+                    c.as_ref()
+                        .map(|c| c.iter().map(|(_, id)| *id).collect::<Vec<_>>())
+                };
+                assert_eq!(ids(&read), ids(&searched), "site of {}", f.name);
+            }
+        }
+    }
+
+    #[test]
+    fn chains_read_off_distances_are_the_searched_ones() {
+        // Random graphs: a small linear congruential generator, fixed seed.
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            (state >> 33) % n
+        };
+        for _ in 0..300 {
+            let n = 2 + next(14);
+            let fns: Vec<FnSummary> = (0..n)
+                .map(|i| {
+                    let calls = (0..next(4))
+                        .map(|_| call(&format!("f{}", next(n))))
+                        .collect();
+                    let retries = (next(3) == 0).then(|| {
+                        (0..1 + next(3))
+                            .map(|_| call(&format!("f{}", next(n))))
+                            .collect()
+                    });
+                    function(&format!("f{i}"), calls, retries)
+                })
+                .collect();
+            agrees(&fns);
+        }
+    }
+
+    #[test]
+    fn a_chain_back_through_the_retrying_function_itself_is_not_taken() {
+        // f0 retries g; g calls f0 (which retries) or, one call further, h.
+        let fns = vec![
+            function("f0", vec![call("g")], Some(vec![call("g")])),
+            function("g", vec![call("f0"), call("k")], None),
+            function("k", vec![call("h")], None),
+            function("h", vec![], Some(vec![])),
+        ];
+        agrees(&fns);
+        let files = [FileSummaries {
+            file: 0,
+            package: "p",
+            path: "lib.rs",
+            fns: &fns,
+        }];
+        let graph = Graph::new(&files);
+        let chain = Nearest::new(&graph).chain(&graph, (0, 0), &fns[0].retry_sites[0]);
+        let chain = chain.expect("h is reached");
+        let names: Vec<&str> = chain.iter().map(|(c, _)| c.name.as_str()).collect();
+        assert_eq!(names, ["g", "k", "h"]);
+    }
 }

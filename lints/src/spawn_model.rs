@@ -439,8 +439,14 @@ pub fn classify_with(
             if !wrappers && !may_spawn {
                 return None;
             }
-            let resolved = cx.imports.resolve(path);
-            if let Some(full) = resolved.iter().find(|p| SPAWN_PATHS.contains(&p.as_str())) {
+            // A listed spawn's last segment says `spawn`, or its first is
+            // imported (renamed): only then can it resolve to one.
+            let resolved = may_spawn.then(|| cx.imports.resolve(path));
+            if let Some(full) = resolved
+                .iter()
+                .flatten()
+                .find(|p| SPAWN_PATHS.contains(&p.as_str()))
+            {
                 return Some(Spawn::Listed(full.clone()));
             }
             if SPAWN_NAMES.contains(&last.as_str()) {
@@ -449,18 +455,17 @@ pub fn classify_with(
             if !wrappers
                 || c.args.is_empty()
                 || last.starts_with(|ch: char| ch.is_ascii_uppercase())
+                || !c.args.iter().any(task_like_arg)
             {
                 return None;
             }
             // A call that may be a crate-local wrapper: a free function or an
             // associated function (`Type::spawn_task(..)`).
-            let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+            let resolved = resolved.unwrap_or_else(|| cx.imports.resolve(path));
             if resolved.iter().any(|p| is_library_path(p)) {
                 return None;
             }
-            if !c.args.iter().any(task_like_arg) {
-                return None;
-            }
+            let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
             let arity = c.args.len();
             let mut facts = vec![format!("{last}/{arity}")];
             if segs.len() >= 2 {
