@@ -35,16 +35,18 @@ struct Graph<'a> {
     fns: Vec<FnId>,
     /// Where each file's functions start in `fns`.
     offsets: Vec<usize>,
-    /// Per name, the first of its functions (index into `fns`); each one
-    /// links to the next of the same name in `same_name`.
-    first: HashMap<&'a str, u32, Hasher>,
+    /// Per package and name, the first of its functions (index into
+    /// `fns`); each one links to the next of the same name in `same_name`.
+    /// Keyed by package too: a name as common as `new` is looked up among
+    /// one package's functions, not the whole workspace's.
+    first: HashMap<(&'a str, &'a str), u32, Hasher>,
     same_name: Vec<u32>,
 }
 
 impl<'a> Graph<'a> {
     fn new(files: &'a [FileSummaries<'a>]) -> Self {
         let total: usize = files.iter().map(|f| f.fns.len()).sum();
-        let mut first: HashMap<&str, u32, Hasher> =
+        let mut first: HashMap<(&str, &str), u32, Hasher> =
             HashMap::with_capacity_and_hasher(total, Hasher::default());
         let mut fns = Vec::with_capacity(total);
         let mut same_name = Vec::with_capacity(total);
@@ -54,7 +56,7 @@ impl<'a> Graph<'a> {
             for (i, s) in f.fns.iter().enumerate() {
                 let k = fns.len() as u32;
                 fns.push((fi, i));
-                let slot = first.entry(s.name.as_str()).or_insert(END);
+                let slot = first.entry((f.package, s.name.as_str())).or_insert(END);
                 same_name.push(*slot);
                 *slot = k;
             }
@@ -77,9 +79,9 @@ impl<'a> Graph<'a> {
         &self.files[id.0].fns[id.1]
     }
 
-    /// Every function called `name`.
-    fn named(&self, name: &str) -> impl Iterator<Item = FnId> + '_ {
-        let mut k = self.first.get(name).copied().unwrap_or(END);
+    /// Every function of `package` called `name`.
+    fn named(&self, package: &str, name: &str) -> impl Iterator<Item = FnId> + '_ {
+        let mut k = self.first.get(&(package, name)).copied().unwrap_or(END);
         std::iter::from_fn(move || {
             let id = *self.fns.get(k as usize)?;
             k = self.same_name[k as usize];
@@ -90,20 +92,17 @@ impl<'a> Graph<'a> {
     /// The one function a call can reach, or `None` when unknown or ambiguous.
     fn resolve(&self, call: &CallRef, from: usize) -> Option<FnId> {
         let package = self.files[from].package;
-        let mut fitting = self
-            .named(&call.name)
-            .filter(|id| self.files[id.0].package == package)
-            .filter(|id| {
-                let f = self.get(*id);
-                match (&call.qualifier, call.is_method) {
-                    (Some(q), _) => {
-                        f.impl_type.as_deref() == Some(q.as_str())
-                            || (f.impl_type.is_none() && is_module(q))
-                    }
-                    (None, true) => f.impl_type.is_some(),
-                    (None, false) => f.impl_type.is_none(),
+        let mut fitting = self.named(package, &call.name).filter(|id| {
+            let f = self.get(*id);
+            match (&call.qualifier, call.is_method) {
+                (Some(q), _) => {
+                    f.impl_type.as_deref() == Some(q.as_str())
+                        || (f.impl_type.is_none() && is_module(q))
                 }
-            });
+                (None, true) => f.impl_type.is_some(),
+                (None, false) => f.impl_type.is_none(),
+            }
+        });
         let one = fitting.next()?;
         fitting.next().is_none().then_some(one)
     }
