@@ -20,27 +20,27 @@ async fn per_message(mut rx: tokio::sync::mpsc::Receiver<u32>) {
     }
 }
 
-fn per_item(paths: Vec<String>) {
-    for p in paths.iter() {
+fn per_item(uploads: Vec<String>) {
+    for p in uploads.iter() {
         task::spawn_blocking(move || p.len());
     }
-    for i in 0..paths.len() {
+    for i in 0..uploads.len() {
         thread::Builder::new().name(format!("w{i}")).spawn(move || i).unwrap();
     }
-    paths.into_iter().for_each(|p| {
+    uploads.into_iter().for_each(|p| {
         thread::spawn(move || p);
     });
 }
 
-async fn through_receivers(items: Vec<u32>, rt: tokio::runtime::Runtime) {
+async fn through_receivers(requests: Vec<u32>, rt: tokio::runtime::Runtime) {
     let mut set = JoinSet::new();
-    for x in items.clone() {
+    for x in requests.clone() {
         set.spawn(async move { x });
     }
-    for x in items.clone() {
+    for x in requests.clone() {
         tokio::runtime::Handle::current().spawn(async move { x });
     }
-    for x in items {
+    for x in requests {
         rt.spawn(async move { x });
     }
 }
@@ -134,8 +134,8 @@ struct Config {
     min_idle: usize,
 }
 
-fn len_through_a_local(paths: Vec<String>) {
-    let n = paths.len();
+fn len_through_a_local(uploads: Vec<String>) {
+    let n = uploads.len();
     for i in 0..n {
         std::thread::spawn(move || i);
     }

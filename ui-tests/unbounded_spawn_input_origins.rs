@@ -1,5 +1,6 @@
 // Default tier (v2.0): a spawn in a `for` reports `high` only when input
-// drives what the loop walks: a parameter, what was read or received, an
+// drives what the loop walks: a parameter that names input (a request, a
+// batch, any iterator the caller hands over), what was read or received, an
 // item of either. A set built from the object's own state, or of an origin
 // the source does not show, stays silent here (it is `low`), and so does a
 // task awaited through a wrapper before the next one starts. A `while` or
@@ -102,5 +103,32 @@ pub async fn serve(listener: Listener) {
             }
         };
         tokio::spawn(handle(stream, peer));
+    }
+}
+
+// Silent: a parameter that does not say it is input is what the caller
+// passes, often configuration (the addresses a subscriber is given).
+pub async fn subscribe_all(addresses: Vec<String>) {
+    for address in addresses {
+        tokio::spawn(subscribe(address));
+    }
+}
+
+// Reported: any iterator the caller hands over, one task per item.
+pub fn spawn_each<I, F>(tasks: I)
+where
+    I: IntoIterator<Item = F>,
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    for task in tasks {
+        tokio::spawn(task);
+    }
+}
+
+// Reported: a parameter named for the requests it carries.
+pub async fn forward(req_batch: Vec<Forward>, client: Client) {
+    for item in req_batch {
+        let client = client.clone();
+        tokio::spawn(async move { client.send(item).await });
     }
 }

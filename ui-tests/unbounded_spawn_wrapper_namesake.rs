@@ -16,8 +16,8 @@ fn copy(from: &str, to: String) -> usize {
     from.len() + to.len()
 }
 
-fn callers(items: Vec<String>, fd: i32) {
-    for item in items.iter() {
+fn callers(requests: Vec<String>, fd: i32) {
+    for item in requests.iter() {
         let item = item.clone();
         run(move || drop(item)); // wrapper: reported
     }
@@ -28,7 +28,7 @@ fn callers(items: Vec<String>, fd: i32) {
             break;
         }
     }
-    for item in items.iter() {
+    for item in requests.iter() {
         copy(item, item.to_uppercase()); // defined here, spawns nothing
     }
 }

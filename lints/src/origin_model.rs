@@ -441,8 +441,11 @@ fn name_input(fns: &Fns, body: FnBody, name: &str, depth: usize) -> bool {
     if name == "self" {
         return false;
     }
-    if names_stream(name) || param_of(body.sig, name).is_some() {
+    if names_stream(name) {
         return true;
+    }
+    if let Some((_, ty)) = param_of(body.sig, name) {
+        return param_is_input(body.sig, name, ty);
     }
     // `for leaf in requests { for split in leaf.splits { .. } }`: an item of
     // what the outer loop walks.
@@ -522,6 +525,96 @@ fn param_of<'s>(sig: &'s syn::Signature, name: &str) -> Option<(usize, &'s syn::
             syn::Pat::Ident(pi) if pi.ident == name => Some((i, &*pt.ty)),
             _ => None,
         })
+}
+
+/// Is a parameter input? A parameter is what the caller passes: input only
+/// when its name or type says so (`req`, `batch: Vec<Query>`, `body:
+/// Json<Upload>`) or it is any iterator or stream the caller hands over; a
+/// `channels: &[Channel]` shows no input of its own.
+fn param_is_input(sig: &syn::Signature, name: &str, ty: &syn::Type) -> bool {
+    param_names_input(name, ty) || iterates_caller_stream(sig, ty)
+}
+
+/// Does a parameter's name or type name input that arrives from outside: a
+/// request or its body, a message, event or packet, a batch, a query, an
+/// upload (any word of the name, any identifier of the type)?
+fn param_names_input(name: &str, ty: &syn::Type) -> bool {
+    const WORDS: &[&str] = &[
+        "req",
+        "reqs",
+        "request",
+        "requests",
+        "body",
+        "payload",
+        "message",
+        "messages",
+        "msg",
+        "msgs",
+        "event",
+        "events",
+        "packet",
+        "packets",
+        "frame",
+        "frames",
+        "batch",
+        "query",
+        "queries",
+        "upload",
+        "uploads",
+        "incoming",
+        "input",
+        "inputs",
+        "notification",
+        "notifications",
+        "delivery",
+        "deliveries",
+        "record",
+        "records",
+        "row",
+        "rows",
+        "json",
+        "form",
+        "multipart",
+    ];
+    let says_input = |ident: &str| {
+        ident
+            .split('_')
+            .flat_map(camel_words)
+            .any(|w| WORDS.contains(&w.as_str()))
+    };
+    says_input(name) || {
+        let mut found = false;
+        crate::syntax::any_ident(ty, &mut |id| {
+            found = says_input(id);
+            found
+        });
+        found
+    }
+}
+
+/// Is a parameter any iterator or stream the caller hands over
+/// (`iter: impl IntoIterator<Item = F>`, `I: Iterator`, `S: Stream`)? A
+/// function built to consume whatever the caller streams is driven by it.
+fn iterates_caller_stream(sig: &syn::Signature, ty: &syn::Type) -> bool {
+    let streams = |id: &str| matches!(id, "IntoIterator" | "Iterator" | "Stream" | "TryStream");
+    let mut found = false;
+    crate::syntax::any_ident(ty, &mut |id| {
+        found = streams(id)
+            || sig.generics.type_params().any(|tp| {
+                tp.ident == id && crate::syntax::any_ident(&tp.bounds, &mut |b| streams(b))
+            })
+            || sig.generics.where_clause.as_ref().is_some_and(|w| {
+                w.predicates.iter().any(|p| match p {
+                    syn::WherePredicate::Type(pt) => {
+                        matches!(&pt.bounded_ty, syn::Type::Path(tp) if tp.path.is_ident(id))
+                            && crate::syntax::any_ident(&pt.bounds, &mut |b| streams(b))
+                    }
+                    _ => false,
+                })
+            });
+        found
+    });
+    found
 }
 
 /// How a `let` binds a name: with a declared type, or from an initialiser.
@@ -873,5 +966,58 @@ mod tests {
             for p in positions { per_key.entry(p.key).or_default().push(p); } \
             for (k, reqs) in per_key { spawn(reqs); } }";
         assert!(!walks_configured(near, "truncate"));
+    }
+
+    #[test]
+    fn a_parameter_is_input_when_its_name_or_type_says_so() {
+        assert!(walks_input("fn f(reqs: Vec<u8>) { for r in reqs {} }", "f"));
+        assert!(walks_input(
+            "fn f(req_batch: Vec<u8>) { for r in req_batch {} }",
+            "f"
+        ));
+        assert!(walks_input(
+            "fn f(items: Vec<SearchRequest>) { for r in items {} }",
+            "f"
+        ));
+        assert!(walks_input("fn f(rows: &[Row]) { for r in rows {} }", "f"));
+        assert!(walks_input(
+            "fn f(body: Json<Upload>) { for p in body.0.parts {} }",
+            "f"
+        ));
+        // Near misses: names and types of configuration or of unknown origin.
+        assert!(!walks_input(
+            "fn f(addresses: Vec<String>) { for a in addresses {} }",
+            "f"
+        ));
+        assert!(!walks_input(
+            "fn f(channels: &[Channel]) { for c in channels {} }",
+            "f"
+        ));
+        // `Progress` holds the letters of `progress`, not the word.
+        assert!(!walks_input(
+            "fn f(p: Progress) { for x in p.steps {} }",
+            "f"
+        ));
+    }
+
+    #[test]
+    fn any_iterator_or_stream_the_caller_hands_over_is_input() {
+        assert!(walks_input(
+            "fn f(it: impl IntoIterator<Item = u8>) { for x in it {} }",
+            "f"
+        ));
+        assert!(walks_input(
+            "fn f<I: Iterator<Item = u8>>(it: I) { for x in it {} }",
+            "f"
+        ));
+        assert!(walks_input(
+            "fn f<S>(s: S) where S: Stream { for x in s {} }",
+            "f"
+        ));
+        // Near miss: a generic bound that is not an iterator.
+        assert!(!walks_input(
+            "fn f<C: Clone>(c: Vec<C>) { for x in c {} }",
+            "f"
+        ));
     }
 }

@@ -61,7 +61,11 @@ by members (`HashMap<NodeId, _>`); a local the function fills only inside a
 `for` over one; a parameter of a function that is not `pub` when every call
 of it in the file passes one; and one host's resolved addresses or a
 service's SRV records. `high` needs input the source shows: a `for` over a
-parameter, the result of a read, receive, query or decode, a stream, an item
+parameter that says it is input (a request, body, message, event, packet,
+batch, query, upload, record or row, by any word of its name or type) or is
+any iterator or stream the caller hands over (a parameter such as
+`addresses: Vec<String>` is what the caller passes, often configuration),
+the result of a read, receive, query or decode, a stream, an item
 of an outer loop over input, or a local filled by a `while`/`loop` or from
 input; a `while`/`loop` that accepts, receives, reads, fetches or pops the
 next item itself (any word of the call's name: `tcp_accept`, `poll_recv`),
@@ -1165,11 +1169,11 @@ mod tests {
 
     #[test]
     fn an_awaited_permit_future_bounds_the_loop() {
-        let bounded = "async fn f(tasks: Vec<Task>) { for t in tasks {\n\
+        let bounded = "async fn f(requests: Vec<Task>) { for t in requests {\n\
             let p = t.permit_future.await;\n\
             tokio::spawn(run(t.job, p)); } }";
         assert!(findings(bounded).is_empty());
-        let near = "async fn f(tasks: Vec<Task>) { for t in tasks {\n\
+        let near = "async fn f(requests: Vec<Task>) { for t in requests {\n\
             let p = t.prepare_future.await;\n\
             tokio::spawn(run(t.job, p)); } }";
         assert_eq!(findings(near), vec![(3, Confidence::High)]);
