@@ -70,21 +70,10 @@ impl Span {
 
     /// The whole extent of a token span.
     pub fn from_tokens(span: TokenSpan) -> Self {
-        let s = span.start();
-        let e = span.end();
-        Span {
-            start: Pos {
-                line: s.line,
-                column: s.column,
-            },
-            end: Pos {
-                line: e.line,
-                column: e.column,
-            },
-        }
+        Span::between(span, span)
     }
 
-    /// From the start of `a` to the end of `b`.
+    /// From the start of `a` to the end of `b`: one position lookup each.
     pub fn between(a: TokenSpan, b: TokenSpan) -> Self {
         let (s, e) = (a.start(), b.end());
         Span {
