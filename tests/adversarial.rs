@@ -229,6 +229,27 @@ fn huge_file_is_skipped_quickly_and_a_raised_limit_analyses_a_large_one() {
 }
 
 #[test]
+fn a_file_of_more_bracket_groups_than_memory_allows_is_refused_not_parsed() {
+    // 2.1 million empty blocks in 4.2 MB: a syntax tree of several GB (in a
+    // function that spawns, so the prefilter keeps the file).
+    let dir = tempfile::tempdir().unwrap();
+    let src = format!(
+        "fn f() {{ loop {{ tokio::spawn(async {{}}); }} {} }}\n",
+        "{}".repeat(2_100_000)
+    );
+    std::fs::write(dir.path().join("groups.rs"), &src).unwrap();
+    let start = Instant::now();
+    let out = leash(dir.path(), &["groups.rs"]);
+    assert!(start.elapsed() < Duration::from_secs(20));
+    assert_survived(&out, "groups");
+    let f = findings(&out);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0]["lint"], "parse_error");
+    let message = f[0]["message"].as_str().unwrap();
+    assert!(message.contains("too many bracket groups"), "{message}");
+}
+
+#[test]
 fn many_tiny_files() {
     // 20,000 files rather than 100,000: the walk, read and prefilter costs are
     // linear, and 100,000 files make CI slow on small runners and can exhaust

@@ -93,6 +93,24 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
         );
         return out;
     }
+    // The syntax tree's size: what is parsed is the blanked text, if any.
+    if let Some(groups) =
+        crate::nesting::too_many_groups(blanked.as_ref().map_or(source, |b| &b.text))
+    {
+        out.findings.push(
+            Finding::new(
+                "parse_error",
+                crate::Span::default(),
+                format!(
+                    "too many bracket groups to analyse in memory ({groups}; the limit is {})",
+                    crate::nesting::MAX_GROUPS
+                ),
+            )
+            .label("file skipped")
+            .help("split the file; generated code can be excluded with `exclude` in leash.toml"),
+        );
+        return out;
+    }
     // The chain guard measures the text that is parsed.
     let too_long = |text: &str, out: &mut FileAnalysis| {
         // A chain of tokens is no longer than its text.
@@ -387,6 +405,7 @@ pub fn syntax_errors(source: &str) -> usize {
         return 0;
     }
     if crate::nesting::max_nesting_depth(source) > MAX_NESTING
+        || crate::nesting::too_many_groups(source).is_some()
         || (source.len() > MAX_CHAIN && crate::nesting::max_chain_length(source) > MAX_CHAIN)
     {
         return usize::MAX;
@@ -400,6 +419,7 @@ pub fn syntax_errors(source: &str) -> usize {
 /// Returns whether the file parsed.
 pub fn parse_only(source: &str) -> bool {
     if crate::nesting::max_nesting_depth(source) > MAX_NESTING
+        || crate::nesting::too_many_groups(source).is_some()
         || (source.len() > MAX_CHAIN && crate::nesting::max_chain_length(source) > MAX_CHAIN)
     {
         return false;

@@ -5,10 +5,31 @@
 /// Files nested deeper than this are refused before parsing.
 pub const MAX_NESTING: usize = 256;
 
+/// Files with more bracket groups than this are refused before parsing: the
+/// syntax tree costs up to about 2 KB a group (a block's statement list, a
+/// call's argument list), so this caps one file's tree near 4 GB. Real code
+/// has a group every 15 to 30 bytes, far more than the file size limit allows.
+pub const MAX_GROUPS: usize = 2_000_000;
+
 /// Deepest nesting of `()`, `[]`, `{}` outside comments, strings and char literals.
 pub fn max_nesting_depth(src: &str) -> usize {
+    brackets(src).0
+}
+
+/// How many `()`, `[]`, `{}` groups the text opens (outside comments,
+/// strings and char literals), when that is more than [`MAX_GROUPS`]. A text
+/// of no more bytes than that cannot hold more and is not scanned.
+pub fn too_many_groups(src: &str) -> Option<usize> {
+    if src.len() <= MAX_GROUPS {
+        return None;
+    }
+    Some(brackets(src).1).filter(|&n| n > MAX_GROUPS)
+}
+
+/// The deepest nesting and the number of groups opened.
+fn brackets(src: &str) -> (usize, usize) {
     let b = src.as_bytes();
-    let (mut i, mut depth, mut max) = (0usize, 0usize, 0usize);
+    let (mut i, mut depth, mut max, mut groups) = (0usize, 0usize, 0usize, 0usize);
     while i < b.len() {
         match b[i] {
             b'/' if matches!(b.get(i + 1), Some(b'/') | Some(b'*')) => {
@@ -27,6 +48,7 @@ pub fn max_nesting_depth(src: &str) -> usize {
             }
             b'(' | b'[' | b'{' => {
                 depth += 1;
+                groups += 1;
                 max = max.max(depth);
             }
             b')' | b']' | b'}' => depth = depth.saturating_sub(1),
@@ -34,7 +56,7 @@ pub fn max_nesting_depth(src: &str) -> usize {
         }
         i += 1;
     }
-    max
+    (max, groups)
 }
 
 /// The longest chain of tokens a recursive-descent parse may have to follow
@@ -329,6 +351,24 @@ pub(crate) fn skip_raw_string(b: &[u8], mut i: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn groups_are_counted_outside_strings_and_comments_and_only_past_the_limit() {
+        use super::{too_many_groups, MAX_GROUPS};
+        let many = "()".repeat(MAX_GROUPS / 2 + 10);
+        assert_eq!(
+            too_many_groups(&many),
+            None,
+            "a million groups: under the limit"
+        );
+        let over = "[]".repeat(MAX_GROUPS + 5);
+        assert_eq!(too_many_groups(&over), Some(MAX_GROUPS + 5));
+        // The same brackets in a string or a comment open nothing.
+        let quoted = format!("\"{over}\" // {over}\n");
+        assert_eq!(too_many_groups(&quoted), None);
+        // Near miss: a short text is not scanned at all.
+        assert_eq!(too_many_groups("{{{}}}"), None);
+    }
     use super::max_nesting_depth;
 
     #[test]
