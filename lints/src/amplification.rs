@@ -254,7 +254,8 @@ impl Nearest {
             let (c, next) = *self.callees[graph.index(at)]
                 .iter()
                 .find(|&&(_, id)| dist(id) == want)?;
-            if next == origin || chain.iter().any(|(_, id)| *id == next) {
+            // Distances fall by one a hop: only the origin can come back.
+            if next == origin {
                 return search(graph, origin, site);
             }
             chain.push((graph.get(at).calls[c].clone(), next));

@@ -81,9 +81,11 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
             return out;
         }
     }
-    let depth = match &blanked {
-        Some(b) => b.depth,
-        None => crate::nesting::max_nesting_depth(source),
+    // The syntax tree's depth and size: what is parsed is the blanked text,
+    // if any (whose depth the body filter measured).
+    let (depth, too_many_groups) = match &blanked {
+        Some(b) => (b.depth, crate::nesting::too_many_groups(&b.text)),
+        None => crate::nesting::depth_and_groups(source),
     };
     if depth > MAX_NESTING {
         out.findings.push(
@@ -93,10 +95,7 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
         );
         return out;
     }
-    // The syntax tree's size: what is parsed is the blanked text, if any.
-    if let Some(groups) =
-        crate::nesting::too_many_groups(blanked.as_ref().map_or(source, |b| &b.text))
-    {
+    if let Some(groups) = too_many_groups {
         out.findings.push(
             Finding::new(
                 "parse_error",
@@ -401,27 +400,32 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 /// `usize::MAX` for one leash cannot read at all (too deep, too long, or
 /// its items cannot be told apart). A fix must not raise it.
 pub fn syntax_errors(source: &str) -> usize {
-    if parse_only(source) {
-        return 0;
-    }
-    if crate::nesting::max_nesting_depth(source) > MAX_NESTING
-        || crate::nesting::too_many_groups(source).is_some()
-        || (source.len() > MAX_CHAIN && crate::nesting::max_chain_length(source) > MAX_CHAIN)
-    {
+    if refused_before_parsing(source) {
         return usize::MAX;
+    }
+    let whole = syn::parse_file(source).is_ok();
+    proc_macro2::extra::invalidate_current_thread_spans();
+    if whole {
+        return 0;
     }
     let errors = crate::recover::parse_items(source).map_or(usize::MAX, |r| r.failures.len());
     proc_macro2::extra::invalidate_current_thread_spans();
     errors
 }
 
+/// Does a guard refuse the text before it is parsed (too deep, too many
+/// bracket groups, too long a chain)?
+fn refused_before_parsing(source: &str) -> bool {
+    let (depth, too_many_groups) = crate::nesting::depth_and_groups(source);
+    depth > MAX_NESTING
+        || too_many_groups.is_some()
+        || (source.len() > MAX_CHAIN && crate::nesting::max_chain_length(source) > MAX_CHAIN)
+}
+
 /// Benchmark baseline: the nesting guard and `syn::parse_file` only, no lints.
 /// Returns whether the file parsed.
 pub fn parse_only(source: &str) -> bool {
-    if crate::nesting::max_nesting_depth(source) > MAX_NESTING
-        || crate::nesting::too_many_groups(source).is_some()
-        || (source.len() > MAX_CHAIN && crate::nesting::max_chain_length(source) > MAX_CHAIN)
-    {
+    if refused_before_parsing(source) {
         return false;
     }
     let parsed = syn::parse_file(source).is_ok();

@@ -26,6 +26,12 @@ pub fn too_many_groups(src: &str) -> Option<usize> {
     Some(brackets(src).1).filter(|&n| n > MAX_GROUPS)
 }
 
+/// [`max_nesting_depth`] and [`too_many_groups`] in one scan.
+pub fn depth_and_groups(src: &str) -> (usize, Option<usize>) {
+    let (depth, groups) = brackets(src);
+    (depth, Some(groups).filter(|&n| n > MAX_GROUPS))
+}
+
 /// The deepest nesting and the number of groups opened.
 fn brackets(src: &str) -> (usize, usize) {
     let b = src.as_bytes();

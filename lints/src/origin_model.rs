@@ -13,6 +13,11 @@
 use crate::syntax::{call_path, last_segment, method_chain, strip_await_try, strip_parens};
 use syn::visit::Visit;
 
+/// Verbs of a call that brings input in from outside, shared by the
+/// origin of a value (`let rows = db.query(..)`) and a loop taking its next
+/// piece of input (`rx.recv()`).
+pub const READ_VERBS: &[&str] = &["read", "recv", "receive", "query", "fetch", "list"];
+
 /// How far locals, loops and callers are followed.
 const MAX_DEPTH: usize = 5;
 
@@ -582,14 +587,7 @@ fn param_names_input(name: &str, ty: &syn::Type) -> bool {
             .flat_map(camel_words)
             .any(|w| WORDS.contains(&w.as_str()))
     };
-    says_input(name) || {
-        let mut found = false;
-        crate::syntax::any_ident(ty, &mut |id| {
-            found = says_input(id);
-            found
-        });
-        found
-    }
+    says_input(name) || crate::syntax::any_ident(ty, &mut |id| says_input(id))
 }
 
 /// Is a parameter any iterator or stream the caller hands over
@@ -597,24 +595,24 @@ fn param_names_input(name: &str, ty: &syn::Type) -> bool {
 /// function built to consume whatever the caller streams is driven by it.
 fn iterates_caller_stream(sig: &syn::Signature, ty: &syn::Type) -> bool {
     let streams = |id: &str| matches!(id, "IntoIterator" | "Iterator" | "Stream" | "TryStream");
-    let mut found = false;
-    crate::syntax::any_ident(ty, &mut |id| {
-        found = streams(id)
-            || sig.generics.type_params().any(|tp| {
-                tp.ident == id && crate::syntax::any_ident(&tp.bounds, &mut |b| streams(b))
-            })
-            || sig.generics.where_clause.as_ref().is_some_and(|w| {
-                w.predicates.iter().any(|p| match p {
-                    syn::WherePredicate::Type(pt) => {
-                        matches!(&pt.bounded_ty, syn::Type::Path(tp) if tp.path.is_ident(id))
-                            && crate::syntax::any_ident(&pt.bounds, &mut |b| streams(b))
-                    }
-                    _ => false,
-                })
-            });
-        found
-    });
-    found
+    let bounded_by_stream =
+        |b: &dyn quote::ToTokens| crate::syntax::any_ident(&b, &mut |i| streams(i));
+    // The generic parameters bound by one (`I: Iterator`, `where S: Stream`).
+    let mut generic: Vec<String> = sig
+        .generics
+        .type_params()
+        .filter(|tp| bounded_by_stream(&tp.bounds))
+        .map(|tp| tp.ident.to_string())
+        .collect();
+    let predicates = sig.generics.where_clause.iter().flat_map(|w| &w.predicates);
+    for p in predicates {
+        if let syn::WherePredicate::Type(pt) = p {
+            if let (syn::Type::Path(tp), true) = (&pt.bounded_ty, bounded_by_stream(&pt.bounds)) {
+                generic.extend(tp.path.get_ident().map(|i| i.to_string()));
+            }
+        }
+    }
+    crate::syntax::any_ident(ty, &mut |id| streams(id) || generic.iter().any(|g| g == id))
 }
 
 /// How a `let` binds a name: with a declared type, or from an initialiser.
@@ -777,12 +775,6 @@ pub fn awaits_or_reads(e: &syn::Expr) -> bool {
     }
     fn reads(name: &str) -> bool {
         const VERBS: &[&str] = &[
-            "read",
-            "recv",
-            "receive",
-            "query",
-            "fetch",
-            "list",
             "decode",
             "deserialize",
             "parse",
@@ -794,8 +786,9 @@ pub fn awaits_or_reads(e: &syn::Expr) -> bool {
             "search",
             "lookup",
         ];
-        VERBS
+        READ_VERBS
             .iter()
+            .chain(VERBS)
             .any(|v| name == *v || name.starts_with(&format!("{v}_")))
     }
     let mut r = Reads(false);

@@ -97,9 +97,12 @@ impl<'ast> FileFns<'ast> {
 
     /// Does its body contain a delay (anywhere, a task it spawns included)?
     pub fn delays(&self, name: &str) -> bool {
+        self.delay_set().contains(name)
+    }
+
+    fn delay_set(&self) -> &HashSet<String> {
         self.delays
             .get_or_init(|| self.close(self.direct(&block_has_delay)))
-            .contains(name)
     }
 
     /// Does calling it wait, in its own flow (not in a task or a future it
@@ -157,16 +160,19 @@ impl<'ast> FileFns<'ast> {
 
     /// Every function of the file whose body waits (at any depth).
     pub fn delay_names(&self) -> Vec<String> {
-        self.delays("");
-        self.delay_names_if_known().unwrap_or_default()
+        sorted(self.delay_set())
     }
 
     /// [`Self::delay_names`], when something has already asked for them.
     pub fn delay_names_if_known(&self) -> Option<Vec<String>> {
-        let mut v: Vec<String> = self.delays.get()?.iter().cloned().collect();
-        v.sort();
-        Some(v)
+        self.delays.get().map(sorted)
     }
+}
+
+fn sorted(names: &HashSet<String>) -> Vec<String> {
+    let mut v: Vec<String> = names.iter().cloned().collect();
+    v.sort();
+    v
 }
 
 struct Collect<'ast>(HashMap<String, Vec<&'ast Block>>);

@@ -461,13 +461,7 @@ fn takes_input(name: &str) -> bool {
     const VERBS: &[&str] = &[
         "accept",
         "incoming",
-        "recv",
-        "receive",
         "next",
-        "read",
-        "fetch",
-        "query",
-        "list",
         "pop",
         "dequeue",
         "consume",
@@ -476,7 +470,8 @@ fn takes_input(name: &str) -> bool {
         "subscribe",
     ];
     // Any word of the name (`tcp_accept`, `poll_recv`, `read_frame`).
-    name.split('_').any(|w| VERBS.contains(&w))
+    name.split('_')
+        .any(|w| VERBS.contains(&w) || origin_model::READ_VERBS.contains(&w))
 }
 
 /// A receiver named for a queue's sending end (`tx`, `work_tx`, `sender`,
