@@ -9,25 +9,37 @@ use super::{
     has_jitter_source, is_compound_assign, is_fresh_id_call, is_state_ident,
 };
 use crate::syntax::{call_path, strip_parens};
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 use syn::visit::Visit;
 use syn::{Block, Expr, Stmt};
 
 /// What the functions of one file do, each property closed over their calls
 /// to one another. Everything is computed when first asked (most files have
-/// no retry loop to ask for it).
+/// no retry loop to ask for it), and a property asked of one function reads
+/// only the functions it reaches.
 pub struct FileFns<'ast> {
     file: &'ast syn::File,
     bodies: OnceCell<HashMap<String, Vec<&'ast Block>>>,
-    callees: OnceCell<Vec<(String, Vec<String>)>>,
+    callees: RefCell<HashMap<String, Rc<[String]>>>,
+    /// Every waiting function is listed (a fact for the workspace), so this
+    /// one property is closed over the whole file.
     delays: OnceCell<HashSet<String>>,
-    waits: OnceCell<HashSet<String>>,
-    bounds: OnceCell<HashSet<String>>,
-    random: OnceCell<HashSet<String>>,
-    mints: OnceCell<HashSet<String>>,
-    contention: OnceCell<HashSet<String>>,
-    asks: OnceCell<HashSet<String>>,
+    waits: Reach,
+    bounds: Reach,
+    random: Reach,
+    mints: Reach,
+    asks: Reach,
+    contention: Reach,
+}
+
+/// One property, memoised per function: of its own body, and reached
+/// through its calls.
+#[derive(Default)]
+struct Reach {
+    own: RefCell<HashMap<String, bool>>,
+    reached: RefCell<HashMap<String, bool>>,
 }
 
 impl<'ast> FileFns<'ast> {
@@ -35,14 +47,14 @@ impl<'ast> FileFns<'ast> {
         FileFns {
             file,
             bodies: OnceCell::new(),
-            callees: OnceCell::new(),
+            callees: RefCell::default(),
             delays: OnceCell::new(),
-            waits: OnceCell::new(),
-            bounds: OnceCell::new(),
-            random: OnceCell::new(),
-            mints: OnceCell::new(),
-            contention: OnceCell::new(),
-            asks: OnceCell::new(),
+            waits: Reach::default(),
+            bounds: Reach::default(),
+            random: Reach::default(),
+            mints: Reach::default(),
+            asks: Reach::default(),
+            contention: Reach::default(),
         }
     }
 
@@ -54,35 +66,63 @@ impl<'ast> FileFns<'ast> {
         })
     }
 
-    /// The functions whose bodies satisfy `pred`.
-    fn direct(&self, pred: &dyn Fn(&Block) -> bool) -> HashSet<String> {
-        self.all()
+    /// The file's functions that `name` calls, each listed once.
+    fn callees(&self, name: &str) -> Rc<[String]> {
+        if let Some(c) = self.callees.borrow().get(name) {
+            return c.clone();
+        }
+        let mut calls: Vec<String> = self
+            .bodies(name)
             .iter()
-            .filter(|(_, bs)| bs.iter().any(|b| pred(b)))
-            .map(|(n, _)| n.clone())
-            .collect()
+            .flat_map(|b| local_calls(b))
+            .collect();
+        calls.sort_unstable();
+        calls.dedup();
+        calls.retain(|c| self.defines(c));
+        let calls: Rc<[String]> = calls.into();
+        self.callees
+            .borrow_mut()
+            .insert(name.to_string(), calls.clone());
+        calls
     }
 
-    /// `set` and the functions that call one of its members, at any depth.
-    fn close(&self, mut set: HashSet<String>) -> HashSet<String> {
-        if set.is_empty() {
-            return set;
+    /// Does `pred` hold of one of `name`'s bodies?
+    fn holds(&self, prop: &Reach, name: &str, pred: &dyn Fn(&Block) -> bool) -> bool {
+        if let Some(&v) = prop.own.borrow().get(name) {
+            return v;
         }
-        let callees = self.callees.get_or_init(|| {
-            self.all()
-                .iter()
-                .map(|(n, bs)| {
-                    let mut calls: Vec<String> = bs.iter().flat_map(|b| local_calls(b)).collect();
-                    calls.sort_unstable();
-                    calls.dedup();
-                    (n.clone(), calls)
-                })
-                .collect()
-        });
-        let fns: Vec<(&String, &[String])> =
-            callees.iter().map(|(n, c)| (n, c.as_slice())).collect();
-        crate::callgraph::mark_callers(&fns, &mut set, |_| {});
-        set
+        let v = self.bodies(name).iter().any(|b| pred(b));
+        prop.own.borrow_mut().insert(name.to_string(), v);
+        v
+    }
+
+    /// Does `pred` hold of `name` or of a function it reaches through its
+    /// calls, at any depth?
+    fn reaches(&self, prop: &Reach, name: &str, pred: &dyn Fn(&Block) -> bool) -> bool {
+        if let Some(&v) = prop.reached.borrow().get(name) {
+            return v;
+        }
+        let mut seen: HashSet<String> = HashSet::from([name.to_string()]);
+        let mut todo = vec![name.to_string()];
+        let mut found = false;
+        while let Some(n) = todo.pop() {
+            // A function answered before answers for all it reaches.
+            let known = prop.reached.borrow().get(&n).copied();
+            if known == Some(true) || (known.is_none() && self.holds(prop, &n, pred)) {
+                found = true;
+                break;
+            }
+            if known == Some(false) {
+                continue;
+            }
+            for c in self.callees(&n).iter() {
+                if seen.insert(c.clone()) {
+                    todo.push(c.clone());
+                }
+            }
+        }
+        prop.reached.borrow_mut().insert(name.to_string(), found);
+        found
     }
 
     /// Is `name` a function of this file?
@@ -101,61 +141,59 @@ impl<'ast> FileFns<'ast> {
     }
 
     fn delay_set(&self) -> &HashSet<String> {
-        self.delays
-            .get_or_init(|| self.close(self.direct(&block_has_delay)))
+        self.delays.get_or_init(|| {
+            let mut set: HashSet<String> = self
+                .all()
+                .iter()
+                .filter(|(_, bs)| bs.iter().any(|b| block_has_delay(b)))
+                .map(|(n, _)| n.clone())
+                .collect();
+            if !set.is_empty() {
+                let callees: Vec<(&String, Rc<[String]>)> =
+                    self.all().keys().map(|n| (n, self.callees(n))).collect();
+                let fns: Vec<(&String, &[String])> =
+                    callees.iter().map(|(n, c)| (*n, &c[..])).collect();
+                crate::callgraph::mark_callers(&fns, &mut set, |_| {});
+            }
+            set
+        })
     }
 
     /// Does calling it wait, in its own flow (not in a task or a future it
     /// races against another)? Then an operation that is this function waits
     /// before (or while) each attempt.
     pub fn waits(&self, name: &str) -> bool {
-        self.waits
-            .get_or_init(|| self.close(self.direct(&block_waits)))
-            .contains(name)
+        self.reaches(&self.waits, name, &block_waits)
     }
 
     /// Does it give up by itself (a counter, deadline or policy of its own)?
     pub fn bounds(&self, name: &str) -> bool {
-        self.bounds
-            .get_or_init(|| self.close(self.direct(&has_own_bound)))
-            .contains(name)
+        self.reaches(&self.bounds, name, &has_own_bound)
     }
 
     /// Does it draw random numbers?
     pub fn random(&self, name: &str) -> bool {
-        self.random
-            .get_or_init(|| self.close(self.direct(&|b| has_jitter_source(b))))
-            .contains(name)
+        self.reaches(&self.random, name, &|b| has_jitter_source(b))
     }
 
     /// Does it draw a fresh identifier or a random value each call?
     pub fn mints(&self, name: &str) -> bool {
-        self.mints
-            .get_or_init(|| {
-                self.close(self.direct(&|b| {
-                    has_jitter_source(b) || callee_names_in(b).iter().any(|c| is_fresh_id_call(c))
-                }))
-            })
-            .contains(name)
+        self.reaches(&self.mints, name, &|b| {
+            has_jitter_source(b) || callee_names_in(b).iter().any(|c| is_fresh_id_call(c))
+        })
     }
 
     /// Does it ask a person (a prompt, a line read from stdin), at any depth?
     pub fn asks(&self, name: &str) -> bool {
-        self.asks
-            .get_or_init(|| {
-                self.close(self.direct(&|b| {
-                    super::shapes::asks_a_person(super::state_machine::Region::Block(b))
-                }))
-            })
-            .contains(name)
+        self.reaches(&self.asks, name, &|b| {
+            super::shapes::asks_a_person(super::state_machine::Region::Block(b))
+        })
     }
 
     /// Is it a compare-exchange wrapper? One level: the compare-exchange
     /// decides its result.
     pub fn contention(&self, name: &str) -> bool {
-        self.contention
-            .get_or_init(|| self.direct(&returns_contention))
-            .contains(name)
+        self.holds(&self.contention, name, &returns_contention)
     }
 
     /// Every function of the file whose body waits (at any depth).
@@ -374,4 +412,85 @@ fn callee_names_in(b: &Block) -> Vec<String> {
     let mut c = C(Vec::new());
     c.visit_block(b);
     c.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FileFns;
+    use std::collections::HashSet;
+
+    fn fns(src: &str) -> syn::File {
+        syn::parse_file(src).expect("test source parses")
+    }
+
+    #[test]
+    fn a_property_is_reached_through_calls_and_cycles() {
+        let file = fns(
+            "fn a() { b() } fn b() { c() } fn c() { std::thread::sleep(D) }
+             fn x() { y() } fn y() { x() } fn z() { x(); c() }
+             fn p() { q() } fn q() { p(); std::thread::sleep(D) }",
+        );
+        let f = FileFns::new(&file);
+        // `x` first: its answer (no) must not stop `z` from reaching `c`.
+        assert!(!f.waits("x"));
+        assert!(!f.waits("y"));
+        assert!(f.waits("z"));
+        assert!(f.waits("a"));
+        assert!(f.waits("p"));
+        assert!(!f.waits("undefined"));
+    }
+
+    /// On random call graphs, each function's answer is the closure over
+    /// the whole file computed by rounds until nothing changes.
+    #[test]
+    fn reaching_agrees_with_the_closure_of_the_whole_file() {
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for _ in 0..200 {
+            let n = 2 + next(12) as usize;
+            let mut calls = vec![Vec::new(); n];
+            let mut sleeps = vec![false; n];
+            let mut src = String::new();
+            for i in 0..n {
+                sleeps[i] = next(5) == 0;
+                for _ in 0..next(3) {
+                    calls[i].push(next(n as u64) as usize);
+                }
+                let body: String = calls[i].iter().map(|c| format!("f{c}(); ")).collect();
+                let wait = if sleeps[i] {
+                    "std::thread::sleep(D);"
+                } else {
+                    ""
+                };
+                src.push_str(&format!("fn f{i}() {{ {body}{wait} }}\n"));
+            }
+            let mut closed: HashSet<usize> = (0..n).filter(|&i| sleeps[i]).collect();
+            loop {
+                let more: Vec<usize> = (0..n)
+                    .filter(|i| !closed.contains(i) && calls[*i].iter().any(|c| closed.contains(c)))
+                    .collect();
+                if more.is_empty() {
+                    break;
+                }
+                closed.extend(more);
+            }
+            let file = fns(&src);
+            let f = FileFns::new(&file);
+            // Asked in a scrambled order, so that memoised answers are reused.
+            let mut order: Vec<usize> = (0..n).collect();
+            for k in (1..n).rev() {
+                order.swap(k, next(k as u64 + 1) as usize);
+            }
+            for i in order {
+                let name = format!("f{i}");
+                assert_eq!(f.waits(&name), closed.contains(&i), "{name} in\n{src}");
+                assert_eq!(f.delays(&name), closed.contains(&i), "{name} in\n{src}");
+            }
+        }
+    }
 }

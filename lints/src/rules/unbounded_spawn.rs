@@ -565,6 +565,20 @@ impl<'c, 'ast> Visitor<'_, 'c, '_, 'ast> {
         }
     }
 
+    /// Is `e` a call to a wrapper already reported in the innermost loop?
+    /// Then only a listed spawn is worth classifying: a nest of calls to one
+    /// unknown `f` asks at every level.
+    fn wrapper_reported_here(&self, e: &syn::Expr) -> bool {
+        let (syn::Expr::Call(c), Some(frame)) = (e, self.loops.last()) else {
+            return false;
+        };
+        !self.wrapper_reported.is_empty()
+            && crate::syntax::call_path(c).is_some_and(|path| {
+                let key = (frame.header, crate::syntax::path_string(path));
+                self.wrapper_reported.contains(&key)
+            })
+    }
+
     fn fn_bounded(&mut self) -> bool {
         if let Some(b) = self.fn_bounded {
             return b;
@@ -1021,7 +1035,8 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
         };
         if candidate {
             let (cx, info) = (self.cx, self.info);
-            let found = spawn_model::classify_with(cx, info, self.env_if(e, in_loop), e, in_loop);
+            let wrappers = in_loop && !self.wrapper_reported_here(e);
+            let found = spawn_model::classify_with(cx, info, self.env_if(e, wrappers), e, wrappers);
             if let Some(spawn) = found {
                 self.report(e, &spawn);
                 if let Spawn::Listed(_) = spawn {
