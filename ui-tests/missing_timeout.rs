@@ -155,3 +155,20 @@ impl Forward {
         Forward
     }
 }
+
+// Silent: a client of one function whose every request there is under a
+// deadline (`timeout(..)` around it).
+pub async fn healthcheck(url: &str) -> Result<(), E> {
+    let client = reqwest::Client::builder().use_rustls_tls().build()?;
+    let response = tokio::time::timeout(Duration::from_secs(5), client.get(url).send()).await??;
+    response.error_for_status()?;
+    Ok(())
+}
+
+// Reported: one request under a deadline, another not.
+pub async fn two_calls(url: &str) -> Result<(), E> {
+    let client = reqwest::Client::new();
+    tokio::time::timeout(Duration::from_secs(5), client.get(url).send()).await??;
+    client.get(url).send().await?;
+    Ok(())
+}

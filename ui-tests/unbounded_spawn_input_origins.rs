@@ -132,3 +132,30 @@ pub async fn forward(req_batch: Vec<Forward>, client: Client) {
         tokio::spawn(async move { client.send(item).await });
     }
 }
+
+// Silent: a parameter named for a collection of streams (log streams of a
+// registry, partitions of a plan) names how many there are, not the items
+// one of them carries.
+pub async fn create_streams(streams: Vec<String>) {
+    let mut join_set = tokio::task::JoinSet::new();
+    for stream_name in streams {
+        join_set.spawn(async move { create_stream(stream_name).await });
+    }
+    while join_set.join_next().await.is_some() {}
+}
+
+// Silent: the members of a process-wide registry (a static), listed in
+// memory, are what was registered, not input.
+pub fn sync_all(tenant: &str) {
+    for stream in REGISTRY.streams.list(tenant) {
+        tokio::spawn(async move { upload(stream).await });
+    }
+}
+
+// Reported: a single stream, read until it ends, one task per item.
+pub async fn serve(event_stream: EventStream) {
+    let mut events = event_stream;
+    while let Some(event) = events.next().await {
+        tokio::spawn(handle_event(event));
+    }
+}

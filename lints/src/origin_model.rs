@@ -403,7 +403,7 @@ fn input_at(fns: &Fns, body: FnBody, e: &syn::Expr, depth: usize) -> bool {
         _ => {}
     }
     // `self.peers.read().unwrap()`: a guard on the object's own state.
-    if guards_self_state(e) || resolves_names(e) {
+    if guards_self_state(e) || resolves_names(e) || lists_static_registry(e) {
         return false;
     }
     if awaits_or_reads(e) {
@@ -506,15 +506,15 @@ fn pat_binds(pat: &syn::Pat, name: &str) -> bool {
 }
 
 /// A stream or receiver, read until it ends (`incoming`, `events_rx`,
-/// `into_stream()`, `try_iter()`).
+/// `into_stream()`, `try_iter()`): a word of the name, singular. A plural
+/// (`streams`, `tenant_streams`, `receivers`) is a collection of streams,
+/// sized by whatever made them, and `upstream` is a peer.
 fn names_stream(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    name.contains("stream")
-        || name.contains("incoming")
-        || name == "rx"
-        || name.ends_with("_rx")
-        || name.ends_with("receiver")
-        || name == "try_iter"
+    name == "try_iter"
+        || name
+            .split('_')
+            .flat_map(camel_words)
+            .any(|w| matches!(w.as_str(), "stream" | "incoming" | "rx" | "receiver"))
 }
 
 /// The position (not counting `self`) and type of parameter `name`.
@@ -774,26 +774,70 @@ pub fn awaits_or_reads(e: &syn::Expr) -> bool {
         fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     }
     fn reads(name: &str) -> bool {
-        const VERBS: &[&str] = &[
-            "decode",
-            "deserialize",
-            "parse",
-            "from_str",
-            "from_slice",
-            "from_reader",
-            "lines",
-            "scan",
-            "search",
-            "lookup",
-        ];
-        READ_VERBS
-            .iter()
-            .chain(VERBS)
-            .any(|v| name == *v || name.starts_with(&format!("{v}_")))
+        awaits_or_reads_call(name)
     }
     let mut r = Reads(false);
     r.visit_expr(e);
     r.0
+}
+
+/// Does a call of this name read input (`recv`, `fetch_all`, `decode`)?
+fn awaits_or_reads_call(name: &str) -> bool {
+    const VERBS: &[&str] = &[
+        "decode",
+        "deserialize",
+        "parse",
+        "from_str",
+        "from_slice",
+        "from_reader",
+        "lines",
+        "scan",
+        "search",
+        "lookup",
+    ];
+    READ_VERBS
+        .iter()
+        .chain(VERBS)
+        .any(|v| name == *v || name.starts_with(&format!("{v}_")))
+}
+
+/// `PARSEABLE.streams.list(&tenant)`, `REGISTRY.names()`: a process-wide
+/// registry (a static), listed in memory (nothing awaited, nothing read but
+/// its own list), holds what was registered there, not the input.
+pub fn lists_static_registry(e: &syn::Expr) -> bool {
+    let (calls, root) = method_chain(strip_ref(e));
+    let mut root = strip_parens(strip_ref(root));
+    while let syn::Expr::Field(f) = root {
+        root = strip_parens(strip_ref(&f.base));
+    }
+    let is_static = |p: &syn::ExprPath| {
+        p.path.get_ident().is_some_and(|i| {
+            let n = i.to_string();
+            n.chars().filter(|c| c.is_ascii_uppercase()).count() >= 2
+                && n.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        })
+    };
+    let lists_only = |m: &&syn::ExprMethodCall| {
+        let name = m.method.to_string();
+        name == "list" || name.starts_with("list_") || !awaits_or_reads_call(&name)
+    };
+    struct Awaits(bool);
+    impl<'ast> Visit<'ast> for Awaits {
+        fn visit_expr_await(&mut self, _: &'ast syn::ExprAwait) {
+            self.0 = true;
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    let mut awaits = Awaits(false);
+    awaits.visit_expr(e);
+    matches!(root, syn::Expr::Path(p) if is_static(p))
+        && !awaits.0
+        && !calls.is_empty()
+        && calls.iter().all(lists_only)
+        && calls
+            .iter()
+            .all(|m| m.args.iter().all(|a| !awaits_or_reads(a)))
 }
 
 /// `self.state.read().await`, `self.inner.lock()`: a lock guard (or a
@@ -859,6 +903,49 @@ mod tests {
     /// Is the iterable of the last `for` of function `f` driven by input?
     fn walks_input(src: &str, f: &str) -> bool {
         last_for(src, f, input_set)
+    }
+
+    #[test]
+    fn a_stream_is_named_in_the_singular() {
+        assert!(walks_input(
+            "fn f(s: S) { let event_stream = s; for e in event_stream { spawn(e); } }",
+            "f"
+        ));
+        assert!(walks_input(
+            "fn f(events_rx: R) { for e in events_rx { spawn(e); } }",
+            "f"
+        ));
+        // A collection of streams, a peer: named, not read.
+        assert!(!walks_input(
+            "fn f(streams: Vec<String>) { for s in streams { spawn(s); } }",
+            "f"
+        ));
+        assert!(!walks_input(
+            "fn f(upstream: Vec<Addr>) { for a in upstream { spawn(a); } }",
+            "f"
+        ));
+    }
+
+    #[test]
+    fn a_static_registry_listed_in_memory() {
+        assert!(!walks_input(
+            "fn f(t: &str) { for s in REGISTRY.streams.list(t) { spawn(s); } }",
+            "f"
+        ));
+        // Awaited, or read from something the static holds: input.
+        assert!(walks_input(
+            "async fn f() { for o in STORE.list(p).await { spawn(o); } }",
+            "f"
+        ));
+        assert!(walks_input(
+            "fn f() { for l in STDIN.lock().lines() { spawn(l); } }",
+            "f"
+        ));
+        // A local in capitals is not a static's registry of its own.
+        assert!(walks_input(
+            "async fn f(c: C) { let X = c.fetch().await; for o in X.list() { spawn(o); } }",
+            "f"
+        ));
     }
 
     #[test]

@@ -31,15 +31,17 @@ builder handed to another function is not followed, and a `Client` that is not
 reqwest's or hyper's (resolved through `use` imports) is never reported.
 
 Not reported either: a client kept in a struct field when every use of that
-field in the file is wrapped in `timeout(..)` (each request is bounded), and
+field in the file is wrapped in `timeout(..)` (each request is bounded); a
+client local to one function when every use of it there is under a deadline
+(`timeout(d, client.get(url).send())`, `client.post(url).timeout(d)`); and
 a client built under `#[cfg(target_arch = "wasm32")]` (reqwest on wasm runs on
 the browser's `fetch`, which has no timeout to set), and a std connect to a
 loopback address or to a local bound to one (`let addr =
 listener.local_addr()?`).
 
 `low` (hidden by default): a client in a file that sets a timeout on its
-requests (`client.get(url).timeout(t)`, a `prepare()` helper every call goes
-through, `tokio::time::timeout(t, client.request(req))` with its caller's
+requests (`client.get(url).timeout(t)`, or on a local holding a request
+built from one, a `prepare()` helper every call goes through, `tokio::time::timeout(t, client.request(req))` with its caller's
 duration, also through a local holding the request, or a `select!` that
 races the request against a `sleep`), and a hyper client built in
 `Service::call` of an `impl Service`, or stored in a field that sends,
@@ -228,6 +230,58 @@ fn every_use_is_timed(file: &syn::File, field: &str) -> bool {
     u.timed > 0 && u.untimed == 0
 }
 
+/// Does every use of the local `name` in the block sit under a deadline:
+/// inside a `timeout(..)` call, or in a request given `.timeout(t)` (and is
+/// there at least one)? `let c = ..build()?; timeout(d, c.get(url).send())`.
+fn every_local_use_is_timed(block: &syn::Block, name: &str) -> bool {
+    struct Uses<'n> {
+        name: &'n str,
+        in_timeout: usize,
+        timed: usize,
+        untimed: usize,
+    }
+    impl Uses<'_> {
+        fn under(&mut self, timeout: bool, visit: impl FnOnce(&mut Self)) {
+            self.in_timeout += usize::from(timeout);
+            visit(self);
+            self.in_timeout -= usize::from(timeout);
+        }
+    }
+    impl<'ast> Visit<'ast> for Uses<'_> {
+        fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+            if p.path.is_ident(self.name) {
+                if self.in_timeout > 0 {
+                    self.timed += 1;
+                } else {
+                    self.untimed += 1;
+                }
+            }
+        }
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            let timeout = crate::syntax::call_path(c)
+                .and_then(crate::syntax::last_segment)
+                .is_some_and(|n| n == "timeout" || n == "timeout_at");
+            self.under(timeout, |v| syn::visit::visit_expr_call(v, c));
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            let timeout = m.method == "timeout" && m.args.len() == 1;
+            self.under(timeout, |v| v.visit_expr(&m.receiver));
+            for a in &m.args {
+                self.visit_expr(a);
+            }
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut u = Uses {
+        name,
+        in_timeout: 0,
+        timed: 0,
+        untimed: 0,
+    };
+    u.visit_block(block);
+    u.timed > 0 && u.untimed == 0
+}
+
 /// Names a function's body uses for timeouts (hyper: a layer or a wrapper).
 fn mentions_timeout(block: &syn::Block) -> bool {
     crate::syntax::any_ident(block, &mut |i| {
@@ -285,34 +339,55 @@ impl<'ast> Visit<'ast> for Pre {
 
 /// Does the file set a timeout on a request (`.timeout(t)` on a chain that
 /// makes one: `client.get(url)`, `.request(method, url)`, or a local named
-/// for a request builder)?
+/// for a request builder or bound to one: `let b = client.post(url); ..
+/// b.timeout(t)`)?
 fn sets_request_timeouts(file: &syn::File) -> bool {
-    struct T(bool);
+    struct T {
+        found: bool,
+        request_locals: HashSet<String>,
+    }
+    /// Does a method chain start a request (`client.post(url)..`)?
+    fn starts_request(e: &syn::Expr) -> bool {
+        let (calls, _) = crate::syntax::method_chain(e);
+        calls
+            .iter()
+            .any(|c| REQUEST_METHODS.contains(&c.method.to_string().as_str()))
+    }
     impl<'ast> Visit<'ast> for T {
+        fn visit_local(&mut self, l: &'ast syn::Local) {
+            let pat = match &l.pat {
+                syn::Pat::Type(pt) => &*pt.pat,
+                p => p,
+            };
+            if let (syn::Pat::Ident(pi), Some(init)) = (pat, &l.init) {
+                if starts_request(&init.expr) {
+                    self.request_locals.insert(pi.ident.to_string());
+                }
+            }
+            syn::visit::visit_local(self, l);
+        }
         fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
             if m.method == "timeout" && m.args.len() == 1 {
-                let (calls, root) = crate::syntax::method_chain(&m.receiver);
-                let makes_request = calls.iter().any(|c| {
-                    matches!(
-                        c.method.to_string().as_str(),
-                        "get" | "post" | "put" | "delete" | "patch" | "head" | "request"
-                    )
-                });
+                let (_, root) = crate::syntax::method_chain(&m.receiver);
                 let builder_local = matches!(strip_parens(root), syn::Expr::Path(p)
                 if p.path.get_ident().is_some_and(|i| {
-                    let i = i.to_string().to_ascii_lowercase();
-                    i.contains("request") || i == "req"
+                    let i = i.to_string();
+                    let lower = i.to_ascii_lowercase();
+                    lower.contains("request") || lower == "req" || self.request_locals.contains(&i)
                 }));
-                if makes_request || builder_local {
-                    self.0 = true;
+                if starts_request(&m.receiver) || builder_local {
+                    self.found = true;
                 }
             }
             syn::visit::visit_expr_method_call(self, m);
         }
     }
-    let mut t = T(false);
+    let mut t = T {
+        found: false,
+        request_locals: HashSet::new(),
+    };
     t.visit_file(file);
-    t.0
+    t.found
 }
 
 /// Methods that start building a request.
@@ -674,6 +749,15 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
                 return;
             }
         }
+        // A client of one function, each request it sends there under a
+        // deadline: bounded where it is used.
+        if let (None, Some(local), Some(block)) =
+            (&self.field_init, self.binding.as_deref(), self.fn_block)
+        {
+            if !self.escaped.contains(local) && every_local_use_is_timed(block, local) {
+                return;
+            }
+        }
         // The file sets a timeout on its requests (`client.get(url)
         // .timeout(t)`, a `prepare()` helper every call goes through): the
         // client's own default is not what bounds them.
@@ -958,6 +1042,37 @@ mod tests {
             timed,
             HashSet::from(["client".to_string(), "http".to_string()])
         );
+    }
+
+    #[test]
+    fn a_request_built_in_a_local_and_timed_later() {
+        let timed: syn::File = syn::parse_str(
+            "async fn push(c: C) { let mut b = c.post(url).body(x); b = b.header(h); \
+             b.timeout(d).send().await; }",
+        )
+        .unwrap();
+        assert!(sets_request_timeouts(&timed));
+        // A client builder's timeout is not a request's.
+        let client: syn::File =
+            syn::parse_str("fn f() { let b = Client::builder(); b.timeout(d).build(); }").unwrap();
+        assert!(!sets_request_timeouts(&client));
+    }
+
+    #[test]
+    fn a_local_client_whose_every_request_is_under_a_deadline() {
+        let block = |src: &str| syn::parse_str::<syn::Block>(src).unwrap();
+        let timed = block("{ let c = build(); timeout(d, c.get(u).send()).await; c.post(u).timeout(d).send().await; }");
+        assert!(every_local_use_is_timed(&timed, "c"));
+        let one_untimed =
+            block("{ let c = build(); timeout(d, c.get(u).send()).await; c.get(u).send().await; }");
+        assert!(!every_local_use_is_timed(&one_untimed, "c"));
+        // A timeout on something else does not cover the client.
+        let elsewhere = block("{ let c = build(); let r = c.get(u); timeout(d, r.send()).await; }");
+        assert!(!every_local_use_is_timed(&elsewhere, "c"));
+        assert!(!every_local_use_is_timed(
+            &block("{ let c = build(); }"),
+            "c"
+        ));
     }
 
     #[test]

@@ -52,7 +52,8 @@ and reply-paced work (the spawned task answers the item's own reply sender,
 `while let Some((req, reply_tx))`, `while let Some(Job { input, reply_tx })`).
 A loop over a configured set is `low` confidence, shown with
 `--confidence low`: a field of `self`, a configuration, pool or registry
-object; a local bound to one (`let backends = self.backends.load()`, through
+object, or a process-wide registry (a static) listed in memory
+(`REGISTRY.streams.list(tenant)`, nothing awaited); a local bound to one (`let backends = self.backends.load()`, through
 `match`, `?` and tuple patterns), to a member listing (`let stores =
 pd.all_stores().await?`; calls named for stores, nodes, servers, backends,
 brokers, members, replicas, hosts or endpoints) or to a value computed from
@@ -65,8 +66,9 @@ parameter that says it is input (a request, body, message, event, packet,
 batch, query, upload, record or row, by any word of its name or type) or is
 any iterator or stream the caller hands over (a parameter such as
 `addresses: Vec<String>` is what the caller passes, often configuration),
-the result of a read, receive, query or decode, a stream, an item
-of an outer loop over input, or a local filled by a `while`/`loop` or from
+the result of a read, receive, query or decode, a stream (named in the
+singular: `streams: Vec<String>` is a collection of them, sized by what made
+them, and `upstream` a peer), an item of an outer loop over input, or a local filled by a `while`/`loop` or from
 input; a `while`/`loop` that accepts, receives, reads, fetches or pops the
 next item itself (any word of the call's name: `tcp_accept`, `poll_recv`),
 with no statement of its body waiting on a timer (`sleep`, `tick`, a
