@@ -259,3 +259,37 @@ async fn until_sent(client: &Client, msg: &Msg) {
         }
     }
 }
+
+// Silent: each failure takes the server it failed on out of the routing
+// table, and the selection leaves when none is left: a failover pass.
+pub async fn connection(&self, servers: &[Server]) -> Result<Conn, Error> {
+    loop {
+        let server = match self.select(servers) {
+            Some(s) => s,
+            None => return Err(Error::NoServer),
+        };
+        match self.pool_of(&server).get().await {
+            Ok(conn) => return Ok(conn),
+            Err(e) => {
+                warn!("server {server:?} failed: {e}");
+                self.registry.mark_unavailable(&server);
+                continue;
+            }
+        }
+    }
+}
+
+// Reported: the failed server is marked, but the pick never comes up empty
+// and nothing leaves when every server is marked.
+pub async fn any_connection(&self, servers: &[Server]) -> Result<Conn, Error> {
+    loop {
+        let server = self.pick(servers);
+        match self.pool_of(&server).get().await {
+            Ok(conn) => return Ok(conn),
+            Err(_) => {
+                self.registry.mark_unavailable(&server);
+                continue;
+            }
+        }
+    }
+}

@@ -15,6 +15,13 @@ async fn strategies() {
     let _ = Retry::spawn(FixedInterval::from_millis(100).map(jitter).take(3), op).await;
     // backon: no max times, no jitter
     let _b = ExponentialBuilder::default().without_max_times();
+    // backon: no max times, but a total delay stops it; with jitter: fine
+    let _t = ExponentialBuilder::default()
+        .with_jitter()
+        .without_max_times()
+        .with_total_delay(Some(std::time::Duration::from_secs(60)));
+    // backon: no max times and no total delay (`None`), with jitter
+    let _n = ExponentialBuilder::default().with_jitter().without_max_times().with_total_delay(None);
     // backon: default max times, with jitter: fine
     let _c = ExponentialBuilder::default().with_jitter();
     // backoff crate: no max elapsed time, handed to a retry

@@ -1965,6 +1965,7 @@ impl<'l, 'ast> BodyScan<'l, 'ast> {
                     || shapes::keeps_error_in_state(r, &self.err_names)
                     || shapes::waits_as_the_error_says(r, &self.err_names)
                     || shapes::hands_back_input(r, &self.err_names, &op_inputs)
+                    || shapes::takes_out_failed_target(r, inputs.before)
             })
     }
 

@@ -299,7 +299,10 @@ impl V<'_, '_> {
                 {
                     return false;
                 }
-                s.unbounded = has("without_max_times");
+                // `with_total_delay(Some(d))` stops the retries once the
+                // delays add up to `d`, whatever the count.
+                let total_delay = arg_of("with_total_delay").is_some_and(|a| !is_none_expr(a));
+                s.unbounded = has("without_max_times") && !total_delay;
                 s.attempts = arg_of("with_max_times").and_then(crate::syntax::int_literal);
                 // `with_max_times(0)` never retries: nothing to spread.
                 s.no_jitter = !has("with_jitter") && s.attempts != Some(0);

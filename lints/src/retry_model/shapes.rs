@@ -596,3 +596,116 @@ impl<'ast> Visit<'ast> for PersonAsked {
 fn is_prompt_name(n: &str) -> bool {
     n == "confirm" || n == "prompt" || n.starts_with("confirm_") || n.starts_with("interact")
 }
+
+/// The failure takes the target it failed on out of the candidates
+/// (`registry.mark_unavailable(&server)`, `peers.remove(&peer)`), and the
+/// target was chosen this round by a selection that leaves the loop when
+/// none is left (`let server = match pick(&servers) { Some(s) => s, None =>
+/// return Err(..) }`): a failover pass over a shrinking set, not a retry.
+pub(super) fn takes_out_failed_target(branch: Region, before: &[Stmt]) -> bool {
+    // Locals chosen this round by a selection with an exit of its own.
+    let chosen: Vec<String> = before
+        .iter()
+        .filter_map(|st| match st {
+            Stmt::Local(l) => {
+                let init = l.init.as_ref()?;
+                let exits = contains_exit(&init.expr)
+                    || init.diverge.as_ref().is_some_and(|(_, e)| contains_exit(e));
+                let name = match &l.pat {
+                    syn::Pat::Ident(pi) => pi.ident.to_string(),
+                    syn::Pat::Type(pt) => match &*pt.pat {
+                        syn::Pat::Ident(pi) => pi.ident.to_string(),
+                        _ => return None,
+                    },
+                    // `let Some(server) = pick(..) else { return }`
+                    p => vars_of_pat(p)?,
+                };
+                exits.then_some(name)
+            }
+            _ => None,
+        })
+        .collect();
+    if chosen.is_empty() {
+        return false;
+    }
+    struct T<'a> {
+        chosen: &'a [String],
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for T<'_> {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            let name = m.method.to_string();
+            if takes_out(&name)
+                && m.args
+                    .iter()
+                    .any(|a| idents_of(a).iter().any(|i| self.chosen.contains(i)))
+            {
+                self.found = true;
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut t = T {
+        chosen: &chosen,
+        found: false,
+    };
+    branch.visit(&mut t);
+    t.found
+}
+
+/// A method that takes a candidate out of the set chosen from: it marks it
+/// unavailable, failed or down, or removes, evicts or bans it.
+fn takes_out(name: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "unavailable",
+        "failed",
+        "down",
+        "dead",
+        "unhealthy",
+        "remove",
+        "evict",
+        "ban",
+        "blacklist",
+        "blocklist",
+        "exclude",
+        "quarantine",
+        "disable",
+    ];
+    name.split('_').any(|w| WORDS.contains(&w))
+}
+
+/// Does the expression leave the loop or the function (`return`, `break`,
+/// `?`) somewhere, closures aside?
+fn contains_exit(e: &Expr) -> bool {
+    struct X(bool);
+    impl<'ast> Visit<'ast> for X {
+        fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
+            self.0 = true;
+        }
+        fn visit_expr_break(&mut self, _: &'ast syn::ExprBreak) {
+            self.0 = true;
+        }
+        fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
+            self.0 = true;
+            syn::visit::visit_expr_try(self, t);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut x = X(false);
+    x.visit_expr(e);
+    x.0
+}
+
+/// The one name a refutable pattern binds (`Some(server)`, `Ok(s)`).
+fn vars_of_pat(p: &syn::Pat) -> Option<String> {
+    match p {
+        syn::Pat::TupleStruct(ts) if ts.elems.len() == 1 => match &ts.elems[0] {
+            syn::Pat::Ident(pi) => Some(pi.ident.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}

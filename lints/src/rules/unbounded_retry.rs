@@ -35,8 +35,10 @@ that keep serving, also when a handshake on the accepted connection fails; a
 `poll_next` that calls itself after a failed item), loops that wait on every
 round, success included (a periodic report that reconnects each time), `for`
 loops over a collection of alternatives and loops that drop the failed
-alternative (`targets.retain(..)`) and leave when none is left (a failover
-pass), compare-and-swap, `WouldBlock`, `EINTR` (also rustix's
+alternative (`targets.retain(..)`) or mark the target they failed on
+(`registry.mark_unavailable(&server)`, `peers.remove(&peer)`), and leave when
+none is left (a failover pass; for a marked target, the round's pick leaves:
+`match select(&servers) { Some(s) => s, None => return Err(..) }`), compare-and-swap, `WouldBlock`, `EINTR` (also rustix's
 `Errno::INTR`) and full-channel (`TrySendError`) readiness loops (also when the
 compare-exchange sits in a function of the file the loop calls), a wait for
 the time the failure itself names (a rate limiter's "not until": `Err(n) =>
