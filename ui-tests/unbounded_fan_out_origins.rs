@@ -83,3 +83,33 @@ async fn notify_subscribers(subscribers: Vec<Sender<Token>>, token: Result<Token
     }))
     .await;
 }
+
+impl Alerts {
+    // Silent (low): a copy of this object's own registry taken in a block
+    // under its lock; the parameter only picks the tenant.
+    pub async fn visible(&self, session: Session) -> Vec<Alert> {
+        let tenant = tenant_of(&session);
+        let all: Vec<Alert> = {
+            let guard = self.alerts.read().await;
+            if let Some(alerts) = guard.get(tenant) {
+                alerts.values().cloned().collect()
+            } else {
+                vec![]
+            }
+        };
+        let checks: Vec<_> = all.into_iter().map(|a| async move { authorize(&session, a).await }).collect();
+        futures::future::join_all(checks).await
+    }
+
+    // Reported: what an `if let` in the block binds comes from a request.
+    pub async fn notify(&self, req: Request) {
+        let targets: Vec<Target> = {
+            if let Some(targets) = req.targets {
+                targets
+            } else {
+                vec![]
+            }
+        };
+        futures::future::join_all(targets.iter().map(|t| self.client.post(t))).await;
+    }
+}

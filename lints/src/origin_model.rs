@@ -758,6 +758,21 @@ fn fills<'a>(block: &'a syn::Block, name: &str) -> Option<Vec<Vec<&'a syn::Expr>
 pub fn awaits_or_reads(e: &syn::Expr) -> bool {
     struct Reads(bool);
     impl<'ast> Visit<'ast> for Reads {
+        // `self.alerts.read().await`: a lock on the object's own state is
+        // waited for, not read from outside.
+        fn visit_expr(&mut self, e: &'ast syn::Expr) {
+            let inner = match e {
+                syn::Expr::Await(a) => &*a.base,
+                e => e,
+            };
+            let guard_like = matches!(inner, syn::Expr::MethodCall(m)
+                if ["read", "write", "lock", "borrow", "borrow_mut", "unwrap", "expect", "load"]
+                    .iter()
+                    .any(|v| m.method == v));
+            if !(guard_like && guards_self_state(inner)) {
+                syn::visit::visit_expr(self, e);
+            }
+        }
         fn visit_expr_await(&mut self, _: &'ast syn::ExprAwait) {
             self.0 = true;
         }

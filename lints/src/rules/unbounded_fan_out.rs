@@ -39,7 +39,8 @@ file they call (`self.get_client()` taking `self.client_permits.acquire()`),
 are bounded by the permits. A
 collection that is a field of `self` or of a configuration, pool, topology
 or registry object, a copy of one taken under this object's own lock
-(`self.state.read().await`), that is named for the members of a configured
+(`self.state.read().await`, also in a block whose tail copies from the guard,
+through an `if let` on it), that is named for the members of a configured
 set (nodes, pooled connections, peers, shards, ingresses), a parameter whose
 type names them (`HashMap<Server, Connection>`), a parameter of a function
 that is not `pub` when every call of it in the file passes such a set
@@ -507,6 +508,27 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
             {
                 self.origin(&c.args[0], line, depth + 1)
             }
+            // A block or `if` yields what its tail computes (`{ let g =
+            // self.alerts.read().await; g.values().cloned().collect() }`),
+            // not every value it touches on the way.
+            syn::Expr::Block(b) => self.tail_origin(&b.block, line, depth),
+            syn::Expr::If(i) => {
+                let mut then = self.tail_origin(&i.then_branch, line, depth);
+                // What `if let Some(items) = scrutinee` binds comes from
+                // the scrutinee.
+                if let (Origin::Unknown, syn::Expr::Let(l)) = (then, &*i.cond) {
+                    then = self.origin(&l.expr, line, depth + 1);
+                }
+                let other = i
+                    .else_branch
+                    .as_ref()
+                    .map_or(Origin::Unknown, |(_, e)| self.origin(e, line, depth + 1));
+                match (then, other) {
+                    (Origin::Input, _) | (_, Origin::Input) => Origin::Input,
+                    (Origin::Unknown, o) => o,
+                    (o, _) => o,
+                }
+            }
             other if awaits_or_reads(other) => Origin::Input,
             // Anything else takes the origin of what it is computed from
             // (`match n { 0 => vec![t], _ => (0..n).map(..).collect() }`).
@@ -526,6 +548,13 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
                 });
                 found
             }
+        }
+    }
+
+    fn tail_origin(&self, b: &syn::Block, line: usize, depth: usize) -> Origin {
+        match b.stmts.last() {
+            Some(syn::Stmt::Expr(tail, None)) => self.origin(tail, line, depth + 1),
+            _ => Origin::Unknown,
         }
     }
 
