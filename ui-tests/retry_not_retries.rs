@@ -293,3 +293,25 @@ pub async fn any_connection(&self, servers: &[Server]) -> Result<Conn, Error> {
         }
     }
 }
+
+// Silent: the failure hands back the value to work on next (each error
+// carries a less precise duration): an in-memory search, not a retry.
+pub fn deep_recover(first: ConversionError) -> Duration {
+    let mut err = first;
+    loop {
+        match err.recover() {
+            Ok(duration) => return duration,
+            Err(e) => err = e,
+        }
+    }
+}
+
+// Reported: a fresh connection is the same target; the query is retried.
+pub fn query_until_done(mut conn: Conn) -> Rows {
+    loop {
+        match conn.query() {
+            Ok(rows) => return rows,
+            Err(_) => conn = Conn::open(),
+        }
+    }
+}

@@ -1924,9 +1924,16 @@ impl<'l, 'ast> BodyScan<'l, 'ast> {
         } || self
             .site_guard
             .is_some_and(|g| idents_of(g).iter().any(|i| is_readiness_ident(i)));
-        // The locals the operation is given (`call(request)`).
+        // The locals the operation is given (`call(request)`), and the one
+        // it is called on (`err.recover()`, handed back as `err = e`).
         let op_inputs: Vec<String> = match op.call {
-            Some(Expr::MethodCall(m)) => m.args.iter().flat_map(idents_of).collect(),
+            Some(Expr::MethodCall(m)) => {
+                let receiver = match crate::syntax::strip_parens(&m.receiver) {
+                    Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+                    _ => None,
+                };
+                m.args.iter().flat_map(idents_of).chain(receiver).collect()
+            }
             Some(Expr::Call(c)) => c.args.iter().flat_map(idents_of).collect(),
             _ => Vec::new(),
         };

@@ -70,7 +70,9 @@ And loops that go round again after an error without retrying:
   view of it (`if let Ok(n) = r.as_ref()`), or that is returned (`return
   match op() { .., Err(e) => Err(e) }`, `Err(e)?`);
 - a failure that hands the unsent input back (`Err(PermitReclaimed(req)) =>
-  request = req`: a pool race, the request was never sent);
+  request = req`: a pool race, the request was never sent), also as the value
+  the operation is called on (`Err(e) => err = e` before `err.recover()`,
+  tempfile's `Err(e) => temp_file = e.file`);
 - a revision or version conflict (`WrongLastRevision`, `VersionMismatch`, also
   named only by the arm's guard): compare-and-set contention;
 - a loop that reads a fixed-size frame each round (`read_u8`, `read_exact`), or
