@@ -40,3 +40,24 @@ async fn sync(sentinel: tokio::sync::oneshot::Receiver<()>) -> anyhow::Result<()
 async fn body_or_empty(response: reqwest::Response) -> String {
     response.text().await.unwrap_or_else(|_| String::new())
 }
+
+// Silent: the failure becomes a state that names it (`Failed`), which the
+// caller later turns into an error.
+pub async fn send_and_wait(&mut self, command: Command) -> Result<(), ClientError> {
+    let (tx, rx) = oneshot::channel();
+    let cmd = match self.commands.send((command, Some(tx))) {
+        Ok(()) => Pending::Waiting(rx),
+        Err(_) => Pending::Failed,
+    };
+    cmd.await
+}
+
+// Reported: the failure becomes a state that says nothing of it.
+pub async fn send_or_idle(&mut self, command: Command) -> Result<(), ClientError> {
+    let (tx, rx) = oneshot::channel();
+    let cmd = match self.commands.send((command, Some(tx))) {
+        Ok(()) => Pending::Waiting(rx),
+        Err(_) => Pending::Idle,
+    };
+    cmd.await
+}

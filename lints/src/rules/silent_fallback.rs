@@ -74,7 +74,8 @@ built on a parser crate (`syn`, `proc_macro2`, `nom`, `winnow`, ..), a fallible
 alternative whose own error reaches the caller (`open(a).or_else(|_| open(b))`,
 `Err(_) => read(b)` beside `Ok(x) => Ok(x)`), and failures turned into a status:
 a constant beside a constant success value (`Ok(_) => 1, Err(_) => 0`), a null
-pointer, or a `bool` flag set on the failure path.
+pointer, a `bool` flag set on the failure path, or a value that names the
+failure (`Err(_) => Pending::Failed`, `State::ConnectFailure`, an error type).
 
 ## Why is this bad?
 The service keeps answering, with stale, empty or default data, and nobody knows
@@ -475,14 +476,17 @@ fn describes_a_failure(text: &str) -> bool {
 }
 
 /// An identifier that names an error value or type (`Err`, `err`, `PayloadError`,
-/// `closed_connection_error`): a failure path that builds or records an error
-/// propagates it.
+/// `closed_connection_error`), or a variant naming the failure
+/// (`PendingCommand::Failed`, `Outcome::ConnectFailure`): a failure path that
+/// builds or records one propagates the failure as data.
 fn is_error_ident(s: &str) -> bool {
     if s == "Err" || s == "err" {
         return true;
     }
     let l = s.to_ascii_lowercase();
-    l.contains("error") || l.starts_with("err_") || l.ends_with("_err")
+    let failure_variant = s.starts_with(|c: char| c.is_ascii_uppercase())
+        && (l.ends_with("failed") || l.ends_with("failure"));
+    failure_variant || l.contains("error") || l.starts_with("err_") || l.ends_with("_err")
 }
 
 /// What a failure path does.
