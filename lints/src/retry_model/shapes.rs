@@ -609,8 +609,9 @@ pub(super) fn takes_out_failed_target(branch: Region, before: &[Stmt]) -> bool {
         .filter_map(|st| match st {
             Stmt::Local(l) => {
                 let init = l.init.as_ref()?;
-                let exits = contains_exit(&init.expr)
-                    || init.diverge.as_ref().is_some_and(|(_, e)| contains_exit(e));
+                let leaves = |e: &Expr| super::scan_exits(Some(e), &[], None).0;
+                let exits =
+                    leaves(&init.expr) || init.diverge.as_ref().is_some_and(|(_, e)| leaves(e));
                 let name = match &l.pat {
                     syn::Pat::Ident(pi) => pi.ident.to_string(),
                     syn::Pat::Type(pt) => match &*pt.pat {
@@ -674,29 +675,6 @@ fn takes_out(name: &str) -> bool {
         "disable",
     ];
     name.split('_').any(|w| WORDS.contains(&w))
-}
-
-/// Does the expression leave the loop or the function (`return`, `break`,
-/// `?`) somewhere, closures aside?
-fn contains_exit(e: &Expr) -> bool {
-    struct X(bool);
-    impl<'ast> Visit<'ast> for X {
-        fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
-            self.0 = true;
-        }
-        fn visit_expr_break(&mut self, _: &'ast syn::ExprBreak) {
-            self.0 = true;
-        }
-        fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
-            self.0 = true;
-            syn::visit::visit_expr_try(self, t);
-        }
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    let mut x = X(false);
-    x.visit_expr(e);
-    x.0
 }
 
 /// The one name a refutable pattern binds (`Some(server)`, `Ok(s)`).
