@@ -777,19 +777,16 @@ pub fn awaits_or_reads(e: &syn::Expr) -> bool {
             self.0 = true;
         }
         fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-            self.0 |= reads(&m.method.to_string());
+            self.0 |= is_read_call(&m.method.to_string());
             syn::visit::visit_expr_method_call(self, m);
         }
         fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
             self.0 |= call_path(c)
                 .and_then(last_segment)
-                .is_some_and(|n| reads(&n));
+                .is_some_and(|n| is_read_call(&n));
             syn::visit::visit_expr_call(self, c);
         }
         fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-    }
-    fn reads(name: &str) -> bool {
-        awaits_or_reads_call(name)
     }
     let mut r = Reads(false);
     r.visit_expr(e);
@@ -797,7 +794,7 @@ pub fn awaits_or_reads(e: &syn::Expr) -> bool {
 }
 
 /// Does a call of this name read input (`recv`, `fetch_all`, `decode`)?
-fn awaits_or_reads_call(name: &str) -> bool {
+fn is_read_call(name: &str) -> bool {
     const VERBS: &[&str] = &[
         "decode",
         "deserialize",
@@ -819,7 +816,7 @@ fn awaits_or_reads_call(name: &str) -> bool {
 /// `PARSEABLE.streams.list(&tenant)`, `REGISTRY.names()`: a process-wide
 /// registry (a static), listed in memory (nothing awaited, nothing read but
 /// its own list), holds what was registered there, not the input.
-pub fn lists_static_registry(e: &syn::Expr) -> bool {
+fn lists_static_registry(e: &syn::Expr) -> bool {
     let (calls, root) = method_chain(strip_ref(e));
     let mut root = strip_parens(strip_ref(root));
     while let syn::Expr::Field(f) = root {
@@ -835,7 +832,7 @@ pub fn lists_static_registry(e: &syn::Expr) -> bool {
     };
     let lists_only = |m: &&syn::ExprMethodCall| {
         let name = m.method.to_string();
-        name == "list" || name.starts_with("list_") || !awaits_or_reads_call(&name)
+        name == "list" || name.starts_with("list_") || !is_read_call(&name)
     };
     struct Awaits(bool);
     impl<'ast> Visit<'ast> for Awaits {
