@@ -30,10 +30,11 @@ Builder chains are followed through `let` bindings in the same function. A
 builder handed to another function is not followed, and a `Client` that is not
 reqwest's or hyper's (resolved through `use` imports) is never reported.
 
-Not reported either: a client kept in a struct field when every use of that
-field in the file is wrapped in `timeout(..)` (each request is bounded); a
-client local to one function when every use of it there is under a deadline
-(`timeout(d, client.get(url).send())`, `client.post(url).timeout(d)`); and
+Not reported either: a client under a deadline wherever it is used (each
+request is bounded): kept in a struct field, every use of the field in the
+file, or local to one function, every use of it there, inside `timeout(..)`
+(`timeout(d, client.get(url).send())`) or given its own `.timeout(d)`
+(`client.post(url).timeout(d)`); and
 a client built under `#[cfg(target_arch = "wasm32")]` (reqwest on wasm runs on
 the browser's `fetch`, which has no timeout to set), and a std connect to a
 loopback address or to a local bound to one (`let addr =
@@ -41,8 +42,8 @@ listener.local_addr()?`).
 
 `low` (hidden by default): a client in a file that sets a timeout on its
 requests (`client.get(url).timeout(t)`, or on a local holding a request
-built from one, a `prepare()` helper every call goes through, `tokio::time::timeout(t, client.request(req))` with its caller's
-duration, also through a local holding the request, or a `select!` that
+built from one, a `prepare()` helper every call goes through,
+`tokio::time::timeout(t, client.request(req))` with its caller's duration, also through a local holding the request, or a `select!` that
 races the request against a `sleep`), and a hyper client built in
 `Service::call` of an `impl Service`, or stored in a field that sends,
 unchanged, the `Request` its method is handed (a proxy forwarding the request
@@ -188,54 +189,33 @@ fn builds_for_wasm(attrs: &[syn::Attribute]) -> bool {
     })
 }
 
-/// Does every use of `self.<field>` in the file sit inside a `timeout(..)`
-/// call (and is there at least one)?
-fn every_use_is_timed(file: &syn::File, field: &str) -> bool {
-    struct Uses<'f> {
-        field: &'f str,
-        in_timeout: usize,
-        timed: usize,
-        untimed: usize,
-    }
-    impl<'ast> Visit<'ast> for Uses<'_> {
-        fn visit_expr_field(&mut self, e: &'ast syn::ExprField) {
-            let named = matches!(&e.member, syn::Member::Named(n) if n == self.field);
-            let on_self =
-                matches!(strip_parens(&e.base), syn::Expr::Path(p) if p.path.is_ident("self"));
-            if named && on_self {
-                if self.in_timeout > 0 {
-                    self.timed += 1;
-                } else {
-                    self.untimed += 1;
-                }
-            }
-            syn::visit::visit_expr_field(self, e);
-        }
-        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-            let timeout = crate::syntax::call_path(c)
-                .and_then(crate::syntax::last_segment)
-                .is_some_and(|n| n == "timeout" || n == "timeout_at");
-            self.in_timeout += usize::from(timeout);
-            syn::visit::visit_expr_call(self, c);
-            self.in_timeout -= usize::from(timeout);
-        }
-    }
-    let mut u = Uses {
-        field,
-        in_timeout: 0,
-        timed: 0,
-        untimed: 0,
-    };
-    u.visit_file(file);
-    u.timed > 0 && u.untimed == 0
+/// A client whose uses are counted: a field of `self`, or a local.
+#[derive(Clone, Copy)]
+enum Client<'n> {
+    Field(&'n str),
+    Local(&'n str),
 }
 
-/// Does every use of the local `name` in the block sit under a deadline:
-/// inside a `timeout(..)` call, or in a request given `.timeout(t)` (and is
-/// there at least one)? `let c = ..build()?; timeout(d, c.get(url).send())`.
-fn every_local_use_is_timed(block: &syn::Block, name: &str) -> bool {
+impl Client<'_> {
+    fn used_by(self, e: &syn::Expr) -> bool {
+        match (self, e) {
+            (Client::Field(name), syn::Expr::Field(f)) => {
+                matches!(&f.member, syn::Member::Named(n) if n == name)
+                    && matches!(strip_parens(&f.base), syn::Expr::Path(p) if p.path.is_ident("self"))
+            }
+            (Client::Local(name), syn::Expr::Path(p)) => p.path.is_ident(name),
+            _ => false,
+        }
+    }
+}
+
+/// Does every use of the client sit under a deadline: inside a `timeout(..)`
+/// call, or in a request given `.timeout(t)` (and is there at least one)?
+/// `timeout(d, self.client.request(req))`, `let c = ..build()?;
+/// c.post(url).timeout(d)`.
+fn every_use_is_timed<'ast>(client: Client<'_>, visit: impl FnOnce(&mut dyn Visit<'ast>)) -> bool {
     struct Uses<'n> {
-        name: &'n str,
+        client: Client<'n>,
         in_timeout: usize,
         timed: usize,
         untimed: usize,
@@ -248,14 +228,15 @@ fn every_local_use_is_timed(block: &syn::Block, name: &str) -> bool {
         }
     }
     impl<'ast> Visit<'ast> for Uses<'_> {
-        fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
-            if p.path.is_ident(self.name) {
+        fn visit_expr(&mut self, e: &'ast syn::Expr) {
+            if self.client.used_by(e) {
                 if self.in_timeout > 0 {
                     self.timed += 1;
                 } else {
                     self.untimed += 1;
                 }
             }
+            syn::visit::visit_expr(self, e);
         }
         fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
             let timeout = crate::syntax::call_path(c)
@@ -270,15 +251,20 @@ fn every_local_use_is_timed(block: &syn::Block, name: &str) -> bool {
                 self.visit_expr(a);
             }
         }
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
+        // A local's nested functions have locals of their own.
+        fn visit_item(&mut self, i: &'ast syn::Item) {
+            if let Client::Field(_) = self.client {
+                syn::visit::visit_item(self, i);
+            }
+        }
     }
     let mut u = Uses {
-        name,
+        client,
         in_timeout: 0,
         timed: 0,
         untimed: 0,
     };
-    u.visit_block(block);
+    visit(&mut u);
     u.timed > 0 && u.untimed == 0
 }
 
@@ -745,7 +731,7 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
         // `HttpClient { inner: Client::new() }` where every request through
         // `self.inner` is wrapped in `timeout(..)`: bounded per request.
         if let Some(field) = &self.field_init {
-            if every_use_is_timed(self.cx.file, field) {
+            if every_use_is_timed(Client::Field(field), |v| v.visit_file(self.cx.file)) {
                 return;
             }
         }
@@ -754,7 +740,9 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
         if let (None, Some(local), Some(block)) =
             (&self.field_init, self.binding.as_deref(), self.fn_block)
         {
-            if !self.escaped.contains(local) && every_local_use_is_timed(block, local) {
+            if !self.escaped.contains(local)
+                && every_use_is_timed(Client::Local(local), |v| v.visit_block(block))
+            {
                 return;
             }
         }
@@ -1059,8 +1047,30 @@ mod tests {
     }
 
     #[test]
+    fn a_field_whose_every_use_is_under_a_deadline() {
+        let file = |src: &str| syn::parse_str::<syn::File>(src).unwrap();
+        let timed = |f: &syn::File| every_use_is_timed(Client::Field("http"), |v| v.visit_file(f));
+        assert!(timed(&file(
+            "impl S { async fn a(&self) { timeout(d, self.http.get(u).send()).await; } \
+             async fn b(&self) { self.http.post(u).timeout(d).send().await; } }"
+        )));
+        // One request without: not every use.
+        assert!(!timed(&file(
+            "impl S { async fn a(&self) { timeout(d, self.http.get(u).send()).await; } \
+             async fn b(&self) { self.http.post(u).send().await; } }"
+        )));
+        // Another object's field of that name is not this client.
+        assert!(!timed(&file(
+            "impl S { async fn a(&self, o: O) { timeout(d, o.http.get(u).send()).await; } }"
+        )));
+    }
+
+    #[test]
     fn a_local_client_whose_every_request_is_under_a_deadline() {
         let block = |src: &str| syn::parse_str::<syn::Block>(src).unwrap();
+        let every_local_use_is_timed = |b: &syn::Block, name: &str| {
+            every_use_is_timed(Client::Local(name), |v| v.visit_block(b))
+        };
         let timed = block("{ let c = build(); timeout(d, c.get(u).send()).await; c.post(u).timeout(d).send().await; }");
         assert!(every_local_use_is_timed(&timed, "c"));
         let one_untimed =
