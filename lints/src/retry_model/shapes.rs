@@ -603,28 +603,20 @@ fn is_prompt_name(n: &str) -> bool {
 /// none is left (`let server = match pick(&servers) { Some(s) => s, None =>
 /// return Err(..) }`): a failover pass over a shrinking set, not a retry.
 pub(super) fn takes_out_failed_target(branch: Region, before: &[Stmt]) -> bool {
-    // Locals chosen this round by a selection with an exit of its own.
+    // Locals chosen this round by a selection with an exit of its own
+    // (`let server = match ..`, `let Some(server) = pick(..) else { return }`).
+    let leaves = |e: &Expr| super::scan_exits(Some(e), &[], None).0;
     let chosen: Vec<String> = before
         .iter()
         .filter_map(|st| match st {
-            Stmt::Local(l) => {
-                let init = l.init.as_ref()?;
-                let leaves = |e: &Expr| super::scan_exits(Some(e), &[], None).0;
-                let exits =
-                    leaves(&init.expr) || init.diverge.as_ref().is_some_and(|(_, e)| leaves(e));
-                let name = match &l.pat {
-                    syn::Pat::Ident(pi) => pi.ident.to_string(),
-                    syn::Pat::Type(pt) => match &*pt.pat {
-                        syn::Pat::Ident(pi) => pi.ident.to_string(),
-                        _ => return None,
-                    },
-                    // `let Some(server) = pick(..) else { return }`
-                    p => vars_of_pat(p)?,
-                };
-                exits.then_some(name)
-            }
+            Stmt::Local(l) => l.init.as_ref().map(|init| (l, init)),
             _ => None,
         })
+        .filter(|(_, init)| {
+            leaves(&init.expr) || init.diverge.as_ref().is_some_and(|(_, e)| leaves(e))
+        })
+        .flat_map(|(l, _)| idents_of(&l.pat))
+        .filter(|i| i.starts_with(|c: char| c.is_lowercase()))
         .collect();
     if chosen.is_empty() {
         return false;
@@ -675,15 +667,4 @@ fn takes_out(name: &str) -> bool {
         "disable",
     ];
     name.split('_').any(|w| WORDS.contains(&w))
-}
-
-/// The one name a refutable pattern binds (`Some(server)`, `Ok(s)`).
-fn vars_of_pat(p: &syn::Pat) -> Option<String> {
-    match p {
-        syn::Pat::TupleStruct(ts) if ts.elems.len() == 1 => match &ts.elems[0] {
-            syn::Pat::Ident(pi) => Some(pi.ident.to_string()),
-            _ => None,
-        },
-        _ => None,
-    }
 }
