@@ -172,3 +172,59 @@ pub async fn two_calls(url: &str) -> Result<(), E> {
     client.get(url).send().await?;
     Ok(())
 }
+
+// Silent: a client over a Unix socket talks to a peer on this machine, the
+// connector named in the build or bound to a local first.
+pub fn local_api(path: &str) {
+    let _client = hyper::Client::builder().build::<_, hyper::Body>(UnixClient);
+    let connector = hyperlocal::UnixConnector;
+    let _again = hyper::Client::builder().build(connector);
+    let _reqwest = reqwest::Client::builder().unix_socket(path).build();
+}
+
+// Reported: the same build over a TCP connector bound to a local.
+pub fn remote_api() {
+    let connector = HttpConnector::new();
+    let _client = hyper::Client::builder().build(connector);
+}
+
+// Silent: a field's client whose every request is under a deadline, one of
+// them in the file's function it is handed to.
+pub struct Metadata {
+    http: reqwest::Client,
+    limit: Duration,
+}
+
+impl Metadata {
+    pub fn new() -> Self {
+        Metadata { http: reqwest::Client::new(), limit: Duration::from_secs(5) }
+    }
+    pub async fn get(&self, url: &str) {
+        let _ = tokio::time::timeout(self.limit, self.http.get(url).send()).await;
+    }
+    pub async fn token(&self, url: &str) {
+        let _ = fetch_token(&self.http, url, self.limit).await;
+    }
+}
+
+async fn fetch_token(client: &reqwest::Client, url: &str, limit: Duration) {
+    let _ = tokio::time::timeout(limit, client.put(url).send()).await;
+}
+
+// Reported: the function it is handed to sends without one.
+pub struct Untimed {
+    api: reqwest::Client,
+}
+
+impl Untimed {
+    pub fn new() -> Self {
+        Untimed { api: reqwest::Client::new() }
+    }
+    pub async fn token(&self, url: &str) {
+        send_untimed(&self.api, url).await;
+    }
+}
+
+async fn send_untimed(client: &reqwest::Client, url: &str) {
+    let _ = client.put(url).send().await;
+}

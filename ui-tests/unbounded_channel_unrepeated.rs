@@ -118,3 +118,55 @@ async fn forward(socket: Socket) {
 }
 
 async fn consume<T>(_rx: mpsc::UnboundedReceiver<T>) {}
+
+// not reported: a channel made anew on every round takes that round's one
+// message (a wait with a timeout on another thread)
+fn run_hooks(hooks: Vec<Hook>) {
+    for hook in hooks {
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = done_tx.send(hook.wait());
+        });
+        let _ = done_rx.recv_timeout(std::time::Duration::from_secs(5));
+    }
+}
+
+// reported: the same loop sending into one channel made before it
+fn run_hooks_shared(hooks: Vec<Hook>) {
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    for hook in hooks {
+        let done_tx = done_tx.clone();
+        std::thread::spawn(move || {
+            let _ = done_tx.send(hook.wait());
+        });
+    }
+    drop(done_rx);
+}
+
+// reported: a channel made inside the read loop but kept across rounds in a
+// map, one per stream; every chunk read is queued on it
+struct StreamSender {
+    inner: mpsc::UnboundedSender<Vec<u8>>,
+}
+
+impl StreamSender {
+    fn send(&self, chunk: Vec<u8>) {
+        let _ = self.inner.send(chunk);
+    }
+}
+
+async fn demux(socket: Socket) {
+    let mut streams = std::collections::HashMap::new();
+    loop {
+        let chunk = socket.read().await;
+        let sender = if let Some(sender) = streams.remove(&chunk.len()) {
+            sender
+        } else {
+            let (inner, rx) = mpsc::unbounded_channel();
+            tokio::spawn(consume(rx));
+            StreamSender { inner }
+        };
+        sender.send(chunk.clone());
+        streams.insert(chunk.len(), sender);
+    }
+}

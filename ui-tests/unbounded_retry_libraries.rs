@@ -33,3 +33,29 @@ async fn strategies() {
     // tryhard: u32::MAX retries and no backoff
     let _ = tryhard::retry_fn(op).retries(u32::MAX).await;
 }
+
+// Under a deadline: every retry with this strategy stops when `timeout`
+// expires, whether the strategy is written in the call, bound to a local or
+// built by a helper (jitter is still missing).
+fn deadline_strategy() -> impl Iterator<Item = std::time::Duration> {
+    tokio_retry::strategy::FibonacciBackoff::from_millis(250)
+}
+
+async fn under_deadline() {
+    let d = std::time::Duration::from_secs(300);
+    let _ = tokio::time::timeout(d, Retry::spawn(FixedInterval::from_millis(100).map(jitter), op)).await;
+    let local = FixedInterval::from_millis(100).map(jitter);
+    let _ = tokio::time::timeout(d, Retry::spawn(local, op)).await;
+    let _ = tokio::time::timeout(d, Retry::spawn(deadline_strategy(), op)).await;
+}
+
+// Reported: the helper's strategy is also used once without a deadline.
+fn mixed_strategy() -> impl Iterator<Item = std::time::Duration> {
+    FixedInterval::from_millis(100).map(jitter)
+}
+
+async fn mixed() {
+    let d = std::time::Duration::from_secs(300);
+    let _ = tokio::time::timeout(d, Retry::spawn(mixed_strategy(), op)).await;
+    let _ = Retry::spawn(mixed_strategy(), op).await;
+}

@@ -164,6 +164,8 @@ pub fn producers(file: &syn::File, at: crate::Span) -> Producers {
         admitted: HashSet::new(),
         local_types: HashMap::new(),
         paced_repeats: Vec::new(),
+        created_at: at,
+        sender: seed.sender.clone(),
     };
     finder.visit_file(file);
     let repeated = finder.called_repeatedly;
@@ -184,6 +186,69 @@ pub fn producers(file: &syn::File, at: crate::Span) -> Producers {
         sender: Some(seed.sender),
         sends,
     }
+}
+
+/// Does the sender named `sender` outlive a round of the loop whose body
+/// is `body`: handed to a method that stores it (`insert`, `push`, ..),
+/// assigned, put in a struct literal, or the value a block yields (the
+/// `else` of `if let Some(tx) = map.remove(k) { tx } else { new channel }`)?
+fn sender_leaves_round(body: &syn::Block, sender: &str) -> bool {
+    const STORES: &[&str] = &[
+        "insert",
+        "push",
+        "push_back",
+        "push_front",
+        "extend",
+        "append",
+        "set",
+        "store",
+        "replace",
+        "or_insert",
+        "get_or_insert",
+        "entry",
+    ];
+    struct L<'n> {
+        sender: &'n str,
+        leaves: bool,
+        root: bool,
+    }
+    impl L<'_> {
+        fn names(&self, e: &syn::Expr) -> bool {
+            crate::syntax::any_ident(e, &mut |i| i == self.sender)
+        }
+    }
+    impl<'ast> Visit<'ast> for L<'_> {
+        fn visit_block(&mut self, b: &'ast syn::Block) {
+            let root = std::mem::replace(&mut self.root, false);
+            if let (false, Some(syn::Stmt::Expr(tail, None))) = (root, b.stmts.last()) {
+                let sends = matches!(crate::syntax::strip_parens(tail), syn::Expr::MethodCall(m)
+                    if SEND_METHODS.contains(&m.method.to_string().as_str()));
+                self.leaves |= !sends && self.names(tail);
+            }
+            syn::visit::visit_block(self, b);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            if STORES.contains(&m.method.to_string().as_str()) {
+                self.leaves |= m.args.iter().any(|a| self.names(a));
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+            self.leaves |= self.names(&a.right);
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_struct(&mut self, s: &'ast syn::ExprStruct) {
+            self.leaves |= s.fields.iter().any(|f| self.names(&f.expr));
+            syn::visit::visit_expr_struct(self, s);
+        }
+    }
+    let mut l = L {
+        sender,
+        leaves: false,
+        root: true,
+    };
+    l.visit_block(body);
+    l.leaves
 }
 
 /// Aliases spread through clones, fields and calls: a few rounds reach
@@ -553,6 +618,9 @@ struct SendFinder<'a> {
     local_types: HashMap<String, String>,
     /// Parallel to `repeats`: does that repetition await a bounded send?
     paced_repeats: Vec<bool>,
+    /// Where the channel is created, and its sender's name there.
+    created_at: crate::Span,
+    sender: String,
 }
 
 impl SendFinder<'_> {
@@ -669,12 +737,20 @@ impl SendFinder<'_> {
     /// (on some other, bounded, queue) waits for that consumer each round:
     /// the sends recorded in it are paced (marked when the repeat ends, so
     /// the body is walked once).
+    /// Walks `body`, a construct repeating from `header`. A repetition that
+    /// creates the channel anew each round (`renewed`, see
+    /// [`Self::renews_channel`]) repeats no send of any one channel: the walk
+    /// goes on as if it did not repeat.
     fn in_repeat<F: FnOnce(&mut Self)>(
         &mut self,
         header: crate::Span,
+        renewed: bool,
         leaving: HashSet<crate::Span>,
         body: F,
     ) {
+        if renewed {
+            return body(self);
+        }
         let first_send = self.sends.len();
         self.repeats.push(header);
         self.paced_repeats.push(false);
@@ -690,6 +766,17 @@ impl SendFinder<'_> {
                 }
             }
         }
+    }
+
+    /// Does each round of the loop headed at `header` make a channel of its
+    /// own: is the channel created inside `body`, its sender kept within the
+    /// round (not stored in a collection or a field, not assigned out, not
+    /// the value a block yields: `streams.insert(id, Sender::new(tx))` keeps
+    /// one channel across rounds)?
+    fn renews_channel(&self, header: proc_macro2::Span, body: &syn::Block) -> bool {
+        let extent = crate::Span::between(header, body.brace_token.span.close());
+        let inside = extent.start <= self.created_at.start && self.created_at.end <= extent.end;
+        inside && !sender_leaves_round(body, &self.sender)
     }
 
     /// An awaited send paces the innermost repeat.
@@ -1378,6 +1465,7 @@ impl<'ast> Visit<'ast> for SendFinder<'_> {
         }
         self.in_repeat(
             crate::Span::from(l.loop_token.span),
+            self.renews_channel(l.loop_token.span, &l.body),
             leaving_sends(&l.body),
             |s| syn::visit::visit_expr_loop(s, l),
         );
@@ -1390,6 +1478,7 @@ impl<'ast> Visit<'ast> for SendFinder<'_> {
         }
         self.in_repeat(
             crate::Span::from(l.while_token.span),
+            self.renews_channel(l.while_token.span, &l.body),
             leaving_sends(&l.body),
             |s| syn::visit::visit_expr_while(s, l),
         );
@@ -1399,6 +1488,7 @@ impl<'ast> Visit<'ast> for SendFinder<'_> {
         if for_over_input(l, &self.configured_counts) && !self.receives(&l.expr) {
             self.in_repeat(
                 crate::Span::from(l.for_token.span),
+                self.renews_channel(l.for_token.span, &l.body),
                 leaving_sends(&l.body),
                 |s| syn::visit::visit_expr_for_loop(s, l),
             );
@@ -1435,7 +1525,7 @@ impl<'ast> Visit<'ast> for SendFinder<'_> {
         if PER_ITEM.contains(&method.as_str()) && !on_receiver() {
             self.visit_expr(&m.receiver);
             let header = crate::Span::from(m.method.span());
-            self.in_repeat(header, HashSet::new(), |s| {
+            self.in_repeat(header, false, HashSet::new(), |s| {
                 for a in &m.args {
                     s.visit_expr(a);
                 }

@@ -316,6 +316,45 @@ pub fn extent(
     crate::Span::from(start).to(crate::Span::from(body.brace_token.span.close()))
 }
 
+/// The one function of the file named `name` (free, in an `impl` or a trait
+/// default, at any module depth): its signature and body. `None` when there is
+/// none, or more than one (the name alone does not say which is called).
+pub fn unique_fn<'f>(
+    file: &'f syn::File,
+    name: &str,
+) -> Option<(&'f syn::Signature, &'f syn::Block)> {
+    struct F<'f, 'n> {
+        name: &'n str,
+        found: Vec<(&'f syn::Signature, &'f syn::Block)>,
+    }
+    impl<'f> syn::visit::Visit<'f> for F<'f, '_> {
+        fn visit_item_fn(&mut self, f: &'f syn::ItemFn) {
+            if f.sig.ident == self.name {
+                self.found.push((&f.sig, &f.block));
+            }
+        }
+        fn visit_impl_item_fn(&mut self, f: &'f syn::ImplItemFn) {
+            if f.sig.ident == self.name {
+                self.found.push((&f.sig, &f.block));
+            }
+        }
+        fn visit_trait_item_fn(&mut self, f: &'f syn::TraitItemFn) {
+            if let (true, Some(b)) = (f.sig.ident == self.name, &f.default) {
+                self.found.push((&f.sig, b));
+            }
+        }
+    }
+    let mut f = F {
+        name,
+        found: Vec::new(),
+    };
+    syn::visit::Visit::visit_file(&mut f, file);
+    match f.found[..] {
+        [one] => Some(one),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -144,6 +144,19 @@ fn find_strategies(cx: &FileContext) -> Vec<Strategy> {
         }
     }
     if out.iter().any(|s| s.unbounded) {
+        // A strategy every retry of which runs under a deadline
+        // (`timeout(d, Retry::spawn(strategy, op))`) stops when it expires.
+        let uses = retries_of_strategies(cx.file);
+        for s in out.iter_mut() {
+            let inside =
+                |u: &&StrategyUse| u.origin.start <= s.span.start && s.span.end <= u.origin.end;
+            let mut holding = uses.iter().filter(inside).peekable();
+            if holding.peek().is_some() && holding.all(|u| u.under_deadline) {
+                s.unbounded = false;
+            }
+        }
+    }
+    if out.iter().any(|s| s.unbounded) {
         // `let mut st = ExponentialBackoff::from_millis(..); ..; st.take(n)`.
         let limited =
             bindings_later_calling(cx.file, &|m| m == "take" || m.starts_with("with_max_times"));
@@ -481,6 +494,142 @@ fn retry_inputs(file: &syn::File) -> Vec<Span> {
             .map(|(_, span)| span),
     );
     spans
+}
+
+/// A strategy handed to a retry call: where the strategy is built (the
+/// argument itself, the `let` that bound the local passed, or the body of
+/// the file's function called for it) and whether a deadline surrounds the
+/// retry (`timeout(d, ..)`, `.timeout(d)`).
+struct StrategyUse {
+    origin: Span,
+    under_deadline: bool,
+}
+
+/// Every strategy handed to a retry call in the file (calls named as in
+/// [`retry_inputs`]), resolved to where it is built.
+fn retries_of_strategies(file: &syn::File) -> Vec<StrategyUse> {
+    /// Where a retry call's argument is built: these spans (the argument
+    /// itself, the `let`s that bound the local it names), or the body of
+    /// the file's function of this name (called for it).
+    enum Origin {
+        Spans(Vec<Span>),
+        Helper(String),
+    }
+    #[derive(Default)]
+    struct R {
+        /// Functions of the file: name -> body.
+        bodies: Vec<(String, Span)>,
+        /// `let name = init` of the current function.
+        lets: Vec<(String, Span)>,
+        deadlines: usize,
+        uses: Vec<(Origin, bool)>,
+    }
+    impl R {
+        fn arg(&mut self, e: &Expr) {
+            let origin = match strip_parens(e) {
+                Expr::Reference(r) => return self.arg(&r.expr),
+                Expr::MethodCall(m) if m.method == "clone" => return self.arg(&m.receiver),
+                Expr::Path(p) if p.path.get_ident().is_some() => {
+                    let name = &p.path.segments[0].ident;
+                    Origin::Spans(
+                        self.lets
+                            .iter()
+                            .filter(|(n, _)| name == n)
+                            .map(|&(_, s)| s)
+                            .collect(),
+                    )
+                }
+                Expr::Call(c) if c.args.is_empty() => match &*c.func {
+                    Expr::Path(p) => Origin::Helper(
+                        p.path
+                            .segments
+                            .last()
+                            .map(|s| s.ident.to_string())
+                            .unwrap_or_default(),
+                    ),
+                    other => Origin::Spans(vec![Span::from(other.span())]),
+                },
+                Expr::MethodCall(m) if m.args.is_empty() && is_self(&m.receiver) => {
+                    Origin::Helper(m.method.to_string())
+                }
+                other => Origin::Spans(vec![Span::from(other.span())]),
+            };
+            self.uses.push((origin, self.deadlines > 0));
+        }
+        fn body(&mut self, name: &syn::Ident, b: &syn::Block) {
+            self.bodies.push((name.to_string(), Span::from(b.span())));
+            let saved = (std::mem::take(&mut self.lets), self.deadlines);
+            self.deadlines = 0;
+            self.visit_block(b);
+            (self.lets, self.deadlines) = saved;
+        }
+        fn deadline(&mut self, is: bool, visit: impl FnOnce(&mut Self)) {
+            self.deadlines += usize::from(is);
+            visit(self);
+            self.deadlines -= usize::from(is);
+        }
+    }
+    fn is_self(e: &Expr) -> bool {
+        matches!(strip_parens(e), Expr::Path(p) if p.path.is_ident("self"))
+    }
+    fn says_retry(name: &str) -> bool {
+        name.to_ascii_lowercase().contains("retry")
+    }
+    impl<'ast> Visit<'ast> for R {
+        fn visit_local(&mut self, l: &'ast syn::Local) {
+            if let (syn::Pat::Ident(pi), Some(init)) = (&l.pat, &l.init) {
+                self.lets
+                    .push((pi.ident.to_string(), Span::from(init.expr.span())));
+            }
+            syn::visit::visit_local(self, l);
+        }
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            let name = match &*c.func {
+                Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+                _ => None,
+            };
+            let name = name.unwrap_or_default();
+            if matches!(&*c.func, Expr::Path(p)
+                if p.path.segments.iter().any(|s| says_retry(&s.ident.to_string())))
+            {
+                c.args.iter().for_each(|a| self.arg(a));
+            }
+            let deadline = name == "timeout" || name == "timeout_at";
+            self.deadline(deadline, |r| syn::visit::visit_expr_call(r, c));
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            if says_retry(&m.method.to_string()) {
+                m.args.iter().for_each(|a| self.arg(a));
+            }
+            let deadline = m.method == "timeout" || m.method == "timeout_at";
+            self.deadline(deadline, |r| syn::visit::visit_expr_method_call(r, m));
+        }
+        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+            self.body(&f.sig.ident, &f.block);
+        }
+        fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+            self.body(&f.sig.ident, &f.block);
+        }
+    }
+    let mut r = R::default();
+    r.visit_file(file);
+    let mut out = Vec::new();
+    for (origin, under_deadline) in r.uses {
+        let spans: Vec<Span> = match origin {
+            Origin::Spans(spans) => spans,
+            Origin::Helper(name) => r
+                .bodies
+                .iter()
+                .filter(|(n, _)| *n == name)
+                .map(|&(_, s)| s)
+                .collect(),
+        };
+        out.extend(spans.into_iter().map(|origin| StrategyUse {
+            origin,
+            under_deadline,
+        }));
+    }
+    out
 }
 
 fn is_none_expr(e: &Expr) -> bool {

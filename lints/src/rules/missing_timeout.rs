@@ -38,7 +38,9 @@ file, or local to one function, every use of it there, inside `timeout(..)`
 a client built under `#[cfg(target_arch = "wasm32")]` (reqwest on wasm runs on
 the browser's `fetch`, which has no timeout to set), and a std connect to a
 loopback address or to a local bound to one (`let addr =
-listener.local_addr()?`).
+listener.local_addr()?`), and a client over a transport to this machine
+(a Unix socket or named pipe: `Client::builder().build(UnixConnector)`,
+reqwest's `.unix_socket(path)`).
 
 `low` (hidden by default): a client in a file that sets a timeout on its
 requests (`client.get(url).timeout(t)`, or on a local holding a request
@@ -213,21 +215,60 @@ impl Client<'_> {
 /// call, or in a request given `.timeout(t)` (and is there at least one)?
 /// `timeout(d, self.client.request(req))`, `let c = ..build()?;
 /// c.post(url).timeout(d)`.
-fn every_use_is_timed<'ast>(client: Client<'_>, visit: impl FnOnce(&mut dyn Visit<'ast>)) -> bool {
-    struct Uses<'n> {
+///
+/// With `file`, a client handed to one of the file's functions
+/// (`fetch_token(&self.client, ..)`) counts as timed there when every use of
+/// that parameter in the function is (followed one call deep).
+fn every_use_is_timed<'ast>(
+    client: Client<'_>,
+    file: Option<&syn::File>,
+    visit: impl FnOnce(&mut dyn Visit<'ast>),
+) -> bool {
+    struct Uses<'n, 'f> {
         client: Client<'n>,
+        file: Option<&'f syn::File>,
         in_timeout: usize,
         timed: usize,
         untimed: usize,
     }
-    impl Uses<'_> {
+    impl Uses<'_, '_> {
         fn under(&mut self, timeout: bool, visit: impl FnOnce(&mut Self)) {
             self.in_timeout += usize::from(timeout);
             visit(self);
             self.in_timeout -= usize::from(timeout);
         }
+        /// Is `arg` the client, handed to a function of the file whose
+        /// parameter at `position` is timed wherever it is used?
+        fn handed_timed(&self, callee: &str, position: usize, arg: &syn::Expr) -> bool {
+            let arg = match strip_parens(arg) {
+                syn::Expr::Reference(r) => strip_parens(&r.expr),
+                syn::Expr::MethodCall(m) if m.method == "clone" => strip_parens(&m.receiver),
+                e => e,
+            };
+            let Some(file) = self.file.filter(|_| self.client.used_by(arg)) else {
+                return false;
+            };
+            let Some((sig, body)) = crate::syntax::unique_fn(file, callee) else {
+                return false;
+            };
+            let param = sig
+                .inputs
+                .iter()
+                .filter(|i| matches!(i, syn::FnArg::Typed(_)))
+                .nth(position);
+            match param {
+                Some(syn::FnArg::Typed(t)) => match &*t.pat {
+                    syn::Pat::Ident(pi) => {
+                        let name = pi.ident.to_string();
+                        every_use_is_timed(Client::Local(&name), None, |v| v.visit_block(body))
+                    }
+                    _ => false,
+                },
+                _ => false,
+            }
+        }
     }
-    impl<'ast> Visit<'ast> for Uses<'_> {
+    impl<'ast> Visit<'ast> for Uses<'_, '_> {
         fn visit_expr(&mut self, e: &'ast syn::Expr) {
             if self.client.used_by(e) {
                 if self.in_timeout > 0 {
@@ -239,9 +280,24 @@ fn every_use_is_timed<'ast>(client: Client<'_>, visit: impl FnOnce(&mut dyn Visi
             syn::visit::visit_expr(self, e);
         }
         fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-            let timeout = crate::syntax::call_path(c)
-                .and_then(crate::syntax::last_segment)
+            let callee = crate::syntax::call_path(c).and_then(crate::syntax::last_segment);
+            let timeout = callee
+                .as_deref()
                 .is_some_and(|n| n == "timeout" || n == "timeout_at");
+            if let (Some(callee), 0) = (callee.as_deref(), self.in_timeout) {
+                if let Some(k) =
+                    (0..c.args.len()).find(|&k| self.handed_timed(callee, k, &c.args[k]))
+                {
+                    self.timed += 1;
+                    self.visit_expr(&c.func);
+                    for (i, a) in c.args.iter().enumerate() {
+                        if i != k {
+                            self.visit_expr(a);
+                        }
+                    }
+                    return;
+                }
+            }
             self.under(timeout, |v| syn::visit::visit_expr_call(v, c));
         }
         fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
@@ -260,6 +316,7 @@ fn every_use_is_timed<'ast>(client: Client<'_>, visit: impl FnOnce(&mut dyn Visi
     }
     let mut u = Uses {
         client,
+        file,
         in_timeout: 0,
         timed: 0,
         untimed: 0,
@@ -567,6 +624,16 @@ fn field_storing(block: &syn::Block, local: &str) -> Option<String> {
     f.1
 }
 
+/// A transport to a peer on this machine: a Unix socket, a named pipe, a
+/// VM socket (`hyperlocal::UnixConnector`, `UnixClient`, `NamedPipeConnector`).
+fn is_local_transport(ident: &str) -> bool {
+    let lower = ident.to_ascii_lowercase();
+    lower.contains("unix")
+        || lower.contains("namedpipe")
+        || lower.contains("named_pipe")
+        || lower.contains("vsock")
+}
+
 /// Does this call send a request, not only build one: `.call(req)`,
 /// `.execute(req)`, hyper's `.request(req)`, or `.send()` on a chain that
 /// builds a request (`client.get(url).send()`, not a channel's `tx.send(m)`)?
@@ -645,6 +712,37 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
         self.escaped = saved.2;
         self.fn_has_timeout = saved.3;
         self.fn_block = saved.4;
+    }
+
+    /// Does a builder's argument name a local transport, itself or through
+    /// the `let` that bound it in this function (`let connector =
+    /// UnixConnector; Client::builder().build(connector)`)?
+    fn names_local_transport(&self, arg: &syn::Expr) -> bool {
+        let names = |e: &syn::Expr| {
+            struct F(bool);
+            impl<'ast> Visit<'ast> for F {
+                fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+                    self.0 = self.0 || is_local_transport(&i.to_string());
+                }
+            }
+            let mut f = F(false);
+            f.visit_expr(e);
+            f.0
+        };
+        if names(arg) {
+            return true;
+        }
+        let (Some(block), syn::Expr::Path(p)) = (self.fn_block, strip_parens(arg)) else {
+            return false;
+        };
+        let Some(local) = p.path.get_ident() else {
+            return false;
+        };
+        block.stmts.iter().any(|st| {
+            matches!(st, syn::Stmt::Local(l)
+                if matches!(&l.pat, syn::Pat::Ident(pi) if pi.ident == *local)
+                    && l.init.as_ref().is_some_and(|i| names(&i.expr)))
+        })
     }
 
     fn requests_timed(&mut self) -> bool {
@@ -731,7 +829,9 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
         // `HttpClient { inner: Client::new() }` where every request through
         // `self.inner` is wrapped in `timeout(..)`: bounded per request.
         if let Some(field) = &self.field_init {
-            if every_use_is_timed(Client::Field(field), |v| v.visit_file(self.cx.file)) {
+            if every_use_is_timed(Client::Field(field), Some(self.cx.file), |v| {
+                v.visit_file(self.cx.file)
+            }) {
                 return;
             }
         }
@@ -741,7 +841,9 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
             (&self.field_init, self.binding.as_deref(), self.fn_block)
         {
             if !self.escaped.contains(local)
-                && every_use_is_timed(Client::Local(local), |v| v.visit_block(block))
+                && every_use_is_timed(Client::Local(local), Some(self.cx.file), |v| {
+                    v.visit_block(block)
+                })
             {
                 return;
             }
@@ -824,6 +926,11 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
             let name = m.method.to_string();
             if kind.is_timeout(&name) {
                 timed = true;
+            }
+            // A client over a Unix socket or a named pipe talks to a peer on
+            // this machine: `.build(UnixConnector)`, `.unix_socket(path)`.
+            if name == "unix_socket" || m.args.iter().any(|a| self.names_local_transport(a)) {
+                return None;
             }
             if kind.is_build(&name) {
                 let escaped = local.as_ref().is_some_and(|l| self.escaped.contains(l));
@@ -1049,7 +1156,8 @@ mod tests {
     #[test]
     fn a_field_whose_every_use_is_under_a_deadline() {
         let file = |src: &str| syn::parse_str::<syn::File>(src).unwrap();
-        let timed = |f: &syn::File| every_use_is_timed(Client::Field("http"), |v| v.visit_file(f));
+        let timed =
+            |f: &syn::File| every_use_is_timed(Client::Field("http"), Some(f), |v| v.visit_file(f));
         assert!(timed(&file(
             "impl S { async fn a(&self) { timeout(d, self.http.get(u).send()).await; } \
              async fn b(&self) { self.http.post(u).timeout(d).send().await; } }"
@@ -1058,6 +1166,16 @@ mod tests {
         assert!(!timed(&file(
             "impl S { async fn a(&self) { timeout(d, self.http.get(u).send()).await; } \
              async fn b(&self) { self.http.post(u).send().await; } }"
+        )));
+        // Handed to a function of the file that sends under a deadline.
+        assert!(timed(&file(
+            "impl S { async fn a(&self) { token(&self.http).await; } } \
+             async fn token(c: &C) { timeout(d, c.put(u).send()).await; }"
+        )));
+        // Handed to one that does not.
+        assert!(!timed(&file(
+            "impl S { async fn a(&self) { token(&self.http).await; } } \
+             async fn token(c: &C) { c.put(u).send().await; }"
         )));
         // Another object's field of that name is not this client.
         assert!(!timed(&file(
@@ -1069,7 +1187,7 @@ mod tests {
     fn a_local_client_whose_every_request_is_under_a_deadline() {
         let block = |src: &str| syn::parse_str::<syn::Block>(src).unwrap();
         let every_local_use_is_timed = |b: &syn::Block, name: &str| {
-            every_use_is_timed(Client::Local(name), |v| v.visit_block(b))
+            every_use_is_timed(Client::Local(name), None, |v| v.visit_block(b))
         };
         let timed = block("{ let c = build(); timeout(d, c.get(u).send()).await; c.post(u).timeout(d).send().await; }");
         assert!(every_local_use_is_timed(&timed, "c"));

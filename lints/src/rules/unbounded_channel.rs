@@ -39,7 +39,9 @@ message off this queue, or runs per message of its stream), a loop left when
 the send succeeds (a send retried until accepted), or a method of another type
 with the same name (a call on `self` or on a local bound to `Type::new(..)`
 names its type; a chain from a call, `Builder::new().spawn(..)`, is not the
-file's own method). A queue whose receiver is dropped at once (`let (tx, _) =
+file's own method), nor a loop that creates the channel anew each round (`for
+h in hooks { let (tx, rx) = channel(); .. }`: each channel takes one round's
+sends). A queue whose receiver is dropped at once (`let (tx, _) =
 unbounded()`) holds nothing. A queue whose producers cannot be seen (the
 sender is stored away or handed to another file), that is sent on at most
 once, or whose producers are all paced, is `low` confidence: shown with

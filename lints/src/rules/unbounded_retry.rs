@@ -83,7 +83,9 @@ And loops that go round again after an error without retrying:
   poller that returns when its channel closes).
 
 A strategy given `.take(n)` later in the same function (`let mut st = ..;
-.. st.take(n)`) is bounded. A struct-literal strategy (`backoff::ExponentialBackoff { max_elapsed_time:
+.. st.take(n)`) is bounded, and so is one every retry with which runs under
+a deadline (`timeout(d, Retry::spawn(strategy, op))`), the strategy written in
+the call, bound to a local or built by a helper of the file. A struct-literal strategy (`backoff::ExponentialBackoff { max_elapsed_time:
 None, .. }`) is reported only when it reaches a retry call or a helper returns
 it; driven by hand (`next_backoff()`), the loop around it is judged instead.
 
