@@ -83,6 +83,36 @@ fn resolved(path: &std::path::Path) -> std::path::PathBuf {
     path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
 }
 
+// The same, the fallback reading on from the path given.
+fn ancestors(path: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let resolved = path.canonicalize();
+    let all: Vec<_> = match &resolved {
+        Ok(p) => p.ancestors().map(|a| a.to_path_buf()).collect(),
+        Err(_) => path.ancestors().map(|a| a.to_path_buf()).collect(),
+    };
+    all
+}
+
+// A probe of the kernel's state: a missing `/proc` or `/sys` file is the
+// answer (the process is gone, the feature is off).
+const LOCKDOWN_PATH: &str = "/sys/kernel/security/lockdown";
+
+fn lockdown() -> String {
+    std::fs::read_to_string(LOCKDOWN_PATH).unwrap_or_else(|_| "unknown".to_string())
+}
+
+fn stdin_of(pid: u32) -> String {
+    match std::fs::read_link(format!("/proc/{pid}/fd/0")) {
+        Ok(p) => p.display().to_string(),
+        Err(..) => "/dev/null".to_string(),
+    }
+}
+
+// Reported (near miss): a file of the program's own, not the kernel's.
+fn settings() -> String {
+    std::fs::read_to_string("/etc/app/settings.toml").unwrap_or_else(|_| String::new())
+}
+
 // ---- never reported: nothing is hidden ----
 
 thread_local! {

@@ -2,7 +2,9 @@
 //! value, a skip or nothing, with no trace.
 
 use crate::effect_model::{Effect, EffectModel, Scope, Verdict};
-use crate::syntax::{call_path, is_log_macro, last_segment, macro_call_name, strip_parens};
+use crate::syntax::{
+    call_path, is_log_macro, last_segment, macro_call_name, method_chain, strip_parens,
+};
 use crate::{FileContext, Finding, Level, Lint, Sink, Span};
 use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
@@ -64,9 +66,12 @@ from `reqwest`, `hyper`, `tonic`, `sqlx`, `redis`, ..., or a type named
 `..Client`/`..Resolver`), a lock (`lock`, `read`, `write` on a `Mutex`/`RwLock`),
 a process or signal, or a channel send or receive. The message names the effect.
 Otherwise the finding is `low` (`--confidence low`), and so is a file-system
-query that falls back to the path it was given (`p.canonicalize()
-.unwrap_or_else(|_| p.to_owned())`: the next operation on the path reports its
-own failure). Never reported:
+query that falls back to the path it was given or reads on from it
+(`p.canonicalize().unwrap_or_else(|_| p.to_owned())`, `Err(_) =>
+p.ancestors().collect()`: the next operation on the path reports its own
+failure), and a read of the kernel's state whose missing file is the answer
+(a `/proc` or `/sys` path, written in the call, formatted there or held by a
+constant of the file). Never reported:
 thread-local access (`LocalKey::try_with`), `Layout` arithmetic, methods that
 look up, convert or compute offsets with no effect in sight (`get_str`,
 `find_entry`, `into_value`, `offset_at`), failing calls with no effect in a file
@@ -117,6 +122,7 @@ fn check(cx: &FileContext, sink: &mut Sink) {
         imports: cx.imports,
         model: OnceCell::new(),
         parser_file: is_parser_file(cx.file),
+        kernel_paths: kernel_path_consts(cx.file),
         self_type: None,
         frames: Vec::new(),
         value_pos: HashSet::new(),
@@ -186,6 +192,8 @@ struct Visitor<'a, 'ast> {
     /// The file works on syntax trees or parser input (it imports `syn`,
     /// `nom`, ..): its failing calls with no visible effect are parser checks.
     parser_file: bool,
+    /// The file's constants naming a kernel path (see [`kernel_path_consts`]).
+    kernel_paths: HashSet<String>,
     /// The type of the `impl` or `trait` being visited.
     self_type: Option<String>,
     frames: Vec<Frame<'ast>>,
@@ -341,16 +349,29 @@ fn operation(failing: &Failing, verdict: &Verdict) -> String {
     }
 }
 
-/// The substitute is the failing call's own input, kept as it was
-/// (`p.canonicalize().unwrap_or_else(|_| p.to_owned())`): a file-system query
-/// that falls back to the path it was given leaves that path to the next
-/// operation on it, which reports its own failure. Not shown by default.
+/// The substitute is the failing call's own input, kept as it was or read
+/// on (`p.canonicalize().unwrap_or_else(|_| p.to_owned())`, `Err(_) =>
+/// p.ancestors().collect()`): a file-system query that falls back to the
+/// path it was given leaves that path to the next operation on it, which
+/// reports its own failure. Not shown by default.
 fn falls_back_to_input(call: &syn::Expr, failure_path: &syn::Expr) -> bool {
     use quote::ToTokens;
     let Some(value) = body_value(failure_path) else {
         return false;
     };
-    let value = as_given(value).to_token_stream().to_string();
+    // Read on from the input: the root of the fallback's own chain (not a
+    // chain through the failing call, `p.read_dir().ok()..unwrap_or_default()`).
+    let (calls, root) = method_chain(as_given(value));
+    let through_failing = calls
+        .iter()
+        .any(|m| matches!(call, syn::Expr::MethodCall(c) if std::ptr::eq(*m, c)))
+        || std::ptr::eq(root, call);
+    let value = if through_failing {
+        as_given(value)
+    } else {
+        as_given(root)
+    };
+    let value = value.to_token_stream().to_string();
     let inputs: Vec<&syn::Expr> = match call {
         syn::Expr::MethodCall(m) => std::iter::once(&*m.receiver).chain(&m.args).collect(),
         syn::Expr::Call(c) => c.args.iter().collect(),
@@ -359,6 +380,59 @@ fn falls_back_to_input(call: &syn::Expr, failure_path: &syn::Expr) -> bool {
     inputs
         .into_iter()
         .any(|i| as_given(i).to_token_stream().to_string() == value)
+}
+
+/// Paths of the kernel's own state (`/proc`, `/sys`): reading one is a
+/// probe, and a missing file is the answer (the process is gone, the
+/// feature is off), not a failure to hide.
+fn is_kernel_path(s: &str) -> bool {
+    s.starts_with("/proc/") || s.starts_with("/sys/")
+}
+
+/// The file's string constants holding a kernel path (`const LOCKDOWN_PATH:
+/// &str = "/sys/kernel/security/lockdown"`).
+fn kernel_path_consts(file: &syn::File) -> HashSet<String> {
+    struct C(HashSet<String>);
+    impl<'ast> Visit<'ast> for C {
+        fn visit_item_const(&mut self, c: &'ast syn::ItemConst) {
+            if crate::syntax::str_literal(&c.expr).is_some_and(|v| is_kernel_path(&v)) {
+                self.0.insert(c.ident.to_string());
+            }
+        }
+        fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
+            if crate::syntax::str_literal(&s.expr).is_some_and(|v| is_kernel_path(&v)) {
+                self.0.insert(s.ident.to_string());
+            }
+        }
+    }
+    let mut c = C(HashSet::new());
+    c.visit_file(file);
+    c.0
+}
+
+/// Does the failing call read the kernel's state: a path argument written
+/// as a kernel path, or formatted from one, or one of the file's constants
+/// holding one (`fs::read_link(format!("/proc/{pid}/fd/{n}"))`)?
+fn reads_kernel_state(call: &syn::Expr, consts: &HashSet<String>) -> bool {
+    fn tokens(ts: proc_macro2::TokenStream, consts: &HashSet<String>) -> bool {
+        ts.into_iter().any(|tt| match tt {
+            proc_macro2::TokenTree::Literal(l) => {
+                let text = l.to_string();
+                is_kernel_path(text.trim_start_matches(['r', '#', '"']))
+            }
+            proc_macro2::TokenTree::Ident(i) => consts.contains(&i.to_string()),
+            proc_macro2::TokenTree::Group(g) => tokens(g.stream(), consts),
+            proc_macro2::TokenTree::Punct(_) => false,
+        })
+    }
+    use quote::ToTokens;
+    let args: Vec<&syn::Expr> = match call {
+        syn::Expr::MethodCall(m) => std::iter::once(&*m.receiver).chain(&m.args).collect(),
+        syn::Expr::Call(c) => c.args.iter().collect(),
+        _ => return false,
+    };
+    args.into_iter()
+        .any(|a| tokens(a.to_token_stream(), consts))
 }
 
 /// Looks through copies and conversions that keep a value as it is
@@ -1125,7 +1199,10 @@ impl<'ast> Visitor<'_, 'ast> {
             Verdict::Effect {
                 effect: Effect::File,
                 ..
-            } if hide == Hide::Substitute => falls_back_to_input(failing.call, failure_path),
+            } if hide == Hide::Substitute => {
+                falls_back_to_input(failing.call, failure_path)
+                    || reads_kernel_state(failing.call, &self.kernel_paths)
+            }
             Verdict::Effect { .. } => false,
             Verdict::InMemory => return,
             Verdict::Unknown if self.parser_file => return,
