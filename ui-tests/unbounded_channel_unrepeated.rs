@@ -170,3 +170,52 @@ async fn demux(socket: Socket) {
         streams.insert(chunk.len(), sender);
     }
 }
+
+// not reported: the per-message closure of `try_for_each` sends once, on the
+// message that ends the stream (the error it returns stops the stream)
+fn watch_close(read: impl futures::TryStream<Ok = Frame, Error = E>) -> mpsc::UnboundedReceiver<u16> {
+    let (code_tx, code_rx) = mpsc::unbounded_channel();
+    let _ = read.try_for_each(move |frame| {
+        let code_tx = code_tx.clone();
+        async move {
+            match frame {
+                Frame::Close(code) => {
+                    let _ = code_tx.send(code);
+                    return Err(E::Closed);
+                }
+                Frame::Data(_) => {}
+            }
+            Ok(())
+        }
+    });
+    code_rx
+}
+
+// reported: the same closure sending on every message
+fn watch_all(read: impl futures::TryStream<Ok = Frame, Error = E>) -> mpsc::UnboundedReceiver<Frame> {
+    let (frame_tx, frame_rx) = mpsc::unbounded_channel();
+    let _ = read.try_for_each(move |frame| {
+        let frame_tx = frame_tx.clone();
+        async move {
+            let _ = frame_tx.send(frame);
+            Ok(())
+        }
+    });
+    frame_rx
+}
+
+// not reported: a message per signal the process receives (a window resize),
+// at a person's pace, not with load
+fn forward_resizes(mut signals: Signals, resize_tx: mpsc::UnboundedSender<u16>) {
+    loop {
+        for signal in signals.wait() {
+            let _ = resize_tx.send(signal);
+        }
+    }
+}
+
+fn start_resizes(signals: Signals) -> mpsc::UnboundedReceiver<u16> {
+    let (resize_tx, resize_rx) = mpsc::unbounded_channel();
+    std::thread::spawn(move || forward_resizes(signals, resize_tx));
+    resize_rx
+}

@@ -1132,21 +1132,58 @@ fn bound_type(local: &syn::Local) -> Option<String> {
 /// statement of the body leaves (`tx.send(m)?; break;`).
 fn leaving_sends(body: &syn::Block) -> HashSet<crate::Span> {
     let mut out = HashSet::new();
-    collect_leaving_sends(body, &mut out);
+    let exits = |e: &syn::Expr| matches!(e, syn::Expr::Break(_) | syn::Expr::Return(_));
+    collect_leaving_sends(body, &exits, &mut out);
+    out
+}
+
+/// The sends of a `try_for_each`-like closure (`stream.try_for_each(|m|
+/// async move { .. })`) after which the closure returns an error: the
+/// error ends the whole stream, so the send is made once (`Close(c) => {
+/// ret_tx.send(c); return Err(Closed) }`).
+fn sends_ending_a_try_stream(
+    args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>,
+) -> HashSet<crate::Span> {
+    fn bodies(e: &syn::Expr) -> Vec<&syn::Block> {
+        match crate::syntax::strip_parens(e) {
+            syn::Expr::Closure(c) => bodies(&c.body),
+            syn::Expr::Async(a) => vec![&a.block],
+            syn::Expr::Block(b) => {
+                let mut out = vec![&b.block];
+                if let Some(syn::Stmt::Expr(tail, None)) = b.block.stmts.last() {
+                    out.extend(bodies(tail));
+                }
+                out
+            }
+            _ => Vec::new(),
+        }
+    }
+    // `return Ok(())` goes on to the next item; any other return ends it.
+    let exits = |e: &syn::Expr| {
+        matches!(e, syn::Expr::Return(r) if !r.expr.as_deref().is_some_and(|v| {
+            matches!(crate::syntax::strip_parens(v), syn::Expr::Call(c)
+                if matches!(&*c.func, syn::Expr::Path(p) if p.path.is_ident("Ok")))
+        }))
+    };
+    let mut out = HashSet::new();
+    for b in args.iter().flat_map(bodies) {
+        collect_leaving_sends(b, &exits, &mut out);
+    }
     out
 }
 
 /// [`leaving_sends`] of one block, and of the blocks nested in it (`if
 /// tries >= 10 { tx.send(None); break; }`), not in loops or closures of
-/// their own.
-fn collect_leaving_sends(body: &syn::Block, out: &mut HashSet<crate::Span>) {
+/// their own: the sends followed in their block by an exit (`exits`).
+fn collect_leaving_sends(
+    body: &syn::Block,
+    exits: &dyn Fn(&syn::Expr) -> bool,
+    out: &mut HashSet<crate::Span>,
+) {
     for (i, st) in body.stmts.iter().enumerate() {
-        let then_leaves = body.stmts[i + 1..].iter().any(|later| {
-            matches!(
-                later,
-                syn::Stmt::Expr(syn::Expr::Break(_) | syn::Expr::Return(_), _)
-            )
-        });
+        let then_leaves = body.stmts[i + 1..]
+            .iter()
+            .any(|later| matches!(later, syn::Stmt::Expr(e, _) if exits(e)));
         let cond = match st {
             syn::Stmt::Expr(e @ (syn::Expr::If(_) | syn::Expr::Match(_)), _) => success_leaves(e),
             _ => None,
@@ -1161,7 +1198,7 @@ fn collect_leaving_sends(body: &syn::Block, out: &mut HashSet<crate::Span>) {
             let mut inner = InnerBlocks(Vec::new());
             inner.visit_stmt(st);
             for b in inner.0 {
-                collect_leaving_sends(b, out);
+                collect_leaving_sends(b, exits, out);
             }
         }
         out.extend(sends.0);
@@ -1345,7 +1382,45 @@ fn for_over_input(f: &syn::ExprForLoop, configured_counts: &HashSet<String>) -> 
             None => true,
         },
         syn::Expr::Array(_) => false,
-        other => !crate::syntax::any_ident(other, &mut |id| id == "self"),
+        other => !over_signals(other) && !crate::syntax::any_ident(other, &mut |id| id == "self"),
+    }
+}
+
+/// Does a round start by waiting for the process's signals (`for sig in
+/// signals.wait() { .. }`, `let sig = signals.recv().await;`)?
+fn waits_for_signals(st: &syn::Stmt) -> bool {
+    match st {
+        syn::Stmt::Expr(syn::Expr::ForLoop(f), _) => over_signals(&f.expr),
+        syn::Stmt::Expr(syn::Expr::While(w), _) => over_signals(&w.cond),
+        syn::Stmt::Expr(e, _) => over_signals(e),
+        syn::Stmt::Local(l) => l.init.as_ref().is_some_and(|i| over_signals(&i.expr)),
+        _ => false,
+    }
+}
+
+/// Does the loop walk the process's signals (`for sig in signals.forever()`,
+/// `while let Some(s) = signals.next().await`)? They come from this machine
+/// at a person's or the system's pace: not input that grows with load.
+fn over_signals(e: &syn::Expr) -> bool {
+    let e = match crate::syntax::strip_parens(e) {
+        syn::Expr::Let(l) => &*l.expr,
+        e => e,
+    };
+    let (_, root) = crate::syntax::method_chain(crate::syntax::strip_await_try(e));
+    let root = match crate::syntax::strip_parens(root) {
+        syn::Expr::Reference(r) => &*r.expr,
+        e => e,
+    };
+    match root {
+        syn::Expr::Path(p) => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident.to_string().to_ascii_lowercase().contains("signal")),
+        syn::Expr::Field(f) => {
+            matches!(&f.member, syn::Member::Named(n) if n.to_string().to_ascii_lowercase().contains("signal"))
+        }
+        _ => false,
     }
 }
 
@@ -1453,11 +1528,9 @@ impl<'ast> Visit<'ast> for SendFinder<'_> {
     fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
         // `loop { timer.tick().await; tx.send(Ping) }`: driven by a timer,
         // not by input.
-        if l.body
-            .stmts
-            .first()
-            .is_some_and(|st| crate::retry_model::is_delay_stmt(st) || binds_a_timer(st))
-        {
+        if l.body.stmts.first().is_some_and(|st| {
+            crate::retry_model::is_delay_stmt(st) || binds_a_timer(st) || waits_for_signals(st)
+        }) {
             return syn::visit::visit_expr_loop(self, l);
         }
         if self.is_consumer_loop(l.body.stmts.first()) {
@@ -1473,7 +1546,7 @@ impl<'ast> Visit<'ast> for SendFinder<'_> {
 
     fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
         // `while interval.next().await.is_some()`: driven by a timer.
-        if waits_for_a_timer(&l.cond) || self.receives(&l.cond) {
+        if waits_for_a_timer(&l.cond) || self.receives(&l.cond) || over_signals(&l.cond) {
             return syn::visit::visit_expr_while(self, l);
         }
         self.in_repeat(
@@ -1525,7 +1598,12 @@ impl<'ast> Visit<'ast> for SendFinder<'_> {
         if PER_ITEM.contains(&method.as_str()) && !on_receiver() {
             self.visit_expr(&m.receiver);
             let header = crate::Span::from(m.method.span());
-            self.in_repeat(header, false, HashSet::new(), |s| {
+            let leaving = if method.starts_with("try_") {
+                sends_ending_a_try_stream(&m.args)
+            } else {
+                HashSet::new()
+            };
+            self.in_repeat(header, false, leaving, |s| {
                 for a in &m.args {
                     s.visit_expr(a);
                 }
@@ -1824,6 +1902,35 @@ mod tests {
              loop {{ let m = s.read(); c.tick(); }} }}"
         ));
         assert!(p.unpaced_repeating().is_some(), "{p:?}");
+    }
+
+    #[test]
+    fn a_channel_made_each_round_or_sent_on_ending_a_stream_is_not_repeated() {
+        for src in [
+            // Each round makes its own channel and keeps its sender within it.
+            "fn f(hooks: Vec<H>) { for h in hooks { let (tx, rx) = unbounded_channel(); \
+             spawn(move || { tx.send(h.wait()); }); rx.recv(); } }",
+            // The send is followed by the error that ends the stream.
+            // Each round waits for the process's signals.
+            "fn f(mut signals: Signals) { let (tx, rx) = unbounded_channel(); \
+             loop { for s in signals.wait() { tx.send(s); } } }",
+            "async fn f(mut signals: Signals) { let (tx, rx) = unbounded_channel(); \
+             while let Some(s) = signals.next().await { tx.send(s); } }",
+            "fn f(read: R) { let (tx, rx) = unbounded_channel(); read.try_for_each(move |m| { let tx = tx.clone(); \
+             async move { match m { Close(c) => { tx.send(c); return Err(E); } _ => {} } Ok(()) } }); }",
+        ] {
+            assert!(producers_of(src).unpaced_repeating().is_none(), "{src}");
+        }
+        for src in [
+            // Near miss: the round's sender is kept in a map across rounds.
+            "async fn f(sock: S) { let mut m = HashMap::new(); loop { let x = sock.read().await; \
+             let (tx, rx) = unbounded_channel(); tx.send(x); m.insert(1, tx); } }",
+            // Near miss: `return Ok(())` goes on to the next message.
+            "fn f(read: R) { let (tx, rx) = unbounded_channel(); read.try_for_each(move |m| { let tx = tx.clone(); \
+             async move { tx.send(m); return Ok(()); } }); }",
+        ] {
+            assert!(producers_of(src).unpaced_repeating().is_some(), "{src}");
+        }
     }
 
     #[test]

@@ -27,7 +27,9 @@ pace: a send on the sender (a clone of it, a field storing it, a parameter it
 is passed as) on a path that repeats with input: a loop over a socket, a
 stream, a receiver or an accept, a per-item closure, a task spawned per item.
 A loop driven by a timer (its first statement a `tick()`, a `sleep` or arming
-a timer, `let t = after(d)`, or a `while` over an interval) or a `for` up to a
+a timer, `let t = after(d)`, or a `while` over an interval) or by the
+process's signals (`for sig in signals.wait()`, a round that starts waiting
+for one) or a `for` up to a
 configured count (a field of `self`, a constant, a local computed from
 constants) is not input. A producer is paced when each message carries a reply
 sender its producer awaits, a permit (a name containing `permit`, a parameter
@@ -36,7 +38,9 @@ whose type names one) or a started task's handle, a reservation of a budget
 or when each repetition also awaits a send on another (bounded) queue.
 Not a producer's repeat either: the consumer's own loop (each round takes a
 message off this queue, or runs per message of its stream), a loop left when
-the send succeeds (a send retried until accepted), or a method of another type
+the send succeeds (a send retried until accepted), a send in a
+`try_for_each`-like closure followed by returning an error (the error ends
+the stream: `Close(c) => { tx.send(c); return Err(Closed) }`), or a method of another type
 with the same name (a call on `self` or on a local bound to `Type::new(..)`
 names its type; a chain from a call, `Builder::new().spawn(..)`, is not the
 file's own method), nor a loop that creates the channel anew each round (`for
