@@ -18,17 +18,12 @@ pub struct Row {
     pub what: String,
 }
 
-/// Unbounded decisions come from the lints that find them.
+/// Unbounded decisions come from the lints that find them (each declares
+/// its row).
 fn kind_of_lint(lint: &str) -> Option<(&'static str, &'static str)> {
-    Some(match lint {
-        "unbounded_retry" => ("retry", "unbounded"),
-        "unbounded_spawn" | "unbounded_fan_out" => ("concurrency", "unbounded"),
-        "unbounded_channel" => ("queue", "unbounded"),
-        "uncontrolled_switching" => ("switching", "unbounded"),
-        "silent_fallback" => ("fallback", "silent"),
-        "missing_timeout" => ("timeout", "none"),
-        _ => return None,
-    })
+    leash_lints::lint_by_name(lint)?
+        .budget
+        .map(|b| (b.kind, b.bound))
 }
 
 pub fn rows(result: &RunResult) -> Vec<Row> {

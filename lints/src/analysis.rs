@@ -75,7 +75,7 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
             out.parsed = true;
             out.blanked_bodies = b.bodies;
             out.blanked_fns = std::mem::take(&mut b.fns);
-            if (opts.enabled)("retry_amplification") {
+            if crate::phase_two_enabled(crate::PhaseTwo::CallSummaries, opts.enabled) {
                 out.summaries = fns.clone();
             }
             return out;

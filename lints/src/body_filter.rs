@@ -5,7 +5,7 @@
 //! a spawn, an `Err(_) =>` arm) each need some word inside the body. A byte scan
 //! finds every function body, test item and doc comment (outside comments,
 //! strings and char literals) and asks the per-lint
-//! [`BODY_RULES`](crate::prefilter::BODY_RULES) whether a body can matter; the
+//! each lint's body needs ([`crate::prefilter::Triggers`]) whether a body can matter; the
 //! others are blanked (every character but line breaks turned into a space, the
 //! signature reduced to `()`) before `syn` parses the file, and so is test code
 //! the analysis would drop, with the attributes between items that no lint
@@ -21,7 +21,7 @@
 //! ([`Keep`]).
 
 use crate::nesting::{skip_char_literal, skip_comment, skip_raw_string, skip_string};
-use crate::prefilter::{is_ident_byte, stands_alone, BodyRule, Need, Prefilter, BODY_RULES};
+use crate::prefilter::{is_ident_byte, stands_alone, Need, Prefilter, Triggers};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -778,7 +778,7 @@ pub const ALL_LINTS: u32 = u32::MAX;
 
 /// See [`BodyFilter::lint_mask`].
 fn sees_every_kept_body(lint: &str) -> bool {
-    lint == "unbounded_spawn" || crate::retry_model::SHARED_BY.contains(&lint)
+    crate::lint_by_name(lint).is_some_and(|l| l.sees_every_kept_body())
 }
 
 /// Byte offsets of `src`, asked in increasing order, as lines and columns the
@@ -898,11 +898,14 @@ impl BodyFilter {
         let leash = id("leash");
         let mut rules = Vec::new();
         for lint in crate::rules::ALL {
-            if !enabled(lint.name) || crate::prefilter::NEVER_TRIGGER.contains(&lint.name) {
+            let Some(Triggers {
+                body: needs,
+                imports,
+                ..
+            }) = lint.triggers.as_ref().filter(|_| enabled(lint.name))
+            else {
                 continue;
-            }
-            let BodyRule { needs, imports, .. } =
-                BODY_RULES.iter().find(|r| r.lint == lint.name)?;
+            };
             let keeps_callees = needs
                 .iter()
                 .copied()
@@ -1161,7 +1164,8 @@ impl BodyFilter {
         // (`spawn_model`: a `JoinSet`, a `Runtime`, a runtime `Handle`), and
         // the type behind `self.client` (the effect model of
         // `silent_fallback`, when a body is kept for it).
-        let effect_model = self.lint_mask("silent_fallback") | self.lint_mask("unbounded_fan_out");
+        let effect_model =
+            crate::lints_sharing(crate::Model::Effects).fold(0, |m, l| m | self.lint_mask(l.name));
         let effects_read = masks.iter().any(|&m| m & effect_model != 0);
         if !effects_read {
             blank.extend(

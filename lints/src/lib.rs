@@ -29,6 +29,7 @@ pub mod suppress;
 pub mod syntax;
 pub mod test_code;
 pub mod views;
+pub mod vocab;
 
 pub use analysis::{analyze_source, AnalysisOptions, FileAnalysis, Problem};
 pub use context::{FileContext, Policy, Sink};
@@ -64,7 +65,10 @@ impl Level {
     }
 }
 
-/// A lint: its identity, its documentation and its check.
+/// A lint: its identity, its documentation, its check, and what the engine
+/// must know about it (the words it needs, the models it shares, what the
+/// cross-file phase re-runs it for, how the inventory lists its findings).
+/// Everything the engine keeps per lint is derived from these declarations.
 pub struct Lint {
     pub name: &'static str,
     pub group: &'static str,
@@ -75,6 +79,68 @@ pub struct Lint {
     pub docs: &'static str,
     /// Runs over one file. `None` for diagnostics the driver itself produces.
     pub check: Option<fn(&FileContext, &mut Sink)>,
+    /// The words without which it cannot report in a file or a body (see
+    /// [`prefilter`] and [`body_filter`]). `None`: it never makes a file
+    /// worth parsing on its own (`parse_error`).
+    pub triggers: Option<prefilter::Triggers>,
+    /// The per-file models it shares with other lints.
+    pub models: &'static [Model],
+    /// What the cross-file phase re-runs it for.
+    pub phase_two: Option<PhaseTwo>,
+    /// How the budget inventory lists what it reports.
+    pub budget: Option<Budget>,
+}
+
+/// A model several lints read, computed once per file: the lints sharing
+/// one must see the same function bodies (see [`views`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Model {
+    /// The file's retry loops and strategies ([`retry_model::retry_loops`]).
+    RetryLoops,
+    /// The effects of calls, and the types behind fields ([`effect_model`]).
+    Effects,
+}
+
+/// What the driver's cross-file phase re-runs a lint for, over more kept
+/// bodies than the first pass kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhaseTwo {
+    /// A spawn wrapper defined in another file, called per item.
+    SpawnWrappers,
+    /// The call-graph summaries of functions on the way to a retry site.
+    CallSummaries,
+}
+
+/// The row of the budget inventory an unbounded finding makes: the kind of
+/// decision and its bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    pub kind: &'static str,
+    pub bound: &'static str,
+}
+
+impl Lint {
+    /// Does it read the file's retry loops, or does the cross-file phase
+    /// re-run it? Then it sees every body kept for any lint (see
+    /// [`body_filter::BodyFilter::lint_mask`]).
+    pub fn sees_every_kept_body(&self) -> bool {
+        self.models.contains(&Model::RetryLoops) || self.phase_two.is_some()
+    }
+}
+
+/// The lints that share `model`.
+pub fn lints_sharing(model: Model) -> impl Iterator<Item = &'static Lint> {
+    rules::ALL
+        .iter()
+        .copied()
+        .filter(move |l| l.models.contains(&model))
+}
+
+/// Is a lint the cross-file phase re-runs for `phase` enabled?
+pub fn phase_two_enabled(phase: PhaseTwo, enabled: &dyn Fn(&str) -> bool) -> bool {
+    rules::ALL
+        .iter()
+        .any(|l| l.phase_two == Some(phase) && enabled(l.name))
 }
 
 impl std::fmt::Debug for Lint {

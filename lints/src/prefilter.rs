@@ -2,14 +2,15 @@
 //! anything at all. Parsing is most of leash's cost; a file that contains none
 //! of the words the enabled lints need is never parsed.
 //!
-//! The table below must stay *conservative*: for every lint, a file without any
-//! of its words must be one the lint can never report on, and must not define a
-//! function whose cross-file [`Fact`](crate::Fact) the lint reads (a delay helper,
-//! a spawn wrapper). [`BODY_RULES`] does the same one level down, for the
-//! function bodies of a file that passes (see [`crate::body_filter`]). When you
-//! change what a lint matches, update both of its rows (or map it to
-//! [`ALWAYS_PARSE`]) and re-run `bench/prefilter-check`, which compares every
-//! lint's output with and without the prefilters over the whole corpus.
+//! The words come from each lint's declaration ([`crate::Lint::triggers`],
+//! built from [`crate::vocab`]) and must stay *conservative*: for every lint,
+//! a file without any of its words must be one the lint can never report on,
+//! and must not define a function whose cross-file [`Fact`](crate::Fact) the
+//! lint reads (a delay helper, a spawn wrapper). Its body needs do the same one
+//! level down, for the function bodies of a file that passes (see
+//! [`crate::body_filter`]). When you change what a lint matches, update its
+//! triggers and re-run `bench/prefilter-check`, which compares every lint's
+//! output with and without the prefilters over the whole corpus.
 //!
 //! Word syntax: `"=Ok"` is a whole identifier-like word, case-sensitive (no
 //! identifier character on either side); anything else, e.g. `"spawn"`, is an
@@ -18,128 +19,6 @@
 //! included, which can only make the filter parse more.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-
-/// A failure signal (`Ok`/`Err` patterns, `is_ok()`/`is_err()`, `.ok()`, a
-/// retryable HTTP status) or a retry library: every retry loop, recursive retry
-/// and retry strategy contains one (with [`STATUS_OR_LIBRARY`]).
-const RETRY: &[&str] = &["=Ok", "=Err", "=ok", "is_ok", "is_err"];
-
-/// The rest of a failure signal: a retryable status, or a retry library.
-const STATUS_OR_LIBRARY: &[&str] = &[
-    "status",
-    "429",
-    "503",
-    "too_many",
-    "unavailable",
-    "server_error",
-    "retry",
-    "retries",
-    "backoff",
-    "backon",
-    "without_max_times",
-    "no_budget",
-    "tryhard",
-];
-
-/// Retry strategies whose delays may lack jitter, named without their crate.
-const JITTER_STRATEGIES: &[&str] = &[
-    "jitter",
-    "randomization_factor",
-    "exponential",
-    "constant",
-    "fibonacci",
-    "fixed",
-];
-
-/// Words of the functions behind [`FactKind::DelayFn`](crate::FactKind) (a
-/// helper whose body contains a delay), which retry lints follow across files:
-/// the files defining such helpers must be analysed whenever a retry lint runs.
-const DELAY_FACTS: &[&str] = &[
-    "sleep",
-    "delay",
-    "timer",
-    "park_timeout",
-    "tick",
-    "interval",
-    "await",
-    "backoff",
-    "backon",
-    "retry",
-];
-
-/// Words of the functions behind [`FactKind::SpawnWrapper`](crate::FactKind).
-const SPAWN_FACTS: &[&str] = &["spawn"];
-
-const FAN_OUT: &[&str] = &[
-    "join_all",
-    "unordered",
-    "futuresordered",
-    "concurrent",
-    "buffer",
-];
-
-const CHANNEL: &[&str] = &["channel", "unbounded"];
-
-const NETWORK: &[&str] = &[
-    "reqwest",
-    "client",
-    "connect",
-    "agent",
-    "ureq",
-    "hyper",
-    "tcpstream",
-];
-
-/// Marker for a lint that has no cheap necessary word: its files are always parsed.
-pub const ALWAYS_PARSE: &[&str] = &[];
-
-/// Lint name → word lists; every file the lint reports on contains at least one
-/// of the words, and so does every file defining a function whose cross-file
-/// fact the lint reads (the `*_FACTS` lists). Lints missing from this table
-/// always parse.
-pub static TRIGGERS: &[(&str, &[&[&str]])] = &[
-    ("unbounded_retry", &[RETRY, STATUS_OR_LIBRARY, DELAY_FACTS]),
-    (
-        "retry_without_backoff",
-        &[RETRY, STATUS_OR_LIBRARY, DELAY_FACTS],
-    ),
-    (
-        "retry_without_jitter",
-        &[RETRY, STATUS_OR_LIBRARY, DELAY_FACTS, JITTER_STRATEGIES],
-    ),
-    (
-        "retry_amplification",
-        &[RETRY, STATUS_OR_LIBRARY, DELAY_FACTS, &["leash"]],
-    ),
-    ("unbounded_spawn", &[SPAWN_FACTS]),
-    ("unbounded_fan_out", &[FAN_OUT]),
-    ("unbounded_channel", &[CHANNEL]),
-    ("silent_fallback", &[RETRY, &["or_else"]]),
-    (
-        "uncontrolled_switching",
-        &[
-            RETRY,
-            STATUS_OR_LIBRARY,
-            DELAY_FACTS,
-            &["cycle", "index", "rotat"],
-        ],
-    ),
-    ("missing_timeout", &[NETWORK]),
-    (
-        "budget_exceeds_policy",
-        &[
-            RETRY,
-            STATUS_OR_LIBRARY,
-            DELAY_FACTS,
-            SPAWN_FACTS,
-            &["leash", "semaphore", "take", "concurrency"],
-        ],
-    ),
-    // Suppression diagnostics: a suppression always says `leash`.
-    ("missing_reason", &[&["leash"]]),
-    ("unknown_lint", &[&["leash"]]),
-    ("unused_allow", &[&["leash"]]),
-];
 
 /// What a function body must contain for a lint to report in it, or for it
 /// to define a function whose fact the lint reads (see [`crate::body_filter`]).
@@ -164,180 +43,40 @@ pub enum Need {
     LocalCallers,
 }
 
-/// One lint's body rule: a body satisfying none of `needs` is one the lint can
-/// never report in. `imports`: a `use` item outside bodies containing one of
-/// these (case-insensitive) makes every name it binds a word of the lint
-/// (`use tokio::spawn as go;`, `use reqwest::get;`), and a glob import of one
-/// makes every body count. Word syntax as in [`TRIGGERS`], plus `"@Ok"`: a
-/// whole word in pattern position (`Ok(..) =>`, `let Ok(..) =`).
-pub struct BodyRule {
-    pub lint: &'static str,
-    /// Lists of needs, any one of which keeps a body.
-    pub needs: &'static [&'static [Need]],
+/// What a lint needs to find in the text before it can report there: the
+/// lint declares it beside its code ([`crate::Lint::triggers`]).
+///
+/// `file`: lists of words; every file the lint reports on contains at least
+/// one of them, and so does every file defining a function whose cross-file
+/// fact the lint reads (the `*_FACTS` lists of [`crate::vocab`]). All lists
+/// empty: every file is parsed.
+///
+/// `body`: lists of needs, any one of which keeps a function body (see
+/// [`crate::body_filter`]): a body satisfying none of them is one the lint
+/// can never report in, nor define a function whose fact it reads.
+///
+/// `imports`: a `use` item outside bodies containing one of these
+/// (case-insensitive) makes every name it binds a word of the lint (`use
+/// tokio::spawn as go;`, `use reqwest::get;`), and a glob import of one makes
+/// every body count.
+///
+/// Word syntax: `"=Ok"` is a whole identifier-like word, case-sensitive (no
+/// identifier character on either side); `"@Ok"` (bodies only) the same word
+/// in pattern position (`Ok(..) =>`, `let Ok(..) =`); anything else, e.g.
+/// `"spawn"`, is an ASCII-case-insensitive substring (`spawn` matches
+/// `spawn_blocking` and `JoinSet::Spawn`).
+pub struct Triggers {
+    pub file: &'static [&'static [&'static str]],
+    pub body: &'static [&'static [Need]],
     pub imports: &'static [&'static str],
 }
 
-/// A failure signal inside a loop: `Ok`/`Err` in a pattern (`Err(e) =>`,
-/// `if let Ok(x) =`; `@` marks pattern position), `is_ok()`/`is_err()`, `.ok()`,
-/// `matches!(.., Err(..))`; or [`STATUS_OR_LIBRARY`].
-const SIGNAL: &[&str] = &["@Ok", "@Err", "=ok", "is_ok", "is_err", "=matches"];
-
-/// A retry strategy or declared budget can retry without a loop in sight.
-const LIBRARY: &[&str] = &[
-    "retry",
-    "retries",
-    "backoff",
-    "backon",
-    "tryhard",
-    "=again",
-    "without_max_times",
-    "no_budget",
-];
-
-/// The delays [`crate::retry_model`] recognises in a body (a delay helper's fact).
-const DELAY: &[&str] = &["sleep", "delay", "park_timeout", "timer", "tick", "backoff"];
-
-/// Crates and words whose imports can rename what the retry lints look for.
-const RETRY_IMPORTS: &[&str] = &["retry", "backoff", "backon", "tryhard", "again"];
-
-/// Retry loops (a failure signal inside a loop), recursive retries, library
-/// strategies, and delay helpers; and the file's own functions these call
-/// (the retry model follows delays, bounds, random inputs, compare-exchange
-/// wrappers and state changes into them).
-const RETRY_NEEDS: &[Need] = &[
-    Need::LoopWith(SIGNAL),
-    Need::LoopWith(STATUS_OR_LIBRARY),
-    Need::SelfCallWith(SIGNAL),
-    Need::SelfCallWith(STATUS_OR_LIBRARY),
-    Need::Any(LIBRARY),
-    Need::Any(DELAY),
-    Need::LocalCallees,
-];
-
-pub static BODY_RULES: &[BodyRule] = &[
-    BodyRule {
-        lint: "unbounded_retry",
-        needs: &[RETRY_NEEDS],
-        imports: RETRY_IMPORTS,
-    },
-    BodyRule {
-        lint: "retry_without_backoff",
-        needs: &[RETRY_NEEDS],
-        imports: RETRY_IMPORTS,
-    },
-    BodyRule {
-        lint: "retry_without_jitter",
-        needs: &[RETRY_NEEDS, &[Need::Any(JITTER_STRATEGIES)]],
-        imports: RETRY_IMPORTS,
-    },
-    BodyRule {
-        lint: "retry_amplification",
-        needs: &[RETRY_NEEDS],
-        imports: RETRY_IMPORTS,
-    },
-    BodyRule {
-        lint: "unbounded_spawn",
-        // What callers pass for a parameter the loop walks decides the
-        // confidence (see `crate::origin_model`).
-        needs: &[&[Need::Any(SPAWN_FACTS), Need::LocalCallers]],
-        imports: SPAWN_FACTS,
-    },
-    BodyRule {
-        lint: "unbounded_fan_out",
-        // Callers decide where the items come from; the file's functions
-        // the per-item futures call show whether they perform an operation
-        // or take a permit (see the lint).
-        needs: &[&[Need::Any(FAN_OUT), Need::LocalCallers, Need::LocalCallees]],
-        imports: FAN_OUT,
-    },
-    BodyRule {
-        lint: "unbounded_channel",
-        // The channel's producers, followed through every function of the
-        // file, decide its confidence (see `crate::sender_model`).
-        needs: &[&[
-            Need::Any(CHANNEL),
-            Need::EveryBodyIfFileHas(&["unbounded", "channel()"]),
-        ]],
-        imports: CHANNEL,
-    },
-    BodyRule {
-        lint: "silent_fallback",
-        needs: &[&[
-            // `Err(_) => ..`
-            Need::Any(&["@Err"]),
-            // `if let Ok(..) = .. else`, `let Ok(..) = .. else`
-            Need::All(&[&["@Ok"], &["=else"]]),
-            // `if x.is_err()`, `.or_else(|_| ..)`, `.unwrap_or_else`, `.map_or_else`
-            Need::Any(&["is_err", "or_else"]),
-            // `.ok().unwrap_or(..)`, `let Some(..) = x.ok() else`
-            Need::All(&[&["=ok"], &["unwrap_or", "=else"]]),
-            // The failing call's effect is followed into the file's own
-            // functions (see `crate::effect_model`).
-            Need::LocalCallees,
-        ]],
-        imports: &[],
-    },
-    BodyRule {
-        lint: "uncontrolled_switching",
-        needs: &[&[
-            Need::LoopWith(SIGNAL),
-            Need::LoopWith(STATUS_OR_LIBRARY),
-            Need::LoopWith(DELAY),
-            Need::LoopWith(&["index", "rotat", "%"]),
-            Need::Any(&["cycle", "rotat"]),
-        ]],
-        imports: &[],
-    },
-    BodyRule {
-        lint: "missing_timeout",
-        needs: &[&[
-            Need::Any(&[
-                "reqwest",
-                "ureq",
-                "hyper",
-                "=Client",
-                "=ClientBuilder",
-                "=Agent",
-                "=agent",
-                "=TcpStream",
-            ]),
-            // A client kept in a field is timed when every use of the field
-            // in the file is wrapped in `timeout(..)`: all bodies are read.
-            Need::EveryBodyIfFileHas(&["timeout("]),
-        ]],
-        imports: &["reqwest", "ureq", "hyper", "TcpStream"],
-    },
-    BodyRule {
-        lint: "budget_exceeds_policy",
-        needs: &[
-            RETRY_NEEDS,
-            &[Need::Any(&["semaphore", "cycle", "concurrency"])],
-        ],
-        imports: RETRY_IMPORTS,
-    },
-    BodyRule {
-        lint: "missing_reason",
-        needs: &[&[Need::Any(&["leash"])]],
-        imports: &[],
-    },
-    BodyRule {
-        lint: "unknown_lint",
-        needs: &[&[Need::Any(&["leash"])]],
-        imports: &[],
-    },
-    BodyRule {
-        lint: "unused_allow",
-        needs: &[&[Need::Any(&["leash"])]],
-        imports: &[],
-    },
-];
-
-/// Lints that never make a file worth parsing on their own. `parse_error` reports
-/// a file leash could not analyse; a file the prefilter proves finding-free needs
-/// no analysis. The driver still parses such a file when its brackets do not
-/// balance ([`crate::nesting::brackets_balanced`]), so the usual syntax error is
-/// reported; run with `--no-prefilter` to report every unparsable file.
-pub static NEVER_TRIGGER: &[&str] = &["parse_error"];
+/// The triggers of a suppression diagnostic: a suppression always says `leash`.
+pub const SUPPRESSION: Triggers = Triggers {
+    file: &[&["leash"]],
+    body: &[&[Need::Any(&["leash"])]],
+    imports: &[],
+};
 
 /// Declarations and suppressions (`#[leash::retry]`, `// leash: allow`) change
 /// results and are always looked at.
@@ -361,20 +100,19 @@ impl Prefilter {
         let mut words: Vec<&str> = Vec::new();
         let mut any_enabled = false;
         for lint in crate::rules::ALL {
-            if !enabled(lint.name) || NEVER_TRIGGER.contains(&lint.name) {
+            // `parse_error` never makes a file worth parsing: a file the
+            // prefilter proves finding-free needs no analysis. The driver
+            // still parses one whose brackets do not balance
+            // ([`crate::nesting::brackets_balanced`]), so the usual syntax
+            // error is reported; `--no-prefilter` reports every unparsable file.
+            let Some(triggers) = lint.triggers.as_ref().filter(|_| enabled(lint.name)) else {
                 continue;
-            }
+            };
             any_enabled = true;
-            match TRIGGERS.iter().find(|(name, _)| *name == lint.name) {
-                Some((_, groups)) => {
-                    if groups.iter().all(|g| g.is_empty()) {
-                        return Prefilter { matcher: None };
-                    }
-                    words.extend(groups.iter().flat_map(|g| g.iter().copied()));
-                }
-                // Not in the table: no known necessary word.
-                None => return Prefilter { matcher: None },
+            if triggers.file.iter().all(|g| g.is_empty()) {
+                return Prefilter { matcher: None };
             }
+            words.extend(triggers.file.iter().flat_map(|g| g.iter().copied()));
         }
         if any_enabled {
             words.extend(ALWAYS);
@@ -586,20 +324,27 @@ mod tests {
     }
 
     #[test]
-    fn every_lint_has_a_row_or_always_parses() {
+    fn every_checked_lint_declares_well_formed_words() {
         for lint in crate::rules::ALL {
-            let listed =
-                TRIGGERS.iter().any(|(n, _)| *n == lint.name) || NEVER_TRIGGER.contains(&lint.name);
-            assert!(
-                listed,
-                "lint `{}` has no prefilter row: add its necessary words to TRIGGERS \
-                 in lints/src/prefilter.rs (or ALWAYS_PARSE)",
-                lint.name
-            );
-        }
-        for (name, _) in TRIGGERS {
-            // Rows for lints not (yet) registered are allowed; names must be lint-like.
-            assert!(name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+            let Some(t) = &lint.triggers else {
+                // Only a diagnostic the driver makes may never trigger a parse.
+                assert!(
+                    lint.check.is_none(),
+                    "`{}` runs a check but declares no triggers",
+                    lint.name
+                );
+                continue;
+            };
+            for w in t.file.iter().flat_map(|g| g.iter()) {
+                // `@` (pattern position) is read in bodies only.
+                assert!(!w.starts_with('@'), "`{}`: file word {w:?}", lint.name);
+                assert!(
+                    !w.trim_start_matches('=').is_empty(),
+                    "`{}`: empty word",
+                    lint.name
+                );
+            }
+            assert!(!t.body.is_empty(), "`{}` keeps no body", lint.name);
         }
     }
 

@@ -154,17 +154,6 @@ impl RetryLoop {
     }
 }
 
-/// The lints that read [`retry_loops`] (and library strategies): they share
-/// one answer per file, so they must see the same bodies (see
-/// [`crate::views`]).
-pub const SHARED_BY: &[&str] = &[
-    "unbounded_retry",
-    "retry_without_backoff",
-    "retry_without_jitter",
-    "budget_exceeds_policy",
-    "retry_amplification",
-];
-
 /// Every retry loop in the file. The retry lints (and the amplification
 /// summary of every function) ask for the same file in turn: the first
 /// answer is shared, not copied.

@@ -6,7 +6,10 @@ use super::read::{file_problem, read_source};
 use super::{display_path, BenchMode, FileOutcome, RunOptions};
 use crate::cache::{content_hash, Cache, Kept};
 use leash_lints::body_filter::{BlankedFn, BodyFilter, Keep};
-use leash_lints::{analyze_source, AnalysisOptions, Finding, Prefilter, Problem};
+use leash_lints::{
+    analyze_source, lint_by_name, phase_two_enabled, AnalysisOptions, Finding, PhaseTwo, Prefilter,
+    Problem,
+};
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -33,8 +36,9 @@ impl<'a> Ctx<'a> {
         // Cross-file call chains need every file's functions (a name defined
         // twice is ambiguous): with bodies blanked, a file without trigger
         // words costs only the parse of its signatures.
-        let prefilter =
-            prefilter.filter(|_| body_filter.is_none() || !enabled("retry_amplification"));
+        let prefilter = prefilter.filter(|_| {
+            body_filter.is_none() || !phase_two_enabled(PhaseTwo::CallSummaries, enabled)
+        });
         let cache = match (&opts.perf.cache_dir, opts.perf.bench) {
             (Some(dir), None) => Some(Cache::open(
                 dir,
@@ -91,7 +95,11 @@ impl Scope {
     }
 
     fn runs(wrappers: bool, fns: bool, lint: &str) -> bool {
-        (wrappers && lint == "unbounded_spawn") || (fns && lint == "retry_amplification")
+        match lint_by_name(lint).and_then(|l| l.phase_two) {
+            Some(PhaseTwo::SpawnWrappers) => wrappers,
+            Some(PhaseTwo::CallSummaries) => fns,
+            None => false,
+        }
     }
 
     fn enabled(&self, lint: &str) -> bool {

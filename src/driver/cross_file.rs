@@ -6,7 +6,7 @@ use super::analyze::{guarded, Ctx, Pass, Scope};
 use super::{package_of, FileOutcome, RunOptions};
 use crate::cache::Kept;
 use leash_lints::body_filter::Keep;
-use leash_lints::Prefilter;
+use leash_lints::{phase_two_enabled, PhaseTwo, Prefilter};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -30,7 +30,7 @@ pub(super) type InPool<'a> =
 /// the set (0 for none). Spawn wrappers are read across the whole run; a call
 /// to one matters on every iteration of a loop or a closure (`unbounded_spawn`).
 pub(super) fn spawn_wrappers(outcomes: &[FileOutcome], cx: &Ctx) -> (Vec<String>, u64) {
-    if !(cx.enabled)("unbounded_spawn") {
+    if !phase_two_enabled(PhaseTwo::SpawnWrappers, cx.enabled) {
         return (Vec::new(), 0);
     }
     let mut names: Vec<String> = outcomes
@@ -60,7 +60,7 @@ pub(super) fn phase_two(
     if cx.body_filter.is_none() && cx.prefilter.is_none() {
         return;
     }
-    let follow_calls = (cx.enabled)("retry_amplification");
+    let follow_calls = phase_two_enabled(PhaseTwo::CallSummaries, cx.enabled);
     let (wrappers, wrappers_key) = spawn_wrappers(outcomes, cx);
     let wrapper_words = (!wrappers.is_empty())
         .then(|| Prefilter::for_identifiers(wrappers.iter().map(String::as_str)));

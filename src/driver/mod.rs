@@ -11,6 +11,7 @@ mod read;
 
 use analyze::{guarded, Ctx, Pass};
 use cross_file::{add_cross_file_findings, phase_two, spawn_wrappers, Packages};
+use leash_lints::{lint_by_name, phase_two_enabled, PhaseTwo};
 
 use crate::cache::Kept;
 use crate::config::Config;
@@ -247,8 +248,11 @@ pub fn run(paths: &[PathBuf], opts: &RunOptions) -> RunResult {
 /// Phase one. Files that can define a spawn wrapper go first; the others
 /// then know every wrapper, and keep the bodies that call one per item.
 fn phase_one(paths: &[PathBuf], cx: &Ctx, in_pool: &cross_file::InPool) -> Vec<FileOutcome> {
-    let spawn_words = (cx.body_filter.is_some() && (cx.enabled)("unbounded_spawn"))
-        .then(|| Prefilter::for_lints(&|n: &str| n == "unbounded_spawn"));
+    let wrappers_read =
+        |n: &str| lint_by_name(n).is_some_and(|l| l.phase_two == Some(PhaseTwo::SpawnWrappers));
+    let spawn_words = (cx.body_filter.is_some()
+        && phase_two_enabled(PhaseTwo::SpawnWrappers, cx.enabled))
+    .then(|| Prefilter::for_lints(&wrappers_read));
     let first = Pass {
         defer_unless: spawn_words.as_ref(),
         ..Pass::default()

@@ -1,7 +1,12 @@
 //! `budget_exceeds_policy`: a declared budget larger than the workspace policy.
 
 use crate::inventory::LeashCall;
+use crate::prefilter::{Need, Triggers};
 use crate::syntax::{int_literal, leash_attr, method_chain, strip_parens};
+use crate::vocab::{
+    DELAY_FACTS, RETRY, RETRY_IMPORTS, RETRY_NEEDS, SPAWN_FACTS, STATUS_OR_LIBRARY,
+};
+use crate::Model;
 use crate::{FileContext, Finding, Level, Lint, Sink, Span};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
@@ -50,6 +55,23 @@ async fn fetch_price(id: u64) -> Result<Price, Error> { .. }
 ```
 "#,
     check: Some(check),
+    triggers: Some(Triggers {
+        file: &[
+            RETRY,
+            STATUS_OR_LIBRARY,
+            DELAY_FACTS,
+            SPAWN_FACTS,
+            &["leash", "semaphore", "take", "concurrency"],
+        ],
+        body: &[
+            RETRY_NEEDS,
+            &[Need::Any(&["semaphore", "cycle", "concurrency"])],
+        ],
+        imports: RETRY_IMPORTS,
+    }),
+    models: &[Model::RetryLoops],
+    phase_two: None,
+    budget: None,
 };
 
 /// Retry strategies whose `.take(n)` is an attempt budget.

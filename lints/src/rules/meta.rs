@@ -1,5 +1,6 @@
 //! Diagnostics about leash's own input: suppressions and unparsable files.
 
+use crate::prefilter::SUPPRESSION;
 use crate::{Level, Lint};
 
 /// The diagnostics the analysis itself produces (they have no `check`).
@@ -32,6 +33,10 @@ let (tx, rx) = std::sync::mpsc::channel();
 ```
 "#,
     check: None,
+    triggers: Some(SUPPRESSION),
+    models: &[],
+    phase_two: None,
+    budget: None,
 };
 
 pub static UNKNOWN_LINT: Lint = Lint {
@@ -55,6 +60,10 @@ A misspelt suppression suppresses nothing, and it looks as if it did.
 Run `leash rules` for the exact names.
 "#,
     check: None,
+    triggers: Some(SUPPRESSION),
+    models: &[],
+    phase_two: None,
+    budget: None,
 };
 
 pub static PARSE_ERROR: Lint = Lint {
@@ -75,6 +84,10 @@ Fix the syntax, or exclude generated and template files with `exclude` in
 `leash.toml`.
 "#,
     check: None,
+    triggers: None,
+    models: &[],
+    phase_two: None,
+    budget: None,
 };
 
 pub static UNUSED_ALLOW: Lint = Lint {
@@ -105,4 +118,8 @@ let (tx, rx) = std::sync::mpsc::sync_channel(16);
 ```
 "#,
     check: None,
+    triggers: Some(SUPPRESSION),
+    models: &[],
+    phase_two: None,
+    budget: None,
 };

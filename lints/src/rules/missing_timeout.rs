@@ -1,7 +1,10 @@
 //! `missing_timeout`: a network client or call whose library default is to wait
 //! forever, built with no timeout.
 
+use crate::prefilter::{Need, Triggers};
 use crate::syntax::{call_path, macro_call_name, method_chain, strip_parens};
+use crate::vocab::NETWORK;
+use crate::Budget;
 use crate::{Applicability, Edit, FileContext, Finding, Level, Lint, Sink, Span};
 use std::collections::{HashMap, HashSet};
 use syn::spanned::Spanned;
@@ -73,6 +76,32 @@ let stream = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(3))
 ```
 "#,
     check: Some(check),
+    triggers: Some(Triggers {
+        file: &[NETWORK],
+        body: &[&[
+            Need::Any(&[
+                "reqwest",
+                "ureq",
+                "hyper",
+                "=Client",
+                "=ClientBuilder",
+                "=Agent",
+                "=agent",
+                "=TcpStream",
+            ]),
+            // A client kept in a field is timed when every use of the field
+            // in the file is wrapped in `timeout(..)`, also in the file's
+            // functions it is handed to: all bodies are read.
+            Need::EveryBodyIfFileHas(&["timeout("]),
+        ]],
+        imports: &["reqwest", "ureq", "hyper", "TcpStream"],
+    }),
+    models: &[],
+    phase_two: None,
+    budget: Some(Budget {
+        kind: "timeout",
+        bound: "none",
+    }),
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,4 +1,13 @@
 //! The lint catalogue: one file per lint, registered here once.
+//!
+//! Adding a lint: a new file whose `LINT` declares its name, group, level,
+//! documentation, check, and what the engine needs to know (the words it
+//! needs in a file and a body, built from [`crate::vocab`]; the models it
+//! shares; what the cross-file phase re-runs it for; its inventory row), then
+//! its `mod` line and its entry in [`ALL`] below. The prefilters, the body
+//! views, the driver's second pass and `leash budgets` read those fields.
+//! The `leash-macros` crate keeps its own list of names, checked equal to
+//! this one by a test (`macro_crate_knows_every_lint_name`).
 
 use crate::Lint;
 

@@ -3,8 +3,11 @@
 //! the driver joins them across files ([`crate::amplification`]).
 
 use crate::callgraph::{calls_in, local_types, type_name, FnSummary, RetrySite, LOCAL_TYPES};
+use crate::prefilter::Triggers;
 use crate::syntax::{call_path, int_literal, leash_attr, method_chain};
+use crate::vocab::{DELAY_FACTS, RETRY, RETRY_IMPORTS, RETRY_NEEDS, STATUS_OR_LIBRARY};
 use crate::{FileContext, Level, Lint, Sink, Span};
+use crate::{Model, PhaseTwo};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 
@@ -44,6 +47,14 @@ Retry at one layer, usually the outermost (it knows the caller's deadline), and
 let inner calls fail fast; or pass one shared retry budget down the layers.
 "#,
     check: Some(check),
+    triggers: Some(Triggers {
+        file: &[RETRY, STATUS_OR_LIBRARY, DELAY_FACTS, &["leash"]],
+        body: &[RETRY_NEEDS],
+        imports: RETRY_IMPORTS,
+    }),
+    models: &[Model::RetryLoops],
+    phase_two: Some(PhaseTwo::CallSummaries),
+    budget: None,
 };
 
 fn check(cx: &FileContext, sink: &mut Sink) {

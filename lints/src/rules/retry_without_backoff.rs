@@ -1,6 +1,9 @@
 //! `retry_without_backoff`: a retry loop whose failure path retries at once.
 
+use crate::prefilter::Triggers;
 use crate::retry_model::{delay_fns, retry_loops, Bound};
+use crate::vocab::{DELAY_FACTS, RETRY, RETRY_IMPORTS, RETRY_NEEDS, STATUS_OR_LIBRARY};
+use crate::Model;
 use crate::{Fact, FactKind, FileContext, Finding, Level, Lint, Sink};
 
 pub static LINT: Lint = Lint {
@@ -62,6 +65,14 @@ for attempt in 0..MAX_ATTEMPTS {
 Or declare it: `#[leash::retry(attempts = 5, backoff = "100ms..5s")]`.
 "#,
     check: Some(check),
+    triggers: Some(Triggers {
+        file: &[RETRY, STATUS_OR_LIBRARY, DELAY_FACTS],
+        body: &[RETRY_NEEDS],
+        imports: RETRY_IMPORTS,
+    }),
+    models: &[Model::RetryLoops],
+    phase_two: None,
+    budget: None,
 };
 
 fn check(cx: &FileContext, sink: &mut Sink) {

@@ -1,6 +1,11 @@
 //! `retry_without_jitter`: a retry delay with no randomness.
 
+use crate::prefilter::{Need, Triggers};
 use crate::retry_model::{retry_loops, Jitter};
+use crate::vocab::{
+    DELAY_FACTS, JITTER_STRATEGIES, RETRY, RETRY_IMPORTS, RETRY_NEEDS, STATUS_OR_LIBRARY,
+};
+use crate::Model;
 use crate::{FileContext, Finding, Level, Lint, Sink};
 
 pub static LINT: Lint = Lint {
@@ -59,6 +64,14 @@ Err(e) => {
 With a retry library, enable its jitter (`.map(jitter)`, `.with_jitter()`).
 "#,
     check: Some(check),
+    triggers: Some(Triggers {
+        file: &[RETRY, STATUS_OR_LIBRARY, DELAY_FACTS, JITTER_STRATEGIES],
+        body: &[RETRY_NEEDS, &[Need::Any(JITTER_STRATEGIES)]],
+        imports: RETRY_IMPORTS,
+    }),
+    models: &[Model::RetryLoops],
+    phase_two: None,
+    budget: None,
 };
 
 fn check(cx: &FileContext, sink: &mut Sink) {

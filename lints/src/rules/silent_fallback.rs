@@ -2,9 +2,12 @@
 //! value, a skip or nothing, with no trace.
 
 use crate::effect_model::{Effect, EffectModel, Scope, Verdict};
+use crate::prefilter::{Need, Triggers};
 use crate::syntax::{
     call_path, is_log_macro, last_segment, macro_call_name, method_chain, strip_parens,
 };
+use crate::vocab::RETRY;
+use crate::{Budget, Model};
 use crate::{FileContext, Finding, Level, Lint, Sink, Span};
 use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
@@ -111,6 +114,29 @@ or, when the fallback is the design, declare it on the item:
 `#[leash::fallback(reason = "defaults are safe until the next refresh")]`.
 "#,
     check: Some(check),
+    triggers: Some(Triggers {
+        file: &[RETRY, &["or_else"]],
+        body: &[&[
+            // `Err(_) => ..`
+            Need::Any(&["@Err"]),
+            // `if let Ok(..) = .. else`, `let Ok(..) = .. else`
+            Need::All(&[&["@Ok"], &["=else"]]),
+            // `if x.is_err()`, `.or_else(|_| ..)`, `.unwrap_or_else`, `.map_or_else`
+            Need::Any(&["is_err", "or_else"]),
+            // `.ok().unwrap_or(..)`, `let Some(..) = x.ok() else`
+            Need::All(&[&["=ok"], &["unwrap_or", "=else"]]),
+            // The failing call's effect is followed into the file's own
+            // functions (see `crate::effect_model`).
+            Need::LocalCallees,
+        ]],
+        imports: &[],
+    }),
+    models: &[Model::Effects],
+    phase_two: None,
+    budget: Some(Budget {
+        kind: "fallback",
+        bound: "silent",
+    }),
 };
 
 const HELP: &str = "log or count the error before falling back (`warn!(..)`, a metric), or declare the fallback with `#[leash::fallback(reason = \"..\")]`";

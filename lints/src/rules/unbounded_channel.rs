@@ -1,6 +1,9 @@
 //! `unbounded_channel`: creation of a queue with no capacity limit.
 
+use crate::prefilter::{Need, Triggers};
 use crate::syntax::call_path;
+use crate::vocab::CHANNEL;
+use crate::Budget;
 use crate::{FileContext, Finding, Level, Lint, Sink};
 use syn::visit::Visit;
 
@@ -67,6 +70,22 @@ If the queue is bounded by construction (one message per worker at start-up),
 say so: `// leash: allow(unbounded_channel) -- one message per worker`.
 "#,
     check: Some(check),
+    triggers: Some(Triggers {
+        file: &[CHANNEL],
+        // The channel's producers, followed through every function of the
+        // file, decide its confidence (see `crate::sender_model`).
+        body: &[&[
+            Need::Any(CHANNEL),
+            Need::EveryBodyIfFileHas(&["unbounded", "channel()"]),
+        ]],
+        imports: CHANNEL,
+    }),
+    models: &[],
+    phase_two: None,
+    budget: Some(Budget {
+        kind: "queue",
+        bound: "unbounded",
+    }),
 };
 
 /// Full paths of unbounded constructors, and the bounded form to suggest.

@@ -2,7 +2,10 @@
 
 use crate::effect_model::{EffectModel, Scope, Verdict};
 use crate::origin_model::{self, awaits_or_reads, guards_self_state, names_member_set};
+use crate::prefilter::{Need, Triggers};
 use crate::syntax::{call_path, last_segment, macro_call_name, method_chain, strip_parens};
+use crate::vocab::FAN_OUT;
+use crate::{Budget, Model};
 use crate::{FileContext, Finding, Level, Lint, Sink, Span};
 use std::collections::{HashMap, HashSet};
 use syn::visit::Visit;
@@ -86,6 +89,20 @@ let responses: Vec<_> = stream::iter(urls.iter().map(|u| client.get(u).send()))
 ```
 "#,
     check: Some(check),
+    triggers: Some(Triggers {
+        file: &[FAN_OUT],
+        // Callers decide where the items come from; the file's functions
+        // the per-item futures call show whether they perform an operation
+        // or take a permit (see the lint).
+        body: &[&[Need::Any(FAN_OUT), Need::LocalCallers, Need::LocalCallees]],
+        imports: FAN_OUT,
+    }),
+    models: &[Model::Effects],
+    phase_two: None,
+    budget: Some(Budget {
+        kind: "concurrency",
+        bound: "unbounded",
+    }),
 };
 
 fn check<'ast>(cx: &FileContext<'ast>, sink: &mut Sink) {

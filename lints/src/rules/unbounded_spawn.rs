@@ -2,8 +2,11 @@
 //! is not statically bounded, with no bounding primitive in the same function.
 
 use crate::origin_model;
+use crate::prefilter::{Need, Triggers};
 use crate::spawn_model::{self, FileInfo, FnEnv, Spawn, Trip};
 use crate::syntax::{method_chain, strip_await_try, strip_parens};
+use crate::vocab::SPAWN_FACTS;
+use crate::{Budget, PhaseTwo};
 use crate::{FactKind, FileContext, Finding, Level, Lint, Sink, Span};
 use std::collections::HashSet;
 use syn::spanned::Spanned;
@@ -113,6 +116,19 @@ concurrency is bounded in a way leash cannot see, declare it:
 `#[leash::concurrency(max = 64, reason = "..")]`.
 "#,
     check: Some(check),
+    triggers: Some(Triggers {
+        file: &[SPAWN_FACTS],
+        // What callers pass for a parameter the loop walks decides the
+        // confidence (see `crate::origin_model`).
+        body: &[&[Need::Any(SPAWN_FACTS), Need::LocalCallers]],
+        imports: SPAWN_FACTS,
+    }),
+    models: &[],
+    phase_two: Some(PhaseTwo::SpawnWrappers),
+    budget: Some(Budget {
+        kind: "concurrency",
+        bound: "unbounded",
+    }),
 };
 
 fn check(cx: &FileContext, sink: &mut Sink) {

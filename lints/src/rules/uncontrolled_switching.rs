@@ -1,7 +1,10 @@
 //! `uncontrolled_switching`: failover or rotation among alternatives with no
 //! switch budget.
 
+use crate::prefilter::{Need, Triggers};
 use crate::syntax::{call_path, last_segment, macro_call_name, strip_parens};
+use crate::vocab::{DELAY, DELAY_FACTS, RETRY, SIGNAL, STATUS_OR_LIBRARY};
+use crate::Budget;
 use crate::{FileContext, Finding, Level, Lint, Sink, Span};
 use quote::ToTokens;
 use syn::spanned::Spanned;
@@ -70,6 +73,28 @@ let response = leash::Failover::new(MAX_SWITCHES)
 ```
 "#,
     check: Some(check),
+    triggers: Some(Triggers {
+        file: &[
+            RETRY,
+            STATUS_OR_LIBRARY,
+            DELAY_FACTS,
+            &["cycle", "index", "rotat"],
+        ],
+        body: &[&[
+            Need::LoopWith(SIGNAL),
+            Need::LoopWith(STATUS_OR_LIBRARY),
+            Need::LoopWith(DELAY),
+            Need::LoopWith(&["index", "rotat", "%"]),
+            Need::Any(&["cycle", "rotat"]),
+        ]],
+        imports: &[],
+    }),
+    models: &[],
+    phase_two: None,
+    budget: Some(Budget {
+        kind: "switching",
+        bound: "unbounded",
+    }),
 };
 
 const HELP_CYCLE: &str = "cap the switches (`.cycle().take(MAX_SWITCHES)`), or make one pass over the list with backoff between passes";
