@@ -228,3 +228,9 @@ impl Untimed {
 async fn send_untimed(client: &reqwest::Client, url: &str) {
     let _ = client.put(url).send().await;
 }
+
+// Reported: `UNIX_EPOCH` names no transport.
+pub fn with_agent() -> reqwest::Client {
+    let agent = format!("app/{:?}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH));
+    reqwest::Client::builder().user_agent(agent).build().unwrap()
+}

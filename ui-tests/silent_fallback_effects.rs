@@ -108,6 +108,20 @@ fn stdin_of(pid: u32) -> String {
     }
 }
 
+// Reported (near misses): a write to the kernel's state is a setting not
+// applied; the path's text in place of the file's contents is not the path
+// walked on.
+fn enable_forwarding() -> usize {
+    std::fs::write("/proc/sys/net/ipv4/ip_forward", "1").map(|_| 1).unwrap_or_else(|_| 0)
+}
+
+fn contents(path: &std::path::Path) -> String {
+    match std::fs::read_to_string(path) {
+        Ok(s) => s,
+        Err(_) => path.display().to_string(),
+    }
+}
+
 // Reported (near miss): a file of the program's own, not the kernel's.
 fn settings() -> String {
     std::fs::read_to_string("/etc/app/settings.toml").unwrap_or_else(|_| String::new())

@@ -219,3 +219,12 @@ fn start_resizes(signals: Signals) -> mpsc::UnboundedReceiver<u16> {
     std::thread::spawn(move || forward_resizes(signals, resize_tx));
     resize_rx
 }
+
+// reported: a collection named for signals is input like any other
+fn publish(signals: Vec<u16>) -> mpsc::UnboundedReceiver<u16> {
+    let (order_tx, order_rx) = mpsc::unbounded_channel();
+    for signal in signals.iter() {
+        let _ = order_tx.send(*signal);
+    }
+    order_rx
+}

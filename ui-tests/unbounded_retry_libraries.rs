@@ -59,3 +59,10 @@ async fn mixed() {
     let _ = tokio::time::timeout(d, Retry::spawn(mixed_strategy(), op)).await;
     let _ = Retry::spawn(mixed_strategy(), op).await;
 }
+
+// Reported: a deadline around a constructor that keeps the strategy for
+// later retries bounds the connect, not the retries.
+async fn keeps_strategy() {
+    let d = std::time::Duration::from_secs(5);
+    let _ = tokio::time::timeout(d, Service::connect_with_retry(FixedInterval::from_millis(100).map(jitter))).await;
+}

@@ -1158,12 +1158,19 @@ fn sends_ending_a_try_stream(
             _ => Vec::new(),
         }
     }
-    // `return Ok(())` goes on to the next item; any other return ends it.
+    // Returning an error ends the stream (`return Err(e)`, snafu's
+    // `return Closed.fail()`, `ControlFlow::Break(..)`); `return Ok(())`
+    // goes on to the next item.
     let exits = |e: &syn::Expr| {
-        matches!(e, syn::Expr::Return(r) if !r.expr.as_deref().is_some_and(|v| {
-            matches!(crate::syntax::strip_parens(v), syn::Expr::Call(c)
-                if matches!(&*c.func, syn::Expr::Path(p) if p.path.is_ident("Ok")))
-        }))
+        let syn::Expr::Return(syn::ExprReturn { expr: Some(v), .. }) = e else {
+            return false;
+        };
+        match crate::syntax::strip_parens(v) {
+            syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p)
+                if p.path.segments.last().is_some_and(|s| s.ident == "Err" || s.ident == "Break")),
+            syn::Expr::MethodCall(m) => m.method == "fail",
+            _ => false,
+        }
     };
     let mut out = HashSet::new();
     for b in args.iter().flat_map(bodies) {
@@ -1406,7 +1413,18 @@ fn over_signals(e: &syn::Expr) -> bool {
         syn::Expr::Let(l) => &*l.expr,
         e => e,
     };
-    let (_, root) = crate::syntax::method_chain(crate::syntax::strip_await_try(e));
+    let (calls, root) = crate::syntax::method_chain(crate::syntax::strip_await_try(e));
+    // A signal iterator's or stream's own wait (`wait`, `forever`, `recv`,
+    // `next`), not any collection whose name says signal.
+    let waits = calls.last().is_some_and(|m| {
+        matches!(
+            m.method.to_string().as_str(),
+            "wait" | "forever" | "pending" | "recv" | "next"
+        )
+    });
+    if !waits {
+        return false;
+    }
     let root = match crate::syntax::strip_parens(root) {
         syn::Expr::Reference(r) => &*r.expr,
         e => e,

@@ -539,16 +539,11 @@ fn retries_of_strategies(file: &syn::File) -> Vec<StrategyUse> {
                             .collect(),
                     )
                 }
-                Expr::Call(c) if c.args.is_empty() => match &*c.func {
-                    Expr::Path(p) => Origin::Helper(
-                        p.path
-                            .segments
-                            .last()
-                            .map(|s| s.ident.to_string())
-                            .unwrap_or_default(),
-                    ),
-                    other => Origin::Spans(vec![Span::from(other.span())]),
-                },
+                // `helper()`, `Self::helper()`: a function of the file; a
+                // path through a type (`Fixed::default()`) builds it here.
+                Expr::Call(c) if c.args.is_empty() && helper_name(&c.func).is_some() => {
+                    Origin::Helper(helper_name(&c.func).unwrap_or_default())
+                }
                 Expr::MethodCall(m) if m.args.is_empty() && is_self(&m.receiver) => {
                     Origin::Helper(m.method.to_string())
                 }
@@ -569,11 +564,14 @@ fn retries_of_strategies(file: &syn::File) -> Vec<StrategyUse> {
             self.deadlines -= usize::from(is);
         }
     }
+    fn helper_name(func: &Expr) -> Option<String> {
+        let Expr::Path(p) = func else { return None };
+        let segs = &p.path.segments;
+        let own = segs.len() == 1 || (segs.len() == 2 && segs[0].ident == "Self");
+        own.then(|| segs.last().map(|s| s.ident.to_string()))?
+    }
     fn is_self(e: &Expr) -> bool {
         matches!(strip_parens(e), Expr::Path(p) if p.path.is_ident("self"))
-    }
-    fn says_retry(name: &str) -> bool {
-        name.to_ascii_lowercase().contains("retry")
     }
     impl<'ast> Visit<'ast> for R {
         fn visit_local(&mut self, l: &'ast syn::Local) {
@@ -589,16 +587,22 @@ fn retries_of_strategies(file: &syn::File) -> Vec<StrategyUse> {
                 _ => None,
             };
             let name = name.unwrap_or_default();
-            if matches!(&*c.func, Expr::Path(p)
-                if p.path.segments.iter().any(|s| says_retry(&s.ident.to_string())))
-            {
+            // A call that runs the retry: `retry(..)`, `retry_notify(..)`,
+            // `Retry::spawn(..)`; not one that keeps the strategy for later
+            // (`Client::connect_with_retry(strategy)`).
+            let runs_retry = matches!(&*c.func, Expr::Path(p) if {
+                let segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                segs.last().is_some_and(|l| l.starts_with("retry"))
+                    || (segs.len() >= 2 && segs[segs.len() - 2].starts_with("Retry"))
+            });
+            if runs_retry {
                 c.args.iter().for_each(|a| self.arg(a));
             }
             let deadline = name == "timeout" || name == "timeout_at";
             self.deadline(deadline, |r| syn::visit::visit_expr_call(r, c));
         }
         fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-            if says_retry(&m.method.to_string()) {
+            if m.method.to_string().starts_with("retry") {
                 m.args.iter().for_each(|a| self.arg(a));
             }
             let deadline = m.method == "timeout" || m.method == "timeout_at";
@@ -954,5 +958,46 @@ impl<'ast> Visit<'ast> for Fail<'_, 'ast> {
             self.found(Span::from(m.span()));
         }
         syn::visit::visit_expr_method_call(self, m);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether each strategy the file's retry calls use runs under a
+    /// deadline, by where the strategy is built (its line).
+    fn uses(src: &str) -> Vec<(usize, bool)> {
+        let file: syn::File = syn::parse_str(src).expect("parses");
+        let mut out: Vec<(usize, bool)> = retries_of_strategies(&file)
+            .iter()
+            .map(|u| (u.origin.start.line, u.under_deadline))
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    #[test]
+    fn a_strategy_is_followed_to_where_it_is_built() {
+        // Written in the call, under `timeout(..)` and under `.timeout(d)`.
+        assert_eq!(
+            uses("async fn f() {\n timeout(d, Retry::spawn(Fixed::new(), op)).await;\n Retry::spawn(Fixed::new(), op).timeout(d).await;\n Retry::spawn(Fixed::default(), op).await;\n }"),
+            [(2, true), (3, true), (4, false)]
+        );
+        // Bound to a local: the `let` is where it is built.
+        assert_eq!(
+            uses("async fn f() {\n let st = Fixed::new();\n Retry::spawn(st, op).await;\n }"),
+            [(2, false)]
+        );
+        // Built by a helper of the file: its body, once per call.
+        assert_eq!(
+            uses("fn helper() -> S {\n Fixed::new() }\nasync fn f() {\n timeout(d, Retry::spawn(helper(), op)).await;\n Retry::spawn(helper(), op).await;\n }"),
+            [(1, false), (1, true)]
+        );
+        // A deadline in one function does not reach into another.
+        assert_eq!(
+            uses("async fn g() { timeout(d, f()).await; }\nasync fn f() {\n Retry::spawn(Fixed::new(), op).await;\n }"),
+            [(3, false)]
+        );
     }
 }

@@ -92,7 +92,7 @@ let stream = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(3))
             // A client kept in a field is timed when every use of the field
             // in the file is wrapped in `timeout(..)`, also in the file's
             // functions it is handed to: all bodies are read.
-            Need::EveryBodyIfFileHas(&["timeout("]),
+            Need::EveryBodyIfFileHas(&["timeout(", "timeout_at("]),
         ]],
         imports: &["reqwest", "ureq", "hyper", "TcpStream"],
     }),
@@ -259,6 +259,8 @@ fn every_use_is_timed<'ast>(
         in_timeout: usize,
         timed: usize,
         untimed: usize,
+        /// Answers per (callee, position): a file calls one helper often.
+        handed: HashMap<(String, usize), bool>,
     }
     impl Uses<'_, '_> {
         fn under(&mut self, timeout: bool, visit: impl FnOnce(&mut Self)) {
@@ -268,7 +270,7 @@ fn every_use_is_timed<'ast>(
         }
         /// Is `arg` the client, handed to a function of the file whose
         /// parameter at `position` is timed wherever it is used?
-        fn handed_timed(&self, callee: &str, position: usize, arg: &syn::Expr) -> bool {
+        fn handed_timed(&mut self, callee: &str, position: usize, arg: &syn::Expr) -> bool {
             let arg = match strip_parens(arg) {
                 syn::Expr::Reference(r) => strip_parens(&r.expr),
                 syn::Expr::MethodCall(m) if m.method == "clone" => strip_parens(&m.receiver),
@@ -277,13 +279,25 @@ fn every_use_is_timed<'ast>(
             let Some(file) = self.file.filter(|_| self.client.used_by(arg)) else {
                 return false;
             };
+            let key = (callee.to_string(), position);
+            if let Some(&known) = self.handed.get(&key) {
+                return known;
+            }
+            let timed = Self::param_timed(file, callee, position);
+            self.handed.insert(key, timed);
+            timed
+        }
+
+        /// Is the parameter at `position` of the file's function `callee`
+        /// timed wherever that function uses it?
+        fn param_timed(file: &syn::File, callee: &str, position: usize) -> bool {
             let Some((sig, body)) = crate::syntax::unique_fn(file, callee) else {
                 return false;
             };
             let param = sig
                 .inputs
                 .iter()
-                .filter(|i| matches!(i, syn::FnArg::Typed(_)))
+                // A path call passes the receiver first (`Self::send(self, c)`).
                 .nth(position);
             match param {
                 Some(syn::FnArg::Typed(t)) => match &*t.pat {
@@ -349,6 +363,7 @@ fn every_use_is_timed<'ast>(
         in_timeout: 0,
         timed: 0,
         untimed: 0,
+        handed: HashMap::new(),
     };
     visit(&mut u);
     u.timed > 0 && u.untimed == 0
@@ -653,14 +668,23 @@ fn field_storing(block: &syn::Block, local: &str) -> Option<String> {
     f.1
 }
 
-/// A transport to a peer on this machine: a Unix socket, a named pipe, a
-/// VM socket (`hyperlocal::UnixConnector`, `UnixClient`, `NamedPipeConnector`).
-fn is_local_transport(ident: &str) -> bool {
-    let lower = ident.to_ascii_lowercase();
-    lower.contains("unix")
-        || lower.contains("namedpipe")
-        || lower.contains("named_pipe")
-        || lower.contains("vsock")
+/// A connector type to a peer on this machine (`Some(true)`: a Unix socket,
+/// a named pipe, a VM socket: `hyperlocal::UnixConnector`, `UnixClient`,
+/// `NamedPipeConnector`), or to the network (`Some(false)`: `HttpConnector`,
+/// `HttpsConnector`, `TcpConnector`). Type names only: `UNIX_EPOCH` is no
+/// transport.
+fn transport_of(ident: &str) -> Option<bool> {
+    let type_like = ident.starts_with(|c: char| c.is_ascii_uppercase())
+        && ident.bytes().any(|b| b.is_ascii_lowercase());
+    if !type_like {
+        None
+    } else if ident.contains("Unix") || ident.contains("NamedPipe") || ident.contains("Vsock") {
+        Some(true)
+    } else if ident.contains("Http") || ident.contains("Tcp") || ident.contains("Tls") {
+        Some(false)
+    } else {
+        None
+    }
 }
 
 /// Does this call send a request, not only build one: `.call(req)`,
@@ -747,16 +771,22 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
     /// the `let` that bound it in this function (`let connector =
     /// UnixConnector; Client::builder().build(connector)`)?
     fn names_local_transport(&self, arg: &syn::Expr) -> bool {
+        // Local when it names a local connector type and no remote one
+        // (`if unix { UnixConnector } else { HttpConnector::new() }` is not).
         let names = |e: &syn::Expr| {
-            struct F(bool);
+            struct F(bool, bool);
             impl<'ast> Visit<'ast> for F {
                 fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
-                    self.0 = self.0 || is_local_transport(&i.to_string());
+                    match transport_of(&i.to_string()) {
+                        Some(true) => self.0 = true,
+                        Some(false) => self.1 = true,
+                        None => {}
+                    }
                 }
             }
-            let mut f = F(false);
+            let mut f = F(false, false);
             f.visit_expr(e);
-            f.0
+            f.0 && !f.1
         };
         if names(arg) {
             return true;
@@ -958,7 +988,10 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
             }
             // A client over a Unix socket or a named pipe talks to a peer on
             // this machine: `.build(UnixConnector)`, `.unix_socket(path)`.
-            if name == "unix_socket" || m.args.iter().any(|a| self.names_local_transport(a)) {
+            let connects = (kind == Kind::Hyper && kind.is_build(&name)) || name == "connector";
+            if name == "unix_socket"
+                || (connects && m.args.iter().any(|a| self.names_local_transport(a)))
+            {
                 return None;
             }
             if kind.is_build(&name) {

@@ -392,7 +392,15 @@ fn falls_back_to_input(call: &syn::Expr, failure_path: &syn::Expr) -> bool {
         .iter()
         .any(|m| matches!(call, syn::Expr::MethodCall(c) if std::ptr::eq(*m, c)))
         || std::ptr::eq(root, call);
-    let value = if through_failing {
+    // Reading on walks the path itself (its ancestors, its parent), not
+    // its text in place of what the operation would have produced.
+    let walks_path = calls.last().is_some_and(|m| {
+        matches!(
+            m.method.to_string().as_str(),
+            "ancestors" | "parent" | "components" | "iter"
+        )
+    });
+    let value = if through_failing || !walks_path {
         as_given(value)
     } else {
         as_given(root)
@@ -413,6 +421,16 @@ fn falls_back_to_input(call: &syn::Expr, failure_path: &syn::Expr) -> bool {
 /// feature is off), not a failure to hide.
 fn is_kernel_path(s: &str) -> bool {
     s.starts_with("/proc/") || s.starts_with("/sys/")
+}
+
+/// A call that reads, not one that changes state: a failed write to
+/// `/proc/sys/..` is a setting not applied.
+fn is_read(name: &str) -> bool {
+    name.starts_with("read")
+        || matches!(
+            name,
+            "open" | "metadata" | "symlink_metadata" | "canonicalize" | "exists" | "try_exists"
+        )
 }
 
 /// The file's string constants holding a kernel path (`const LOCKDOWN_PATH:
@@ -1227,7 +1245,8 @@ impl<'ast> Visitor<'_, 'ast> {
                 ..
             } if hide == Hide::Substitute => {
                 falls_back_to_input(failing.call, failure_path)
-                    || reads_kernel_state(failing.call, &self.kernel_paths)
+                    || (is_read(&failing.name)
+                        && reads_kernel_state(failing.call, &self.kernel_paths))
             }
             Verdict::Effect { .. } => false,
             Verdict::InMemory => return,
