@@ -1,13 +1,13 @@
 //! Library retry strategies (`tokio_retry`, `retry`, `backoff`, `backon`,
 //! `again`, `retry_policies`, `tryhard`, reqwest's retry policy), resolved
-//! through `use` imports, and recursive retry.
+//! through `use` imports, and recursive retry: what the file holds, for the
+//! retry lints to report (a model produces no findings).
 
 use super::helpers::FileFns;
 use super::state_machine::{moves_on, Region};
 use crate::context::FileContext;
-use crate::finding::{Applicability, Edit, Finding, Span};
+use crate::finding::{Applicability, Span};
 use crate::syntax::{call_path, method_chain, strip_parens};
-use crate::Sink;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::Expr;
@@ -665,85 +665,14 @@ impl<'ast> Visit<'ast> for V<'_, '_> {
     }
 }
 
-pub fn check_unbounded(cx: &FileContext, sink: &mut Sink) {
-    let lint = crate::rules::unbounded_retry::LINT.name;
-    for s in strategies(cx).iter() {
-        if !s.unbounded {
-            continue;
-        }
-        let help = match s.krate {
-            "backon" => "keep a finite `with_max_times(n)` (the builder's default) instead of `without_max_times()`",
-            "backoff" => "set `max_elapsed_time: Some(..)` (the default is 15 minutes) so the retry gives up",
-            "again" | "tryhard" => "give a finite retry count, sized to the failure you accept",
-            "reqwest" => "keep the retry budget: drop `.no_budget()`",
-            "retry_policies" => "set `max_n_retries: Some(n)`",
-            _ => "add `.take(n)` to the strategy so the retry gives up after n attempts",
-        };
-        sink.report(
-            Finding::new(
-                lint,
-                s.span,
-                format!("unbounded retry: this `{}` strategy ({}) never stops retrying", s.name, s.krate),
-            )
-            .label("a retry strategy with no attempt limit")
-            .help(help)
-            .note("or declare the budget with `#[leash::retry(attempts = N, backoff = \"100ms..5s\")]`"),
-        );
-    }
-    recursive(cx, sink);
-}
-
-pub fn check_no_backoff(cx: &FileContext, sink: &mut Sink) {
-    let lint = crate::rules::retry_without_backoff::LINT.name;
-    for s in strategies(cx).iter() {
-        if s.no_backoff {
-            sink.report(
-                Finding::new(lint, s.span, "retry without backoff: this `tryhard` retry has no backoff, so it retries at once")
-                    .label("no `*_backoff` call in the chain")
-                    .help("add a backoff: `.exponential_backoff(Duration::from_millis(100)).max_delay(MAX_BACKOFF)`"),
-            );
-        }
-    }
-}
-
-pub fn check_no_jitter(cx: &FileContext, sink: &mut Sink) {
-    let lint = crate::rules::retry_without_jitter::LINT.name;
-    for s in strategies(cx).iter() {
-        if !s.no_jitter {
-            continue;
-        }
-        let help = match s.krate {
-            "backon" => "add `.with_jitter()` to the builder",
-            "backoff" => "keep a non-zero `randomization_factor` (the default is 0.5)",
-            "again" => "add `.with_jitter(true)`",
-            _ => "randomise each delay: `.map(jitter)` on the strategy",
-        };
-        let mut finding = Finding::new(
-            lint,
-            s.span,
-            format!("retry strategy without jitter: this `{}` strategy waits the same times in every client", s.name),
-        )
-        .label("deterministic retry delays")
-        .help(help)
-        .note("identical clients that fail together retry together: synchronised retries hit the recovering service in waves");
-        if let Some((call, applicability)) = &s.jitter_fix {
-            finding = finding.suggest(
-                format!("add `{call}`"),
-                *applicability,
-                vec![Edit::insert(s.span.end, call.clone())],
-            );
-        }
-        sink.report(finding);
-    }
-}
-
-/// A function that calls itself, with the same arguments, on its own failure path.
-fn recursive(cx: &FileContext, sink: &mut Sink) {
-    struct R<'s, 'ast> {
-        sink: &'s mut Sink,
+/// Where a function calls itself, with the same arguments, on its own
+/// failure path (a recursive retry): each call's span and the function's name.
+pub fn recursive_retries(cx: &FileContext) -> Vec<(Span, String)> {
+    struct R<'ast> {
+        out: Vec<(Span, String)>,
         fns: FileFns<'ast>,
     }
-    impl<'ast> R<'_, 'ast> {
+    impl<'ast> R<'ast> {
         fn check_fn(
             &mut self,
             sig: &syn::Signature,
@@ -782,20 +711,12 @@ fn recursive(cx: &FileContext, sink: &mut Sink) {
                 shadowing: Vec::new(),
             };
             f.visit_block(block);
-            for span in f.found {
-                self.sink.report(
-                    Finding::new(
-                        crate::rules::unbounded_retry::LINT.name,
-                        span,
-                        format!("unbounded retry: `{}` calls itself again on its own failure path", sig.ident),
-                    )
-                    .label("recursive retry with the same arguments and no attempt count")
-                    .help("retry in a bounded loop (`for attempt in 0..MAX_ATTEMPTS`), or pass an attempt count that stops the recursion, or declare `#[leash::retry(attempts = N, backoff = \"100ms..5s\")]`"),
-                );
-            }
+            let name = sig.ident.to_string();
+            self.out
+                .extend(f.found.into_iter().map(|span| (span, name.clone())));
         }
     }
-    impl<'ast> Visit<'ast> for R<'_, 'ast> {
+    impl<'ast> Visit<'ast> for R<'ast> {
         fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
             self.check_fn(&f.sig, &f.block, &f.attrs);
             syn::visit::visit_item_fn(self, f);
@@ -805,11 +726,12 @@ fn recursive(cx: &FileContext, sink: &mut Sink) {
             syn::visit::visit_impl_item_fn(self, f);
         }
     }
-    R {
-        sink,
+    let mut r = R {
+        out: Vec::new(),
         fns: FileFns::new(cx.file),
-    }
-    .visit_file(cx.file);
+    };
+    r.visit_file(cx.file);
+    r.out
 }
 
 /// Finds a function's calls of itself on its own failure paths.

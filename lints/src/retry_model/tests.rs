@@ -186,7 +186,7 @@ fn recursion_after_a_state_change_is_not_a_retry() {
 fn recursive_retries(src: &str) -> usize {
     with_context(src, |cx| {
         let mut sink = crate::Sink::default();
-        library::check_unbounded(cx, &mut sink);
+        crate::rules::unbounded_retry::check_library(cx, &mut sink);
         sink.findings.len()
     })
 }

@@ -119,7 +119,7 @@ fn check(cx: &FileContext, sink: &mut Sink) {
             sink.report(f);
         }
     }
-    crate::retry_model::library::check_no_backoff(cx, sink);
+    check_library(cx, sink);
     check_declared(cx, sink);
 }
 
@@ -185,4 +185,18 @@ fn is_zero_duration(text: &str) -> bool {
         .take_while(|c| c.is_ascii_digit() || *c == '.')
         .collect();
     !digits.is_empty() && digits.parse::<f64>().is_ok_and(|v| v == 0.0)
+}
+
+/// `tryhard` retries with no backoff (found by the retry model).
+fn check_library(cx: &FileContext, sink: &mut Sink) {
+    let lint = LINT.name;
+    for s in crate::retry_model::library::strategies(cx).iter() {
+        if s.no_backoff {
+            sink.report(
+                Finding::new(lint, s.span, "retry without backoff: this `tryhard` retry has no backoff, so it retries at once")
+                    .label("no `*_backoff` call in the chain")
+                    .help("add a backoff: `.exponential_backoff(Duration::from_millis(100)).max_delay(MAX_BACKOFF)`"),
+            );
+        }
+    }
 }

@@ -6,7 +6,7 @@ use crate::vocab::{
     DELAY_FACTS, JITTER_STRATEGIES, RETRY, RETRY_IMPORTS, RETRY_NEEDS, STATUS_OR_LIBRARY,
 };
 use crate::Model;
-use crate::{FileContext, Finding, Level, Lint, Sink};
+use crate::{Edit, FileContext, Finding, Level, Lint, Sink};
 
 pub static LINT: Lint = Lint {
     name: "retry_without_jitter",
@@ -97,5 +97,37 @@ fn check(cx: &FileContext, sink: &mut Sink) {
             );
         }
     }
-    crate::retry_model::library::check_no_jitter(cx, sink);
+    check_library(cx, sink);
+}
+
+/// Library strategies whose delays have no jitter (found by the retry model).
+fn check_library(cx: &FileContext, sink: &mut Sink) {
+    let lint = LINT.name;
+    for s in crate::retry_model::library::strategies(cx).iter() {
+        if !s.no_jitter {
+            continue;
+        }
+        let help = match s.krate {
+            "backon" => "add `.with_jitter()` to the builder",
+            "backoff" => "keep a non-zero `randomization_factor` (the default is 0.5)",
+            "again" => "add `.with_jitter(true)`",
+            _ => "randomise each delay: `.map(jitter)` on the strategy",
+        };
+        let mut finding = Finding::new(
+            lint,
+            s.span,
+            format!("retry strategy without jitter: this `{}` strategy waits the same times in every client", s.name),
+        )
+        .label("deterministic retry delays")
+        .help(help)
+        .note("identical clients that fail together retry together: synchronised retries hit the recovering service in waves");
+        if let Some((call, applicability)) = &s.jitter_fix {
+            finding = finding.suggest(
+                format!("add `{call}`"),
+                *applicability,
+                vec![Edit::insert(s.span.end, call.clone())],
+            );
+        }
+        sink.report(finding);
+    }
 }

@@ -193,5 +193,45 @@ fn check(cx: &FileContext, sink: &mut Sink) {
         }
         sink.report(f);
     }
-    crate::retry_model::library::check_unbounded(cx, sink);
+    check_library(cx, sink);
+}
+
+/// Library strategies that never stop, and recursive retries (both found by
+/// the retry model).
+pub(crate) fn check_library(cx: &FileContext, sink: &mut Sink) {
+    let lint = LINT.name;
+    for s in crate::retry_model::library::strategies(cx).iter() {
+        if !s.unbounded {
+            continue;
+        }
+        let help = match s.krate {
+            "backon" => "keep a finite `with_max_times(n)` (the builder's default) instead of `without_max_times()`",
+            "backoff" => "set `max_elapsed_time: Some(..)` (the default is 15 minutes) so the retry gives up",
+            "again" | "tryhard" => "give a finite retry count, sized to the failure you accept",
+            "reqwest" => "keep the retry budget: drop `.no_budget()`",
+            "retry_policies" => "set `max_n_retries: Some(n)`",
+            _ => "add `.take(n)` to the strategy so the retry gives up after n attempts",
+        };
+        sink.report(
+            Finding::new(
+                lint,
+                s.span,
+                format!("unbounded retry: this `{}` strategy ({}) never stops retrying", s.name, s.krate),
+            )
+            .label("a retry strategy with no attempt limit")
+            .help(help)
+            .note("or declare the budget with `#[leash::retry(attempts = N, backoff = \"100ms..5s\")]`"),
+        );
+    }
+    for (span, name) in crate::retry_model::library::recursive_retries(cx) {
+        sink.report(
+            Finding::new(
+                lint,
+                span,
+                format!("unbounded retry: `{name}` calls itself again on its own failure path"),
+            )
+            .label("recursive retry with the same arguments and no attempt count")
+            .help("retry in a bounded loop (`for attempt in 0..MAX_ATTEMPTS`), or pass an attempt count that stops the recursion, or declare `#[leash::retry(attempts = N, backoff = \"100ms..5s\")]`"),
+        );
+    }
 }
