@@ -3,7 +3,7 @@
 //! a lint and the prefilter that decides which files and bodies it sees name
 //! the same vocabulary. Word syntax: see [`crate::prefilter::Triggers`].
 
-use crate::prefilter::Need;
+use crate::prefilter::{Need, Triggers};
 
 /// A failure signal (`Ok`/`Err` patterns, `is_ok()`/`is_err()`, `.ok()`, a
 /// retryable HTTP status) or a retry library: every retry loop, recursive retry
@@ -112,3 +112,11 @@ pub(crate) const RETRY_NEEDS: &[Need] = &[
     Need::Any(DELAY),
     Need::LocalCallees,
 ];
+
+/// What a retry lint needs: a failure signal, a status or a retry library in
+/// the file (or a delay helper it follows), and in a body [`RETRY_NEEDS`].
+pub(crate) const RETRY_TRIGGERS: Triggers = Triggers {
+    file: &[RETRY, STATUS_OR_LIBRARY, DELAY_FACTS],
+    body: &[RETRY_NEEDS],
+    imports: RETRY_IMPORTS,
+};

@@ -1,8 +1,7 @@
 //! `retry_without_backoff`: a retry loop whose failure path retries at once.
 
-use crate::prefilter::Triggers;
 use crate::retry_model::{delay_fns, retry_loops, Bound};
-use crate::vocab::{DELAY_FACTS, RETRY, RETRY_IMPORTS, RETRY_NEEDS, STATUS_OR_LIBRARY};
+use crate::vocab::RETRY_TRIGGERS;
 use crate::Model;
 use crate::{Fact, FactKind, FileContext, Finding, Level, Lint, Sink};
 
@@ -65,11 +64,7 @@ for attempt in 0..MAX_ATTEMPTS {
 Or declare it: `#[leash::retry(attempts = 5, backoff = "100ms..5s")]`.
 "#,
     check: Some(check),
-    triggers: Some(Triggers {
-        file: &[RETRY, STATUS_OR_LIBRARY, DELAY_FACTS],
-        body: &[RETRY_NEEDS],
-        imports: RETRY_IMPORTS,
-    }),
+    triggers: Some(RETRY_TRIGGERS),
     models: &[Model::RetryLoops],
     phase_two: None,
     budget: None,

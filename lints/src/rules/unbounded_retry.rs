@@ -1,8 +1,7 @@
 //! `unbounded_retry`: a retry loop (or retry strategy) with no attempt bound.
 
-use crate::prefilter::Triggers;
 use crate::retry_model::{retry_loops, Bound, LoopKind};
-use crate::vocab::{DELAY_FACTS, RETRY, RETRY_IMPORTS, RETRY_NEEDS, STATUS_OR_LIBRARY};
+use crate::vocab::RETRY_TRIGGERS;
 use crate::{Budget, Model};
 use crate::{FileContext, Finding, Level, Lint, Sink};
 
@@ -134,11 +133,7 @@ With a retry library, bound the strategy: `ExponentialBackoff::from_millis(100)
 `#[leash::retry(attempts = 5, backoff = "100ms..5s")]`.
 "#,
     check: Some(check),
-    triggers: Some(Triggers {
-        file: &[RETRY, STATUS_OR_LIBRARY, DELAY_FACTS],
-        body: &[RETRY_NEEDS],
-        imports: RETRY_IMPORTS,
-    }),
+    triggers: Some(RETRY_TRIGGERS),
     models: &[Model::RetryLoops],
     phase_two: None,
     budget: Some(Budget {
