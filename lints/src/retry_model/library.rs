@@ -446,10 +446,7 @@ fn retry_inputs(file: &syn::File) -> Vec<Span> {
     }
     impl<'ast> Visit<'ast> for R {
         fn visit_local(&mut self, l: &'ast syn::Local) {
-            if let (syn::Pat::Ident(pi), Some(init)) = (&l.pat, &l.init) {
-                self.lets
-                    .push((pi.ident.to_string(), Span::from(init.expr.span())));
-            }
+            self.lets.extend(let_init(l));
             syn::visit::visit_local(self, l);
         }
         fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
@@ -541,9 +538,10 @@ fn retries_of_strategies(file: &syn::File) -> Vec<StrategyUse> {
                 }
                 // `helper()`, `Self::helper()`: a function of the file; a
                 // path through a type (`Fixed::default()`) builds it here.
-                Expr::Call(c) if c.args.is_empty() && helper_name(&c.func).is_some() => {
-                    Origin::Helper(helper_name(&c.func).unwrap_or_default())
-                }
+                Expr::Call(c) if c.args.is_empty() => match helper_name(&c.func) {
+                    Some(name) => Origin::Helper(name),
+                    None => Origin::Spans(vec![Span::from(c.span())]),
+                },
                 Expr::MethodCall(m) if m.args.is_empty() && is_self(&m.receiver) => {
                     Origin::Helper(m.method.to_string())
                 }
@@ -552,7 +550,9 @@ fn retries_of_strategies(file: &syn::File) -> Vec<StrategyUse> {
             self.uses.push((origin, self.deadlines > 0));
         }
         fn body(&mut self, name: &syn::Ident, b: &syn::Block) {
-            self.bodies.push((name.to_string(), Span::from(b.span())));
+            // The braces' spans: a block's own `span()` prints the whole body.
+            let span = Span::between(b.brace_token.span.open(), b.brace_token.span.close());
+            self.bodies.push((name.to_string(), span));
             let saved = (std::mem::take(&mut self.lets), self.deadlines);
             self.deadlines = 0;
             self.visit_block(b);
@@ -575,10 +575,7 @@ fn retries_of_strategies(file: &syn::File) -> Vec<StrategyUse> {
     }
     impl<'ast> Visit<'ast> for R {
         fn visit_local(&mut self, l: &'ast syn::Local) {
-            if let (syn::Pat::Ident(pi), Some(init)) = (&l.pat, &l.init) {
-                self.lets
-                    .push((pi.ident.to_string(), Span::from(init.expr.span())));
-            }
+            self.lets.extend(let_init(l));
             syn::visit::visit_local(self, l);
         }
         fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
@@ -634,6 +631,16 @@ fn retries_of_strategies(file: &syn::File) -> Vec<StrategyUse> {
         }));
     }
     out
+}
+
+/// `let name = init`: the name and where its value is built.
+fn let_init(l: &syn::Local) -> Option<(String, Span)> {
+    match (&l.pat, &l.init) {
+        (syn::Pat::Ident(pi), Some(init)) => {
+            Some((pi.ident.to_string(), Span::from(init.expr.span())))
+        }
+        _ => None,
+    }
 }
 
 fn is_none_expr(e: &Expr) -> bool {

@@ -294,21 +294,15 @@ fn every_use_is_timed<'ast>(
             let Some((sig, body)) = crate::syntax::unique_fn(file, callee) else {
                 return false;
             };
-            let param = sig
-                .inputs
-                .iter()
-                // A path call passes the receiver first (`Self::send(self, c)`).
-                .nth(position);
-            match param {
-                Some(syn::FnArg::Typed(t)) => match &*t.pat {
-                    syn::Pat::Ident(pi) => {
-                        let name = pi.ident.to_string();
-                        every_use_is_timed(Client::Local(&name), None, |v| v.visit_block(body))
-                    }
-                    _ => false,
-                },
-                _ => false,
-            }
+            // A path call passes the receiver first (`Self::send(self, c)`).
+            let Some(syn::FnArg::Typed(param)) = sig.inputs.iter().nth(position) else {
+                return false;
+            };
+            let syn::Pat::Ident(pi) = &*param.pat else {
+                return false;
+            };
+            let name = pi.ident.to_string();
+            every_use_is_timed(Client::Local(&name), None, |v| v.visit_block(body))
         }
     }
     impl<'ast> Visit<'ast> for Uses<'_, '_> {
