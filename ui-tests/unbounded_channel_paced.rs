@@ -10,6 +10,9 @@ impl Listener {
     async fn poll(&self) -> u32 {
         1
     }
+    async fn poll_batch(&self, _done: Vec<u32>) -> Vec<u32> {
+        Vec::new()
+    }
 }
 
 // silent: every message holds a permit of the slot semaphore
@@ -63,6 +66,120 @@ async fn queue_connections(listener: tokio::net::TcpListener) {
     while let Ok((conn, _)) = listener.accept().await {
         let _ = conn_tx.send(conn);
     }
+}
+
+// silent: the loop that queues each round's results also takes them off
+// (a consumer feeding its own queue cannot outrun itself)
+async fn poll_work(scheduler: Listener) {
+    let (status_tx, mut status_rx) = mpsc::unbounded_channel();
+    loop {
+        let statuses = take_statuses(&mut status_rx);
+        let tasks = scheduler.poll_batch(statuses).await;
+        for task in tasks {
+            let _ = status_tx.send(task);
+        }
+    }
+}
+
+// silent: a task per started action sends once when it ends, and the
+// loop that starts them drains the queue in a `select!` arm
+async fn run_actions(mut updates: Updates) {
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel();
+    loop {
+        tokio::select! {
+            Some(action) = updates.next() => {
+                let done_tx = done_tx.clone();
+                tokio::spawn(async move { let _ = done_tx.send(action); });
+            }
+            Some(done) = done_rx.recv() => drop(done),
+        }
+    }
+}
+
+// silent: the worker's loop handles the results through its own method
+struct Worker {
+    results_rx: mpsc::UnboundedReceiver<u32>,
+    results_tx: mpsc::UnboundedSender<u32>,
+}
+
+impl Worker {
+    fn new() -> Self {
+        let (results_tx, results_rx) = mpsc::unbounded_channel();
+        Worker { results_rx, results_tx }
+    }
+
+    async fn run(&mut self, mut updates: Updates) {
+        while let Some(item) = updates.next().await {
+            self.handle_results().await;
+            self.send_one(item);
+        }
+    }
+
+    async fn handle_results(&mut self) {
+        tokio::select! {
+            _ = self.results_rx.recv() => {}
+        }
+    }
+
+    fn send_one(&self, item: u32) {
+        let _ = self.results_tx.send(item);
+    }
+}
+
+// reported: the consumer loop also starts a task per connection that
+// loops on its own, sending what it reads
+async fn read_loops(listener: tokio::net::TcpListener) {
+    let (lines_tx, mut lines_rx) = mpsc::unbounded_channel();
+    loop {
+        tokio::select! {
+            Ok((conn, _)) = listener.accept() => {
+                let lines_tx = lines_tx.clone();
+                tokio::spawn(async move {
+                    loop {
+                        let line = read_line(&conn).await;
+                        let _ = lines_tx.send(line);
+                    }
+                });
+            }
+            Some(line) = lines_rx.recv() => drop(line),
+        }
+    }
+}
+
+// reported: the loop hands each new receiver away (not drained in the
+// round), and a reader's `next()` is not this type's receiving method
+struct Events {
+    events_rx: mpsc::UnboundedReceiver<u32>,
+}
+
+impl Events {
+    async fn next(&mut self) -> Option<u32> {
+        self.events_rx.recv().await
+    }
+}
+
+async fn forward_events(mut reader: Updates) {
+    let (events_tx, events_rx) = mpsc::unbounded_channel();
+    let _events = Events { events_rx };
+    loop {
+        let event = reader.next().await;
+        let _ = events_tx.send(event.unwrap_or(0));
+    }
+}
+
+struct Updates;
+impl Updates {
+    async fn next(&mut self) -> Option<u32> {
+        None
+    }
+}
+
+fn take_statuses<T>(_rx: &mut mpsc::UnboundedReceiver<T>) -> Vec<T> {
+    Vec::new()
+}
+
+async fn read_line(_conn: &tokio::net::TcpStream) -> u32 {
+    0
 }
 
 async fn consume<T>(_rx: mpsc::UnboundedReceiver<T>) {}

@@ -8,7 +8,9 @@
 //! item. Not when every such send carries a reply sender its producer awaits
 //! (reply-paced: one message per waiting caller) or a reservation of a budget
 //! (admission-controlled); nor when the repeat is the consumer's own (a loop
-//! taking messages off this queue), a loop left once the send succeeds, or a
+//! that takes messages off this queue somewhere in its round: what it queues
+//! itself, directly, from a loop over what it holds, or once from each task
+//! it starts, waits for it), a loop left once the send succeeds, or a
 //! method of another type with the same name. Names are followed within the
 //! file only: a sender handed to another file is out of sight.
 
@@ -166,6 +168,11 @@ pub fn producers(file: &syn::File, at: crate::Span) -> Producers {
         paced_repeats: Vec::new(),
         created_at: at,
         sender: seed.sender.clone(),
+        receiving_fns: receiving_fns(file, &receivers),
+        spawn_depth: 0,
+        repeat_spawn_depth: Vec::new(),
+        consumer_rounds: Vec::new(),
+        opaque_repeat: None,
     };
     finder.visit_file(file);
     let repeated = finder.called_repeatedly;
@@ -174,10 +181,13 @@ pub fn producers(file: &syn::File, at: crate::Span) -> Producers {
         .into_iter()
         .map(|(in_fn, mut send)| {
             if send.repeat.is_none() {
-                send.repeat = repeated
+                let call = repeated
                     .get(&in_fn.name)
-                    .and_then(|calls| calls.iter().find(|(ty, _)| in_fn.may_be(ty.as_deref())))
-                    .map(|&(_, header)| header);
+                    .and_then(|calls| calls.iter().find(|(ty, _, _)| in_fn.may_be(ty.as_deref())));
+                if let Some(&(_, header, by_consumer)) = call {
+                    send.repeat = Some(header);
+                    send.paced |= by_consumer;
+                }
             }
             send
         })
@@ -186,6 +196,106 @@ pub fn producers(file: &syn::File, at: crate::Span) -> Producers {
         sender: Some(seed.sender),
         sends,
     }
+}
+
+/// The functions of the file that take messages off the channel whose
+/// receiver `receivers` names, in their own flow (`fn handle_results(&mut
+/// self) { self.results_rx.recv_many(..) }`), not in a task they start.
+fn receiving_fns(file: &syn::File, receivers: &Names) -> Vec<Callee> {
+    struct Receiving<'a> {
+        receivers: &'a Names,
+        impl_type: Option<String>,
+        fn_name: String,
+        receives: bool,
+        found: Vec<Callee>,
+    }
+    impl Receiving<'_> {
+        fn in_fn(&mut self, name: String, block: &syn::Block) {
+            let outer = std::mem::replace(&mut self.fn_name, name);
+            let outer_receives = std::mem::take(&mut self.receives);
+            self.visit_block(block);
+            if self.receives {
+                self.found.push(Callee {
+                    ty: self.impl_type.clone(),
+                    name: self.fn_name.clone(),
+                });
+            }
+            self.receives = outer_receives;
+            self.fn_name = outer;
+        }
+    }
+    impl<'ast> Visit<'ast> for Receiving<'_> {
+        fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+            let outer = std::mem::replace(&mut self.impl_type, impl_type_name(i));
+            syn::visit::visit_item_impl(self, i);
+            self.impl_type = outer;
+        }
+        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+            self.in_fn(f.sig.ident.to_string(), &f.block);
+        }
+        fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+            self.in_fn(f.sig.ident.to_string(), &f.block);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            self.receives |= RECEIVE_METHODS.contains(&m.method.to_string().as_str())
+                && self.receivers.is_sender(&self.fn_name, &m.receiver);
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            self.receives |= tokens_receive(&mac.tokens, self.receivers, &self.fn_name);
+        }
+        // What a closure or a task of the function receives is received
+        // there, not in the caller's round.
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    }
+    if receivers.size() == 0 {
+        return Vec::new();
+    }
+    let mut r = Receiving {
+        receivers,
+        impl_type: None,
+        fn_name: String::new(),
+        receives: false,
+        found: Vec::new(),
+    };
+    r.visit_file(file);
+    r.found
+}
+
+/// The type an `impl` block is for (`impl Worker`, `impl<T> Trait for Worker<T>`).
+fn impl_type_name(i: &syn::ItemImpl) -> Option<String> {
+    match &*i.self_ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// `rx.recv()` or `self.rx.next()` inside a macro's tokens (a `select!`
+/// arm), `rx` naming the channel's receiver in `fn_name`.
+fn tokens_receive(tokens: &TokenStream, receivers: &Names, fn_name: &str) -> bool {
+    let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    trees.iter().enumerate().any(|(i, t)| match t {
+        TokenTree::Group(g) => tokens_receive(&g.stream(), receivers, fn_name),
+        TokenTree::Ident(method) if RECEIVE_METHODS.contains(&method.to_string().as_str()) => {
+            let (Some(TokenTree::Punct(dot)), Some(TokenTree::Ident(name))) = (
+                i.checked_sub(1).and_then(|j| trees.get(j)),
+                i.checked_sub(2).and_then(|j| trees.get(j)),
+            ) else {
+                return false;
+            };
+            let field =
+                i >= 3 && matches!(&trees[i - 3], TokenTree::Punct(p) if p.as_char() == '.');
+            let name = name.to_string();
+            dot.as_char() == '.'
+                && if field {
+                    receivers.fields.contains(&name)
+                } else {
+                    receivers.locals.contains(&(fn_name.to_string(), name))
+                }
+        }
+        _ => false,
+    })
 }
 
 /// Does the sender named `sender` outlive a round of the loop whose body
@@ -609,7 +719,8 @@ struct SendFinder<'a> {
     sends: Vec<(Callee, Send)>,
     /// Functions called where something repeats, by name: the type the call
     /// is made on when known, and the repeating header.
-    called_repeatedly: HashMap<String, Vec<(Option<String>, crate::Span)>>,
+    /// Whether the call is made in a round of the consumer.
+    called_repeatedly: HashMap<String, Vec<(Option<String>, crate::Span, bool)>>,
     /// Of the current function: locals holding started tasks, counts made
     /// of constants, admissions, and local types (see [`FnSurvey`]).
     started: HashSet<String>,
@@ -621,6 +732,18 @@ struct SendFinder<'a> {
     /// Where the channel is created, and its sender's name there.
     created_at: crate::Span,
     sender: String,
+    /// Functions of the file that take messages off this channel.
+    receiving_fns: Vec<Callee>,
+    /// How many spawned tasks enclose the code being walked, and, parallel
+    /// to `repeats`, how many enclosed each repeat.
+    spawn_depth: usize,
+    repeat_spawn_depth: Vec<usize>,
+    /// The rounds of the consumer being walked (innermost last): how many
+    /// repeats and spawned tasks enclosed it (see [`Self::paced_by_consumer`]).
+    consumer_rounds: Vec<(usize, usize)>,
+    /// Inside macro tokens after a loop keyword, its span (see
+    /// [`Self::scan_tokens`]).
+    opaque_repeat: Option<crate::Span>,
 }
 
 impl SendFinder<'_> {
@@ -636,7 +759,13 @@ impl SendFinder<'_> {
         let outer_admitted = std::mem::replace(&mut self.admitted, survey.admitted);
         let outer_types = std::mem::replace(&mut self.local_types, survey.local_types);
         let outer_leaving = std::mem::take(&mut self.leaving);
+        let outer_rounds = std::mem::take(&mut self.consumer_rounds);
+        let outer_spawn = std::mem::take(&mut self.spawn_depth);
+        let outer_spawn_depths = std::mem::take(&mut self.repeat_spawn_depth);
         body(self);
+        self.repeat_spawn_depth = outer_spawn_depths;
+        self.spawn_depth = outer_spawn;
+        self.consumer_rounds = outer_rounds;
         self.leaving = outer_leaving;
         self.admitted = outer_admitted;
         self.local_types = outer_types;
@@ -753,11 +882,13 @@ impl SendFinder<'_> {
         }
         let first_send = self.sends.len();
         self.repeats.push(header);
+        self.repeat_spawn_depth.push(self.spawn_depth);
         self.paced_repeats.push(false);
         self.leaving.push(leaving);
         body(self);
         self.leaving.pop();
         let paced = self.paced_repeats.pop().unwrap_or(false);
+        self.repeat_spawn_depth.pop();
         self.repeats.pop();
         if paced {
             for (_, send) in &mut self.sends[first_send..] {
@@ -809,7 +940,10 @@ impl SendFinder<'_> {
         // A function that makes reply senders builds messages that carry
         // them, even when the message was assembled before the send; one
         // that checks the queue's length paces itself.
-        let paced = carries_pacing || !self.replies.is_empty() || self.capacity_checked;
+        let paced = carries_pacing
+            || !self.replies.is_empty()
+            || self.capacity_checked
+            || self.paced_by_consumer();
         // A send whose success leaves the loop (`if tx.send(m).is_ok() {
         // break }`) is made once per run of it: a retry of the send, not a
         // repeat.
@@ -819,7 +953,10 @@ impl SendFinder<'_> {
             .is_some_and(|sends| sends.contains(&span));
         let send = Send {
             span,
-            repeat: self.repeats.last().copied().filter(|_| !leaves),
+            repeat: self
+                .opaque_repeat
+                .or(self.repeats.last().copied())
+                .filter(|_| !leaves),
             paced,
         };
         let callee = Callee {
@@ -835,11 +972,102 @@ impl SendFinder<'_> {
     /// that is known), and deeper chains of them reach unrelated functions.
     fn note_call(&mut self, on: Option<String>, callee: String) {
         if let Some(&header) = self.repeats.last() {
+            let paced = self.paced_by_consumer();
             self.called_repeatedly
                 .entry(callee)
                 .or_default()
-                .push((on, header));
+                .push((on, header, paced));
         }
+    }
+
+    /// Is the code being walked part of a round of this channel's consumer,
+    /// with no task in between that repeats on its own? What the consumer
+    /// sends on its own queue each round, directly, from a loop over what it
+    /// holds, or once from each task it starts, waits for the consumer to
+    /// take it off: it cannot outrun it. A task it spawns that loops (a
+    /// connection's read loop) is a producer of its own.
+    fn paced_by_consumer(&self) -> bool {
+        let Some(&(repeats, spawns)) = self.consumer_rounds.last() else {
+            return false;
+        };
+        if self.opaque_repeat.is_some() {
+            return false;
+        }
+        self.repeat_spawn_depth
+            .get(repeats..)
+            .is_some_and(|inner| inner.iter().all(|&d| d == spawns))
+    }
+
+    /// Walks `body`, a round of the consumer (see [`Self::paced_by_consumer`]).
+    fn in_consumer_round<F: FnOnce(&mut Self)>(&mut self, body: F) {
+        self.consumer_rounds
+            .push((self.repeats.len(), self.spawn_depth));
+        body(self);
+        self.consumer_rounds.pop();
+    }
+
+    /// Walks `body`, inside a task that `spawn(..)` starts.
+    fn in_spawned<F: FnOnce(&mut Self)>(&mut self, body: F) {
+        self.spawn_depth += 1;
+        body(self);
+        self.spawn_depth -= 1;
+    }
+
+    /// Does a round of the loop whose body is `body` take messages off this
+    /// channel, wherever in the round: a receive on it (also in a `select!`
+    /// arm), the receiver lent to a call (`drain(&mut rx)`), or a call of a
+    /// function of the file that receives (`self.handle_results()`)? Not
+    /// inside a closure or task the round creates: that is another consumer.
+    fn drains_in_round(&self, body: &syn::Block) -> bool {
+        struct Drains<'s, 'a>(&'s SendFinder<'a>, bool);
+        impl<'ast> Visit<'ast> for Drains<'_, '_> {
+            fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+                let method = m.method.to_string();
+                // A method of the file by name, on a value whose type is
+                // known to be the one that holds it (`reader.next()` is not
+                // this type's `next`).
+                let known_type = self.0.type_of(&m.receiver);
+                let receiving_method = known_type.is_some()
+                    && self.0.receiving_fns.iter().any(|f| {
+                        f.name == method && f.ty.is_some() && f.may_be(known_type.as_deref())
+                    });
+                if (RECEIVE_METHODS.contains(&method.as_str())
+                    && self.0.receivers.is_sender(&self.0.fn_name, &m.receiver))
+                    || receiving_method
+                {
+                    self.1 = true;
+                }
+                syn::visit::visit_expr_method_call(self, m);
+            }
+            fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+                let callee = crate::syntax::call_path(c).and_then(crate::syntax::last_segment);
+                // Lent, not given: `drain(&mut rx)` takes messages off and
+                // hands the receiver back; `Stream::new(rx)` hands it away.
+                let lends_receiver = |a: &syn::Expr| {
+                    matches!(crate::syntax::strip_parens(a), syn::Expr::Reference(r)
+                        if self.0.receivers.is_sender(&self.0.fn_name, &r.expr))
+                };
+                let receiving_fn = callee.is_some_and(|n| {
+                    self.0
+                        .receiving_fns
+                        .iter()
+                        .any(|f| f.ty.is_none() && f.name == n)
+                });
+                if receiving_fn || c.args.iter().any(lends_receiver) {
+                    self.1 = true;
+                }
+                syn::visit::visit_expr_call(self, c);
+            }
+            fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+                self.1 |= tokens_receive(&mac.tokens, self.0.receivers, &self.0.fn_name);
+            }
+            fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+            fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+            fn visit_item(&mut self, _: &'ast syn::Item) {}
+        }
+        let mut d = Drains(self, false);
+        d.visit_block(body);
+        d.1
     }
 
     /// The type a method call is made on, when the file shows it: `self`,
@@ -886,10 +1114,22 @@ impl SendFinder<'_> {
     }
 
     /// `tx.send(..)` inside a macro's tokens (`select!` arms and the like).
+    /// Their loops are not parsed: in a consumer's round, a send after a
+    /// `loop`, `while` or `for` keyword may repeat on its own, so the round
+    /// does not pace it.
     fn scan_tokens(&mut self, tokens: &TokenStream) {
         let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+        let outer_opaque = self.opaque_repeat;
         for (i, t) in trees.iter().enumerate() {
             match t {
+                // Only a consumer's round needs to tell (elsewhere the
+                // enclosing parsed repeat stands for it).
+                TokenTree::Ident(k)
+                    if !self.consumer_rounds.is_empty()
+                        && matches!(k.to_string().as_str(), "loop" | "while" | "for") =>
+                {
+                    self.opaque_repeat = Some(crate::Span::from(k.span()));
+                }
                 TokenTree::Group(g) => self.scan_tokens(&g.stream()),
                 TokenTree::Ident(method) if SEND_METHODS.contains(&method.to_string().as_str()) => {
                     let (Some(TokenTree::Punct(dot)), Some(TokenTree::Ident(name))) = (
@@ -921,6 +1161,7 @@ impl SendFinder<'_> {
                 _ => {}
             }
         }
+        self.opaque_repeat = outer_opaque;
     }
 }
 
@@ -1518,11 +1759,7 @@ impl<'ast> Visit<'ast> for SendFinder<'_> {
     }
 
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
-        let ty = match &*i.self_ty {
-            syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
-            _ => None,
-        };
-        let outer = std::mem::replace(&mut self.impl_type, ty);
+        let outer = std::mem::replace(&mut self.impl_type, impl_type_name(i));
         syn::visit::visit_item_impl(self, i);
         self.impl_type = outer;
     }
@@ -1551,8 +1788,8 @@ impl<'ast> Visit<'ast> for SendFinder<'_> {
         }) {
             return syn::visit::visit_expr_loop(self, l);
         }
-        if self.is_consumer_loop(l.body.stmts.first()) {
-            return syn::visit::visit_expr_loop(self, l);
+        if self.is_consumer_loop(l.body.stmts.first()) || self.drains_in_round(&l.body) {
+            return self.in_consumer_round(|s| syn::visit::visit_expr_loop(s, l));
         }
         self.in_repeat(
             crate::Span::from(l.loop_token.span),
@@ -1564,8 +1801,11 @@ impl<'ast> Visit<'ast> for SendFinder<'_> {
 
     fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
         // `while interval.next().await.is_some()`: driven by a timer.
-        if waits_for_a_timer(&l.cond) || self.receives(&l.cond) || over_signals(&l.cond) {
+        if waits_for_a_timer(&l.cond) || over_signals(&l.cond) {
             return syn::visit::visit_expr_while(self, l);
+        }
+        if self.receives(&l.cond) || self.drains_in_round(&l.body) {
+            return self.in_consumer_round(|s| syn::visit::visit_expr_while(s, l));
         }
         self.in_repeat(
             crate::Span::from(l.while_token.span),
@@ -1576,7 +1816,9 @@ impl<'ast> Visit<'ast> for SendFinder<'_> {
     }
 
     fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
-        if for_over_input(l, &self.configured_counts) && !self.receives(&l.expr) {
+        if self.receives(&l.expr) || self.drains_in_round(&l.body) {
+            self.in_consumer_round(|s| syn::visit::visit_expr_for_loop(s, l));
+        } else if for_over_input(l, &self.configured_counts) {
             self.in_repeat(
                 crate::Span::from(l.for_token.span),
                 self.renews_channel(l.for_token.span, &l.body),
@@ -1628,6 +1870,15 @@ impl<'ast> Visit<'ast> for SendFinder<'_> {
             });
             return;
         }
+        if method.starts_with("spawn") {
+            self.visit_expr(&m.receiver);
+            self.in_spawned(|s| {
+                for a in &m.args {
+                    s.visit_expr(a);
+                }
+            });
+            return;
+        }
         syn::visit::visit_expr_method_call(self, m);
     }
 
@@ -1637,7 +1888,14 @@ impl<'ast> Visit<'ast> for SendFinder<'_> {
                 self.note_call(self.type_of_path_call(path), name);
             }
         }
-        syn::visit::visit_expr_call(self, c);
+        let spawns = crate::syntax::call_path(c)
+            .and_then(crate::syntax::last_segment)
+            .is_some_and(|n| n.starts_with("spawn"));
+        if spawns {
+            self.in_spawned(|s| syn::visit::visit_expr_call(s, c));
+        } else {
+            syn::visit::visit_expr_call(self, c);
+        }
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
@@ -1798,6 +2056,65 @@ mod tests {
     }
 
     #[test]
+    fn consumer_round_paces_what_it_queues_itself() {
+        // Drained by a receiver lent to a call, sends from a loop over
+        // what the round holds.
+        let p = producers_of(
+            "async fn f(s: S) { let (tx, mut rx) = unbounded_channel(); \
+             loop { let done = drain(&mut rx); let tasks = s.poll(done).await; \
+             for t in tasks { tx.send(t); } } }",
+        );
+        assert!(p.unpaced_repeating().is_none());
+        // Drained in a `select!` arm; a task per item sends once.
+        let p = producers_of(
+            "async fn f(mut u: U) { let (tx, mut rx) = unbounded_channel(); \
+             loop { tokio::select! { Some(a) = u.next() => { let tx = tx.clone(); \
+             tokio::spawn(async move { tx.send(a); }); } Some(d) = rx.recv() => drop(d), } } }",
+        );
+        assert!(p.unpaced_repeating().is_none());
+        // Drained by a method of the same type, sent by another.
+        let p = producers_of(
+            "struct W { rx: Rx, tx: Tx } impl W { fn new() -> W { let (tx, rx) = unbounded_channel(); W { rx, tx } } \
+             async fn run(&mut self, mut u: U) { while let Some(i) = u.next().await { self.handle(); self.push(i); } } \
+             fn handle(&mut self) { self.rx.try_recv(); } fn push(&self, i: u32) { self.tx.send(i); } }",
+        );
+        assert!(p.unpaced_repeating().is_none());
+    }
+
+    #[test]
+    fn consumer_round_does_not_pace_a_task_that_loops_or_a_receiver_given_away() {
+        // A spawned task with a loop of its own is a producer.
+        let p = producers_of(
+            "async fn f(l: L) { let (tx, mut rx) = unbounded_channel(); \
+             loop { let d = rx.try_recv(); let c = l.accept().await; let tx = tx.clone(); \
+             tokio::spawn(async move { loop { tx.send(c.read().await); } }); } }",
+        );
+        assert!(p.unpaced_repeating().is_some());
+        // The same, with the task inside a `select!` arm's tokens.
+        let p = producers_of(
+            "async fn f(l: L) { let (tx, mut rx) = unbounded_channel(); \
+             loop { tokio::select! { c = l.accept() => { let tx = tx.clone(); \
+             tokio::spawn(async move { loop { tx.send(c.read().await); } }); } d = rx.recv() => drop(d), } } }",
+        );
+        assert!(p.unpaced_repeating().is_some());
+        // A receiver handed away by value is not drained in the round.
+        let p = producers_of(
+            "async fn f(mut s: S) { let (tx, rx) = unbounded_channel(); \
+             loop { let m = s.read().await; handler(Stream::new(rx)); tx.send(m); } }",
+        );
+        assert!(p.unpaced_repeating().is_some());
+        // A receive inside a task the called function starts is not the
+        // caller's round.
+        let p = producers_of(
+            "fn start() -> Tx { let (tx, mut rx) = unbounded_channel(); \
+             tokio::spawn(async move { while let Some(m) = rx.recv().await { drop(m) } }); tx } \
+             async fn f(mut s: S) { let (tx, rx2) = unbounded_channel(); \
+             loop { start(); let m = s.read().await; tx.send(m); } }",
+        );
+        assert!(p.unpaced_repeating().is_some());
+    }
+
+    #[test]
     fn send_in_select_macro_in_loop() {
         let p = producers_of(
             "async fn f(mut sock: S) { let (tx, rx) = unbounded_channel(); \
@@ -1886,14 +2203,17 @@ mod tests {
             "fn run() { let (tx, rx) = unbounded_channel(); loop { let m = rx.recv().unwrap(); tx.send(m.retry()); } }",
             // The consumer's per-message closure over its own stream.
             "fn run() { let (tx, rx) = unbounded_channel(); let s = ReceiverStream::new(rx).map(|m| { tx.send(Ack); m }); }",
+            // A work list: the consumer puts back the children of what it
+            // took off; it cannot outrun itself.
+            "fn run() { let (tx, rx) = unbounded_channel(); while let Some(m) = rx.recv() { for c in m.children() { tx.send(c); } } }",
         ] {
             assert!(producers_of(src).unpaced_repeating().is_none(), "{src}");
         }
         for src in [
             // Another queue's loop feeds this one.
             "fn run(other: R) { let (tx, rx) = unbounded_channel(); while let Some(m) = other.recv() { tx.send(m); } }",
-            // A loop inside the consumer that fans one message out to many.
-            "fn run() { let (tx, rx) = unbounded_channel(); while let Some(m) = rx.recv() { for c in m.children() { tx.send(c); } } }",
+            // A task the consumer starts that loops on its own.
+            "fn run(l: L) { let (tx, rx) = unbounded_channel(); while let Some(m) = rx.recv() { let tx = tx.clone(); std::thread::spawn(move || loop { tx.send(l.read()); }); } }",
         ] {
             assert!(producers_of(src).unpaced_repeating().is_some(), "{src}");
         }
