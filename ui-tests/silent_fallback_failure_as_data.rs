@@ -61,3 +61,21 @@ pub async fn send_or_idle(&mut self, command: Command) -> Result<(), ClientError
     };
     cmd.await
 }
+
+// Silent: the body is read only to fill in the error the path returns next.
+async fn table_not_found(name: &str, response: reqwest::Response) -> Result<(), TableError> {
+    if response.status() == 404 {
+        let body = response.text().await.ok().unwrap_or_default();
+        return Err(TableError::NotFound { name: name.to_string(), body });
+    }
+    Ok(())
+}
+
+// Reported: a success can leave between the fallback and the error.
+async fn table_or_default(name: &str, response: reqwest::Response) -> Result<(), TableError> {
+    let body = response.text().await.ok().unwrap_or_default();
+    if body.is_empty() {
+        return Ok(());
+    }
+    Err(TableError::NotFound { name: name.to_string(), body })
+}

@@ -51,6 +51,10 @@ Not reported:
   call is an operation, not a conversion, whatever its name);
 - an error turned into `None`, `Ok(None)`, `return None` or a `bool`; exits
   (`return`, `break`, `?`); arms on a specific error variant or with a guard;
+- a fallback on a path that goes on to return an error, with no `return`,
+  `break` or `continue` in between (`let body = resp.text().await.ok()
+  .unwrap_or_default(); return Err(NotFound { body })`): it only fills in the
+  error the caller gets;
 - `continue` on the failure path of a loop whose success path leaves it, or that
   waits between iterations (a retry loop: the retry lints own it);
 - `Result::unwrap_or*` without `.ok()`, `let _ =`, `Option` handling, and results
@@ -156,6 +160,7 @@ fn check(cx: &FileContext, sink: &mut Sink) {
         diverging: diverging_fns(cx.file),
         loop_exits: HashMap::new(),
         logger: logger_in(cx.source),
+        error_paths: Vec::new(),
     };
     v.visit_file(cx.file);
 }
@@ -235,6 +240,9 @@ struct Visitor<'a, 'ast> {
     loop_exits: HashMap<usize, Exits>,
     /// The logging crate the file uses, if any (see [`logger_in`]).
     logger: Option<&'static str>,
+    /// Statements of the blocks being walked that go on to return an error
+    /// (see [`error_exit`]), innermost last.
+    error_paths: Vec<Span>,
 }
 
 fn addr(e: &syn::Expr) -> usize {
@@ -835,6 +843,56 @@ fn diverges(body: &syn::Expr) -> bool {
     matches!(strip_parens(body), syn::Expr::Loop(l) if exits_in_block(&l.body).count == 0)
 }
 
+/// A statement that leaves with an error whatever happened before it:
+/// `return Err(..)`, `Err(..)?`, `bail!(..)`, or a block's value `Err(..)`.
+fn error_exit(st: &syn::Stmt) -> bool {
+    let is_err = |e: &syn::Expr| match strip_parens(e) {
+        syn::Expr::Call(c) => call_path(c)
+            .and_then(last_segment)
+            .is_some_and(|s| s == "Err"),
+        _ => false,
+    };
+    let bail = |m: &syn::Macro| m.path.segments.last().is_some_and(|s| s.ident == "bail");
+    match st {
+        syn::Stmt::Expr(e, semi) => match strip_parens(e) {
+            syn::Expr::Return(r) => r.expr.as_deref().is_some_and(is_err),
+            syn::Expr::Try(t) => is_err(&t.expr),
+            syn::Expr::Macro(m) => bail(&m.mac),
+            e => semi.is_none() && is_err(e),
+        },
+        syn::Stmt::Macro(m) => bail(&m.mac),
+        _ => false,
+    }
+}
+
+/// Can the statement leave the block before the next one: a `return`, or a
+/// `break` or `continue` of an enclosing loop (not one of its own loops; not
+/// in a closure or nested item)?
+fn may_leave_early(st: &syn::Stmt) -> bool {
+    #[derive(Default)]
+    struct Leaves {
+        found: bool,
+        depth: usize,
+    }
+    impl<'ast> Visit<'ast> for Leaves {
+        fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
+            self.found = true;
+        }
+        fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+            self.found |= self.depth == 0 || b.label.is_some();
+        }
+        fn visit_expr_continue(&mut self, c: &'ast syn::ExprContinue) {
+            self.found |= self.depth == 0 || c.label.is_some();
+        }
+        crate::track_loop_depth!();
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut l = Leaves::default();
+    l.visit_stmt(st);
+    l.found
+}
+
 /// `Ok(..)` or `Err(..)` built in place.
 fn is_result_ctor(e: &syn::Expr) -> bool {
     match strip_parens(e) {
@@ -1234,6 +1292,17 @@ impl<'ast> Visitor<'_, 'ast> {
         // which the retry lints own.
         let next_iteration = hide == Hide::Skip || hide == Hide::Swallow && self.in_loop();
         if next_iteration && self.skip_is_retry(failure_path) {
+            return;
+        }
+        // A fallback on a path that goes on to return an error only fills
+        // in that error (`let body = resp.text().await.ok()
+        // .unwrap_or_default(); return Err(NotFound { body })`): the
+        // failure path returns an error, nothing is hidden.
+        if self
+            .error_paths
+            .iter()
+            .any(|p| p.start <= span.start && span.end <= p.end)
+        {
             return;
         }
         // v2.0: high needs the failing call's effect in sight; memory-only
@@ -1725,6 +1794,26 @@ impl<'ast> Visit<'ast> for Visitor<'_, 'ast> {
         syn::visit::visit_expr_method_call(self, m);
     }
 
+    fn visit_block(&mut self, b: &'ast syn::Block) {
+        // From the statement after the last one that may leave early (a
+        // `return Ok(..)`, `break` or `continue` on the way would skip it)
+        // to the exit.
+        let exit = b.stmts.iter().position(error_exit);
+        if let Some(exit) = exit {
+            let from = b.stmts[..exit]
+                .iter()
+                .rposition(may_leave_early)
+                .map_or(0, |k| k + 1);
+            let from = b.stmts.get(from).unwrap_or(&b.stmts[exit]);
+            self.error_paths
+                .push(Span::between(from.span(), b.stmts[exit].span()));
+        }
+        syn::visit::visit_block(self, b);
+        if exit.is_some() {
+            self.error_paths.pop();
+        }
+    }
+
     fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
         self.push_loop(&l.body);
         syn::visit::visit_expr_loop(self, l);
@@ -1791,5 +1880,27 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:#?}");
         // At the second loop's `if`.
         assert_eq!(found[0].span.start.column, 82);
+    }
+
+    #[test]
+    fn a_fallback_that_fills_the_error_returned_next_is_not_silent() {
+        let fills = |tail: &str| {
+            format!("use std::fs; fn f(p: &str) -> Result<(), E> {{ let t = fs::read_to_string(p).ok().unwrap_or_default(); {tail} }}")
+        };
+        for exit in [
+            "return Err(E::Read(t));",
+            "Err(E::Read(t))?;",
+            "bail!(\"read {t}\");",
+            "Err(E::Read(t))",
+        ] {
+            assert!(findings(&fills(exit)).is_empty(), "{exit}");
+        }
+        // A success that can leave first, or no error exit at all.
+        for tail in [
+            "if t.is_empty() { return Ok(()); } Err(E::Read(t))",
+            "use_it(t); Ok(())",
+        ] {
+            assert_eq!(findings(&fills(tail)).len(), 1, "{tail}");
+        }
     }
 }
