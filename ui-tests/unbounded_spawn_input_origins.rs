@@ -114,6 +114,23 @@ pub async fn subscribe_all(addresses: Vec<String>) {
     }
 }
 
+// Silent: the registered handlers of an event, one task each: the name is
+// handlers (its last word), whatever they handle.
+pub async fn dispatch(event: Arc<Event>, raw_event_handlers: Vec<Arc<dyn RawEventHandler>>) {
+    for handler in raw_event_handlers {
+        let event = event.clone();
+        tokio::spawn(async move { handler.raw_event(event).await });
+    }
+}
+
+// Reported: the events themselves, one task each.
+pub async fn dispatch_each(raw_events: Vec<Event>, handler: Arc<dyn RawEventHandler>) {
+    for event in raw_events {
+        let handler = handler.clone();
+        tokio::spawn(async move { handler.raw_event(Arc::new(event)).await });
+    }
+}
+
 // Reported: any iterator the caller hands over, one task per item.
 pub fn spawn_each<I, F>(tasks: I)
 where

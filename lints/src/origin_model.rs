@@ -581,11 +581,33 @@ fn param_names_input(name: &str, ty: &syn::Type) -> bool {
         "form",
         "multipart",
     ];
+    // The last word is what the name is: `raw_event_handlers` and
+    // `dyn RawEventHandler` are handlers the program registers, whatever
+    // they handle.
+    const CODE_HEADS: &[&str] = &[
+        "handler",
+        "handlers",
+        "listener",
+        "listeners",
+        "hook",
+        "hooks",
+        "callback",
+        "callbacks",
+        "middleware",
+        "middlewares",
+        "plugin",
+        "plugins",
+        "interceptor",
+        "interceptors",
+        "observer",
+        "observers",
+    ];
     let says_input = |ident: &str| {
-        ident
-            .split('_')
-            .flat_map(camel_words)
-            .any(|w| WORDS.contains(&w.as_str()))
+        let words: Vec<String> = ident.split('_').flat_map(camel_words).collect();
+        !words
+            .last()
+            .is_some_and(|w| CODE_HEADS.contains(&w.as_str()))
+            && words.iter().any(|w| WORDS.contains(&w.as_str()))
     };
     says_input(name) || crate::syntax::any_ident(ty, &mut |id| says_input(id))
 }
@@ -1088,6 +1110,19 @@ mod tests {
         // `Progress` holds the letters of `progress`, not the word.
         assert!(!walks_input(
             "fn f(p: Progress) { for x in p.steps {} }",
+            "f"
+        ));
+        // The last word is what it is: handlers of events, not events.
+        assert!(!walks_input(
+            "fn f(raw_event_handlers: Vec<Arc<dyn RawEventHandler>>) { for h in raw_event_handlers {} }",
+            "f"
+        ));
+        assert!(!walks_input(
+            "fn f(hs: Vec<Box<dyn MessageListener>>) { for h in hs {} }",
+            "f"
+        ));
+        assert!(walks_input(
+            "fn f(raw_events: Vec<Arc<dyn Handler>>) { for e in raw_events {} }",
             "f"
         ));
     }

@@ -66,7 +66,10 @@ by members (`HashMap<NodeId, _>`); a local the function fills only inside a
 of it in the file passes one; and one host's resolved addresses or a
 service's SRV records. `high` needs input the source shows: a `for` over a
 parameter that says it is input (a request, body, message, event, packet,
-batch, query, upload, record or row, by any word of its name or type) or is
+batch, query, upload, record or row, by any word of its name or type, unless
+its last word names code the program registers: `raw_event_handlers` and
+`dyn EventHandler` are handlers, `hooks`, `listeners`, `callbacks`,
+`middlewares`, `plugins`, `interceptors`, `observers` likewise) or is
 any iterator or stream the caller hands over (a parameter such as
 `addresses: Vec<String>` is what the caller passes, often configuration),
 the result of a read, receive, query or decode, a stream (named in the
