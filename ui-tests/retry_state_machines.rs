@@ -139,3 +139,82 @@ impl Frames {
         }
     }
 }
+
+// A pinned state machine (pin-project style) whose failure falls through (no
+// `else`) to a state that asks by another route, and leaves if that fails
+// too: no retry. Falling through back to the same state is one (reported).
+mod pinned {
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    pub enum State {
+        Both { logs: Option<Result<u32, String>> },
+        ByHash { call: Call },
+        Done,
+    }
+
+    pub struct Call;
+
+    pub struct Fut {
+        pub state: State,
+    }
+
+    impl Fut {
+        pub fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<u32, String>> {
+            let mut this = self.project();
+            loop {
+                match this.state.as_mut().project() {
+                    StateProj::Both { logs } => {
+                        let result = logs.take().expect("ready");
+                        if let Ok(n) = result {
+                            if let Some(n) = matching(n) {
+                                this.state.set(State::Done);
+                                return Poll::Ready(Ok(n));
+                            }
+                        }
+                        let Some(client) = this.client.as_ref() else {
+                            return Poll::Ready(Err("dropped".into()));
+                        };
+                        let call = client.by_hash();
+                        this.state.set(State::ByHash { call });
+                    }
+                    StateProj::ByHash { call } => match call.poll(cx) {
+                        Poll::Ready(Ok(n)) => return Poll::Ready(Ok(n)),
+                        Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                        Poll::Pending => return Poll::Pending,
+                    },
+                    StateProj::Done => return Poll::Pending,
+                }
+            }
+        }
+    }
+
+    pub struct Again {
+        pub state: State,
+    }
+
+    impl Again {
+        pub fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<u32, String>> {
+            let mut this = self.project();
+            loop {
+                match this.state.as_mut().project() {
+                    StateProj::Both { logs } => {
+                        let result = logs.take().expect("ready");
+                        if let Ok(n) = result {
+                            if let Some(n) = matching(n) {
+                                this.state.set(State::Done);
+                                return Poll::Ready(Ok(n));
+                            }
+                        }
+                        let Some(client) = this.client.as_ref() else {
+                            return Poll::Ready(Err("dropped".into()));
+                        };
+                        let logs = client.fetch();
+                        this.state.set(State::Both { logs: Some(logs) });
+                    }
+                    _ => return Poll::Pending,
+                }
+            }
+        }
+    }
+}

@@ -1951,6 +1951,7 @@ impl<'l, 'ast> BodyScan<'l, 'ast> {
             || collision
             || asks
             || inputs.changes(op, op_expr, success, success_block)
+            || self.falls_through_to_next_state(op, failure)
             || region.is_some_and(|r| {
                 let name = op.name().unwrap_or_default();
                 shapes::repairs(r, &name, &self.err_names)
@@ -1963,6 +1964,20 @@ impl<'l, 'ast> BodyScan<'l, 'ast> {
                     || shapes::hands_back_input(r, &self.err_names, &op_inputs)
                     || shapes::takes_out_failed_target(r, inputs.before)
             })
+    }
+
+    /// A failure with no branch of its own (`if let Ok(v) = r { return .. }`)
+    /// runs the statements after the site: a state machine that moves on
+    /// there (`this.state.set(State::FetchOther { .. })`) is no retry.
+    fn falls_through_to_next_state(
+        &self,
+        op: &operation::Operation<'ast>,
+        failure: &Branch<'ast>,
+    ) -> bool {
+        let (Branch::None, Some(call), Some(rest)) = (failure, op.call, self.rest.last()) else {
+            return false;
+        };
+        !rest.is_empty() && state_machine::moves_on(self.body, Region::Stmts(rest), call, self.fns)
     }
 
     fn exit(&mut self, try_expr: Option<&'ast Expr>) {

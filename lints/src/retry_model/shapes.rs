@@ -551,10 +551,7 @@ pub(super) fn hands_back_input(branch: Region, err_names: &[String], op_inputs: 
         op_inputs,
         found: false,
     };
-    match branch {
-        Region::Expr(e) => h.visit_expr(e),
-        Region::Block(b) => h.visit_block(b),
-    }
+    branch.visit(&mut h);
     h.found
 }
 

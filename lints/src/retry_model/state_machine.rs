@@ -11,11 +11,14 @@ use quote::ToTokens;
 use syn::visit::Visit;
 use syn::{Block, Expr, Pat};
 
-/// A piece of code a failure runs: an arm's expression or a block.
+/// A piece of code a failure runs: an arm's expression, a block, or the
+/// statements a failure falls through to (`if let Ok(v) = r { .. }` with no
+/// `else`).
 #[derive(Clone, Copy)]
 pub(super) enum Region<'a> {
     Expr(&'a Expr),
     Block(&'a Block),
+    Stmts(&'a [syn::Stmt]),
 }
 
 impl<'a> Region<'a> {
@@ -23,6 +26,7 @@ impl<'a> Region<'a> {
         match self {
             Region::Expr(e) => v.visit_expr(e),
             Region::Block(b) => v.visit_block(b),
+            Region::Stmts(stmts) => stmts.iter().for_each(|st| v.visit_stmt(st)),
         }
     }
 }
@@ -130,10 +134,19 @@ fn dispatch<'a>(scope: &'a Block, state: &str) -> Option<Vec<&'a syn::Arm>> {
 }
 
 /// The name of the place a `match` dispatches on: `state`, `self.state`,
-/// `&mut inner.state` -> `state`.
+/// `&mut inner.state`, a pinned `this.state.as_mut().project()` -> `state`.
 fn place_name(e: &Expr) -> Option<String> {
     match strip_parens(e) {
         Expr::Reference(r) => place_name(&r.expr),
+        Expr::MethodCall(m)
+            if m.args.is_empty()
+                && matches!(
+                    m.method.to_string().as_str(),
+                    "as_mut" | "as_ref" | "project" | "project_ref" | "get_mut" | "borrow_mut"
+                ) =>
+        {
+            place_name(&m.receiver)
+        }
         Expr::Unary(u) => place_name(&u.expr),
         Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
         Expr::Field(f) => match &f.member {
@@ -176,8 +189,9 @@ fn pat_names(p: &Pat, v: &str) -> bool {
     }
 }
 
-/// Assignments of an enum variant (`self.state = State::Idle`), in a region
-/// and in the methods of the file it calls on `self` (one level).
+/// Assignments of an enum variant (`self.state = State::Idle`, pinned
+/// `this.state.set(State::Idle)`), in a region and in the methods of the file
+/// it calls on `self` (one level).
 struct StateWrites<'f, 'ast> {
     fns: &'f FileFns<'ast>,
     out: Vec<(String, String)>,
@@ -193,6 +207,12 @@ impl<'ast> Visit<'ast> for StateWrites<'_, '_> {
     }
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
         let name = m.method.to_string();
+        // A pinned state is replaced through `Pin::set`: `this.state.set(State::Idle)`.
+        if name == "set" && m.args.len() == 1 {
+            if let (Some(n), Some(v)) = (assigned_name(&m.receiver), variant_of(&m.args[0])) {
+                self.out.push((n, v));
+            }
+        }
         if self.helper_depth == 0 && on_self(&m.receiver) && self.fns.defines(&name) {
             let mut inner = StateWrites {
                 fns: self.fns,

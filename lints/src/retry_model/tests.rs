@@ -639,3 +639,20 @@ fn a_flag_set_from_the_failure_that_a_later_statement_leaves_on() {
     // Near miss: the flag is set but nothing leaves on it.
     one("async fn f(file: F, tx: T) { let mut pos = 0; loop { let r = file.read_at(pos).await; if let Ok(n) = r.as_ref() { if *n == 0 { break; } pos += *n; } let failed = r.is_err(); tx.send(r).await; if failed { log(); } } }");
 }
+
+#[test]
+fn failure_falling_through_to_a_pinned_state_that_moves_on() {
+    // No `else`: the failure runs the statements after the `if let`, which
+    // move the pinned state to one that asks by another route and leaves
+    // when that fails.
+    let moves_on = "fn poll(self: Pin<&mut Self>) -> Poll<R> { let mut this = self.project(); loop { match this.state.as_mut().project() { \
+        P::Both { logs } => { let r = logs.take().expect(\"x\"); if let Ok(n) = r { return Poll::Ready(Ok(n)); } this.state.set(S::ByHash { call: by_hash() }); } \
+        P::ByHash { call } => match call.poll() { Ok(n) => return Poll::Ready(Ok(n)), Err(e) => return Poll::Ready(Err(e)) }, } } }";
+    none(moves_on);
+    // Back to the state that issues the same call: a retry.
+    let again = moves_on.replace(
+        "S::ByHash { call: by_hash() }",
+        "S::Both { logs: Some(fetch()) }",
+    );
+    one(&again);
+}
