@@ -182,6 +182,24 @@ pub fn local_api(path: &str) {
     let _reqwest = reqwest::Client::builder().unix_socket(path).build();
 }
 
+// Silent (low): every request of the function's client goes to loopback,
+// the agent's own metrics endpoint on this machine.
+pub async fn own_metrics(port: u16) -> Result<(), hyper::Error> {
+    let client = hyper::Client::new();
+    let url = format!("http://127.0.0.1:{port}/metrics").parse().unwrap();
+    let _resp = client.get(url).await?;
+    Ok(())
+}
+
+// Reported: one of its requests goes elsewhere.
+pub async fn metrics_and_upstream(port: u16, upstream: hyper::Uri) -> Result<(), hyper::Error> {
+    let client = hyper::Client::new();
+    let url = format!("http://127.0.0.1:{port}/metrics").parse().unwrap();
+    let _local = client.get(url).await?;
+    let _remote = client.get(upstream).await?;
+    Ok(())
+}
+
 // Reported: the same build over a TCP connector bound to a local.
 pub fn remote_api() {
     let connector = HttpConnector::new();

@@ -45,7 +45,10 @@ listener.local_addr()?`), and a client over a transport to this machine
 (a Unix socket or named pipe: `Client::builder().build(UnixConnector)`,
 reqwest's `.unix_socket(path)`).
 
-`low` (hidden by default): a client in a file that sets a timeout on its
+`low` (hidden by default): a client local to one function whose every
+request goes to loopback (`client.get(url)` with `let url =
+format!("http://127.0.0.1:{port}/metrics")`, and no other use: a peer on
+this machine); a client in a file that sets a timeout on its
 requests (`client.get(url).timeout(t)`, or on a local holding a request
 built from one, a `prepare()` helper every call goes through,
 `tokio::time::timeout(t, client.request(req))` with its caller's duration, also through a local holding the request, or a `select!` that
@@ -702,6 +705,8 @@ fn is_loopback(e: &syn::Expr) -> bool {
     impl<'ast> Visit<'ast> for F {
         fn visit_lit_str(&mut self, s: &'ast syn::LitStr) {
             let v = s.value();
+            // The host of a URL (`http://127.0.0.1:{port}/metrics`).
+            let v = v.split_once("://").map_or(v.as_str(), |(_, rest)| rest);
             if v.starts_with("127.")
                 || v.starts_with("localhost")
                 || v.starts_with("[::1]")
@@ -719,6 +724,62 @@ fn is_loopback(e: &syn::Expr) -> bool {
     let mut f = F(false);
     f.visit_expr(e);
     f.0
+}
+
+/// Does every request the function sends on the local client `client` go to
+/// loopback (`client.get(url)` with `let url = format!("http://127.0.0.1:{port}/")`),
+/// and is the client used for nothing else? Then its peer is this machine.
+fn every_request_is_loopback(client: &str, block: &syn::Block) -> bool {
+    struct Uses<'n> {
+        client: &'n str,
+        loopback_locals: HashSet<String>,
+        loopback: usize,
+        other: usize,
+    }
+    impl Uses<'_> {
+        fn is_loopback_arg(&self, a: &syn::Expr) -> bool {
+            is_loopback(a)
+                || matches!(strip_parens(a), syn::Expr::Path(p)
+                    if p.path.get_ident().is_some_and(|i| self.loopback_locals.contains(&i.to_string())))
+        }
+    }
+    impl<'ast> Visit<'ast> for Uses<'_> {
+        fn visit_local(&mut self, l: &'ast syn::Local) {
+            if let (syn::Pat::Ident(pi), Some(init)) = (&l.pat, &l.init) {
+                if is_loopback(&init.expr) {
+                    self.loopback_locals.insert(pi.ident.to_string());
+                }
+            }
+            syn::visit::visit_local(self, l);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            let on_client = matches!(strip_parens(&m.receiver), syn::Expr::Path(p) if p.path.is_ident(self.client));
+            if on_client && REQUEST_METHODS.contains(&m.method.to_string().as_str()) {
+                if m.args.first().is_some_and(|a| self.is_loopback_arg(a)) {
+                    self.loopback += 1;
+                } else {
+                    self.other += 1;
+                }
+                m.args.iter().for_each(|a| self.visit_expr(a));
+                return;
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+            if p.path.is_ident(self.client) {
+                self.other += 1;
+            }
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut u = Uses {
+        client,
+        loopback_locals: HashSet::new(),
+        loopback: 0,
+        other: 0,
+    };
+    u.visit_block(block);
+    u.loopback > 0 && u.other == 0
 }
 
 fn note_arg(set: &mut HashSet<String>, e: &syn::Expr) {
@@ -925,6 +986,12 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
                     .get_or_insert_with(|| fields_forwarding_requests(self.cx.file))
                     .contains(f)
             });
+        // A client of one function that only ever asks this machine
+        // (`http://127.0.0.1:{port}`): a local peer, `low`.
+        let local_peer = match (&self.field_init, self.binding.as_deref(), self.fn_block) {
+            (None, Some(local), Some(block)) => every_request_is_loopback(local, block),
+            _ => false,
+        };
         let msg = if what.starts_with("std::net") {
             format!("missing timeout: `{what}` with no connect timeout can block for minutes")
         } else {
@@ -941,7 +1008,13 @@ impl<'ast> Visitor<'_, '_, '_, 'ast> {
             .label("no timeout configured here")
             .help(help)
             .note(note)
-            .low_if((hyper && self.forwarding) || forwarding_field || per_request || timed_field);
+            .low_if(
+                (hyper && self.forwarding)
+                    || forwarding_field
+                    || per_request
+                    || timed_field
+                    || local_peer,
+            );
         if let Some(edit) = fix {
             finding = finding.suggest(
                 "set a total request timeout",
@@ -1256,6 +1329,31 @@ mod tests {
         assert!(!every_local_use_is_timed(
             &block("{ let c = build(); }"),
             "c"
+        ));
+    }
+
+    #[test]
+    fn a_local_client_that_only_asks_loopback() {
+        // As the analysis sees it: `format!`'s arguments expanded.
+        let block = |src: &str| {
+            let mut file = syn::parse_str::<syn::File>(&format!("fn f() {src}")).unwrap();
+            crate::expand::expand_expr_macros(&mut file);
+            let syn::Item::Fn(f) = file.items.remove(0) else {
+                unreachable!()
+            };
+            *f.block
+        };
+        let local = block("{ let c = Client::new(); let u = format!(\"http://127.0.0.1:{p}/m\").parse().unwrap(); c.get(u).await; c.post(\"http://localhost/x\"); }");
+        assert!(every_request_is_loopback("c", &local));
+        // A request elsewhere, the client handed on, or no request at all.
+        let remote = block("{ let c = Client::new(); let u = format!(\"http://127.0.0.1:{p}/m\"); c.get(u).await; c.get(upstream).await; }");
+        assert!(!every_request_is_loopback("c", &remote));
+        let handed =
+            block("{ let c = Client::new(); c.get(\"http://127.0.0.1/\").await; run(c); }");
+        assert!(!every_request_is_loopback("c", &handed));
+        assert!(!every_request_is_loopback(
+            "c",
+            &block("{ let c = Client::new(); }")
         ));
     }
 
