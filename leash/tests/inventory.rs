@@ -81,7 +81,7 @@ fn a_panic_is_a_failed_attempt_and_goes_on_unwinding() {
         2,
         "no attempt after the panic"
     );
-    let report = retry_report(Duration::ZERO);
+    let report = retry_report(3, Duration::ZERO);
     assert_eq!((report.attempts, report.retries, report.panics), (2, 1, 1));
     assert!(report
         .to_string()
@@ -131,12 +131,16 @@ fn poll_once<F: Future>(fut: F) -> Poll<F::Output> {
 }
 
 /// The report of the inline retry declared here with this lower backoff.
-fn retry_report(min_backoff: Duration) -> leash::BudgetReport {
+/// The report of this file's retry site with these values: the attempts
+/// tell the sites apart (the macro's site has the same backoff as
+/// `panicking_site`, and tests run in parallel).
+fn retry_report(attempts: u32, min_backoff: Duration) -> leash::BudgetReport {
     leash::budgets()
         .into_iter()
         .find(|b| {
             b.file.ends_with("inventory.rs")
-                && matches!(b.kind, BudgetKind::Retry { min_backoff: m, .. } if m == min_backoff)
+                && matches!(b.kind, BudgetKind::Retry { attempts: a, min_backoff: m, .. }
+                    if a == attempts && m == min_backoff)
         })
         .unwrap()
 }
@@ -150,7 +154,7 @@ fn a_retry_cancelled_during_its_backoff_is_not_counted_as_made() {
     let retry = cancelled_site();
     let pending = poll_once(retry.run_async(|| async { Err::<(), ()>(()) }));
     assert!(pending.is_pending(), "waiting in the backoff; dropped here");
-    let report = retry_report(Duration::from_millis(100));
+    let report = retry_report(3, Duration::from_millis(100));
     assert_eq!(
         (report.attempts, report.retries, report.exhausted),
         (1, 0, 0)
