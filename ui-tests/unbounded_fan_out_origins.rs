@@ -112,4 +112,29 @@ impl Alerts {
         };
         futures::future::join_all(targets.iter().map(|t| self.client.post(t))).await;
     }
+
+    // Silent (low): each id the caller passes must be a relay this pool
+    // already holds (a miss leaves with an error): the pool's members bound
+    // how many run at once.
+    pub async fn send_to(&self, ids: Vec<u64>, msg: Msg) -> Result<(), Error> {
+        let relays = self.relays.read().await;
+        let mut futures = Vec::new();
+        for id in ids {
+            let relay = relays.get(&id).ok_or(Error::NotFound)?;
+            futures.push(relay.send(msg.clone()));
+        }
+        futures::future::join_all(futures).await;
+        Ok(())
+    }
+
+    // Reported: a miss does not leave; a new connection stands in for it.
+    pub async fn send_or_dial(&self, ids: Vec<u64>, msg: Msg) {
+        let relays = self.relays.read().await;
+        let mut futures = Vec::new();
+        for id in ids {
+            let relay = relays.get(&id).cloned().unwrap_or_else(|| Relay::dial(id));
+            futures.push(relay.send(msg.clone()));
+        }
+        futures::future::join_all(futures).await;
+    }
 }

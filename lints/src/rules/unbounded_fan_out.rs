@@ -49,7 +49,10 @@ type names them (`HashMap<Server, Connection>`), a parameter of a function
 that is not `pub` when every call of it in the file passes such a set
 (`self.trim(self.pending.drain().collect())`), one service's resolved
 addresses or SRV records, the results of a join over such a set, or one
-future per group keyed by a member (`for (server, batch) in groups`), is `low`
+future per group keyed by a member (`for (server, batch) in groups`), or one
+future per member of such a set looked up by the item and leaving on a miss
+(`let relay = relays.get(&url).ok_or(NotFound)?; futs.push(relay.send(m))`:
+the members bound the count, whatever the caller asks for), is `low`
 confidence: reaching every member is the operation, and configuration sets
 its size. So is a set read through a getter of an object parameter
 (`searcher.segment_readers()`: state the source does not show as input), a
@@ -776,6 +779,7 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
         }
         let origin = self.origin(items, line, 0);
         let low = origin != Origin::Input
+            || work.iter().any(|w| self.works_on_a_member(w, line))
             || sends_to_each_item(items)
             || self.passes_parameter_through(items)
             || !work
@@ -901,6 +905,38 @@ impl<'s, 'ast> Visitor<'s, 'ast> {
                 }
                 syn::FnArg::Receiver(_) => false,
             })
+        })
+    }
+
+    /// Is each future made on a member the object already holds, looked up
+    /// by the item and leaving when it is missing (`let relay =
+    /// relays.get(&url).ok_or(NotFound)?; futs.push(relay.send(msg))` with
+    /// `relays = self.relays.read().await`)? Then the members bound how many
+    /// run at once, whatever the caller asks for: configuration-sized.
+    fn works_on_a_member(&self, work: &ItemWork<'ast>, line: usize) -> bool {
+        let ItemWork::Expr(e) = work else {
+            return false;
+        };
+        let (_, root) = method_chain(e);
+        let syn::Expr::Path(p) = strip_parens(strip_ref(root)) else {
+            return false;
+        };
+        let Some(init) = p
+            .path
+            .get_ident()
+            .and_then(|i| self.local_init(&i.to_string(), line))
+        else {
+            return false;
+        };
+        // The lookup must leave on a miss (`?`, or a panic), not default.
+        let syn::Expr::Try(t) = strip_parens(init) else {
+            return false;
+        };
+        let (calls, _) = method_chain(&t.expr);
+        calls.iter().any(|m| {
+            matches!(m.method.to_string().as_str(), "get" | "get_mut")
+                && m.args.len() == 1
+                && self.origin(&m.receiver, line, 1) == Origin::Config
         })
     }
 
@@ -1662,6 +1698,32 @@ mod tests {
         let clients = "async fn f(clients: Vec<Client>) {\n\
             join_all(clients.iter().map(|c| c.quit())).await; }";
         assert_eq!(findings(clients), vec![(2, Confidence::High)]);
+    }
+
+    #[test]
+    fn a_future_per_member_looked_up_by_the_item_is_low() {
+        let pool = |lookup: &str| {
+            format!(
+                "impl P {{ async fn f(&self, ids: Vec<u64>) -> R {{ let relays = self.relays.read().await; \
+                 let mut futs = Vec::new(); for id in ids {{ let relay = {lookup}; futs.push(relay.send(m)); }}\n\
+                 join_all(futs).await; Ok(()) }} }}"
+            )
+        };
+        assert_eq!(
+            findings(&pool("relays.get(&id).ok_or(E::Missing)?")),
+            vec![(2, Confidence::Low)]
+        );
+        // A miss that does not leave, or a lookup in what the caller passed.
+        assert_eq!(
+            findings(&pool(
+                "relays.get(&id).cloned().unwrap_or_else(|| dial(id))"
+            )),
+            vec![(2, Confidence::High)]
+        );
+        let given = "impl P { async fn f(&self, ids: Vec<u64>, lookup: Lookup) -> R { \
+            let mut futs = Vec::new(); for id in ids { let c = lookup.get(&id).ok_or(E::Missing)?; futs.push(c.send(m)); }\n\
+            join_all(futs).await; Ok(()) } }";
+        assert_eq!(findings(given), vec![(2, Confidence::High)]);
     }
 
     #[test]
