@@ -278,24 +278,28 @@ fn tokens_receive(tokens: &TokenStream, receivers: &Names, fn_name: &str) -> boo
     trees.iter().enumerate().any(|(i, t)| match t {
         TokenTree::Group(g) => tokens_receive(&g.stream(), receivers, fn_name),
         TokenTree::Ident(method) if RECEIVE_METHODS.contains(&method.to_string().as_str()) => {
-            let (Some(TokenTree::Punct(dot)), Some(TokenTree::Ident(name))) = (
-                i.checked_sub(1).and_then(|j| trees.get(j)),
-                i.checked_sub(2).and_then(|j| trees.get(j)),
-            ) else {
-                return false;
-            };
-            let field =
-                i >= 3 && matches!(&trees[i - 3], TokenTree::Punct(p) if p.as_char() == '.');
-            let name = name.to_string();
-            dot.as_char() == '.'
-                && if field {
-                    receivers.fields.contains(&name)
-                } else {
-                    receivers.locals.contains(&(fn_name.to_string(), name))
-                }
+            match dotted_receiver(&trees, i) {
+                Some((name, true)) => receivers.fields.contains(&name),
+                Some((name, false)) => receivers.locals.contains(&(fn_name.to_string(), name)),
+                None => false,
+            }
         }
         _ => false,
     })
+}
+
+/// The name a method at `trees[i]` is called on in macro tokens (`name .
+/// method`), and whether it is a field (`. name . method`, as in
+/// `self.tx.send`).
+fn dotted_receiver(trees: &[TokenTree], i: usize) -> Option<(String, bool)> {
+    let (Some(TokenTree::Punct(dot)), Some(TokenTree::Ident(name))) = (
+        i.checked_sub(1).and_then(|j| trees.get(j)),
+        i.checked_sub(2).and_then(|j| trees.get(j)),
+    ) else {
+        return None;
+    };
+    let field = i >= 3 && matches!(&trees[i - 3], TokenTree::Punct(p) if p.as_char() == '.');
+    (dot.as_char() == '.').then(|| (name.to_string(), field))
 }
 
 /// Does the sender named `sender` outlive a round of the loop whose body
@@ -1019,8 +1023,17 @@ impl SendFinder<'_> {
     /// function of the file that receives (`self.handle_results()`)? Not
     /// inside a closure or task the round creates: that is another consumer.
     fn drains_in_round(&self, body: &syn::Block) -> bool {
+        if self.receivers.size() == 0 {
+            return false;
+        }
         struct Drains<'s, 'a>(&'s SendFinder<'a>, bool);
         impl<'ast> Visit<'ast> for Drains<'_, '_> {
+            fn visit_expr(&mut self, e: &'ast syn::Expr) {
+                // Once found, the rest of the round is not walked.
+                if !self.1 {
+                    syn::visit::visit_expr(self, e);
+                }
+            }
             fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
                 let method = m.method.to_string();
                 // A method of the file by name, on a value whose type is
@@ -1132,22 +1145,16 @@ impl SendFinder<'_> {
                 }
                 TokenTree::Group(g) => self.scan_tokens(&g.stream()),
                 TokenTree::Ident(method) if SEND_METHODS.contains(&method.to_string().as_str()) => {
-                    let (Some(TokenTree::Punct(dot)), Some(TokenTree::Ident(name))) = (
-                        i.checked_sub(1).and_then(|j| trees.get(j)),
-                        i.checked_sub(2).and_then(|j| trees.get(j)),
-                    ) else {
+                    let Some((name, field)) = dotted_receiver(&trees, i) else {
                         continue;
                     };
-                    let name = name.to_string();
-                    let field = i >= 3
-                        && matches!(&trees[i - 3], TokenTree::Punct(p) if p.as_char() == '.');
                     let known = if field {
                         self.names.fields.contains(&name)
                     } else {
                         !self.shadowed.contains(&name)
                             && self.names.locals.contains(&(self.fn_name.clone(), name))
                     };
-                    if dot.as_char() == '.' && known {
+                    if known {
                         let carries = match trees.get(i + 1) {
                             Some(TokenTree::Group(args)) => args
                                 .stream()

@@ -736,13 +736,6 @@ fn every_request_is_loopback(client: &str, block: &syn::Block) -> bool {
         loopback: usize,
         other: usize,
     }
-    impl Uses<'_> {
-        fn is_loopback_arg(&self, a: &syn::Expr) -> bool {
-            is_loopback(a)
-                || matches!(strip_parens(a), syn::Expr::Path(p)
-                    if p.path.get_ident().is_some_and(|i| self.loopback_locals.contains(&i.to_string())))
-        }
-    }
     impl<'ast> Visit<'ast> for Uses<'_> {
         fn visit_local(&mut self, l: &'ast syn::Local) {
             if let (syn::Pat::Ident(pi), Some(init)) = (&l.pat, &l.init) {
@@ -755,7 +748,10 @@ fn every_request_is_loopback(client: &str, block: &syn::Block) -> bool {
         fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
             let on_client = matches!(strip_parens(&m.receiver), syn::Expr::Path(p) if p.path.is_ident(self.client));
             if on_client && REQUEST_METHODS.contains(&m.method.to_string().as_str()) {
-                if m.args.first().is_some_and(|a| self.is_loopback_arg(a)) {
+                if m.args
+                    .first()
+                    .is_some_and(|a| names_loopback(a, &self.loopback_locals))
+                {
                     self.loopback += 1;
                 } else {
                     self.other += 1;
@@ -780,6 +776,13 @@ fn every_request_is_loopback(client: &str, block: &syn::Block) -> bool {
     };
     u.visit_block(block);
     u.loopback > 0 && u.other == 0
+}
+
+/// A loopback address, written here or held by one of `locals`.
+fn names_loopback(e: &syn::Expr, locals: &HashSet<String>) -> bool {
+    is_loopback(e)
+        || matches!(strip_parens(e), syn::Expr::Path(p)
+            if p.path.get_ident().is_some_and(|i| locals.contains(&i.to_string())))
 }
 
 fn note_arg(set: &mut HashSet<String>, e: &syn::Expr) {
@@ -1206,11 +1209,10 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_, '_, 'ast> {
                             && self.fn_block.is_some_and(|b| {
                                 crate::syntax::any_ident(b, &mut |i| i == "connect_timeout")
                             });
-                        let loopback = c.args.iter().any(|a| {
-                            is_loopback(a)
-                                || matches!(strip_parens(a), syn::Expr::Path(p)
-                                    if p.path.get_ident().is_some_and(|i| self.loopback_locals.contains(&i.to_string())))
-                        });
+                        let loopback = c
+                            .args
+                            .iter()
+                            .any(|a| names_loopback(a, &self.loopback_locals));
                         if !(tcp && (awaited || optional || loopback)) {
                             self.report(Span::from(c.span()), &what, help, false, None)
                         }

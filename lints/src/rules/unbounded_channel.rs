@@ -39,8 +39,12 @@ sender its producer awaits, a permit (a name containing `permit`, a parameter
 whose type names one) or a started task's handle, a reservation of a budget
 (a value from `reserve(..)`, `acquire*`, `try_acquire*`, or built from one),
 or when each repetition also awaits a send on another (bounded) queue.
-Not a producer's repeat either: the consumer's own loop (each round takes a
-message off this queue, or runs per message of its stream), a loop left when
+Not a producer's repeat either: the consumer's own loop (a round that takes
+messages off this queue anywhere: a `select!` arm, the receiver lent to a call
+`drain(&mut rx)`, a method of the same type that receives; or that runs per
+message of its stream), and what that loop queues itself, directly, from a
+loop over what it holds, or once from each task it starts (a task it starts
+that loops on its own is a producer), a loop left when
 the send succeeds (a send retried until accepted), a send in a
 `try_for_each`-like closure followed by returning an error (the error ends
 the stream: `Close(c) => { tx.send(c); return Err(Closed) }`), or a method of another type

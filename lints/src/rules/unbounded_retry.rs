@@ -64,7 +64,9 @@ And loops that go round again after an error without retrying:
 - a corrective re-attempt: a repair whose own failure leaves
   (`create_dir_all(parent)?`), or a once-flag (`retried = true`);
 - a state machine whose failure moves to a state that does not issue the failed
-  call again before a state whose own failure leaves (a reconnect), or in which
+  call again before a state whose own failure leaves (a reconnect; also a pinned
+  state set with `this.state.set(..)`, and a failure with no branch of its own
+  that falls through to the statements setting it), or in which
   the operation, a function of the file, does nothing (it starts with `let
   State::Waiting { .. } = &mut self.state else { return Ok(()) }`);
 - a failure value that a later `match`, `?` or `if let Err` leaves on, also
