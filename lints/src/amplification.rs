@@ -3,8 +3,7 @@
 //! another retry site: the attempts multiply.
 
 use crate::callgraph::{CallRef, FnSummary, RetrySite};
-use crate::finding::Finding;
-use crate::Policy;
+use crate::finding::Span;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 /// How many calls deep the search follows.
@@ -117,27 +116,95 @@ fn inner_attempts(f: &FnSummary) -> Option<u64> {
     f.retry_sites.iter().filter_map(|s| s.attempts).max()
 }
 
-/// Findings for `retry_amplification` (and `budget_exceeds_policy` where the
-/// product of known attempt counts exceeds the policy), each with the index of
-/// the file it belongs to.
-pub fn find(files: &[FileSummaries], policy: &Policy) -> Vec<(usize, Finding)> {
+/// A retry site whose retried operation reaches another retry site: what
+/// `retry_amplification` reports.
+pub struct Amplified<'a> {
+    /// The site's file (`FileSummaries::file`).
+    pub file: usize,
+    pub site: &'a RetrySite,
+    pub reach: Reach<'a>,
+}
+
+/// How a retry site reaches the next retry.
+pub enum Reach<'a> {
+    /// A retry site of the same function inside it.
+    Nested(&'a RetrySite),
+    /// Through calls, to the nearest function that retries.
+    Calls {
+        /// The retrying function, qualified (`Type::name`).
+        outer: String,
+        /// Each call on the way, the last one into the function that retries.
+        hops: Vec<Hop>,
+        /// That function's first retry site, and the file it is in.
+        inner_site: &'a RetrySite,
+        inner_path: &'a str,
+        inner_in_site_file: bool,
+        /// The largest attempt count of its retry sites, when known.
+        inner_attempts: Option<u64>,
+    },
+}
+
+/// One call on the way from a retry site to the next retry.
+pub struct Hop {
+    pub call: Span,
+    pub caller: String,
+    pub callee: String,
+    /// Whether the call lies in the retry site's file.
+    pub in_site_file: bool,
+}
+
+/// Every retry site that reaches another retry site, in file and function
+/// order.
+pub fn amplified<'a>(files: &'a [FileSummaries<'a>]) -> Vec<Amplified<'a>> {
     let graph = Graph::new(files);
     let nearest = Nearest::new(&graph);
     let mut out = Vec::new();
     for (fi, file) in files.iter().enumerate() {
         for (i, outer_fn) in file.fns.iter().enumerate() {
             for site in &outer_fn.retry_sites {
-                if let Some(inner) = nested_in(outer_fn, site) {
-                    out.extend(report_nested(file, site, inner, policy));
+                let reach = if let Some(inner) = nested_in(outer_fn, site) {
+                    Reach::Nested(inner)
+                } else if let Some(chain) = nearest.chain(&graph, (fi, i), site) {
+                    through_calls(&graph, (fi, i), &chain)
+                } else {
                     continue;
-                }
-                if let Some(chain) = nearest.chain(&graph, (fi, i), site) {
-                    out.extend(report(&graph, (fi, i), site, &chain, policy));
-                }
+                };
+                out.push(Amplified {
+                    file: file.file,
+                    site,
+                    reach,
+                });
             }
         }
     }
     out
+}
+
+fn through_calls<'a>(graph: &Graph<'a>, origin: FnId, chain: &[(CallRef, FnId)]) -> Reach<'a> {
+    let inner_id = chain.last().expect("non-empty chain").1;
+    let inner_fn = graph.get(inner_id);
+    let mut caller = origin;
+    let hops = chain
+        .iter()
+        .map(|(call, id)| {
+            let hop = Hop {
+                call: call.span,
+                caller: graph.get(caller).qualified(),
+                callee: graph.get(*id).qualified(),
+                in_site_file: caller.0 == origin.0,
+            };
+            caller = *id;
+            hop
+        })
+        .collect();
+    Reach::Calls {
+        outer: graph.get(origin).qualified(),
+        hops,
+        inner_site: &inner_fn.retry_sites[0],
+        inner_path: graph.files[inner_id.0].path,
+        inner_in_site_file: inner_id.0 == origin.0,
+        inner_attempts: inner_attempts(inner_fn),
+    }
 }
 
 /// Every function the search from a retry site can reach within `MAX_DEPTH`
@@ -299,73 +366,6 @@ fn search(graph: &Graph, origin: FnId, site: &RetrySite) -> Option<Vec<(CallRef,
     None
 }
 
-fn report(
-    graph: &Graph,
-    origin: FnId,
-    site: &RetrySite,
-    chain: &[(CallRef, FnId)],
-    policy: &Policy,
-) -> Vec<(usize, Finding)> {
-    let file = &graph.files[origin.0];
-    let outer_fn = graph.get(origin);
-    let inner_fn = graph.get(chain.last().expect("non-empty chain").1);
-    let mut names = vec![format!("`{}`", outer_fn.qualified())];
-    for (_, id) in chain {
-        names.push(format!("`{}`", graph.get(*id).qualified()));
-    }
-    let inner_id = chain.last().expect("non-empty chain").1;
-    let inner_path = graph.files[inner_id.0].path;
-    let inner_site = &inner_fn.retry_sites[0];
-    let mut msg = format!(
-        "retry amplification: this {} reaches another retry in {}",
-        site.kind,
-        names.last().unwrap()
-    );
-    let product = match (site.attempts, inner_attempts(inner_fn)) {
-        (Some(a), Some(b)) => Some((a, b, a.saturating_mul(b))),
-        _ => None,
-    };
-    if let Some((a, b, p)) = product {
-        msg.push_str(&format!(" ({} attempts per call)", product_text(a, b, p)));
-    }
-    let mut finding = Finding::new("retry_amplification", site.span, msg)
-        .label(format!("outer {}", site.kind))
-        .help("retry at one layer only (usually the outermost, closest to the caller's deadline) and let inner calls fail fast; or share one retry budget across the layers")
-        .note(format!(
-            "call chain: {} (inner {} at {}:{})",
-            names.join(" -> "),
-            inner_site.kind,
-            inner_path,
-            inner_site.span.start.line
-        ));
-    // Label every hop that lies in this file.
-    let mut hop = origin;
-    for (call, id) in chain {
-        if hop.0 == origin.0 {
-            finding = finding.secondary(
-                call.span,
-                format!(
-                    "`{}` calls `{}`",
-                    graph.get(hop).qualified(),
-                    graph.get(*id).qualified()
-                ),
-            );
-        }
-        hop = *id;
-    }
-    if inner_id.0 == origin.0 {
-        finding = finding.secondary(inner_site.span, format!("inner {}", inner_site.kind));
-    }
-    let mut out = vec![(file.file, finding)];
-    out.extend(over_policy(site, product, policy).map(|f| {
-        (
-            file.file,
-            f.note(format!("call chain: {}", names.join(" -> "))),
-        )
-    }));
-    out
-}
-
 /// The retry call graph for `leash budgets --graph`: every function with a
 /// retry site (with its attempts, when known), and the call chains from a retry
 /// site to the next retry below it.
@@ -419,69 +419,9 @@ fn nested_in<'f>(f: &'f FnSummary, site: &RetrySite) -> Option<&'f RetrySite> {
     })
 }
 
-fn report_nested(
-    file: &FileSummaries,
-    site: &RetrySite,
-    inner: &RetrySite,
-    policy: &Policy,
-) -> Vec<(usize, Finding)> {
-    let mut msg = format!(
-        "retry amplification: a {} inside this {}",
-        inner.kind, site.kind
-    );
-    let product = site
-        .attempts
-        .zip(inner.attempts)
-        .map(|(a, b)| (a, b, a.saturating_mul(b)));
-    if let Some((a, b, p)) = product {
-        msg.push_str(&format!(" ({} attempts per call)", product_text(a, b, p)));
-    }
-    let finding = Finding::new("retry_amplification", site.span, msg)
-        .label(format!("outer {}", site.kind))
-        .secondary(inner.span, format!("inner {}", inner.kind))
-        .help("retry at one level only: let the inner operation fail fast and keep the outer retry, or merge them into one loop with one attempt budget");
-    let mut out = vec![(file.file, finding)];
-    out.extend(over_policy(site, product, policy).map(|f| (file.file, f)));
-    out
-}
-
-/// `a x b = p`, or `a x b = at least p` when the product saturated (its true
-/// value does not fit in a `u64`, so `p` is only a lower bound).
-fn product_text(a: u64, b: u64, p: u64) -> String {
-    if a.checked_mul(b).is_some() {
-        format!("{a} x {b} = {p}")
-    } else {
-        format!("{a} x {b} = at least {p}")
-    }
-}
-
-/// `budget_exceeds_policy` when the product of known attempt counts is above
-/// `max_amplification`.
-fn over_policy(
-    site: &RetrySite,
-    product: Option<(u64, u64, u64)>,
-    policy: &Policy,
-) -> Option<Finding> {
-    let (a, b, p) = product?;
-    (p > policy.max_amplification).then(|| {
-        Finding::new(
-            "budget_exceeds_policy",
-            site.span,
-            format!(
-                "retry amplification of {} attempts exceeds the policy's max_amplification = {}",
-                product_text(a, b, p),
-                policy.max_amplification
-            ),
-        )
-        .label(format!("{p} > {}", policy.max_amplification))
-        .help("retry at one layer only, or lower the attempts so their product stays within the policy")
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Span;
 
     fn call(name: &str) -> CallRef {
         CallRef {

@@ -224,7 +224,7 @@ pub(super) fn add_cross_file_findings(
     packages: &mut Packages,
 ) {
     let found = with_summaries(outcomes, packages, |files| {
-        leash_lints::amplification::find(files, &opts.config.policy)
+        leash_lints::rules::retry_amplification::cross_file_findings(files, &opts.config.policy)
     });
     for (file, finding) in found {
         let o = &mut outcomes[file];

@@ -1,12 +1,14 @@
 //! `retry_amplification`: a retry whose retried operation reaches another
 //! retry. Each file contributes function summaries (see [`crate::callgraph`]);
-//! the driver joins them across files ([`crate::amplification`]).
+//! the driver joins them across files ([`crate::amplification`]) and reports
+//! what [`cross_file_findings`] makes of them.
 
+use crate::amplification::{amplified, Amplified, FileSummaries, Reach};
 use crate::callgraph::{calls_in, local_types, type_name, FnSummary, RetrySite, LOCAL_TYPES};
 use crate::prefilter::Triggers;
 use crate::syntax::{call_path, int_literal, leash_attr, method_chain};
 use crate::vocab::{DELAY_FACTS, RETRY, RETRY_IMPORTS, RETRY_NEEDS, STATUS_OR_LIBRARY};
-use crate::{FileContext, Level, Lint, Sink, Span};
+use crate::{FileContext, Finding, Level, Lint, Policy, Sink, Span};
 use crate::{Model, PhaseTwo};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
@@ -56,6 +58,111 @@ let inner calls fail fast; or pass one shared retry budget down the layers.
     phase_two: Some(PhaseTwo::CallSummaries),
     budget: None,
 };
+
+/// Findings of the cross-file phase: each retry site reaching another retry,
+/// and `budget_exceeds_policy` where the product of known attempt counts is
+/// above the policy's `max_amplification`; each with the index of its file.
+pub fn cross_file_findings(files: &[FileSummaries], policy: &Policy) -> Vec<(usize, Finding)> {
+    let mut out = Vec::new();
+    for a in amplified(files) {
+        let (finding, over) = match &a.reach {
+            Reach::Nested(inner) => nested(&a, inner, policy),
+            Reach::Calls { .. } => through_calls(&a, policy),
+        };
+        out.push((a.file, finding));
+        out.extend(over.map(|f| (a.file, f)));
+    }
+    out
+}
+
+fn nested(a: &Amplified, inner: &RetrySite, policy: &Policy) -> (Finding, Option<Finding>) {
+    let site = a.site;
+    let mut msg = format!(
+        "retry amplification: a {} inside this {}",
+        inner.kind, site.kind
+    );
+    let product = site.attempts.zip(inner.attempts);
+    if let Some((a, b)) = product {
+        msg.push_str(&format!(" ({} attempts per call)", product_text(a, b)));
+    }
+    let finding = Finding::new("retry_amplification", site.span, msg)
+        .label(format!("outer {}", site.kind))
+        .secondary(inner.span, format!("inner {}", inner.kind))
+        .help("retry at one level only: let the inner operation fail fast and keep the outer retry, or merge them into one loop with one attempt budget");
+    (finding, over_policy(site, product, policy))
+}
+
+fn through_calls(a: &Amplified, policy: &Policy) -> (Finding, Option<Finding>) {
+    let Reach::Calls {
+        outer,
+        hops,
+        inner_site,
+        inner_path,
+        inner_in_site_file,
+        inner_attempts,
+    } = &a.reach
+    else {
+        unreachable!("called for a reach through calls")
+    };
+    let site = a.site;
+    let mut names = vec![format!("`{outer}`")];
+    names.extend(hops.iter().map(|h| format!("`{}`", h.callee)));
+    let chain = names.join(" -> ");
+    let mut msg = format!(
+        "retry amplification: this {} reaches another retry in {}",
+        site.kind,
+        names.last().expect("a chain has hops")
+    );
+    let product = site.attempts.zip(*inner_attempts);
+    if let Some((a, b)) = product {
+        msg.push_str(&format!(" ({} attempts per call)", product_text(a, b)));
+    }
+    let mut finding = Finding::new("retry_amplification", site.span, msg)
+        .label(format!("outer {}", site.kind))
+        .help("retry at one layer only (usually the outermost, closest to the caller's deadline) and let inner calls fail fast; or share one retry budget across the layers")
+        .note(format!(
+            "call chain: {chain} (inner {} at {inner_path}:{})",
+            inner_site.kind, inner_site.span.start.line
+        ));
+    // Label every hop that lies in this file.
+    for hop in hops.iter().filter(|h| h.in_site_file) {
+        finding = finding.secondary(hop.call, format!("`{}` calls `{}`", hop.caller, hop.callee));
+    }
+    if *inner_in_site_file {
+        finding = finding.secondary(inner_site.span, format!("inner {}", inner_site.kind));
+    }
+    let over = over_policy(site, product, policy).map(|f| f.note(format!("call chain: {chain}")));
+    (finding, over)
+}
+
+/// `a x b = p`, or `a x b = at least p` when the product saturates (its true
+/// value does not fit in a `u64`, so `p` is only a lower bound).
+fn product_text(a: u64, b: u64) -> String {
+    match a.checked_mul(b) {
+        Some(p) => format!("{a} x {b} = {p}"),
+        None => format!("{a} x {b} = at least {}", u64::MAX),
+    }
+}
+
+/// `budget_exceeds_policy` when the product of known attempt counts is above
+/// `max_amplification`.
+fn over_policy(site: &RetrySite, product: Option<(u64, u64)>, policy: &Policy) -> Option<Finding> {
+    let (a, b) = product?;
+    let p = a.saturating_mul(b);
+    (p > policy.max_amplification).then(|| {
+        Finding::new(
+            "budget_exceeds_policy",
+            site.span,
+            format!(
+                "retry amplification of {} attempts exceeds the policy's max_amplification = {}",
+                product_text(a, b),
+                policy.max_amplification
+            ),
+        )
+        .label(format!("{p} > {}", policy.max_amplification))
+        .help("retry at one layer only, or lower the attempts so their product stays within the policy")
+    })
+}
 
 fn check(cx: &FileContext, sink: &mut Sink) {
     let mut c = Collector {
@@ -326,5 +433,70 @@ mod tests {
             "fn save(c: &Client, m: &mut Map) { c.insert(1); m.insert(2); c.insert(3); }",
         );
         assert_eq!(q, [Some("Client".to_string()), Some("Map".to_string())]);
+    }
+
+    /// The cross-file findings over the summaries of one file.
+    fn cross_file(src: &str) -> Vec<(&'static str, usize, String)> {
+        let fns = crate::rules::run_check(src, check).summaries;
+        let files = [FileSummaries {
+            file: 0,
+            package: "p",
+            path: "lib.rs",
+            fns: &fns,
+        }];
+        cross_file_findings(&files, &Policy::default())
+            .into_iter()
+            .map(|(_, f)| (f.lint, f.span.start.line, f.message))
+            .collect()
+    }
+
+    #[test]
+    fn attempts_multiply_through_calls_and_over_the_policy() {
+        let found = cross_file(
+            "#[leash::retry(attempts = 4)]\nasync fn outer() { inner().await }\n\
+             #[leash::retry(attempts = 5)]\nasync fn inner() { op().await }",
+        );
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[0].0, "retry_amplification");
+        assert_eq!(found[0].1, 1);
+        assert!(
+            found[0]
+                .2
+                .contains("reaches another retry in `inner` (4 x 5 = 20 attempts per call)"),
+            "{}",
+            found[0].2
+        );
+        assert_eq!(found[1].0, "budget_exceeds_policy");
+        assert!(
+            found[1]
+                .2
+                .contains("4 x 5 = 20 attempts exceeds the policy's max_amplification = 10"),
+            "{}",
+            found[1].2
+        );
+        // Near miss: within the policy, only the amplification is reported.
+        let found = cross_file(
+            "#[leash::retry(attempts = 2)]\nasync fn outer() { inner().await }\n\
+             #[leash::retry(attempts = 5)]\nasync fn inner() { op().await }",
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        // Unknown counts give no product.
+        let found = cross_file(
+            "#[leash::retry(attempts = 2)]\nasync fn outer() { inner().await }\n\
+             async fn inner() { for _ in 0.. { if op().await.is_ok() { break; } } }",
+        );
+        assert!(
+            found.iter().all(|f| !f.2.contains("attempts per call")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_saturated_product_is_a_lower_bound() {
+        assert_eq!(product_text(3, 4), "3 x 4 = 12");
+        assert_eq!(
+            product_text(u64::MAX, 2),
+            format!("{} x 2 = at least {}", u64::MAX, u64::MAX)
+        );
     }
 }
