@@ -79,3 +79,28 @@ async fn table_or_default(name: &str, response: reqwest::Response) -> Result<(),
     }
     Err(TableError::NotFound { name: name.to_string(), body })
 }
+
+// Silent: a timed-out lookup becomes the state that says so.
+async fn resolve_state(host: &str) -> DnsState {
+    match tokio::time::timeout(Duration::from_secs(2), tokio::net::lookup_host(host)).await {
+        Ok(Ok(_)) => DnsState::Resolved,
+        Ok(Err(_)) => DnsState::NxDomain,
+        Err(_) => DnsState::TimedOut,
+    }
+}
+
+// Silent: a failed upstream request answers as a gateway does.
+async fn proxied(client: reqwest::Client, url: &str) -> PageResponse {
+    match client.get(url).send().await {
+        Ok(r) => PageResponse { status_code: r.status(), ..Default::default() },
+        Err(_) => PageResponse { status_code: StatusCode::BAD_GATEWAY, ..Default::default() },
+    }
+}
+
+// Reported: the failed request passes for an empty page that succeeded.
+async fn proxied_as_ok(client: reqwest::Client, url: &str) -> PageResponse {
+    match client.get(url).send().await {
+        Ok(r) => PageResponse { status_code: r.status(), ..Default::default() },
+        Err(_) => PageResponse { status_code: StatusCode::OK, ..Default::default() },
+    }
+}

@@ -80,6 +80,28 @@ impl Imports {
     }
 }
 
+/// Crates whose paths the lints match (`tokio::spawn`, `reqwest::Client`),
+/// and that other crates re-export for their users.
+const CRATES_MATCHED: &[&str] = &[
+    "tokio",
+    "async_std",
+    "smol",
+    "futures",
+    "futures_util",
+    "reqwest",
+    "hyper",
+    "hyper_util",
+    "ureq",
+    "crossbeam_channel",
+    "flume",
+    "async_channel",
+    "kanal",
+    "backoff",
+    "backon",
+    "tokio_retry",
+    "tryhard",
+];
+
 struct Collector {
     imports: Imports,
 }
@@ -113,6 +135,11 @@ fn walk_tree(imports: &mut Imports, prefix: String, tree: &syn::UseTree) {
                 }
             } else {
                 imports.add(name.clone(), join(&name));
+                // `use spider::tokio;`: a crate re-exported by another is
+                // still that crate.
+                if !prefix.is_empty() && CRATES_MATCHED.contains(&name.as_str()) {
+                    imports.add(name.clone(), name);
+                }
             }
         }
         syn::UseTree::Rename(r) => {
@@ -168,5 +195,20 @@ mod tests {
         );
         assert!(resolve(src, "channel").contains(&"std::sync::mpsc::channel".to_string()));
         assert_eq!(resolve(src, "other::thing"), vec!["other::thing"]);
+    }
+
+    #[test]
+    fn a_crate_re_exported_by_another_is_that_crate() {
+        let src = "use spider::{tokio, utils};\nuse app::net::reqwest;";
+        assert_eq!(
+            resolve(src, "tokio::spawn"),
+            vec!["spider::tokio::spawn", "tokio::spawn"]
+        );
+        assert_eq!(
+            resolve(src, "reqwest::Client"),
+            vec!["app::net::reqwest::Client", "reqwest::Client"]
+        );
+        // Near miss: a module of the same name as no matched crate stays as it is.
+        assert_eq!(resolve(src, "utils::spawn"), vec!["spider::utils::spawn"]);
     }
 }

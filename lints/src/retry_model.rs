@@ -2101,6 +2101,15 @@ impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
             self.item_ops = true;
         }
         self.accepts |= self.depth == 0 && name == "accept";
+        // `counter.fetch_add(1, Relaxed) < limit`: an atomic counter moves
+        // as an assignment does.
+        if matches!(name.as_str(), "fetch_add" | "fetch_sub") {
+            // `counter.as_ref().unwrap().fetch_sub(1, ..)` moves `counter`.
+            let (_, root) = crate::syntax::method_chain(&m.receiver);
+            if let Some(n) = assigned_name(root) {
+                self.mutated.insert(n);
+            }
+        }
         syn::visit::visit_expr_method_call(self, m);
     }
     fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {

@@ -163,6 +163,7 @@ pub fn producers(file: &syn::File, at: crate::Span) -> Producers {
         called_repeatedly: HashMap::new(),
         started: HashSet::new(),
         configured_counts: HashSet::new(),
+        measured_counts: HashSet::new(),
         admitted: HashSet::new(),
         local_types: HashMap::new(),
         paced_repeats: Vec::new(),
@@ -729,6 +730,7 @@ struct SendFinder<'a> {
     /// of constants, admissions, and local types (see [`FnSurvey`]).
     started: HashSet<String>,
     configured_counts: HashSet<String>,
+    measured_counts: HashSet<String>,
     admitted: HashSet<String>,
     local_types: HashMap<String, String>,
     /// Parallel to `repeats`: does that repetition await a bounded send?
@@ -760,6 +762,7 @@ impl SendFinder<'_> {
         let outer_shadowed = std::mem::take(&mut self.shadowed);
         let outer_started = std::mem::replace(&mut self.started, survey.started);
         let outer_counts = std::mem::replace(&mut self.configured_counts, survey.configured_counts);
+        let outer_measured = std::mem::replace(&mut self.measured_counts, survey.measured_counts);
         let outer_admitted = std::mem::replace(&mut self.admitted, survey.admitted);
         let outer_types = std::mem::replace(&mut self.local_types, survey.local_types);
         let outer_leaving = std::mem::take(&mut self.leaving);
@@ -775,6 +778,7 @@ impl SendFinder<'_> {
         self.local_types = outer_types;
         self.started = outer_started;
         self.configured_counts = outer_counts;
+        self.measured_counts = outer_measured;
         self.fn_name = outer_name;
         self.repeats = outer_repeats;
         self.replies = outer_replies;
@@ -1186,6 +1190,8 @@ struct FnSurvey<'a> {
     /// Locals bound to a count from constants (`let n = match kind { Tcp =>
     /// TCP_POOL, Udp => UDP_POOL }`).
     configured_counts: HashSet<String>,
+    /// Locals bound to a measure of something (`let n = items.len()`).
+    measured_counts: HashSet<String>,
     /// Locals holding an admission: a reservation against a budget
     /// (`pool.reserve(n)`, `sem.acquire_many_owned(n)`, `reserve_slot()`), or
     /// a value built from one (`Commit::new(permit)`). A message carrying one
@@ -1214,6 +1220,7 @@ impl<'a> FnSurvey<'a> {
             capacity_checked: false,
             started: HashSet::new(),
             configured_counts: HashSet::new(),
+            measured_counts: HashSet::new(),
             admitted: HashSet::new(),
             local_types: HashMap::new(),
         };
@@ -1288,6 +1295,8 @@ impl<'ast> Visit<'ast> for FnSurvey<'_> {
                 }
                 if counts_from_constants(&init.expr) {
                     self.configured_counts.insert(name);
+                } else if measures_something(&init.expr, &self.measured_counts) {
+                    self.measured_counts.insert(name);
                 }
             }
         }
@@ -1623,13 +1632,21 @@ fn counts_from_constants(e: &syn::Expr) -> bool {
 
 /// Does a `for` loop run over input? A literal range or array, or a field of
 /// `self` (configuration), is not; nor is a range up to a field of `self`
-/// (`for _ in 0..self.size`: one message per configured worker).
-fn for_over_input(f: &syn::ExprForLoop, configured_counts: &HashSet<String>) -> bool {
+/// (`for _ in 0..self.size`: one message per configured worker), nor up to
+/// a number that measures nothing (`for _ in 0..n_tasks`: a batch of the
+/// size asked for, not one message per item that arrived; `0..items.len()`
+/// walks the items).
+fn for_over_input(
+    f: &syn::ExprForLoop,
+    configured_counts: &HashSet<String>,
+    measured_counts: &HashSet<String>,
+) -> bool {
     match crate::syntax::strip_parens(&f.expr) {
         syn::Expr::Range(r) => match r.end.as_deref() {
             Some(end) => {
                 crate::syntax::int_literal(end).is_none()
                     && !counts_from_constants(end)
+                    && measures_something(end, measured_counts)
                     && !crate::syntax::any_ident(end, &mut |id| {
                         id == "self" || configured_counts.contains(id)
                     })
@@ -1639,6 +1656,44 @@ fn for_over_input(f: &syn::ExprForLoop, configured_counts: &HashSet<String>) -> 
         syn::Expr::Array(_) => false,
         other => !over_signals(other) && !crate::syntax::any_ident(other, &mut |id| id == "self"),
     }
+}
+
+/// Does every round start by waiting for a timer (`sleep(..).await`,
+/// `interval.tick().await`, `let t = after(d)`), after at most checks that
+/// leave (`if Instant::now() > deadline { break }`)? It then sends at the
+/// timer's pace, not with the input. A round that reads input first is
+/// driven by the input, whatever it waits for later.
+fn every_round_ticks(body: &syn::Block) -> bool {
+    body.stmts
+        .iter()
+        .find(|st| !is_exit_check(st))
+        .is_some_and(|st| crate::retry_model::is_delay_stmt(st) || binds_a_timer(st))
+}
+
+/// `if cond { break }`: a check that leaves the loop and does nothing else.
+fn is_exit_check(st: &syn::Stmt) -> bool {
+    match st {
+        syn::Stmt::Expr(syn::Expr::If(i), _) => {
+            i.else_branch.is_none()
+                && matches!(
+                    i.then_branch.stmts.as_slice(),
+                    [syn::Stmt::Expr(
+                        syn::Expr::Break(_) | syn::Expr::Return(_),
+                        _
+                    )]
+                )
+        }
+        _ => false,
+    }
+}
+
+/// Does a count measure something (`items.len()`, `batch.count()`, a local
+/// bound to one), or is it a number the code was given (`0..n_tasks`: a
+/// fixed batch)?
+fn measures_something(count: &syn::Expr, measured_counts: &HashSet<String>) -> bool {
+    crate::syntax::any_ident(count, &mut |id| {
+        id == "len" || id == "count" || measured_counts.contains(id)
+    })
 }
 
 /// Does a round start by waiting for the process's signals (`for sig in
@@ -1790,9 +1845,7 @@ impl<'ast> Visit<'ast> for SendFinder<'_> {
     fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
         // `loop { timer.tick().await; tx.send(Ping) }`: driven by a timer,
         // not by input.
-        if l.body.stmts.first().is_some_and(|st| {
-            crate::retry_model::is_delay_stmt(st) || binds_a_timer(st) || waits_for_signals(st)
-        }) {
+        if every_round_ticks(&l.body) || l.body.stmts.first().is_some_and(waits_for_signals) {
             return syn::visit::visit_expr_loop(self, l);
         }
         if self.is_consumer_loop(l.body.stmts.first()) || self.drains_in_round(&l.body) {
@@ -1808,7 +1861,7 @@ impl<'ast> Visit<'ast> for SendFinder<'_> {
 
     fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
         // `while interval.next().await.is_some()`: driven by a timer.
-        if waits_for_a_timer(&l.cond) || over_signals(&l.cond) {
+        if waits_for_a_timer(&l.cond) || over_signals(&l.cond) || every_round_ticks(&l.body) {
             return syn::visit::visit_expr_while(self, l);
         }
         if self.receives(&l.cond) || self.drains_in_round(&l.body) {
@@ -1825,7 +1878,9 @@ impl<'ast> Visit<'ast> for SendFinder<'_> {
     fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
         if self.receives(&l.expr) || self.drains_in_round(&l.body) {
             self.in_consumer_round(|s| syn::visit::visit_expr_for_loop(s, l));
-        } else if for_over_input(l, &self.configured_counts) {
+        } else if for_over_input(l, &self.configured_counts, &self.measured_counts)
+            && !every_round_ticks(&l.body)
+        {
             self.in_repeat(
                 crate::Span::from(l.for_token.span),
                 self.renews_channel(l.for_token.span, &l.body),
@@ -2020,6 +2075,33 @@ mod tests {
             "fn f() { let (tx, rx) = unbounded_channel(); for i in 0..4 { tx.send(i); } }",
         );
         assert!(p.unpaced_repeating().is_none());
+    }
+
+    #[test]
+    fn a_count_given_is_not_input_a_measured_one_is() {
+        let p = producers_of(
+            "fn f(n_tasks: usize) { let (tx, rx) = unbounded_channel(); for _ in 0..n_tasks { tx.send(()); } }",
+        );
+        assert!(p.unpaced_repeating().is_none(), "{p:?}");
+        let p = producers_of(
+            "fn f(items: Vec<u32>) { let (tx, rx) = unbounded_channel(); for i in 0..items.len() { tx.send(items[i]); } }",
+        );
+        assert!(p.unpaced_repeating().is_some(), "{p:?}");
+    }
+
+    #[test]
+    fn every_round_waiting_for_the_clock_is_not_input() {
+        let p = producers_of(
+            "async fn f(start: Instant, end: Instant) { let (tx, rx) = unbounded_channel(); \
+             for i in 0.. { if Instant::now() > end { break; } sleep_until(start + i).await; tx.send(()); } }",
+        );
+        assert!(p.unpaced_repeating().is_none(), "{p:?}");
+        // Near miss: a wait on one branch does not pace every round.
+        let p = producers_of(
+            "async fn f(mut s: Stream) { let (tx, rx) = unbounded_channel(); \
+             while let Some(x) = s.next().await { if x == 0 { sleep(d).await; } tx.send(x); } }",
+        );
+        assert!(p.unpaced_repeating().is_some(), "{p:?}");
     }
 
     #[test]

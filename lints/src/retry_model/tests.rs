@@ -656,3 +656,12 @@ fn failure_falling_through_to_a_pinned_state_that_moves_on() {
     );
     one(&again);
 }
+
+#[test]
+fn a_shared_atomic_counter_moved_in_the_loop_bounds_it() {
+    let bounded = one("async fn f(c: Arc<AtomicUsize>, n: usize) { loop { match setup().await { Ok(x) => return use_it(x), Err(_) => { if c.fetch_add(1, Ordering::Relaxed) >= n { return; } } } } }");
+    assert!(bounded.bound.is_bounded(), "{bounded:?}");
+    // Near miss: a counter only read is not moved by the loop.
+    let unbounded = one("async fn f(c: Arc<AtomicUsize>, n: usize) { loop { match setup().await { Ok(x) => return use_it(x), Err(_) => { if c.load(Ordering::Relaxed) >= n { return; } } } } }");
+    assert!(!unbounded.bound.is_bounded(), "{unbounded:?}");
+}

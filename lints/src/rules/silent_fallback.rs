@@ -87,7 +87,8 @@ alternative whose own error reaches the caller (`open(a).or_else(|_| open(b))`,
 `Err(_) => read(b)` beside `Ok(x) => Ok(x)`), and failures turned into a status:
 a constant beside a constant success value (`Ok(_) => 1, Err(_) => 0`), a null
 pointer, a `bool` flag set on the failure path, or a value that names the
-failure (`Err(_) => Pending::Failed`, `State::ConnectFailure`, an error type).
+failure (`Err(_) => Pending::Failed`, `State::ConnectFailure`,
+`DnsState::TimedOut`, an error type, a gateway's `StatusCode::BAD_GATEWAY`).
 
 ## Why is this bad?
 The service keeps answering, with stale, empty or default data, and nobody knows
@@ -602,8 +603,10 @@ fn describes_a_failure(text: &str) -> bool {
 }
 
 /// An identifier that names an error value or type (`Err`, `err`, `PayloadError`,
-/// `closed_connection_error`), or a variant naming the failure
-/// (`PendingCommand::Failed`, `Outcome::ConnectFailure`): a failure path that
+/// `closed_connection_error`), a variant naming the failure
+/// (`PendingCommand::Failed`, `Outcome::ConnectFailure`, `DnsState::TimedOut`,
+/// `Health::Unreachable`), or a status a gateway answers with when the
+/// service behind it failed (`StatusCode::BAD_GATEWAY`): a failure path that
 /// builds or records one propagates the failure as data.
 fn is_error_ident(s: &str) -> bool {
     if s == "Err" || s == "err" {
@@ -611,8 +614,21 @@ fn is_error_ident(s: &str) -> bool {
     }
     let l = s.to_ascii_lowercase();
     let failure_variant = s.starts_with(|c: char| c.is_ascii_uppercase())
-        && (l.ends_with("failed") || l.ends_with("failure"));
-    failure_variant || l.contains("error") || l.starts_with("err_") || l.ends_with("_err")
+        && [
+            "failed",
+            "failure",
+            "timedout",
+            "unavailable",
+            "unreachable",
+        ]
+        .iter()
+        .any(|w| l.ends_with(w));
+    let gateway_status = matches!(s, "BAD_GATEWAY" | "SERVICE_UNAVAILABLE" | "GATEWAY_TIMEOUT");
+    failure_variant
+        || gateway_status
+        || l.contains("error")
+        || l.starts_with("err_")
+        || l.ends_with("_err")
 }
 
 /// What a failure path does.

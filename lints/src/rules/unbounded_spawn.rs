@@ -25,7 +25,8 @@ when no bounding primitive is visible in the same function. Spawns are
 `std::thread::spawn`, `thread::Builder::..spawn`, `async_std::task::spawn`,
 `smol::spawn`, `Runtime::spawn`/`Handle::spawn` (a receiver that is visibly a
 runtime, handle or executor, such as `Handle::current().spawn(..)`),
-`JoinSet::spawn`, resolved through `use` imports and aliases, and functions of
+`JoinSet::spawn`, resolved through `use` imports and aliases (a runtime
+another crate re-exports, `use spider::tokio;`, is that runtime), and functions of
 your own crate that hand their argument to one of these (spawn wrappers,
 followed across files).
 
