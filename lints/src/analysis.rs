@@ -4,6 +4,7 @@
 use crate::context::{FileContext, Policy, Sink};
 use crate::finding::{Fact, Finding, Span};
 use crate::suppress::Suppressions;
+use std::borrow::Cow;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 pub use crate::nesting::MAX_NESTING;
@@ -81,89 +82,18 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
             return out;
         }
     }
-    // The syntax tree's depth and size: what is parsed is the blanked text,
-    // if any (whose depth the body filter measured).
-    let (depth, too_many_groups) = match &blanked {
-        Some(b) => (b.depth, crate::nesting::too_many_groups(&b.text)),
-        None => crate::nesting::depth_and_groups(source),
-    };
-    if depth > MAX_NESTING {
-        out.findings.push(
-            Finding::new("parse_error", crate::Span::default(), format!("nesting too deep to analyse ({depth} levels; the limit is {MAX_NESTING})"))
-                .label("file skipped")
-                .help("split the deeply nested expression; generated code can be excluded with `exclude` in leash.toml"),
-        );
+    if let Some(refused) = too_big_to_parse(blanked.as_ref(), source) {
+        out.findings.push(refused);
         return out;
     }
-    if let Some(groups) = too_many_groups {
-        out.findings.push(
-            Finding::new(
-                "parse_error",
-                crate::Span::default(),
-                format!(
-                    "too many bracket groups to analyse in memory ({groups}; the limit is {})",
-                    crate::nesting::MAX_GROUPS
-                ),
-            )
-            .label("file skipped")
-            .help("split the file; generated code can be excluded with `exclude` in leash.toml"),
-        );
+    let Some(Parsed {
+        mut file,
+        text,
+        lost_items,
+        views,
+    }) = parse(source, blanked, &mut out)
+    else {
         return out;
-    }
-    // The chain guard measures the text that is parsed.
-    let too_long = |text: &str, out: &mut FileAnalysis| {
-        // A chain of tokens is no longer than its text.
-        if text.len() <= MAX_CHAIN {
-            return false;
-        }
-        let chain = crate::nesting::max_chain_length(text);
-        if chain > MAX_CHAIN {
-            out.findings.push(
-                Finding::new("parse_error", crate::Span::default(), format!("expression too long to analyse ({chain} chained tokens; the limit is {MAX_CHAIN})"))
-                    .label("file skipped")
-                    .help("split the expression; generated code can be excluded with `exclude` in leash.toml"),
-            );
-        }
-        chain > MAX_CHAIN
-    };
-    if too_long(blanked.as_ref().map_or(source, |b| &b.text), &mut out) {
-        return out;
-    }
-    // A blanked text that does not parse (the byte scan misread something) falls
-    // back to the original, so the error reported is the file's own.
-    let mut views = Vec::new();
-    let parsed = match &mut blanked {
-        Some(b) => match syn::parse_file(&b.text) {
-            Ok(f) => {
-                out.blanked_bodies = b.bodies;
-                out.blanked_fns = std::mem::take(&mut b.fns);
-                views = std::mem::take(&mut b.views);
-                Ok(f)
-            }
-            Err(_) if too_long(source, &mut out) => return out,
-            Err(_) => syn::parse_file(source),
-        },
-        None => syn::parse_file(source),
-    };
-    drop(blanked);
-    // A file that does not parse as a whole loses only the items that do not
-    // parse (see `crate::recover`); what is analysed is the source with those
-    // items blanked.
-    let mut lost_items = Vec::new();
-    let recovered_text;
-    let (mut file, parsed_text) = match parsed {
-        Ok(f) => (f, source),
-        Err(e) => match crate::recover::parse_items(source) {
-            Some(r) => {
-                lost_items = r.failures;
-                recovered_text = r.text;
-                (r.file, recovered_text.as_str())
-            }
-            None => {
-                out.findings.push(whole_file_error(&e));
-                return out;
-            }
-        },
     };
     out.parsed = true;
     if !opts.include_tests {
@@ -172,74 +102,25 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
     crate::expand::expand_expr_macros(&mut file);
     let mut sink = Sink::default();
     let imports = crate::imports::Imports::collect(&file);
-    // What lints share is computed once per view.
-    let mut memos: Vec<(u32, crate::context::Memo)> = Vec::new();
-    let fn_masks = crate::views::fn_masks(&mut file, &views);
-    for lint in crate::rules::ALL {
-        let Some(check) = lint.check else { continue };
-        if !(opts.enabled)(lint.name) {
-            continue;
-        }
-        // Each lint sees only the kept bodies it needs.
-        let mask = match opts.body_filter {
-            Some(f) if !views.is_empty() => f.lint_mask(lint.name),
-            _ => crate::body_filter::ALL_LINTS,
-        };
-        let memo = match memos.iter().position(|m| m.0 == mask) {
-            Some(k) => k,
-            None => {
-                memos.push((mask, Default::default()));
-                memos.len() - 1
-            }
-        };
-        let hidden = crate::views::hide(&mut file, &fn_masks, mask);
-        let cx = FileContext::new(
-            path,
-            parsed_text,
-            &file,
-            &imports,
-            opts.policy,
-            &memos[memo].1,
-        );
-        let before = sink.findings.len();
-        let result = catch_unwind(AssertUnwindSafe(|| check(&cx, &mut sink)));
-        if let Err(payload) = result {
-            sink.findings.truncate(before);
-            out.problems.push(Problem::LintPanicked {
-                lint: lint.name,
-                message: panic_message(&*payload),
-            });
-        }
-        crate::views::restore(&mut file, &fn_masks, mask, hidden);
-    }
+    run_lints(
+        (path, &text),
+        &mut file,
+        &imports,
+        &views,
+        opts,
+        &mut sink,
+        &mut out.problems,
+    );
     if opts.inventory {
         let memo = crate::context::Memo::default();
-        let cx = FileContext::new(path, parsed_text, &file, &imports, opts.policy, &memo);
+        let cx = FileContext::new(path, &text, &file, &imports, opts.policy, &memo);
         sink.budgets = crate::inventory::collect(&cx);
     }
     crate::support_code::demote(path, &file, &mut sink.findings);
-    sink.findings.append(&mut lost_items);
+    sink.findings.extend(lost_items);
     // Comments inside a lost item suppress nothing and are not reported unused.
-    let mut suppressions = Suppressions::new(parsed_text, Some(&file));
-    if (opts.enabled)("missing_reason") {
-        sink.findings.extend(missing_reasons(&suppressions));
-    }
-    if (opts.enabled)("unknown_lint") {
-        sink.findings.extend(unknown_lints(&suppressions));
-    }
-    sink.findings
-        .retain(|f| f.lint == "missing_reason" || !suppressions.allows(f.lint, &f.span));
-    out.unused_allows = suppressions
-        .comments
-        .iter()
-        .zip(&suppressions.comment_hits)
-        .filter(|(_, &hits)| hits == 0)
-        .map(|(c, _)| c.span)
-        .collect();
-    if (opts.enabled)("unused_allow") {
-        sink.findings
-            .extend(unused_allows(&suppressions, opts.enabled));
-    }
+    let suppressions = Suppressions::new(&text, Some(&file));
+    let suppressions = apply_suppressions(suppressions, &mut sink.findings, &mut out, opts);
     out.findings = sink.findings;
     out.facts = sink.facts;
     if sink.summaries.iter().any(|f| !f.retry_sites.is_empty()) {
@@ -252,6 +133,190 @@ pub fn analyze_source(path: &str, source: &str, opts: &AnalysisOptions) -> FileA
     // every file parsed on the thread.
     proc_macro2::extra::invalidate_current_thread_spans();
     out
+}
+
+/// A `parse_error` for a file too deep, or with too many bracket groups, to
+/// parse safely. What is measured is what would be parsed: the blanked text,
+/// if any (whose depth the body filter measured).
+fn too_big_to_parse(
+    blanked: Option<&crate::body_filter::Blanked>,
+    source: &str,
+) -> Option<Finding> {
+    let (depth, too_many_groups) = match blanked {
+        Some(b) => (b.depth, crate::nesting::too_many_groups(&b.text)),
+        None => crate::nesting::depth_and_groups(source),
+    };
+    if depth > MAX_NESTING {
+        return Some(
+            Finding::new("parse_error", crate::Span::default(), format!("nesting too deep to analyse ({depth} levels; the limit is {MAX_NESTING})"))
+                .label("file skipped")
+                .help("split the deeply nested expression; generated code can be excluded with `exclude` in leash.toml"),
+        );
+    }
+    too_many_groups.map(|groups| {
+        Finding::new(
+            "parse_error",
+            crate::Span::default(),
+            format!(
+                "too many bracket groups to analyse in memory ({groups}; the limit is {})",
+                crate::nesting::MAX_GROUPS
+            ),
+        )
+        .label("file skipped")
+        .help("split the file; generated code can be excluded with `exclude` in leash.toml")
+    })
+}
+
+/// Does `text` hold a chain of tokens too long to parse? Reported in `out`.
+fn chain_too_long(text: &str, out: &mut FileAnalysis) -> bool {
+    // A chain of tokens is no longer than its text.
+    if text.len() <= MAX_CHAIN {
+        return false;
+    }
+    let chain = crate::nesting::max_chain_length(text);
+    if chain > MAX_CHAIN {
+        out.findings.push(
+            Finding::new("parse_error", crate::Span::default(), format!("expression too long to analyse ({chain} chained tokens; the limit is {MAX_CHAIN})"))
+                .label("file skipped")
+                .help("split the expression; generated code can be excluded with `exclude` in leash.toml"),
+        );
+    }
+    chain > MAX_CHAIN
+}
+
+/// A parsed file, and the text its spans point into.
+struct Parsed<'s> {
+    file: syn::File,
+    /// The source, or the source with the items that do not parse blanked.
+    text: Cow<'s, str>,
+    /// A `parse_error` for each item that does not parse.
+    lost_items: Vec<Finding>,
+    /// Which lints each kept body was kept for (see [`crate::views`]).
+    views: Vec<(crate::Pos, u32)>,
+}
+
+/// Parses the blanked text if any, else the source. A blanked text that does
+/// not parse (the byte scan misread something) falls back to the source, so
+/// the error reported is the file's own; a source that does not parse as a
+/// whole loses only the items that do not parse (see [`crate::recover`]).
+/// `None` when nothing can be parsed: the reason is in `out`.
+fn parse<'s>(
+    source: &'s str,
+    blanked: Option<crate::body_filter::Blanked>,
+    out: &mut FileAnalysis,
+) -> Option<Parsed<'s>> {
+    // The chain guard measures the text that is parsed.
+    if chain_too_long(blanked.as_ref().map_or(source, |b| &b.text), out) {
+        return None;
+    }
+    let mut views = Vec::new();
+    let parsed = match blanked {
+        Some(b) => match syn::parse_file(&b.text) {
+            Ok(f) => {
+                out.blanked_bodies = b.bodies;
+                out.blanked_fns = b.fns;
+                views = b.views;
+                Ok(f)
+            }
+            Err(_) if chain_too_long(source, out) => return None,
+            Err(_) => syn::parse_file(source),
+        },
+        None => syn::parse_file(source),
+    };
+    match parsed {
+        Ok(file) => Some(Parsed {
+            file,
+            text: Cow::Borrowed(source),
+            lost_items: Vec::new(),
+            views,
+        }),
+        Err(e) => match crate::recover::parse_items(source) {
+            Some(r) => Some(Parsed {
+                file: r.file,
+                text: Cow::Owned(r.text),
+                lost_items: r.failures,
+                views,
+            }),
+            None => {
+                out.findings.push(whole_file_error(&e));
+                None
+            }
+        },
+    }
+}
+
+/// Runs each enabled lint's check over `file`. Each sees only the kept
+/// bodies it needs, and what lints share is computed once per view; a lint
+/// that panics loses its findings on this file and is reported in `problems`.
+fn run_lints(
+    (path, text): (&str, &str),
+    file: &mut syn::File,
+    imports: &crate::imports::Imports,
+    views: &[(crate::Pos, u32)],
+    opts: &AnalysisOptions,
+    sink: &mut Sink,
+    problems: &mut Vec<Problem>,
+) {
+    let mut memos: Vec<(u32, crate::context::Memo)> = Vec::new();
+    let fn_masks = crate::views::fn_masks(file, views);
+    for lint in crate::rules::ALL {
+        let Some(check) = lint.check else { continue };
+        if !(opts.enabled)(lint.name) {
+            continue;
+        }
+        let mask = match opts.body_filter {
+            Some(f) if !views.is_empty() => f.lint_mask(lint.name),
+            _ => crate::body_filter::ALL_LINTS,
+        };
+        let memo = match memos.iter().position(|m| m.0 == mask) {
+            Some(k) => k,
+            None => {
+                memos.push((mask, Default::default()));
+                memos.len() - 1
+            }
+        };
+        let hidden = crate::views::hide(file, &fn_masks, mask);
+        let cx = FileContext::new(path, text, file, imports, opts.policy, &memos[memo].1);
+        let before = sink.findings.len();
+        let result = catch_unwind(AssertUnwindSafe(|| check(&cx, sink)));
+        if let Err(payload) = result {
+            sink.findings.truncate(before);
+            problems.push(Problem::LintPanicked {
+                lint: lint.name,
+                message: panic_message(&*payload),
+            });
+        }
+        crate::views::restore(file, &fn_masks, mask, hidden);
+    }
+}
+
+/// Drops the findings the file's suppressions allow, adds the diagnostics
+/// about the suppressions themselves (no reason, unknown lint, unused), and
+/// records the unused ones in `out`. Returns the suppressions, counted.
+fn apply_suppressions(
+    mut suppressions: Suppressions,
+    findings: &mut Vec<Finding>,
+    out: &mut FileAnalysis,
+    opts: &AnalysisOptions,
+) -> Suppressions {
+    if (opts.enabled)("missing_reason") {
+        findings.extend(missing_reasons(&suppressions));
+    }
+    if (opts.enabled)("unknown_lint") {
+        findings.extend(unknown_lints(&suppressions));
+    }
+    findings.retain(|f| f.lint == "missing_reason" || !suppressions.allows(f.lint, &f.span));
+    out.unused_allows = suppressions
+        .comments
+        .iter()
+        .zip(&suppressions.comment_hits)
+        .filter(|(_, &hits)| hits == 0)
+        .map(|(c, _)| c.span)
+        .collect();
+    if (opts.enabled)("unused_allow") {
+        findings.extend(unused_allows(&suppressions, opts.enabled));
+    }
+    suppressions
 }
 
 /// The `parse_error` of a file whose items could not be told apart.

@@ -283,6 +283,114 @@ pub struct Skeleton {
     pub depth: usize,
 }
 
+impl Skeleton {
+    /// Nothing a filter could blank: no body, test, fields, doc comment or
+    /// attribute.
+    fn has_nothing_to_blank(&self) -> bool {
+        self.bodies.is_empty()
+            && self.tests.is_empty()
+            && self.fields.is_empty()
+            && self.docs.is_empty()
+            && self.attrs.is_empty()
+    }
+
+    /// Does `leash` occur outside every body and test item (a declaration
+    /// or suppression on an item)?
+    fn names_leash_between_items(&self, src: &str) -> bool {
+        let inside = |pos: usize, regions: &[(usize, usize)]| {
+            let k = regions.partition_point(|x| x.1 < pos);
+            regions.get(k).is_some_and(|x| x.0 < pos && pos < x.1)
+        };
+        let bodies: Vec<(usize, usize)> = self.bodies.iter().map(|x| (x.open, x.close)).collect();
+        src.match_indices("leash")
+            .any(|(pos, _)| !inside(pos, &bodies) && !inside(pos, &self.tests))
+    }
+}
+
+/// `src` with its doc comments made plain comments (`/// x` -> `//  x`):
+/// `syn` would turn each into an attribute, and no lint reads them. One
+/// ASCII byte for another: every offset and line stays.
+fn without_doc_markers(src: &str, docs: &[usize]) -> Option<String> {
+    let mut base = src.as_bytes().to_vec();
+    for &d in docs {
+        if matches!(base.get(d + 2), Some(b'/' | b'!' | b'*')) {
+            base[d + 2] = b' ';
+        }
+    }
+    String::from_utf8(base).ok()
+}
+
+/// The text `syn` parses: `base` with the `blank` regions (sorted) emptied
+/// and their signatures reduced to `()`, the attributes no lint reads
+/// blanked, and line doc comments emptied. Every line stays where it was.
+fn blanked_text(
+    base: &str,
+    blank: &[(usize, usize, Option<usize>)],
+    skeleton: &Skeleton,
+) -> String {
+    let mut text = String::with_capacity(base.len());
+    // Attributes no lint reads go too (in order with the bodies: an
+    // attribute is never inside a blanked region).
+    let mut attrs = skeleton.attrs.iter().peekable();
+    // Line doc comments lose their text up to the line break: no token
+    // follows them on their line, so every other position stays, and the
+    // lexer has less to skip.
+    let mut docs = skeleton
+        .docs
+        .iter()
+        .copied()
+        .filter(|&d| base.as_bytes().get(d..d + 3) == Some(b"// "))
+        .peekable();
+    let mut keep = |text: &mut String, from: usize, to: usize| {
+        let mut at = from;
+        while let Some(d) = docs.next_if(|&d| d < to) {
+            if d < at {
+                continue;
+            }
+            text.push_str(&base[at..d]);
+            let rest = &base.as_bytes()[d..to];
+            at = d + memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len());
+        }
+        text.push_str(&base[at..to]);
+    };
+    let mut at = 0;
+    for &(open, close, name_end) in blank {
+        while let Some(&&(s, e)) = attrs.peek().filter(|a| a.0 < open) {
+            keep(&mut text, at, s);
+            blank_out(&mut text, &base[s..=e]);
+            at = e + 1;
+            attrs.next();
+        }
+        // The signature of a blanked function becomes `()`: its name and
+        // attributes stay (call-graph names, suppressions), its types are
+        // not parsed. A `!` (a diverging `-> !` helper, which
+        // `silent_fallback` reads) keeps it.
+        match name_end.filter(|&n| memchr::memchr(b'!', &base.as_bytes()[n..open]).is_none()) {
+            Some(n) => {
+                keep(&mut text, at, n);
+                let mut parens = "()".chars();
+                for ch in base[n..open].chars() {
+                    text.push(match ch {
+                        '\n' | '\r' => ch,
+                        _ => parens.next().unwrap_or(' '),
+                    });
+                }
+                text.push('{');
+            }
+            None => keep(&mut text, at, open + 1),
+        }
+        blank_out(&mut text, &base[open + 1..close]);
+        at = close;
+    }
+    for &(s, e) in attrs {
+        keep(&mut text, at, s);
+        blank_out(&mut text, &base[s..=e]);
+        at = e + 1;
+    }
+    keep(&mut text, at, base.len());
+    text
+}
+
 /// Whether the attribute whose `[` is at `open` (and `]` at `close`) marks test
 /// code, as [`crate::test_code::is_test_code`] decides: a path ending in `test`
 /// or `bench`, `cfg(test)`, `cfg(all(.., test, ..))`.
@@ -714,6 +822,113 @@ struct Rule {
     keeps_callers: bool,
 }
 
+/// The words of every rule, each once, by id.
+#[derive(Default)]
+struct WordTable(Vec<Word>);
+
+impl WordTable {
+    /// The id of a word as the rules write it (`=word`: a whole identifier,
+    /// case-sensitive; `@word`: that, in pattern position only).
+    fn id(&mut self, w: &str) -> usize {
+        let (exact, pattern, text) = if let Some(t) = w.strip_prefix('=') {
+            (true, false, t)
+        } else if let Some(t) = w.strip_prefix('@') {
+            (true, true, t)
+        } else {
+            (false, false, w)
+        };
+        let text = text.as_bytes().to_vec();
+        if let Some(i) = self
+            .0
+            .iter()
+            .position(|x| x.text == text && x.exact == exact && x.pattern == pattern)
+        {
+            return i;
+        }
+        self.0.push(Word {
+            text,
+            exact,
+            pattern,
+        });
+        self.0.len() - 1
+    }
+
+    fn ids(&mut self, ws: &[&str]) -> Vec<usize> {
+        ws.iter().map(|w| self.id(w)).collect()
+    }
+}
+
+impl Rule {
+    /// A lint's body needs, with their words in `words`.
+    fn compile(lint: &'static str, triggers: &Triggers, words: &mut WordTable) -> Rule {
+        let needs = || triggers.body.iter().copied().flatten();
+        let file_words = needs()
+            .filter_map(|n| match n {
+                Need::EveryBodyIfFileHas(ws) => Some(ws.iter().copied()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        let compiled = needs()
+            .filter_map(|n| {
+                Some(match n {
+                    Need::Any(ws) => Compiled::Any(words.ids(ws)),
+                    Need::All(groups) => {
+                        Compiled::All(groups.iter().map(|g| words.ids(g)).collect())
+                    }
+                    Need::LoopWith(ws) => Compiled::LoopWith(words.ids(ws)),
+                    Need::SelfCallWith(ws) => Compiled::SelfCallWith(words.ids(ws)),
+                    Need::EveryBodyIfFileHas(_) | Need::LocalCallees | Need::LocalCallers => {
+                        return None
+                    }
+                })
+            })
+            .collect();
+        Rule {
+            lint,
+            needs: compiled,
+            file_words,
+            imports: triggers
+                .imports
+                .iter()
+                .map(|w| w.to_ascii_lowercase())
+                .collect(),
+            keeps_callees: needs().any(|n| matches!(n, Need::LocalCallees)),
+            keeps_callers: needs().any(|n| matches!(n, Need::LocalCallers)),
+        }
+    }
+}
+
+/// The words of `use` items that make names trigger words, and for each
+/// word the rules it is for.
+type ImportMatcher = (AhoCorasick, Vec<Vec<usize>>);
+
+/// The search for the words of `use` items that make names trigger words,
+/// and the rules each word is for; `None` when no rule has any.
+fn import_matcher(rules: &[Rule]) -> Result<Option<ImportMatcher>, aho_corasick::BuildError> {
+    let mut import_words: Vec<&str> = Vec::new();
+    let mut rules_of: Vec<Vec<usize>> = Vec::new();
+    for (r, rule) in rules.iter().enumerate() {
+        for w in &rule.imports {
+            match import_words.iter().position(|x| x == w) {
+                Some(k) => rules_of[k].push(r),
+                None => {
+                    import_words.push(w);
+                    rules_of.push(vec![r]);
+                }
+            }
+        }
+    }
+    if import_words.is_empty() {
+        return Ok(None);
+    }
+    let ac = AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .build(&import_words)?;
+    Ok(Some((ac, rules_of)))
+}
+
 /// The body rules of the enabled lints, compiled into one word search.
 pub struct BodyFilter {
     ac: AhoCorasick,
@@ -728,7 +943,7 @@ pub struct BodyFilter {
     /// ([`BodyFilter::lint_mask`]).
     whole: u32,
     /// The rules' import words in one search, and the rules of each word.
-    imports: Option<(AhoCorasick, Vec<Vec<usize>>)>,
+    imports: Option<ImportMatcher>,
 }
 
 /// Bodies to keep beyond the lints' own words: what cross-file results need
@@ -868,101 +1083,27 @@ impl BodyFilter {
     /// (every body may matter to it). Without `include_tests`, test code (which
     /// the analysis skips) is always blanked.
     pub fn for_lints(enabled: &dyn Fn(&str) -> bool, include_tests: bool) -> Option<BodyFilter> {
-        let mut words: Vec<Word> = Vec::new();
-        let mut id = |w: &str| -> usize {
-            let (exact, pattern, text) = if let Some(t) = w.strip_prefix('=') {
-                (true, false, t)
-            } else if let Some(t) = w.strip_prefix('@') {
-                (true, true, t)
-            } else {
-                (false, false, w)
-            };
-            let text = text.as_bytes().to_vec();
-            if let Some(i) = words
-                .iter()
-                .position(|x| x.text == text && x.exact == exact && x.pattern == pattern)
-            {
-                return i;
-            }
-            words.push(Word {
-                text,
-                exact,
-                pattern,
-            });
-            words.len() - 1
-        };
-        let ids = |id: &mut dyn FnMut(&str) -> usize, ws: &[&str]| -> Vec<usize> {
-            ws.iter().map(|w| id(w)).collect()
-        };
-        let loops = ids(&mut id, &["=loop", "=while", "=for"]);
-        let leash = id("leash");
-        let mut rules = Vec::new();
-        for lint in crate::rules::ALL {
-            let Some(Triggers {
-                body: needs,
-                imports,
-                ..
-            }) = lint.triggers.as_ref().filter(|_| enabled(lint.name))
-            else {
-                continue;
-            };
-            let keeps_callees = needs
-                .iter()
-                .copied()
-                .flatten()
-                .any(|n| matches!(n, Need::LocalCallees));
-            let keeps_callers = needs
-                .iter()
-                .copied()
-                .flatten()
-                .any(|n| matches!(n, Need::LocalCallers));
-            let file_words: Vec<&'static str> = needs
-                .iter()
-                .copied()
-                .flatten()
-                .filter_map(|n| match n {
-                    Need::EveryBodyIfFileHas(ws) => Some(ws.iter().copied()),
-                    _ => None,
-                })
-                .flatten()
-                .collect();
-            let needs = needs
-                .iter()
-                .copied()
-                .flatten()
-                .filter_map(|n| {
-                    Some(match n {
-                        Need::Any(ws) => Compiled::Any(ids(&mut id, ws)),
-                        Need::All(groups) => {
-                            Compiled::All(groups.iter().map(|g| ids(&mut id, g)).collect())
-                        }
-                        Need::LoopWith(ws) => Compiled::LoopWith(ids(&mut id, ws)),
-                        Need::SelfCallWith(ws) => Compiled::SelfCallWith(ids(&mut id, ws)),
-                        Need::EveryBodyIfFileHas(_) | Need::LocalCallees | Need::LocalCallers => {
-                            return None
-                        }
-                    })
-                })
-                .collect();
-            rules.push(Rule {
-                lint: lint.name,
-                needs,
-                file_words,
-                imports: imports.iter().map(|w| w.to_ascii_lowercase()).collect(),
-                keeps_callees,
-                keeps_callers,
-            });
-        }
-        let mut needed = vec![false; words.len()];
+        let mut words = WordTable::default();
+        let loops = words.ids(&["=loop", "=while", "=for"]);
+        let leash = words.id("leash");
+        let rules: Vec<Rule> = crate::rules::ALL
+            .iter()
+            .filter(|lint| enabled(lint.name))
+            .filter_map(|lint| {
+                Some(Rule::compile(
+                    lint.name,
+                    lint.triggers.as_ref()?,
+                    &mut words,
+                ))
+            })
+            .collect();
+        let mut needed = vec![false; words.0.len()];
         for need in rules.iter().flat_map(|r| &r.needs) {
-            let ids: Vec<usize> = match need {
+            match need {
                 Compiled::Any(ids) | Compiled::LoopWith(ids) | Compiled::SelfCallWith(ids) => {
-                    ids.clone()
+                    ids.iter().for_each(|&id| needed[id] = true)
                 }
-                Compiled::All(groups) => groups.concat(),
-            };
-            for id in ids {
-                needed[id] = true;
+                Compiled::All(groups) => groups.iter().flatten().for_each(|&id| needed[id] = true),
             }
         }
         let whole = rules
@@ -972,30 +1113,8 @@ impl BodyFilter {
             .fold(0u32, |m, (k, _)| {
                 m | 1u32.checked_shl(k as u32).unwrap_or(ALL_LINTS)
             });
-        let mut import_words: Vec<&str> = Vec::new();
-        let mut rules_of: Vec<Vec<usize>> = Vec::new();
-        for (r, rule) in rules.iter().enumerate() {
-            for w in &rule.imports {
-                match import_words.iter().position(|x| x == w) {
-                    Some(k) => rules_of[k].push(r),
-                    None => {
-                        import_words.push(w);
-                        rules_of.push(vec![r]);
-                    }
-                }
-            }
-        }
-        let imports = if import_words.is_empty() {
-            None
-        } else {
-            let ac = AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .build(&import_words)
-                .ok()?;
-            Some((ac, rules_of))
-        };
-        let needles: Vec<&[u8]> = words.iter().map(|w| w.text.as_slice()).collect();
+        let imports = import_matcher(&rules).ok()?;
+        let needles: Vec<&[u8]> = words.0.iter().map(|w| w.text.as_slice()).collect();
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
@@ -1003,7 +1122,7 @@ impl BodyFilter {
             .ok()?;
         Some(BodyFilter {
             ac,
-            words,
+            words: words.0,
             rules,
             loops,
             leash,
@@ -1031,135 +1150,24 @@ impl BodyFilter {
         let skeleton = scan(src, self.skip_tests)?;
         // Too deep to analyse: the caller's own guard reports it. (Word
         // checks below follow brackets from each hit: keep that linear.)
-        if skeleton.depth > crate::nesting::MAX_NESTING {
-            return None;
-        }
-        if skeleton.bodies.is_empty()
-            && skeleton.tests.is_empty()
-            && skeleton.fields.is_empty()
-            && skeleton.docs.is_empty()
-            && skeleton.attrs.is_empty()
-        {
+        if skeleton.depth > crate::nesting::MAX_NESTING || skeleton.has_nothing_to_blank() {
             return None;
         }
         let b = src.as_bytes();
-        let inside = |pos: usize, regions: &[(usize, usize)]| {
-            let k = regions.partition_point(|x| x.1 < pos);
-            regions.get(k).is_some_and(|x| x.0 < pos && pos < x.1)
-        };
-        let bodies: Vec<(usize, usize)> =
-            skeleton.bodies.iter().map(|x| (x.open, x.close)).collect();
         // Declarations and suppressions outside bodies (`#[leash::retry]` on a
         // function) may concern any body: keep them all.
         let names_leash = src.contains("leash");
-        if names_leash
-            && src
-                .match_indices("leash")
-                .any(|(pos, _)| !inside(pos, &bodies) && !inside(pos, &skeleton.tests))
-        {
+        if names_leash && skeleton.names_leash_between_items(src) {
             return None;
         }
-        // Every word occurrence in a body, in order of start.
-        let mut hits: Vec<(usize, usize)> = Vec::new(); // (start, word id)
-        for body in &skeleton.bodies {
-            for m in self.ac.find_overlapping_iter(&b[body.open..=body.close]) {
-                let id = m.pattern().as_usize();
-                let (s, e) = (body.open + m.start(), body.open + m.end());
-                if self.is_hit(src, id, s, e) {
-                    hits.push((s, id));
-                }
-            }
-        }
-        hits.sort_unstable();
-        // Names imported from what a lint looks for (`use tokio::spawn as go;`)
-        // are that lint's words too; a glob import makes every body matter.
-        let mut imported: Vec<Vec<&str>> = vec![Vec::new(); self.rules.len()];
-        if let Some((ac, rules_of)) = &self.imports {
-            let mut named = vec![false; self.rules.len()];
-            for &(s, e) in &skeleton.uses {
-                let text = &src[s..e];
-                named.iter_mut().for_each(|n| *n = false);
-                for m in ac.find_overlapping_iter(text) {
-                    for &r in &rules_of[m.pattern().as_usize()] {
-                        named[r] = true;
-                    }
-                }
-                if !named.contains(&true) {
-                    continue;
-                }
-                if text.contains('*') {
-                    return None;
-                }
-                let names = bound_names(src, s, e);
-                for (r, _) in named.iter().enumerate().filter(|(_, n)| **n) {
-                    imported[r].extend(names.iter().copied());
-                }
-            }
-        }
-        let mut present = vec![false; self.words.len()];
+        let hits = self.word_hits(src, &skeleton);
+        let imported = self.imported_words(src, &skeleton)?;
+        let mut masks = self.body_masks(src, &skeleton, &hits, &imported, keep);
+        self.keep_callees(src, &skeleton.bodies, &mut masks);
+        self.keep_callers(src, &skeleton.bodies, &mut masks);
         // (open, close, end of the function's name: the signature is stubbed too)
         let mut blank: Vec<(usize, usize, Option<usize>)> =
             skeleton.tests.iter().map(|&(o, c)| (o, c, None)).collect();
-        let file_wide: Vec<bool> = self
-            .rules
-            .iter()
-            .map(|r| r.file_words.iter().any(|w| contains_bytes(b, w.as_bytes())))
-            .collect();
-        let mut kept = 0;
-        let mut views = Vec::new();
-        let mut fns = Vec::new();
-        let mut masks = Vec::with_capacity(skeleton.bodies.len());
-        let every_rule = u32::MAX
-            .checked_shr(32 - self.rules.len().min(32) as u32)
-            .unwrap_or(0);
-        for body in &skeleton.bodies {
-            let lo = hits.partition_point(|h| h.0 <= body.open);
-            let hi = hits.partition_point(|h| h.0 < body.close);
-            let body_hits = &hits[lo..hi];
-            present.iter_mut().for_each(|p| *p = false);
-            for &(_, id) in body_hits {
-                present[id] = true;
-            }
-            let text = &b[body.open..=body.close];
-            // Which lints the body is kept for (see `Blanked::views`). The
-            // lints' own words first: cheaper than the extra keeps.
-            let mut mask = 0u32;
-            if present[self.leash] {
-                mask = ALL_LINTS;
-            } else {
-                for (r, (rule, imported)) in self.rules.iter().zip(&imported).enumerate() {
-                    let bit = 1u32.checked_shl(r as u32).unwrap_or(ALL_LINTS);
-                    // The lints that see every kept body need no bit each.
-                    if bit & self.whole != 0 && mask & self.whole != 0 {
-                        continue;
-                    }
-                    if file_wide[r]
-                        || imported.iter().any(|w| contains_word(text, w.as_bytes()))
-                        || rule
-                            .needs
-                            .iter()
-                            .any(|n| self.satisfied(n, &present, src, body, body_hits))
-                    {
-                        mask |= if bit & self.whole != 0 {
-                            self.whole
-                        } else {
-                            bit
-                        };
-                    }
-                }
-                // What the driver asks to keep is for the lints it re-runs.
-                if mask & self.whole == 0 && keep.is_some_and(|k| self.kept(k, src, body, text)) {
-                    mask |= if self.whole == 0 {
-                        ALL_LINTS
-                    } else {
-                        self.whole
-                    };
-                }
-            }
-            masks.push(mask);
-        }
-        self.keep_callees(src, &skeleton.bodies, &mut masks);
-        self.keep_callers(src, &skeleton.bodies, &mut masks);
         // Fields are read for two things: a spawner kept in a struct
         // (`spawn_model`: a `JoinSet`, a `Runtime`, a runtime `Handle`), and
         // the type behind `self.client` (the effect model of
@@ -1176,6 +1184,12 @@ impl BodyFilter {
                     .map(|&(o, c)| (o, c, None)),
             );
         }
+        let every_rule = u32::MAX
+            .checked_shr(32 - self.rules.len().min(32) as u32)
+            .unwrap_or(0);
+        let mut kept = 0;
+        let mut views = Vec::new();
+        let mut fns = Vec::new();
         for (body, &mask) in skeleton.bodies.iter().zip(&masks) {
             if mask != 0 {
                 kept += 1;
@@ -1194,15 +1208,16 @@ impl BodyFilter {
         if blank.is_empty() && skeleton.docs.is_empty() && skeleton.attrs.is_empty() {
             return None;
         }
+        let mut blanked = Blanked {
+            fns,
+            inert: None,
+            text: String::new(),
+            bodies: blank.len(),
+            depth: skeleton.depth,
+            views: Vec::new(),
+        };
         if count {
-            return Some(Blanked {
-                fns,
-                inert: None,
-                text: String::new(),
-                bodies: blank.len(),
-                depth: skeleton.depth,
-                views: Vec::new(),
-            });
+            return Some(blanked);
         }
         blank.sort_unstable();
         // A spawner kept in a struct makes the file worth parsing.
@@ -1212,104 +1227,136 @@ impl BodyFilter {
             .any(|&(o, c)| names_a_spawner(&b[o..=c]));
         // Suppression comments are read from the text, blanked or not (a stale
         // one in test code is still reported): a file naming `leash` is parsed.
-        let inert = (kept == 0
+        blanked.inert = (kept == 0
             && !fields_kept
             && !names_leash
             && !self.words_between(src, &skeleton, &blank, &imported))
         .then(|| summaries(src, &skeleton))
         .flatten();
-        // Doc comments become plain comments (`/// x` -> `//  x`): `syn` would
-        // turn each into an attribute, and no lint reads them. One ASCII byte
-        // for another: every offset and line stays.
-        let mut base = src.as_bytes().to_vec();
-        for &d in &skeleton.docs {
-            if matches!(base.get(d + 2), Some(b'/' | b'!' | b'*')) {
-                base[d + 2] = b' ';
+        let base = without_doc_markers(src, &skeleton.docs)?;
+        if blanked.inert.is_some() {
+            // Not parsed.
+            return Some(blanked);
+        }
+        blanked.text = blanked_text(&base, &blank, &skeleton);
+        let mut pos = positions(src);
+        blanked.views = views.into_iter().map(|(at, m)| (pos(at), m)).collect();
+        Some(blanked)
+    }
+
+    /// Every occurrence of a word in a body, as (start, word id), in order
+    /// of start.
+    fn word_hits(&self, src: &str, skeleton: &Skeleton) -> Vec<(usize, usize)> {
+        let b = src.as_bytes();
+        let mut hits = Vec::new();
+        for body in &skeleton.bodies {
+            for m in self.ac.find_overlapping_iter(&b[body.open..=body.close]) {
+                let id = m.pattern().as_usize();
+                let (s, e) = (body.open + m.start(), body.open + m.end());
+                if self.is_hit(src, id, s, e) {
+                    hits.push((s, id));
+                }
             }
         }
-        let base = String::from_utf8(base).ok()?;
-        let mut text = String::with_capacity(src.len());
-        if inert.is_some() {
-            // Not parsed.
-            return Some(Blanked {
-                fns,
-                inert,
-                text,
-                bodies: blank.len(),
-                depth: skeleton.depth,
-                views: Vec::new(),
-            });
+        hits.sort_unstable();
+        hits
+    }
+
+    /// Per lint, the names imported from what it looks for (`use
+    /// tokio::spawn as go;`): that lint's words too. `None` when a glob
+    /// import of one makes every body matter.
+    fn imported_words<'s>(&self, src: &'s str, skeleton: &Skeleton) -> Option<Vec<Vec<&'s str>>> {
+        let mut imported: Vec<Vec<&str>> = vec![Vec::new(); self.rules.len()];
+        let Some((ac, rules_of)) = &self.imports else {
+            return Some(imported);
+        };
+        let mut named = vec![false; self.rules.len()];
+        for &(s, e) in &skeleton.uses {
+            let text = &src[s..e];
+            named.iter_mut().for_each(|n| *n = false);
+            for m in ac.find_overlapping_iter(text) {
+                for &r in &rules_of[m.pattern().as_usize()] {
+                    named[r] = true;
+                }
+            }
+            if !named.contains(&true) {
+                continue;
+            }
+            if text.contains('*') {
+                return None;
+            }
+            let names = bound_names(src, s, e);
+            for (r, _) in named.iter().enumerate().filter(|(_, n)| **n) {
+                imported[r].extend(names.iter().copied());
+            }
         }
-        // Attributes no lint reads go too (in order with the bodies: an
-        // attribute is never inside a blanked region).
-        let mut attrs = skeleton.attrs.iter().peekable();
-        // Line doc comments lose their text up to the line break: no token
-        // follows them on their line, so every other position stays, and the
-        // lexer has less to skip.
-        let mut docs = skeleton
-            .docs
+        Some(imported)
+    }
+
+    /// For each body, the lints it is kept for (see `Blanked::views`): a bit
+    /// per lint, the lints that see every kept body sharing theirs.
+    fn body_masks(
+        &self,
+        src: &str,
+        skeleton: &Skeleton,
+        hits: &[(usize, usize)],
+        imported: &[Vec<&str>],
+        keep: Option<&Keep>,
+    ) -> Vec<u32> {
+        let b = src.as_bytes();
+        let file_wide: Vec<bool> = self
+            .rules
             .iter()
-            .copied()
-            .filter(|&d| base.as_bytes().get(d..d + 3) == Some(b"// "))
-            .peekable();
-        let mut keep = |text: &mut String, from: usize, to: usize| {
-            let mut at = from;
-            while let Some(d) = docs.next_if(|&d| d < to) {
-                if d < at {
+            .map(|r| r.file_words.iter().any(|w| contains_bytes(b, w.as_bytes())))
+            .collect();
+        let mut present = vec![false; self.words.len()];
+        let mut masks = Vec::with_capacity(skeleton.bodies.len());
+        for body in &skeleton.bodies {
+            let lo = hits.partition_point(|h| h.0 <= body.open);
+            let hi = hits.partition_point(|h| h.0 < body.close);
+            let body_hits = &hits[lo..hi];
+            present.iter_mut().for_each(|p| *p = false);
+            for &(_, id) in body_hits {
+                present[id] = true;
+            }
+            if present[self.leash] {
+                masks.push(ALL_LINTS);
+                continue;
+            }
+            let text = &b[body.open..=body.close];
+            // The lints' own words first: cheaper than the extra keeps.
+            let mut mask = 0u32;
+            for (r, (rule, imported)) in self.rules.iter().zip(imported).enumerate() {
+                let bit = 1u32.checked_shl(r as u32).unwrap_or(ALL_LINTS);
+                // The lints that see every kept body need no bit each.
+                if bit & self.whole != 0 && mask & self.whole != 0 {
                     continue;
                 }
-                text.push_str(&base[at..d]);
-                let rest = &base.as_bytes()[d..to];
-                at = d + memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len());
-            }
-            text.push_str(&base[at..to]);
-        };
-        let mut at = 0;
-        for &(open, close, name_end) in &blank {
-            while let Some(&&(s, e)) = attrs.peek().filter(|a| a.0 < open) {
-                keep(&mut text, at, s);
-                blank_out(&mut text, &base[s..=e]);
-                at = e + 1;
-                attrs.next();
-            }
-            // The signature of a blanked function becomes `()`: its name and
-            // attributes stay (call-graph names, suppressions), its types are
-            // not parsed. A `!` (a diverging `-> !` helper, which
-            // `silent_fallback` reads) keeps it.
-            match name_end.filter(|&n| memchr::memchr(b'!', &base.as_bytes()[n..open]).is_none()) {
-                Some(n) => {
-                    keep(&mut text, at, n);
-                    let mut parens = "()".chars();
-                    for ch in base[n..open].chars() {
-                        text.push(match ch {
-                            '\n' | '\r' => ch,
-                            _ => parens.next().unwrap_or(' '),
-                        });
-                    }
-                    text.push('{');
+                if file_wide[r]
+                    || imported.iter().any(|w| contains_word(text, w.as_bytes()))
+                    || rule
+                        .needs
+                        .iter()
+                        .any(|n| self.satisfied(n, &present, src, body, body_hits))
+                {
+                    mask |= if bit & self.whole != 0 {
+                        self.whole
+                    } else {
+                        bit
+                    };
                 }
-                None => keep(&mut text, at, open + 1),
             }
-            blank_out(&mut text, &base[open + 1..close]);
-            at = close;
+            // What the driver asks to keep is for the lints it re-runs.
+            if mask & self.whole == 0 && keep.is_some_and(|k| self.kept(k, src, body, text)) {
+                mask |= if self.whole == 0 {
+                    ALL_LINTS
+                } else {
+                    self.whole
+                };
+            }
+            masks.push(mask);
         }
-        for &(s, e) in attrs {
-            keep(&mut text, at, s);
-            blank_out(&mut text, &base[s..=e]);
-            at = e + 1;
-        }
-        keep(&mut text, at, base.len());
-        Some(Blanked {
-            fns,
-            inert,
-            text,
-            depth: skeleton.depth,
-            bodies: blank.len(),
-            views: {
-                let mut pos = positions(src);
-                views.into_iter().map(|(at, m)| (pos(at), m)).collect()
-            },
-        })
+        masks
     }
 
     /// Keeps the functions of the file that a body kept for a
