@@ -85,6 +85,29 @@ async fn forward_until_idle(source: Source) -> mpsc::UnboundedReceiver<u32> {
     rx
 }
 
+// reported: the loop's header reads the stream; the wait only slows it
+async fn stream_then_wait(mut source: Source) -> mpsc::UnboundedReceiver<u32> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(item) = source.next().await {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            let _ = tx.send(item);
+        }
+    });
+    rx
+}
+
+// reported: a count read from the request is input
+async fn count_from_request(source: Source, header: &str) -> mpsc::UnboundedReceiver<u32> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let n: u32 = header.parse().unwrap_or(0);
+    for i in 0..n {
+        let _ = tx.send(i);
+    }
+    drop(source);
+    rx
+}
+
 struct Source;
 impl Source {
     async fn poll(&self) -> Vec<u32> {

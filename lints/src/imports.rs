@@ -80,6 +80,28 @@ impl Imports {
     }
 }
 
+/// Adds `local` as a name for `full`, and for the path it re-exports when
+/// another crate re-exports one the lints match (`use spider::tokio;`,
+/// `use spider::tokio::spawn as go;`: `tokio`, `tokio::spawn`). A module of
+/// the crate itself (`crate::compat::tokio`) may be anything: not followed.
+fn add_with_reexport(imports: &mut Imports, local: String, full: String) {
+    let segments: Vec<&str> = full.split("::").collect();
+    let reexported = match segments.first() {
+        Some(&("crate" | "self" | "super")) | None => None,
+        Some(_) => segments
+            .iter()
+            .skip(1)
+            .position(|s| CRATES_MATCHED.contains(s))
+            .map(|i| segments[i + 1..].join("::")),
+    };
+    if let Some(path) = reexported {
+        imports.add(local.clone(), full);
+        imports.add(local, path);
+    } else {
+        imports.add(local, full);
+    }
+}
+
 /// Crates whose paths the lints match (`tokio::spawn`, `reqwest::Client`),
 /// and that other crates re-export for their users.
 const CRATES_MATCHED: &[&str] = &[
@@ -99,6 +121,8 @@ const CRATES_MATCHED: &[&str] = &[
     "backoff",
     "backon",
     "tokio_retry",
+    "tokio_retry2",
+    "futures_channel",
     "tryhard",
 ];
 
@@ -131,15 +155,10 @@ fn walk_tree(imports: &mut Imports, prefix: String, tree: &syn::UseTree) {
             let name = n.ident.to_string();
             if name == "self" {
                 if let Some(last) = prefix.rsplit("::").next() {
-                    imports.add(last.to_string(), prefix.clone());
+                    add_with_reexport(imports, last.to_string(), prefix.clone());
                 }
             } else {
-                imports.add(name.clone(), join(&name));
-                // `use spider::tokio;`: a crate re-exported by another is
-                // still that crate.
-                if !prefix.is_empty() && CRATES_MATCHED.contains(&name.as_str()) {
-                    imports.add(name.clone(), name);
-                }
+                add_with_reexport(imports, name.clone(), join(&name));
             }
         }
         syn::UseTree::Rename(r) => {
@@ -151,7 +170,7 @@ fn walk_tree(imports: &mut Imports, prefix: String, tree: &syn::UseTree) {
             };
             let alias = r.rename.to_string();
             if alias != "_" {
-                imports.add(alias, full);
+                add_with_reexport(imports, alias, full);
             }
         }
         syn::UseTree::Glob(_) => {
@@ -210,5 +229,16 @@ mod tests {
         );
         // Near miss: a module of the same name as no matched crate stays as it is.
         assert_eq!(resolve(src, "utils::spawn"), vec!["spider::utils::spawn"]);
+        // Through a rename, an item of it, or `self` in a group.
+        let src = "use spider::tokio::spawn as go;\nuse spider::tokio::{self as rt};\nuse other::tokio::{self, sync};";
+        assert!(resolve(src, "go").contains(&"tokio::spawn".to_string()));
+        assert!(resolve(src, "rt::spawn").contains(&"tokio::spawn".to_string()));
+        assert!(resolve(src, "tokio::spawn").contains(&"tokio::spawn".to_string()));
+        // Near miss: a module of the crate itself may be anything.
+        let src = "use crate::compat::tokio;";
+        assert_eq!(
+            resolve(src, "tokio::spawn"),
+            vec!["crate::compat::tokio::spawn"]
+        );
     }
 }

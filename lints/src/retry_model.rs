@@ -2101,15 +2101,6 @@ impl<'ast> Visit<'ast> for BodyScan<'_, 'ast> {
             self.item_ops = true;
         }
         self.accepts |= self.depth == 0 && name == "accept";
-        // `counter.fetch_add(1, Relaxed) < limit`: an atomic counter moves
-        // as an assignment does.
-        if matches!(name.as_str(), "fetch_add" | "fetch_sub") {
-            // `counter.as_ref().unwrap().fetch_sub(1, ..)` moves `counter`.
-            let (_, root) = crate::syntax::method_chain(&m.receiver);
-            if let Some(n) = assigned_name(root) {
-                self.mutated.insert(n);
-            }
-        }
         syn::visit::visit_expr_method_call(self, m);
     }
     fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
@@ -2565,8 +2556,36 @@ fn cond_state(cond: &Expr, mutated: &HashSet<String>, err_names: &[String]) -> O
         idents: Vec::new(),
     };
     c.visit_expr(cond);
+    if takes_a_ticket(cond) {
+        return Some(Bound::AttemptCounter { limit: None });
+    }
     let idents: Vec<&String> = c.idents.iter().filter(|i| !err_names.contains(i)).collect();
     classify_idents(&idents, mutated)
+}
+
+/// `counter.fetch_add(1, Relaxed) >= n_tasks`: the condition itself moves a
+/// shared counter and compares what it took with a limit, as `attempt += 1;
+/// attempt >= max` does.
+fn takes_a_ticket(cond: &Expr) -> bool {
+    let Expr::Binary(b) = crate::syntax::strip_parens(cond) else {
+        return false;
+    };
+    let compares = matches!(
+        b.op,
+        syn::BinOp::Lt(_)
+            | syn::BinOp::Le(_)
+            | syn::BinOp::Gt(_)
+            | syn::BinOp::Ge(_)
+            | syn::BinOp::Eq(_)
+    );
+    if !compares {
+        return matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_))
+            && (takes_a_ticket(&b.left) || takes_a_ticket(&b.right));
+    }
+    [&*b.left, &*b.right].into_iter().any(|side| {
+        matches!(crate::syntax::strip_parens(side),
+            Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "fetch_add" | "fetch_sub"))
+    })
 }
 
 /// The callees and receivers of the expression under a `?` (its arguments are

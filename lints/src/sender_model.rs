@@ -1658,23 +1658,26 @@ fn for_over_input(
     }
 }
 
-/// Does every round start by waiting for a timer (`sleep(..).await`,
-/// `interval.tick().await`, `let t = after(d)`), after at most checks that
-/// leave (`if Instant::now() > deadline { break }`)? It then sends at the
-/// timer's pace, not with the input. A round that reads input first is
-/// driven by the input, whatever it waits for later.
-fn every_round_ticks(body: &syn::Block) -> bool {
+/// Does every round start by waiting for the clock (`sleep(..).await`,
+/// `sleep_until(..).await`, `interval.tick().await`), after at most checks
+/// that leave (`if Instant::now() > deadline { break }`)? A loop whose
+/// header reads nothing then sends at the timer's pace, not with the input.
+/// A round that reads input first is driven by the input, whatever it waits
+/// for later.
+fn waits_for_the_clock_first(body: &syn::Block) -> bool {
     body.stmts
         .iter()
-        .find(|st| !is_exit_check(st))
-        .is_some_and(|st| crate::retry_model::is_delay_stmt(st) || binds_a_timer(st))
+        .find(|st| !is_plain_exit_check(st))
+        .is_some_and(crate::retry_model::is_delay_stmt)
 }
 
-/// `if cond { break }`: a check that leaves the loop and does nothing else.
-fn is_exit_check(st: &syn::Stmt) -> bool {
+/// `if Instant::now() > deadline { break }`: a check that leaves the loop,
+/// does nothing else, and reads no input (no `.await`, no `?`).
+fn is_plain_exit_check(st: &syn::Stmt) -> bool {
     match st {
         syn::Stmt::Expr(syn::Expr::If(i), _) => {
             i.else_branch.is_none()
+                && !awaits_or_tries(&i.cond)
                 && matches!(
                     i.then_branch.stmts.as_slice(),
                     [syn::Stmt::Expr(
@@ -1687,13 +1690,55 @@ fn is_exit_check(st: &syn::Stmt) -> bool {
     }
 }
 
-/// Does a count measure something (`items.len()`, `batch.count()`, a local
-/// bound to one), or is it a number the code was given (`0..n_tasks`: a
+/// Does the expression `.await` or `?` anywhere?
+fn awaits_or_tries(e: &syn::Expr) -> bool {
+    struct Found(bool);
+    impl<'ast> Visit<'ast> for Found {
+        fn visit_expr_await(&mut self, _: &'ast syn::ExprAwait) {
+            self.0 = true;
+        }
+        fn visit_expr_try(&mut self, _: &'ast syn::ExprTry) {
+            self.0 = true;
+        }
+    }
+    let mut f = Found(false);
+    f.visit_expr(e);
+    f.0
+}
+
+/// A `while` condition made of names, literals and arithmetic (`n + rate <
+/// n_tasks`): it reads no input.
+fn reads_nothing(cond: &syn::Expr) -> bool {
+    struct Reads(bool);
+    impl<'ast> Visit<'ast> for Reads {
+        fn visit_expr(&mut self, e: &'ast syn::Expr) {
+            match e {
+                syn::Expr::Path(_)
+                | syn::Expr::Lit(_)
+                | syn::Expr::Binary(_)
+                | syn::Expr::Unary(_)
+                | syn::Expr::Cast(_)
+                | syn::Expr::Paren(_) => syn::visit::visit_expr(self, e),
+                _ => self.0 = true,
+            }
+        }
+    }
+    let mut r = Reads(false);
+    r.visit_expr(cond);
+    !r.0
+}
+
+/// A `for` over a range (`0..`, `0..n`), not over a collection or iterator.
+fn is_a_count(e: &syn::Expr) -> bool {
+    matches!(crate::syntax::strip_parens(e), syn::Expr::Range(_))
+}
+
+/// Does a count measure something (`items.len()`, `msg.num_items`, a number
+/// parsed or read, a local bound to one), or is it a number the code was
+/// given: names, literals and arithmetic on them (`0..n_tasks - sent`: a
 /// fixed batch)?
 fn measures_something(count: &syn::Expr, measured_counts: &HashSet<String>) -> bool {
-    crate::syntax::any_ident(count, &mut |id| {
-        id == "len" || id == "count" || measured_counts.contains(id)
-    })
+    !reads_nothing(count) || crate::syntax::any_ident(count, &mut |id| measured_counts.contains(id))
 }
 
 /// Does a round start by waiting for the process's signals (`for sig in
@@ -1845,7 +1890,9 @@ impl<'ast> Visit<'ast> for SendFinder<'_> {
     fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
         // `loop { timer.tick().await; tx.send(Ping) }`: driven by a timer,
         // not by input.
-        if every_round_ticks(&l.body) || l.body.stmts.first().is_some_and(waits_for_signals) {
+        if l.body.stmts.first().is_some_and(|st| {
+            crate::retry_model::is_delay_stmt(st) || binds_a_timer(st) || waits_for_signals(st)
+        }) {
             return syn::visit::visit_expr_loop(self, l);
         }
         if self.is_consumer_loop(l.body.stmts.first()) || self.drains_in_round(&l.body) {
@@ -1861,7 +1908,10 @@ impl<'ast> Visit<'ast> for SendFinder<'_> {
 
     fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
         // `while interval.next().await.is_some()`: driven by a timer.
-        if waits_for_a_timer(&l.cond) || over_signals(&l.cond) || every_round_ticks(&l.body) {
+        if waits_for_a_timer(&l.cond)
+            || over_signals(&l.cond)
+            || (reads_nothing(&l.cond) && waits_for_the_clock_first(&l.body))
+        {
             return syn::visit::visit_expr_while(self, l);
         }
         if self.receives(&l.cond) || self.drains_in_round(&l.body) {
@@ -1879,7 +1929,7 @@ impl<'ast> Visit<'ast> for SendFinder<'_> {
         if self.receives(&l.expr) || self.drains_in_round(&l.body) {
             self.in_consumer_round(|s| syn::visit::visit_expr_for_loop(s, l));
         } else if for_over_input(l, &self.configured_counts, &self.measured_counts)
-            && !every_round_ticks(&l.body)
+            && !(is_a_count(&l.expr) && waits_for_the_clock_first(&l.body))
         {
             self.in_repeat(
                 crate::Span::from(l.for_token.span),

@@ -664,4 +664,7 @@ fn a_shared_atomic_counter_moved_in_the_loop_bounds_it() {
     // Near miss: a counter only read is not moved by the loop.
     let unbounded = one("async fn f(c: Arc<AtomicUsize>, n: usize) { loop { match setup().await { Ok(x) => return use_it(x), Err(_) => { if c.load(Ordering::Relaxed) >= n { return; } } } } }");
     assert!(!unbounded.bound.is_bounded(), "{unbounded:?}");
+    // Near miss: a metric moved on the failure path bounds nothing.
+    let unbounded = one("async fn f(s: Arc<Stats>) { loop { match setup().await { Ok(x) => return use_it(x), Err(_) => { s.failures.fetch_add(1, Ordering::Relaxed); if s.failures_allowed == 0 { return; } } } } }");
+    assert!(!unbounded.bound.is_bounded(), "{unbounded:?}");
 }

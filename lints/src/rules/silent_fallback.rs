@@ -87,8 +87,9 @@ alternative whose own error reaches the caller (`open(a).or_else(|_| open(b))`,
 `Err(_) => read(b)` beside `Ok(x) => Ok(x)`), and failures turned into a status:
 a constant beside a constant success value (`Ok(_) => 1, Err(_) => 0`), a null
 pointer, a `bool` flag set on the failure path, or a value that names the
-failure (`Err(_) => Pending::Failed`, `State::ConnectFailure`,
-`DnsState::TimedOut`, an error type, a gateway's `StatusCode::BAD_GATEWAY`).
+failure (`Err(_) => Pending::Failed`, `State::ConnectFailure`, an error type;
+as the value yielded, `DnsState::TimedOut`, `Health::Unreachable`, a response
+carrying a gateway's `StatusCode::BAD_GATEWAY`).
 
 ## Why is this bad?
 The service keeps answering, with stale, empty or default data, and nobody knows
@@ -603,10 +604,8 @@ fn describes_a_failure(text: &str) -> bool {
 }
 
 /// An identifier that names an error value or type (`Err`, `err`, `PayloadError`,
-/// `closed_connection_error`), a variant naming the failure
-/// (`PendingCommand::Failed`, `Outcome::ConnectFailure`, `DnsState::TimedOut`,
-/// `Health::Unreachable`), or a status a gateway answers with when the
-/// service behind it failed (`StatusCode::BAD_GATEWAY`): a failure path that
+/// `closed_connection_error`), or a variant naming the failure
+/// (`PendingCommand::Failed`, `Outcome::ConnectFailure`): a failure path that
 /// builds or records one propagates the failure as data.
 fn is_error_ident(s: &str) -> bool {
     if s == "Err" || s == "err" {
@@ -614,21 +613,39 @@ fn is_error_ident(s: &str) -> bool {
     }
     let l = s.to_ascii_lowercase();
     let failure_variant = s.starts_with(|c: char| c.is_ascii_uppercase())
-        && [
-            "failed",
-            "failure",
-            "timedout",
-            "unavailable",
-            "unreachable",
-        ]
-        .iter()
-        .any(|w| l.ends_with(w));
-    let gateway_status = matches!(s, "BAD_GATEWAY" | "SERVICE_UNAVAILABLE" | "GATEWAY_TIMEOUT");
-    failure_variant
-        || gateway_status
-        || l.contains("error")
-        || l.starts_with("err_")
-        || l.ends_with("_err")
+        && (l.ends_with("failed") || l.ends_with("failure"));
+    failure_variant || l.contains("error") || l.starts_with("err_") || l.ends_with("_err")
+}
+
+/// Is the value a failure path yields a state that says the operation did
+/// not get through: a variant named for it (`DnsState::TimedOut`,
+/// `Health::Unreachable(addr)`), or a response carrying the status a gateway
+/// answers with when the service behind it failed (`PageResponse {
+/// status_code: StatusCode::BAD_GATEWAY, .. }`)? The caller sees the failure.
+fn names_the_failure(value: &syn::Expr) -> bool {
+    let variant = |path: &syn::Path| {
+        path.segments.last().is_some_and(|seg| {
+            let s = seg.ident.to_string();
+            let l = s.to_ascii_lowercase();
+            // A variant's name, not a constant (`PRICE_WHEN_UNAVAILABLE`).
+            s.starts_with(|c: char| c.is_ascii_uppercase())
+                && s.bytes().any(|b| b.is_ascii_lowercase())
+                && ["timedout", "unavailable", "unreachable"]
+                    .iter()
+                    .any(|w| l.ends_with(w))
+        })
+    };
+    let gateway_status = |e: &syn::Expr| {
+        matches!(strip_parens(e), syn::Expr::Path(p) if p.path.segments.last().is_some_and(|seg| {
+            matches!(seg.ident.to_string().as_str(), "BAD_GATEWAY" | "SERVICE_UNAVAILABLE" | "GATEWAY_TIMEOUT")
+        }))
+    };
+    match strip_parens(value) {
+        syn::Expr::Path(p) => variant(&p.path),
+        syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p) if variant(&p.path)),
+        syn::Expr::Struct(st) => st.fields.iter().any(|f| gateway_status(&f.expr)),
+        _ => false,
+    }
 }
 
 /// What a failure path does.
@@ -757,6 +774,7 @@ fn scan<'b>(
         ..Scan::default()
     };
     s.visit_expr(body);
+    s.error |= body_value(body).is_some_and(names_the_failure);
     s
 }
 

@@ -29,14 +29,18 @@ Reported by default when the file shows a producer the consumer does not
 pace: a send on the sender (a clone of it, a field storing it, a parameter it
 is passed as) on a path that repeats with input: a loop over a socket, a
 stream, a receiver or an accept, a per-item closure, a task spawned per item.
-A loop driven by a timer (one of its body's own statements, not a branch, a
-`tick()`, a `sleep`/`sleep_until` or arming a timer, `let t = after(d)`, or a
-`while` over an interval: each round waits for the clock) or by the
+A loop driven by a timer (its first statement a `tick()`, a `sleep` or arming
+a timer, `let t = after(d)`, or a `while` over an interval; a `for` over a
+range or a `while` whose condition reads nothing, `while n < total`, whose
+rounds start with a `sleep`/`sleep_until`/`tick()` after at most checks that
+leave, `if Instant::now() > deadline { break }`) or by the
 process's signals (`for sig in signals.wait()`, a round that starts waiting
 for one) or a `for` up to a
 configured count (a field of `self`, a constant, a local computed from
-constants) or up to a number that measures nothing (`for _ in 0..n_tasks`: a
-batch of the size asked for; `0..items.len()` walks the items) is not input. A producer is paced when each message carries a reply
+constants) or up to a number the code was given (names, literals and
+arithmetic: `for _ in 0..n_tasks - sent`, a batch of the size asked for) is
+not input. A count that measures something is: `0..items.len()`,
+`0..msg.num_items`, a number parsed or read, a local bound to one. A producer is paced when each message carries a reply
 sender its producer awaits, a permit (a name containing `permit`, a parameter
 whose type names one) or a started task's handle, a reservation of a budget
 (a value from `reserve(..)`, `acquire*`, `try_acquire*`, or built from one),

@@ -16,7 +16,8 @@ Reports a retry loop that has no attempt bound: a `loop`, `while` or open-ended
 success leaves the loop ("retry until success") or the operation opens a
 connection or session that success goes on to use ("reconnect supervisor").
 A loop is bounded by a counter compared with a limit on a path that leaves it
-(`attempt += 1`, or a shared atomic's `fetch_add(1, ..)`),
+(`attempt += 1`, or a shared atomic taken and compared in the exit's own
+condition: `if counter.fetch_add(1, ..) >= n_tasks`),
 a `for` over a finite range or a `.take(n)` iterator, a deadline
 (`elapsed()`, `Instant`, `deadline`, a `timeout(..)` around the loop), a stateful
 retry policy that can say stop (`backoff.next_backoff()` returning `None`,
