@@ -2570,15 +2570,7 @@ fn takes_a_ticket(cond: &Expr) -> bool {
     let Expr::Binary(b) = crate::syntax::strip_parens(cond) else {
         return false;
     };
-    let compares = matches!(
-        b.op,
-        syn::BinOp::Lt(_)
-            | syn::BinOp::Le(_)
-            | syn::BinOp::Gt(_)
-            | syn::BinOp::Ge(_)
-            | syn::BinOp::Eq(_)
-    );
-    if !compares {
+    if !crate::syntax::is_comparison(&b.op) {
         return matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_))
             && (takes_a_ticket(&b.left) || takes_a_ticket(&b.right));
     }

@@ -355,6 +355,18 @@ pub fn unique_fn<'f>(
     }
 }
 
+/// `<`, `<=`, `>`, `>=` or `==`: a comparison a count or a limit is tested with.
+pub fn is_comparison(op: &syn::BinOp) -> bool {
+    matches!(
+        op,
+        syn::BinOp::Lt(_)
+            | syn::BinOp::Le(_)
+            | syn::BinOp::Gt(_)
+            | syn::BinOp::Ge(_)
+            | syn::BinOp::Eq(_)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -385,15 +385,7 @@ impl<'ast> Visit<'ast> for BodyScan {
         syn::visit::visit_expr_await(self, a);
     }
     fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
-        if matches!(
-            b.op,
-            syn::BinOp::Lt(_)
-                | syn::BinOp::Le(_)
-                | syn::BinOp::Gt(_)
-                | syn::BinOp::Ge(_)
-                | syn::BinOp::Eq(_)
-        ) && (is_len(&b.left) || is_len(&b.right))
-        {
+        if crate::syntax::is_comparison(&b.op) && (is_len(&b.left) || is_len(&b.right)) {
             self.bounded = true;
         }
 
