@@ -91,7 +91,7 @@ fn add_with_reexport(imports: &mut Imports, local: String, full: String) {
         Some(_) => segments
             .iter()
             .skip(1)
-            .position(|s| CRATES_MATCHED.contains(s))
+            .position(|s| crate::vocab::LIBRARY_CRATES.contains(s))
             .map(|i| segments[i + 1..].join("::")),
     };
     if let Some(path) = reexported {
@@ -101,30 +101,6 @@ fn add_with_reexport(imports: &mut Imports, local: String, full: String) {
         imports.add(local, full);
     }
 }
-
-/// Crates whose paths the lints match (`tokio::spawn`, `reqwest::Client`),
-/// and that other crates re-export for their users.
-const CRATES_MATCHED: &[&str] = &[
-    "tokio",
-    "async_std",
-    "smol",
-    "futures",
-    "futures_util",
-    "reqwest",
-    "hyper",
-    "hyper_util",
-    "ureq",
-    "crossbeam_channel",
-    "flume",
-    "async_channel",
-    "kanal",
-    "backoff",
-    "backon",
-    "tokio_retry",
-    "tokio_retry2",
-    "futures_channel",
-    "tryhard",
-];
 
 struct Collector {
     imports: Imports,

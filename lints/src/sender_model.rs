@@ -1644,9 +1644,9 @@ fn for_over_input(
     match crate::syntax::strip_parens(&f.expr) {
         syn::Expr::Range(r) => match r.end.as_deref() {
             Some(end) => {
-                crate::syntax::int_literal(end).is_none()
+                // A literal or a constant measures nothing either.
+                measures_something(end, measured_counts)
                     && !counts_from_constants(end)
-                    && measures_something(end, measured_counts)
                     && !crate::syntax::any_ident(end, &mut |id| {
                         id == "self" || configured_counts.contains(id)
                     })

@@ -120,3 +120,27 @@ pub(crate) const RETRY_TRIGGERS: Triggers = Triggers {
     body: &[RETRY_NEEDS],
     imports: RETRY_IMPORTS,
 };
+
+/// Crates whose paths the lints match (`tokio::spawn`, `reqwest::Client`),
+/// and that other crates re-export for their users.
+pub(crate) const LIBRARY_CRATES: &[&str] = &[
+    "tokio",
+    "async_std",
+    "smol",
+    "futures",
+    "futures_util",
+    "reqwest",
+    "hyper",
+    "hyper_util",
+    "ureq",
+    "crossbeam_channel",
+    "flume",
+    "async_channel",
+    "kanal",
+    "backoff",
+    "backon",
+    "tokio_retry",
+    "tokio_retry2",
+    "futures_channel",
+    "tryhard",
+];

@@ -3,7 +3,7 @@
 //! the driver joins them across files ([`crate::amplification`]) and reports
 //! what [`cross_file_findings`] makes of them.
 
-use crate::amplification::{amplified, Amplified, FileSummaries, Reach};
+use crate::amplification::{amplified, FileSummaries, Hop, Reach};
 use crate::callgraph::{calls_in, local_types, type_name, FnSummary, RetrySite, LOCAL_TYPES};
 use crate::prefilter::Triggers;
 use crate::syntax::{call_path, int_literal, leash_attr, method_chain};
@@ -66,8 +66,20 @@ pub fn cross_file_findings(files: &[FileSummaries], policy: &Policy) -> Vec<(usi
     let mut out = Vec::new();
     for a in amplified(files) {
         let (finding, over) = match &a.reach {
-            Reach::Nested(inner) => nested(&a, inner, policy),
-            Reach::Calls { .. } => through_calls(&a, policy),
+            Reach::Nested(inner) => nested_finding(a.site, inner, policy),
+            Reach::Calls {
+                outer,
+                hops,
+                inner_site,
+                inner_path,
+                inner_in_site_file,
+                inner_attempts,
+            } => chain_finding(
+                a.site,
+                (outer, hops),
+                (inner_site, inner_path, *inner_in_site_file, *inner_attempts),
+                policy,
+            ),
         };
         out.push((a.file, finding));
         out.extend(over.map(|f| (a.file, f)));
@@ -75,8 +87,11 @@ pub fn cross_file_findings(files: &[FileSummaries], policy: &Policy) -> Vec<(usi
     out
 }
 
-fn nested(a: &Amplified, inner: &RetrySite, policy: &Policy) -> (Finding, Option<Finding>) {
-    let site = a.site;
+fn nested_finding(
+    site: &RetrySite,
+    inner: &RetrySite,
+    policy: &Policy,
+) -> (Finding, Option<Finding>) {
     let mut msg = format!(
         "retry amplification: a {} inside this {}",
         inner.kind, site.kind
@@ -92,19 +107,19 @@ fn nested(a: &Amplified, inner: &RetrySite, policy: &Policy) -> (Finding, Option
     (finding, over_policy(site, product, policy))
 }
 
-fn through_calls(a: &Amplified, policy: &Policy) -> (Finding, Option<Finding>) {
-    let Reach::Calls {
-        outer,
-        hops,
-        inner_site,
-        inner_path,
-        inner_in_site_file,
-        inner_attempts,
-    } = &a.reach
-    else {
-        unreachable!("called for a reach through calls")
-    };
-    let site = a.site;
+/// The finding for a retry site that reaches the nearest function that
+/// retries through `hops` of calls from `outer`.
+fn chain_finding(
+    site: &RetrySite,
+    (outer, hops): (&str, &[Hop]),
+    (inner_site, inner_path, inner_in_site_file, inner_attempts): (
+        &RetrySite,
+        &str,
+        bool,
+        Option<u64>,
+    ),
+    policy: &Policy,
+) -> (Finding, Option<Finding>) {
     let mut names = vec![format!("`{outer}`")];
     names.extend(hops.iter().map(|h| format!("`{}`", h.callee)));
     let chain = names.join(" -> ");
@@ -113,7 +128,7 @@ fn through_calls(a: &Amplified, policy: &Policy) -> (Finding, Option<Finding>) {
         site.kind,
         names.last().expect("a chain has hops")
     );
-    let product = site.attempts.zip(*inner_attempts);
+    let product = site.attempts.zip(inner_attempts);
     if let Some((a, b)) = product {
         msg.push_str(&format!(" ({} attempts per call)", product_text(a, b)));
     }
@@ -128,7 +143,7 @@ fn through_calls(a: &Amplified, policy: &Policy) -> (Finding, Option<Finding>) {
     for hop in hops.iter().filter(|h| h.in_site_file) {
         finding = finding.secondary(hop.call, format!("`{}` calls `{}`", hop.caller, hop.callee));
     }
-    if *inner_in_site_file {
+    if inner_in_site_file {
         finding = finding.secondary(inner_site.span, format!("inner {}", inner_site.kind));
     }
     let over = over_policy(site, product, policy).map(|f| f.note(format!("call chain: {chain}")));
